@@ -1,0 +1,65 @@
+import nx from '@nx/eslint-plugin';
+
+// Module boundaries are errors, not advice: see CONTRIBUTING.md for the layer rules.
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/.nx', '**/coverage', 'tools/**/*.mjs'] },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          banTransitiveDependencies: true,
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          depConstraints: [
+            { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'layer:persistence', onlyDependOnLibsWithTags: ['layer:domain'] },
+            { sourceTag: 'layer:agents-core', onlyDependOnLibsWithTags: ['layer:domain'] },
+            { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
+            { sourceTag: 'layer:router', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
+            { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: ['layer:domain'] },
+            {
+              sourceTag: 'layer:domain',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', '@langchain/*', 'openai', '@tavily/*', 'winston'],
+            },
+            {
+              sourceTag: 'layer:agent',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', 'child_process', 'node:child_process', 'vm', 'node:vm'],
+            },
+            {
+              sourceTag: 'layer:router',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express'],
+            },
+            {
+              sourceTag: 'layer:agents-core',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['**/*.spec.ts', '**/testing/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  {
+    files: ['**/*.json'],
+    rules: {
+      '@nx/dependency-checks': [
+        'error',
+        { ignoredFiles: ['{projectRoot}/eslint.config.{js,cjs,mjs}', '{projectRoot}/jest.config.cjs', '{projectRoot}/**/*.spec.ts', '{projectRoot}/src/testing/**/*'], checkObsoleteDependencies: false },
+      ],
+    },
+    languageOptions: { parser: await import('jsonc-eslint-parser') },
+  },
+];

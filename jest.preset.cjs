@@ -1,0 +1,25 @@
+// Shared Jest settings. Tests compile with swc (fast, supports the decorator
+// metadata class-validator needs) and resolve workspace libs to their TypeScript
+// source through the custom export condition, so no build is needed first.
+module.exports = {
+  testEnvironment: 'node',
+  testEnvironmentOptions: {
+    customExportConditions: ['@agent-orchestrator/source', 'node', 'require', 'default'],
+  },
+  transform: {
+    '^.+\\.[tj]s$': [
+      '@swc/jest',
+      {
+        jsc: {
+          parser: { syntax: 'typescript', decorators: true },
+          transform: { legacyDecorator: true, decoratorMetadata: true },
+          target: 'es2022',
+        },
+        module: { type: 'commonjs' },
+      },
+    ],
+  },
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  clearMocks: true,
+};

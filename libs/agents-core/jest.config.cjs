@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'agents-core',
+  preset: '../../jest.preset.cjs',
+};

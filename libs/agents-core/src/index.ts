@@ -1,0 +1,22 @@
+export type {
+  Agent,
+  AgentContext,
+  AgentDeps,
+  AgentDescriptor,
+  AgentInput,
+  AgentLogger,
+  AgentRunResult,
+  ChatModelOptions,
+  ConversationTurn,
+  LlmProvider,
+} from './agent';
+export { noopLogger } from './agent';
+export { AgentRegistry, UNKNOWN_AGENT, isAgentDescriptor, loadAgentDescriptors } from './registry';
+export type { AgentSummary, ModuleImporter, RegisteredAgent } from './registry';
+export { callPolicyOf, createOpenAiProvider, modelNameOf, textOf, toLlmError, usageOf } from './llm';
+export { DEFAULT_CALL_POLICY, callWithRetry, retryAfterMs } from './retry';
+export type { CallPolicy } from './retry';
+export type { OpenAiProviderOptions } from './llm';
+export { invokeStructured, invokeText } from './structured';
+export type { LlmCallResult, StructuredOutputMethod } from './structured';
+export { packageVersion } from './package-version';

@@ -1,0 +1,75 @@
+// needs: nothing external; starts a local OpenAI-protocol stub.
+import { HumanMessage, SystemMessage } from '@langchain/core/messages';
+import { DEFAULT_PRICE_TABLE } from '@agent-orchestrator/domain';
+import { z } from 'zod';
+import { createOpenAiProvider } from './llm';
+import { invokeStructured, invokeText } from './structured';
+import { startOpenAiStub, type OpenAiStub } from './testing';
+
+describe('OpenAI provider against a local stub (real SDK path)', () => {
+  let stub: OpenAiStub;
+  beforeEach(async () => {
+    stub = await startOpenAiStub(() => ({ content: 'hello there', usage: { prompt_tokens: 12, completion_tokens: 3 } }));
+  });
+  afterEach(() => stub.close());
+
+  const provider = (maxRetries = 0) => createOpenAiProvider({ baseURL: stub.url, apiKey: 'sk-test-key', timeoutMs: 2000, maxRetries, prices: DEFAULT_PRICE_TABLE });
+
+  it('sends the model and messages and reads text and usage', async () => {
+    const chat = provider().chatModel({ model: 'gpt-4o-mini' });
+    const res = await invokeText(chat, [new SystemMessage('be brief'), new HumanMessage('hi')], { prices: DEFAULT_PRICE_TABLE });
+    expect(res.value).toBe('hello there');
+    expect(res.usage).toMatchObject({ model: 'gpt-4o-mini', prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 });
+    expect(res.usage.cost_usd).toBeGreaterThan(0);
+    expect(stub.requests[0]).toMatchObject({ model: 'gpt-4o-mini', system: 'be brief', lastUser: 'hi' });
+    expect(stub.requests[0]!.headers['authorization']).toBe('Bearer sk-test-key');
+  });
+
+  it('asks for JSON-schema structured output and validates it', async () => {
+    stub.setHandler(() => ({ json: { answer: 42 } }));
+    const res = await invokeStructured(provider().chatModel({ model: 'gpt-4o-mini' }), z.object({ answer: z.number() }), [new HumanMessage('q')], { name: 'answer_schema', prices: DEFAULT_PRICE_TABLE });
+    expect(res.value).toEqual({ answer: 42 });
+    expect(stub.requests[0]!.schemaName).toBe('answer_schema');
+    expect((stub.requests[0]!.body['response_format'] as { type: string }).type).toBe('json_schema');
+  });
+
+  it('retries a 503 and then succeeds', async () => {
+    let calls = 0;
+    stub.setHandler(() => (++calls === 1 ? { status: 503, message: 'overloaded' } : { content: 'ok' }));
+    const res = await invokeText(provider(2).chatModel({ model: 'gpt-4o-mini' }), [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE });
+    expect(res.value).toBe('ok');
+    expect(calls).toBe(2);
+  });
+
+  it('honours Retry-After on 429 before retrying', async () => {
+    const seen: number[] = [];
+    stub.setHandler(() => {
+      seen.push(Date.now());
+      return seen.length === 1 ? { status: 429, message: 'slow down', headers: { 'retry-after': '1' } } : { content: 'ok' };
+    });
+    const res = await invokeText(provider(1).chatModel({ model: 'gpt-4o-mini' }), [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE });
+    expect(res.value).toBe('ok');
+    expect(seen[1]! - seen[0]!).toBeGreaterThanOrEqual(900);
+  });
+
+  it('does not retry a rejected key and reports LLM_ERROR', async () => {
+    stub.setHandler(() => ({ status: 401, message: 'Incorrect API key provided' }));
+    await expect(invokeText(provider(3).chatModel({ model: 'gpt-4o-mini' }), [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE })).rejects.toMatchObject({
+      type: 'LLM_ERROR',
+      retryable: false,
+    });
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('times out a slow provider with TIMEOUT', async () => {
+    stub.setHandler(() => ({ content: 'late', delayMs: 1500 }));
+    const slow = createOpenAiProvider({ baseURL: stub.url, apiKey: 'k', timeoutMs: 200, maxRetries: 0, prices: DEFAULT_PRICE_TABLE });
+    await expect(invokeText(slow.chatModel({ model: 'gpt-4o-mini' }), [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE })).rejects.toMatchObject({ type: 'TIMEOUT' });
+  });
+
+  it('is not configured without a key or base URL', () => {
+    const p = createOpenAiProvider({ timeoutMs: 1000, maxRetries: 0, prices: DEFAULT_PRICE_TABLE });
+    expect(p.configured).toBe(false);
+    expect(() => p.chatModel({ model: 'gpt-4o-mini' })).toThrow(expect.objectContaining({ type: 'LLM_NOT_CONFIGURED' }));
+  });
+});

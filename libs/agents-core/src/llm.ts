@@ -1,0 +1,108 @@
+import { ChatOpenAI } from '@langchain/openai';
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { BaseMessage } from '@langchain/core/messages';
+import {
+  LlmError,
+  LlmNotConfiguredError,
+  OrchestratorError,
+  TimeoutError,
+  modelUsage,
+  type ModelUsage,
+  type PriceTable,
+} from '@agent-orchestrator/domain';
+import type { ChatModelOptions, LlmProvider } from './agent';
+import { DEFAULT_CALL_POLICY, type CallPolicy } from './retry';
+
+const policies = new WeakMap<BaseChatModel, CallPolicy>();
+
+/** The timeout/retry policy of a chat model made by a provider (defaults for others, e.g. fakes). */
+export function callPolicyOf(model: BaseChatModel): CallPolicy {
+  return policies.get(model) ?? DEFAULT_CALL_POLICY;
+}
+
+export interface OpenAiProviderOptions {
+  apiKey?: string;
+  /** Any OpenAI-compatible server (vLLM, Ollama, a proxy, a test stub). */
+  baseURL?: string;
+  /** Deadline of one request. */
+  timeoutMs: number;
+  /** Retries for transient failures (429, 5xx, network, timeouts), with exponential backoff. */
+  maxRetries: number;
+  prices: PriceTable;
+}
+
+/**
+ * An LlmProvider backed by LangChain's ChatOpenAI. Configured when there is an
+ * API key, or a base URL (local servers often need none).
+ */
+export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvider {
+  const configured = Boolean(options.apiKey) || Boolean(options.baseURL);
+  return {
+    configured,
+    prices: options.prices,
+    chatModel({ model, temperature, maxTokens }: ChatModelOptions): BaseChatModel {
+      if (!configured) throw new LlmNotConfiguredError();
+      const chat = new ChatOpenAI({
+        model,
+        temperature,
+        maxTokens,
+        // Local OpenAI-compatible servers accept any key; the SDK insists on one.
+        apiKey: options.apiKey || 'not-needed',
+        configuration: options.baseURL ? { baseURL: options.baseURL } : undefined,
+        // Retries and deadlines are ours (callWithRetry): one policy for every provider,
+        // Retry-After honoured, and timeouts told apart from other failures reliably.
+        timeout: options.timeoutMs + 1000,
+        maxRetries: 0,
+        useResponsesApi: false,
+      });
+      policies.set(chat, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries });
+      return chat;
+    },
+  };
+}
+
+/** Name of the model behind a chat model instance, for run records. */
+export function modelNameOf(model: BaseChatModel): string {
+  const m = model as unknown as { model?: unknown; modelName?: unknown };
+  if (typeof m.model === 'string') return m.model;
+  if (typeof m.modelName === 'string') return m.modelName;
+  return model.getName();
+}
+
+/** Token usage of one response, priced; zeros when the provider reported none. */
+export function usageOf(message: BaseMessage | undefined, model: string, prices: PriceTable): ModelUsage {
+  const meta = (message as { usage_metadata?: { input_tokens?: number; output_tokens?: number } } | undefined)?.usage_metadata;
+  return modelUsage(model, { prompt_tokens: meta?.input_tokens ?? 0, completion_tokens: meta?.output_tokens ?? 0 }, prices);
+}
+
+/** Text of a chat response, whatever content shape the provider used. */
+export function textOf(message: BaseMessage): string {
+  const content = message.content;
+  if (typeof content === 'string') return content;
+  return content
+    .map((part) => (typeof part === 'string' ? part : part.type === 'text' && typeof part['text'] === 'string' ? part['text'] : ''))
+    .join('');
+}
+
+/**
+ * Turns whatever an LLM call threw into a typed error: timeouts become TIMEOUT,
+ * everything else LLM_ERROR, with `retryable` set for 429/5xx/network errors.
+ * Aborts are passed through unchanged so callers can tell them apart.
+ */
+export function toLlmError(err: unknown, model: string): OrchestratorError {
+  if (err instanceof OrchestratorError) return err;
+  const e = (err ?? {}) as { name?: string; message?: string; status?: number; code?: string };
+  const message = e.message ?? String(err);
+  if (e.name === 'AbortError') return new OrchestratorError('TIMEOUT', `LLM call to ${model} was aborted: ${message}`, { cause: err });
+  if (e.name === 'TimeoutError' || /timed? ?out/i.test(message)) {
+    return new TimeoutError(`LLM call to ${model} timed out: ${message}`, { cause: err });
+  }
+  const status = typeof e.status === 'number' ? e.status : undefined;
+  if (status === 401 || status === 403) {
+    return new LlmError(`The LLM provider rejected the credentials (HTTP ${status}) for model ${model}.`, { cause: err });
+  }
+  if (status === 404) return new LlmError(`Model ${model} was not found at the LLM provider (HTTP 404).`, { cause: err });
+  const retryable = status === undefined || status === 429 || status >= 500;
+  const where = status ? ` (HTTP ${status})` : '';
+  return new LlmError(`LLM call to ${model} failed${where}: ${message}`, { cause: err, retryable });
+}

@@ -1,0 +1,105 @@
+import { AgentNotFoundError, ConfigError } from '@agent-orchestrator/domain';
+import type { Agent, AgentDeps, AgentDescriptor } from './agent';
+
+export interface RegisteredAgent {
+  descriptor: AgentDescriptor;
+  agent: Agent;
+}
+
+/** Public summary of a registered agent (what the router prompt and the API show). */
+export interface AgentSummary {
+  name: string;
+  version: string;
+  agent_type: string;
+  description: string;
+}
+
+/** Maps agent names to live agent instances. Built once at worker boot. */
+export class AgentRegistry {
+  private readonly agents = new Map<string, RegisteredAgent>();
+
+  register(descriptor: AgentDescriptor, deps: AgentDeps): this {
+    if (this.agents.has(descriptor.name)) {
+      throw new ConfigError(`Agent "${descriptor.name}" is registered twice; check AGENTS.`);
+    }
+    if (descriptor.name === UNKNOWN_AGENT) {
+      throw new ConfigError(`"${UNKNOWN_AGENT}" is reserved for tasks no agent can handle.`);
+    }
+    this.agents.set(descriptor.name, { descriptor, agent: descriptor.create(deps) });
+    return this;
+  }
+
+  has(name: string): boolean {
+    return this.agents.has(name);
+  }
+
+  get(name: string): RegisteredAgent {
+    const entry = this.agents.get(name);
+    if (!entry) throw new AgentNotFoundError(name);
+    return entry;
+  }
+
+  list(): AgentSummary[] {
+    return [...this.agents.values()].map(({ descriptor: d }) => ({
+      name: d.name,
+      version: d.version,
+      agent_type: d.agent_type,
+      description: d.description,
+    }));
+  }
+
+  get size(): number {
+    return this.agents.size;
+  }
+}
+
+/** The name the router answers with when no registered agent fits. */
+export const UNKNOWN_AGENT = 'Unknown';
+
+export function isAgentDescriptor(value: unknown): value is AgentDescriptor {
+  if (typeof value !== 'object' || value === null) return false;
+  const d = value as Record<string, unknown>;
+  return (
+    typeof d['name'] === 'string' &&
+    d['name'].length > 0 &&
+    typeof d['version'] === 'string' &&
+    typeof d['agent_type'] === 'string' &&
+    typeof d['description'] === 'string' &&
+    typeof d['create'] === 'function'
+  );
+}
+
+export type ModuleImporter = (specifier: string) => Promise<unknown>;
+
+const defaultImporter: ModuleImporter = (specifier) => import(specifier);
+
+/**
+ * Imports agent packages by name and returns their descriptors. A package that
+ * is missing, fails to load, or exports no valid `agentDescriptor` stops the
+ * boot with a message that says which one and what to do.
+ */
+export async function loadAgentDescriptors(specifiers: readonly string[], importer: ModuleImporter = defaultImporter): Promise<AgentDescriptor[]> {
+  const descriptors: AgentDescriptor[] = [];
+  for (const specifier of specifiers) {
+    let mod: unknown;
+    try {
+      mod = await importer(specifier);
+    } catch (err) {
+      const code = (err as { code?: string }).code;
+      const missing = code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
+      const hint = missing ? `is not installed: run \`npm install ${specifier}\` or remove it from AGENTS` : `failed to load: ${(err as Error).message}`;
+      throw new ConfigError(`Agent package "${specifier}" ${hint}.`, [{ field: 'AGENTS', message: specifier }]);
+    }
+    // Native import() of a CommonJS build may put the exports under `default`.
+    const m = mod as { agentDescriptor?: unknown; default?: { agentDescriptor?: unknown } } | null;
+    const descriptor = m?.agentDescriptor ?? m?.default?.agentDescriptor;
+    if (!isAgentDescriptor(descriptor)) {
+      throw new ConfigError(
+        `Agent package "${specifier}" does not export a valid \`agentDescriptor\` (name, version, agent_type, description, create).`,
+        [{ field: 'AGENTS', message: specifier }],
+      );
+    }
+    descriptors.push(descriptor);
+  }
+  return descriptors;
+}

@@ -1,0 +1,56 @@
+import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import type { BaseMessage } from '@langchain/core/messages';
+import type { ModelUsage, PriceTable } from '@agent-orchestrator/domain';
+import { LlmError } from '@agent-orchestrator/domain';
+import type { z } from 'zod';
+import { callPolicyOf, modelNameOf, textOf, toLlmError, usageOf } from './llm';
+import { callWithRetry } from './retry';
+
+export interface LlmCallResult<T> {
+  value: T;
+  usage: ModelUsage;
+  model: string;
+}
+
+export type StructuredOutputMethod = 'jsonSchema' | 'functionCalling' | 'jsonMode';
+
+/**
+ * One chat call whose answer must match `schema`. Uses the provider's native
+ * structured output (JSON schema by default), records token usage, and maps
+ * failures to typed errors.
+ */
+export async function invokeStructured<S extends z.ZodObject>(
+  chat: BaseChatModel,
+  schema: S,
+  messages: BaseMessage[],
+  options: { name: string; prices: PriceTable; signal?: AbortSignal; method?: StructuredOutputMethod },
+): Promise<LlmCallResult<z.infer<S>>> {
+  const model = modelNameOf(chat);
+  const runnable = chat.withStructuredOutput(schema, { name: options.name, includeRaw: true, method: options.method ?? 'jsonSchema' });
+  const out = await callWithRetry(
+    `LLM call to ${model}`,
+    async (signal) => (await runnable.invoke(messages, { signal })) as { raw: BaseMessage; parsed: z.infer<S> | null },
+    (err) => toLlmError(err, model),
+    callPolicyOf(chat),
+    options.signal,
+  );
+  const usage = usageOf(out.raw, model, options.prices);
+  const parsed = schema.safeParse(out.parsed);
+  if (!parsed.success) {
+    throw new LlmError(`Model ${model} returned output that does not match the ${options.name} schema: ${parsed.error.message}`);
+  }
+  return { value: parsed.data, usage, model };
+}
+
+/** One plain chat call; returns the text and its usage. */
+export async function invokeText(
+  chat: BaseChatModel,
+  messages: BaseMessage[],
+  options: { prices: PriceTable; signal?: AbortSignal },
+): Promise<LlmCallResult<string>> {
+  const model = modelNameOf(chat);
+  const raw = await callWithRetry(`LLM call to ${model}`, (signal) => chat.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
+  const text = textOf(raw).trim();
+  if (!text) throw new LlmError(`Model ${model} returned an empty answer.`, { retryable: true });
+  return { value: text, usage: usageOf(raw, model, options.prices), model };
+}

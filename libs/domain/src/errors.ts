@@ -1,0 +1,103 @@
+/**
+ * Stable error types. They are part of the API contract (`error.type` on tasks
+ * and HTTP errors): add new ones, never rename.
+ */
+export const ErrorType = {
+  UNKNOWN_TASK_TYPE: 'UNKNOWN_TASK_TYPE',
+  LLM_ERROR: 'LLM_ERROR',
+  LLM_NOT_CONFIGURED: 'LLM_NOT_CONFIGURED',
+  SEARCH_ERROR: 'SEARCH_ERROR',
+  TIMEOUT: 'TIMEOUT',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+  AGENT_NOT_FOUND: 'AGENT_NOT_FOUND',
+  VALIDATION_ERROR: 'VALIDATION_ERROR',
+  NOT_FOUND: 'NOT_FOUND',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  RATE_LIMITED: 'RATE_LIMITED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  CONFIG_ERROR: 'CONFIG_ERROR',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+export interface ErrorDetail {
+  field?: string;
+  message: string;
+}
+
+/** Base of every error the system raises on purpose. `type` is stable; `message` is for humans. */
+export class OrchestratorError extends Error {
+  readonly type: ErrorType;
+  readonly details?: ErrorDetail[];
+  /** Whether trying again later may succeed (network blips, 429, 5xx). */
+  readonly retryable: boolean;
+
+  constructor(type: ErrorType, message: string, options: { cause?: unknown; details?: ErrorDetail[]; retryable?: boolean } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.type = type;
+    this.details = options.details;
+    this.retryable = options.retryable ?? false;
+  }
+}
+
+export class UnknownTaskTypeError extends OrchestratorError {
+  constructor(message: string) {
+    super(ErrorType.UNKNOWN_TASK_TYPE, message);
+  }
+}
+
+export class LlmError extends OrchestratorError {
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(ErrorType.LLM_ERROR, message, options);
+  }
+}
+
+export class LlmNotConfiguredError extends OrchestratorError {
+  constructor(message = 'No LLM provider is configured: set OPENAI_API_KEY (or OPENAI_BASE_URL for a server that needs no key).') {
+    super(ErrorType.LLM_NOT_CONFIGURED, message);
+  }
+}
+
+export class SearchError extends OrchestratorError {
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(ErrorType.SEARCH_ERROR, message, options);
+  }
+}
+
+export class TimeoutError extends OrchestratorError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(ErrorType.TIMEOUT, message, { ...options, retryable: true });
+  }
+}
+
+export class AgentNotFoundError extends OrchestratorError {
+  constructor(agentName: string) {
+    super(ErrorType.AGENT_NOT_FOUND, `No agent named "${agentName}" is registered.`);
+  }
+}
+
+export class ValidationError extends OrchestratorError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(ErrorType.VALIDATION_ERROR, message, { details });
+  }
+}
+
+export class NotFoundError extends OrchestratorError {
+  constructor(message: string) {
+    super(ErrorType.NOT_FOUND, message);
+  }
+}
+
+export class ConfigError extends OrchestratorError {
+  constructor(message: string, details: ErrorDetail[] = []) {
+    super(ErrorType.CONFIG_ERROR, message, { details });
+  }
+}
+
+/** Maps anything thrown to an OrchestratorError; unknown errors become INTERNAL_ERROR. */
+export function toOrchestratorError(err: unknown): OrchestratorError {
+  if (err instanceof OrchestratorError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new OrchestratorError(ErrorType.INTERNAL_ERROR, message || 'Unexpected error', { cause: err });
+}

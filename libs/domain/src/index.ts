@@ -1,0 +1,6 @@
+export * from './task';
+export * from './agent-output';
+export * from './usage';
+export * from './errors';
+export * from './records';
+export * from './queue';

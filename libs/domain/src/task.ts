@@ -1,0 +1,104 @@
+import type { Citation } from './agent-output';
+import type { TaskUsage } from './usage';
+
+/** Lifecycle states a task moves through. `queued → processing → completed | failed`. */
+export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed'];
+
+export function isTaskStatus(value: unknown): value is TaskStatus {
+  return typeof value === 'string' && (TASK_STATUSES as readonly string[]).includes(value);
+}
+
+export function isTerminalStatus(status: TaskStatus): boolean {
+  return TERMINAL_TASK_STATUSES.includes(status);
+}
+
+/** Where a task came from; captured by the API when the task is accepted. */
+export interface TaskMetadata {
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string;
+  environment: string;
+}
+
+export interface TaskResult {
+  summary: string | null;
+  raw_output: string;
+  code_language: string | null;
+  citations: Citation[];
+}
+
+export interface TaskError {
+  type: string;
+  message: string;
+}
+
+/**
+ * A task as stored and as returned by the API. Field names are snake_case on
+ * purpose: the same shape is the MongoDB document and the JSON body.
+ */
+export interface Task {
+  task_id: string;
+  session_id: string;
+  task: string;
+  status: TaskStatus;
+  created_at: Date;
+  queued_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  updated_at: Date;
+  metadata: TaskMetadata;
+  /** Agent chosen by the router (registry name, e.g. `CodeAgent`). */
+  selected_agent: string | null;
+  /** Coarse kind of work, derived from the agent (e.g. `code`, `content`). */
+  agent_type: string | null;
+  /** Version of the agent package that produced the result. */
+  agent_version: string | null;
+  peer_routing_reason: string | null;
+  confidence: number | null;
+  result: TaskResult | null;
+  error: TaskError | null;
+  usage: TaskUsage;
+  /** How many times a worker picked the task up. */
+  attempts: number;
+}
+
+/** The fields a caller supplies to create a task; the rest is set by the system. */
+export interface NewTask {
+  task_id: string;
+  session_id: string;
+  task: string;
+  metadata: TaskMetadata;
+  now: Date;
+}
+
+export function newTask({ task_id, session_id, task, metadata, now }: NewTask): Task {
+  return {
+    task_id,
+    session_id,
+    task,
+    status: 'queued',
+    created_at: now,
+    queued_at: now,
+    started_at: null,
+    completed_at: null,
+    updated_at: now,
+    metadata,
+    selected_agent: null,
+    agent_type: null,
+    agent_version: null,
+    peer_routing_reason: null,
+    confidence: null,
+    result: null,
+    error: null,
+    usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
+    attempts: 0,
+  };
+}
+
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+
+export function isUuidV4(value: unknown): value is string {
+  return typeof value === 'string' && UUID_V4.test(value);
+}

@@ -1,0 +1,83 @@
+/** Token usage reported by a model provider for one or more calls. */
+export interface TokenCounts {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ModelUsage extends TokenCounts {
+  model: string;
+  cost_usd: number;
+}
+
+export interface TaskUsage extends TokenCounts {
+  cost_usd: number;
+  by_model: ModelUsage[];
+}
+
+/** Price in US dollars per one million tokens. */
+export interface ModelPrice {
+  input_per_million: number;
+  output_per_million: number;
+}
+
+export type PriceTable = Readonly<Record<string, ModelPrice>>;
+
+/**
+ * Public list prices of the OpenAI models the default config names, per 1M tokens.
+ * Estimates only: override with `LLM_PRICES` when they change or for other models.
+ */
+export const DEFAULT_PRICE_TABLE: PriceTable = {
+  'gpt-4o': { input_per_million: 2.5, output_per_million: 10 },
+  'gpt-4o-mini': { input_per_million: 0.15, output_per_million: 0.6 },
+  'gpt-4.1': { input_per_million: 2, output_per_million: 8 },
+  'gpt-4.1-mini': { input_per_million: 0.4, output_per_million: 1.6 },
+  'gpt-4.1-nano': { input_per_million: 0.1, output_per_million: 0.4 },
+  'gpt-5': { input_per_million: 1.25, output_per_million: 10 },
+  'gpt-5-mini': { input_per_million: 0.25, output_per_million: 2 },
+  'gpt-5-nano': { input_per_million: 0.05, output_per_million: 0.4 },
+};
+
+const round = (n: number): number => Math.round(n * 1e8) / 1e8;
+
+/** Estimated cost of `counts` on `model`; 0 for a model missing from the table. */
+export function estimateCost(model: string, counts: Pick<TokenCounts, 'prompt_tokens' | 'completion_tokens'>, prices: PriceTable): number {
+  const price = prices[model];
+  if (!price) return 0;
+  return round((counts.prompt_tokens * price.input_per_million + counts.completion_tokens * price.output_per_million) / 1_000_000);
+}
+
+export function modelUsage(model: string, counts: Pick<TokenCounts, 'prompt_tokens' | 'completion_tokens'>, prices: PriceTable): ModelUsage {
+  return {
+    model,
+    prompt_tokens: counts.prompt_tokens,
+    completion_tokens: counts.completion_tokens,
+    total_tokens: counts.prompt_tokens + counts.completion_tokens,
+    cost_usd: estimateCost(model, counts, prices),
+  };
+}
+
+export function emptyUsage(): TaskUsage {
+  return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] };
+}
+
+/** Folds per-call usages into task totals, one entry per model. */
+export function sumUsage(usages: readonly ModelUsage[]): TaskUsage {
+  const byModel = new Map<string, ModelUsage>();
+  for (const u of usages) {
+    const acc = byModel.get(u.model) ?? { model: u.model, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
+    acc.prompt_tokens += u.prompt_tokens;
+    acc.completion_tokens += u.completion_tokens;
+    acc.total_tokens += u.total_tokens;
+    acc.cost_usd = round(acc.cost_usd + u.cost_usd);
+    byModel.set(u.model, acc);
+  }
+  const by_model = [...byModel.values()];
+  return {
+    prompt_tokens: by_model.reduce((s, u) => s + u.prompt_tokens, 0),
+    completion_tokens: by_model.reduce((s, u) => s + u.completion_tokens, 0),
+    total_tokens: by_model.reduce((s, u) => s + u.total_tokens, 0),
+    cost_usd: round(by_model.reduce((s, u) => s + u.cost_usd, 0)),
+    by_model,
+  };
+}

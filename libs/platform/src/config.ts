@@ -1,0 +1,226 @@
+import { existsSync } from 'node:fs';
+import { ConfigError, DEFAULT_PRICE_TABLE, type ErrorDetail, type ModelPrice, type PriceTable } from '@agent-orchestrator/domain';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_AGENTS = ['@agent-orchestrator/agent-content', '@agent-orchestrator/agent-code'];
+
+/** Settings both apps share. Every value comes from the environment. */
+export interface CommonConfig {
+  environment: string;
+  logLevel: LogLevel;
+  mongo: { uri: string; dbName: string; serverSelectionTimeoutMs: number };
+  redis: { url: string };
+}
+
+export interface ApiConfig extends CommonConfig {
+  port: number;
+  host: string;
+  taskMaxLength: number;
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  corsOrigins: string[];
+  trustProxy: string | number | boolean;
+  enqueueTimeoutMs: number;
+}
+
+export interface LlmConfig {
+  apiKey: string | undefined;
+  baseURL: string | undefined;
+  peerModel: string;
+  timeoutMs: number;
+  maxRetries: number;
+  prices: PriceTable;
+}
+
+export interface WorkerConfig extends CommonConfig {
+  llm: LlmConfig;
+  agents: string[];
+  routerMinConfidence: number;
+  concurrency: number;
+  taskTimeoutMs: number;
+  jobAttempts: number;
+  historyLimit: number;
+}
+
+/**
+ * Reads typed values from an env map, collecting every problem instead of
+ * stopping at the first, so one boot error lists all that is wrong.
+ */
+class EnvReader {
+  readonly problems: ErrorDetail[] = [];
+  constructor(private readonly env: Env) {}
+
+  raw(name: string): string | undefined {
+    const v = this.env[name]?.trim();
+    return v === '' ? undefined : v;
+  }
+
+  string(name: string, fallback?: string): string {
+    const v = this.raw(name) ?? fallback;
+    if (v === undefined) {
+      this.problems.push({ field: name, message: `${name} is required` });
+      return '';
+    }
+    return v;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      this.problems.push({ field: name, message: `${name} must be an integer from ${min} to ${max} (got "${v}")` });
+      return fallback;
+    }
+    return n;
+  }
+
+  number(name: string, fallback: number, min: number, max: number): number {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      this.problems.push({ field: name, message: `${name} must be a number from ${min} to ${max} (got "${v}")` });
+      return fallback;
+    }
+    return n;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) {
+      this.problems.push({ field: name, message: `${name} must be one of ${allowed.join(', ')} (got "${v}")` });
+      return fallback;
+    }
+    return v as T;
+  }
+
+  url(name: string, protocols: readonly string[], required: boolean): string | undefined {
+    const v = this.raw(name);
+    if (v === undefined) {
+      if (required) this.problems.push({ field: name, message: `${name} is required` });
+      return undefined;
+    }
+    try {
+      const u = new URL(v);
+      if (!protocols.includes(u.protocol)) throw new Error('protocol');
+    } catch {
+      this.problems.push({ field: name, message: `${name} must be a ${protocols.join(' or ')} URL` });
+    }
+    return v;
+  }
+
+  list(name: string, fallback: string[]): string[] {
+    const v = this.raw(name);
+    if (v === undefined) return fallback;
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  }
+
+  prices(name: string): PriceTable {
+    const v = this.raw(name);
+    if (v === undefined) return DEFAULT_PRICE_TABLE;
+    try {
+      const parsed = JSON.parse(v) as Record<string, ModelPrice>;
+      for (const [model, p] of Object.entries(parsed)) {
+        if (!(p && Number.isFinite(p.input_per_million) && Number.isFinite(p.output_per_million) && p.input_per_million >= 0 && p.output_per_million >= 0)) {
+          throw new Error(`bad price for ${model}`);
+        }
+      }
+      return { ...DEFAULT_PRICE_TABLE, ...parsed };
+    } catch (err) {
+      this.problems.push({
+        field: name,
+        message: `${name} must be JSON like {"gpt-4o-mini":{"input_per_million":0.15,"output_per_million":0.6}} (${(err as Error).message})`,
+      });
+      return DEFAULT_PRICE_TABLE;
+    }
+  }
+
+  done<T>(value: T, app: string): T {
+    if (this.problems.length > 0) {
+      const lines = this.problems.map((p) => `  - ${p.message}`).join('\n');
+      throw new ConfigError(`Invalid configuration for ${app}:\n${lines}\nSee .env.example for every setting.`, this.problems);
+    }
+    return value;
+  }
+}
+
+function common(r: EnvReader): CommonConfig {
+  return {
+    environment: r.string('APP_ENV', r.raw('NODE_ENV') ?? 'development'),
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    mongo: {
+      uri: r.url('MONGO_URI', ['mongodb:', 'mongodb+srv:'], true) ?? '',
+      dbName: r.string('MONGO_DB_NAME', 'agent_orchestrator'),
+      serverSelectionTimeoutMs: r.int('MONGO_TIMEOUT_MS', 5000, 100, 120_000),
+    },
+    redis: { url: r.url('REDIS_URL', ['redis:', 'rediss:'], true) ?? '' },
+  };
+}
+
+function trustProxy(value: string | undefined): string | number | boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  const n = Number(value);
+  return Number.isInteger(n) ? n : value;
+}
+
+export function loadApiConfig(env: Env = process.env): ApiConfig {
+  const r = new EnvReader(env);
+  const taskMaxLength = r.int('TASK_MAX_LENGTH', 20_000, 1, 1_000_000);
+  const config: ApiConfig = {
+    ...common(r),
+    port: r.int('PORT', 3000, 0, 65_535),
+    host: r.string('HOST', '0.0.0.0'),
+    taskMaxLength,
+    // A body must fit the longest task even if every character takes 4 bytes in UTF-8.
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', Math.max(16_384, taskMaxLength * 4 + 4096), 1024, 50_000_000),
+    rateLimitPerMinute: r.int('API_RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
+    corsOrigins: r.list('CORS_ORIGINS', []),
+    trustProxy: trustProxy(r.raw('TRUST_PROXY')),
+    enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 5000, 100, 60_000),
+  };
+  return r.done(config, 'api');
+}
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const r = new EnvReader(env);
+  const config: WorkerConfig = {
+    ...common(r),
+    llm: {
+      apiKey: r.raw('OPENAI_API_KEY'),
+      baseURL: r.url('OPENAI_BASE_URL', ['http:', 'https:'], false),
+      peerModel: r.string('LLM_PEER_MODEL', 'gpt-4o-mini'),
+      timeoutMs: r.int('LLM_TIMEOUT_MS', 60_000, 100, 600_000),
+      maxRetries: r.int('LLM_MAX_RETRIES', 3, 0, 10),
+      prices: r.prices('LLM_PRICES'),
+    },
+    agents: r.list('AGENTS', DEFAULT_AGENTS),
+    routerMinConfidence: r.number('ROUTER_MIN_CONFIDENCE', 0.5, 0, 1),
+    concurrency: r.int('WORKER_CONCURRENCY', 2, 1, 256),
+    taskTimeoutMs: r.int('TASK_TIMEOUT_MS', 300_000, 1000, 3_600_000),
+    jobAttempts: r.int('JOB_ATTEMPTS', 3, 1, 20),
+    historyLimit: r.int('SESSION_HISTORY_LIMIT', 10, 0, 200),
+  };
+  if (config.agents.length === 0) r.problems.push({ field: 'AGENTS', message: 'AGENTS must name at least one agent package' });
+  return r.done(config, 'worker');
+}
+
+/**
+ * Loads `.env` into process.env in development only; real deployments get
+ * their environment from the platform (SSM, the container runtime).
+ */
+export function loadDotEnv(env: Env = process.env, file = '.env'): boolean {
+  const production = (env['NODE_ENV'] ?? env['APP_ENV']) === 'production';
+  if (production || !existsSync(file)) return false;
+  process.loadEnvFile(file);
+  return true;
+}

@@ -1,0 +1,63 @@
+import Queue from 'bull';
+import { OrchestratorError, PROCESS_TASK_JOB, TASK_QUEUE_NAME, type ProcessTaskJob } from '@agent-orchestrator/domain';
+
+export type TaskQueue = Queue.Queue<ProcessTaskJob>;
+export type TaskJob = Queue.Job<ProcessTaskJob>;
+
+export class QueueUnavailableError extends OrchestratorError {
+  constructor(message: string, cause?: unknown) {
+    super('SERVICE_UNAVAILABLE', message, { cause, retryable: true });
+  }
+}
+
+export interface TaskQueueOptions {
+  /** Attempts Bull makes when the processor itself throws (infrastructure failures). */
+  attempts?: number;
+  /** Fail fast instead of buffering commands while Redis is unreachable (the API wants this). */
+  failFast?: boolean;
+}
+
+/** The `agent_tasks` Bull queue, shared by the producer (api) and the consumer (worker). */
+export function createTaskQueue(redisUrl: string, options: TaskQueueOptions = {}): TaskQueue {
+  return new Queue<ProcessTaskJob>(TASK_QUEUE_NAME, redisUrl, {
+    redis: {
+      connectTimeout: 5000,
+      ...(options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : {}),
+    },
+    defaultJobOptions: {
+      attempts: options.attempts ?? 3,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: 1000,
+      removeOnFail: 5000,
+    },
+  });
+}
+
+/** Rejects after `ms` with a QueueUnavailableError; Bull would otherwise wait for Redis indefinitely. */
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new QueueUnavailableError(`${what} timed out after ${ms} ms: Redis is unreachable`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Enqueues `process_task` for a task; the job id is the task id, so enqueuing twice is harmless. */
+export async function enqueueTask(queue: TaskQueue, taskId: string, timeoutMs = 5000): Promise<void> {
+  try {
+    await withTimeout(queue.add(PROCESS_TASK_JOB, { task_id: taskId }, { jobId: taskId }), timeoutMs, 'Enqueueing the task');
+  } catch (err) {
+    if (err instanceof QueueUnavailableError) throw err;
+    throw new QueueUnavailableError(`Could not enqueue the task: ${(err as Error).message}`, err);
+  }
+}
+
+/** True when Redis answers a PING within `timeoutMs`. */
+export async function pingQueue(queue: TaskQueue, timeoutMs = 2000): Promise<boolean> {
+  try {
+    await withTimeout(queue.isReady(), timeoutMs, 'Connecting to Redis');
+    return (await withTimeout(queue.client.ping(), timeoutMs, 'PING')) === 'PONG';
+  } catch {
+    return false;
+  }
+}

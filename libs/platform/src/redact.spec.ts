@@ -1,0 +1,32 @@
+import { Writable } from 'node:stream';
+import winston from 'winston';
+import { createLogger } from './logger';
+import { REDACTED, redact, redactText } from './redact';
+
+describe('redact', () => {
+  it('hides secret-named fields at any depth', () => {
+    const out = redact({ api_key: 'k', nested: { Authorization: 'Bearer abc', password: 'p', ok: 'fine' }, list: [{ token: 't' }] });
+    expect(out).toEqual({ api_key: REDACTED, nested: { Authorization: REDACTED, password: REDACTED, ok: 'fine' }, list: [{ token: REDACTED }] });
+  });
+
+  it('hides credentials inside free text', () => {
+    expect(redactText('mongodb://user:s3cret@db:27017/x')).toBe(`mongodb://${REDACTED}@db:27017/x`);
+    expect(redactText('header Bearer abc.def-ghi')).toBe(`header Bearer ${REDACTED}`);
+    expect(redactText('key sk-proj-abcdefghijkl and tvly-abcdefghijk')).toBe(`key ${REDACTED} and ${REDACTED}`);
+  });
+});
+
+describe('createLogger', () => {
+  it('writes JSON lines with context and without secrets', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ service: 'test', level: 'info' });
+    logger.clear().add(new winston.transports.Stream({ stream: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) }));
+    logger.child({ request_id: 'r-1', task_id: 't-1' }).info('connected to mongodb://admin:hunter2@db/x', { openai_api_key: 'sk-live-123456789', duration_ms: 5 });
+    expect(lines).toHaveLength(1);
+    const rec = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(rec).toMatchObject({ level: 'info', service: 'test', request_id: 'r-1', task_id: 't-1', duration_ms: 5, openai_api_key: REDACTED });
+    expect(typeof rec['timestamp']).toBe('string');
+    expect(lines[0]).not.toContain('hunter2');
+    expect(lines[0]).not.toContain('sk-live');
+  });
+});

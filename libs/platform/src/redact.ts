@@ -1,0 +1,33 @@
+/** Keys whose values are secrets wherever they appear in a log record. */
+const SECRET_KEY = /(pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key)/i;
+const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi;
+const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/g;
+const KNOWN_KEY_SHAPES = /\b(sk-[A-Za-z0-9_-]{8,}|tvly-[A-Za-z0-9_-]{8,})\b/g;
+
+export const REDACTED = '[REDACTED]';
+
+/** Removes credentials from free text: URL user:password, bearer tokens, provider key shapes. */
+export function redactText(text: string): string {
+  return text.replace(URL_CREDENTIALS, `$1${REDACTED}@`).replace(BEARER, `$1 ${REDACTED}`).replace(KNOWN_KEY_SHAPES, REDACTED);
+}
+
+/** The value to log for field `key`: fully hidden when the name says secret, else deep-redacted. */
+export function redactField(key: string, value: unknown, depth = 0): unknown {
+  return SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '' ? REDACTED : redact(value, depth);
+}
+
+/** Deep copy of `value` with secret-named fields and credentials in strings redacted. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (depth > 8) return '[TRUNCATED]';
+  if (typeof value === 'string') return redactText(value);
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value instanceof Error) return { name: value.name, message: redactText(value.message) };
+  if (value && typeof value === 'object' && !(value instanceof Date)) {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = redactField(k, v, depth + 1);
+    }
+    return out;
+  }
+  return value;
+}

@@ -1,0 +1,14 @@
+// Jest globalSetup for projects whose tests need MongoDB and Redis.
+// Uses MONGO_URI / REDIS_URL when set; otherwise starts local servers through
+// tools/services (a MongoDB-compatible server and redis-server on free ports)
+// and exports their URLs to the test workers. Stopped in services-teardown.mjs.
+import { startMongo } from '../services/mongo.mjs';
+import { startRedis } from '../services/redis.mjs';
+
+export default async function setup() {
+  const quiet = (msg) => process.env.DEBUG_SERVICES && process.stderr.write(`${msg}\n`);
+  const [mongo, redis] = await Promise.all([startMongo({ log: quiet }), startRedis({ log: quiet })]);
+  process.env.MONGO_URI = mongo.uri;
+  process.env.REDIS_URL = redis.url;
+  globalThis.__AO_SERVICES__ = [mongo, redis];
+}
