@@ -87,7 +87,7 @@ export function textOf(message: BaseMessage): string {
 /**
  * Turns whatever an LLM call threw into a typed error: timeouts become TIMEOUT,
  * everything else LLM_ERROR, with `retryable` set for 429/5xx/network errors.
- * Aborts are passed through unchanged so callers can tell them apart.
+ * Aborts become TIMEOUT; the caller knows whether it was a deadline or a cancellation.
  */
 export function toLlmError(err: unknown, model: string): OrchestratorError {
   if (err instanceof OrchestratorError) return err;
