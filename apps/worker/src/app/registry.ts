@@ -1,0 +1,18 @@
+import { AgentRegistry, loadAgentDescriptors, type LlmProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
+import type { Env, Logger } from '@agent-orchestrator/platform';
+
+/**
+ * Imports the agent packages named in AGENTS and registers them. Agent
+ * packages resolve from the worker (its package.json lists them), so adding an
+ * agent is a new dependency plus a config entry, not a code change here.
+ */
+export async function buildRegistry(options: { packages: readonly string[]; llm: LlmProvider; env: Env; logger: Logger; importer?: ModuleImporter }): Promise<AgentRegistry> {
+  const importer: ModuleImporter = options.importer ?? ((specifier) => import(specifier));
+  const descriptors = await loadAgentDescriptors(options.packages, importer);
+  const registry = new AgentRegistry();
+  for (const descriptor of descriptors) {
+    registry.register(descriptor, { llm: options.llm, settings: options.env, logger: options.logger.child({ agent_name: descriptor.name }) });
+    options.logger.info('agent registered', { agent_name: descriptor.name, agent_version: descriptor.version, agent_type: descriptor.agent_type });
+  }
+  return registry;
+}

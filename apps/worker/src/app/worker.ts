@@ -1,0 +1,48 @@
+import { createOpenAiProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
+import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
+import { connectMongo } from '@agent-orchestrator/persistence';
+import { createTaskQueue, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
+import { PeerAgent } from '@agent-orchestrator/router';
+import { createTaskProcessor } from './process-task.job';
+import { buildRegistry } from './registry';
+
+export interface RunningWorker {
+  /** Stops taking jobs, waits for the current ones (up to the grace period), closes connections. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Connects to MongoDB and Redis, builds the agent registry and router, and starts consuming `agent_tasks`. */
+export async function startWorker(config: WorkerConfig, logger: Logger, env: Env, importer?: ModuleImporter): Promise<RunningWorker> {
+  const llm = createOpenAiProvider({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, timeoutMs: config.llm.timeoutMs, maxRetries: config.llm.maxRetries, prices: config.llm.prices });
+  if (!llm.configured) {
+    logger.warn('No LLM provider configured (set OPENAI_API_KEY or OPENAI_BASE_URL): every task will fail fast with LLM_NOT_CONFIGURED.');
+  }
+  const registry = await buildRegistry({ packages: config.agents, llm, env, logger, importer });
+  const router = new PeerAgent({ llm, model: config.llm.peerModel, agents: registry.list(), minConfidence: config.routerMinConfidence });
+
+  const store = await connectMongo({ uri: config.mongo.uri, dbName: config.mongo.dbName, serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs, appName: 'agent-orchestrator-worker' });
+  await store.ensureIndexes();
+  const queue = createTaskQueue(config.redis.url, { attempts: config.jobAttempts });
+  const processTask = createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit });
+
+  queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
+  queue.on('failed', (job, err) => logger.error('job failed; Bull will retry if attempts remain', { task_id: job.data?.task_id, attempt: job.attemptsMade, error_message: err.message }));
+  void queue.process(PROCESS_TASK_JOB, config.concurrency, async (job) => {
+    const taskId = job.data?.task_id;
+    if (!isUuidV4(taskId)) {
+      logger.warn('discarding malformed job', { job_id: String(job.id) });
+      return 'missing';
+    }
+    return processTask(taskId, job.attemptsMade + 1);
+  });
+  await queue.isReady();
+  logger.info('worker ready', { queue: queue.name, concurrency: config.concurrency, agents: registry.list().map((a) => `${a.name}@${a.version}`) });
+
+  return {
+    async stop(graceMs = 30_000) {
+      const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([queue.close(), timer]);
+      await store.close();
+    },
+  };
+}

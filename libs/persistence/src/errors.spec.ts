@@ -1,0 +1,64 @@
+import { ErrorType, OrchestratorError, ValidationError } from '@agent-orchestrator/domain';
+
+import { DatabaseUnavailableError, DuplicateKeyError, mapMongoError } from './errors';
+
+const ctx = { host: 'db.example.com:27017', timeoutMs: 5000 };
+
+describe('DatabaseUnavailableError', () => {
+  it('is a retryable SERVICE_UNAVAILABLE OrchestratorError naming host and timeout', () => {
+    const err = new DatabaseUnavailableError('db.example.com:27017', 500, 'connect ECONNREFUSED');
+    expect(err).toBeInstanceOf(OrchestratorError);
+    expect(err.name).toBe('DatabaseUnavailableError');
+    expect(err.type).toBe(ErrorType.SERVICE_UNAVAILABLE);
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain('db.example.com:27017');
+    expect(err.message).toContain('500 ms');
+  });
+
+  it('redacts credentials that appear in the reason', () => {
+    const err = new DatabaseUnavailableError('h:1', 500, 'bad mongodb://root:hunter2@h:1/x');
+    expect(err.message).not.toContain('hunter2');
+  });
+});
+
+describe('mapMongoError', () => {
+  it('maps code 11000 to DuplicateKeyError with the key names', () => {
+    const mapped = mapMongoError({ name: 'MongoServerError', code: 11000, keyValue: { task_id: 't1' } }, 'tasks', ctx);
+    expect(mapped).toBeInstanceOf(DuplicateKeyError);
+    expect((mapped as DuplicateKeyError).collection).toBe('tasks');
+    expect((mapped as DuplicateKeyError).key).toEqual({ task_id: 't1' });
+    expect((mapped as DuplicateKeyError).message).toContain('task_id');
+  });
+
+  it('maps 11000 without keyValue (FerretDB) too', () => {
+    const mapped = mapMongoError({ code: 11000, message: 'E11000 duplicate key error collection: x.tasks' }, 'tasks', ctx);
+    expect(mapped).toBeInstanceOf(DuplicateKeyError);
+    expect((mapped as DuplicateKeyError).key).toBeNull();
+  });
+
+  it.each(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongooseServerSelectionError'])(
+    'maps %s to DatabaseUnavailableError',
+    (name) => {
+      const mapped = mapMongoError(Object.assign(new Error('connection refused'), { name }), 'tasks', ctx);
+      expect(mapped).toBeInstanceOf(DatabaseUnavailableError);
+      expect((mapped as DatabaseUnavailableError).host).toBe(ctx.host);
+    },
+  );
+
+  it('maps mongoose validation errors to the domain ValidationError with field details', () => {
+    const mapped = mapMongoError(
+      { name: 'ValidationError', message: 'Task validation failed', errors: { status: { message: 'not a valid enum value' } } },
+      'tasks',
+      ctx,
+    );
+    expect(mapped).toBeInstanceOf(ValidationError);
+    expect((mapped as ValidationError).details).toEqual([{ field: 'status', message: 'not a valid enum value' }]);
+  });
+
+  it('passes OrchestratorErrors and unknown errors through unchanged', () => {
+    const own = new ValidationError('x');
+    const other = new TypeError('boom');
+    expect(mapMongoError(own, 'tasks', ctx)).toBe(own);
+    expect(mapMongoError(other, 'tasks', ctx)).toBe(other);
+  });
+});

@@ -1,0 +1,32 @@
+import type { Connection } from 'mongoose';
+
+import { agentRunModel } from './agent-run.model';
+import { logModel } from './log.model';
+import { messageModel } from './message.model';
+import { sessionModel } from './session.model';
+import { systemMetricsModel } from './system-metrics.model';
+import { taskModel } from './task.model';
+
+/** Registers every model on `conn` (a dedicated connection, never mongoose's default one). */
+export function createModels(conn: Connection) {
+  return {
+    tasks: taskModel(conn),
+    agentRuns: agentRunModel(conn),
+    messages: messageModel(conn),
+    sessions: sessionModel(conn),
+    logs: logModel(conn),
+    systemMetrics: systemMetricsModel(conn),
+  };
+}
+export type Models = ReturnType<typeof createModels>;
+
+/**
+ * Creates the collections' declared indexes. Additive and idempotent: existing
+ * indexes are left alone (no syncIndexes, which would drop indexes made by
+ * hand in production). One model at a time, because FerretDB serialises DDL.
+ */
+export async function ensureIndexes(models: Models): Promise<void> {
+  for (const model of Object.values(models)) {
+    await model.createIndexes();
+  }
+}

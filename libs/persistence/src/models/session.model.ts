@@ -1,0 +1,22 @@
+import { Schema, type Connection } from 'mongoose';
+
+import { BASE_SCHEMA_OPTIONS } from './shared.schemas';
+
+export const SESSIONS_COLLECTION = 'sessions';
+
+export const sessionSchema = new Schema(
+  {
+    session_id: { type: String, required: true },
+    created_at: { type: Date, required: true },
+    updated_at: { type: Date, required: true },
+    task_count: { type: Number, required: true, min: 0 },
+  },
+  { ...BASE_SCHEMA_OPTIONS, collection: SESSIONS_COLLECTION },
+);
+
+sessionSchema.index({ session_id: 1 }, { unique: true });
+
+export function sessionModel(conn: Connection) {
+  return conn.model('Session', sessionSchema, SESSIONS_COLLECTION);
+}
+export type SessionModel = ReturnType<typeof sessionModel>;

@@ -1,0 +1,175 @@
+/**
+ * Stored documents → plain domain objects. Each mapper copies the domain's
+ * fields one by one, so `_id` and anything else the database adds never reach
+ * callers, and documents written by an older schema get the domain defaults.
+ */
+import {
+  isTaskStatus,
+  type AgentRun,
+  type Citation,
+  type Message,
+  type ModelUsage,
+  type Task,
+  type TaskError,
+  type TaskMetadata,
+  type TaskResult,
+  type TaskUsage,
+} from '@agent-orchestrator/domain';
+
+type Doc = Record<string, unknown>;
+
+function doc(value: unknown): Doc {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Doc) : {};
+}
+
+function str(value: unknown, fallback = ''): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+function strOrNull(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+function num(value: unknown, fallback = 0): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+function numOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+/** Always a fresh Date, so callers can never mutate a cached document. A missing date is `Invalid Date`. */
+function date(value: unknown): Date {
+  if (value instanceof Date) return new Date(value.getTime());
+  if (typeof value === 'string' || typeof value === 'number') return new Date(value);
+  return new Date(Number.NaN);
+}
+
+function dateOrNull(value: unknown): Date | null {
+  return value === null || value === undefined ? null : date(value);
+}
+
+function list<T>(value: unknown, map: (item: unknown) => T): T[] {
+  return Array.isArray(value) ? value.map(map) : [];
+}
+
+export function toCitation(value: unknown): Citation {
+  const d = doc(value);
+  return { source: str(d['source']), title: strOrNull(d['title']), url: strOrNull(d['url']) };
+}
+
+export function toTaskError(value: unknown): TaskError | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const d = doc(value);
+  return { type: str(d['type']), message: str(d['message']) };
+}
+
+export function toModelUsage(value: unknown): ModelUsage {
+  const d = doc(value);
+  return {
+    model: str(d['model']),
+    prompt_tokens: num(d['prompt_tokens']),
+    completion_tokens: num(d['completion_tokens']),
+    total_tokens: num(d['total_tokens']),
+    cost_usd: num(d['cost_usd']),
+  };
+}
+
+export function toTaskUsage(value: unknown): TaskUsage {
+  const d = doc(value);
+  return {
+    prompt_tokens: num(d['prompt_tokens']),
+    completion_tokens: num(d['completion_tokens']),
+    total_tokens: num(d['total_tokens']),
+    cost_usd: num(d['cost_usd']),
+    by_model: list(d['by_model'], toModelUsage),
+  };
+}
+
+export function toTaskResult(value: unknown): TaskResult | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const d = doc(value);
+  return {
+    summary: strOrNull(d['summary']),
+    raw_output: str(d['raw_output']),
+    code_language: strOrNull(d['code_language']),
+    citations: list(d['citations'], toCitation),
+  };
+}
+
+export function toTaskMetadata(value: unknown): TaskMetadata {
+  const d = doc(value);
+  return {
+    ip: strOrNull(d['ip']),
+    user_agent: strOrNull(d['user_agent']),
+    request_id: str(d['request_id']),
+    environment: str(d['environment']),
+  };
+}
+
+export function toTask(value: unknown): Task {
+  const d = doc(value);
+  const status = d['status'];
+  return {
+    task_id: str(d['task_id']),
+    session_id: str(d['session_id']),
+    task: str(d['task']),
+    // The schema's enum keeps bad statuses out; should one appear anyway, a
+    // terminal status stops workers from picking the task up again.
+    status: isTaskStatus(status) ? status : 'failed',
+    created_at: date(d['created_at']),
+    queued_at: date(d['queued_at']),
+    started_at: dateOrNull(d['started_at']),
+    completed_at: dateOrNull(d['completed_at']),
+    updated_at: date(d['updated_at']),
+    metadata: toTaskMetadata(d['metadata']),
+    selected_agent: strOrNull(d['selected_agent']),
+    agent_type: strOrNull(d['agent_type']),
+    agent_version: strOrNull(d['agent_version']),
+    peer_routing_reason: strOrNull(d['peer_routing_reason']),
+    confidence: numOrNull(d['confidence']),
+    result: toTaskResult(d['result']),
+    error: toTaskError(d['error']),
+    usage: toTaskUsage(d['usage']),
+    attempts: num(d['attempts']),
+  };
+}
+
+export function toAgentRun(value: unknown): AgentRun {
+  const d = doc(value);
+  return {
+    run_id: str(d['run_id']),
+    task_id: str(d['task_id']),
+    session_id: str(d['session_id']),
+    kind: d['kind'] === 'router' ? 'router' : 'agent',
+    agent_name: str(d['agent_name']),
+    agent_version: str(d['agent_version']),
+    model: strOrNull(d['model']),
+    attempt: num(d['attempt']),
+    input: str(d['input']),
+    output: strOrNull(d['output']),
+    outcome: d['outcome'] === 'success' ? 'success' : 'failure',
+    error: toTaskError(d['error']),
+    usage: list(d['usage'], toModelUsage),
+    prompt_tokens: num(d['prompt_tokens']),
+    completion_tokens: num(d['completion_tokens']),
+    total_tokens: num(d['total_tokens']),
+    cost_usd: num(d['cost_usd']),
+    started_at: date(d['started_at']),
+    finished_at: date(d['finished_at']),
+    duration_ms: num(d['duration_ms']),
+  };
+}
+
+export function toMessage(value: unknown): Message {
+  const d = doc(value);
+  return {
+    message_id: str(d['message_id']),
+    session_id: str(d['session_id']),
+    task_id: str(d['task_id']),
+    role: d['role'] === 'assistant' ? 'assistant' : 'user',
+    content: str(d['content']),
+    agent_name: strOrNull(d['agent_name']),
+    created_at: date(d['created_at']),
+  };
+}

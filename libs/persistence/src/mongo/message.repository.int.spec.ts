@@ -1,0 +1,78 @@
+// Integration test: needs MongoDB (or FerretDB) at MONGO_URI, provided by the Jest globalSetup.
+import { randomUUID } from 'node:crypto';
+
+import { ValidationError, type Message } from '@agent-orchestrator/domain';
+
+import { DuplicateKeyError } from '../errors';
+import type { MessageRepository } from '../repositories';
+import { openTestDatabase, tick, type TestDatabase } from '../testing/mongo-test-env';
+
+let db: TestDatabase;
+let messages: MessageRepository;
+
+beforeAll(async () => {
+  db = await openTestDatabase();
+  messages = db.store.repositories.messages;
+});
+
+afterAll(async () => {
+  await db?.dispose();
+});
+
+function makeMessage(overrides: Partial<Message> = {}): Message {
+  return {
+    message_id: randomUUID(),
+    session_id: 'session-1',
+    task_id: 'task-1',
+    role: 'user',
+    content: 'hello',
+    agent_name: null,
+    created_at: tick(),
+    ...overrides,
+  };
+}
+
+describe('MongoMessageRepository', () => {
+  it('recentBySession returns the last `limit` messages, oldest first', async () => {
+    const session_id = 'session-recent';
+    const seeded: Message[] = [];
+    for (let i = 0; i < 6; i++) {
+      const m = makeMessage({
+        session_id,
+        task_id: `task-${Math.floor(i / 2)}`,
+        role: i % 2 === 0 ? 'user' : 'assistant',
+        agent_name: i % 2 === 0 ? null : 'ContentAgent',
+        content: `m${i}`,
+      });
+      await messages.append(m);
+      seeded.push(m);
+    }
+    await messages.append(makeMessage({ session_id: 'another-session' }));
+
+    expect(await messages.recentBySession(session_id, { limit: 4 })).toEqual(seeded.slice(2));
+    expect(await messages.recentBySession(session_id, { limit: 100 })).toEqual(seeded);
+    expect(await messages.recentBySession(session_id, { limit: 2, before: seeded[3]!.created_at })).toEqual(seeded.slice(1, 3));
+    expect(await messages.recentBySession(session_id, { limit: 0 })).toEqual([]);
+    expect(await messages.recentBySession('nobody', { limit: 5 })).toEqual([]);
+  });
+
+  it('listByTask returns the task messages in order, without _id', async () => {
+    const a = makeMessage({ task_id: 'task-list', content: '' });
+    const b = makeMessage({ task_id: 'task-list', role: 'assistant', agent_name: 'CodeAgent', content: 'answer' });
+    await messages.append(b.created_at < a.created_at ? a : b);
+    await messages.append(b.created_at < a.created_at ? b : a);
+    const listed = await messages.listByTask('task-list');
+    expect(listed).toEqual([a, b]);
+    listed.forEach((m) => expect(m).not.toHaveProperty('_id'));
+  });
+
+  it('rejects a duplicate message_id and bad arguments', async () => {
+    const m = makeMessage();
+    await messages.append(m);
+    await expect(messages.append(m)).rejects.toBeInstanceOf(DuplicateKeyError);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    await expect(messages.recentBySession({ $ne: null } as any, { limit: 5 })).rejects.toBeInstanceOf(ValidationError);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    await expect(messages.recentBySession('s', { limit: 5, before: '2025-01-01' as any })).rejects.toBeInstanceOf(ValidationError);
+  });
+});
