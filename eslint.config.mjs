@@ -1,6 +1,29 @@
 import nx from '@nx/eslint-plugin';
 
 // Module boundaries are errors, not advice: see CONTRIBUTING.md for the layer rules.
+export const agentConfig = [
+  {
+    // Agents produce text and never run it: no dynamic evaluation, no way to spawn code.
+    // (bannedExternalImports does not see Node built-ins, hence this rule.) Every agent lib's
+    // eslint.config.mjs spreads it: `export default [...baseConfig, ...agentConfig];`
+    files: ['**/*.ts'],
+    rules: {
+      'no-eval': 'error',
+      'no-implied-eval': 'error',
+      'no-new-func': 'error',
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: ['child_process', 'node:child_process', 'vm', 'node:vm', 'worker_threads', 'node:worker_threads', 'cluster', 'node:cluster'].map((name) => ({
+            name,
+            message: 'Agents never execute code.',
+          })),
+        },
+      ],
+    },
+  }
+];
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -31,7 +54,7 @@ export default [
             },
             {
               sourceTag: 'layer:agent',
-              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', 'child_process', 'node:child_process', 'vm', 'node:vm'],
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express'],
             },
             {
               sourceTag: 'layer:router',

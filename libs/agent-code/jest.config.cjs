@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'agent-code',
+  preset: '../../jest.preset.cjs',
+};

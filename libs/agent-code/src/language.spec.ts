@@ -1,0 +1,33 @@
+import { languageFromFences, normalizeLanguage } from './language';
+
+describe('normalizeLanguage', () => {
+  it.each([
+    ['Python', 'python'],
+    [' TypeScript ', 'typescript'],
+    ['ts', 'typescript'],
+    ['JS', 'javascript'],
+    ['C++', 'cpp'],
+    ['C#', 'csharp'],
+    ['golang', 'go'],
+    ['shell', 'bash'],
+    ['PostgreSQL', 'sql'],
+    ['Visual Basic', 'visual-basic'],
+  ])('%s -> %s', (value, expected) => {
+    expect(normalizeLanguage(value)).toBe(expected);
+  });
+
+  it.each(['', '  ', 'none', 'N/A', 'text', 'plaintext', null, undefined, '!!!', 'x'.repeat(41)])('%p -> null', (value) => {
+    expect(normalizeLanguage(value)).toBeNull();
+  });
+});
+
+describe('languageFromFences', () => {
+  it('takes the first tagged block', () => {
+    expect(languageFromFences('Intro\n```\nplain\n```\n\n```py\nprint(1)\n```\n```rust\nfn main(){}\n```')).toBe('python');
+  });
+
+  it('returns null without tagged blocks', () => {
+    expect(languageFromFences('No code at all.')).toBeNull();
+    expect(languageFromFences('```\ncode\n```')).toBeNull();
+  });
+});

@@ -1,0 +1,72 @@
+// `code_language` as stored on task results: one lowercase canonical name, or null.
+
+const ALIASES: Readonly<Record<string, string>> = {
+  ts: 'typescript',
+  tsx: 'typescript',
+  js: 'javascript',
+  jsx: 'javascript',
+  mjs: 'javascript',
+  cjs: 'javascript',
+  node: 'javascript',
+  nodejs: 'javascript',
+  'node.js': 'javascript',
+  py: 'python',
+  python3: 'python',
+  py3: 'python',
+  rb: 'ruby',
+  rs: 'rust',
+  golang: 'go',
+  'c++': 'cpp',
+  cxx: 'cpp',
+  cc: 'cpp',
+  hpp: 'cpp',
+  'c#': 'csharp',
+  cs: 'csharp',
+  'f#': 'fsharp',
+  fs: 'fsharp',
+  kt: 'kotlin',
+  kts: 'kotlin',
+  sh: 'bash',
+  shell: 'bash',
+  zsh: 'bash',
+  shellscript: 'bash',
+  ps1: 'powershell',
+  pwsh: 'powershell',
+  yml: 'yaml',
+  md: 'markdown',
+  'objective-c': 'objectivec',
+  objc: 'objectivec',
+  postgresql: 'sql',
+  postgres: 'sql',
+  mysql: 'sql',
+  sqlite: 'sql',
+  tsql: 'sql',
+  plpgsql: 'sql',
+  dockerfile: 'dockerfile',
+  docker: 'dockerfile',
+  htm: 'html',
+  vb: 'vbnet',
+};
+
+/** Words that mean "no code here". */
+const NONE = new Set(['', 'none', 'n/a', 'na', 'null', 'nil', 'unknown', 'text', 'plaintext', 'plain', 'txt', 'no code', 'natural language', 'english']);
+
+/** Lowercase canonical language name, or null when the value names no programming language. */
+export function normalizeLanguage(value: string | null | undefined): string | null {
+  const v = (value ?? '').trim().toLowerCase().replace(/\s+/g, ' ');
+  if (NONE.has(v)) return null;
+  const aliased = ALIASES[v] ?? v;
+  const clean = aliased.replace(/ /g, '-').replace(/[^a-z0-9+#.-]/g, '');
+  return clean && clean.length <= 40 ? clean : null;
+}
+
+const FENCE_INFO = /^[ \t]*(?:```|~~~)[ \t]*([A-Za-z0-9+#._-]+)/gm;
+
+/** Language tag of the first fenced code block that has one (e.g. ```python), normalized. */
+export function languageFromFences(markdown: string): string | null {
+  for (const match of markdown.matchAll(FENCE_INFO)) {
+    const lang = normalizeLanguage(match[1]);
+    if (lang) return lang;
+  }
+  return null;
+}

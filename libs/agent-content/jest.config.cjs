@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'agent-content',
+  preset: '../../jest.preset.cjs',
+};

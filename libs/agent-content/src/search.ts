@@ -1,0 +1,105 @@
+// The search port ContentAgent depends on, and the fan-out over several queries.
+import { OrchestratorError } from '@agent-orchestrator/domain';
+import type { AgentLogger } from '@agent-orchestrator/agents-core';
+import { DEFAULT_SEARCH_RETRY, abortError, withRetry, type RetryPolicy } from './retry';
+import { toSearchError } from './search-errors';
+
+export interface SearchHit {
+  title: string;
+  url: string;
+  /** The snippet the search engine returned for the query. */
+  content: string;
+  publishedDate: string | null;
+}
+
+/**
+ * A web search backend. Implementations throw SearchError, `retryable` when
+ * trying again may help; the agent adds retries and abort handling on top.
+ */
+export interface SearchClient {
+  /** Stored as `Citation.source`, e.g. `tavily`. */
+  readonly source: string;
+  search(query: string, options: { signal?: AbortSignal }): Promise<SearchHit[]>;
+}
+
+/** Upper bound on sources put in the writing prompt, whatever the number of queries. */
+export const MAX_SOURCES = 10;
+
+/** Scheme, host and path (minus a trailing slash), query kept, fragment dropped: enough to spot the same page twice. */
+export function normalizeUrl(url: string): string {
+  const trimmed = url.trim();
+  try {
+    const u = new URL(trimmed);
+    u.hash = '';
+    u.pathname = u.pathname.replace(/\/+$/, '') || '/';
+    return u.toString();
+  } catch {
+    return trimmed;
+  }
+}
+
+/** Interleaves the queries' results (best of each first), drops repeated URLs and caps the total. */
+export function mergeHits(perQuery: readonly (readonly SearchHit[])[], max = MAX_SOURCES): SearchHit[] {
+  const seen = new Set<string>();
+  const merged: SearchHit[] = [];
+  const longest = Math.max(0, ...perQuery.map((hits) => hits.length));
+  for (let i = 0; i < longest && merged.length < max; i++) {
+    for (const hits of perQuery) {
+      const hit = hits[i];
+      if (!hit || !hit.url.trim()) continue;
+      const key = normalizeUrl(hit.url);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      merged.push(hit);
+      if (merged.length >= max) break;
+    }
+  }
+  return merged;
+}
+
+export interface SearchAllOptions {
+  signal?: AbortSignal;
+  logger: AgentLogger;
+  retry?: RetryPolicy;
+  maxSources?: number;
+}
+
+const asSearchError = (err: unknown): OrchestratorError => (err instanceof OrchestratorError ? err : toSearchError(err));
+
+/**
+ * Runs every query in parallel, each with bounded retries for transient
+ * failures. Succeeds when at least one query does (failures of the others are
+ * logged); fails with the first query's error when all fail.
+ */
+export async function searchAll(client: SearchClient, queries: readonly string[], options: SearchAllOptions): Promise<SearchHit[]> {
+  const { signal, logger } = options;
+  const what = 'Web search';
+  const settled = await Promise.allSettled(
+    queries.map((query) =>
+      withRetry(
+        async () => {
+          try {
+            return await client.search(query, { signal });
+          } catch (err) {
+            throw asSearchError(err);
+          }
+        },
+        {
+          policy: options.retry ?? DEFAULT_SEARCH_RETRY,
+          signal,
+          what,
+          isRetryable: (err) => err instanceof OrchestratorError && err.retryable,
+          onRetry: (err, retry, delayMs) =>
+            logger.warn('web search failed, retrying', { source: client.source, retry, delay_ms: delayMs, error: (err as Error).message }),
+        },
+      ),
+    ),
+  );
+  if (signal?.aborted) throw abortError(signal, what);
+  const ok = settled.filter((s): s is PromiseFulfilledResult<SearchHit[]> => s.status === 'fulfilled').map((s) => s.value);
+  const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => asSearchError(s.reason));
+  const first = failed[0];
+  if (ok.length === 0 && first) throw first;
+  for (const err of failed) logger.warn('one web search query failed; writing with the others', { source: client.source, error: err.message });
+  return mergeHits(ok, options.maxSources);
+}
