@@ -1,0 +1,8 @@
+module.exports = {
+  displayName: 'api',
+  preset: '../../jest.preset.cjs',
+  // app.int.spec.ts needs MongoDB and Redis: the global setup starts them (or uses MONGO_URI / REDIS_URL).
+  globalSetup: '../../tools/jest/services-setup.mjs',
+  globalTeardown: '../../tools/jest/services-teardown.mjs',
+  testTimeout: 30000,
+};

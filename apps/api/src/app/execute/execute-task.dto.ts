@@ -1,0 +1,42 @@
+import { Transform } from 'class-transformer';
+import { IsNotEmpty, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+
+/** Letters, digits, `_` and `-`, 1 to 128 long: safe in logs, URLs and Mongo queries. */
+export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** The validated body of `POST /v1/agent/execute`; `task` is already trimmed. */
+export interface ExecuteTaskInput {
+  task: string;
+  session_id?: string;
+}
+
+export type ExecuteTaskDtoClass = new () => ExecuteTaskInput;
+
+const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
+
+/**
+ * The request DTO. It is built per app because the maximum task length comes
+ * from configuration and decorator arguments are fixed when the class is
+ * declared. Length is counted in characters (code points), not UTF-16 units.
+ */
+export function createExecuteTaskDto(options: { taskMaxLength: number }): ExecuteTaskDtoClass {
+  const max = options.taskMaxLength;
+
+  class ExecuteTaskDto implements ExecuteTaskInput {
+    // Property decorators apply bottom-up and only the first failing check is
+    // reported, so the type check sits closest to the property.
+    @Transform(trim)
+    @MaxLength(max, { message: `task must be at most ${max} characters long` })
+    @IsNotEmpty({ message: 'task must not be empty or only whitespace' })
+    @IsString({ message: 'task must be a string' })
+    task!: string;
+
+    // Absent is fine; present means a valid id (null is not accepted as "absent").
+    @Matches(SESSION_ID_PATTERN, { message: 'session_id must be 1 to 128 characters from A-Z, a-z, 0-9, "_" and "-"' })
+    @IsString({ message: 'session_id must be a string' })
+    @ValidateIf((_object: unknown, value: unknown) => value !== undefined)
+    session_id?: string;
+  }
+
+  return ExecuteTaskDto;
+}

@@ -1,0 +1,21 @@
+import type { Response } from 'express';
+import type { Logger } from '@agent-orchestrator/platform';
+
+/** What the API knows about the request being served; set first thing by the request-id middleware. */
+export interface RequestContext {
+  requestId: string;
+  /** The app logger bound to `request_id`. */
+  logger: Logger;
+}
+
+const KEY = 'requestContext';
+
+export function setRequestContext(res: Response, context: RequestContext): void {
+  res.locals[KEY] = context;
+}
+
+export function getRequestContext(res: Response): RequestContext {
+  const context = res.locals[KEY] as RequestContext | undefined;
+  if (!context) throw new Error('request context missing: requestIdMiddleware must run before this middleware');
+  return context;
+}

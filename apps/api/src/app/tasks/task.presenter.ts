@@ -1,0 +1,58 @@
+import type { Citation, ModelUsage, Task, TaskError, TaskMetadata, TaskResult, TaskUsage } from '@agent-orchestrator/domain';
+
+type Iso<T> = T extends Date ? string : T;
+
+/** A task as JSON: every domain field, dates as ISO 8601 strings. Adding a Task field fails to compile here until it is presented. */
+export type TaskView = { [K in keyof Task]: Iso<Task[K]> };
+
+function iso(date: Date): string;
+function iso(date: Date | null): string | null;
+function iso(date: Date | null): string | null {
+  return date === null || Number.isNaN(date.getTime()) ? null : date.toISOString();
+}
+
+// Field-by-field copies, so nothing a store adds (`_id`, `__v`) can reach a client.
+const metadata = (m: TaskMetadata): TaskMetadata => ({ ip: m.ip, user_agent: m.user_agent, request_id: m.request_id, environment: m.environment });
+const citation = (c: Citation): Citation => ({ source: c.source, title: c.title, url: c.url });
+const result = (r: TaskResult | null): TaskResult | null =>
+  r && { summary: r.summary, raw_output: r.raw_output, code_language: r.code_language, citations: r.citations.map(citation) };
+const error = (e: TaskError | null): TaskError | null => e && { type: e.type, message: e.message };
+const modelUsage = (u: ModelUsage): ModelUsage => ({
+  model: u.model,
+  prompt_tokens: u.prompt_tokens,
+  completion_tokens: u.completion_tokens,
+  total_tokens: u.total_tokens,
+  cost_usd: u.cost_usd,
+});
+const usage = (u: TaskUsage): TaskUsage => ({
+  prompt_tokens: u.prompt_tokens,
+  completion_tokens: u.completion_tokens,
+  total_tokens: u.total_tokens,
+  cost_usd: u.cost_usd,
+  by_model: u.by_model.map(modelUsage),
+});
+
+export function presentTask(task: Task): TaskView {
+  return {
+    task_id: task.task_id,
+    session_id: task.session_id,
+    task: task.task,
+    status: task.status,
+    // created/queued/updated always exist; an unreadable stored date degrades to null rather than a 500.
+    created_at: iso(task.created_at) as string,
+    queued_at: iso(task.queued_at) as string,
+    started_at: iso(task.started_at),
+    completed_at: iso(task.completed_at),
+    updated_at: iso(task.updated_at) as string,
+    metadata: metadata(task.metadata),
+    selected_agent: task.selected_agent,
+    agent_type: task.agent_type,
+    agent_version: task.agent_version,
+    peer_routing_reason: task.peer_routing_reason,
+    confidence: task.confidence,
+    result: result(task.result),
+    error: error(task.error),
+    usage: usage(task.usage),
+    attempts: task.attempts,
+  };
+}

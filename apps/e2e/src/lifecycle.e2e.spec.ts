@@ -1,0 +1,253 @@
+// needs: MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global
+// setup; the built api and worker (`nx test e2e` builds them first). Starts local OpenAI and
+// Tavily stubs: the real SDKs talk to them over HTTP, nothing leaves the machine.
+import { randomUUID } from 'node:crypto';
+import { MongoClient, type Db } from 'mongodb';
+import { startOpenAiStub, type OpenAiStub, type StubChatRequest, type StubReply } from '@agent-orchestrator/agents-core/testing';
+import { startTavilyStub, type TavilyStub } from '@agent-orchestrator/agent-content/testing';
+import { freePort, startApp, waitFor, type AppProcess } from './processes';
+
+const CODE_TASK = 'Write a Python function is_prime(n) that checks whether a number is prime.';
+const WRITING_TASK = 'Now write a short blog post about how prime numbers keep online banking safe.';
+const UNROUTABLE_TASK = 'hey, how is your day going?';
+const OPENAI_KEY = 'sk-e2e-0123456789abcdef';
+const TAVILY_KEY = 'tvly-e2e-0123456789abcdef';
+
+const ROUTER_USAGE = { prompt_tokens: 300, completion_tokens: 40 };
+const CODE_USAGE = { prompt_tokens: 500, completion_tokens: 250 };
+const WRITE_USAGE = { prompt_tokens: 900, completion_tokens: 600 };
+const QUERY_USAGE = { prompt_tokens: 120, completion_tokens: 20 };
+
+/** The scripted LLM: answers each kind of request the system makes, by schema and task text. */
+function llm(req: StubChatRequest): StubReply {
+  if (req.schemaName === 'route_decision') {
+    // The writing task's prompt also carries the earlier code task as session context: check it first.
+    if (req.lastUser.includes(WRITING_TASK)) return { json: { agent_name: 'ContentAgent', confidence: 0.88, reasoning: 'A blog post is long-form writing.' }, usage: ROUTER_USAGE };
+    if (req.lastUser.includes(CODE_TASK)) return { json: { agent_name: 'CodeAgent', confidence: 0.93, reasoning: 'The user asks for a Python function.' }, usage: ROUTER_USAGE };
+    return { json: { agent_name: 'Unknown', confidence: 0.12, reasoning: 'Small talk with nothing to produce.' }, usage: ROUTER_USAGE };
+  }
+  if (req.schemaName === 'search_queries') return { json: { queries: ['prime numbers online banking encryption'] }, usage: QUERY_USAGE };
+  if (req.schemaName) {
+    // CodeAgent's structured answer
+    return {
+      json: {
+        language: 'python',
+        mode: 'generate',
+        summary: 'A trial-division primality check.',
+        content: '```python\ndef is_prime(n: int) -> bool:\n    if n < 2:\n        return False\n    i = 2\n    while i * i <= n:\n        if n % i == 0:\n            return False\n        i += 1\n    return True\n```',
+      },
+      usage: CODE_USAGE,
+    };
+  }
+  // ContentAgent's writing call: cite the first two numbered sources.
+  return { content: 'Online banking relies on RSA, whose security rests on factoring large primes [1]. Modern TLS also uses prime-order groups [2].', usage: WRITE_USAGE };
+}
+
+interface Accepted {
+  task_id: string;
+  session_id: string;
+  status: string;
+  queued_at: string;
+  message: string;
+  api_version: string;
+}
+
+describe('task lifecycle end to end (api + worker processes, real MongoDB and Redis)', () => {
+  let openai: OpenAiStub;
+  let tavily: TavilyStub;
+  let api: AppProcess;
+  let worker: AppProcess;
+  let base: string;
+  let mongo: MongoClient;
+  let db: Db;
+  const dbName = `ao_e2e_${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    openai = await startOpenAiStub(llm);
+    tavily = await startTavilyStub();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    const env = {
+      MONGO_URI: process.env['MONGO_URI']!,
+      MONGO_DB_NAME: dbName,
+      REDIS_URL: `${process.env['REDIS_URL']!.replace(/\/\d*$/, '')}/3`,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      APP_ENV: 'e2e',
+      LOG_LEVEL: 'debug',
+      OPENAI_API_KEY: OPENAI_KEY,
+      OPENAI_BASE_URL: openai.url,
+      TAVILY_API_KEY: TAVILY_KEY,
+      TAVILY_BASE_URL: tavily.url,
+      LLM_PEER_MODEL: 'gpt-4o-mini',
+      LLM_CODE_MODEL: 'gpt-4o',
+      LLM_CONTENT_MODEL: 'gpt-4o-mini',
+      LLM_MAX_RETRIES: '1',
+    };
+    api = startApp('api', env);
+    worker = startApp('worker', env);
+    await waitFor('api /readyz', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
+    await waitFor('worker ready', async () => (worker.output().includes('worker ready') ? true : undefined));
+    mongo = await MongoClient.connect(process.env['MONGO_URI']!);
+    db = mongo.db(dbName);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.allSettled([api?.stop(), worker?.stop()]);
+    await db?.dropDatabase().catch(() => undefined);
+    await mongo?.close();
+    await Promise.allSettled([openai?.close(), tavily?.close()]);
+  });
+
+  afterEach(() => {
+    const state = expect.getState();
+    if (state.assertionCalls !== state.numPassingAsserts) {
+      process.stderr.write(`--- api output ---\n${api.output().slice(-4000)}\n--- worker output ---\n${worker.output().slice(-4000)}\n`);
+    }
+  });
+
+  async function submit(task: string, extra: Record<string, unknown> = {}, requestId?: string): Promise<Accepted> {
+    const res = await fetch(`${base}/v1/agent/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'user-agent': 'e2e-suite/1.0', ...(requestId ? { 'x-request-id': requestId } : {}) },
+      body: JSON.stringify({ task, ...extra }),
+    });
+    expect(res.status).toBe(202);
+    return (await res.json()) as Accepted;
+  }
+
+  async function finished(taskId: string): Promise<Record<string, unknown>> {
+    return waitFor(`task ${taskId} to finish`, async () => {
+      const res = await fetch(`${base}/v1/tasks/${taskId}`);
+      const body = (await res.json()) as Record<string, unknown>;
+      return body['status'] === 'completed' || body['status'] === 'failed' ? body : undefined;
+    }, 60_000);
+  }
+
+  it('routes a code task, a writing task in the same session and an unroutable task, and stores everything', async () => {
+    // --- accept ---------------------------------------------------------------------------
+    const code = await submit(CODE_TASK, {}, 'e2e-req-code');
+    expect(Object.keys(code).sort()).toEqual(['api_version', 'message', 'queued_at', 'session_id', 'status', 'task_id']);
+    expect(code).toMatchObject({ status: 'queued', message: 'Task accepted and queued.', api_version: 'v1' });
+    const codeDone = await finished(code.task_id);
+    const writing = await submit(WRITING_TASK, { session_id: code.session_id });
+    expect(writing.session_id).toBe(code.session_id);
+    const other = await submit(UNROUTABLE_TASK);
+    expect(other.session_id).not.toBe(code.session_id);
+    const [writingDone, otherDone] = await Promise.all([finished(writing.task_id), finished(other.task_id)]);
+
+    // --- API view ---------------------------------------------------------------------------
+    expect(codeDone).toMatchObject({ status: 'completed', selected_agent: 'CodeAgent', api_version: 'v1' });
+    expect(writingDone).toMatchObject({ status: 'completed', selected_agent: 'ContentAgent' });
+    expect(otherDone).toMatchObject({ status: 'failed', error: { type: 'UNKNOWN_TASK_TYPE' } });
+    expect(codeDone['_id']).toBeUndefined();
+
+    // --- tasks collection, field by field --------------------------------------------------
+    const tasks = db.collection('tasks');
+    const codeDoc = (await tasks.findOne({ task_id: code.task_id }))!;
+    expect(codeDoc).toMatchObject({
+      task_id: code.task_id,
+      session_id: code.session_id,
+      task: CODE_TASK,
+      status: 'completed',
+      metadata: { ip: expect.stringMatching(/127\.0\.0\.1/), user_agent: 'e2e-suite/1.0', request_id: 'e2e-req-code', environment: 'e2e' },
+      selected_agent: 'CodeAgent',
+      agent_type: 'code',
+      agent_version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+      peer_routing_reason: 'The user asks for a Python function.',
+      confidence: 0.93,
+      error: null,
+      attempts: 1,
+    });
+    expect(codeDoc['result']).toMatchObject({ code_language: 'python', citations: [], summary: 'A trial-division primality check.' });
+    expect(codeDoc['result'].raw_output).toContain('def is_prime(n: int) -> bool:');
+    for (const f of ['created_at', 'queued_at', 'started_at', 'completed_at', 'updated_at']) expect(codeDoc[f]).toBeInstanceOf(Date);
+    expect(codeDoc['queued_at'].getTime()).toBeGreaterThanOrEqual(codeDoc['created_at'].getTime());
+    expect(codeDoc['started_at'].getTime()).toBeGreaterThanOrEqual(codeDoc['queued_at'].getTime());
+    expect(codeDoc['completed_at'].getTime()).toBeGreaterThanOrEqual(codeDoc['started_at'].getTime());
+    // usage: router on gpt-4o-mini + CodeAgent on gpt-4o, exactly the stub's token counts, priced per model
+    const mini = (u: { prompt_tokens: number; completion_tokens: number }) => (u.prompt_tokens * 0.15 + u.completion_tokens * 0.6) / 1e6;
+    const big = (u: { prompt_tokens: number; completion_tokens: number }) => (u.prompt_tokens * 2.5 + u.completion_tokens * 10) / 1e6;
+    expect(codeDoc['usage']).toMatchObject({
+      prompt_tokens: ROUTER_USAGE.prompt_tokens + CODE_USAGE.prompt_tokens,
+      completion_tokens: ROUTER_USAGE.completion_tokens + CODE_USAGE.completion_tokens,
+      total_tokens: 300 + 40 + 500 + 250,
+    });
+    expect(codeDoc['usage'].cost_usd).toBeCloseTo(mini(ROUTER_USAGE) + big(CODE_USAGE), 8);
+    expect(codeDoc['usage'].by_model.map((m: { model: string; total_tokens: number }) => [m.model, m.total_tokens]).sort()).toEqual([
+      ['gpt-4o', 750],
+      ['gpt-4o-mini', 340],
+    ]);
+
+    const writingDoc = (await tasks.findOne({ task_id: writing.task_id }))!;
+    expect(writingDoc).toMatchObject({ status: 'completed', selected_agent: 'ContentAgent', agent_type: 'content', confidence: 0.88, session_id: code.session_id });
+    expect(writingDoc['result'].raw_output).toContain('[1]');
+    expect(writingDoc['result'].citations.length).toBe(2);
+    for (const c of writingDoc['result'].citations) expect(c).toEqual({ source: 'tavily', title: expect.any(String), url: expect.stringMatching(/^https?:\/\//) });
+    expect(writingDoc['result'].code_language ?? null).toBeNull();
+    expect(writingDoc['usage'].total_tokens).toBe(340 + 140 + 1500);
+
+    const otherDoc = (await tasks.findOne({ task_id: other.task_id }))!;
+    expect(otherDoc).toMatchObject({ status: 'failed', selected_agent: null, result: null, confidence: 0.12, error: { type: 'UNKNOWN_TASK_TYPE' } });
+    expect(otherDoc['error'].message).toContain('Small talk with nothing to produce.');
+    expect(otherDoc['completed_at']).toBeInstanceOf(Date);
+    expect(otherDoc['usage'].total_tokens).toBe(340);
+
+    // --- agent_runs ----------------------------------------------------------------------------
+    const runs = db.collection('agent_runs');
+    const codeRuns = await runs.find({ task_id: code.task_id }).sort({ started_at: 1 }).toArray();
+    expect(codeRuns.map((r) => [r['kind'], r['agent_name'], r['outcome'], r['model']])).toEqual([
+      ['router', 'PeerAgent', 'success', 'gpt-4o-mini'],
+      ['agent', 'CodeAgent', 'success', 'gpt-4o'],
+    ]);
+    const codeRun = codeRuns[1]!;
+    expect(codeRun).toMatchObject({ agent_version: codeDoc['agent_version'], attempt: 1, input: CODE_TASK, prompt_tokens: 500, completion_tokens: 250, total_tokens: 750, error: null });
+    expect(codeRun['output']).toContain('def is_prime');
+    expect(codeRun['cost_usd']).toBeCloseTo(big(CODE_USAGE), 8);
+    expect(codeRun['duration_ms']).toBeGreaterThanOrEqual(0);
+    expect(codeRun['finished_at'].getTime()).toBeGreaterThanOrEqual(codeRun['started_at'].getTime());
+    expect(JSON.parse(codeRuns[0]!['output'])).toMatchObject({ status: 'routed', agent_name: 'CodeAgent', confidence: 0.93 });
+    expect(codeRuns[0]!['input']).toContain('CodeAgent'); // the router prompt lists the agents
+    expect(codeRuns[0]!['agent_version']).toMatch(/^\d+\.\d+\.\d+/);
+
+    const writingRuns = await runs.find({ task_id: writing.task_id }).sort({ started_at: 1 }).toArray();
+    expect(writingRuns.map((r) => [r['kind'], r['agent_name'], r['outcome']])).toEqual([
+      ['router', 'PeerAgent', 'success'],
+      ['agent', 'ContentAgent', 'success'],
+    ]);
+    const otherRuns = await runs.find({ task_id: other.task_id }).toArray();
+    expect(otherRuns.map((r) => [r['kind'], r['outcome']])).toEqual([['router', 'success']]);
+
+    // --- messages: the session reads as a conversation ------------------------------------------
+    const sessionMessages = await db.collection('messages').find({ session_id: code.session_id }).sort({ created_at: 1 }).toArray();
+    expect(sessionMessages.map((m) => [m['role'], m['agent_name'] ?? null, m['task_id']])).toEqual([
+      ['user', null, code.task_id],
+      ['assistant', 'CodeAgent', code.task_id],
+      ['user', null, writing.task_id],
+      ['assistant', 'ContentAgent', writing.task_id],
+    ]);
+    expect(sessionMessages[0]!['content']).toBe(CODE_TASK);
+    expect(sessionMessages[3]!['content']).toBe(writingDoc['result'].raw_output);
+    const otherMessages = await db.collection('messages').find({ task_id: other.task_id }).toArray();
+    expect(otherMessages.map((m) => m['role'])).toEqual(['user']);
+    expect(await db.collection('sessions').countDocuments({ session_id: code.session_id })).toBe(1);
+
+    // --- what crossed the wire -------------------------------------------------------------------
+    const routerCallForWriting = openai.requests.find((r) => r.schemaName === 'route_decision' && r.lastUser.includes(WRITING_TASK))!;
+    expect(routerCallForWriting.lastUser).toContain(CODE_TASK); // the earlier task of the session is context
+    expect(routerCallForWriting.system).toContain('ContentAgent');
+    expect(openai.requests.every((r) => r.headers['authorization'] === `Bearer ${OPENAI_KEY}`)).toBe(true);
+    expect(tavily.requests.map((r) => r.query)).toEqual(['prime numbers online banking encryption']);
+
+    // --- logs: structured, correlated, and without secrets --------------------------------------
+    const logs = `${api.output()}\n${worker.output()}`;
+    expect(logs).not.toContain(OPENAI_KEY);
+    expect(logs).not.toContain(TAVILY_KEY);
+    const workerLines = worker
+      .output()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(workerLines.find((l) => l['message'] === 'task completed' && l['task_id'] === code.task_id)).toMatchObject({ request_id: 'e2e-req-code', session_id: code.session_id, agent_name: 'CodeAgent' });
+  });
+});
