@@ -1,0 +1,48 @@
+// Small networking helpers shared by mongo.mjs and redis.mjs (no npm dependencies).
+import net from 'node:net';
+
+/** Returns a TCP port that was free a moment ago (the OS picks it: listen on port 0, then close). */
+export function freePort(host = '127.0.0.1') {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen({ port: 0, host, exclusive: true }, () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves true if a TCP connection to host:port succeeds within timeoutMs, false otherwise. */
+export function canConnect(port, host = '127.0.0.1', timeoutMs = 1000) {
+  return new Promise((resolve) => {
+    const sock = net.connect({ port, host });
+    const done = (ok) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls until host:port accepts a TCP connection.
+ * `check()` (optional) is called between attempts; it should throw to abort early
+ * (e.g. because the server process already exited).
+ */
+export async function waitForPort(port, { host = '127.0.0.1', timeoutMs = 30_000, intervalMs = 100, check } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    check?.();
+    if (await canConnect(port, host, 1000)) return;
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${host}:${port} to accept connections`);
+    }
+    await sleep(intervalMs);
+  }
+}

@@ -1,0 +1,151 @@
+// Process / filesystem helpers shared by mongo.mjs and redis.mjs (no npm dependencies).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+
+/** Default logger: one line on stderr, prefixed with e.g. "[mongo]". */
+export function defaultLog(prefix) {
+  return (msg) => process.stderr.write(`[${prefix}] ${msg}\n`);
+}
+
+/** Root of our on-disk cache: $AO_CACHE_DIR, $XDG_CACHE_HOME/agent-orchestrator or ~/.cache/agent-orchestrator. */
+export function cacheRoot() {
+  if (process.env.AO_CACHE_DIR) return path.resolve(process.env.AO_CACHE_DIR);
+  const xdg = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
+  return path.join(xdg, 'agent-orchestrator');
+}
+
+/** Finds an executable on PATH (plus a few extra dirs). Returns its absolute path or null. */
+export function which(cmd, extraDirs = []) {
+  const dirs = [...(process.env.PATH || '').split(path.delimiter), ...extraDirs].filter(Boolean);
+  for (const dir of dirs) {
+    const p = path.join(dir, cmd);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      if (fs.statSync(p).isFile()) return p;
+    } catch {
+      /* not here */
+    }
+  }
+  return null;
+}
+
+/**
+ * Imports an optional package. Tries normal resolution from this file first (repo node_modules),
+ * then from the current working directory. Returns null if it is not installed.
+ */
+export async function importOptional(name) {
+  try {
+    return await import(name);
+  } catch (err) {
+    if (err?.code !== 'ERR_MODULE_NOT_FOUND' && err?.code !== 'MODULE_NOT_FOUND') throw err;
+  }
+  try {
+    const req = createRequire(path.join(process.cwd(), 'noop.js'));
+    return await import(pathToFileURL(req.resolve(name)).href);
+  } catch {
+    return null;
+  }
+}
+
+/** Fresh temporary directory, e.g. tmpDir('ao-ferretdb-'). */
+export function tmpDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export function rmrf(dir) {
+  try {
+    fs.rmSync(dir, { recursive: true, force: true });
+  } catch {
+    /* best effort */
+  }
+}
+
+/** Sends SIGTERM, waits up to graceMs for the child to exit, then SIGKILL. Resolves once it has exited. */
+export async function stopChild(child, graceMs = 5000) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  let timer;
+  const timedOut = new Promise((r) => {
+    timer = setTimeout(() => r('timeout'), graceMs);
+  });
+  if ((await Promise.race([exited, timedOut])) === 'timeout') {
+    child.kill('SIGKILL');
+    await exited;
+  }
+  clearTimeout(timer);
+}
+
+// Last-resort cleanup if the parent exits without calling stop(): kill children, remove temp dirs.
+const exitHooks = new Set();
+let exitHookInstalled = false;
+
+/** Registers a synchronous cleanup function run on process exit; returns an unregister function. */
+export function onProcessExit(fn) {
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once('exit', () => {
+      for (const f of exitHooks) {
+        try {
+          f();
+        } catch {
+          /* ignore */
+        }
+      }
+    });
+  }
+  exitHooks.add(fn);
+  return () => exitHooks.delete(fn);
+}
+
+/** Keeps the last `max` lines written to a stream, to put them in error messages. */
+export function tailLines(stream, max = 30, onLine) {
+  const lines = [];
+  let buf = '';
+  stream?.setEncoding('utf8');
+  stream?.on('data', (chunk) => {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i).trimEnd();
+      buf = buf.slice(i + 1);
+      if (!line) continue;
+      lines.push(line);
+      if (lines.length > max) lines.shift();
+      onLine?.(line);
+    }
+  });
+  return () => [...lines, ...(buf.trim() ? [buf.trim()] : [])].join('\n');
+}
+
+/** Minimal CLI parsing: returns { command, dataDir }. */
+export function parseCli(argv) {
+  const [command, ...rest] = argv;
+  let dataDir;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--data-dir') dataDir = rest[++i];
+    else if (a.startsWith('--data-dir=')) dataDir = a.slice('--data-dir='.length);
+    else throw new Error(`unknown argument: ${a}`);
+  }
+  if (rest.includes('--data-dir') && !dataDir) throw new Error('--data-dir needs a value');
+  return { command, dataDir: dataDir ? path.resolve(dataDir) : undefined };
+}
+
+/** Resolves when SIGINT or SIGTERM is received (keeps the event loop alive until then). */
+export function waitForSignal() {
+  return new Promise((resolve) => {
+    const keepAlive = setInterval(() => {}, 1 << 30);
+    const handler = (sig) => {
+      clearInterval(keepAlive);
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+      resolve(sig);
+    };
+    process.on('SIGINT', handler);
+    process.on('SIGTERM', handler);
+  });
+}
