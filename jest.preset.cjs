@@ -22,4 +22,5 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
   clearMocks: true,
+  reporters: ['default', require.resolve('./tools/jest/summary-reporter.cjs')],
 };
