@@ -7,11 +7,11 @@ import {
   type AgentLogger,
   type AgentRunResult,
   type LlmProvider,
+  recentHistory,
 } from '@agent-orchestrator/agents-core';
 import { LlmError } from '@agent-orchestrator/domain';
 import { CODE_ANSWER_SCHEMA_NAME, buildCodeMessages, codeAnswerSchema, type CodeAnswer } from './code.prompt';
 import { parseCodeSettings, type CodeSettings } from './code.settings';
-import { recentHistory } from './history';
 import { languageFromFences, normalizeLanguage } from './language';
 import { CODE_AGENT_NAME, codeAgentVersion } from './version';
 
@@ -20,7 +20,13 @@ const MAX_SUMMARY_CHARS = 300;
 function summaryOf(answer: CodeAnswer, language: string | null): string {
   const s = answer.summary.replace(/\s+/g, ' ').trim();
   if (s) return s.length > MAX_SUMMARY_CHARS ? `${s.slice(0, MAX_SUMMARY_CHARS - 1)}…` : s;
-  const what = { generate: 'Generated', explain: 'Explained', refactor: 'Refactored', review: 'Reviewed', fix: 'Fixed' }[answer.mode];
+  const what = {
+    generate: 'Generated',
+    explain: 'Explained',
+    refactor: 'Refactored',
+    review: 'Reviewed',
+    fix: 'Fixed',
+  }[answer.mode];
   return language ? `${what} ${language} code.` : `${what} code.`;
 }
 
@@ -52,12 +58,25 @@ export class CodeAgent implements Agent {
       signal: ctx.signal,
     });
     const content = value.content.trim();
-    if (!content) throw new LlmError(`Model ${model} returned an empty answer.`, { retryable: true });
+    if (!content)
+      throw new LlmError(`Model ${model} returned an empty answer.`, {
+        retryable: true,
+      });
     // The model's own label first; the first tagged code block when it gave none.
     const code_language = normalizeLanguage(value.language) ?? languageFromFences(content);
-    logger.info('code answer written', { task_id: input.task_id, mode: value.mode, code_language });
+    logger.info('code answer written', {
+      task_id: input.task_id,
+      mode: value.mode,
+      code_language,
+    });
     return {
-      output: { agent_name: this.name, content, code_language, citations: [], summary: summaryOf(value, code_language) },
+      output: {
+        agent_name: this.name,
+        content,
+        code_language,
+        citations: [],
+        summary: summaryOf(value, code_language),
+      },
       usage: [usage],
       model,
     };

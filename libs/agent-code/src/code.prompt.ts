@@ -1,8 +1,8 @@
+import { historyMessages } from '@agent-orchestrator/agents-core';
 // Prompt and answer schema of CodeAgent.
 import type { ConversationTurn } from '@agent-orchestrator/agents-core';
 import { HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
 import { z } from 'zod';
-import { historyMessages } from './history';
 
 export const CODE_MODES = ['generate', 'explain', 'refactor', 'review', 'fix'] as const;
 export type CodeMode = (typeof CODE_MODES)[number];
@@ -10,7 +10,9 @@ export type CodeMode = (typeof CODE_MODES)[number];
 /** Structured answer of the single LLM call. No length constraints: strict JSON-schema mode rejects some; they are checked after parsing. */
 export const codeAnswerSchema = z.object({
   mode: z.enum(CODE_MODES).describe('What the request asks for'),
-  language: z.string().describe('Main programming language of the code involved, lowercase (e.g. "python", "typescript"); empty string when no code is involved'),
+  language: z
+    .string()
+    .describe('Main programming language of the code involved, lowercase (e.g. "python", "typescript"); empty string when no code is involved'),
   content: z.string().describe('The whole answer in Markdown, every code snippet in a fenced block tagged with its language'),
   summary: z.string().describe('One or two sentences saying what the answer does'),
 });

@@ -8,12 +8,12 @@ import {
   type AgentLogger,
   type AgentRunResult,
   type LlmProvider,
+  recentHistory,
 } from '@agent-orchestrator/agents-core';
 import { SearchError, type ModelUsage } from '@agent-orchestrator/domain';
 import { extractCitations } from './citations';
 import { buildQueryMessages, buildWriterMessages } from './content.prompt';
 import { parseContentSettings, type ContentSettings } from './content.settings';
-import { recentHistory } from './history';
 import { DEFAULT_SEARCH_RETRY, throwIfAborted, type RetryPolicy } from './retry';
 import { searchAll, type SearchClient, type SearchHit } from './search';
 import { SEARCH_QUERIES_SCHEMA_NAME, directQuery, sanitizeQueries, searchQueriesSchema, shouldDeriveQueries } from './search-queries';
@@ -103,14 +103,27 @@ export class ContentAgent implements Agent {
       queries = [directQuery(input.task)];
     }
 
-    const sources: SearchHit[] = await searchAll(this.search, queries, { signal, logger, retry: this.retry });
-    logger.debug('web search done', { task_id: input.task_id, queries, sources: sources.length });
+    const sources: SearchHit[] = await searchAll(this.search, queries, {
+      signal,
+      logger,
+      retry: this.retry,
+    });
+    logger.debug('web search done', {
+      task_id: input.task_id,
+      queries,
+      sources: sources.length,
+    });
 
     const written = await invokeText(chat, buildWriterMessages(input.task, history, sources), { prices, signal });
     usage.push(written.usage);
 
     const { content, citations } = extractCitations(written.value, sources, this.search.source);
-    logger.info('content written', { task_id: input.task_id, queries: queries.length, sources: sources.length, cited: citations.length });
+    logger.info('content written', {
+      task_id: input.task_id,
+      queries: queries.length,
+      sources: sources.length,
+      cited: citations.length,
+    });
     return {
       output: {
         agent_name: this.name,

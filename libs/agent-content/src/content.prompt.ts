@@ -1,7 +1,7 @@
+import { historyMessages, historyTranscript } from '@agent-orchestrator/agents-core';
 // Prompts of ContentAgent: query planning (a) and writing with numbered sources (c).
 import type { ConversationTurn } from '@agent-orchestrator/agents-core';
 import { HumanMessage, SystemMessage, type BaseMessage } from '@langchain/core/messages';
-import { historyMessages, historyTranscript } from './history';
 import type { SearchHit } from './search';
 import { MAX_QUERIES } from './search-queries';
 

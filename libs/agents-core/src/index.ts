@@ -20,3 +20,5 @@ export type { OpenAiProviderOptions } from './llm';
 export { invokeStructured, invokeText } from './structured';
 export type { LlmCallResult, StructuredOutputMethod } from './structured';
 export { packageVersion } from './package-version';
+export { HISTORY_LIMITS, historyMessages, historyTranscript, recentHistory } from './history';
+export type { HistoryLimits } from './history';

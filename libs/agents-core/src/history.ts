@@ -1,5 +1,5 @@
-// Bounds the session history an agent puts in its prompts.
-import type { ConversationTurn } from '@agent-orchestrator/agents-core';
+// Bounds the session history an agent puts in its prompts, so every agent treats context alike.
+import type { ConversationTurn } from './agent';
 import { AIMessage, HumanMessage, type BaseMessage } from '@langchain/core/messages';
 
 export interface HistoryLimits {
