@@ -3,11 +3,13 @@
 //
 // It embeds github.com/FerretDB/FerretDB/ferretdb instead of building
 // cmd/ferretdb, which panics without a generated build/version/version.txt.
+// By default clients connect through a small proxy (proxy.go) that runs one write command at a
+// time, because FerretDB v1 itself loses concurrent updates.
 //
 // Usage:
 //
 //	ferretdb-embedded -listen-addr 127.0.0.1:27017 -data-dir ./data [-log-level error]
-//	                  [-exit-on-stdin-eof] [-remove-data-dir-on-exit]
+//	                  [-exit-on-stdin-eof] [-remove-data-dir-on-exit] [-serialize-writes=true]
 package main
 
 import (
@@ -17,6 +19,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/url"
 	"os"
 	"os/signal"
@@ -42,6 +45,9 @@ func run() error {
 		"exit when stdin is closed (lets a parent process that dies without cleanup take the server down with it)")
 	removeDataDir := flag.Bool("remove-data-dir-on-exit", false,
 		"delete -data-dir after shutdown (for throwaway test servers)")
+	serializeWrites := flag.Bool("serialize-writes", true,
+		"run one write command at a time (through a small proxy); "+
+			"without it FerretDB v1 loses concurrent updates (see proxy.go)")
 	flag.Parse()
 
 	if *dataDir == "" {
@@ -87,16 +93,44 @@ func run() error {
 		}()
 	}
 
+	listener := ferretdb.ListenerConfig{TCP: *listenAddr}
+
+	var proxyLn net.Listener
+
+	if *serializeWrites {
+		// FerretDB listens on a private Unix socket; clients talk to the proxy on -listen-addr.
+		sockDir, err := os.MkdirTemp("", "ferretdb-sock-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(sockDir)
+
+		listener = ferretdb.ListenerConfig{Unix: filepath.Join(sockDir, "ferretdb.sock")}
+
+		if proxyLn, err = net.Listen("tcp", *listenAddr); err != nil {
+			return err
+		}
+		defer proxyLn.Close()
+	}
+
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener: ferretdb.ListenerConfig{
-			TCP: *listenAddr,
-		},
+		Listener:  listener,
 		Logger:    logger,
 		Handler:   "sqlite",
 		SQLiteURL: sqliteURL,
 	})
 	if err != nil {
 		return err
+	}
+
+	if proxyLn != nil {
+		p := &writeProxy{upstreamNet: "unix", upstreamAddr: listener.Unix, l: logger}
+		go p.serve(proxyLn)
+
+		go func() {
+			<-ctx.Done()
+			_ = proxyLn.Close()
+		}()
 	}
 
 	// Run blocks until ctx is canceled, then closes listeners, connections and the backend.

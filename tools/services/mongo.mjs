@@ -37,7 +37,6 @@ import {
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FERRETDB_SRC = path.resolve(HERE, '../ferretdb');
-const FERRETDB_SRC_FILES = ['go.mod', 'go.sum', 'main.go'];
 const GO_BUILD_ARGS = ['build', '-trimpath', '-buildvcs=false', '-mod=readonly', '-tags', 'ferretdb_no_postgresql', '-ldflags', '-s -w'];
 
 const LOCK_WAIT_MS = 15 * 60_000; // how long to wait for another process's build
@@ -185,7 +184,8 @@ function withTimeout(promise, ms, what) {
 /** Path of the cached FerretDB binary for the current sources (it may not exist yet). */
 export function ferretdbBinaryPath() {
   const h = crypto.createHash('sha256');
-  for (const f of FERRETDB_SRC_FILES) {
+  const files = fs.readdirSync(FERRETDB_SRC).filter((f) => f === 'go.mod' || f === 'go.sum' || f.endsWith('.go')).sort();
+  for (const f of files) {
     h.update(`${f}\0`);
     h.update(fs.readFileSync(path.join(FERRETDB_SRC, f)));
   }
@@ -218,7 +218,7 @@ export async function buildFerretDB({ log = defaultLog('mongo') } = {}) {
     }
     const tmpOut = `${bin}.tmp-${process.pid}`;
     const started = Date.now();
-    log(`building FerretDB with ${go} (first time only, can take 1-2 minutes) -> ${bin}`);
+    log(`building FerretDB with ${go} (first time only; 1-3 minutes with a cold Go build cache) -> ${bin}`);
     try {
       await run(go, [...GO_BUILD_ARGS, '-o', tmpOut, '.'], {
         cwd: FERRETDB_SRC,
