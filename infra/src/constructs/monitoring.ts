@@ -1,0 +1,220 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { NAMES, type EnvironmentConfig } from '../config/environment-config';
+
+/**
+ * The metric contract the alarms rely on (documented in infra/README.md, "Metric and log contract").
+ * Log-derived metrics come from metric filters on the apps' JSON log lines; QueueWaiting is
+ * published by the worker with PutMetricData.
+ */
+export const METRICS = {
+  namespace: NAMES.metricNamespace,
+  /** api: one per request line (`status_code` present). */
+  apiRequests: 'ApiRequests',
+  /** api: request lines with `status_code` >= 500. */
+  api5xx: 'Api5xxErrors',
+  /** api: `duration_ms` of each request line. */
+  apiLatency: 'ApiLatencyMs',
+  /** worker: `duration_ms` of each "task completed" line. */
+  taskLatency: 'TaskLatencyMs',
+  tasksCompleted: 'TasksCompleted',
+  tasksFailed: 'TasksFailed',
+  /** worker (PutMetricData): jobs waiting in the Bull queue agent_tasks, dimension Environment={env}. */
+  queueWaiting: 'QueueWaiting',
+} as const;
+
+/** JSON filter patterns over the apps' log lines (fields from apps/api request-log.middleware.ts and apps/worker process-task.job.ts). */
+export const FILTER_PATTERNS = {
+  apiRequests: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.service', '=', 'api'), logs.FilterPattern.numberValue('$.status_code', '>=', 100)),
+  api5xx: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.service', '=', 'api'), logs.FilterPattern.numberValue('$.status_code', '>=', 500)),
+  apiLatency: logs.FilterPattern.all(
+    logs.FilterPattern.stringValue('$.service', '=', 'api'),
+    logs.FilterPattern.numberValue('$.status_code', '>=', 100),
+    logs.FilterPattern.numberValue('$.duration_ms', '>=', 0),
+  ),
+  taskLatency: logs.FilterPattern.all(
+    logs.FilterPattern.stringValue('$.service', '=', 'worker'),
+    logs.FilterPattern.stringValue('$.message', '=', 'task completed'),
+    logs.FilterPattern.numberValue('$.duration_ms', '>=', 0),
+  ),
+  tasksCompleted: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.service', '=', 'worker'), logs.FilterPattern.stringValue('$.message', '=', 'task completed')),
+  tasksFailed: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.service', '=', 'worker'), logs.FilterPattern.stringValue('$.message', '=', 'task failed')),
+};
+
+export interface MonitoringProps {
+  config: EnvironmentConfig;
+  apiLogGroup: logs.ILogGroup;
+  workerLogGroup: logs.ILogGroup;
+  autoScalingGroupName: string;
+  cacheNodeIds: string[];
+}
+
+export function alarmName(config: Pick<EnvironmentConfig, 'envName'>, suffix: string): string {
+  return `AgentOrchestrator-${config.envName}-${suffix}`;
+}
+
+/**
+ * Architecture §7.3: the alarms (EC2 CPU, API 5xx error rate, task p95 latency, queue backlog
+ * for N minutes), an SNS topic they notify (KMS-encrypted, TLS only, optional e-mail), the
+ * metric filters that turn the apps' JSON logs into metrics, and the dashboard
+ * `AgentOrchestrator-{env}`.
+ */
+export class Monitoring extends Construct {
+  readonly topic: sns.Topic;
+  readonly topicKey: kms.Key;
+  readonly alarms: { cpuHigh: cloudwatch.Alarm; apiErrorRate: cloudwatch.Alarm; taskLatencyP95: cloudwatch.Alarm; queueBacklog: cloudwatch.Alarm };
+  readonly dashboard: cloudwatch.Dashboard;
+  readonly dashboardName: string;
+
+  constructor(scope: Construct, id: string, props: MonitoringProps) {
+    super(scope, id);
+    const { config, apiLogGroup, workerLogGroup, cacheNodeIds } = props;
+    const t = config.alarms;
+
+    // --- notifications ---
+    this.topicKey = new kms.Key(this, 'TopicKey', {
+      alias: `alias/agent-orchestrator/${config.envName}/alarms`,
+      description: `Encrypts the agent-orchestrator ${config.envName} alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+    // CloudWatch alarms publish to the encrypted topic only if the key lets the service use it.
+    this.topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToUseTheKey',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      topicName: `agent-orchestrator-${config.envName}-alarms`,
+      displayName: `Agent Orchestrator ${config.envName} alarms`,
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    if (config.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(config.alarmEmail));
+
+    // --- metrics from the JSON logs ---
+    const filter = (constructId: string, logGroup: logs.ILogGroup, pattern: logs.IFilterPattern, metricName: string, metricValue: string, unit: cloudwatch.Unit, defaultValue?: number): void => {
+      new logs.MetricFilter(this, constructId, { logGroup, filterPattern: pattern, metricNamespace: METRICS.namespace, metricName, metricValue, unit, defaultValue });
+    };
+    filter('ApiRequestsFilter', apiLogGroup, FILTER_PATTERNS.apiRequests, METRICS.apiRequests, '1', cloudwatch.Unit.COUNT, 0);
+    filter('Api5xxFilter', apiLogGroup, FILTER_PATTERNS.api5xx, METRICS.api5xx, '1', cloudwatch.Unit.COUNT, 0);
+    filter('ApiLatencyFilter', apiLogGroup, FILTER_PATTERNS.apiLatency, METRICS.apiLatency, '$.duration_ms', cloudwatch.Unit.MILLISECONDS);
+    filter('TaskLatencyFilter', workerLogGroup, FILTER_PATTERNS.taskLatency, METRICS.taskLatency, '$.duration_ms', cloudwatch.Unit.MILLISECONDS);
+    filter('TasksCompletedFilter', workerLogGroup, FILTER_PATTERNS.tasksCompleted, METRICS.tasksCompleted, '1', cloudwatch.Unit.COUNT, 0);
+    filter('TasksFailedFilter', workerLogGroup, FILTER_PATTERNS.tasksFailed, METRICS.tasksFailed, '1', cloudwatch.Unit.COUNT, 0);
+
+    const fiveMinutes = Duration.minutes(5);
+    const custom = (metricName: string, statistic: string, period = fiveMinutes, dimensionsMap?: Record<string, string>): cloudwatch.Metric =>
+      new cloudwatch.Metric({ namespace: METRICS.namespace, metricName, statistic, period, dimensionsMap });
+    const cpu = new cloudwatch.Metric({ namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensionsMap: { AutoScalingGroupName: props.autoScalingGroupName }, statistic: 'Average', period: fiveMinutes });
+    const requests = custom(METRICS.apiRequests, 'Sum');
+    const errors = custom(METRICS.api5xx, 'Sum');
+    const errorRate = new cloudwatch.MathExpression({
+      expression: `IF(requests >= ${t.api5xxMinRequests}, 100 * errors / requests, 0)`,
+      usingMetrics: { requests, errors },
+      period: fiveMinutes,
+      label: 'API 5xx rate (%)',
+    });
+    const taskP95 = custom(METRICS.taskLatency, 'p95');
+    const queueWaiting = custom(METRICS.queueWaiting, 'Maximum', Duration.minutes(1), { Environment: config.envName });
+
+    // --- alarms ---
+    const cpuPeriods = t.cpuEvaluationMinutes / 5;
+    const cpuHigh = new cloudwatch.Alarm(this, 'CpuHighAlarm', {
+      alarmName: alarmName(config, 'ec2-cpu-high'),
+      alarmDescription: `Average CPU of the ${config.envName} instances above ${t.cpuHighPercent}% for ${t.cpuEvaluationMinutes} minutes. Runbook: docs/operational-runbook.md#alarm-ec2-cpu-high`,
+      metric: cpu,
+      threshold: t.cpuHighPercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: cpuPeriods,
+      datapointsToAlarm: cpuPeriods,
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
+    });
+    const apiErrorRate = new cloudwatch.Alarm(this, 'ApiErrorRateAlarm', {
+      alarmName: alarmName(config, 'api-5xx-rate'),
+      alarmDescription: `API 5xx responses above ${t.api5xxRatePercent}% of requests (with at least ${t.api5xxMinRequests} requests) in two consecutive 5-minute periods. Runbook: docs/operational-runbook.md#alarm-api-5xx-rate`,
+      metric: errorRate,
+      threshold: t.api5xxRatePercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 2,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const taskLatencyP95 = new cloudwatch.Alarm(this, 'TaskLatencyAlarm', {
+      alarmName: alarmName(config, 'task-latency-p95'),
+      alarmDescription: `p95 task processing time above ${t.taskLatencyP95Ms} ms for 15 minutes. Runbook: docs/operational-runbook.md#alarm-task-latency-p95`,
+      metric: taskP95,
+      threshold: t.taskLatencyP95Ms,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const queueBacklog = new cloudwatch.Alarm(this, 'QueueBacklogAlarm', {
+      alarmName: alarmName(config, 'queue-backlog'),
+      alarmDescription: `More than ${t.queueBacklogThreshold} jobs waiting in agent_tasks for ${t.queueBacklogMinutes} consecutive minutes. Runbook: docs/operational-runbook.md#alarm-queue-backlog`,
+      metric: queueWaiting,
+      threshold: t.queueBacklogThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: t.queueBacklogMinutes,
+      datapointsToAlarm: t.queueBacklogMinutes,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.alarms = { cpuHigh, apiErrorRate, taskLatencyP95, queueBacklog };
+    const action = new cwActions.SnsAction(this.topic);
+    for (const alarm of Object.values(this.alarms)) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+
+    // --- dashboard ---
+    this.dashboardName = `AgentOrchestrator-${config.envName}`;
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: this.dashboardName, defaultInterval: Duration.hours(6) });
+    const asg = { AutoScalingGroupName: props.autoScalingGroupName };
+    const ec2Metric = (metricName: string, statistic: string, label: string): cloudwatch.Metric =>
+      new cloudwatch.Metric({ namespace: 'AWS/EC2', metricName, dimensionsMap: asg, statistic, period: fiveMinutes, label });
+    const cacheMetric = (metricName: string, statistic: string): cloudwatch.IMetric[] =>
+      cacheNodeIds.map((node) => new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName, dimensionsMap: { CacheClusterId: node }, statistic, period: fiveMinutes, label: node }));
+    const width = 8;
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 3 }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'EC2 CPU (%)', left: [cpu], leftAnnotations: [{ value: t.cpuHighPercent, label: 'alarm' }], width }),
+      new cloudwatch.GraphWidget({ title: 'EC2 network (bytes)', left: [ec2Metric('NetworkIn', 'Sum', 'in'), ec2Metric('NetworkOut', 'Sum', 'out')], width }),
+      new cloudwatch.GraphWidget({
+        title: 'EC2 memory and disk (%)',
+        left: [
+          new cloudwatch.MathExpression({ expression: `SEARCH('{CWAgent,host} MetricName="mem_used_percent"', 'Average', 300)`, label: 'memory', period: fiveMinutes }),
+          new cloudwatch.MathExpression({ expression: `SEARCH('{CWAgent,host,path} MetricName="disk_used_percent"', 'Average', 300)`, label: 'disk /', period: fiveMinutes }),
+        ],
+        width,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'API requests and 5xx', left: [requests.with({ label: 'requests' }), errors.with({ label: '5xx' })], right: [errorRate], width }),
+      new cloudwatch.GraphWidget({ title: 'API latency (ms)', left: [custom(METRICS.apiLatency, 'p50').with({ label: 'p50' }), custom(METRICS.apiLatency, 'p95').with({ label: 'p95' })], width }),
+      new cloudwatch.GraphWidget({ title: 'Queue waiting (agent_tasks)', left: [queueWaiting], leftAnnotations: [{ value: t.queueBacklogThreshold, label: 'alarm' }], width }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Tasks completed / failed', left: [custom(METRICS.tasksCompleted, 'Sum').with({ label: 'completed' }), custom(METRICS.tasksFailed, 'Sum').with({ label: 'failed' })], width }),
+      new cloudwatch.GraphWidget({ title: 'Task latency (ms)', left: [custom(METRICS.taskLatency, 'Average').with({ label: 'avg' }), taskP95.with({ label: 'p95' })], leftAnnotations: [{ value: t.taskLatencyP95Ms, label: 'alarm' }], width }),
+      new cloudwatch.GraphWidget({ title: 'Instances in service', left: [new cloudwatch.Metric({ namespace: 'AWS/AutoScaling', metricName: 'GroupInServiceInstances', dimensionsMap: asg, statistic: 'Average', period: fiveMinutes })], width }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({ title: 'Valkey engine CPU (%)', left: cacheMetric('EngineCPUUtilization', 'Average'), width }),
+      new cloudwatch.GraphWidget({ title: 'Valkey memory used (%)', left: cacheMetric('DatabaseMemoryUsagePercentage', 'Average'), width }),
+      new cloudwatch.GraphWidget({ title: 'Valkey connections / evictions', left: cacheMetric('CurrConnections', 'Average'), right: cacheMetric('Evictions', 'Sum'), width }),
+    );
+  }
+}
