@@ -45,8 +45,8 @@ describe.each(['dev', 'prod'] as const)('metrics from the JSON logs (%s)', (env)
 
   it('task latency and outcomes from the worker "task completed" / "task failed" lines', () => {
     const latency = filter('TaskLatencyMs');
-    expect(latency).toMatchObject({ LogGroupName: workerGroup, FilterPattern: '{ ($.service = "worker") && ($.message = "task completed") && ($.duration_ms >= 0) }' });
-    expect(latency.transformation).toMatchObject({ MetricNamespace: 'AgentOrchestrator', MetricValue: '$.duration_ms', Unit: 'Milliseconds' });
+    expect(latency).toMatchObject({ LogGroupName: workerGroup, FilterPattern: '{ ($.service = "worker") && ($.message = "task completed") && ($.latency_ms >= 0) }' });
+    expect(latency.transformation).toMatchObject({ MetricNamespace: 'AgentOrchestrator', MetricValue: '$.latency_ms', Unit: 'Milliseconds' });
     expect(latency.transformation.DefaultValue).toBeUndefined();
     expect(filter('TasksCompleted')).toMatchObject({ LogGroupName: workerGroup, FilterPattern: '{ ($.service = "worker") && ($.message = "task completed") }' });
     expect(filter('TasksFailed')).toMatchObject({ LogGroupName: workerGroup, FilterPattern: '{ ($.service = "worker") && ($.message = "task failed") }' });

@@ -22,7 +22,7 @@ export const METRICS = {
   api5xx: 'Api5xxErrors',
   /** api: `duration_ms` of each request line. */
   apiLatency: 'ApiLatencyMs',
-  /** worker: `duration_ms` of each "task completed" line. */
+  /** worker: `latency_ms` (queued → finished, what the client waited) of each "task completed" line. */
   taskLatency: 'TaskLatencyMs',
   tasksCompleted: 'TasksCompleted',
   tasksFailed: 'TasksFailed',
@@ -42,7 +42,7 @@ export const FILTER_PATTERNS = {
   taskLatency: logs.FilterPattern.all(
     logs.FilterPattern.stringValue('$.service', '=', 'worker'),
     logs.FilterPattern.stringValue('$.message', '=', 'task completed'),
-    logs.FilterPattern.numberValue('$.duration_ms', '>=', 0),
+    logs.FilterPattern.numberValue('$.latency_ms', '>=', 0),
   ),
   tasksCompleted: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.service', '=', 'worker'), logs.FilterPattern.stringValue('$.message', '=', 'task completed')),
   tasksFailed: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.service', '=', 'worker'), logs.FilterPattern.stringValue('$.message', '=', 'task failed')),
@@ -109,7 +109,7 @@ export class Monitoring extends Construct {
     filter('ApiRequestsFilter', apiLogGroup, FILTER_PATTERNS.apiRequests, METRICS.apiRequests, '1', cloudwatch.Unit.COUNT, 0);
     filter('Api5xxFilter', apiLogGroup, FILTER_PATTERNS.api5xx, METRICS.api5xx, '1', cloudwatch.Unit.COUNT, 0);
     filter('ApiLatencyFilter', apiLogGroup, FILTER_PATTERNS.apiLatency, METRICS.apiLatency, '$.duration_ms', cloudwatch.Unit.MILLISECONDS);
-    filter('TaskLatencyFilter', workerLogGroup, FILTER_PATTERNS.taskLatency, METRICS.taskLatency, '$.duration_ms', cloudwatch.Unit.MILLISECONDS);
+    filter('TaskLatencyFilter', workerLogGroup, FILTER_PATTERNS.taskLatency, METRICS.taskLatency, '$.latency_ms', cloudwatch.Unit.MILLISECONDS);
     filter('TasksCompletedFilter', workerLogGroup, FILTER_PATTERNS.tasksCompleted, METRICS.tasksCompleted, '1', cloudwatch.Unit.COUNT, 0);
     filter('TasksFailedFilter', workerLogGroup, FILTER_PATTERNS.tasksFailed, METRICS.tasksFailed, '1', cloudwatch.Unit.COUNT, 0);
 

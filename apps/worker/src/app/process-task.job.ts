@@ -141,17 +141,23 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
         result: { summary: result.output.summary ?? null, raw_output: result.output.content, code_language: result.output.code_language ?? null, citations: result.output.citations },
         usage,
       }, now());
-      log.info(done ? 'task completed' : 'task was finished elsewhere; result not written', { agent_name: agentName, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd });
+      log.info(done ? 'task completed' : 'task was finished elsewhere; result not written', { agent_name: agentName, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd, ...timings(task, now()) });
       return done ? 'completed' : 'skipped';
     } catch (err) {
       const e = deadline.signal.aborted && !(err instanceof OrchestratorError && err.type === 'TIMEOUT') ? deadlineError(deps.taskTimeoutMs, err) : toOrchestratorError(err);
       const failed = await repos.tasks.fail(task.task_id, { error: { type: e.type, message: e.message }, usage: sumUsage(usages) }, now());
-      log[e.type === 'INTERNAL_ERROR' ? 'error' : 'warn']('task failed', { agent_name: agentName, error_type: e.type, error_message: e.message, recorded: Boolean(failed) });
+      log[e.type === 'INTERNAL_ERROR' ? 'error' : 'warn']('task failed', { agent_name: agentName, error_type: e.type, error_message: e.message, recorded: Boolean(failed), ...timings(task, now()) });
       return 'failed';
     } finally {
       clearTimeout(timer);
     }
   };
+}
+
+/** `duration_ms`: processing time (picked up → finished); `latency_ms`: what the client waited (queued → finished). */
+function timings(task: Task, finished: Date): { duration_ms: number; latency_ms: number } {
+  const started = task.started_at ?? finished;
+  return { duration_ms: finished.getTime() - started.getTime(), latency_ms: finished.getTime() - task.queued_at.getTime() };
 }
 
 function deadlineError(timeoutMs: number, cause: unknown): TimeoutError {
