@@ -5,4 +5,6 @@ module.exports = {
   globalSetup: '../../tools/jest/services-setup.mjs',
   globalTeardown: '../../tools/jest/services-teardown.mjs',
   testTimeout: 30000,
+  // Every response of an app built with createApp is held against the OpenAPI document it serves.
+  setupFilesAfterEnv: ['<rootDir>/src/testing/contract/jest-setup.ts'],
 };

@@ -1,26 +1,17 @@
 import type { AddressInfo } from 'node:net';
-import { ConfigError } from '@agent-orchestrator/domain';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { createLogger, createTaskQueue, loadApiConfig, loadDotEnv, pingQueue, type ApiConfig } from '@agent-orchestrator/platform';
+import { createTaskQueue, loadApiConfig, loadEnvironment, pingQueue } from '@agent-orchestrator/platform';
 import { createApp } from './app/app';
+import { connectRateLimitStore } from './app/http/rate-limit.store';
 import { installGracefulShutdown } from './app/graceful-shutdown';
 import { waitUntil } from './app/wait-until';
 
-function readConfig(): ApiConfig {
-  try {
-    return loadApiConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    process.exit(1);
-  }
-}
-
 async function main(): Promise<void> {
-  loadDotEnv();
-  const config = readConfig();
-  const logger = createLogger({ service: 'api', level: config.logLevel });
+  // .env (development), then SSM_PARAMETER_PATH when set, then validation; a ConfigError ends the boot.
+  const { config, logger } = await loadEnvironment('api', loadApiConfig);
 
+  // Connects while MongoDB does, so the limiter counts from the first request.
+  const rateLimit = connectRateLimitStore(config, logger);
   const store = await connectMongo({
     uri: config.mongo.uri,
     dbName: config.mongo.dbName,
@@ -33,7 +24,10 @@ async function main(): Promise<void> {
     logger.warn('Redis is not reachable yet: /readyz reports it and new tasks get 503 until it is');
   }
 
-  const app = createApp({ config, logger, store, queue, environment: config.environment });
+  if (config.trustProxy === true) {
+    logger.warn('TRUST_PROXY=true believes any X-Forwarded-For, so clients can pick their IP and dodge per-IP rate limits: set the number of proxies (e.g. 1)');
+  }
+  const app = createApp({ config, logger, store, queue, environment: config.environment, rateLimitStore: rateLimit?.store });
   const server = app.listen(config.port, config.host, (err) => {
     if (err) {
       logger.error('could not listen', { err, host: config.host, port: config.port });
@@ -48,6 +42,7 @@ async function main(): Promise<void> {
     logger,
     resources: [
       { name: 'queue', close: () => queue.close() },
+      ...(rateLimit ? [{ name: 'rate-limit redis', close: rateLimit.close }] : []),
       { name: 'mongodb', close: () => store.close() },
     ],
   });

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import { startOpenAiStub, type OpenAiStub, type StubChatRequest, type StubReply } from '@agent-orchestrator/agents-core/testing';
 import { startTavilyStub, type TavilyStub } from '@agent-orchestrator/agent-content/testing';
+import { ApiContract } from './contract';
 import { freePort, startApp, waitFor, type AppProcess } from './processes';
 
 const CODE_TASK = 'Write a Python function is_prime(n) that checks whether a number is prime.';
@@ -61,6 +62,8 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
   let mongo: MongoClient;
   let db: Db;
   const dbName = `ao_e2e_${randomUUID().slice(0, 8)}`;
+  // Every API response is held against the OpenAPI document the API serves.
+  const contract = new ApiContract();
 
   beforeAll(async () => {
     openai = await startOpenAiStub(llm);
@@ -86,7 +89,7 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
     };
     api = startApp('api', env);
     worker = startApp('worker', env);
-    await waitFor('api /readyz', async () => ((await fetch(`${base}/readyz`)).status === 200 ? true : undefined));
+    await waitFor('api /readyz', async () => ((await contract.fetch(`${base}/readyz`)).status === 200 ? true : undefined));
     await waitFor('worker ready', async () => (worker.output().includes('worker ready') ? true : undefined));
     mongo = await MongoClient.connect(process.env['MONGO_URI']!);
     db = mongo.db(dbName);
@@ -99,6 +102,8 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
     await Promise.allSettled([openai?.close(), tavily?.close()]);
   });
 
+  afterEach(() => contract.assertClean());
+
   afterEach(() => {
     const state = expect.getState();
     if (state.assertionCalls !== state.numPassingAsserts) {
@@ -107,7 +112,7 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
   });
 
   async function submit(task: string, extra: Record<string, unknown> = {}, requestId?: string): Promise<Accepted> {
-    const res = await fetch(`${base}/v1/agent/execute`, {
+    const res = await contract.fetch(`${base}/v1/agent/execute`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'user-agent': 'e2e-suite/1.0', ...(requestId ? { 'x-request-id': requestId } : {}) },
       body: JSON.stringify({ task, ...extra }),
@@ -118,7 +123,7 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
 
   async function finished(taskId: string): Promise<Record<string, unknown>> {
     return waitFor(`task ${taskId} to finish`, async () => {
-      const res = await fetch(`${base}/v1/tasks/${taskId}`);
+      const res = await contract.fetch(`${base}/v1/tasks/${taskId}`);
       const body = (await res.json()) as Record<string, unknown>;
       return body['status'] === 'completed' || body['status'] === 'failed' ? body : undefined;
     }, 60_000);
@@ -248,6 +253,11 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(workerLines.find((l) => l['message'] === 'task completed' && l['task_id'] === code.task_id)).toMatchObject({ request_id: 'e2e-req-code', session_id: code.session_id, agent_name: 'CodeAgent' });
+    const completedLine = workerLines.find((l) => l['message'] === 'task completed' && l['task_id'] === code.task_id);
+    expect(completedLine).toMatchObject({ request_id: 'e2e-req-code', session_id: code.session_id, agent_name: 'CodeAgent', level: 'info', service: 'worker' });
+    // the fields the CloudWatch metric filters read (docs/operational-runbook.md, infra/)
+    expect(completedLine!['duration_ms']).toEqual(expect.any(Number));
+    expect(completedLine!['latency_ms']).toBeGreaterThanOrEqual(completedLine!['duration_ms'] as number);
+    expect(workerLines.find((l) => l['message'] === 'task failed' && l['task_id'] === other.task_id)).toMatchObject({ error_type: 'UNKNOWN_TASK_TYPE', duration_ms: expect.any(Number) });
   });
 });

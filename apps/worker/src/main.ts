@@ -1,20 +1,10 @@
-import { ConfigError } from '@agent-orchestrator/domain';
-import { createLogger, loadDotEnv, loadWorkerConfig } from '@agent-orchestrator/platform';
+import { loadEnvironment, loadWorkerConfig } from '@agent-orchestrator/platform';
 import { startWorker } from './app/worker';
 
 async function main(): Promise<void> {
-  loadDotEnv();
-  let config;
-  try {
-    config = loadWorkerConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${err.message}\n`);
-      process.exit(1);
-    }
-    throw err;
-  }
-  const logger = createLogger({ service: 'worker', level: config.logLevel });
+  // .env (development), then SSM_PARAMETER_PATH when set, then validation; a ConfigError ends the boot.
+  // Agents read their settings (LLM_CONTENT_MODEL, TAVILY_API_KEY, ...) from the same process.env.
+  const { config, logger } = await loadEnvironment('worker', loadWorkerConfig);
   // Agent packages are imported from here so they resolve against the worker's own dependencies.
   const worker = await startWorker(config, logger, process.env, (specifier) => import(specifier));
 

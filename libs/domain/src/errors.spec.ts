@@ -9,6 +9,12 @@ describe('typed errors', () => {
     expect(Object.values(ErrorType)).toEqual(expect.arrayContaining(['UNKNOWN_TASK_TYPE', 'LLM_ERROR', 'LLM_NOT_CONFIGURED', 'SEARCH_ERROR', 'TIMEOUT', 'INTERNAL_ERROR']));
   });
 
+  it('has the HTTP-only types the API answers with', () => {
+    expect(ErrorType.UNAUTHORIZED).toBe('UNAUTHORIZED');
+    expect(ErrorType.METHOD_NOT_ALLOWED).toBe('METHOD_NOT_ALLOWED');
+    expect(new OrchestratorError(ErrorType.UNAUTHORIZED, 'no key')).toMatchObject({ type: 'UNAUTHORIZED', retryable: false });
+  });
+
   it('maps unknown throwables to INTERNAL_ERROR and keeps typed ones', () => {
     const typed = new LlmError('bad');
     expect(toOrchestratorError(typed)).toBe(typed);

@@ -17,6 +17,10 @@ export const ErrorType = {
   RATE_LIMITED: 'RATE_LIMITED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   CONFIG_ERROR: 'CONFIG_ERROR',
+  /** HTTP: no API key, or one that matches no configured key (401). */
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  /** HTTP: the path exists but not for this method (405, with `Allow`). */
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 

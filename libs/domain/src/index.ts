@@ -4,3 +4,4 @@ export * from './usage';
 export * from './errors';
 export * from './records';
 export * from './queue';
+export * from './metrics';

@@ -20,6 +20,11 @@ export interface TaskMetadata {
   user_agent: string | null;
   request_id: string;
   environment: string;
+  /**
+   * Id (never the secret) of the API key the task was submitted with; absent
+   * when the API runs without keys. Added after the first release: older tasks lack it.
+   */
+  api_key_id?: string;
 }
 
 export interface TaskResult {

@@ -1,5 +1,8 @@
 import type { AgentRun, Message, Task, TaskError, TaskResult, TaskStatus, TaskUsage } from '@agent-orchestrator/domain';
 
+/** Largest page `TaskRepository.list` returns. */
+export const MAX_TASK_PAGE_SIZE = 100;
+
 /**
  * The persistence contract the apps code against. Implementations live in this
  * lib (mongoose); no mongoose type crosses this boundary. Every status-moving
@@ -20,6 +23,74 @@ export interface TaskRepository {
   fail(taskId: string, outcome: { error: TaskError; usage?: TaskUsage }, now: Date): Promise<Task | null>;
   /** The session's most recent tasks, newest first, excluding `excludeTaskId`. */
   recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string }): Promise<Task[]>;
+  /**
+   * One page of task summaries, newest first (`created_at` desc, then `task_id`
+   * desc), starting strictly after `after` (keyset pagination: tasks created
+   * later never shift a page). Every filter is an index prefix.
+   */
+  list(query: TaskListQuery): Promise<TaskListPage>;
+  /**
+   * Statistics of the UTC day containing `now`, read through indexes bounded to
+   * that day, so the cost follows the day's volume, never the collection's.
+   */
+  dayStats(now: Date, options?: { maxTimeMs?: number }): Promise<TaskDayStats>;
+}
+
+/** Where a page starts: the last item of the previous page. */
+export interface TaskListPosition {
+  created_at: Date;
+  task_id: string;
+}
+
+export interface TaskListQuery {
+  status?: TaskStatus;
+  agent_type?: string;
+  session_id?: string;
+  /** Inclusive lower bound on `created_at`. */
+  created_from?: Date;
+  /** Exclusive upper bound on `created_at`. */
+  created_to?: Date;
+  /** Page size, 1 to MAX_TASK_PAGE_SIZE. */
+  limit: number;
+  after?: TaskListPosition;
+}
+
+/** A task without its heavy parts (full result, citations, per-model usage, metadata). */
+export interface TaskSummary {
+  task_id: string;
+  session_id: string;
+  /** The full task text; callers shorten it for display. */
+  task: string;
+  status: TaskStatus;
+  created_at: Date;
+  queued_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  updated_at: Date;
+  selected_agent: string | null;
+  agent_type: string | null;
+  agent_version: string | null;
+  confidence: number | null;
+  error: TaskError | null;
+  result_summary: string | null;
+  usage: { total_tokens: number; cost_usd: number };
+}
+
+export interface TaskListPage {
+  items: TaskSummary[];
+  /** Whether at least one more task matches after the last item. */
+  has_more: boolean;
+}
+
+export interface TaskDayStats {
+  /** Midnight UTC that starts the day. */
+  day_start: Date;
+  /** Tasks created that day, by their current status. */
+  created_by_status: Record<TaskStatus, number>;
+  /** Tasks created that day that were routed to an agent, by agent; most used first. */
+  created_by_agent: { agent_name: string; agent_type: string | null; count: number }[];
+  /** Queued → finished (completed or failed) latency of the tasks that finished that day. */
+  latency_ms: { count: number; sum: number; p95: number | null };
 }
 
 export interface TaskRouting {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ConfigError, DEFAULT_PRICE_TABLE } from '@agent-orchestrator/domain';
 import { DEFAULT_AGENTS, loadApiConfig, loadWorkerConfig } from './config';
 
@@ -29,6 +30,67 @@ describe('loadApiConfig', () => {
     const c = loadApiConfig({ ...base, CORS_ORIGINS: 'https://a.example, https://b.example', TRUST_PROXY: '1' });
     expect(c.corsOrigins).toEqual(['https://a.example', 'https://b.example']);
     expect(c.trustProxy).toBe(1);
+  });
+});
+
+describe('loadApiConfig: protection settings', () => {
+  const sha256 = (v: string) => createHash('sha256').update(v, 'utf8').digest('hex');
+  const problems = (env: Record<string, string>): string[] => {
+    try {
+      loadApiConfig({ ...base, ...env });
+    } catch (err) {
+      return ((err as ConfigError).details ?? []).map((d) => d.message);
+    }
+    return [];
+  };
+
+  it('defaults to no API keys and a 500 ms rate-limit Redis timeout', () => {
+    expect(loadApiConfig(base)).toMatchObject({ apiKeys: [], rateLimitRedisTimeoutMs: 500 });
+  });
+
+  it('reads API_KEYS in plain and hashed form, keeping only digests', () => {
+    const digest = sha256('ci-secret-0123456789');
+    const c = loadApiConfig({ ...base, API_KEYS: ` dashboard:dash-secret-0123456789 , ci:sha256:${digest.toUpperCase()} ` });
+    expect(c.apiKeys).toEqual([
+      { id: 'dashboard', sha256: sha256('dash-secret-0123456789') },
+      { id: 'ci', sha256: digest },
+    ]);
+    expect(JSON.stringify(c)).not.toContain('dash-secret-0123456789');
+  });
+
+  it('keeps colons inside a secret', () => {
+    expect(loadApiConfig({ ...base, API_KEYS: 'k:abc:def:0123456789xyz' }).apiKeys).toEqual([{ id: 'k', sha256: sha256('abc:def:0123456789xyz') }]);
+  });
+
+  it.each([
+    ['no colon', 'justasecret0123456789', /entry 1 must be "id:secret"/],
+    ['an empty id', ':secret-0123456789abc', /entry 1 must be "id:secret"/],
+    ['a bad id', 'my key:secret-0123456789abc', /entry 1 must be "id:secret"/],
+    ['a short secret', 'k:short', /entry 1 \(id "k"\) needs a secret of at least 16/],
+    ['a bad digest', 'k:sha256:abc', /entry 1 \(id "k"\) must give the digest as 64 hex/],
+    ['a duplicate id', 'k:secret-0123456789abc,k:other-0123456789abc', /entry 2: the id "k" is used twice/],
+    ['a shared secret', 'a:secret-0123456789abc,b:secret-0123456789abc', /entry 2 \(id "b"\) has the same secret/],
+  ])('rejects API_KEYS with %s, without echoing secrets', (_name, value, message) => {
+    const found = problems({ API_KEYS: value });
+    expect(found).toEqual([expect.stringMatching(message)]);
+    expect(found.join()).not.toMatch(/secret-0123456789abc|short|justasecret/);
+  });
+
+  it('normalises CORS origins the way browsers send them', () => {
+    const c = loadApiConfig({ ...base, CORS_ORIGINS: 'https://App.Example.com/, http://localhost:5173, https://x.example:443, https://app.example.com' });
+    expect(c.corsOrigins).toEqual(['https://app.example.com', 'http://localhost:5173', 'https://x.example']);
+  });
+
+  it.each(['*', 'app.example.com', 'https://app.example.com/path', 'ftp://files.example', 'https://*.example.com', 'https://u:p@app.example.com'])(
+    'rejects the CORS origin %s',
+    (origin) => {
+      expect(problems({ CORS_ORIGINS: origin })).toEqual([expect.stringContaining('CORS_ORIGINS must list exact origins')]);
+    },
+  );
+
+  it('validates RATE_LIMIT_REDIS_TIMEOUT_MS', () => {
+    expect(loadApiConfig({ ...base, RATE_LIMIT_REDIS_TIMEOUT_MS: '250' }).rateLimitRedisTimeoutMs).toBe(250);
+    expect(problems({ RATE_LIMIT_REDIS_TIMEOUT_MS: '0' })).toEqual([expect.stringContaining('RATE_LIMIT_REDIS_TIMEOUT_MS')]);
   });
 });
 

@@ -1,7 +1,25 @@
 export { DEFAULT_AGENTS, LOG_LEVELS, loadApiConfig, loadDotEnv, loadWorkerConfig } from './config';
-export type { ApiConfig, CommonConfig, Env, LlmConfig, LogLevel, WorkerConfig } from './config';
+export type { ApiConfig, ApiKeyConfig, CommonConfig, Env, LlmConfig, LogLevel, WorkerConfig } from './config';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
+export { loadEnvironment } from './environment';
+export type { EnvironmentSources, LoadEnvironmentOptions, LoadedEnvironment } from './environment';
+export { SSM_ENV_NAME, loadSsmParameters } from './ssm';
+export type { LoadSsmParametersOptions, MutableEnv, SsmClientLike, SsmLoadResult } from './ssm';
 export { REDACTED, redact, redactText } from './redact';
-export { QueueUnavailableError, createTaskQueue, enqueueTask, pingQueue } from './queue';
+export { QueueUnavailableError, createTaskQueue, enqueueTask, pingQueue, queueRedisOptions } from './queue';
 export type { TaskJob, TaskQueue, TaskQueueOptions } from './queue';
+export { createRedisClient } from './redis';
+export type { RedisClient, RedisClientOptions } from './redis';
+export {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  WORKER_INDEX_KEY,
+  WORKER_RECORD_PREFIX,
+  WorkerRegistryUnavailableError,
+  listLiveWorkers,
+  newWorkerId,
+  parseWorkerRecord,
+  publishWorker,
+  workerRecordKey,
+} from './worker-registry';
+export type { PublishWorkerOptions, PublishedAgent, WorkerHeartbeat, WorkerIdentity, WorkerRecord, WorkerRegistryRedis } from './worker-registry';

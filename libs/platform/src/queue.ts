@@ -15,15 +15,28 @@ export interface TaskQueueOptions {
   attempts?: number;
   /** Fail fast instead of buffering commands while Redis is unreachable (the API wants this). */
   failFast?: boolean;
+  /** Bull's key prefix (default `bull`); producer and consumer must agree. Tests use their own to share a Redis. */
+  prefix?: string;
+}
+
+/**
+ * Redis connection options for Bull. Bull reads host, port, password and db
+ * from the URL but ignores its scheme, so TLS is switched on here for
+ * rediss:// (ElastiCache/Valkey with in-transit encryption).
+ */
+export function queueRedisOptions(redisUrl: string, options: Pick<TaskQueueOptions, 'failFast'> = {}): Queue.QueueOptions['redis'] {
+  return {
+    connectTimeout: 5000,
+    ...(new URL(redisUrl).protocol === 'rediss:' ? { tls: {} } : {}),
+    ...(options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : {}),
+  };
 }
 
 /** The `agent_tasks` Bull queue, shared by the producer (api) and the consumer (worker). */
 export function createTaskQueue(redisUrl: string, options: TaskQueueOptions = {}): TaskQueue {
   return new Queue<ProcessTaskJob>(TASK_QUEUE_NAME, redisUrl, {
-    redis: {
-      connectTimeout: 5000,
-      ...(options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : {}),
-    },
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    redis: queueRedisOptions(redisUrl, options),
     defaultJobOptions: {
       attempts: options.attempts ?? 3,
       backoff: { type: 'exponential', delay: 2000 },

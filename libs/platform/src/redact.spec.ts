@@ -9,6 +9,16 @@ describe('redact', () => {
     expect(out).toEqual({ api_key: REDACTED, nested: { Authorization: REDACTED, password: REDACTED, ok: 'fine' }, list: [{ token: REDACTED }] });
   });
 
+  it('hides API keys in header-named fields, but not the ids that name them', () => {
+    const out = redact({ headers: { 'x-api-key': 'k1', 'X-API-Key': 'k2', authorization: 'Bearer k3' }, api_key_id: 'dashboard', task_id: 't', apiKeyId: 'ci' });
+    expect(out).toEqual({ headers: { 'x-api-key': REDACTED, 'X-API-Key': REDACTED, authorization: REDACTED }, api_key_id: 'dashboard', task_id: 't', apiKeyId: 'ci' });
+  });
+
+  it('hides an X-API-Key header written out as text', () => {
+    expect(redactText('curl -H "X-API-Key: s3cr3t-value" http://x')).toBe(`curl -H "X-API-Key: ${REDACTED}" http://x`);
+    expect(redactText('x-api-key=abc123;')).toBe(`x-api-key=${REDACTED};`);
+  });
+
   it('hides credentials inside free text', () => {
     expect(redactText('mongodb://user:s3cret@db:27017/x')).toBe(`mongodb://${REDACTED}@db:27017/x`);
     expect(redactText('header Bearer abc.def-ghi')).toBe(`header Bearer ${REDACTED}`);

@@ -1,19 +1,28 @@
-/** Keys whose values are secrets wherever they appear in a log record. */
+/** Keys whose values are secrets wherever they appear in a log record (`x-api-key`, `Authorization`, ...). */
 const SECRET_KEY = /(pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key)/i;
+/** Ids name a secret without being one (`api_key_id`): logged as they are. */
+const IDENTIFIER_KEY = /(_id|Id)$/;
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/g;
 const KNOWN_KEY_SHAPES = /\b(sk-[A-Za-z0-9_-]{8,}|tvly-[A-Za-z0-9_-]{8,})\b/g;
+/** `X-API-Key: <key>` written out as text (a dumped header block, a curl line). */
+const API_KEY_HEADER = /\b(x-api-key["']?\s*[:=]\s*["']?)[^\s"',;]+/gi;
 
 export const REDACTED = '[REDACTED]';
 
 /** Removes credentials from free text: URL user:password, bearer tokens, provider key shapes. */
 export function redactText(text: string): string {
-  return text.replace(URL_CREDENTIALS, `$1${REDACTED}@`).replace(BEARER, `$1 ${REDACTED}`).replace(KNOWN_KEY_SHAPES, REDACTED);
+  return text
+    .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
+    .replace(BEARER, `$1 ${REDACTED}`)
+    .replace(API_KEY_HEADER, `$1${REDACTED}`)
+    .replace(KNOWN_KEY_SHAPES, REDACTED);
 }
 
 /** The value to log for field `key`: fully hidden when the name says secret, else deep-redacted. */
 export function redactField(key: string, value: unknown, depth = 0): unknown {
-  return SECRET_KEY.test(key) && value !== undefined && value !== null && value !== '' ? REDACTED : redact(value, depth);
+  const secret = SECRET_KEY.test(key) && !IDENTIFIER_KEY.test(key);
+  return secret && value !== undefined && value !== null && value !== '' ? REDACTED : redact(value, depth);
 }
 
 /** Deep copy of `value` with secret-named fields and credentials in strings redacted. */

@@ -240,13 +240,23 @@ describe('createApp', () => {
       const { app } = setup();
       for (const [method, path] of [
         ['get', '/nope'],
-        ['get', '/v1/agent/execute'],
-        ['delete', '/v1/tasks/3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f'],
-        ['post', '/v1/tasks'],
+        ['get', '/v1/nope'],
+        ['post', '/v1/agent/execute/extra'],
+        ['delete', '/v1/tasks/3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f/result'],
       ] as const) {
         const res = await request(app)[method](path).expect(404);
         expectErrorShape(res.body, 'NOT_FOUND');
       }
+    });
+
+    it('answers a known path with the wrong method with a JSON 405 and Allow', async () => {
+      const { app } = setup();
+      const get = await request(app).get(EXECUTE).expect(405);
+      expectErrorShape(get.body, 'METHOD_NOT_ALLOWED');
+      expect(get.headers['allow']).toBe('OPTIONS, POST');
+      const del = await request(app).delete('/v1/tasks/3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f').expect(405);
+      expectErrorShape(del.body, 'METHOD_NOT_ALLOWED');
+      expect(del.headers['allow']).toBe('GET, HEAD, OPTIONS');
     });
 
     it('echoes a safe X-Request-Id and uses it in the error body', async () => {

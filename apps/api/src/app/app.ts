@@ -1,17 +1,27 @@
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { MongoStore } from '@agent-orchestrator/persistence';
 import { enqueueTask, pingQueue, type ApiConfig, type Logger, type TaskQueue } from '@agent-orchestrator/platform';
+import { agentsRoutes } from './agents/agents.route';
+import { redisWorkerDirectory, type WorkerDirectory } from './agents/worker-directory';
+import { apiKeyAuth } from './auth/api-key.middleware';
 import { AcceptTaskService } from './execute/accept-task.service';
 import { createExecuteTaskDto } from './execute/execute-task.dto';
 import { executeRoutes } from './execute/execute.route';
 import { healthRoutes } from './health/health.route';
+import { docsRoutes } from './docs/docs.route';
 import { corsMiddleware } from './http/cors.middleware';
-import { errorHandler, notFoundHandler } from './http/error-handler.middleware';
+import { errorHandler } from './http/error-handler.middleware';
 import { rateLimitMiddleware } from './http/rate-limit.middleware';
 import { requestIdMiddleware } from './http/request-id.middleware';
 import { requestLogMiddleware } from './http/request-log.middleware';
+import { optionsHandler, unmatchedRouteHandler } from './http/unmatched-route.middleware';
+import { buildOpenApiDocument } from './openapi/openapi.document';
+import { openApiRoutes } from './openapi/openapi.route';
+import type { OpenApiDocument } from './openapi/openapi.types';
+import { SystemMetricsService } from './system/system-metrics.service';
+import { systemRoutes } from './system/system.route';
 import { tasksRoutes } from './tasks/tasks.route';
 
 export interface AppDeps {
@@ -23,10 +33,19 @@ export interface AppDeps {
   now?: () => Date;
   /** Stored on each task's metadata (e.g. `production`). */
   environment: string;
-  /** Where rate-limit hits are counted; defaults to an in-memory store (per process). */
+  /** Where rate-limit hits are counted: main.ts passes the Redis store all API processes share; defaults to an in-memory store (per process). */
   rateLimitStore?: RateLimitStore;
   /** How long /readyz waits for each dependency. Default 2000 ms. */
   readinessTimeoutMs?: number;
+  /** Where live workers and their agents are read from; defaults to the registry in the queue's Redis. */
+  workerDirectory?: WorkerDirectory;
+  /** How long /v1/system/metrics waits for each of its parts. Default 5000 ms. */
+  metricsTimeoutMs?: number;
+  /**
+   * Installed first when given, with the OpenAPI document this app serves. Tests pass the contract
+   * check (src/testing/contract), which holds every response against the document.
+   */
+  contractCheck?: (document: OpenApiDocument) => RequestHandler;
 }
 
 /** The Express app, fully wired but not listening: main.ts listens, tests use supertest. */
@@ -38,11 +57,14 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  const openApiDocument = buildOpenApiDocument({ taskMaxLength: config.taskMaxLength, bodyLimitBytes: config.bodyLimitBytes });
+  if (deps.contractCheck) app.use(deps.contractCheck(openApiDocument));
 
   app.use(requestIdMiddleware(logger));
   app.use(requestLogMiddleware());
   app.use(helmet());
   app.use(corsMiddleware(config.corsOrigins));
+  app.use(optionsHandler());
 
   const rateLimit = rateLimitMiddleware({ perMinute: config.rateLimitPerMinute, store: deps.rateLimitStore, logger });
   const acceptTask = new AcceptTaskService({
@@ -53,9 +75,29 @@ export function createApp(deps: AppDeps): Express {
   });
 
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingQueue(queue, readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
+  app.use(openApiRoutes(openApiDocument));
+  app.use(docsRoutes());
+  // Public routes (health; the OpenAPI document and docs page) go ABOVE this line. Every /v1 route
+  // below needs an API key when keys are configured, and is rate limited per key, else per IP
+  // (a missing or wrong key is counted against the IP before the 401).
+  const auth = apiKeyAuth({ keys: config.apiKeys, logger });
+  app.use('/v1', auth.identify, rateLimit, auth.require);
   app.use(executeRoutes({ acceptTask, dto: createExecuteTaskDto(config), bodyLimitBytes: config.bodyLimitBytes, rateLimit }));
   app.use(tasksRoutes({ tasks: store.repositories.tasks, rateLimit }));
-  app.use(rateLimit, notFoundHandler());
+  const workers = deps.workerDirectory ?? redisWorkerDirectory(queue.client, readinessTimeoutMs);
+  const metricsTimeoutMs = deps.metricsTimeoutMs ?? 5000;
+  const metrics = new SystemMetricsService({
+    tasks: store.repositories.tasks,
+    queueCounts: () => queue.getJobCounts(),
+    workers,
+    pingMongo: () => store.ping(),
+    pingRedis: () => pingQueue(queue, readinessTimeoutMs),
+    now,
+    timeoutMs: metricsTimeoutMs,
+  });
+  app.use(systemRoutes({ metrics, rateLimit }));
+  app.use(agentsRoutes({ workers, rateLimit }));
+  app.use(rateLimit, unmatchedRouteHandler());
   app.use(errorHandler());
   return app;
 }

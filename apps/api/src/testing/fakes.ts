@@ -2,9 +2,21 @@
  * In-memory stand-ins for the app's dependencies, for fast unit specs. The
  * integration spec (app.int.spec.ts) runs the same flows on MongoDB and Redis.
  */
-import { DatabaseUnavailableError, type MongoStore, type Repositories } from '@agent-orchestrator/persistence';
-import { loadApiConfig, type ApiConfig, type Logger, type TaskQueue } from '@agent-orchestrator/platform';
-import { isTerminalStatus, type AgentRun, type Message, type ProcessTaskJob, type Session, type Task } from '@agent-orchestrator/domain';
+import { DatabaseUnavailableError, type MongoStore, type Repositories, type TaskListPosition, type TaskSummary } from '@agent-orchestrator/persistence';
+import { WorkerRegistryUnavailableError, loadApiConfig, type ApiConfig, type Logger, type TaskQueue, type WorkerRecord } from '@agent-orchestrator/platform';
+import {
+  TASK_STATUSES,
+  isTerminalStatus,
+  nearestRank,
+  startOfNextUtcDay,
+  startOfUtcDay,
+  type AgentRun,
+  type Message,
+  type ProcessTaskJob,
+  type Session,
+  type Task,
+  type TaskStatus,
+} from '@agent-orchestrator/domain';
 
 export function testConfig(env: Record<string, string> = {}): ApiConfig {
   return loadApiConfig({ MONGO_URI: 'mongodb://127.0.0.1:1/test', REDIS_URL: 'redis://127.0.0.1:1', APP_ENV: 'test', ...env });
@@ -55,7 +67,7 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
   }
 
   writes(): number {
-    return this.calls.filter((c) => !/\.(find|list|recent)/.test(c)).length;
+    return this.calls.filter((c) => !/\.(find|list|recent|dayStats)/.test(c)).length;
   }
 
   async ping(): Promise<boolean> {
@@ -94,6 +106,49 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
         this.guard('tasks.recentBySession');
         return [...this.tasks.values()].filter((t) => t.session_id === sessionId).slice(0, limit).map(clone);
       },
+      list: async (query) => {
+        this.guard('tasks.list');
+        const matches = [...this.tasks.values()]
+          .filter(
+            (t) =>
+              (query.status === undefined || t.status === query.status) &&
+              (query.agent_type === undefined || t.agent_type === query.agent_type) &&
+              (query.session_id === undefined || t.session_id === query.session_id) &&
+              (query.created_from === undefined || t.created_at >= query.created_from) &&
+              (query.created_to === undefined || t.created_at < query.created_to) &&
+              (query.after === undefined || newestFirst(t, query.after) > 0),
+          )
+          .sort(newestFirst);
+        return { items: matches.slice(0, query.limit).map(toSummary), has_more: matches.length > query.limit };
+      },
+      dayStats: async (now) => {
+        this.guard('tasks.dayStats');
+        const day_start = startOfUtcDay(now);
+        const day_end = startOfNextUtcDay(now);
+        const today = [...this.tasks.values()].filter((t) => t.created_at >= day_start && t.created_at < day_end);
+        const created_by_status = Object.fromEntries(TASK_STATUSES.map((s) => [s, today.filter((t) => t.status === s).length])) as Record<TaskStatus, number>;
+        const agents = new Map<string, { agent_name: string; agent_type: string | null; count: number }>();
+        for (const t of today) {
+          if (t.selected_agent === null) continue;
+          const entry = agents.get(t.selected_agent) ?? { agent_name: t.selected_agent, agent_type: t.agent_type, count: 0 };
+          entry.count += 1;
+          agents.set(t.selected_agent, entry);
+        }
+        const latencies = [...this.tasks.values()]
+          .filter((t) => isTerminalStatus(t.status) && t.completed_at !== null && t.completed_at >= day_start && t.completed_at < day_end)
+          .map((t) => t.completed_at!.getTime() - t.queued_at.getTime())
+          .sort((a, b) => a - b);
+        return {
+          day_start,
+          created_by_status,
+          created_by_agent: [...agents.values()].sort((a, b) => b.count - a.count),
+          latency_ms: {
+            count: latencies.length,
+            sum: latencies.reduce((a, b) => a + b, 0),
+            p95: latencies.length ? latencies[nearestRank(latencies.length, 0.95) - 1]! : null,
+          },
+        };
+      },
     },
     agentRuns: {
       record: async (run) => {
@@ -121,6 +176,43 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
   };
 }
 
+/** The order TaskRepository.list promises: created_at desc, then task_id desc. Negative when `a` comes first. */
+function newestFirst(a: TaskListPosition, b: TaskListPosition): number {
+  return b.created_at.getTime() - a.created_at.getTime() || (a.task_id < b.task_id ? 1 : a.task_id > b.task_id ? -1 : 0);
+}
+
+function toSummary(t: Task): TaskSummary {
+  return {
+    task_id: t.task_id,
+    session_id: t.session_id,
+    task: t.task,
+    status: t.status,
+    created_at: t.created_at,
+    queued_at: t.queued_at,
+    started_at: t.started_at,
+    completed_at: t.completed_at,
+    updated_at: t.updated_at,
+    selected_agent: t.selected_agent,
+    agent_type: t.agent_type,
+    agent_version: t.agent_version,
+    confidence: t.confidence,
+    error: t.error && { ...t.error },
+    result_summary: t.result?.summary ?? null,
+    usage: { total_tokens: t.usage.total_tokens, cost_usd: t.usage.cost_usd },
+  };
+}
+
+/** Live workers in memory. `down = true` fails like an unreachable Redis. */
+export class FakeWorkerDirectory {
+  workers: WorkerRecord[] = [];
+  down = false;
+
+  async listLive(): Promise<WorkerRecord[]> {
+    if (this.down) throw new WorkerRegistryUnavailableError('Reading the worker index timed out after 100 ms: Redis is unreachable');
+    return structuredClone(this.workers);
+  }
+}
+
 export interface FakeJob {
   name: string;
   data: ProcessTaskJob;
@@ -137,6 +229,14 @@ export class FakeQueue {
     const job = { name, data, opts };
     this.jobs.push(job);
     return job;
+  }
+
+  /** Bull's counters; `counts` overrides them, else every job added counts as waiting. */
+  counts: Partial<Record<'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'paused', number>> | null = null;
+
+  async getJobCounts(): Promise<Record<string, number>> {
+    if (this.down) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+    return { waiting: this.jobs.length, active: 0, completed: 0, failed: 0, delayed: 0, paused: 0, ...this.counts };
   }
 
   async isReady(): Promise<this> {

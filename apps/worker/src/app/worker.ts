@@ -1,12 +1,14 @@
 import { createOpenAiProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { createTaskQueue, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
+import { createTaskQueue, publishWorker, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { createTaskProcessor } from './process-task.job';
 import { buildRegistry } from './registry';
 
 export interface RunningWorker {
+  /** This process's id in the live-worker registry. */
+  readonly worker_id: string;
   /** Stops taking jobs, waits for the current ones (up to the grace period), closes connections. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -36,10 +38,28 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     return processTask(taskId, job.attemptsMade + 1);
   });
   await queue.isReady();
-  logger.info('worker ready', { queue: queue.name, concurrency: config.concurrency, agents: registry.list().map((a) => `${a.name}@${a.version}`) });
+  // Tell the API (GET /v1/agents, /v1/system/metrics) this worker is alive and what it registered;
+  // the record expires on its own if this process dies without stop().
+  const heartbeat = await publishWorker(
+    queue.client,
+    { agents: registry.list() },
+    {
+      intervalMs: config.heartbeatIntervalMs,
+      onError: (err) => logger.warn('worker heartbeat failed; retrying on the next one', { error_message: err.message }),
+    },
+  );
+  logger.info('worker ready', {
+    worker_id: heartbeat.worker_id,
+    queue: queue.name,
+    concurrency: config.concurrency,
+    agents: registry.list().map((a) => `${a.name}@${a.version}`),
+  });
 
   return {
+    worker_id: heartbeat.worker_id,
     async stop(graceMs = 30_000) {
+      // Leave the registry first: a draining worker takes no new job, so it no longer counts as alive.
+      await heartbeat.stop();
       const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([queue.close(), timer]);
       await store.close();

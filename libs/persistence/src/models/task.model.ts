@@ -50,16 +50,29 @@ export const taskSchema = new Schema(
     error: { type: taskErrorSchema, default: null },
     usage: { type: taskUsageSchema, required: true },
     attempts: { type: Number, required: true, default: 0, min: 0 },
+    // Storage-only metrics fields, set together when a task reaches a terminal
+    // status (see MongoTaskRepository.complete/fail); not part of the domain Task.
+    /** queued_at → completed_at in ms. */
+    latency_ms: { type: Number, default: null, min: 0 },
+    /** UTC day (`YYYY-MM-DD`) of completed_at: equality on it bounds a day's latency queries to one index range. */
+    finished_day: { type: String, default: null },
   },
   { ...BASE_SCHEMA_OPTIONS, collection: TASKS_COLLECTION },
 );
 
 taskSchema.index({ task_id: 1 }, { unique: true });
-// Listing by status / agent / session, newest first (GET /v1/tasks filters).
-taskSchema.index({ status: 1, created_at: -1 });
-taskSchema.index({ agent_type: 1, created_at: -1 });
-taskSchema.index({ session_id: 1, created_at: -1 });
-taskSchema.index({ created_at: -1 });
+// Listing newest first (GET /v1/tasks), unfiltered or by status / agent / session. The trailing
+// task_id is the keyset tie-break, so a page is one index range walk with no in-memory sort.
+// (Databases created before it also hold the same indexes without task_id; they are redundant and
+// can be dropped by hand: ensureIndexes never drops anything.)
+taskSchema.index({ created_at: -1, task_id: -1 });
+taskSchema.index({ status: 1, created_at: -1, task_id: -1 });
+taskSchema.index({ agent_type: 1, created_at: -1, task_id: -1 });
+taskSchema.index({ session_id: 1, created_at: -1, task_id: -1 });
+// Today's counts by status and agent (GET /v1/system/metrics): a covered scan of today's range.
+taskSchema.index({ created_at: -1, status: 1, selected_agent: 1, agent_type: 1 });
+// Today's latency count, sum and p95: a covered scan of one day, walked from the slow end for p95.
+taskSchema.index({ finished_day: 1, latency_ms: 1 });
 
 export function taskModel(conn: Connection) {
   return conn.model('Task', taskSchema, TASKS_COLLECTION);

@@ -16,6 +16,8 @@ import {
   type TaskUsage,
 } from '@agent-orchestrator/domain';
 
+import type { TaskSummary } from '../repositories';
+
 type Doc = Record<string, unknown>;
 
 function doc(value: unknown): Doc {
@@ -132,6 +134,31 @@ export function toTask(value: unknown): Task {
     error: toTaskError(d['error']),
     usage: toTaskUsage(d['usage']),
     attempts: num(d['attempts']),
+  };
+}
+
+/** A summary as listed; reads only the fields `TASK_SUMMARY_PROJECTION` fetches. */
+export function toTaskSummary(value: unknown): TaskSummary {
+  const d = doc(value);
+  const status = d['status'];
+  const usage = doc(d['usage']);
+  return {
+    task_id: str(d['task_id']),
+    session_id: str(d['session_id']),
+    task: str(d['task']),
+    status: isTaskStatus(status) ? status : 'failed',
+    created_at: date(d['created_at']),
+    queued_at: date(d['queued_at']),
+    started_at: dateOrNull(d['started_at']),
+    completed_at: dateOrNull(d['completed_at']),
+    updated_at: date(d['updated_at']),
+    selected_agent: strOrNull(d['selected_agent']),
+    agent_type: strOrNull(d['agent_type']),
+    agent_version: strOrNull(d['agent_version']),
+    confidence: numOrNull(d['confidence']),
+    error: toTaskError(d['error']),
+    result_summary: strOrNull(doc(d['result'])['summary']),
+    usage: { total_tokens: num(usage['total_tokens']), cost_usd: num(usage['cost_usd']) },
   };
 }
 

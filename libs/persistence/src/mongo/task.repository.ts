@@ -1,11 +1,49 @@
-import type { Task, TaskError, TaskResult, TaskStatus, TaskUsage } from '@agent-orchestrator/domain';
+import {
+  TASK_STATUSES,
+  ValidationError,
+  isTaskStatus,
+  nearestRank,
+  startOfNextUtcDay,
+  startOfUtcDay,
+  utcDayKey,
+  type Task,
+  type TaskError,
+  type TaskResult,
+  type TaskStatus,
+  type TaskUsage,
+} from '@agent-orchestrator/domain';
 import mongoose from 'mongoose';
 
 import { guard, type ErrorContext } from '../errors';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
-import type { TaskRepository, TaskRouting } from '../repositories';
+import { MAX_TASK_PAGE_SIZE, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
-import { toTask } from './mappers';
+import { toTask, toTaskSummary } from './mappers';
+
+/** The fields a TaskSummary is read from; the heavy ones (raw output, citations, metadata) stay on the server. */
+const TASK_SUMMARY_PROJECTION = {
+  _id: 0,
+  task_id: 1,
+  session_id: 1,
+  task: 1,
+  status: 1,
+  created_at: 1,
+  queued_at: 1,
+  started_at: 1,
+  completed_at: 1,
+  updated_at: 1,
+  selected_agent: 1,
+  agent_type: 1,
+  agent_version: 1,
+  confidence: 1,
+  error: 1,
+  'result.summary': 1,
+  'usage.total_tokens': 1,
+  'usage.cost_usd': 1,
+} as const;
+
+/** The percentile `dayStats` reports. */
+const LATENCY_PERCENTILE = 0.95;
 
 /** Statuses each transition may start from. Anything else and the update matches nothing. */
 export const ALLOWED_FROM = {
@@ -63,6 +101,8 @@ export class MongoTaskRepository implements TaskRepository {
 
   async complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null> {
     const at = dateArg(now, 'now');
+    const stamp = await this.finishStamp(taskId, at);
+    if (stamp === null) return null;
     return this.transition(taskId, ALLOWED_FROM.complete, {
       $set: {
         status: 'completed',
@@ -71,6 +111,7 @@ export class MongoTaskRepository implements TaskRepository {
         error: null,
         completed_at: at,
         updated_at: at,
+        ...stamp,
       },
     });
   }
@@ -78,6 +119,8 @@ export class MongoTaskRepository implements TaskRepository {
   async fail(taskId: string, outcome: { error: TaskError; usage?: TaskUsage }, now: Date): Promise<Task | null> {
     const at = dateArg(now, 'now');
     const error: TaskError = { type: outcome.error.type, message: outcome.error.message };
+    const stamp = await this.finishStamp(taskId, at);
+    if (stamp === null) return null;
     return this.transition(taskId, ALLOWED_FROM.fail, {
       $set: {
         status: 'failed',
@@ -85,6 +128,7 @@ export class MongoTaskRepository implements TaskRepository {
         completed_at: at,
         updated_at: at,
         ...(outcome.usage ? { usage: outcome.usage } : {}),
+        ...stamp,
       },
     });
   }
@@ -99,6 +143,97 @@ export class MongoTaskRepository implements TaskRepository {
       // _id breaks ties between tasks created in the same millisecond (insertion order).
       const docs = await this.model.find(filter).sort({ created_at: -1, _id: -1 }).limit(limit).lean();
       return docs.map(toTask);
+    });
+  }
+
+  async list(query: TaskListQuery): Promise<TaskListPage> {
+    const { filter, limit } = listFilter(query);
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      // One extra row says whether another page exists without a count.
+      const docs = await this.model
+        .find(filter)
+        .sort({ created_at: -1, task_id: -1 })
+        .limit(limit + 1)
+        .select(TASK_SUMMARY_PROJECTION)
+        .lean();
+      return { items: docs.slice(0, limit).map(toTaskSummary), has_more: docs.length > limit };
+    });
+  }
+
+  /**
+   * Four queries, each bounded to the day by an index (see task.model.ts):
+   * 1. tasks created that day grouped by (status, agent): a covered scan of the
+   *    day's `created_at` range, O(tasks created that day), a handful of groups;
+   * 2. count, and sum of `latency_ms`, over `finished_day = day`: covered scans,
+   *    O(tasks finished that day);
+   * 3. then p95 by nearest rank: walk `{finished_day, latency_ms}` from the slow end,
+   *    skipping n - rank entries, O(0.05 n) index keys, one document returned.
+   * Nothing is loaded into this process but the groups and one latency.
+   */
+  async dayStats(now: Date, options: { maxTimeMs?: number } = {}): Promise<TaskDayStats> {
+    const at = dateArg(now, 'now');
+    const maxTimeMs = options.maxTimeMs === undefined ? undefined : positiveIntArg(options.maxTimeMs, 'maxTimeMs');
+    const dayStart = startOfUtcDay(at);
+    const finished_day = utcDayKey(at);
+    const aggregateOptions = maxTimeMs === undefined ? {} : { maxTimeMS: maxTimeMs };
+
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const [groups, count, latencySum] = await Promise.all([
+        this.model
+          .aggregate<{ _id: { status?: unknown; agent_name?: unknown; agent_type?: unknown }; count: number }>([
+            { $match: { created_at: { $gte: dayStart, $lt: startOfNextUtcDay(at) } } },
+            { $group: { _id: { status: '$status', agent_name: '$selected_agent', agent_type: '$agent_type' }, count: { $sum: 1 } } },
+          ])
+          .option(aggregateOptions),
+        this.model.countDocuments({ finished_day }, aggregateOptions),
+        // One accumulator per $group and no $avg: FerretDB v1 lacks $avg and returns 0 for every
+        // accumulator after the first. The caller divides sum by count.
+        this.model.aggregate<{ sum: number }>([{ $match: { finished_day } }, { $group: { _id: null, sum: { $sum: '$latency_ms' } } }]).option(aggregateOptions),
+      ]);
+
+      const created_by_status = Object.fromEntries(TASK_STATUSES.map((s) => [s, 0])) as Record<TaskStatus, number>;
+      const byAgent = new Map<string, { agent_name: string; agent_type: string | null; count: number }>();
+      for (const { _id: key, count: n } of groups) {
+        if (isTaskStatus(key.status)) created_by_status[key.status] += n;
+        if (typeof key.agent_name !== 'string') continue;
+        const agent_type = typeof key.agent_type === 'string' ? key.agent_type : null;
+        const id = `${key.agent_name}\u0000${agent_type ?? ''}`;
+        const entry = byAgent.get(id) ?? { agent_name: key.agent_name, agent_type, count: 0 };
+        entry.count += n;
+        byAgent.set(id, entry);
+      }
+      const created_by_agent = [...byAgent.values()].sort((a, b) => b.count - a.count || a.agent_name.localeCompare(b.agent_name));
+
+      const sum = latencySum[0]?.sum ?? 0;
+      let p95: number | null = null;
+      if (count > 0) {
+        let query = this.model
+          .find({ finished_day })
+          .sort({ latency_ms: -1 })
+          .skip(count - nearestRank(count, LATENCY_PERCENTILE))
+          .limit(1)
+          .select({ _id: 0, latency_ms: 1 });
+        if (maxTimeMs !== undefined) query = query.maxTimeMS(maxTimeMs);
+        const [row] = await query.lean();
+        p95 = typeof row?.latency_ms === 'number' ? row.latency_ms : null;
+      }
+      return { day_start: dayStart, created_by_status, created_by_agent, latency_ms: { count, sum, p95 } };
+    });
+  }
+
+  /**
+   * The metrics fields a terminal transition stores: latency from the task's
+   * queued_at (which never changes after creation, so reading it first is
+   * safe) and the UTC day it finished. `null` when the task does not exist.
+   */
+  private async finishStamp(taskId: string, at: Date): Promise<{ latency_ms?: number; finished_day?: string } | null> {
+    const task_id = idArg(taskId, 'taskId');
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const found = await this.model.findOne({ task_id }).select({ _id: 0, queued_at: 1 }).lean();
+      if (!found) return null;
+      const queuedAt = found.queued_at instanceof Date ? found.queued_at.getTime() : Number.NaN;
+      if (!Number.isFinite(queuedAt)) return {};
+      return { latency_ms: Math.max(0, at.getTime() - queuedAt), finished_day: utcDayKey(at) };
     });
   }
 
@@ -118,4 +253,49 @@ export class MongoTaskRepository implements TaskRepository {
       return updated ? toTask(updated) : null;
     });
   }
+}
+
+function positiveIntArg(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ValidationError(`${field} must be a positive integer`, [{ field, message: `got ${String(value)}` }]);
+  }
+  return value;
+}
+
+/**
+ * The filter of one page. Values are checked one by one (strings stay strings,
+ * dates stay dates), and every operator object is built here and marked
+ * trusted, so nothing a caller passes can become a query operator.
+ */
+function listFilter(query: TaskListQuery): { filter: Record<string, unknown>; limit: number } {
+  if (typeof query !== 'object' || query === null) {
+    throw new ValidationError('query must be an object', [{ field: 'query', message: 'expected an object' }]);
+  }
+  const limit = query.limit;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_TASK_PAGE_SIZE) {
+    throw new ValidationError(`limit must be an integer from 1 to ${MAX_TASK_PAGE_SIZE}`, [{ field: 'limit', message: `got ${String(limit)}` }]);
+  }
+  const filter: Record<string, unknown> = {};
+  if (query.status !== undefined) {
+    if (!isTaskStatus(query.status)) throw new ValidationError('status is not a task status', [{ field: 'status', message: `got ${String(query.status)}` }]);
+    filter['status'] = query.status;
+  }
+  if (query.agent_type !== undefined) filter['agent_type'] = idArg(query.agent_type, 'agent_type');
+  if (query.session_id !== undefined) filter['session_id'] = idArg(query.session_id, 'session_id');
+
+  const created: Record<string, Date> = {};
+  if (query.created_from !== undefined) created['$gte'] = dateArg(query.created_from, 'created_from');
+  if (query.created_to !== undefined) created['$lt'] = dateArg(query.created_to, 'created_to');
+  if (query.after !== undefined) {
+    const after = query.after;
+    if (typeof after !== 'object' || after === null) throw new ValidationError('after must be an object', [{ field: 'after', message: 'expected an object' }]);
+    const createdAt = dateArg(after.created_at, 'after.created_at');
+    const taskId = idArg(after.task_id, 'after.task_id');
+    // Keyset: (created_at, task_id) < (c, t) in the sort order. The range on created_at starts the
+    // index walk at c; the $or only drops the ties at c that came before on the previous page.
+    created['$lte'] = createdAt;
+    filter['$or'] = [{ created_at: mongoose.trusted({ $lt: createdAt }) }, { task_id: mongoose.trusted({ $lt: taskId }) }];
+  }
+  if (Object.keys(created).length > 0) filter['created_at'] = mongoose.trusted(created);
+  return { filter, limit };
 }

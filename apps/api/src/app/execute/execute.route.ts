@@ -21,10 +21,15 @@ export function executeRoutes({ acceptTask, dto, bodyLimitBytes, rateLimit }: Ex
   const router = Router();
   router.post(EXECUTE_PATH, rateLimit, ...jsonBody(bodyLimitBytes), async (req, res) => {
     const input = await validateBody(dto, req.body);
-    const { requestId, logger } = getRequestContext(res);
+    const { requestId, logger, apiKeyId } = getRequestContext(res);
     const task = await acceptTask.accept(
       input,
-      { ip: req.ip ?? null, user_agent: req.get('User-Agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null, request_id: requestId },
+      {
+        ip: req.ip ?? null,
+        user_agent: req.get('User-Agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+        request_id: requestId,
+        ...(apiKeyId === undefined ? {} : { api_key_id: apiKeyId }),
+      },
       logger,
     );
     res

@@ -1,30 +1,34 @@
 import type { RequestHandler } from 'express';
 
-const ALLOWED_METHODS = 'GET, POST, OPTIONS';
-const ALLOWED_HEADERS = 'Content-Type, X-Request-Id';
-const EXPOSED_HEADERS = 'X-Request-Id, Location, Retry-After, RateLimit-Policy, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset';
+export const CORS_ALLOWED_METHODS = 'GET, HEAD, POST, OPTIONS';
+export const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Key, X-API-Key, X-Request-Id';
+export const CORS_EXPOSED_HEADERS = 'X-Request-Id, Location, Retry-After, RateLimit-Policy, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset';
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 
 /**
- * CORS for an exact list of origins (no wildcards, no credentials). With an
- * empty list the API sends no CORS headers at all, so browsers on other
- * origins cannot call it. Preflight requests are answered here with 204.
+ * CORS for an exact list of origins (config validates them; no `*`). No
+ * credentials mode: API keys travel in headers, which CORS allows explicitly,
+ * and the API sets no cookies. An origin not on the list gets no CORS headers
+ * at all, so browsers there cannot read responses. Every preflight is
+ * answered here with 204 (before auth and rate limiting, since browsers send
+ * preflights without credentials); only allowed origins get the headers that
+ * make it succeed.
  */
 export function corsMiddleware(origins: readonly string[]): RequestHandler {
   const allowed = new Set(origins.map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean));
   return (req, res, next) => {
-    if (allowed.size === 0) return next();
-    res.vary('Origin');
     const origin = req.get('Origin');
-    const preflight = req.method === 'OPTIONS' && req.get('Access-Control-Request-Method') !== undefined;
+    const preflight = req.method === 'OPTIONS' && origin !== undefined && req.get('Access-Control-Request-Method') !== undefined;
+    // Responses differ by Origin only when some origin is allowed; caches must know.
+    if (allowed.size > 0) res.vary('Origin');
     if (origin !== undefined && allowed.has(origin)) {
       res.setHeader('Access-Control-Allow-Origin', origin);
       if (preflight) {
-        res.setHeader('Access-Control-Allow-Methods', ALLOWED_METHODS);
-        res.setHeader('Access-Control-Allow-Headers', ALLOWED_HEADERS);
+        res.setHeader('Access-Control-Allow-Methods', CORS_ALLOWED_METHODS);
+        res.setHeader('Access-Control-Allow-Headers', CORS_ALLOWED_HEADERS);
         res.setHeader('Access-Control-Max-Age', String(PREFLIGHT_MAX_AGE_SECONDS));
       } else {
-        res.setHeader('Access-Control-Expose-Headers', EXPOSED_HEADERS);
+        res.setHeader('Access-Control-Expose-Headers', CORS_EXPOSED_HEADERS);
       }
     }
     if (preflight) {

@@ -1,12 +1,6 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
-import { NotFoundError } from '@agent-orchestrator/domain';
+import type { ErrorRequestHandler } from 'express';
 import { getRequestContext } from './request-context';
-import { RETRY_AFTER_SECONDS, errorBody, toHttpError } from './http-error';
-
-/** Last route: anything that got here matched no route. */
-export function notFoundHandler(): RequestHandler {
-  return (_req, _res, next) => next(new NotFoundError('No route matches this method and path.'));
-}
+import { ApiError, RETRY_AFTER_SECONDS, errorBody, toHttpError } from './http-error';
 
 /** Answers every error in the one JSON error shape; server errors are logged, never echoed. */
 export function errorHandler(): ErrorRequestHandler {
@@ -22,6 +16,7 @@ export function errorHandler(): ErrorRequestHandler {
       return;
     }
     if (httpError.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    if (err instanceof ApiError) for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
     res.status(httpError.status).json(errorBody(httpError, requestId));
   };
 }

@@ -18,7 +18,9 @@ function bodyParserError(type: string, status: number): Error {
 describe('statusForErrorType', () => {
   it.each([
     [ErrorType.VALIDATION_ERROR, 400],
+    [ErrorType.UNAUTHORIZED, 401],
     [ErrorType.NOT_FOUND, 404],
+    [ErrorType.METHOD_NOT_ALLOWED, 405],
     [ErrorType.PAYLOAD_TOO_LARGE, 413],
     [ErrorType.UNSUPPORTED_MEDIA_TYPE, 415],
     [ErrorType.RATE_LIMITED, 429],
@@ -64,6 +66,13 @@ describe('toHttpError', () => {
     });
     expect(toHttpError(new QueueUnavailableError('Redis at 10.0.0.5 is down'))).toMatchObject({ status: 503, type: 'SERVICE_UNAVAILABLE' });
     expect(JSON.stringify(toHttpError(mongo))).not.toContain('db.internal');
+  });
+
+  it('keeps the headers an ApiError carries apart from the body', () => {
+    const err = new ApiError(ErrorType.METHOD_NOT_ALLOWED, 'PUT is not allowed.', { headers: { Allow: 'GET, HEAD, OPTIONS' } });
+    expect(err.headers).toEqual({ Allow: 'GET, HEAD, OPTIONS' });
+    expect(toHttpError(err)).toEqual({ status: 405, type: 'METHOD_NOT_ALLOWED', message: 'PUT is not allowed.' });
+    expect(new ApiError(ErrorType.UNAUTHORIZED, 'no key').headers).toEqual({});
   });
 
   it('keeps the message of a 503 the API wrote for clients', () => {

@@ -8,8 +8,24 @@ import { API_VERSION, ErrorType, OrchestratorError, type ErrorDetail } from '@ag
 /** Seconds a client should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** An OrchestratorError raised by the API whose message is safe to show clients, whatever its status. */
-export class ApiError extends OrchestratorError {}
+/**
+ * An OrchestratorError raised by the API whose message is safe to show clients,
+ * whatever its status, optionally with response headers of its own (`Allow`,
+ * `WWW-Authenticate`).
+ */
+export class ApiError extends OrchestratorError {
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    type: ErrorType,
+    message: string,
+    options: { cause?: unknown; details?: ErrorDetail[]; retryable?: boolean; headers?: Record<string, string> } = {},
+  ) {
+    const { headers, ...rest } = options;
+    super(type, message, rest);
+    this.headers = headers ?? {};
+  }
+}
 
 export interface HttpError {
   status: number;
@@ -25,7 +41,9 @@ export interface ErrorBody {
 
 const STATUS_BY_TYPE: Partial<Record<ErrorType, number>> = {
   [ErrorType.VALIDATION_ERROR]: 400,
+  [ErrorType.UNAUTHORIZED]: 401,
   [ErrorType.NOT_FOUND]: 404,
+  [ErrorType.METHOD_NOT_ALLOWED]: 405,
   [ErrorType.PAYLOAD_TOO_LARGE]: 413,
   [ErrorType.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorType.RATE_LIMITED]: 429,

@@ -1,37 +1,78 @@
-import type { RequestHandler } from 'express';
-import { rateLimit, type Store } from 'express-rate-limit';
+import type { Request, RequestHandler, Response } from 'express';
+import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { ErrorType, OrchestratorError } from '@agent-orchestrator/domain';
 import type { Logger } from '@agent-orchestrator/platform';
+import { getRequestContext } from './request-context';
+import { RateLimitStoreError } from './rate-limit.store';
 
 export interface RateLimitOptions {
-  /** Requests per client IP per minute; 0 disables limiting. */
+  /** Requests per minute per API key (when one is used) or else per client IP; 0 disables limiting. */
   perMinute: number;
-  /** Where hits are counted; the default in-memory store is per process. */
+  /** Where hits are counted (Redis in production, shared by every API process); the default in-memory store is per process. */
   store?: Store;
   logger: Logger;
+  /** How often at most the "store unavailable" warning is logged. Default one minute. */
+  warnEveryMs?: number;
+  now?: () => number;
+}
+
+export const FAIL_OPEN_WARNING = 'rate limiting is off: its Redis store is unavailable, so requests are let through unlimited';
+const COUNTED = 'rateLimitCounted';
+
+/**
+ * What a request is counted against: the API key it authenticated with, else
+ * its client IP (as Express resolves it under TRUST_PROXY; IPv6 by /56, so one
+ * host cannot dodge the limit by rotating addresses).
+ */
+export function rateLimitKey(req: Request, res: Response): string {
+  const apiKeyId = getRequestContext(res).apiKeyId;
+  if (apiKeyId !== undefined) return `key:${apiKeyId}`;
+  return `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
 }
 
 /**
- * Per-IP rate limit with the standard `RateLimit-*` headers (and `Retry-After`
- * once limited); a limited request goes to the error handler as RATE_LIMITED.
- * If the store fails the request is let through: losing the limit for a while
- * is better than losing the API.
+ * The rate limit, with the standard `RateLimit-*` headers (IETF draft 6) and
+ * `Retry-After` once limited; a limited request goes to the error handler as
+ * RATE_LIMITED (429). Using the same handler twice on one request counts it
+ * once, so it can guard `/v1` as a whole and single routes as well.
+ *
+ * Fails open: when the store cannot answer, the request goes through unlimited
+ * and a warning is logged (at most once per `warnEveryMs`). Losing the limit
+ * for a while is better than losing the API, whose reads need only MongoDB.
  */
-export function rateLimitMiddleware({ perMinute, store, logger }: RateLimitOptions): RequestHandler {
+export function rateLimitMiddleware({ perMinute, store, logger, warnEveryMs = 60_000, now = Date.now }: RateLimitOptions): RequestHandler {
   if (perMinute <= 0) return (_req, _res, next) => next();
-  return rateLimit({
+  let lastWarning = Number.NEGATIVE_INFINITY;
+  let suppressed = 0;
+  const storeFailed = (err: RateLimitStoreError): void => {
+    if (now() - lastWarning < warnEveryMs) {
+      suppressed += 1;
+      return;
+    }
+    logger.warn(FAIL_OPEN_WARNING, { err: err.cause, ...(suppressed > 0 ? { suppressed_warnings: suppressed } : {}) });
+    lastWarning = now();
+    suppressed = 0;
+  };
+
+  const limiter = rateLimit({
     windowMs: 60_000,
     limit: perMinute,
     standardHeaders: 'draft-6',
     legacyHeaders: false,
     passOnStoreError: true,
+    keyGenerator: rateLimitKey,
     ...(store ? { store } : {}),
     logger: {
-      error: (err, message) => logger.error(message ?? 'rate limiter error', { err }),
+      error: (err, message) => (err instanceof RateLimitStoreError ? storeFailed(err) : logger.error(message ?? 'rate limiter error', { err })),
       warn: (err, message) => logger.warn(message ?? 'rate limiter warning', { err }),
     },
     handler: (_req, _res, next) => {
       next(new OrchestratorError(ErrorType.RATE_LIMITED, 'Too many requests. Retry after the number of seconds in the Retry-After header.', { retryable: true }));
     },
   });
+  return (req, res, next) => {
+    if (res.locals[COUNTED] === true) return next();
+    res.locals[COUNTED] = true;
+    void limiter(req, res, next);
+  };
 }

@@ -10,7 +10,7 @@ export function routeTemplate(req: Request): string {
   return typeof path === 'string' ? path : UNMATCHED_ROUTE;
 }
 
-/** One log line per request when the response is finished (or the client went away). No bodies, no headers. */
+/** One log line per request when the response is finished (or the client went away). No bodies, no headers, no secrets. */
 export function requestLogMiddleware(): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
@@ -22,12 +22,15 @@ export function requestLogMiddleware(): RequestHandler {
       const route = routeTemplate(req);
       // Client errors are the client's business; only server errors are worth an alert.
       const level = status >= 500 ? 'error' : 'info';
-      getRequestContext(res).logger.log(level, `${req.method} ${route} ${status}`, {
+      const context = getRequestContext(res);
+      context.logger.log(level, `${req.method} ${route} ${status}`, {
         method: req.method,
         route,
         status_code: status,
         duration_ms: Math.round(Number(process.hrtime.bigint() - started) / 10_000) / 100,
         ip: req.ip ?? null,
+        // The key's id, never its secret; null when the request used none (or a wrong one).
+        api_key_id: context.apiKeyId ?? null,
         ...(res.writableFinished ? {} : { aborted: true }),
       });
     };

@@ -1,0 +1,40 @@
+import type { WorkerRecord } from '@agent-orchestrator/platform';
+
+/** One agent as the live workers registered it. */
+export interface AgentView {
+  name: string;
+  version: string;
+  agent_type: string;
+  description: string;
+  /** How many live workers registered this name at this version. */
+  workers: number;
+}
+
+/**
+ * The agents of the live workers, one entry per name and version: workers
+ * running the same agent are counted together, and a rolling deploy that runs
+ * two versions side by side shows both. When workers disagree on the
+ * description of the same version, the most recently seen worker's wins.
+ * Ordered by name, then newest version first.
+ */
+export function agentCatalog(workers: readonly WorkerRecord[]): AgentView[] {
+  const seen = [...workers].sort((a, b) => Date.parse(b.last_seen_at) - Date.parse(a.last_seen_at));
+  const byKey = new Map<string, { view: AgentView; workerIds: Set<string> }>();
+  for (const worker of seen) {
+    for (const agent of worker.agents) {
+      const key = JSON.stringify([agent.name, agent.version]);
+      let entry = byKey.get(key);
+      if (!entry) {
+        entry = {
+          view: { name: agent.name, version: agent.version, agent_type: agent.agent_type, description: agent.description, workers: 0 },
+          workerIds: new Set(),
+        };
+        byKey.set(key, entry);
+      }
+      entry.workerIds.add(worker.worker_id);
+      entry.view.workers = entry.workerIds.size;
+    }
+  }
+  const collator = new Intl.Collator('en', { numeric: true });
+  return [...byKey.values()].map((e) => e.view).sort((a, b) => collator.compare(a.name, b.name) || collator.compare(b.version, a.version));
+}

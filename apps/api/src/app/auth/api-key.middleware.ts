@@ -1,0 +1,89 @@
+import type { Request, RequestHandler, Response } from 'express';
+import { ErrorType } from '@agent-orchestrator/domain';
+import type { ApiKeyConfig, Logger } from '@agent-orchestrator/platform';
+import { ApiError } from '../http/http-error';
+import { attachApiKey } from '../http/request-context';
+import { ApiKeyAuthenticator } from './api-key.authenticator';
+
+export const API_KEY_HEADER = 'X-API-Key';
+const BEARER = /^Bearer +([^\s]+) *$/i;
+const REALM = 'Bearer realm="agent-orchestrator"';
+
+export const MISSING_KEY_MESSAGE = 'An API key is required: send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".';
+export const INVALID_KEY_MESSAGE = 'The API key is not valid.';
+export const OPEN_API_WARNING = 'API_KEYS is empty: every /v1 route is open to anyone who can reach the API';
+
+type Credential = { kind: 'missing' } | { kind: 'given'; value: string } | { kind: 'conflicting' };
+
+/**
+ * The key a request presents: `X-API-Key`, or the token of an
+ * `Authorization: Bearer` header. Other Authorization schemes are not ours
+ * and count as no key. Two different keys in one request are refused.
+ */
+export function presentedCredential(req: Request): Credential {
+  const header = req.get(API_KEY_HEADER)?.trim() || undefined;
+  const bearer = BEARER.exec(req.get('Authorization') ?? '')?.[1];
+  if (header !== undefined && bearer !== undefined && header !== bearer) return { kind: 'conflicting' };
+  const value = header ?? bearer;
+  return value === undefined ? { kind: 'missing' } : { kind: 'given', value };
+}
+
+const OUTCOME = 'apiKeyOutcome';
+type Outcome = 'missing' | 'invalid' | 'valid';
+
+export interface ApiKeyAuth {
+  /** Recognises the key, if any, and attaches its id to the request; never rejects (so the rate limiter runs between). */
+  identify: RequestHandler;
+  /** Answers 401 unless `identify` recognised a key. Lets everything through when no keys are configured. */
+  require: RequestHandler;
+  enabled: boolean;
+}
+
+/**
+ * API-key protection in two steps, so that requests with a missing or wrong
+ * key still count against their IP's rate limit before being refused:
+ * `identify` → rate limit (per key id, else per IP) → `require`.
+ * With no keys configured it says so once, here, and lets everything through.
+ */
+export function apiKeyAuth({ keys, logger }: { keys: readonly ApiKeyConfig[]; logger: Logger }): ApiKeyAuth {
+  const authenticator = new ApiKeyAuthenticator(keys);
+  if (!authenticator.enabled) {
+    logger.warn(OPEN_API_WARNING);
+    const pass: RequestHandler = (_req, _res, next) => next();
+    return { identify: pass, require: pass, enabled: false };
+  }
+
+  const identify: RequestHandler = (req, res, next) => {
+    const credential = presentedCredential(req);
+    let outcome: Outcome = credential.kind === 'missing' ? 'missing' : 'invalid';
+    if (credential.kind === 'given') {
+      const id = authenticator.identify(credential.value);
+      if (id !== null) {
+        attachApiKey(res, id);
+        outcome = 'valid';
+      }
+    }
+    setOutcome(res, outcome);
+    next();
+  };
+
+  const requireKey: RequestHandler = (_req, res, next) => {
+    const outcome = getOutcome(res) ?? 'missing';
+    if (outcome === 'valid') return next();
+    next(
+      outcome === 'missing'
+        ? new ApiError(ErrorType.UNAUTHORIZED, MISSING_KEY_MESSAGE, { headers: { 'WWW-Authenticate': REALM } })
+        : new ApiError(ErrorType.UNAUTHORIZED, INVALID_KEY_MESSAGE, { headers: { 'WWW-Authenticate': `${REALM}, error="invalid_token"` } }),
+    );
+  };
+
+  return { identify, require: requireKey, enabled: true };
+}
+
+function setOutcome(res: Response, outcome: Outcome): void {
+  res.locals[OUTCOME] = outcome;
+}
+
+function getOutcome(res: Response): Outcome | undefined {
+  return res.locals[OUTCOME] as Outcome | undefined;
+}

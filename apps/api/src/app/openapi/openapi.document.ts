@@ -1,0 +1,421 @@
+/**
+ * The OpenAPI 3.1 document of the API, served at GET /v1/openapi.json and
+ * rendered at GET /docs. It is built from the same constants the code enforces
+ * (error types, statuses, patterns, limits) and held against every response
+ * the api and e2e test suites see (src/testing/contract), so it cannot drift
+ * from the code: a route, status, header or field the code answers with and
+ * this document lacks fails those tests.
+ */
+import { ErrorType } from '@agent-orchestrator/domain';
+import { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/persistence';
+import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
+import { AGENT_TYPE_PATTERN, DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
+import { DOCS_ASSETS, DOCS_PATH } from '../docs/docs.assets';
+import { OPENAPI_PATH } from './openapi.paths';
+import { REQUEST_ID_SCHEMA, UUID_V4_PATTERN, componentSchemas, ref } from './openapi.schemas';
+import type { HeaderObject, JsonSchema, MediaTypeObject, OpenApiDocument, OperationObject, Reference, ResponseObject, SecurityRequirement } from './openapi.types';
+
+export interface OpenApiOptions {
+  /** TASK_MAX_LENGTH: the document states the deployment's real limit. */
+  taskMaxLength: number;
+  /** BODY_LIMIT_BYTES. */
+  bodyLimitBytes: number;
+}
+
+const headerRef = (name: string): Reference => ({ $ref: `#/components/headers/${name}` });
+const responseRef = (name: string): Reference => ({ $ref: `#/components/responses/${name}` });
+const parameterRef = (name: string): Reference => ({ $ref: `#/components/parameters/${name}` });
+
+/** express-rate-limit's `standardHeaders: 'draft-6'`, sent on /v1 responses while limiting is on. */
+const RATE_LIMIT_HEADERS = {
+  RateLimitPolicy: { description: 'The limit and its window in seconds, e.g. `60;w=60`. Sent while rate limiting is on.', schema: { type: 'string', pattern: '^\\d+;w=\\d+$' } },
+  RateLimitLimit: { description: 'Requests allowed per window. Sent while rate limiting is on.', schema: { type: 'integer', minimum: 1 } },
+  RateLimitRemaining: { description: 'Requests left in the current window. Sent while rate limiting is on.', schema: { type: 'integer', minimum: 0 } },
+  RateLimitReset: { description: 'Seconds until the window resets. Sent while rate limiting is on.', schema: { type: 'integer', minimum: 0 } },
+} satisfies Record<string, HeaderObject>;
+/** Headers on every response of a /v1 route: the request id, and the rate-limit state when limiting is on. */
+const V1_HEADERS: Record<string, Reference> = {
+  'X-Request-Id': headerRef('XRequestId'),
+  'RateLimit-Policy': headerRef('RateLimitPolicy'),
+  'RateLimit-Limit': headerRef('RateLimitLimit'),
+  'RateLimit-Remaining': headerRef('RateLimitRemaining'),
+  'RateLimit-Reset': headerRef('RateLimitReset'),
+};
+const PUBLIC_HEADERS: Record<string, Reference> = { 'X-Request-Id': headerRef('XRequestId') };
+
+const json = (schema: JsonSchema): Record<string, MediaTypeObject> => ({ 'application/json': { schema } });
+
+function errorResponse(type: ErrorType, description: string, headers: Record<string, HeaderObject | Reference> = {}): ResponseObject {
+  return {
+    description,
+    headers: { ...V1_HEADERS, ...headers },
+    content: json({
+      allOf: [ref('Error'), { type: 'object', properties: { error: { type: 'object', properties: { type: { const: type } } } } }],
+    }),
+  };
+}
+
+/** The error responses every /v1 operation can give besides its own. */
+const V1_ERRORS = {
+  '401': responseRef('Unauthorized'),
+  '429': responseRef('TooManyRequests'),
+  '500': responseRef('InternalError'),
+} as const;
+
+const V1_SECURITY: SecurityRequirement[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
+
+function v1Operation(operation: Omit<OperationObject, 'security'>): OperationObject {
+  return { ...operation, responses: { ...operation.responses, ...V1_ERRORS }, security: V1_SECURITY };
+}
+
+/**
+ * Express gives every GET answer an ETag and answers a matching If-None-Match (or, for the docs
+ * assets, If-Modified-Since) with an empty 304; browsers do so on their own when they revalidate.
+ */
+function withNotModified(paths: OpenApiDocument['paths']): OpenApiDocument['paths'] {
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => [path, item.get ? { ...item, get: { ...item.get, responses: { '304': responseRef('NotModified'), ...item.get.responses } } } : item]),
+  );
+}
+
+const DESCRIPTION = `
+Agent Orchestrator accepts tasks in plain language, routes each to the agent that fits (code, writing…) and keeps everything it did.
+Submit with \`POST /v1/agent/execute\` (202 with a \`Location\`), then poll \`GET /v1/tasks/{task_id}\` until \`status\` is \`completed\` or \`failed\`.
+
+**Conventions.** Every JSON body carries \`api_version: "v1"\`; fields are snake_case; dates are ISO 8601 in UTC.
+New fields may be added within v1: ignore those you do not know.
+
+**Errors** always have one shape, \`{ "error": { "type", "message", "details"?, "request_id" }, "api_version" }\`, with the status the type implies:
+400 \`VALIDATION_ERROR\`, 401 \`UNAUTHORIZED\`, 404 \`NOT_FOUND\`, 405 \`METHOD_NOT_ALLOWED\`, 413 \`PAYLOAD_TOO_LARGE\`, 415 \`UNSUPPORTED_MEDIA_TYPE\`,
+429 \`RATE_LIMITED\`, 503 \`SERVICE_UNAVAILABLE\` (retry after \`Retry-After\` seconds) and 500 \`INTERNAL_ERROR\` (a bug; never with internals).
+Any path not listed here answers 404; a listed path with another method answers 405 with \`Allow\`.
+
+**Request ids.** Send \`X-Request-Id\` (1 to 128 of \`A-Z a-z 0-9 . _ : -\`) to correlate; otherwise one is generated. It is echoed in the response,
+in error bodies, in the logs and on the task.
+
+**API keys.** Only when the deployment sets \`API_KEYS\`: every \`/v1\` route then needs \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`
+(401 otherwise). Without keys the API is open. \`/healthz\`, \`/readyz\`, this document and the docs page are always public.
+
+**Rate limits.** \`API_RATE_LIMIT_PER_MINUTE\` requests per minute per API key, else per client IP, shared by all API instances.
+\`/v1\` responses carry \`RateLimit-Policy\`, \`RateLimit-Limit\`, \`RateLimit-Remaining\` and \`RateLimit-Reset\` (IETF draft 6) while limiting is on;
+a 429 adds \`Retry-After\`. Health checks, this document and the docs page are not limited.
+
+**CORS.** Browsers on the origins in \`CORS_ORIGINS\` may call the API and read \`X-Request-Id\`, \`Location\`, \`Retry-After\` and the \`RateLimit-*\` headers.
+\`OPTIONS\` answers 204: preflights on any path (with the CORS headers for allowed origins only), other requests on a listed path with \`Allow\`.
+`.trim();
+
+/** The document for one deployment's settings. Pure: the same options give an equal document. */
+export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Agent Orchestrator API', version: '1.0.0', description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
+    tags: [
+      { name: 'Tasks', description: 'Submit tasks and follow them.' },
+      { name: 'Dashboard', description: 'What the system is doing: metrics and registered agents.' },
+      { name: 'Health', description: 'For load balancers and deploy hooks. Public, not rate limited.' },
+      { name: 'Documentation', description: 'This document and its human-readable page. Public, not rate limited.' },
+    ],
+    security: [],
+    paths: withNotModified({
+      '/v1/agent/execute': {
+        post: v1Operation({
+          operationId: 'executeTask',
+          tags: ['Tasks'],
+          summary: 'Submit a task',
+          description:
+            'Stores the task as `queued` and puts it on the queue; a worker routes it to an agent. The answer comes at once (202): poll the `Location` for the outcome.',
+          requestBody: {
+            required: true,
+            description: `UTF-8 JSON, at most ${options.bodyLimitBytes} bytes.`,
+            content: {
+              'application/json': {
+                schema: {
+                  allOf: [
+                    ref('ExecuteRequest'),
+                    { type: 'object', properties: { task: { type: 'string', maxLength: options.taskMaxLength, description: `At most ${options.taskMaxLength} characters.` } } },
+                  ],
+                },
+                examples: {
+                  code: { summary: 'A code task', value: { task: 'Write a Python function that checks whether a number is prime' } },
+                  followUp: { summary: 'A follow-up in the same session', value: { task: 'Now add type hints and tests', session_id: '8f14e45f-ceea-4672-9a2b-3c1d2e4f5a6b' } },
+                },
+              },
+            },
+          },
+          responses: {
+            '202': {
+              description: 'Accepted and queued.',
+              headers: { ...V1_HEADERS, Location: headerRef('Location') },
+              content: json(ref('ExecuteAccepted')),
+            },
+            '400': responseRef('BadRequest'),
+            '413': responseRef('PayloadTooLarge'),
+            '415': responseRef('UnsupportedMediaType'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/v1/tasks': {
+        get: v1Operation({
+          operationId: 'listTasks',
+          tags: ['Tasks'],
+          summary: 'List tasks',
+          description:
+            'Task summaries, newest first, filtered and paginated by an opaque cursor. Follow `links.next` (or the `Link` header, or pass `next_cursor` as `cursor` with the same filters) until `has_more` is false. ' +
+            'Each parameter may be given once; unknown parameters and invalid values are a 400 naming each parameter.',
+          parameters: [
+            { name: 'status', in: 'query', description: 'Only tasks in this status.', schema: ref('TaskStatus') },
+            {
+              name: 'agent_type',
+              in: 'query',
+              description: 'Only tasks routed to agents of this kind, e.g. `code`.',
+              schema: { type: 'string', pattern: AGENT_TYPE_PATTERN.source },
+            },
+            { name: 'session_id', in: 'query', description: 'Only tasks of this session.', schema: { type: 'string', pattern: SESSION_ID_PATTERN.source } },
+            parameterRef('CreatedFrom'),
+            parameterRef('CreatedTo'),
+            {
+              name: 'limit',
+              in: 'query',
+              description: 'Page size.',
+              schema: { type: 'integer', minimum: 1, maximum: MAX_TASK_PAGE_SIZE, default: DEFAULT_TASK_PAGE_SIZE },
+            },
+            {
+              name: 'cursor',
+              in: 'query',
+              description: '`next_cursor` of the previous page, unchanged. Opaque: do not build or edit it.',
+              schema: { type: 'string', pattern: '^[A-Za-z0-9_-]+$', maxLength: 256 },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'One page of task summaries.',
+              headers: { ...V1_HEADERS, Link: headerRef('Link') },
+              content: json(ref('TaskList')),
+            },
+            '400': responseRef('BadRequest'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/v1/tasks/{task_id}': {
+        get: v1Operation({
+          operationId: 'getTask',
+          tags: ['Tasks'],
+          summary: 'Get a task',
+          description: 'The full task, whatever its status: result and usage once completed, `error.type` once failed.',
+          parameters: [parameterRef('TaskId')],
+          responses: {
+            '200': { description: 'The task.', headers: V1_HEADERS, content: json(ref('Task')) },
+            '400': responseRef('BadRequest'),
+            '404': responseRef('NotFound'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/v1/system/metrics': {
+        get: v1Operation({
+          operationId: 'getSystemMetrics',
+          tags: ['Dashboard'],
+          summary: 'System metrics',
+          description:
+            'Queue length by state, today\'s tasks by status and by agent, today\'s latency, live workers and the health of MongoDB, Redis and the workers. "Today" is the current UTC day. Always 200: parts that could not be computed are null. Takes no query parameters.',
+          responses: {
+            '200': { description: 'The metrics.', headers: { ...V1_HEADERS, 'Cache-Control': headerRef('NoStore') }, content: json(ref('SystemMetrics')) },
+            '400': responseRef('BadRequest'),
+          },
+        }),
+      },
+      '/v1/agents': {
+        get: v1Operation({
+          operationId: 'listAgents',
+          tags: ['Dashboard'],
+          summary: 'List agents',
+          description: 'The agents the live workers registered (name, version, description). Takes no query parameters.',
+          responses: {
+            '200': { description: 'The agents.', headers: { ...V1_HEADERS, 'Cache-Control': headerRef('NoStore') }, content: json(ref('AgentList')) },
+            '400': responseRef('BadRequest'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/healthz': {
+        get: {
+          operationId: 'getHealth',
+          tags: ['Health'],
+          summary: 'Liveness',
+          description: 'The process is up. Touches no dependency.',
+          security: [],
+          responses: {
+            '200': { description: 'Up.', headers: PUBLIC_HEADERS, content: json(ref('Health')) },
+            '500': responseRef('InternalError'),
+          },
+        },
+      },
+      '/readyz': {
+        get: {
+          operationId: 'getReadiness',
+          tags: ['Health'],
+          summary: 'Readiness',
+          description: 'MongoDB and Redis both answer, so the API can accept tasks.',
+          security: [],
+          responses: {
+            '200': {
+              description: 'Ready.',
+              headers: PUBLIC_HEADERS,
+              content: json({ allOf: [ref('Readiness'), { type: 'object', properties: { status: { const: 'ok' } } }] }),
+            },
+            '503': {
+              description: 'MongoDB or Redis did not answer; `checks` says which.',
+              headers: { ...PUBLIC_HEADERS, 'Retry-After': headerRef('RetryAfter') },
+              content: json({ allOf: [ref('Readiness'), { type: 'object', properties: { status: { const: 'unavailable' } } }] }),
+            },
+            '500': responseRef('InternalError'),
+          },
+        },
+      },
+      [OPENAPI_PATH]: {
+        get: {
+          operationId: 'getOpenApiDocument',
+          tags: ['Documentation'],
+          summary: 'This OpenAPI document',
+          description: 'OpenAPI 3.1, JSON.',
+          security: [],
+          responses: {
+            '200': { description: 'The document.', headers: PUBLIC_HEADERS, content: json(ref('OpenApiDocument')) },
+            '500': responseRef('InternalError'),
+          },
+        },
+      },
+      [DOCS_PATH]: {
+        get: {
+          operationId: 'getDocsPage',
+          tags: ['Documentation'],
+          summary: 'Docs page',
+          description: 'This document as a web page (Swagger UI), served by the API itself: no CDN, works offline.',
+          security: [],
+          responses: {
+            '200': { description: 'The page.', headers: PUBLIC_HEADERS, content: { 'text/html': { schema: { type: 'string' } } } },
+            '500': responseRef('InternalError'),
+          },
+        },
+      },
+      [`${DOCS_PATH}/{asset}`]: {
+        get: {
+          operationId: 'getDocsAsset',
+          tags: ['Documentation'],
+          summary: 'Docs page asset',
+          description: 'A script, style sheet or icon of the docs page.',
+          security: [],
+          parameters: [{ name: 'asset', in: 'path', required: true, description: 'File name.', schema: { type: 'string', enum: Object.keys(DOCS_ASSETS) } }],
+          responses: {
+            '200': {
+              description: 'The file.',
+              headers: PUBLIC_HEADERS,
+              content: {
+                'text/javascript': { schema: { type: 'string' } },
+                'text/css': { schema: { type: 'string' } },
+                'image/png': { schema: { type: 'string', contentMediaType: 'image/png' } },
+              },
+            },
+            '400': { ...errorResponse(ErrorType.VALIDATION_ERROR, 'The file name is not valid URI encoding.'), headers: PUBLIC_HEADERS },
+            '404': { ...errorResponse(ErrorType.NOT_FOUND, 'No such asset.'), headers: PUBLIC_HEADERS },
+            '500': responseRef('InternalError'),
+          },
+        },
+      },
+    }),
+    components: {
+      schemas: componentSchemas,
+      parameters: {
+        TaskId: {
+          name: 'task_id',
+          in: 'path',
+          required: true,
+          description: 'The `task_id` given by POST /v1/agent/execute (a UUID v4, any case).',
+          schema: { type: 'string', pattern: UUID_V4_PATTERN },
+        },
+        CreatedFrom: {
+          name: 'created_from',
+          in: 'query',
+          description:
+            'Only tasks created at or after this instant: an ISO 8601 date (`2025-01-31`, midnight UTC) or date-time with a zone (`2025-01-31T12:00:00Z`, `2025-01-31T14:00:00+02:00`; encode `+` as `%2B`).',
+          schema: { anyOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }] },
+        },
+        CreatedTo: {
+          name: 'created_to',
+          in: 'query',
+          description: 'Only tasks created before this instant (same formats as created_from); not before created_from.',
+          schema: { anyOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }] },
+        },
+      },
+      headers: {
+        XRequestId: {
+          description: 'The request id: the one the client sent when it is 1 to 128 of `A-Z a-z 0-9 . _ : -`, else a new UUID.',
+          required: true,
+          schema: REQUEST_ID_SCHEMA,
+        },
+        ...RATE_LIMIT_HEADERS,
+        RetryAfter: { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'integer', minimum: 0 } },
+        Location: { description: 'Where to poll the new task: `/v1/tasks/{task_id}`.', required: true, schema: { type: 'string', pattern: `^/v1/tasks/${UUID_V4_PATTERN.slice(1)}` } },
+        Link: { description: 'The next page, `<url>; rel="next"`; absent on the last page.', schema: { type: 'string', pattern: '^<[^>]+>; rel="next"$' } },
+        Allow: { description: 'The methods the path accepts.', required: true, schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } },
+        WwwAuthenticate: {
+          description: '`Bearer realm="agent-orchestrator"`, with `error="invalid_token"` when a key was given but is wrong.',
+          required: true,
+          schema: { type: 'string', pattern: '^Bearer realm="agent-orchestrator"(, error="invalid_token")?$' },
+        },
+        ETag: { description: 'Version of the answer, for `If-None-Match`.', schema: { type: 'string' } },
+        NoStore: { description: 'Live figures: not cached.', schema: { const: 'no-store' } },
+      },
+      responses: {
+        BadRequest: errorResponse(ErrorType.VALIDATION_ERROR, 'The request is invalid: `error.details` names each bad field or parameter.'),
+        NotModified: {
+          description: 'Not modified: the `If-None-Match` (or `If-Modified-Since`) sent matches, so the cached copy is current. No body.',
+          headers: { 'X-Request-Id': headerRef('XRequestId'), ETag: headerRef('ETag') },
+        },
+        Unauthorized: errorResponse(ErrorType.UNAUTHORIZED, 'Only when API_KEYS is set: the API key is missing or wrong.', {
+          'WWW-Authenticate': headerRef('WwwAuthenticate'),
+        }),
+        NotFound: errorResponse(ErrorType.NOT_FOUND, 'No such task, or no such route.'),
+        MethodNotAllowed: errorResponse(ErrorType.METHOD_NOT_ALLOWED, 'The path exists, but not for this method.', { Allow: headerRef('Allow') }),
+        PayloadTooLarge: errorResponse(ErrorType.PAYLOAD_TOO_LARGE, `The body is larger than BODY_LIMIT_BYTES (${options.bodyLimitBytes} bytes here).`),
+        UnsupportedMediaType: errorResponse(ErrorType.UNSUPPORTED_MEDIA_TYPE, 'The body is not UTF-8 JSON sent as `Content-Type: application/json`.'),
+        TooManyRequests: errorResponse(ErrorType.RATE_LIMITED, 'Rate limited: retry after `Retry-After` seconds.', {
+          'Retry-After': headerRef('RetryAfter'),
+          // Always there on a 429, which only happens while limiting is on.
+          'RateLimit-Policy': { ...RATE_LIMIT_HEADERS.RateLimitPolicy, required: true },
+          'RateLimit-Limit': { ...RATE_LIMIT_HEADERS.RateLimitLimit, required: true },
+          'RateLimit-Remaining': { ...RATE_LIMIT_HEADERS.RateLimitRemaining, required: true },
+          'RateLimit-Reset': { ...RATE_LIMIT_HEADERS.RateLimitReset, required: true },
+        }),
+        ServiceUnavailable: errorResponse(ErrorType.SERVICE_UNAVAILABLE, 'MongoDB or Redis is unavailable: retry after `Retry-After` seconds.', {
+          'Retry-After': headerRef('RetryAfter'),
+        }),
+        InternalError: errorResponse(ErrorType.INTERNAL_ERROR, 'A bug. The body never carries internals; quote `request_id` when reporting it.'),
+      },
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Only when the deployment sets API_KEYS (otherwise the API is open): `Authorization: Bearer <key>`.',
+        },
+        apiKeyHeader: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description: 'Only when the deployment sets API_KEYS (otherwise the API is open): `X-API-Key: <key>`.',
+        },
+      },
+    },
+    'x-unmatched-request-responses': {
+      // A path that is not valid URI encoding fails before any method is matched.
+      '400': responseRef('BadRequest'),
+      '401': responseRef('Unauthorized'),
+      '404': responseRef('NotFound'),
+      '405': responseRef('MethodNotAllowed'),
+      '429': responseRef('TooManyRequests'),
+      '500': responseRef('InternalError'),
+    },
+  };
+}

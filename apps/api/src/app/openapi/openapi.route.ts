@@ -1,0 +1,15 @@
+import { Router } from 'express';
+import { OPENAPI_PATH } from './openapi.paths';
+import type { OpenApiDocument } from './openapi.types';
+
+/** `GET /v1/openapi.json`: the document. Public and not rate limited: mounted above the /v1 auth line. */
+export function openApiRoutes(document: OpenApiDocument): Router {
+  const router = Router();
+  const body = JSON.stringify(document);
+  router.get(OPENAPI_PATH, (_req, res) => {
+    // Revalidated on each use (ETag), so a deploy that changes the API is seen at once.
+    res.setHeader('Cache-Control', 'no-cache');
+    res.type('application/json').send(body);
+  });
+  return router;
+}

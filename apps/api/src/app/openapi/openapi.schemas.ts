@@ -1,0 +1,305 @@
+/**
+ * The component schemas of the OpenAPI document: every JSON body the API sends
+ * or accepts. Enums and patterns come from the code that enforces them
+ * (domain, DTOs, query parsing), so they cannot disagree; the shapes follow the
+ * presenters field by field, and the contract tests hold every response the
+ * test suites see against them (`additionalProperties: false` everywhere: a
+ * field the code adds without documenting it fails those tests).
+ */
+import { API_VERSION, ErrorType, TASK_STATUSES } from '@agent-orchestrator/domain';
+import { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/persistence';
+import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
+import { DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
+import { TASK_PREVIEW_LENGTH } from '../tasks/task-summary.presenter';
+import type { JsonSchema } from './openapi.types';
+
+export const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+
+/** Request ids the API echoes (X-Request-Id, error.request_id): the caller's when safe, else a UUID. */
+export const REQUEST_ID_SCHEMA = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
+export const UUID_V4_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$';
+
+const object = (properties: Record<string, JsonSchema>, extra: JsonSchema = {}): JsonSchema => ({
+  type: 'object',
+  required: Object.keys(properties),
+  properties,
+  additionalProperties: false,
+  ...extra,
+});
+const string = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
+const nullableString = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type: ['string', 'null'], description, ...extra });
+const count = (description?: string): JsonSchema => ({ type: 'integer', minimum: 0, ...(description ? { description } : {}) });
+const dateTime = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
+const nullableDateTime = (description: string): JsonSchema => ({ type: ['string', 'null'], format: 'date-time', description });
+const nullableRef = (name: string, description: string): JsonSchema => ({ description, oneOf: [ref(name), { type: 'null' }] });
+const apiVersion: JsonSchema = { const: API_VERSION, description: 'Version of the API that answered.' };
+
+/** Stored dates come back as null only when the stored value is unreadable; tasks this API created always have them. */
+const UNREADABLE = ' Null only when the stored value is unreadable.';
+
+const ERROR_TYPES = Object.values(ErrorType);
+
+export const componentSchemas: Record<string, JsonSchema> = {
+  ExecuteRequest: {
+    type: 'object',
+    required: ['task'],
+    properties: {
+      task: string('What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty.', { minLength: 1 }),
+      session_id: string('Continue this session: earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.', {
+        pattern: SESSION_ID_PATTERN.source,
+      }),
+    },
+    additionalProperties: false,
+  },
+  ExecuteAccepted: object({
+    task_id: string('Id of the new task; poll GET /v1/tasks/{task_id} (the Location header).', { format: 'uuid' }),
+    session_id: string('The session the task belongs to: the one given, or a new one.', { pattern: SESSION_ID_PATTERN.source }),
+    status: { const: 'queued', description: 'Always `queued`: the task waits for a worker.' },
+    queued_at: dateTime('When the task was queued.'),
+    message: string('A human-readable confirmation.'),
+    api_version: apiVersion,
+  }),
+
+  TaskStatus: { type: 'string', enum: [...TASK_STATUSES], description: 'Lifecycle: `queued → processing → completed | failed`.' },
+  TaskError: object(
+    {
+      type: string(`Stable error type (add-only), e.g. ${['UNKNOWN_TASK_TYPE', 'LLM_ERROR', 'LLM_NOT_CONFIGURED', 'SEARCH_ERROR', 'TIMEOUT', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'].join(', ')}.`, {
+        examples: ['UNKNOWN_TASK_TYPE'],
+      }),
+      message: string('What went wrong, for humans.'),
+    },
+    { description: 'Why a task failed.' },
+  ),
+  Citation: object({
+    source: string('The tool that found the source, e.g. `tavily`.'),
+    title: nullableString('Title of the source.'),
+    url: nullableString('Address of the source.'),
+  }),
+  TaskResult: object(
+    {
+      summary: nullableString('One or two sentences about the result.'),
+      raw_output: string('The agent\'s full answer (Markdown; code is never executed).'),
+      code_language: nullableString('Language of the code in raw_output, when the answer is code.'),
+      citations: { type: 'array', items: ref('Citation'), description: 'Sources the answer relies on, numbered [1], [2]… in raw_output.' },
+    },
+    { description: 'What the agent produced.' },
+  ),
+  ModelUsage: object({
+    model: string('Model name, e.g. `gpt-4o-mini`.'),
+    prompt_tokens: count(),
+    completion_tokens: count(),
+    total_tokens: count(),
+    cost_usd: { type: 'number', minimum: 0, description: 'Estimated cost in US dollars.' },
+  }),
+  TaskUsage: object(
+    {
+      prompt_tokens: count(),
+      completion_tokens: count(),
+      total_tokens: count(),
+      cost_usd: { type: 'number', minimum: 0, description: 'Estimated cost in US dollars, router and agent together.' },
+      by_model: { type: 'array', items: ref('ModelUsage'), description: 'The same totals per model.' },
+    },
+    { description: 'Tokens and estimated cost of every LLM call made for the task.' },
+  ),
+  TaskMetadata: object(
+    {
+      ip: nullableString('Client IP that submitted the task (as resolved under TRUST_PROXY).'),
+      user_agent: nullableString('User-Agent of the submitting client, at most 512 characters.'),
+      request_id: string('X-Request-Id of the submitting request.'),
+      environment: string('Deployment that accepted the task, e.g. `production`.'),
+    },
+    { description: 'Where the task came from.' },
+  ),
+  Task: object(
+    {
+      task_id: string(undefined, { format: 'uuid' }),
+      session_id: string(),
+      task: string('The task text as submitted (trimmed).'),
+      status: ref('TaskStatus'),
+      created_at: nullableDateTime(`When the task was created.${UNREADABLE}`),
+      queued_at: nullableDateTime(`When the task was queued.${UNREADABLE}`),
+      started_at: nullableDateTime('When a worker started it; null while queued.'),
+      completed_at: nullableDateTime('When it completed or failed; null until then.'),
+      updated_at: nullableDateTime(`Last change.${UNREADABLE}`),
+      metadata: ref('TaskMetadata'),
+      selected_agent: nullableString('Agent the router chose (e.g. `CodeAgent`); null until routed, or when no agent fits.'),
+      agent_type: nullableString('Kind of work of the chosen agent, e.g. `code`, `content`.'),
+      agent_version: nullableString('Version of the agent package that produced the result.'),
+      peer_routing_reason: nullableString('Why the router chose (or refused) an agent.'),
+      confidence: { type: ['number', 'null'], description: 'Router confidence in its choice, 0 to 1.' },
+      result: nullableRef('TaskResult', 'Set when the task completed.'),
+      error: nullableRef('TaskError', 'Set when the task failed.'),
+      usage: ref('TaskUsage'),
+      attempts: count('How many times a worker picked the task up.'),
+      api_version: apiVersion,
+    },
+    { description: 'A task, whatever its status: every field, always present (null when not applicable).' },
+  ),
+  TaskSummary: object(
+    {
+      task_id: string(undefined, { format: 'uuid' }),
+      session_id: string(),
+      status: ref('TaskStatus'),
+      task_preview: string(`The first ${TASK_PREVIEW_LENGTH} characters of the task text.`, { maxLength: TASK_PREVIEW_LENGTH }),
+      task_truncated: { type: 'boolean', description: 'Whether task_preview is shorter than the task text (GET /v1/tasks/{task_id} has all of it).' },
+      selected_agent: nullableString('Agent the router chose.'),
+      agent_type: nullableString('Kind of work of the chosen agent.'),
+      agent_version: nullableString('Version of the agent package.'),
+      confidence: { type: ['number', 'null'], description: 'Router confidence, 0 to 1.' },
+      created_at: nullableDateTime(`When the task was created.${UNREADABLE}`),
+      queued_at: nullableDateTime(`When the task was queued.${UNREADABLE}`),
+      started_at: nullableDateTime('When a worker started it.'),
+      completed_at: nullableDateTime('When it completed or failed.'),
+      updated_at: nullableDateTime(`Last change.${UNREADABLE}`),
+      result_summary: nullableString('`result.summary` of a completed task.'),
+      error: nullableRef('TaskError', 'Set when the task failed.'),
+      usage: object({ total_tokens: count(), cost_usd: { type: 'number', minimum: 0 } }, { description: 'Totals only; the full task has them per model.' }),
+    },
+    { description: 'A task in a listing: no full text, result or metadata.' },
+  ),
+  TaskList: object(
+    {
+      data: { type: 'array', items: ref('TaskSummary'), maxItems: MAX_TASK_PAGE_SIZE, description: 'Newest first (created_at, then task_id, descending).' },
+      next_cursor: nullableString('Pass as `cursor` to get the next page; null on the last page.', { pattern: '^[A-Za-z0-9_-]+$' }),
+      has_more: { type: 'boolean', description: 'Whether another page follows.' },
+      limit: { type: 'integer', minimum: 1, maximum: MAX_TASK_PAGE_SIZE, description: `The page size used (default ${DEFAULT_TASK_PAGE_SIZE}).` },
+      links: object({ next: nullableString('Relative URL of the next page (same filters and limit, plus the cursor); null on the last page.') }),
+      api_version: apiVersion,
+    },
+    { description: 'One page of task summaries. Cursors are positions, so pages stay correct while new tasks arrive.' },
+  ),
+
+  QueueCounts: object(
+    {
+      waiting: count('Jobs waiting for a worker.'),
+      active: count('Jobs being processed.'),
+      delayed: count('Jobs waiting for a retry.'),
+      failed: count('Jobs that failed for good (kept by the queue).'),
+      completed: count('Completed jobs the queue still keeps.'),
+      paused: count('Jobs held while the queue is paused.'),
+    },
+    { description: 'The task queue (Bull), by job state.' },
+  ),
+  TasksToday: object(
+    {
+      ...Object.fromEntries(TASK_STATUSES.map((s) => [s, count(`Tasks created today that are now ${s}.`)])),
+      total: count('All tasks created today.'),
+    },
+    { description: 'Tasks created today (UTC), by their current status.' },
+  ),
+  AgentCount: object({
+    agent_name: string('Agent the router chose.'),
+    agent_type: nullableString('Its kind of work.'),
+    count: count('Tasks created today routed to it.'),
+  }),
+  LatencyToday: object(
+    {
+      count: count('Tasks that reached completed or failed today.'),
+      avg: { type: ['number', 'null'], minimum: 0, description: 'Average queued → finished time in ms (one decimal); null without tasks.' },
+      p95: { type: ['number', 'null'], minimum: 0, description: '95th percentile (nearest rank) in ms; null without tasks.' },
+    },
+    { description: 'Queued → completed/failed time of the tasks that finished today.' },
+  ),
+  PublishedAgent: object({
+    name: string('Registry name, e.g. `CodeAgent`.'),
+    version: string('Version of the agent package.'),
+    agent_type: string('Kind of work, e.g. `code`.'),
+    description: string('What the agent does; the router reads it to choose.'),
+  }),
+  WorkerRecord: object({
+    worker_id: string('`hostname:pid:random`, unique per worker process.'),
+    hostname: string(),
+    pid: { type: 'integer' },
+    started_at: dateTime('When the worker process started.'),
+    last_seen_at: dateTime('Its latest heartbeat.'),
+    agents: { type: 'array', items: ref('PublishedAgent'), description: 'The agents it registered.' },
+  }),
+  SystemMetrics: object(
+    {
+      generated_at: dateTime('When these figures were computed.'),
+      today: object({ start: dateTime('Midnight UTC starting today.'), timezone: { const: 'UTC' } }),
+      queue: nullableRef('QueueCounts', 'Null when Redis did not answer in time.'),
+      tasks_today: nullableRef('TasksToday', 'Null when MongoDB did not answer in time.'),
+      agent_distribution_today: {
+        type: ['array', 'null'],
+        items: ref('AgentCount'),
+        description: 'Tasks created today that were routed to an agent, by agent, most used first. Null when MongoDB did not answer in time.',
+      },
+      latency_today_ms: nullableRef('LatencyToday', 'Null when MongoDB did not answer in time.'),
+      workers: {
+        description: 'Live workers (heartbeat within the last 3 periods). Null when Redis did not answer in time.',
+        oneOf: [object({ alive: count(), items: { type: 'array', items: ref('WorkerRecord') } }), { type: 'null' }],
+      },
+      health: object({
+        mongodb: { enum: ['ok', 'down'] },
+        redis: { enum: ['ok', 'down'] },
+        workers: { enum: ['ok', 'none', 'unknown'], description: '`none`: no live worker; `unknown`: the registry could not be read.' },
+      }),
+      api_version: apiVersion,
+    },
+    {
+      description:
+        'One summary for the dashboard. Every part is bounded by today (UTC) or by live state, so its cost does not grow with the tasks ever stored. A part that fails or is late is null; the answer is still 200 and `health` says what is down.',
+    },
+  ),
+
+  Agent: object({
+    name: string('Registry name, e.g. `CodeAgent`.'),
+    version: string('Version of the agent package.'),
+    agent_type: string('Kind of work, e.g. `code`.'),
+    description: string('What the agent does and when the router picks it.'),
+    workers: { type: 'integer', minimum: 1, description: 'How many live workers registered this name at this version.' },
+  }),
+  AgentList: object(
+    {
+      data: { type: 'array', items: ref('Agent'), description: 'By name, then newest version first. Empty when no worker is alive: the API does not guess.' },
+      api_version: apiVersion,
+    },
+    { description: 'The agents the live workers registered, one entry per name and version.' },
+  ),
+
+  Health: object({ status: { const: 'ok' }, api_version: apiVersion }, { description: 'The process is up.' }),
+  CheckStatus: { enum: ['ok', 'down'] },
+  Readiness: object(
+    {
+      status: { enum: ['ok', 'unavailable'], description: '`ok` when MongoDB and Redis both answered.' },
+      checks: object({ mongodb: ref('CheckStatus'), redis: ref('CheckStatus') }),
+      api_version: apiVersion,
+    },
+    { description: 'Whether the API can accept tasks.' },
+  ),
+
+  ErrorDetail: {
+    type: 'object',
+    required: ['message'],
+    properties: {
+      field: string('The body field, query parameter or path parameter at fault.'),
+      message: string(),
+    },
+    additionalProperties: false,
+  },
+  Error: object(
+    {
+      error: {
+        type: 'object',
+        required: ['type', 'message', 'request_id'],
+        properties: {
+          type: { type: 'string', enum: ERROR_TYPES, description: 'Stable error type; the HTTP status follows from it.' },
+          message: string('What went wrong, for humans. Never a stack trace.', { minLength: 1 }),
+          details: { type: 'array', minItems: 1, items: ref('ErrorDetail'), description: 'Present on validation errors: one entry per problem.' },
+          request_id: { ...REQUEST_ID_SCHEMA, description: 'Same as the X-Request-Id header; quote it when reporting a problem.' },
+        },
+        additionalProperties: false,
+      },
+      api_version: apiVersion,
+    },
+    { description: 'The one error shape of every endpoint.' },
+  ),
+
+  OpenApiDocument: {
+    type: 'object',
+    required: ['openapi', 'info', 'paths'],
+    properties: { openapi: { type: 'string', pattern: '^3\\.1\\.\\d+$' }, info: { type: 'object' }, paths: { type: 'object' } },
+    description: 'This document.',
+  },
+};

@@ -1,0 +1,137 @@
+/**
+ * GET /v1/system/metrics: one summary for the dashboard (architecture §7.2).
+ *
+ * "Today" is the current UTC day, from midnight UTC. Every part is bounded so
+ * the cost does not grow with the number of tasks ever stored:
+ * - queue: Bull's counters, O(1) Redis commands (LLEN / ZCARD);
+ * - tasks_today, agent_distribution_today, latency_today_ms: TaskRepository.dayStats,
+ *   index ranges limited to today (its doc gives the plan of each query);
+ * - workers: the live-worker registry, one index read and one MGET.
+ * Each part has its own deadline. A part that fails or is late is `null` and
+ * the answer is still 200 (health says what is down): a dashboard shows what it
+ * can instead of an error page.
+ */
+import type { Logger, WorkerRecord } from '@agent-orchestrator/platform';
+import { API_VERSION, TASK_STATUSES, startOfUtcDay, type TaskStatus } from '@agent-orchestrator/domain';
+import type { TaskDayStats, TaskRepository } from '@agent-orchestrator/persistence';
+import type { WorkerDirectory } from '../agents/worker-directory';
+
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  delayed: number;
+  failed: number;
+  completed: number;
+  paused: number;
+}
+
+export type Health = 'ok' | 'down';
+
+export interface SystemMetricsView {
+  generated_at: string;
+  today: { start: string; timezone: 'UTC' };
+  queue: QueueCounts | null;
+  /** Tasks created today, by their current status. */
+  tasks_today: (Record<TaskStatus, number> & { total: number }) | null;
+  /** Tasks created today that were routed to an agent, by agent, most used first. */
+  agent_distribution_today: { agent_name: string; agent_type: string | null; count: number }[] | null;
+  /** queued_at → completed_at of the tasks that reached completed or failed today. p95 by nearest rank. */
+  latency_today_ms: { count: number; avg: number | null; p95: number | null } | null;
+  workers: { alive: number; items: WorkerRecord[] } | null;
+  health: { mongodb: Health; redis: Health; workers: 'ok' | 'none' | 'unknown' };
+  api_version: string;
+}
+
+export interface SystemMetricsDeps {
+  tasks: Pick<TaskRepository, 'dayStats'>;
+  /** Bull's job counts (`queue.getJobCounts()`). */
+  queueCounts: () => Promise<Partial<Record<keyof QueueCounts, number>>>;
+  workers: WorkerDirectory;
+  pingMongo: () => Promise<boolean>;
+  pingRedis: () => Promise<boolean>;
+  now: () => Date;
+  /** Deadline of each part. */
+  timeoutMs: number;
+}
+
+class Late extends Error {}
+
+function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Late(`no answer within ${ms} ms`)), ms);
+  });
+  const running = Promise.resolve().then(work);
+  running.catch(() => undefined);
+  return Promise.race([running, late]).finally(() => clearTimeout(timer));
+}
+
+const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0);
+
+export class SystemMetricsService {
+  constructor(private readonly deps: SystemMetricsDeps) {}
+
+  async collect(logger: Pick<Logger, 'warn'>): Promise<SystemMetricsView> {
+    const { deps } = this;
+    const now = deps.now();
+    const t = deps.timeoutMs;
+    const [stats, queue, workers, mongoUp, redisUp] = await Promise.allSettled([
+      // The server gives up too, so a slow query does not keep running after we stopped waiting.
+      within(t, () => deps.tasks.dayStats(now, { maxTimeMs: t })),
+      within(t, deps.queueCounts),
+      within(t, () => deps.workers.listLive()),
+      within(t, deps.pingMongo),
+      within(t, deps.pingRedis),
+    ]);
+    for (const [part, result] of [
+      ['tasks', stats],
+      ['queue', queue],
+      ['workers', workers],
+    ] as const) {
+      if (result.status === 'rejected') {
+        const err = result.reason as Error;
+        logger.warn('system metrics: a part could not be computed', { part, error_message: err?.message });
+      }
+    }
+
+    const day: TaskDayStats | null = stats.status === 'fulfilled' ? stats.value : null;
+    const live = workers.status === 'fulfilled' ? workers.value : null;
+    const up = (r: PromiseSettledResult<boolean>): Health => (r.status === 'fulfilled' && r.value === true ? 'ok' : 'down');
+
+    return {
+      generated_at: now.toISOString(),
+      today: { start: (day?.day_start ?? startOfUtcDay(now)).toISOString(), timezone: 'UTC' },
+      queue:
+        queue.status === 'fulfilled'
+          ? {
+              waiting: count(queue.value.waiting),
+              active: count(queue.value.active),
+              delayed: count(queue.value.delayed),
+              failed: count(queue.value.failed),
+              completed: count(queue.value.completed),
+              paused: count(queue.value.paused),
+            }
+          : null,
+      tasks_today: day && tasksToday(day),
+      agent_distribution_today: day && day.created_by_agent.map((a) => ({ agent_name: a.agent_name, agent_type: a.agent_type, count: a.count })),
+      latency_today_ms: day && {
+        count: day.latency_ms.count,
+        // One decimal: whole milliseconds would hide sub-ms differences no one needs, more digits are noise.
+        avg: day.latency_ms.count > 0 ? Math.round((day.latency_ms.sum / day.latency_ms.count) * 10) / 10 : null,
+        p95: day.latency_ms.p95,
+      },
+      workers: live && { alive: live.length, items: live },
+      health: {
+        mongodb: up(mongoUp),
+        redis: up(redisUp),
+        workers: live === null ? 'unknown' : live.length > 0 ? 'ok' : 'none',
+      },
+      api_version: API_VERSION,
+    };
+  }
+}
+
+function tasksToday(day: TaskDayStats): Record<TaskStatus, number> & { total: number } {
+  const byStatus = Object.fromEntries(TASK_STATUSES.map((s) => [s, day.created_by_status[s] ?? 0])) as Record<TaskStatus, number>;
+  return { ...byStatus, total: TASK_STATUSES.reduce((sum, s) => sum + byStatus[s], 0) };
+}

@@ -1,0 +1,22 @@
+import { Router, type RequestHandler } from 'express';
+import { noQueryParams } from '../http/no-query-params';
+import { getRequestContext } from '../http/request-context';
+import type { SystemMetricsService } from './system-metrics.service';
+
+export const SYSTEM_METRICS_PATH = '/v1/system/metrics';
+
+export interface SystemRouteDeps {
+  metrics: SystemMetricsService;
+  rateLimit: RequestHandler;
+}
+
+/** `GET /v1/system/metrics`: always 200 with what could be computed; `health` names what is down. */
+export function systemRoutes({ metrics, rateLimit }: SystemRouteDeps): Router {
+  const router = Router();
+  router.get(SYSTEM_METRICS_PATH, rateLimit, noQueryParams(), async (_req, res) => {
+    const view = await metrics.collect(getRequestContext(res).logger);
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(view);
+  });
+  return router;
+}

@@ -1,0 +1,179 @@
+/**
+ * The query string of `GET /v1/tasks`: validation (every problem named, by
+ * parameter) and the opaque pagination cursor. Nothing here touches a store.
+ */
+import { TASK_STATUSES, ValidationError, isTaskStatus, type ErrorDetail, type TaskStatus } from '@agent-orchestrator/domain';
+import { MAX_TASK_PAGE_SIZE, type TaskListPosition } from '@agent-orchestrator/persistence';
+import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
+
+export const DEFAULT_TASK_PAGE_SIZE = 20;
+export const LIST_TASKS_PARAMS = ['status', 'agent_type', 'session_id', 'created_from', 'created_to', 'limit', 'cursor'] as const;
+type Param = (typeof LIST_TASKS_PARAMS)[number];
+
+/** Agent types are short identifiers (`code`, `content`). */
+export const AGENT_TYPE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Task ids in a cursor: what the API generates (UUIDs) and any id the store accepts as safe. */
+const CURSOR_TASK_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+const MAX_CURSOR_LENGTH = 256;
+const CURSOR_VERSION = 1;
+/** The range of a JavaScript Date, in ms from the epoch. */
+const MAX_DATE_MS = 8.64e15;
+
+export interface ListTasksParams {
+  status?: TaskStatus;
+  agent_type?: string;
+  session_id?: string;
+  created_from?: Date;
+  created_to?: Date;
+  limit: number;
+  after?: TaskListPosition;
+  /** The filters exactly as the client sent them (valid ones only), for the next page's link. */
+  filters: Partial<Record<Exclude<Param, 'limit' | 'cursor'>, string>>;
+}
+
+/**
+ * Validates `req.query`. Every parameter must appear at most once, as a plain
+ * string: arrays (`?status=a&status=b`) and objects (`?status[$ne]=x`, which a
+ * `qs` parser would build) are refused, as are unknown parameters. All
+ * problems are reported at once, each naming its parameter.
+ * @throws ValidationError (400)
+ */
+export function parseListTasksQuery(query: unknown): ListTasksParams {
+  const details: ErrorDetail[] = [];
+  const raw: Partial<Record<Param, string>> = {};
+  const entries = typeof query === 'object' && query !== null ? Object.entries(query as Record<string, unknown>) : [];
+
+  for (const [name, value] of entries) {
+    if (!(LIST_TASKS_PARAMS as readonly string[]).includes(name)) {
+      details.push({ field: name, message: `unknown query parameter; allowed: ${LIST_TASKS_PARAMS.join(', ')}` });
+    } else if (typeof value !== 'string') {
+      details.push({ field: name, message: `${name} must be given once, as a plain value` });
+    } else {
+      raw[name as Param] = value;
+    }
+  }
+
+  const params: ListTasksParams = { limit: DEFAULT_TASK_PAGE_SIZE, filters: {} };
+  const bad = (field: Param, message: string) => details.push({ field, message });
+
+  if (raw.status !== undefined) {
+    if (isTaskStatus(raw.status)) params.status = raw.status;
+    else bad('status', `status must be one of ${TASK_STATUSES.join(', ')}`);
+  }
+  if (raw.agent_type !== undefined) {
+    if (AGENT_TYPE_PATTERN.test(raw.agent_type)) params.agent_type = raw.agent_type;
+    else bad('agent_type', 'agent_type must be 1 to 64 characters from A-Z, a-z, 0-9, "_", "-" and "."');
+  }
+  if (raw.session_id !== undefined) {
+    if (SESSION_ID_PATTERN.test(raw.session_id)) params.session_id = raw.session_id;
+    else bad('session_id', 'session_id must be 1 to 128 characters from A-Z, a-z, 0-9, "_" and "-"');
+  }
+  for (const field of ['created_from', 'created_to'] as const) {
+    const value = raw[field];
+    if (value === undefined) continue;
+    const date = parseIsoDate(value);
+    if (date) params[field] = date;
+    else bad(field, `${field} must be an ISO 8601 date (2025-01-31) or date-time with a time zone (2025-01-31T12:00:00Z, 2025-01-31T14:00:00+02:00)`);
+  }
+  if (params.created_from && params.created_to && params.created_from > params.created_to) {
+    bad('created_to', 'created_to must not be before created_from');
+  }
+  if (raw.limit !== undefined) {
+    const n = /^[0-9]{1,4}$/.test(raw.limit) ? Number(raw.limit) : Number.NaN;
+    if (n >= 1 && n <= MAX_TASK_PAGE_SIZE) params.limit = n;
+    else bad('limit', `limit must be an integer from 1 to ${MAX_TASK_PAGE_SIZE}`);
+  }
+  if (raw.cursor !== undefined) {
+    const after = decodeCursor(raw.cursor);
+    if (after) params.after = after;
+    else bad('cursor', 'cursor is not one this API issued: pass next_cursor from the previous page unchanged');
+  }
+
+  if (details.length > 0) throw new ValidationError('The query parameters are invalid.', details);
+  for (const field of ['status', 'agent_type', 'session_id', 'created_from', 'created_to'] as const) {
+    if (raw[field] !== undefined) params.filters[field] = raw[field];
+  }
+  return params;
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+// A space stands for "+" too: an unencoded "+" in a query string arrives as a space.
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:(Z)|([+\- ])(\d{2}):(\d{2}))$/;
+
+/**
+ * A strict ISO 8601 / RFC 3339 parse: `YYYY-MM-DD` (midnight UTC) or a
+ * date-time with `Z` or an offset. Local times without a zone are ambiguous and
+ * refused, and so are impossible dates (2025-02-30) that `Date.parse` would
+ * quietly roll over. Fractions beyond milliseconds are truncated.
+ */
+export function parseIsoDate(value: string): Date | null {
+  const d = ISO_DATE.exec(value);
+  if (d) {
+    const [, y = '', mo = '', day = ''] = d;
+    return utc(+y, +mo, +day, 0, 0, 0, 0, 0);
+  }
+  const m = ISO_DATE_TIME.exec(value);
+  if (!m) return null;
+  // The regex guarantees the unconditional groups; the defaults only satisfy the type checker.
+  const [, y = '', mo = '', day = '', h = '', mi = '', s = '0', frac = '0', zulu, sign, oh = '0', om = '0'] = m;
+  const offsetHours = +oh;
+  const offsetMinutes = +om;
+  if (!zulu && (offsetHours > 23 || offsetMinutes > 59)) return null;
+  const offset = zulu ? 0 : (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes);
+  return utc(+y, +mo, +day, +h, +mi, +s, Number(frac.padEnd(3, '0').slice(0, 3)), offset);
+}
+
+function utc(year: number, month: number, day: number, hour: number, minute: number, second: number, ms: number, offsetMinutes: number): Date | null {
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return null;
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  const lastDay = new Date(0);
+  lastDay.setUTCFullYear(year, month, 0);
+  if (day > lastDay.getUTCDate()) return null;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  date.setUTCHours(hour, minute, second, ms);
+  date.setTime(date.getTime() - offsetMinutes * 60_000);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
+/**
+ * The cursor is base64url of `{"v":1,"c":<created_at ms>,"i":"<task_id>"}`:
+ * opaque to clients, but only a position, never a filter or a secret. A
+ * tampered cursor that still decodes to a valid position just starts the page
+ * elsewhere, which reveals nothing the filters would not list anyway.
+ */
+export function encodeCursor(position: TaskListPosition): string {
+  const c = position.created_at.getTime();
+  if (!Number.isFinite(c) || !CURSOR_TASK_ID_PATTERN.test(position.task_id)) {
+    throw new Error(`cannot make a cursor from created_at=${String(position.created_at)} task_id=${position.task_id}`);
+  }
+  return Buffer.from(JSON.stringify({ v: CURSOR_VERSION, c, i: position.task_id }), 'utf8').toString('base64url');
+}
+
+/** The position in a cursor, or null when it is not exactly one `encodeCursor` makes. */
+export function decodeCursor(cursor: string): TaskListPosition | null {
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(cursor)) return null;
+  const bytes = Buffer.from(cursor, 'base64url');
+  // Only the canonical encoding: no trailing bits or characters Node would skip.
+  if (bytes.toString('base64url') !== cursor) return null;
+  let payload: unknown;
+  try {
+    payload = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return null;
+  }
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) return null;
+  const p = payload as Record<string, unknown>;
+  if (Object.keys(p).sort().join(',') !== 'c,i,v' || p['v'] !== CURSOR_VERSION) return null;
+  const c = p['c'];
+  const i = p['i'];
+  if (typeof c !== 'number' || !Number.isInteger(c) || Math.abs(c) > MAX_DATE_MS) return null;
+  if (typeof i !== 'string' || !CURSOR_TASK_ID_PATTERN.test(i)) return null;
+  return { created_at: new Date(c), task_id: i };
+}
+
+/** The relative URL of the next page: the same filters and limit, plus the cursor. */
+export function nextPageLink(path: string, params: Pick<ListTasksParams, 'filters' | 'limit'>, cursor: string): string {
+  const search = new URLSearchParams({ ...params.filters, limit: String(params.limit), cursor });
+  return `${path}?${search.toString()}`;
+}
