@@ -66,10 +66,9 @@ export function toTaskError(value: unknown): TaskError | null {
   return { type: str(d['type']), message: str(d['message']) };
 }
 
-export function toModelUsage(value: unknown): ModelUsage {
-  const d = doc(value);
+/** Token counts and their estimated cost, as every usage-bearing document stores them. */
+function pricedCounts(d: Record<string, unknown>): Pick<ModelUsage, 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost_usd'> {
   return {
-    model: str(d['model']),
     prompt_tokens: num(d['prompt_tokens']),
     completion_tokens: num(d['completion_tokens']),
     total_tokens: num(d['total_tokens']),
@@ -77,13 +76,15 @@ export function toModelUsage(value: unknown): ModelUsage {
   };
 }
 
+export function toModelUsage(value: unknown): ModelUsage {
+  const d = doc(value);
+  return { model: str(d['model']), ...pricedCounts(d) };
+}
+
 export function toTaskUsage(value: unknown): TaskUsage {
   const d = doc(value);
   return {
-    prompt_tokens: num(d['prompt_tokens']),
-    completion_tokens: num(d['completion_tokens']),
-    total_tokens: num(d['total_tokens']),
-    cost_usd: num(d['cost_usd']),
+    ...pricedCounts(d),
     by_model: list(d['by_model'], toModelUsage),
   };
 }
@@ -178,10 +179,7 @@ export function toAgentRun(value: unknown): AgentRun {
     outcome: d['outcome'] === 'success' ? 'success' : 'failure',
     error: toTaskError(d['error']),
     usage: list(d['usage'], toModelUsage),
-    prompt_tokens: num(d['prompt_tokens']),
-    completion_tokens: num(d['completion_tokens']),
-    total_tokens: num(d['total_tokens']),
-    cost_usd: num(d['cost_usd']),
+    ...pricedCounts(d),
     started_at: date(d['started_at']),
     finished_at: date(d['finished_at']),
     duration_ms: num(d['duration_ms']),
