@@ -243,7 +243,7 @@ describe('api (integration)', () => {
         started_at: null,
         completed_at: null,
         updated_at: created.body.queued_at,
-        metadata: { ip: expect.any(String), user_agent: null, request_id: 'int-rt', environment: 'int-test' },
+        metadata: { ip: expect.any(String), user_agent: null, request_id: 'int-rt', environment: 'int-test', api_key_id: null },
         selected_agent: null,
         agent_type: null,
         agent_version: null,
@@ -256,6 +256,16 @@ describe('api (integration)', () => {
         api_version: 'v1',
       });
       expect(res.body).not.toHaveProperty('_id');
+    });
+
+    it('stores and returns the id of the API key that submitted the task, never the key', async () => {
+      const secret = 'int-test-secret-0123456789';
+      const keyed = app({ API_KEYS: `dashboard:${secret}` });
+      const created = await request(keyed).post(EXECUTE).set('Authorization', `Bearer ${secret}`).send({ task: 'Explain generators' }).expect(202);
+      const res = await request(keyed).get(`/v1/tasks/${created.body.task_id}`).set('X-API-Key', secret).expect(200);
+      expect(res.body.metadata.api_key_id).toBe('dashboard');
+      expect((await store.repositories.tasks.findById(created.body.task_id))!.metadata.api_key_id).toBe('dashboard');
+      expect(JSON.stringify(res.body)).not.toContain(secret);
     });
 
     it('answers 404 for an unknown id', async () => {

@@ -177,7 +177,7 @@ describe('createApp', () => {
         started_at: null,
         completed_at: null,
         updated_at: NOW.toISOString(),
-        metadata: { ip: expect.any(String), user_agent: null, request_id: 'rt-1', environment: 'unit' },
+        metadata: { ip: expect.any(String), user_agent: null, request_id: 'rt-1', environment: 'unit', api_key_id: null },
         selected_agent: null,
         agent_type: null,
         agent_version: null,

@@ -13,6 +13,8 @@ const taskMetadataSchema = new Schema(
     user_agent: nullableString,
     request_id: { type: String, default: '' },
     environment: { type: String, default: '' },
+    // Id (never the secret) of the API key that submitted the task; absent when the API runs open.
+    api_key_id: { type: String, required: false },
   },
   { _id: false, id: false, strict: true, minimize: false },
 );

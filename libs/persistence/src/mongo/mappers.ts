@@ -107,6 +107,7 @@ export function toTaskMetadata(value: unknown): TaskMetadata {
     user_agent: strOrNull(d['user_agent']),
     request_id: str(d['request_id']),
     environment: str(d['environment']),
+    ...(typeof d['api_key_id'] === 'string' ? { api_key_id: d['api_key_id'] } : {}),
   };
 }
 

@@ -107,6 +107,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
       user_agent: nullableString('User-Agent of the submitting client, at most 512 characters.'),
       request_id: string('X-Request-Id of the submitting request.'),
       environment: string('Deployment that accepted the task, e.g. `production`.'),
+      api_key_id: nullableString('Id (never the secret) of the API key that submitted the task; null when the API runs without keys.'),
     },
     { description: 'Where the task came from.' },
   ),

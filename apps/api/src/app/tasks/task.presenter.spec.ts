@@ -43,8 +43,14 @@ describe('presentTask', () => {
       updated_at: '2030-01-02T03:04:05.678Z',
       started_at: '2030-01-02T03:04:06.000Z',
       completed_at: '2030-01-02T03:04:07.000Z',
+      metadata: { ...completedTask().metadata, api_key_id: null },
     });
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
+  });
+
+  it('shows the submitting API key id when there was one', () => {
+    const task = completedTask();
+    expect(presentTask({ ...task, metadata: { ...task.metadata, api_key_id: 'dashboard' } }).metadata.api_key_id).toBe('dashboard');
   });
 
   it('keeps nulls of a fresh task', () => {

@@ -3,7 +3,7 @@ import type { Citation, ModelUsage, Task, TaskError, TaskMetadata, TaskResult, T
 type Iso<T> = T extends Date ? string : T;
 
 /** A task as JSON: every domain field, dates as ISO 8601 strings. Adding a Task field fails to compile here until it is presented. */
-export type TaskView = { [K in keyof Task]: Iso<Task[K]> };
+export type TaskView = { [K in keyof Task]: K extends 'metadata' ? MetadataView : Iso<Task[K]> };
 
 function iso(date: Date): string;
 function iso(date: Date | null): string | null;
@@ -12,7 +12,15 @@ function iso(date: Date | null): string | null {
 }
 
 // Field-by-field copies, so nothing a store adds (`_id`, `__v`) can reach a client.
-const metadata = (m: TaskMetadata): TaskMetadata => ({ ip: m.ip, user_agent: m.user_agent, request_id: m.request_id, environment: m.environment });
+/** The metadata as returned: `api_key_id` is always present, null when the task came in without a key. */
+type MetadataView = Omit<TaskMetadata, 'api_key_id'> & { api_key_id: string | null };
+const metadata = (m: TaskMetadata): MetadataView => ({
+  ip: m.ip,
+  user_agent: m.user_agent,
+  request_id: m.request_id,
+  environment: m.environment,
+  api_key_id: m.api_key_id ?? null,
+});
 const citation = (c: Citation): Citation => ({ source: c.source, title: c.title, url: c.url });
 const result = (r: TaskResult | null): TaskResult | null =>
   r && { summary: r.summary, raw_output: r.raw_output, code_language: r.code_language, citations: r.citations.map(citation) };
