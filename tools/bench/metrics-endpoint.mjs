@@ -4,7 +4,7 @@
 //
 //   npx nx run api:build                      # the benchmark runs the built app (apps/api/dist)
 //   node tools/bench/metrics-endpoint.mjs [--sizes 10000,1000000] [--today 2000] [--requests 20]
-//                                         [--warmup 3] [--batch 5000] [--budget-s 600] [--keep]
+//                                         [--warmup 3] [--batch 5000] [--budget-s 600] [--keep] [--reuse]
 //
 // For each size N it seeds a fresh database with N tasks: `--today` of them created today (UTC,
 // between midnight and now; 85 % completed, 7 % failed, 5 % queued, 3 % processing) and the rest
@@ -49,6 +49,7 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '5000' },
     'budget-s': { type: 'string', default: '600' },
     keep: { type: 'boolean', default: false },
+    reuse: { type: 'boolean', default: false },
   },
 });
 const int = (name, min) => {
@@ -63,7 +64,11 @@ const REQUESTS = int('requests', 1);
 const WARMUP = int('warmup', 0);
 const BATCH = int('batch', 1);
 const BUDGET_MS = int('budget-s', 1) * 1000;
-const KEEP = args.keep;
+// --reuse: seed `ao_bench_<N>_kept` once and keep it, so a long run that is interrupted (or repeated
+// the same UTC day) need not seed again; start the server with a data dir of its own for that
+// (`node tools/services/mongo.mjs start --data-dir DIR`, then MONGO_URI=...).
+const REUSE = args.reuse;
+const KEEP = args.keep || REUSE;
 
 const say = (msg) => process.stderr.write(`[bench] ${msg}\n`);
 /** The server's name and version, set once connected. */
@@ -242,19 +247,21 @@ async function serverKind(uri) {
 }
 
 async function runSize(n, mongoUri, redisUrl) {
-  const dbName = `ao_bench_${n}_${randomBytes(4).toString('hex')}`;
+  const dbName = REUSE ? `ao_bench_${n}_kept` : `ao_bench_${n}_${randomBytes(4).toString('hex')}`;
   const store = await connectMongo({ uri: mongoUri, dbName, appName: 'ao-bench', socketTimeoutMS: 0 });
   await store.ensureIndexes();
   const client = await MongoClient.connect(mongoUri);
   const collection = client.db(dbName).collection('tasks');
 
   const now = Date.now();
-  say(`${n}: seeding ${n.toLocaleString('en')} tasks (${Math.min(n, TODAY_COUNT)} today) into ${dbName}`);
+  const reused = REUSE && (await collection.estimatedDocumentCount()) === n;
+  if (REUSE && !reused) await collection.deleteMany({});
+  say(reused ? `${n}: reusing ${dbName}` : `${n}: seeding ${n.toLocaleString('en')} tasks (${Math.min(n, TODAY_COUNT)} today) into ${dbName}`);
   const seedStarted = performance.now();
   let batch = [];
   let inserted = 0;
   let lastReport = seedStarted;
-  for (const doc of documents(n, now)) {
+  for (const doc of reused ? [] : documents(n, now)) {
     batch.push(doc);
     if (batch.length === BATCH) {
       await collection.insertMany(batch, { ordered: false });
@@ -268,9 +275,9 @@ async function runSize(n, mongoUri, redisUrl) {
     }
   }
   if (batch.length) await collection.insertMany(batch, { ordered: false });
-  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const seedSeconds = reused ? Number.NaN : (performance.now() - seedStarted) / 1000;
   const stored = await collection.estimatedDocumentCount();
-  say(`${n}: seeded ${stored.toLocaleString('en')} in ${seedSeconds.toFixed(1)} s`);
+  if (!reused) say(`${n}: seeded ${stored.toLocaleString('en')} in ${seedSeconds.toFixed(1)} s`);
 
   const prefix = `bull-bench-${randomBytes(4).toString('hex')}`;
   const queue = createTaskQueue(redisUrl, { failFast: false, prefix });
@@ -341,7 +348,7 @@ try {
     `${'tasks stored'.padStart(13)} ${'today'.padStart(6)} ${'seed (s)'.padStart(9)} ${'seed/s'.padStart(8)} ${'requests'.padStart(8)} ${'min'.padStart(9)} ${'median'.padStart(9)} ${'p95'.padStart(9)} ${'max'.padStart(9)}`,
     ...rows.map(
       (r) =>
-        `${r.stored.toLocaleString('en').padStart(13)} ${String(r.today).padStart(6)} ${r.seedSeconds.toFixed(1).padStart(9)} ${String(Math.round(r.n / r.seedSeconds)).padStart(8)} ${String(r.requests).padStart(8)} ${f(r.min)} ${f(r.median)} ${f(r.p95)} ${f(r.max)}`,
+        `${r.stored.toLocaleString('en').padStart(13)} ${String(r.today).padStart(6)} ${(Number.isNaN(r.seedSeconds) ? 'reused' : r.seedSeconds.toFixed(1)).padStart(9)} ${(Number.isNaN(r.seedSeconds) ? '-' : String(Math.round(r.n / r.seedSeconds))).padStart(8)} ${String(r.requests).padStart(8)} ${f(r.min)} ${f(r.median)} ${f(r.p95)} ${f(r.max)}`,
     ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
