@@ -21,6 +21,12 @@ export const ErrorType = {
   UNAUTHORIZED: 'UNAUTHORIZED',
   /** HTTP: the path exists but not for this method (405, with `Allow`). */
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  /** Task: the run was stopped because it would exceed the task's `max_tokens` or `max_cost_usd`. */
+  BUDGET_EXCEEDED: 'BUDGET_EXCEEDED',
+  /** Task: cancelled by a client (`POST /v1/tasks/{id}/cancel`) before it finished. */
+  CANCELLED: 'CANCELLED',
+  /** HTTP: the request conflicts with the resource's state or an earlier request (409). */
+  CONFLICT: 'CONFLICT',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -72,6 +78,18 @@ export class SearchError extends OrchestratorError {
 export class TimeoutError extends OrchestratorError {
   constructor(message: string, options: { cause?: unknown } = {}) {
     super(ErrorType.TIMEOUT, message, { ...options, retryable: true });
+  }
+}
+
+export class BudgetExceededError extends OrchestratorError {
+  constructor(message: string) {
+    super(ErrorType.BUDGET_EXCEEDED, message);
+  }
+}
+
+export class TaskCancelledError extends OrchestratorError {
+  constructor(message = 'The task was cancelled.') {
+    super(ErrorType.CANCELLED, message);
   }
 }
 

@@ -1,4 +1,5 @@
 export * from './task';
+export * from './task-events';
 export * from './agent-output';
 export * from './usage';
 export * from './errors';

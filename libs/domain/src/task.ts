@@ -1,10 +1,13 @@
 import type { Citation } from './agent-output';
 import type { TaskUsage } from './usage';
 
-/** Lifecycle states a task moves through. `queued → processing → completed | failed`. */
-export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed'] as const;
+/**
+ * Lifecycle states a task moves through: `queued → processing → completed | failed | cancelled`
+ * (a queued task can also be cancelled or failed directly). The last three are terminal.
+ */
+export const TASK_STATUSES = ['queued', 'processing', 'completed', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
-export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed'];
+export const TERMINAL_TASK_STATUSES: readonly TaskStatus[] = ['completed', 'failed', 'cancelled'];
 
 export function isTaskStatus(value: unknown): value is TaskStatus {
   return typeof value === 'string' && (TASK_STATUSES as readonly string[]).includes(value);

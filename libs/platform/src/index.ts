@@ -23,3 +23,5 @@ export {
   workerRecordKey,
 } from './worker-registry';
 export type { PublishWorkerOptions, PublishedAgent, WorkerHeartbeat, WorkerIdentity, WorkerRecord, WorkerRegistryRedis } from './worker-registry';
+export { TaskEventLog, eventMessage } from './task-events';
+export type { EmitOptions, TaskEventSink, TaskEventSubject } from './task-events';

@@ -2,7 +2,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { MongoStore } from '@agent-orchestrator/persistence';
-import { enqueueTask, pingQueue, type ApiConfig, type Logger, type TaskQueue } from '@agent-orchestrator/platform';
+import { TaskEventLog, enqueueTask, pingQueue, type ApiConfig, type Logger, type TaskQueue } from '@agent-orchestrator/platform';
 import { agentsRoutes } from './agents/agents.route';
 import { redisWorkerDirectory, type WorkerDirectory } from './agents/worker-directory';
 import { apiKeyAuth } from './auth/api-key.middleware';
@@ -46,6 +46,8 @@ export interface AppDeps {
    * check (src/testing/contract), which holds every response against the document.
    */
   contractCheck?: (document: OpenApiDocument) => RequestHandler;
+  /** Task lifecycle events (`task.accepted`, ...); defaults to log lines only. main.ts adds the sinks. */
+  events?: TaskEventLog;
 }
 
 /** The Express app, fully wired but not listening: main.ts listens, tests use supertest. */
@@ -72,6 +74,7 @@ export function createApp(deps: AppDeps): Express {
     enqueue: (taskId) => enqueueTask(queue, taskId, config.enqueueTimeoutMs),
     now,
     environment: deps.environment,
+    events: deps.events ?? new TaskEventLog(logger, 'api'),
   });
 
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingQueue(queue, readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));

@@ -281,7 +281,7 @@ describe('dashboard endpoints (integration)', () => {
       expect(res.body).toMatchObject({
         generated_at: NOW.toISOString(),
         today: { start: '2034-04-05T00:00:00.000Z', timezone: 'UTC' },
-        tasks_today: { queued: 2, processing: 3, completed: 16, failed: 4, total: 25 },
+        tasks_today: { queued: 2, processing: 3, completed: 16, failed: 4, cancelled: 0, total: 25 },
         agent_distribution_today: [
           { agent_name: 'ContentAgent', agent_type: 'content', count: 13 },
           { agent_name: 'CodeAgent', agent_type: 'code', count: 10 },

@@ -153,7 +153,7 @@ describe('GET /v1/system/metrics', () => {
       generated_at: NOW.toISOString(),
       today: { start: '2030-01-02T00:00:00.000Z', timezone: 'UTC' },
       queue: { waiting: 2, active: 1, delayed: 0, failed: 3, completed: 7, paused: 0 },
-      tasks_today: { queued: 1, processing: 0, completed: 0, failed: 1, total: 2 },
+      tasks_today: { queued: 1, processing: 0, completed: 0, failed: 1, cancelled: 0, total: 2 },
       agent_distribution_today: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 1 }],
       latency_today_ms: { count: 2, avg: 2500, p95: 3000 },
       workers: { alive: 1, items: [worker] },

@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { AgentRegistry, type AgentDescriptor, type AgentRunResult } from '@agent-orchestrator/agents-core';
 import { scriptedLlmProvider, type ChatScript } from '@agent-orchestrator/agents-core/testing';
-import { LlmError, newTask, type Task } from '@agent-orchestrator/domain';
+import { LlmError, newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { createLogger } from '@agent-orchestrator/platform';
+import { TaskEventLog, createLogger } from '@agent-orchestrator/platform';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { createTaskProcessor, type ProcessTaskDeps } from './process-task.job';
 
@@ -43,7 +43,7 @@ describe('process_task pipeline (real MongoDB)', () => {
     const registry = new AgentRegistry();
     for (const a of agents) registry.register(a, { llm, settings: {}, logger });
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
-    return createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: true, logger, taskTimeoutMs: 5000, historyLimit: 10, ...overrides });
+    return createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: true, logger, events: new TaskEventLog(logger, 'worker'), taskTimeoutMs: 5000, historyLimit: 10, ...overrides });
   }
 
   function defaultAgents(): AgentDescriptor[] {
@@ -76,7 +76,19 @@ describe('process_task pipeline (real MongoDB)', () => {
 
   it('routes, runs the agent and completes the task with result, usage, runs and messages', async () => {
     const task = await queued('Write a python program that prints 1');
-    await expect(makeProcessor()(task.task_id, 1)).resolves.toBe('completed');
+    const seen: TaskEvent[] = [];
+    await expect(makeProcessor({ events: new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e)) })(task.task_id, 1)).resolves.toBe('completed');
+    expect(seen.map((e) => [e.event, e.agent_name])).toEqual([
+      ['task.picked_up', null],
+      ['task.routed', 'CodeAgent'],
+      ['agent.started', 'CodeAgent'],
+      ['agent.finished', 'CodeAgent'],
+      ['task.completed', 'CodeAgent'],
+    ]);
+    for (const e of seen) expect(e).toMatchObject({ task_id: task.task_id, session_id: task.session_id, request_id: 'req-1', service: 'worker' });
+    expect(seen[1]!.data).toMatchObject({ confidence: 0.9, routed: true });
+    expect(seen[3]!.data).toMatchObject({ model: 'gpt-4o-mini', total_tokens: 150, prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
+    expect(seen[4]!.data).toMatchObject({ attempt: 1, duration_ms: expect.any(Number), latency_ms: expect.any(Number), cost_usd: expect.any(Number) });
 
     const done = (await store.repositories.tasks.findById(task.task_id))!;
     expect(done.status).toBe('completed');

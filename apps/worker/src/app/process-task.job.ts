@@ -13,7 +13,7 @@ import {
   type Task,
 } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
-import type { Logger } from '@agent-orchestrator/platform';
+import type { Logger, TaskEventLog } from '@agent-orchestrator/platform';
 import type { PeerAgent, PreviousTask } from '@agent-orchestrator/router';
 
 /** What the pipeline needs from the router. */
@@ -25,6 +25,8 @@ export interface ProcessTaskDeps {
   router: TaskRouter;
   llmConfigured: boolean;
   logger: Logger;
+  /** Lifecycle events: logged, and passed to the sinks (metrics, `logs` collection). */
+  events: TaskEventLog;
   taskTimeoutMs: number;
   historyLimit: number;
   now?: () => Date;
@@ -40,7 +42,7 @@ const PREVIOUS_TASKS = 5;
  * could not even record the failure (MongoDB down), so Bull retries the job.
  */
 export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, attempt: number) => Promise<ProcessOutcome> {
-  const { repositories: repos, registry, router, logger } = deps;
+  const { repositories: repos, registry, router, logger, events } = deps;
   const now = deps.now ?? (() => new Date());
 
   async function recordRun(task: Task, attempt: number, run: Omit<AgentRun, 'run_id' | 'task_id' | 'session_id' | 'attempt' | 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost_usd' | 'finished_at' | 'duration_ms'>): Promise<void> {
@@ -86,8 +88,9 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
     }
     const task = await repos.tasks.markProcessing(taskId, now());
     if (!task) return 'skipped';
-    const log = logger.child({ task_id: task.task_id, session_id: task.session_id, request_id: task.metadata.request_id });
-    log.info('task picked up', { attempt });
+    const subject = { task_id: task.task_id, session_id: task.session_id, request_id: task.metadata.request_id };
+    const log = logger.child(subject);
+    events.emit(subject, 'task.picked_up', { attempt, queue_wait_ms: (task.started_at ?? now()).getTime() - task.queued_at.getTime() });
 
     const usages: ModelUsage[] = [];
     const deadline = new AbortController();
@@ -117,12 +120,12 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
         peer_routing_reason: decision.reasoning,
         confidence: decision.confidence,
       }, now());
-      log.info('task routed', { agent_name: decision.agent_name, confidence: decision.confidence, routed: Boolean(chosen) });
+      events.emit(subject, 'task.routed', { confidence: decision.confidence, routed: Boolean(chosen), tokens: sumUsage(routing.usage).total_tokens }, { agent_name: decision.agent_name });
       if (!chosen) throw new UnknownTaskTypeError(`No agent can handle this task: ${decision.reasoning}`);
 
       agentName = chosen.descriptor.name;
       const agentStarted = now();
-      log.info('agent started', { agent_name: agentName });
+      events.emit(subject, 'agent.started', { attempt }, { agent_name: agentName });
       let result;
       try {
         result = await chosen.agent.run({ task_id: task.task_id, session_id: task.session_id, task: task.task, history }, { signal: deadline.signal, logger: log.child({ agent_name: agentName }) });
@@ -134,19 +137,28 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
       usages.push(...result.usage);
       await recordRun(task, attempt, { kind: 'agent', agent_name: agentName, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: agentStarted });
       const usage = sumUsage(usages);
-      log.info('agent finished', { agent_name: agentName, duration_ms: now().getTime() - agentStarted.getTime(), total_tokens: usage.total_tokens });
+      const agentUsage = sumUsage(result.usage);
+      events.emit(
+        subject,
+        'agent.finished',
+        { model: result.model, duration_ms: now().getTime() - agentStarted.getTime(), prompt_tokens: agentUsage.prompt_tokens, completion_tokens: agentUsage.completion_tokens, total_tokens: agentUsage.total_tokens, cost_usd: agentUsage.cost_usd },
+        { agent_name: agentName },
+      );
 
       await repos.messages.append({ message_id: randomUUID(), session_id: task.session_id, task_id: task.task_id, role: 'assistant', content: result.output.content, agent_name: agentName, created_at: now() });
       const done = await repos.tasks.complete(task.task_id, {
         result: { summary: result.output.summary ?? null, raw_output: result.output.content, code_language: result.output.code_language ?? null, citations: result.output.citations },
         usage,
       }, now());
-      log.info(done ? 'task completed' : 'task was finished elsewhere; result not written', { agent_name: agentName, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd, ...timings(task, now()) });
+      if (done) events.emit(subject, 'task.completed', { attempt, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd, ...timings(task, now()) }, { agent_name: agentName });
+      else log.warn('task was finished elsewhere; result not written', { agent_name: agentName });
       return done ? 'completed' : 'skipped';
     } catch (err) {
       const e = deadline.signal.aborted && !(err instanceof OrchestratorError && err.type === 'TIMEOUT') ? deadlineError(deps.taskTimeoutMs, err) : toOrchestratorError(err);
       const failed = await repos.tasks.fail(task.task_id, { error: { type: e.type, message: e.message }, usage: sumUsage(usages) }, now());
-      log[e.type === 'INTERNAL_ERROR' ? 'error' : 'warn']('task failed', { agent_name: agentName, error_type: e.type, error_message: e.message, recorded: Boolean(failed), ...timings(task, now()) });
+      const figures = { attempt, error_type: e.type, error_message: e.message, total_tokens: sumUsage(usages).total_tokens, cost_usd: sumUsage(usages).cost_usd, ...timings(task, now()) };
+      if (failed) events.emit(subject, 'task.failed', figures, { agent_name: agentName, level: e.type === 'INTERNAL_ERROR' ? 'error' : 'warn' });
+      else log.warn('task was finished elsewhere; failure not written', { agent_name: agentName, error_type: e.type });
       return 'failed';
     } finally {
       clearTimeout(timer);

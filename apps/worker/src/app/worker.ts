@@ -1,7 +1,7 @@
 import { createOpenAiProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { createTaskQueue, publishWorker, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
+import { TaskEventLog, createTaskQueue, publishWorker, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { createTaskProcessor } from './process-task.job';
 import { buildRegistry } from './registry';
@@ -25,7 +25,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const store = await connectMongo({ uri: config.mongo.uri, dbName: config.mongo.dbName, serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs, appName: 'agent-orchestrator-worker' });
   await store.ensureIndexes();
   const queue = createTaskQueue(config.redis.url, { attempts: config.jobAttempts });
-  const processTask = createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit });
+  const events = new TaskEventLog(logger, 'worker');
+  const processTask = createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit });
 
   queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
   queue.on('failed', (job, err) => logger.error('job failed; Bull will retry if attempts remain', { task_id: job.data?.task_id, attempt: job.attemptsMade, error_message: err.message }));

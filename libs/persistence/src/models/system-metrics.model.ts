@@ -15,7 +15,7 @@ export const systemMetricsSchema = new Schema(
     taken_at: { type: Date, required: true },
     queue_length: { type: Number, default: null },
     tasks_by_status: {
-      type: new Schema({ queued: count, processing: count, completed: count, failed: count }, { _id: false, id: false, strict: true }),
+      type: new Schema({ queued: count, processing: count, completed: count, failed: count, cancelled: count }, { _id: false, id: false, strict: true }),
       default: () => ({}),
     },
     tasks_by_agent: {

@@ -265,7 +265,7 @@ describe('dayStats', () => {
     const stats = await tasks.dayStats(at('2040-01-01T10:00:00Z'));
     expect(stats).toEqual({
       day_start: at('2040-01-01T00:00:00Z'),
-      created_by_status: { queued: 0, processing: 0, completed: 0, failed: 0 },
+      created_by_status: { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 },
       created_by_agent: [],
       latency_ms: { count: 0, sum: 0, p95: null },
     });
@@ -293,7 +293,7 @@ describe('dayStats', () => {
 
     const stats = await tasks.dayStats(NOW, { maxTimeMs: 10_000 });
     expect(stats.day_start).toEqual(new Date(TODAY));
-    expect(stats.created_by_status).toEqual({ queued: 3, processing: 2, completed: 16, failed: 3 });
+    expect(stats.created_by_status).toEqual({ queued: 3, processing: 2, completed: 16, failed: 3, cancelled: 0 });
     expect(stats.created_by_agent).toEqual([
       { agent_name: 'CodeAgent', agent_type: 'code', count: 12 },
       { agent_name: 'ContentAgent', agent_type: 'content', count: 9 },

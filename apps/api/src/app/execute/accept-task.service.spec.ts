@@ -1,4 +1,5 @@
 import { ErrorType, OrchestratorError } from '@agent-orchestrator/domain';
+import { TaskEventLog } from '@agent-orchestrator/platform';
 import { ApiError } from '../http/http-error';
 import { FakeQueue, FakeStore, recordingLogger } from '../../testing/fakes';
 import { AcceptTaskService, NOT_QUEUED_MESSAGE, NOT_STORED_MESSAGE } from './accept-task.service';
@@ -10,6 +11,7 @@ function setup() {
   const store = new FakeStore();
   const queue = new FakeQueue();
   let n = 0;
+  const { logger, records } = recordingLogger();
   const service = new AcceptTaskService({
     repositories: store.repositories,
     enqueue: async (taskId) => {
@@ -18,8 +20,8 @@ function setup() {
     now: () => NOW,
     environment: 'test',
     newId: () => `id-${++n}`,
+    events: new TaskEventLog(logger, 'api', () => NOW),
   });
-  const { logger, records } = recordingLogger();
   return { store, queue, service, logger, records };
 }
 
@@ -48,7 +50,7 @@ describe('AcceptTaskService', () => {
   it('logs the accepted task with its ids', async () => {
     const { service, logger, records } = setup();
     await service.accept({ task: 'x', session_id: 's' }, ORIGIN, logger);
-    expect(records).toContainEqual(expect.objectContaining({ level: 'info', message: 'task accepted', task_id: 'id-1', session_id: 's' }));
+    expect(records).toContainEqual(expect.objectContaining({ level: 'info', message: 'task accepted', event: 'task.accepted', task_id: 'id-1', session_id: 's', request_id: 'req-1' }));
     expect(JSON.stringify(records)).not.toContain('"x"');
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorType, newTask, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
-import type { Logger } from '@agent-orchestrator/platform';
+import type { Logger, TaskEventLog } from '@agent-orchestrator/platform';
 import { ApiError } from '../http/http-error';
 import { storeError } from '../http/store-error';
 import type { ExecuteTaskInput } from './execute-task.dto';
@@ -12,6 +12,8 @@ export interface AcceptTaskDeps {
   enqueue: (taskId: string) => Promise<void>;
   now: () => Date;
   environment: string;
+  /** Where `task.accepted` is reported (log line, then the sinks). */
+  events: TaskEventLog;
   newId?: () => string;
 }
 
@@ -73,7 +75,10 @@ export class AcceptTaskService {
       await this.failQuietly(task, 'The task could not be queued: the queue was unavailable.', log);
       throw new ApiError(ErrorType.SERVICE_UNAVAILABLE, NOT_QUEUED_MESSAGE, { cause: err, retryable: true });
     }
-    log.info('task accepted');
+    this.deps.events.emit({ task_id: task.task_id, session_id: task.session_id, request_id: task.metadata.request_id }, 'task.accepted', {
+      api_key_id: task.metadata.api_key_id ?? null,
+      task_length: task.task.length,
+    });
     return task;
   }
 

@@ -60,7 +60,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
     api_version: apiVersion,
   }),
 
-  TaskStatus: { type: 'string', enum: [...TASK_STATUSES], description: 'Lifecycle: `queued → processing → completed | failed`.' },
+  TaskStatus: { type: 'string', enum: [...TASK_STATUSES], description: 'Lifecycle: `queued → processing → completed | failed | cancelled` (a queued task may also end as failed or cancelled directly). The last three are terminal.' },
   TaskError: object(
     {
       type: string(`Stable error type (add-only), e.g. ${['UNKNOWN_TASK_TYPE', 'LLM_ERROR', 'LLM_NOT_CONFIGURED', 'SEARCH_ERROR', 'TIMEOUT', 'INTERNAL_ERROR', 'SERVICE_UNAVAILABLE'].join(', ')}.`, {

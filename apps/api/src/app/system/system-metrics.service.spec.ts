@@ -7,7 +7,7 @@ const logger = { warn: jest.fn() };
 
 const stats: TaskDayStats = {
   day_start: new Date('2030-01-02T00:00:00.000Z'),
-  created_by_status: { queued: 1, processing: 2, completed: 3, failed: 4 },
+  created_by_status: { queued: 1, processing: 2, completed: 3, failed: 4, cancelled: 0 },
   created_by_agent: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 5 }],
   latency_ms: { count: 3, sum: 1000, p95: 700 },
 };
@@ -33,7 +33,7 @@ describe('SystemMetricsService', () => {
       generated_at: '2030-01-02T15:00:00.000Z',
       today: { start: '2030-01-02T00:00:00.000Z', timezone: 'UTC' },
       queue: { waiting: 4, active: 1, delayed: 3, failed: 2, completed: 10, paused: 0 },
-      tasks_today: { queued: 1, processing: 2, completed: 3, failed: 4, total: 10 },
+      tasks_today: { queued: 1, processing: 2, completed: 3, failed: 4, cancelled: 0, total: 10 },
       agent_distribution_today: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 5 }],
       latency_today_ms: { count: 3, avg: 333.3, p95: 700 },
       workers: { alive: 1, items: [worker] },
