@@ -50,11 +50,12 @@ const noop = async () => {};
 
 /**
  * Starts (or locates) a MongoDB-compatible server.
- * @param {{ dataDir?: string, log?: (msg: string) => void }} [opts]
+ * @param {{ dataDir?: string, port?: number, log?: (msg: string) => void }} [opts]
  *   dataDir: persistent data directory (kept on stop); default is a temp dir removed on stop.
+ *   port: listen on this port (a restart on the same data dir and port keeps the URI); default a free one.
  * @returns {Promise<{ uri: string, kind: 'external' | 'memory-server' | 'ferretdb', stop: () => Promise<void> }>}
  */
-export async function startMongo({ dataDir, log = defaultLog('mongo') } = {}) {
+export async function startMongo({ dataDir, port, log = defaultLog('mongo') } = {}) {
   if (process.env.MONGO_URI) {
     log(`using MONGO_URI from the environment (${redact(process.env.MONGO_URI)})`);
     return { uri: process.env.MONGO_URI, kind: 'external', stop: noop };
@@ -68,7 +69,7 @@ export async function startMongo({ dataDir, log = defaultLog('mongo') } = {}) {
   const tried = [];
   if (forced !== 'ferretdb') {
     try {
-      const res = await tryMemoryServer({ dataDir, log });
+      const res = await tryMemoryServer({ dataDir, port, log });
       if (res) return res;
       tried.push('mongodb-memory-server: no mongod binary available');
     } catch (err) {
@@ -81,7 +82,7 @@ export async function startMongo({ dataDir, log = defaultLog('mongo') } = {}) {
   }
 
   try {
-    return await startFerretDB({ dataDir, log });
+    return await startFerretDB({ dataDir, port, log });
   } catch (err) {
     tried.push(`FerretDB: ${err?.message ?? err}`);
     throw new Error(
@@ -97,7 +98,7 @@ export async function startMongo({ dataDir, log = defaultLog('mongo') } = {}) {
 // ---------------------------------------------------------------------------------------------
 // 2. mongodb-memory-server (only when a binary can be had cheaply)
 
-async function tryMemoryServer({ dataDir, log }) {
+async function tryMemoryServer({ dataDir, port: fixedPort, log }) {
   const mms = (await importOptional('mongodb-memory-server')) ?? (await importOptional('mongodb-memory-server-core'));
   if (!mms?.MongoMemoryServer) {
     log('mongodb-memory-server is not installed, skipping');
@@ -135,7 +136,7 @@ async function tryMemoryServer({ dataDir, log }) {
   try {
     server = await withTimeout(
       MongoMemoryServer.create({
-        instance: { ip: '127.0.0.1', dbPath: dataDir ?? tmp, storageEngine: 'wiredTiger' },
+        instance: { ip: '127.0.0.1', dbPath: dataDir ?? tmp, storageEngine: 'wiredTiger', ...(fixedPort ? { port: fixedPort } : {}) },
       }),
       MMS_START_TIMEOUT_MS,
       'mongodb-memory-server start',
@@ -332,13 +333,13 @@ function pidAlive(pid) {
   }
 }
 
-async function startFerretDB({ dataDir, log }) {
+async function startFerretDB({ dataDir, port: fixedPort, log }) {
   const bin = await buildFerretDB({ log });
   // 'warn' would dump every failed command (duplicate keys, unsupported features), so default to 'error'.
   const logLevel = process.env.AO_FERRETDB_LOG_LEVEL || 'error';
 
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     const dir = dataDir ?? tmpDir('ao-ferretdb-');
     fs.mkdirSync(dir, { recursive: true });
     const started = Date.now();
@@ -380,7 +381,8 @@ async function startFerretDB({ dataDir, log }) {
     } catch (err) {
       await cleanup();
       if (attempt < 3 && /address already in use/i.test(String(err?.message))) {
-        log(`port ${port} was taken meanwhile, retrying with another port`);
+        log(fixedPort ? `port ${port} is still in use, retrying` : `port ${port} was taken meanwhile, retrying with another port`);
+        if (fixedPort) await sleep(1000);
         continue;
       }
       throw err;

@@ -23,11 +23,12 @@ const noop = async () => {};
 
 /**
  * Starts (or locates) a Redis server.
- * @param {{ dataDir?: string, log?: (msg: string) => void }} [opts]
+ * @param {{ dataDir?: string, port?: number, log?: (msg: string) => void }} [opts]
  *   dataDir: persistent directory (AOF + RDB, kept on stop); default: no persistence at all.
+ *   port: listen on this port (a restart on the same data dir and port keeps the URL); default a free one.
  * @returns {Promise<{ url: string, kind: 'external' | 'redis-server', stop: () => Promise<void> }>}
  */
-export async function startRedis({ dataDir, log = defaultLog('redis') } = {}) {
+export async function startRedis({ dataDir, port: fixedPort, log = defaultLog('redis') } = {}) {
   if (process.env.REDIS_URL) {
     log(`using REDIS_URL from the environment (${process.env.REDIS_URL.replace(/\/\/[^@/]*@/, '//***@')})`);
     return { url: process.env.REDIS_URL, kind: 'external', stop: noop };
@@ -47,7 +48,7 @@ export async function startRedis({ dataDir, log = defaultLog('redis') } = {}) {
   const setpriv = process.platform === 'linux' ? which('setpriv', ['/usr/bin', '/bin']) : null;
 
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = fixedPort ?? (await freePort());
     // Without dataDir nothing is persisted (no save points, no AOF), so no directory of our own is
     // needed; the OS temp dir and a unique dump file name only matter if someone runs SAVE by hand.
     const dir = dataDir ?? os.tmpdir();
@@ -93,7 +94,8 @@ export async function startRedis({ dataDir, log = defaultLog('redis') } = {}) {
     } catch (err) {
       await cleanup();
       if (attempt < 3 && /address already in use/i.test(String(err?.message))) {
-        log(`port ${port} was taken meanwhile, retrying with another port`);
+        log(fixedPort ? `port ${port} is still in use, retrying` : `port ${port} was taken meanwhile, retrying with another port`);
+        if (fixedPort) await sleep(1000);
         continue;
       }
       throw err;

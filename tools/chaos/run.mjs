@@ -1,0 +1,422 @@
+#!/usr/bin/env node
+// Chaos run: the real system under faults, then a count of what survived.
+//
+//   node tools/chaos/run.mjs [--tasks 2000] [--workers 2] [--kills 4] [--submit-concurrency 16]
+//                            [--llm-delay-ms 20-300] [--llm-error-rate 0.05] [--drain-timeout-s 900]
+//                            [--no-redis-restart] [--no-mongo-restart] [--no-build] [--json] [--keep]
+//
+// It starts a MongoDB-compatible server and redis-server of its own (tools/services; data on disk so a
+// restart keeps it), a local OpenAI-compatible stub and Tavily stub that answer with random latency
+// and inject 5xx/429 errors, the built api and N workers as real processes. Then it submits the tasks
+// (clients retry refused submissions with the same Idempotency-Key), and meanwhile SIGKILLs a random
+// worker at random moments (restarting it), restarts Redis once and the MongoDB server once. When every
+// stored task is terminal (or the drain timeout passes) it prints:
+//
+//   accepted, refused, completed, failed by type, cancelled, still not terminal, lost (accepted but not
+//   stored), and tasks whose final state was written more than once (two terminal lifecycle events, or
+//   two assistant result messages). Exit code 0 only when the last three are 0.
+//
+// MONGO_URI / REDIS_URL are ignored on purpose: the run must own the servers it restarts.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { freePort, sleep } from '../services/net.mjs';
+import { startMongo } from '../services/mongo.mjs';
+import { startRedis } from '../services/redis.mjs';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const require = createRequire(import.meta.url);
+
+const { values: args } = parseArgs({
+  options: {
+    tasks: { type: 'string', default: '2000' },
+    workers: { type: 'string', default: '2' },
+    kills: { type: 'string', default: '4' },
+    'submit-concurrency': { type: 'string', default: '16' },
+    'llm-delay-ms': { type: 'string', default: '20-300' },
+    'llm-error-rate': { type: 'string', default: '0.05' },
+    'drain-timeout-s': { type: 'string', default: '900' },
+    'no-redis-restart': { type: 'boolean', default: false },
+    'no-mongo-restart': { type: 'boolean', default: false },
+    'no-build': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    keep: { type: 'boolean', default: false },
+    seed: { type: 'string' },
+  },
+});
+
+const int = (name, min) => {
+  const n = Number(args[name]);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got "${args[name]}"`);
+  return n;
+};
+const TASKS = int('tasks', 1);
+const WORKERS = int('workers', 1);
+const KILLS = int('kills', 0);
+const SUBMIT_CONCURRENCY = int('submit-concurrency', 1);
+const DRAIN_TIMEOUT_MS = int('drain-timeout-s', 1) * 1000;
+const [DELAY_MIN, DELAY_MAX] = args['llm-delay-ms'].split('-').map(Number);
+const ERROR_RATE = Number(args['llm-error-rate']);
+if (!(DELAY_MIN >= 0 && DELAY_MAX >= DELAY_MIN)) throw new Error('--llm-delay-ms must look like 20-300');
+if (!(ERROR_RATE >= 0 && ERROR_RATE < 1)) throw new Error('--llm-error-rate must be in [0, 1)');
+
+// A small seeded PRNG so a run can be repeated (--seed); the fault schedule is what varies between runs.
+let seed = Number(args.seed ?? Date.now() % 2 ** 31) >>> 0;
+const SEED = seed;
+const random = () => {
+  seed = (seed + 0x6d2b79f5) >>> 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+const between = (a, b) => a + Math.floor(random() * (b - a + 1));
+
+const started = Date.now();
+const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
+const say = (msg) => process.stderr.write(`[chaos ${elapsed()}] ${msg}\n`);
+const faults = [];
+const fault = (what) => {
+  faults.push({ at_s: Number(((Date.now() - started) / 1000).toFixed(1)), what });
+  say(what);
+};
+
+// ---------------------------------------------------------------------------------------------
+// Build and load the stubs from the built libs
+
+if (!args['no-build']) {
+  say('building api and worker');
+  const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', 'api', 'worker', '--outputStyle=static'], {
+    cwd: root,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NX_NO_CLOUD: 'true' },
+  });
+  if (build.status !== 0) throw new Error('build failed');
+}
+const { startOpenAiStub } = require(join(root, 'libs/agents-core/dist/testing/openai-stub.js'));
+const { startTavilyStub, defaultTavilyResults } = require(join(root, 'libs/agent-content/dist/testing/tavily-stub.js'));
+
+const runDir = mkdtempSync(join(tmpdir(), 'ao-chaos-'));
+const dbName = `chaos_${randomUUID().slice(0, 8)}`;
+say(`run dir ${runDir} (logs of every process), database ${dbName}, seed ${SEED}`);
+
+// ---------------------------------------------------------------------------------------------
+// Servers we own (and restart)
+
+delete process.env.MONGO_URI;
+delete process.env.REDIS_URL;
+const quiet = () => {};
+const mongoDir = join(runDir, 'mongo');
+const redisDir = join(runDir, 'redis');
+mkdirSync(mongoDir, { recursive: true });
+mkdirSync(redisDir, { recursive: true });
+let mongo = await startMongo({ dataDir: mongoDir, log: quiet });
+const mongoPort = Number(new URL(mongo.uri).port);
+say(`MongoDB-compatible server (${mongo.kind}) at ${mongo.uri}`);
+let redis = await startRedis({ dataDir: redisDir, log: quiet });
+const redisPort = Number(new URL(redis.url).port);
+say(`redis-server at ${redis.url}`);
+
+// ---------------------------------------------------------------------------------------------
+// Providers: random latency, injected errors
+
+const injected = { llm_5xx: 0, llm_429: 0, search_5xx: 0 };
+const openai = await startOpenAiStub((req) => {
+  const delayMs = between(DELAY_MIN, DELAY_MAX);
+  const dice = random();
+  if (dice < ERROR_RATE * 0.6) return (injected.llm_5xx++, { status: 500, message: 'injected failure', delayMs });
+  if (dice < ERROR_RATE) return (injected.llm_429++, { status: 429, message: 'injected rate limit', headers: { 'retry-after': '1' }, delayMs });
+  const usage = { prompt_tokens: between(100, 400), completion_tokens: between(20, 300) };
+  if (req.schemaName === 'route_decision') {
+    if (req.lastUser.includes('essay')) return { json: { agent_name: 'ContentAgent', confidence: 0.9, reasoning: 'Long-form writing.' }, usage, delayMs };
+    if (req.lastUser.includes('hello there')) return { json: { agent_name: 'Unknown', confidence: 0.1, reasoning: 'Small talk.' }, usage, delayMs };
+    return { json: { agent_name: 'CodeAgent', confidence: 0.92, reasoning: 'Asks for code.' }, usage, delayMs };
+  }
+  if (req.schemaName === 'search_queries') return { json: { queries: ['queue reliability'] }, usage, delayMs };
+  if (req.schemaName) return { json: { language: 'python', mode: 'generate', summary: 'Prints a number.', content: '```python\nprint(42)\n```' }, usage, delayMs };
+  return { content: 'Queues need acknowledgements [1] and idempotent consumers [2].', usage, delayMs };
+});
+const tavily = await startTavilyStub((req) => {
+  if (random() < ERROR_RATE / 2) return (injected.search_5xx++, { status: 502 });
+  return { results: defaultTavilyResults(req.query, req.maxResults) };
+});
+
+// ---------------------------------------------------------------------------------------------
+// The apps
+
+const apiPort = await freePort();
+const commonEnv = {
+  PATH: process.env.PATH ?? '',
+  NODE_ENV: 'production',
+  APP_ENV: 'chaos',
+  LOG_LEVEL: 'info',
+  MONGO_URI: mongo.uri,
+  MONGO_DB_NAME: dbName,
+  MONGO_TIMEOUT_MS: '3000',
+  REDIS_URL: redis.url,
+};
+const apiEnv = { ...commonEnv, PORT: String(apiPort), HOST: '127.0.0.1', API_RATE_LIMIT_PER_MINUTE: '0', ENQUEUE_TIMEOUT_MS: '2000' };
+const workerEnv = {
+  ...commonEnv,
+  OPENAI_API_KEY: 'sk-chaos-0123456789abcdef',
+  OPENAI_BASE_URL: openai.url,
+  TAVILY_API_KEY: 'tvly-chaos-0123456789abcdef',
+  TAVILY_BASE_URL: tavily.url,
+  WORKER_CONCURRENCY: '4',
+  LLM_TIMEOUT_MS: '10000',
+  LLM_MAX_RETRIES: '3',
+  TASK_TIMEOUT_MS: '60000',
+  JOB_ATTEMPTS: '5',
+  WORKER_HEARTBEAT_MS: '1000',
+  WORKER_METRICS_PORT: '0',
+  // Recovery is tuned faster than production so a run drains in minutes.
+  RECONCILE_INTERVAL_MS: '2000',
+  RECONCILE_GRACE_MS: '5000',
+  QUEUE_LOCK_DURATION_MS: '5000',
+  QUEUE_STALLED_INTERVAL_MS: '2000',
+  WORKER_SHUTDOWN_GRACE_MS: '5000',
+  TASK_DEADLINE_MS: '300000',
+};
+
+const logFiles = [];
+function launch(app, env, label) {
+  const file = join(runDir, `${label}.log`);
+  logFiles.push(file);
+  const out = createWriteStream(file, { flags: 'a' });
+  const child = spawn(process.execPath, [join(root, 'apps', app, 'dist', 'main.js')], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  return { label, child, exited: new Promise((resolve) => child.once('exit', resolve)) };
+}
+async function stopGracefully(proc) {
+  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+  const hard = setTimeout(() => proc.child.kill('SIGKILL'), 20_000);
+  proc.child.kill('SIGTERM');
+  await proc.exited;
+  clearTimeout(hard);
+}
+
+const api = launch('api', apiEnv, 'api');
+let incarnation = 0;
+const workers = Array.from({ length: WORKERS }, (_, i) => launch('worker', workerEnv, `worker-${i}-${incarnation++}`));
+const base = `http://127.0.0.1:${apiPort}`;
+for (const deadline = Date.now() + 60_000; ; ) {
+  const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (ok) break;
+  if (Date.now() > deadline) throw new Error(`api did not become ready; see ${join(runDir, 'api.log')}`);
+  await sleep(250);
+}
+say(`api ready at ${base}; ${WORKERS} workers started`);
+
+// ---------------------------------------------------------------------------------------------
+// Faults, driven by progress (share of tasks submitted) so they land while work is in flight
+
+const { MongoClient } = require('mongodb');
+const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 2000 });
+const tasks = () => client.db(dbName).collection('tasks');
+
+const accepted = new Set();
+const refused = {};
+let submitted = 0;
+const killAt = Array.from({ length: KILLS }, () => 0.05 + random() * 0.9).sort();
+const redisAt = args['no-redis-restart'] ? null : 0.35;
+const mongoAt = args['no-mongo-restart'] ? null : 0.65;
+let faultChain = Promise.resolve();
+const progress = () => submitted / TASKS;
+
+async function killAWorker() {
+  const i = between(0, workers.length - 1);
+  const victim = workers[i];
+  victim.child.kill('SIGKILL');
+  await victim.exited;
+  fault(`SIGKILL ${victim.label} (pid ${victim.child.pid})`);
+  await sleep(between(500, 2000));
+  workers[i] = launch('worker', workerEnv, `worker-${i}-${incarnation++}`);
+  say(`restarted as ${workers[i].label}`);
+}
+async function restartRedis() {
+  fault('redis-server stopping');
+  await redis.stop();
+  await sleep(3000);
+  redis = await startRedis({ dataDir: redisDir, port: redisPort, log: quiet });
+  fault('redis-server back');
+}
+async function restartMongo() {
+  fault('MongoDB server stopping');
+  await mongo.stop();
+  await sleep(3000);
+  mongo = await startMongo({ dataDir: mongoDir, port: mongoPort, log: quiet });
+  fault('MongoDB server back');
+}
+const faultTimer = setInterval(() => {
+  const p = progress();
+  const due = [];
+  while (killAt.length && killAt[0] <= p) (killAt.shift(), due.push(killAWorker));
+  if (redisAt !== null && p >= redisAt && !restartRedis.done) (restartRedis.done = true, due.push(restartRedis));
+  if (mongoAt !== null && p >= mongoAt && !restartMongo.done) (restartMongo.done = true, due.push(restartMongo));
+  for (const f of due) faultChain = faultChain.then(f).catch((err) => say(`fault step failed: ${err.message}`));
+}, 100);
+
+// ---------------------------------------------------------------------------------------------
+// Submission: each logical task is retried (same Idempotency-Key) until accepted or out of tries
+
+const kinds = ['Write a python function that returns {n}', 'Write an essay on queue reliability, part {n}', 'hello there {n}', 'Refactor this loop {n}: for i in range(3): print(i)'];
+async function submit(n) {
+  const text = kinds[n % 10 === 7 ? 1 : n % 10 === 8 ? 2 : n % 2 === 0 ? 0 : 3].replace('{n}', String(n));
+  const key = randomUUID();
+  for (let attempt = 1; attempt <= 8; attempt++) {
+    let reason;
+    try {
+      const res = await fetch(`${base}/v1/agent/execute`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ task: text }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const body = await res.json().catch(() => ({}));
+      if (res.status === 202) {
+        accepted.add(body.task_id);
+        return;
+      }
+      reason = `${res.status} ${body?.error?.type ?? ''}`.trim();
+    } catch (err) {
+      reason = err.name === 'TimeoutError' ? 'client timeout' : `network: ${err.cause?.code ?? err.message}`;
+    }
+    refused[reason] = (refused[reason] ?? 0) + 1;
+    await sleep(Math.min(8000, 250 * 2 ** attempt));
+  }
+  refused['gave up after 8 tries'] = (refused['gave up after 8 tries'] ?? 0) + 1;
+}
+let next = 0;
+await Promise.all(
+  Array.from({ length: SUBMIT_CONCURRENCY }, async () => {
+    while (next < TASKS) {
+      const n = next++;
+      await submit(n);
+      submitted++;
+    }
+  }),
+);
+say(`submitted ${TASKS}: ${accepted.size} accepted`);
+clearInterval(faultTimer);
+await faultChain;
+// Faults that were scheduled for later than the submission finished still happen, during the drain.
+for (const f of [...killAt.map(() => killAWorker), ...(redisAt !== null && !restartRedis.done ? [restartRedis] : []), ...(mongoAt !== null && !restartMongo.done ? [restartMongo] : [])]) {
+  await f();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drain: every stored task terminal, or the timeout
+
+const TERMINAL = ['completed', 'failed', 'cancelled'];
+let open = Infinity;
+const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
+let lastSaid = 0;
+while (Date.now() < drainDeadline) {
+  try {
+    open = await tasks().countDocuments({ status: { $nin: TERMINAL } });
+    if (open === 0) break;
+    if (Date.now() - lastSaid > 10_000) {
+      say(`draining: ${open} tasks not terminal yet`);
+      lastSaid = Date.now();
+    }
+  } catch (err) {
+    say(`drain probe failed: ${err.message}`);
+  }
+  await sleep(1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+clearInterval(faultTimer);
+await Promise.all([api, ...workers].map(stopGracefully));
+const stored = await tasks()
+  .find({}, { projection: { _id: 0, task_id: 1, status: 1, 'error.type': 1, attempts: 1 } })
+  .toArray();
+const byId = new Map(stored.map((t) => [t.task_id, t]));
+const lost = [...accepted].filter((id) => !byId.has(id));
+const notTerminal = stored.filter((t) => !TERMINAL.includes(t.status));
+const count = (list, key) => list.reduce((acc, t) => ((acc[key(t)] = (acc[key(t)] ?? 0) + 1), acc), {});
+const failedByType = count(
+  stored.filter((t) => t.status === 'failed'),
+  (t) => t.error?.type ?? 'unknown',
+);
+const assistantMessages = await client
+  .db(dbName)
+  .collection('messages')
+  .aggregate([{ $match: { role: 'assistant' } }, { $group: { _id: '$task_id', n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }])
+  .toArray();
+
+// Terminal lifecycle events are logged only when the conditional final write succeeded.
+const terminalWrites = new Map();
+for (const file of logFiles) {
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    let rec;
+    try {
+      rec = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (rec.service === 'worker' && ['task.completed', 'task.failed', 'task.cancelled'].includes(rec.event) && rec.task_id) {
+      terminalWrites.set(rec.task_id, (terminalWrites.get(rec.task_id) ?? 0) + 1);
+    }
+  }
+}
+const writtenTwice = [...terminalWrites].filter(([, n]) => n > 1).map(([id]) => id);
+const multiAttempt = stored.filter((t) => (t.attempts ?? 0) > 1).length;
+
+const report = {
+  seed: SEED,
+  tasks_submitted: TASKS,
+  workers: WORKERS,
+  faults,
+  injected,
+  accepted: accepted.size,
+  refused_responses: refused,
+  stored: stored.length,
+  completed: stored.filter((t) => t.status === 'completed').length,
+  failed_by_type: failedByType,
+  cancelled: stored.filter((t) => t.status === 'cancelled').length,
+  picked_up_more_than_once: multiAttempt,
+  still_not_terminal: notTerminal.length,
+  lost: lost.length,
+  written_more_than_once: writtenTwice.length,
+  duplicate_result_messages: assistantMessages.length,
+  duration_s: Number(((Date.now() - started) / 1000).toFixed(1)),
+  run_dir: args.keep ? runDir : null,
+};
+await client.close();
+await Promise.all([openai.close(), tavily.close(), redis.stop(), mongo.stop()]);
+if (!args.keep) rmSync(runDir, { recursive: true, force: true });
+
+const pad = (s) => s.padEnd(28);
+const lines = [
+  `chaos run (seed ${SEED}): ${TASKS} tasks, ${WORKERS} workers, ${faults.length} faults in ${report.duration_s} s`,
+  ...faults.map((f) => `  ${String(f.at_s).padStart(7)} s  ${f.what}`),
+  `${pad('injected provider errors')}${JSON.stringify(injected)}`,
+  `${pad('accepted')}${report.accepted}`,
+  `${pad('refused responses (retried)')}${JSON.stringify(refused)}`,
+  `${pad('stored')}${report.stored}`,
+  `${pad('completed')}${report.completed}`,
+  `${pad('failed by type')}${JSON.stringify(failedByType)}`,
+  `${pad('cancelled')}${report.cancelled}`,
+  `${pad('picked up more than once')}${multiAttempt}`,
+  `${pad('still not terminal')}${report.still_not_terminal}`,
+  `${pad('lost (accepted, not stored)')}${report.lost}`,
+  `${pad('written more than once')}${report.written_more_than_once}`,
+  `${pad('duplicate result messages')}${report.duplicate_result_messages}`,
+];
+process.stdout.write(`${lines.join('\n')}\n`);
+if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+const ok = report.still_not_terminal === 0 && report.lost === 0 && report.written_more_than_once === 0 && report.duplicate_result_messages === 0;
+process.exit(ok ? 0 : 1);
