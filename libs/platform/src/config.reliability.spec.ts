@@ -57,4 +57,10 @@ describe('worker reliability settings', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).details?.map((d) => d.field)).toEqual(['RECONCILE_BATCH_SIZE', 'TASK_DEADLINE_MS', 'QUEUE_STALLED_INTERVAL_MS']);
   });
+
+  it('bounds LLM_MAX_RETRIES (transient LLM failures are retried a bounded number of times; 401 is never retried, see agents-core llm.int.spec.ts)', () => {
+    expect(loadWorkerConfig(base).llm.maxRetries).toBe(3);
+    expect(loadWorkerConfig({ ...base, LLM_MAX_RETRIES: '0' }).llm.maxRetries).toBe(0);
+    expect(() => loadWorkerConfig({ ...base, LLM_MAX_RETRIES: '11' })).toThrow(ConfigError);
+  });
 });
