@@ -163,6 +163,7 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
       confidence: 0.93,
       error: null,
       attempts: 1,
+      cancel_requested_at: null,
     });
     expect(codeDoc['result']).toMatchObject({ code_language: 'python', citations: [], summary: 'A trial-division primality check.' });
     expect(codeDoc['result'].raw_output).toContain('def is_prime(n: int) -> bool:');

@@ -70,6 +70,11 @@ export interface Task {
   usage: TaskUsage;
   /** How many times a worker picked the task up. */
   attempts: number;
+  /**
+   * When a client asked to cancel the task while it was processing; the worker
+   * aborts it at its next step. Null otherwise. Older tasks lack it (read as null).
+   */
+  cancel_requested_at: Date | null;
 }
 
 /** The fields a caller supplies to create a task; the rest is set by the system. */
@@ -102,6 +107,7 @@ export function newTask({ task_id, session_id, task, metadata, now }: NewTask): 
     error: null,
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
     attempts: 0,
+    cancel_requested_at: null,
   };
 }
 

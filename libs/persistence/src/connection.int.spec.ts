@@ -34,6 +34,7 @@ describe('connectMongo against a live server', () => {
         { key: { session_id: 1, created_at: -1, task_id: -1 } },
         { key: { created_at: -1, status: 1, selected_agent: 1, agent_type: 1 } },
         { key: { finished_day: 1, latency_ms: 1 } },
+        { key: { status: 1, queued_at: 1, task_id: 1 } },
       ],
       agent_runs: [{ key: { task_id: 1, started_at: 1 } }, { key: { run_id: 1 }, unique: true }],
       messages: [{ key: { session_id: 1, created_at: 1 } }, { key: { task_id: 1 } }, { key: { message_id: 1 }, unique: true }],

@@ -3,9 +3,11 @@ export type { ConnectMongoOptions, MongoStore } from './connection';
 export { MAX_TASK_PAGE_SIZE } from './repositories';
 export type {
   AgentRunRepository,
+  CancelRequest,
   MessageRepository,
   Repositories,
   SessionRepository,
+  StaleTaskQuery,
   TaskDayStats,
   TaskListPage,
   TaskListPosition,

@@ -21,8 +21,22 @@ export interface TaskRepository {
   complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null>;
   /** any non-terminal status → failed with the error (and usage so far). */
   fail(taskId: string, outcome: { error: TaskError; usage?: TaskUsage }, now: Date): Promise<Task | null>;
+  /**
+   * A client's cancel: queued → cancelled at once; processing → stays processing with
+   * `cancel_requested_at` set (once: a second request keeps the first time), for the
+   * worker to act on. Any other status is left alone. `null` when the task does not exist.
+   */
+  requestCancel(taskId: string, now: Date): Promise<CancelRequest | null>;
+  /** queued|processing → cancelled (the worker, or the reconciler, acting on a cancel request), keeping the usage so far. */
+  markCancelled(taskId: string, outcome: { usage?: TaskUsage }, now: Date): Promise<Task | null>;
   /** The session's most recent tasks, newest first, excluding `excludeTaskId`. */
   recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string }): Promise<Task[]>;
+  /**
+   * Tasks in `status` queued before `olderThan`, oldest first (`queued_at`, then
+   * `task_id`), starting strictly after `after`: one range of the
+   * `{status, queued_at, task_id}` index, for the worker's reconciler.
+   */
+  listStale(query: StaleTaskQuery): Promise<Task[]>;
   /**
    * One page of task summaries, newest first (`created_at` desc, then `task_id`
    * desc), starting strictly after `after` (keyset pagination: tasks created
@@ -34,6 +48,23 @@ export interface TaskRepository {
    * that day, so the cost follows the day's volume, never the collection's.
    */
   dayStats(now: Date, options?: { maxTimeMs?: number }): Promise<TaskDayStats>;
+}
+
+/** What `requestCancel` did: `cancelled` (was queued), `requested` (was processing), `none` (any other status, or already requested). */
+export interface CancelRequest {
+  change: 'cancelled' | 'requested' | 'none';
+  /** The task after the call. */
+  task: Task;
+}
+
+export interface StaleTaskQuery {
+  status: TaskStatus;
+  /** Exclusive upper bound on `queued_at`. */
+  olderThan: Date;
+  /** 1 to MAX_TASK_PAGE_SIZE. */
+  limit: number;
+  /** Where the previous batch ended. */
+  after?: { queued_at: Date; task_id: string };
 }
 
 /** Where a page starts: the last item of the previous page. */

@@ -59,6 +59,22 @@ export interface WorkerConfig extends CommonConfig {
   historyLimit: number;
   /** How often the worker refreshes its record in the live-worker registry; it expires after 3 of these. */
   heartbeatIntervalMs: number;
+  /** Bull's stalled-job detection: lock on a running job, how often locks are checked, redeliveries before Bull gives up. */
+  queueLockDurationMs: number;
+  queueStalledIntervalMs: number;
+  queueMaxStalledCount: number;
+  /** How often the reconciler looks for lost and overdue tasks; 0 turns it off. */
+  reconcileIntervalMs: number;
+  /** How long a task may sit queued or processing before the reconciler checks its job. */
+  reconcileGraceMs: number;
+  /** Tasks the reconciler looks at per status and pass. */
+  reconcileBatchSize: number;
+  /** Overall deadline from queued_at: past it a non-terminal task is failed with TIMEOUT. At least taskTimeoutMs. */
+  taskDeadlineMs: number;
+  /** On SIGTERM, how long running jobs may take to finish before they are left for another worker. */
+  shutdownGraceMs: number;
+  /** Fallback check of a running task's cancel request (the pub/sub message is the fast path). */
+  cancelPollIntervalMs: number;
 }
 
 /**
@@ -301,8 +317,23 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     jobAttempts: r.int('JOB_ATTEMPTS', 3, 1, 20),
     historyLimit: r.int('SESSION_HISTORY_LIMIT', 10, 0, 200),
     heartbeatIntervalMs: r.int('WORKER_HEARTBEAT_MS', 10_000, 100, 300_000),
+    queueLockDurationMs: r.int('QUEUE_LOCK_DURATION_MS', 30_000, 1000, 600_000),
+    queueStalledIntervalMs: r.int('QUEUE_STALLED_INTERVAL_MS', 15_000, 500, 600_000),
+    queueMaxStalledCount: r.int('QUEUE_MAX_STALLED_COUNT', 2, 0, 100),
+    reconcileIntervalMs: r.int('RECONCILE_INTERVAL_MS', 30_000, 0, 3_600_000),
+    reconcileGraceMs: r.int('RECONCILE_GRACE_MS', 60_000, 1000, 86_400_000),
+    reconcileBatchSize: r.int('RECONCILE_BATCH_SIZE', 100, 1, 100),
+    taskDeadlineMs: r.int('TASK_DEADLINE_MS', 900_000, 1000, 86_400_000),
+    shutdownGraceMs: r.int('WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
+    cancelPollIntervalMs: r.int('CANCEL_POLL_INTERVAL_MS', 2000, 100, 60_000),
   };
   if (config.agents.length === 0) r.problems.push({ field: 'AGENTS', message: 'AGENTS must name at least one agent package' });
+  if (config.taskDeadlineMs < config.taskTimeoutMs) {
+    r.problems.push({ field: 'TASK_DEADLINE_MS', message: `TASK_DEADLINE_MS (${config.taskDeadlineMs}) must be at least TASK_TIMEOUT_MS (${config.taskTimeoutMs})` });
+  }
+  if (config.queueStalledIntervalMs > config.queueLockDurationMs) {
+    r.problems.push({ field: 'QUEUE_STALLED_INTERVAL_MS', message: `QUEUE_STALLED_INTERVAL_MS (${config.queueStalledIntervalMs}) must not exceed QUEUE_LOCK_DURATION_MS (${config.queueLockDurationMs})` });
+  }
   return r.done(config, 'worker');
 }
 

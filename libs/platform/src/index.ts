@@ -23,5 +23,9 @@ export {
   workerRecordKey,
 } from './worker-registry';
 export type { PublishWorkerOptions, PublishedAgent, WorkerHeartbeat, WorkerIdentity, WorkerRecord, WorkerRegistryRedis } from './worker-registry';
+export { RedisLock } from './redis-lock';
+export type { RedisLockClient } from './redis-lock';
+export { TASK_CANCEL_CHANNEL, publishTaskCancel, subscribeTaskCancels } from './task-cancel';
+export type { TaskCancelSubscription } from './task-cancel';
 export { TaskEventLog, eventMessage } from './task-events';
 export type { EmitOptions, TaskEventSink, TaskEventSubject } from './task-events';

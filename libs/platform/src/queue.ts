@@ -17,6 +17,13 @@ export interface TaskQueueOptions {
   failFast?: boolean;
   /** Bull's key prefix (default `bull`); producer and consumer must agree. Tests use their own to share a Redis. */
   prefix?: string;
+  /**
+   * Stalled-job detection (the consumer's side). A worker holds a lock on each job it runs and renews it every
+   * lockDuration / 2; a job whose lock expired (the worker died or hung) is found by any worker's check every
+   * stalledInterval and put back to wait, up to maxStalledCount times, after which Bull fails it (the worker's
+   * reconciler then re-enqueues the task while its deadline allows).
+   */
+  stalled?: { lockDurationMs: number; stalledIntervalMs: number; maxStalledCount: number };
 }
 
 /**
@@ -37,6 +44,9 @@ export function createTaskQueue(redisUrl: string, options: TaskQueueOptions = {}
   return new Queue<ProcessTaskJob>(TASK_QUEUE_NAME, redisUrl, {
     ...(options.prefix ? { prefix: options.prefix } : {}),
     redis: queueRedisOptions(redisUrl, options),
+    ...(options.stalled
+      ? { settings: { lockDuration: options.stalled.lockDurationMs, stalledInterval: options.stalled.stalledIntervalMs, maxStalledCount: options.stalled.maxStalledCount } }
+      : {}),
     defaultJobOptions: {
       attempts: options.attempts ?? 3,
       backoff: { type: 'exponential', delay: 2000 },

@@ -23,6 +23,7 @@ import type { OpenApiDocument } from './openapi/openapi.types';
 import { SystemMetricsService } from './system/system-metrics.service';
 import { systemRoutes } from './system/system.route';
 import { tasksRoutes } from './tasks/tasks.route';
+import { taskCancelRoutes } from './tasks/task-cancel.route';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -87,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', auth.identify, rateLimit, auth.require);
   app.use(executeRoutes({ acceptTask, dto: createExecuteTaskDto(config), bodyLimitBytes: config.bodyLimitBytes, rateLimit }));
   app.use(tasksRoutes({ tasks: store.repositories.tasks, rateLimit }));
+  app.use(taskCancelRoutes({ tasks: store.repositories.tasks, queue, events: deps.events ?? new TaskEventLog(logger, 'api'), logger, rateLimit, now }));
   const workers = deps.workerDirectory ?? redisWorkerDirectory(queue.client, readinessTimeoutMs);
   const metricsTimeoutMs = deps.metricsTimeoutMs ?? 5000;
   const metrics = new SystemMetricsService({

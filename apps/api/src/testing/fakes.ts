@@ -102,6 +102,26 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
         Object.assign(t, { status: 'failed', error: outcome.error, completed_at: now, updated_at: now });
         return clone(t);
       },
+      requestCancel: async (id, now) => {
+        this.guard('tasks.requestCancel');
+        const t = this.tasks.get(id);
+        if (!t) return null;
+        if (t.status === 'queued') {
+          Object.assign(t, { status: 'cancelled', cancel_requested_at: now, completed_at: now, updated_at: now, error: { type: 'CANCELLED', message: 'The task was cancelled by a client before it finished.' } });
+          return { change: 'cancelled', task: clone(t) };
+        }
+        if (t.status === 'processing' && !t.cancel_requested_at) {
+          Object.assign(t, { cancel_requested_at: now, updated_at: now });
+          return { change: 'requested', task: clone(t) };
+        }
+        return { change: 'none', task: clone(t) };
+      },
+      markCancelled: async () => {
+        throw new Error('not used by the api');
+      },
+      listStale: async () => {
+        throw new Error('not used by the api');
+      },
       recentBySession: async (sessionId, { limit }) => {
         this.guard('tasks.recentBySession');
         return [...this.tasks.values()].filter((t) => t.session_id === sessionId).slice(0, limit).map(clone);

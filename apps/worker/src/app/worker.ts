@@ -1,15 +1,21 @@
 import { createOpenAiProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createTaskQueue, publishWorker, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
+import { TaskEventLog, createTaskQueue, publishWorker, subscribeTaskCancels, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
 import { PeerAgent } from '@agent-orchestrator/router';
+import { CancelWatcher } from './cancel-watcher';
 import { createTaskProcessor } from './process-task.job';
+import { Reconciler, startReconciler, type ReconcilerLoop } from './reconciler';
 import { buildRegistry } from './registry';
 
 export interface RunningWorker {
   /** This process's id in the live-worker registry. */
   readonly worker_id: string;
-  /** Stops taking jobs, waits for the current ones (up to the grace period), closes connections. */
+  /**
+   * Stops taking jobs and waits for the current ones up to the grace period (default WORKER_SHUTDOWN_GRACE_MS).
+   * Jobs still running then are abandoned without writing anything: their lock expires and another
+   * worker's stalled-job check takes them over. Then closes the connections.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -24,9 +30,26 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
 
   const store = await connectMongo({ uri: config.mongo.uri, dbName: config.mongo.dbName, serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs, appName: 'agent-orchestrator-worker' });
   await store.ensureIndexes();
-  const queue = createTaskQueue(config.redis.url, { attempts: config.jobAttempts });
+  const queue = createTaskQueue(config.redis.url, {
+    attempts: config.jobAttempts,
+    stalled: { lockDurationMs: config.queueLockDurationMs, stalledIntervalMs: config.queueStalledIntervalMs, maxStalledCount: config.queueMaxStalledCount },
+  });
   const events = new TaskEventLog(logger, 'worker');
-  const processTask = createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit });
+  const cancellation = new CancelWatcher({ tasks: store.repositories.tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });
+  const shutdown = new AbortController();
+  const running = new Set<Promise<unknown>>();
+  const processTask = createTaskProcessor({
+    repositories: store.repositories,
+    registry,
+    router,
+    llmConfigured: llm.configured,
+    logger,
+    events,
+    taskTimeoutMs: config.taskTimeoutMs,
+    historyLimit: config.historyLimit,
+    cancellation,
+    shutdown: shutdown.signal,
+  });
 
   queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
   queue.on('failed', (job, err) => logger.error('job failed; Bull will retry if attempts remain', { task_id: job.data?.task_id, attempt: job.attemptsMade, error_message: err.message }));
@@ -36,9 +59,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
       logger.warn('discarding malformed job', { job_id: String(job.id) });
       return 'missing';
     }
-    return processTask(taskId, job.attemptsMade + 1);
+    const work = processTask(taskId, job.attemptsMade + 1);
+    running.add(work);
+    return work.finally(() => running.delete(work));
   });
   await queue.isReady();
+  const cancels = await subscribeTaskCancels(config.redis.url, (taskId) => cancellation.notify(taskId), {
+    onError: (err) => logger.warn('task cancel channel error; running tasks still poll for cancels', { error_message: err.message }),
+  });
   // Tell the API (GET /v1/agents, /v1/system/metrics) this worker is alive and what it registered;
   // the record expires on its own if this process dies without stop().
   const heartbeat = await publishWorker(
@@ -49,6 +77,21 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
       onError: (err) => logger.warn('worker heartbeat failed; retrying on the next one', { error_message: err.message }),
     },
   );
+  const reconciler: ReconcilerLoop | undefined =
+    config.reconcileIntervalMs > 0
+      ? startReconciler(
+          new Reconciler({
+            tasks: store.repositories.tasks,
+            queue,
+            events,
+            logger,
+            graceMs: config.reconcileGraceMs,
+            deadlineMs: config.taskDeadlineMs,
+            batchSize: config.reconcileBatchSize,
+          }),
+          { redis: queue.client, intervalMs: config.reconcileIntervalMs, logger, owner: heartbeat.worker_id },
+        )
+      : undefined;
   logger.info('worker ready', {
     worker_id: heartbeat.worker_id,
     queue: queue.name,
@@ -58,12 +101,32 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
 
   return {
     worker_id: heartbeat.worker_id,
-    async stop(graceMs = 30_000) {
+    async stop(graceMs = config.shutdownGraceMs) {
       // Leave the registry first: a draining worker takes no new job, so it no longer counts as alive.
       await heartbeat.stop();
-      const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([queue.close(), timer]);
+      await reconciler?.stop();
+      // A local pause takes no new job and resolves when the running ones are done.
+      const drained = await within(queue.pause(true).then(() => true), graceMs, false);
+      if (!drained) {
+        logger.warn('shutdown grace period over; leaving the running tasks to another worker', { running: running.size, grace_ms: graceMs });
+        // Cut Redis first, so neither a completion nor a failure of these jobs reaches Bull and their locks
+        // stop being renewed; then stop the tasks, which write nothing (TaskAbandonedError).
+        await queue.close(true);
+        shutdown.abort();
+        await within(Promise.allSettled([...running]), 5000, undefined);
+      } else {
+        await queue.close();
+      }
+      await cancels.close();
+      cancellation.stop();
       await store.close();
     },
   };
+}
+
+/** `promise`'s value, or `fallback` once `ms` have passed. */
+function within<T>(promise: Promise<T>, ms: number, fallback: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<T>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }

@@ -52,6 +52,8 @@ export const taskSchema = new Schema(
     error: { type: taskErrorSchema, default: null },
     usage: { type: taskUsageSchema, required: true },
     attempts: { type: Number, required: true, default: 0, min: 0 },
+    // Set by POST /v1/tasks/{id}/cancel on a processing task; the worker aborts it at its next step.
+    cancel_requested_at: { type: Date, default: null },
     // Storage-only metrics fields, set together when a task reaches a terminal
     // status (see MongoTaskRepository.complete/fail); not part of the domain Task.
     /** queued_at → completed_at in ms. */
@@ -75,6 +77,9 @@ taskSchema.index({ session_id: 1, created_at: -1, task_id: -1 });
 taskSchema.index({ created_at: -1, status: 1, selected_agent: 1, agent_type: 1 });
 // Today's latency count, sum and p95: a covered scan of one day, walked from the slow end for p95.
 taskSchema.index({ finished_day: 1, latency_ms: 1 });
+// The worker's reconciler: queued or processing tasks waiting since before a cutoff, oldest first,
+// walked by keyset (queued_at, task_id) so a pass is one bounded index range per status.
+taskSchema.index({ status: 1, queued_at: 1, task_id: 1 });
 
 export function taskModel(conn: Connection) {
   return conn.model('Task', taskSchema, TASKS_COLLECTION);

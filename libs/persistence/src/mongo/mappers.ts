@@ -136,6 +136,7 @@ export function toTask(value: unknown): Task {
     error: toTaskError(d['error']),
     usage: toTaskUsage(d['usage']),
     attempts: num(d['attempts']),
+    cancel_requested_at: dateOrNull(d['cancel_requested_at']),
   };
 }
 

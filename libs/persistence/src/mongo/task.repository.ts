@@ -1,4 +1,5 @@
 import {
+  ErrorType,
   TASK_STATUSES,
   ValidationError,
   isTaskStatus,
@@ -16,7 +17,7 @@ import mongoose from 'mongoose';
 
 import { guard, type ErrorContext } from '../errors';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
-import { MAX_TASK_PAGE_SIZE, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
+import { MAX_TASK_PAGE_SIZE, type CancelRequest, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
 import { toTask, toTaskSummary } from './mappers';
 
@@ -42,6 +43,9 @@ const TASK_SUMMARY_PROJECTION = {
   'usage.cost_usd': 1,
 } as const;
 
+/** `error.message` of a cancelled task. */
+const CANCELLED_MESSAGE = 'The task was cancelled by a client before it finished.';
+
 /** The percentile `dayStats` reports. */
 const LATENCY_PERCENTILE = 0.95;
 
@@ -51,6 +55,7 @@ export const ALLOWED_FROM = {
   recordRouting: ['processing'],
   complete: ['processing'],
   fail: ['queued', 'processing'],
+  markCancelled: ['queued', 'processing'],
 } as const satisfies Record<string, readonly TaskStatus[]>;
 
 export class MongoTaskRepository implements TaskRepository {
@@ -130,6 +135,57 @@ export class MongoTaskRepository implements TaskRepository {
         ...(outcome.usage ? { usage: outcome.usage } : {}),
         ...stamp,
       },
+    });
+  }
+
+  async requestCancel(taskId: string, now: Date): Promise<CancelRequest | null> {
+    const at = dateArg(now, 'now');
+    // Not queued yet: it never ran, so it ends here. No latency stamp: cancelled tasks stay out of the latency figures.
+    const cancelled = await this.transition(taskId, ['queued'], {
+      $set: { status: 'cancelled', cancel_requested_at: at, completed_at: at, updated_at: at, error: { type: ErrorType.CANCELLED, message: CANCELLED_MESSAGE } },
+    });
+    if (cancelled) return { change: 'cancelled', task: cancelled };
+    // Running: leave a mark for the worker. `cancel_requested_at: null` keeps the first request's time (and makes this one-shot).
+    const requested = await this.transitionWhere(taskId, { status: 'processing', cancel_requested_at: null }, { $set: { cancel_requested_at: at, updated_at: at } });
+    if (requested) return { change: 'requested', task: requested };
+    const current = await this.findById(taskId);
+    return current ? { change: 'none', task: current } : null;
+  }
+
+  async markCancelled(taskId: string, outcome: { usage?: TaskUsage }, now: Date): Promise<Task | null> {
+    const at = dateArg(now, 'now');
+    return this.transition(taskId, ALLOWED_FROM.markCancelled, {
+      $set: {
+        status: 'cancelled',
+        error: { type: ErrorType.CANCELLED, message: CANCELLED_MESSAGE },
+        completed_at: at,
+        updated_at: at,
+        ...(outcome?.usage ? { usage: outcome.usage } : {}),
+      },
+    });
+  }
+
+  async listStale(query: StaleTaskQuery): Promise<Task[]> {
+    if (typeof query !== 'object' || query === null) throw new ValidationError('query must be an object', [{ field: 'query', message: 'expected an object' }]);
+    if (!isTaskStatus(query.status)) throw new ValidationError('status is not a task status', [{ field: 'status', message: `got ${String(query.status)}` }]);
+    const olderThan = dateArg(query.olderThan, 'olderThan');
+    const limit = query.limit;
+    if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_TASK_PAGE_SIZE) {
+      throw new ValidationError(`limit must be an integer from 1 to ${MAX_TASK_PAGE_SIZE}`, [{ field: 'limit', message: `got ${String(limit)}` }]);
+    }
+    const filter: Record<string, unknown> = { status: query.status };
+    const queued: Record<string, Date> = { $lt: olderThan };
+    if (query.after !== undefined) {
+      const afterAt = dateArg(query.after?.queued_at, 'after.queued_at');
+      const afterId = idArg(query.after?.task_id, 'after.task_id');
+      // Keyset: (queued_at, task_id) > (a, t). The range starts the index walk at a; the $or drops the ties already seen.
+      queued['$gte'] = afterAt;
+      filter['$or'] = [{ queued_at: mongoose.trusted({ $gt: afterAt }) }, { task_id: mongoose.trusted({ $gt: afterId }) }];
+    }
+    filter['queued_at'] = mongoose.trusted(queued);
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const docs = await this.model.find(filter).sort({ queued_at: 1, task_id: 1 }).limit(limit).lean();
+      return docs.map(toTask);
     });
   }
 
@@ -242,10 +298,15 @@ export class MongoTaskRepository implements TaskRepository {
    * of `from`". Returns null when the task does not exist or is in another state.
    */
   private async transition(taskId: string, from: readonly TaskStatus[], update: mongoose.UpdateQuery<unknown>): Promise<Task | null> {
+    return this.transitionWhere(taskId, { status: mongoose.trusted({ $in: [...from] }) }, update);
+  }
+
+  /** `transition` with any condition on the document besides its id (built here, never from callers' values). */
+  private async transitionWhere(taskId: string, where: Record<string, unknown>, update: mongoose.UpdateQuery<unknown>): Promise<Task | null> {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
       const updated = await this.model
-        .findOneAndUpdate({ task_id, status: mongoose.trusted({ $in: [...from] }) }, update, {
+        .findOneAndUpdate({ ...where, task_id }, update, {
           returnDocument: 'after',
           runValidators: true,
         })

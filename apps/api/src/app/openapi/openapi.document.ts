@@ -86,7 +86,7 @@ Submit with \`POST /v1/agent/execute\` (202 with a \`Location\`), then poll \`GE
 New fields may be added within v1: ignore those you do not know.
 
 **Errors** always have one shape, \`{ "error": { "type", "message", "details"?, "request_id" }, "api_version" }\`, with the status the type implies:
-400 \`VALIDATION_ERROR\`, 401 \`UNAUTHORIZED\`, 404 \`NOT_FOUND\`, 405 \`METHOD_NOT_ALLOWED\`, 413 \`PAYLOAD_TOO_LARGE\`, 415 \`UNSUPPORTED_MEDIA_TYPE\`,
+400 \`VALIDATION_ERROR\`, 401 \`UNAUTHORIZED\`, 404 \`NOT_FOUND\`, 405 \`METHOD_NOT_ALLOWED\`, 409 \`CONFLICT\`, 413 \`PAYLOAD_TOO_LARGE\`, 415 \`UNSUPPORTED_MEDIA_TYPE\`,
 429 \`RATE_LIMITED\`, 503 \`SERVICE_UNAVAILABLE\` (retry after \`Retry-After\` seconds) and 500 \`INTERNAL_ERROR\` (a bug; never with internals).
 Any path not listed here answers 404; a listed path with another method answers 405 with \`Allow\`.
 
@@ -209,6 +209,25 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
             '200': { description: 'The task.', headers: V1_HEADERS, content: json(ref('Task')) },
             '400': responseRef('BadRequest'),
             '404': responseRef('NotFound'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/v1/tasks/{task_id}/cancel': {
+        post: v1Operation({
+          operationId: 'cancelTask',
+          tags: ['Tasks'],
+          summary: 'Cancel a task',
+          description:
+            'A `queued` task ends as `cancelled` at once (200). A `processing` task gets `cancel_requested_at`; its worker stops it at the next step and it ends as `cancelled` (202: poll the task). ' +
+            'Asking again gives the same answer. A task that already completed or failed is a 409. Takes no body.',
+          parameters: [parameterRef('TaskId')],
+          responses: {
+            '200': { description: 'The task is cancelled (now, or earlier).', headers: V1_HEADERS, content: json(ref('Task')) },
+            '202': { description: 'The task is running: the cancel is recorded and the worker told.', headers: V1_HEADERS, content: json(ref('Task')) },
+            '400': responseRef('BadRequest'),
+            '404': responseRef('NotFound'),
+            '409': responseRef('Conflict'),
             '503': responseRef('ServiceUnavailable'),
           },
         }),
@@ -378,6 +397,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           'WWW-Authenticate': headerRef('WwwAuthenticate'),
         }),
         NotFound: errorResponse(ErrorType.NOT_FOUND, 'No such task, or no such route.'),
+        Conflict: errorResponse(ErrorType.CONFLICT, 'The request conflicts with the state of the task, e.g. cancelling a task that already completed.'),
         MethodNotAllowed: errorResponse(ErrorType.METHOD_NOT_ALLOWED, 'The path exists, but not for this method.', { Allow: headerRef('Allow') }),
         PayloadTooLarge: errorResponse(ErrorType.PAYLOAD_TOO_LARGE, `The body is larger than BODY_LIMIT_BYTES (${options.bodyLimitBytes} bytes here).`),
         UnsupportedMediaType: errorResponse(ErrorType.UNSUPPORTED_MEDIA_TYPE, 'The body is not UTF-8 JSON sent as `Content-Type: application/json`.'),

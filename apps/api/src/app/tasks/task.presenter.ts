@@ -62,5 +62,6 @@ export function presentTask(task: Task): TaskView {
     error: error(task.error),
     usage: usage(task.usage),
     attempts: task.attempts,
+    cancel_requested_at: iso(task.cancel_requested_at),
   };
 }

@@ -1,0 +1,68 @@
+/**
+ * Tells running tasks that a client cancelled them. The API publishes each
+ * cancel on a Redis channel (fast path, see subscribeTaskCancels); pub/sub
+ * loses messages while a connection is down, so the watcher also re-reads the
+ * watched tasks every `pollIntervalMs` and fires on a `cancel_requested_at`
+ * (or a task that is already `cancelled`).
+ */
+import type { TaskRepository } from '@agent-orchestrator/persistence';
+import type { Logger } from '@agent-orchestrator/platform';
+import type { CancelWatch } from './process-task.job';
+
+export interface CancelWatcherDeps {
+  tasks: Pick<TaskRepository, 'findById'>;
+  pollIntervalMs: number;
+  logger: Logger;
+}
+
+export class CancelWatcher implements CancelWatch {
+  private readonly watched = new Map<string, Set<() => void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+
+  constructor(private readonly deps: CancelWatcherDeps) {}
+
+  watch(taskId: string, onCancel: () => void): () => void {
+    let callbacks = this.watched.get(taskId);
+    if (!callbacks) this.watched.set(taskId, (callbacks = new Set()));
+    callbacks.add(onCancel);
+    this.timer ??= setInterval(() => void this.poll(), this.deps.pollIntervalMs).unref();
+    return () => {
+      callbacks.delete(onCancel);
+      if (callbacks.size === 0) this.watched.delete(taskId);
+      if (this.watched.size === 0) this.stopTimer();
+    };
+  }
+
+  /** A cancel for `taskId` arrived (the pub/sub message): fire its watchers, if it runs here. */
+  notify(taskId: string): void {
+    for (const onCancel of [...(this.watched.get(taskId) ?? [])]) onCancel();
+  }
+
+  /** Reads each watched task once; fires for those with a cancel request. */
+  async poll(): Promise<void> {
+    if (this.polling) return;
+    this.polling = true;
+    try {
+      for (const taskId of [...this.watched.keys()]) {
+        try {
+          const task = await this.deps.tasks.findById(taskId);
+          if (task && (task.cancel_requested_at !== null || task.status === 'cancelled')) this.notify(taskId);
+        } catch (err) {
+          this.deps.logger.warn('could not check the task for a cancel request; trying again on the next poll', { task_id: taskId, error_message: (err as Error).message });
+        }
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  stop(): void {
+    this.stopTimer();
+  }
+
+  private stopTimer(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}
