@@ -28,6 +28,15 @@ export interface AgentRun {
 
 export type MessageRole = 'user' | 'assistant';
 
+/**
+ * The id of a task's one assistant reply. Derived from the task id, so a run
+ * that is repeated (stalled job, redelivery) replaces the reply instead of
+ * adding a second one.
+ */
+export function replyMessageId(taskId: string): string {
+  return `${taskId}:reply`;
+}
+
 /** A turn in a session's conversation: the user's task text or an agent's answer. */
 export interface Message {
   message_id: string;

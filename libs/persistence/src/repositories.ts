@@ -140,6 +140,12 @@ export interface AgentRunRepository {
 
 export interface MessageRepository {
   append(message: Message): Promise<void>;
+  /**
+   * Writes the message, or replaces the content and agent of the one with the
+   * same `message_id` (keeping its `created_at`): one reply per task however
+   * many times the task is run.
+   */
+  put(message: Message): Promise<void>;
   /** The session's last `limit` messages, oldest first. */
   recentBySession(sessionId: string, options: { limit: number; before?: Date }): Promise<Message[]>;
   listByTask(taskId: string): Promise<Message[]>;

@@ -182,6 +182,12 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
         this.guard('messages.append');
         this.messages.push(clone(message));
       },
+      put: async (message) => {
+        this.guard('messages.put');
+        const existing = this.messages.find((m) => m.message_id === message.message_id);
+        if (existing) Object.assign(existing, { content: message.content, agent_name: message.agent_name });
+        else this.messages.push(clone(message));
+      },
       recentBySession: async (sessionId, { limit }) => this.messages.filter((m) => m.session_id === sessionId).slice(-limit),
       listByTask: async (taskId) => this.messages.filter((m) => m.task_id === taskId),
     },

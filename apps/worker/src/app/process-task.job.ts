@@ -12,6 +12,7 @@ import {
   type AgentRun,
   type ModelUsage,
   type Task,
+  replyMessageId,
 } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
 import type { Logger, TaskEventLog } from '@agent-orchestrator/platform';
@@ -231,7 +232,7 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, del
 
       // A cancel (or the deadline) that came while the agent ran still wins: no result is written.
       checkpoint();
-      await repos.messages.append({ message_id: randomUUID(), session_id: task.session_id, task_id: task.task_id, role: 'assistant', content: result.output.content, agent_name: agentName, created_at: now() });
+      await repos.messages.put({ message_id: replyMessageId(task.task_id), session_id: task.session_id, task_id: task.task_id, role: 'assistant', content: result.output.content, agent_name: agentName, created_at: now() });
       const done = await repos.tasks.complete(task.task_id, {
         result: { summary: result.output.summary ?? null, raw_output: result.output.content, code_language: result.output.code_language ?? null, citations: result.output.citations },
         usage,

@@ -1,7 +1,7 @@
 // Integration test: needs MongoDB (or FerretDB) at MONGO_URI, provided by the Jest globalSetup.
 import { randomUUID } from 'node:crypto';
 
-import { ValidationError, type Message } from '@agent-orchestrator/domain';
+import { ValidationError, replyMessageId, type Message } from '@agent-orchestrator/domain';
 
 import { DuplicateKeyError } from '../errors';
 import type { MessageRepository } from '../repositories';
@@ -33,6 +33,26 @@ function makeMessage(overrides: Partial<Message> = {}): Message {
 }
 
 describe('MongoMessageRepository', () => {
+  it('put writes a reply once and replaces its content when the task runs again, keeping created_at', async () => {
+    const task_id = randomUUID();
+    const first = makeMessage({ message_id: replyMessageId(task_id), task_id, session_id: 'session-put', role: 'assistant', content: 'first run', agent_name: 'CodeAgent' });
+    await messages.put(first);
+    await messages.put({ ...first, content: 'second run', agent_name: 'ContentAgent', created_at: tick() });
+
+    const stored = await messages.listByTask(task_id);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({ message_id: replyMessageId(task_id), role: 'assistant', content: 'second run', agent_name: 'ContentAgent', session_id: 'session-put' });
+    expect(stored[0]!.created_at.getTime()).toBe(first.created_at.getTime());
+  });
+
+  it('put from concurrent runs of one task leaves exactly one reply', async () => {
+    const task_id = randomUUID();
+    await Promise.all(Array.from({ length: 8 }, (_, i) => messages.put(makeMessage({ message_id: replyMessageId(task_id), task_id, role: 'assistant', content: `run ${i}` }))));
+    const stored = await messages.listByTask(task_id);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.content).toMatch(/^run [0-7]$/);
+  });
+
   it('recentBySession returns the last `limit` messages, oldest first', async () => {
     const session_id = 'session-recent';
     const seeded: Message[] = [];

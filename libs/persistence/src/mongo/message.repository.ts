@@ -1,7 +1,7 @@
 import type { Message } from '@agent-orchestrator/domain';
 import mongoose from 'mongoose';
 
-import { guard, type ErrorContext } from '../errors';
+import { guard, isDuplicateKey, type ErrorContext } from '../errors';
 import { MESSAGES_COLLECTION, type MessageModel } from '../models/message.model';
 import type { MessageRepository } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
@@ -18,6 +18,23 @@ export class MongoMessageRepository implements MessageRepository {
       idArg(message?.message_id, 'message_id');
       idArg(message?.session_id, 'session_id');
       await this.model.create(message);
+    });
+  }
+
+  async put(message: Message): Promise<void> {
+    return guard(MESSAGES_COLLECTION, this.ctx, async () => {
+      const message_id = idArg(message?.message_id, 'message_id');
+      idArg(message?.session_id, 'session_id');
+      const { content, agent_name, ...identity } = message;
+      const update = { $set: { content, agent_name }, $setOnInsert: identity };
+      try {
+        await this.model.updateOne({ message_id }, update, { upsert: true, runValidators: true });
+      } catch (err) {
+        // Two upserts racing on a new id: the loser hits the unique index (MongoDB 11000; FerretDB
+        // reports code 1 "UNIQUE constraint"). The message exists now, so update it instead.
+        if (!isDuplicateKey(err) && !isUniqueViolation(err)) throw err;
+        await this.model.updateOne({ message_id }, { $set: update.$set }, { runValidators: true });
+      }
     });
   }
 
@@ -41,4 +58,9 @@ export class MongoMessageRepository implements MessageRepository {
       return docs.map(toMessage);
     });
   }
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  const e = (typeof err === 'object' && err !== null ? err : {}) as { code?: unknown; message?: unknown };
+  return e.code === 1 && typeof e.message === 'string' && e.message.includes('UNIQUE constraint');
 }
