@@ -16,4 +16,5 @@ export type {
   TaskSummary,
 } from './repositories';
 export { DatabaseUnavailableError, DuplicateKeyError } from './errors';
+export type { MonitorStall } from './mongo/monitor-watchdog';
 export { redactMongoUri } from './redact';
