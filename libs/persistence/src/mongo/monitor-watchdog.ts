@@ -69,7 +69,8 @@ export function watchServerMonitors(client: MongoClient, options: MonitorWatchdo
   const { connectTimeoutMS, heartbeatFrequencyMS, checkEveryMs = 1000, onStall } = options;
   const inFlight = new Map<string, InFlight>();
 
-  const onStarted = (e: mongoose.mongo.ServerHeartbeatStartedEvent) => inFlight.set(e.connectionId, { since: Date.now(), awaited: e.awaited, closedSeen: false });
+  const onStarted = (e: mongoose.mongo.ServerHeartbeatStartedEvent) =>
+    inFlight.set(e.connectionId, { since: Date.now(), awaited: e.awaited, closedSeen: false });
   const onEnded = (e: mongoose.mongo.ServerHeartbeatSucceededEvent | mongoose.mongo.ServerHeartbeatFailedEvent) => inFlight.delete(e.connectionId);
   client.on('serverHeartbeatStarted', onStarted);
   client.on('serverHeartbeatSucceeded', onEnded);
