@@ -11,7 +11,7 @@
 //
 // CLI:
 //   node tools/services/mongo.mjs build                    # build/cache the FerretDB binary, print its path
-//   node tools/services/mongo.mjs start [--data-dir DIR]   # print MONGO_URI=..., run until SIGINT/SIGTERM
+//   node tools/services/mongo.mjs start [--data-dir DIR] [--port PORT]   # print MONGO_URI=..., run until SIGINT/SIGTERM
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -491,21 +491,21 @@ function redact(uri) {
 // CLI
 
 async function main(argv) {
-  const { command, dataDir } = parseCli(argv);
+  const { command, dataDir, port } = parseCli(argv);
   if (command === 'build') {
     const bin = await buildFerretDB();
     process.stdout.write(`${bin}\n`);
     return;
   }
   if (command === 'start') {
-    const { uri, stop } = await startMongo({ dataDir });
+    const { uri, stop } = await startMongo({ dataDir, port });
     process.stdout.write(`MONGO_URI=${uri}\n`);
     const sig = await waitForSignal();
     defaultLog('mongo')(`${sig} received, stopping`);
     await stop();
     return;
   }
-  process.stderr.write('usage: node tools/services/mongo.mjs build | start [--data-dir DIR]\n');
+  process.stderr.write('usage: node tools/services/mongo.mjs build | start [--data-dir DIR] [--port PORT]\n');
   process.exitCode = 2;
 }
 

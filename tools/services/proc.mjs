@@ -125,14 +125,18 @@ export function tailLines(stream, max = 30, onLine) {
 export function parseCli(argv) {
   const [command, ...rest] = argv;
   let dataDir;
+  let port;
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i];
     if (a === '--data-dir') dataDir = rest[++i];
     else if (a.startsWith('--data-dir=')) dataDir = a.slice('--data-dir='.length);
+    else if (a === '--port') port = rest[++i];
+    else if (a.startsWith('--port=')) port = a.slice('--port='.length);
     else throw new Error(`unknown argument: ${a}`);
   }
   if (rest.includes('--data-dir') && !dataDir) throw new Error('--data-dir needs a value');
-  return { command, dataDir: dataDir ? path.resolve(dataDir) : undefined };
+  if (port !== undefined && !/^[1-9][0-9]{0,4}$/.test(port)) throw new Error(`--port needs a port number, got "${port ?? ''}"`);
+  return { command, dataDir: dataDir ? path.resolve(dataDir) : undefined, port: port === undefined ? undefined : Number(port) };
 }
 
 /** Resolves when SIGINT or SIGTERM is received (keeps the event loop alive until then). */

@@ -138,16 +138,16 @@ async function redisPing(port, { timeoutMs = 20_000, check } = {}) {
 // CLI
 
 async function main(argv) {
-  const { command, dataDir } = parseCli(argv);
+  const { command, dataDir, port } = parseCli(argv);
   if (command === 'start') {
-    const { url, stop } = await startRedis({ dataDir });
+    const { url, stop } = await startRedis({ dataDir, port });
     process.stdout.write(`REDIS_URL=${url}\n`);
     const sig = await waitForSignal();
     defaultLog('redis')(`${sig} received, stopping`);
     await stop();
     return;
   }
-  process.stderr.write('usage: node tools/services/redis.mjs start [--data-dir DIR]\n');
+  process.stderr.write('usage: node tools/services/redis.mjs start [--data-dir DIR] [--port PORT]\n');
   process.exitCode = 2;
 }
 

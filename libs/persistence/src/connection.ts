@@ -4,6 +4,7 @@ import { DatabaseUnavailableError, isNetworkError, type ErrorContext } from './e
 import { createModels, ensureIndexes } from './models/models';
 import { MongoAgentRunRepository } from './mongo/agent-run.repository';
 import { MongoMessageRepository } from './mongo/message.repository';
+import { type MonitorStall, watchServerMonitors } from './mongo/monitor-watchdog';
 import { MongoSessionRepository } from './mongo/session.repository';
 import { openConnection } from './mongo/open-connection';
 import { MongoTaskRepository } from './mongo/task.repository';
@@ -24,6 +25,11 @@ export interface ConnectMongoOptions {
   maxPoolSize?: number;
   /** Shown in the server's logs and `currentOp`, e.g. `agent-orchestrator-api`. */
   appName?: string;
+  /**
+   * Called when the driver's monitor of a server was stuck mid-heartbeat and was restarted (see
+   * mongo/monitor-watchdog.ts); until then every operation fails server selection. Log it.
+   */
+  onMonitorStall?: (stall: MonitorStall) => void;
 }
 
 /** An open MongoDB connection and the repositories that use it. */
@@ -45,10 +51,16 @@ export interface MongoStore {
  */
 export async function connectMongo(options: ConnectMongoOptions): Promise<MongoStore> {
   const { conn, ctx } = await openConnection(options);
-  return createStore(conn, ctx);
+  const client = conn.getClient();
+  const stopWatchdog = watchServerMonitors(client, {
+    connectTimeoutMS: client.options.connectTimeoutMS,
+    heartbeatFrequencyMS: client.options.heartbeatFrequencyMS,
+    onStall: options.onMonitorStall,
+  });
+  return createStore(conn, ctx, stopWatchdog);
 }
 
-function createStore(connection: Connection, ctx: ErrorContext): MongoStore {
+function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: () => void): MongoStore {
   const models = createModels(connection);
   let closing: Promise<void> | undefined;
 
@@ -78,6 +90,7 @@ function createStore(connection: Connection, ctx: ErrorContext): MongoStore {
       }
     },
     close() {
+      if (!closing) stopWatchdog();
       closing ??= connection.close();
       return closing;
     },

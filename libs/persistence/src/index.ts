@@ -18,4 +18,5 @@ export type {
   TaskSummary,
 } from './repositories';
 export { DatabaseUnavailableError, DuplicateKeyError } from './errors';
+export type { MonitorStall } from './mongo/monitor-watchdog';
 export { redactMongoUri } from './redact';
