@@ -25,3 +25,4 @@ export {
 export type { PublishWorkerOptions, PublishedAgent, WorkerHeartbeat, WorkerIdentity, WorkerRecord, WorkerRegistryRedis } from './worker-registry';
 export { TaskEventLog, eventMessage } from './task-events';
 export type { EmitOptions, TaskEventSink, TaskEventSubject } from './task-events';
+export * from './metrics';
