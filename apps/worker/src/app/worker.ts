@@ -5,27 +5,31 @@ import { TaskEventLog, createTaskQueue, publishWorker, type Env, type Logger, ty
 import { PeerAgent } from '@agent-orchestrator/router';
 import { createTaskProcessor } from './process-task.job';
 import { buildRegistry } from './registry';
+import { WorkerMetrics } from './worker-metrics';
 
 export interface RunningWorker {
   /** This process's id in the live-worker registry. */
   readonly worker_id: string;
+  /** Port of the worker's GET /metrics listener (the real one when WORKER_METRICS_PORT=0); null when off. */
+  readonly metrics_port: number | null;
   /** Stops taking jobs, waits for the current ones (up to the grace period), closes connections. */
   stop(graceMs?: number): Promise<void>;
 }
 
 /** Connects to MongoDB and Redis, builds the agent registry and router, and starts consuming `agent_tasks`. */
 export async function startWorker(config: WorkerConfig, logger: Logger, env: Env, importer?: ModuleImporter): Promise<RunningWorker> {
-  const llm = createOpenAiProvider({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, timeoutMs: config.llm.timeoutMs, maxRetries: config.llm.maxRetries, prices: config.llm.prices });
+  const metrics = new WorkerMetrics(config, logger);
+  const llm = createOpenAiProvider({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, timeoutMs: config.llm.timeoutMs, maxRetries: config.llm.maxRetries, prices: config.llm.prices, observer: metrics.llm.llmCall });
   if (!llm.configured) {
     logger.warn('No LLM provider configured (set OPENAI_API_KEY or OPENAI_BASE_URL): every task will fail fast with LLM_NOT_CONFIGURED.');
   }
-  const registry = await buildRegistry({ packages: config.agents, llm, env, logger, importer });
+  const registry = await buildRegistry({ packages: config.agents, llm, env, logger, importer, observers: { webSearch: metrics.llm.webSearch } });
   const router = new PeerAgent({ llm, model: config.llm.peerModel, agents: registry.list(), minConfidence: config.routerMinConfidence });
 
   const store = await connectMongo({ uri: config.mongo.uri, dbName: config.mongo.dbName, serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs, appName: 'agent-orchestrator-worker' });
   await store.ensureIndexes();
   const queue = createTaskQueue(config.redis.url, { attempts: config.jobAttempts });
-  const events = new TaskEventLog(logger, 'worker');
+  const events = new TaskEventLog(logger, 'worker').addSink(metrics.taskSink);
   const processTask = createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit });
 
   queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
@@ -36,9 +40,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
       logger.warn('discarding malformed job', { job_id: String(job.id) });
       return 'missing';
     }
-    return processTask(taskId, job.attemptsMade + 1);
+    return metrics.inFlight.track(() => processTask(taskId, job.attemptsMade + 1));
   });
   await queue.isReady();
+  await metrics.start(queue);
   // Tell the API (GET /v1/agents, /v1/system/metrics) this worker is alive and what it registered;
   // the record expires on its own if this process dies without stop().
   const heartbeat = await publishWorker(
@@ -58,11 +63,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
 
   return {
     worker_id: heartbeat.worker_id,
+    metrics_port: metrics.port,
     async stop(graceMs = 30_000) {
       // Leave the registry first: a draining worker takes no new job, so it no longer counts as alive.
       await heartbeat.stop();
       const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([queue.close(), timer]);
+      await metrics.stop();
       await store.close();
     },
   };

@@ -7,7 +7,8 @@ export type QueueCounts = Record<QueueState, number>;
 
 /** What this needs of a Bull queue. */
 export interface CountableQueue {
-  getJobCounts(): Promise<Partial<Record<string, number>>>;
+  /** Bull's answer: `{ waiting, active, ... }` (its JobCounts type also leaves out `paused`, which it does return). */
+  getJobCounts(): Promise<object>;
 }
 
 /** Bull's job counts, or rejects after `timeoutMs` (Bull would wait for an unreachable Redis indefinitely). */
@@ -17,7 +18,7 @@ export async function queueJobCounts(queue: CountableQueue, timeoutMs: number): 
     timer = setTimeout(() => reject(new Error(`queue job counts timed out after ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    const counts = await Promise.race([queue.getJobCounts(), timeout]);
+    const counts = (await Promise.race([queue.getJobCounts(), timeout])) as Partial<Record<string, unknown>>;
     return Object.fromEntries(QUEUE_STATES.map((s) => [s, Number(counts[s] ?? 0) || 0])) as QueueCounts;
   } finally {
     clearTimeout(timer);
