@@ -15,7 +15,8 @@ export function samples(text: string, name: string, labels: Record<string, strin
     const [, metric, labelText, value] = LINE.exec(line) ?? [];
     if (metric !== name || value === undefined) continue;
     const parsed: Record<string, string> = {};
-    for (const [, key, raw] of (labelText ?? '').matchAll(LABEL)) if (key !== undefined && raw !== undefined) parsed[key] = raw.replace(/\\"/g, '"').replace(/\\\\/g, '\\');
+    for (const [, key, raw] of (labelText ?? '').matchAll(LABEL))
+      if (key !== undefined && raw !== undefined) parsed[key] = raw.replace(/\\"/g, '"').replace(/\\\\/g, '\\');
     if (Object.entries(labels).every(([k, v]) => parsed[k] === v)) found.push({ name: metric, labels: parsed, value: Number(value) });
   }
   return found;

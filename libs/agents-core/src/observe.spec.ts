@@ -42,7 +42,17 @@ describe('LLM call observer', () => {
       throw Object.assign(new Error('bad key'), { status: 401 });
     });
     await expect(invokeText(withAgentName(llm, 'PeerAgent').chatModel({ model: 'm' }), ask, { prices })).rejects.toMatchObject({ type: 'LLM_ERROR' });
-    expect(calls).toEqual([expect.objectContaining({ model: 'm', agent: 'PeerAgent', outcome: 'failure', prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, error_type: 'LLM_ERROR' })]);
+    expect(calls).toEqual([
+      expect.objectContaining({
+        model: 'm',
+        agent: 'PeerAgent',
+        outcome: 'failure',
+        prompt_tokens: 0,
+        completion_tokens: 0,
+        cost_usd: 0,
+        error_type: 'LLM_ERROR',
+      }),
+    ]);
   });
 
   it('reports a structured answer that fails its schema as a failure that still cost tokens', async () => {
@@ -60,23 +70,29 @@ describe('LLM call observer', () => {
   });
 
   it('ignores an observer that throws, and stays silent without one', async () => {
-    const throwing = withLlmObserver(scriptedLlmProvider(() => 'ok'), () => {
-      throw new Error('observer bug');
-    });
+    const throwing = withLlmObserver(
+      scriptedLlmProvider(() => 'ok'),
+      () => {
+        throw new Error('observer bug');
+      },
+    );
     await expect(invokeText(throwing.chatModel({ model: 'm' }), ask, { prices })).resolves.toMatchObject({ value: 'ok' });
     await expect(invokeText(scriptedLlmProvider(() => 'ok').chatModel({ model: 'm' }), ask, { prices })).resolves.toMatchObject({ value: 'ok' });
   });
 
-  it('keeps the wrapped provider\'s configured flag and prices', () => {
+  it("keeps the wrapped provider's configured flag and prices", () => {
     const inner = { ...scriptedLlmProvider(() => 'x'), configured: false };
-    const wrapped = withAgentName(withLlmObserver(inner, () => undefined), 'A');
+    const wrapped = withAgentName(
+      withLlmObserver(inner, () => undefined),
+      'A',
+    );
     expect(wrapped.configured).toBe(false);
     expect(wrapped.prices).toBe(inner.prices);
   });
 });
 
 describe('AgentRegistry scopes observations to the registered agent', () => {
-  it('names each agent\'s LLM calls and web searches after its descriptor, whatever the agent reports', async () => {
+  it("names each agent's LLM calls and web searches after its descriptor, whatever the agent reports", async () => {
     const calls: LlmCallObservation[] = [];
     const searches: WebSearchObservation[] = [];
     const descriptor = (name: string): AgentDescriptor => ({
@@ -94,7 +110,10 @@ describe('AgentRegistry scopes observations to the registered agent', () => {
         },
       }),
     });
-    const llm = withLlmObserver(scriptedLlmProvider(() => 'ok'), (c) => calls.push(c));
+    const llm = withLlmObserver(
+      scriptedLlmProvider(() => 'ok'),
+      (c) => calls.push(c),
+    );
     const deps: AgentDeps = { llm, settings: {}, logger: noopLogger, observers: { webSearch: (s) => searches.push(s) } };
     const registry = new AgentRegistry().register(descriptor('A'), deps).register(descriptor('B'), deps);
     await registry.get('A').agent.run({ task_id: 't', session_id: 's', task: 'x', history: [] });
@@ -114,8 +133,16 @@ describe('observeWebSearch', () => {
   it('reports a failure with its error type and rethrows it unchanged', async () => {
     const seen: WebSearchObservation[] = [];
     const error = new SearchError('Tavily said 500', { retryable: true });
-    await expect(observeWebSearch((s) => seen.push(s), { agent: 'ContentAgent', source: 'tavily' }, () => Promise.reject(error))).rejects.toBe(error);
-    expect(seen).toEqual([{ agent: 'ContentAgent', source: 'tavily', outcome: 'failure', duration_ms: expect.any(Number), results: 0, error_type: 'SEARCH_ERROR' }]);
+    await expect(
+      observeWebSearch(
+        (s) => seen.push(s),
+        { agent: 'ContentAgent', source: 'tavily' },
+        () => Promise.reject(error),
+      ),
+    ).rejects.toBe(error);
+    expect(seen).toEqual([
+      { agent: 'ContentAgent', source: 'tavily', outcome: 'failure', duration_ms: expect.any(Number), results: 0, error_type: 'SEARCH_ERROR' },
+    ]);
   });
 
   it('just runs the search without an observer', async () => {

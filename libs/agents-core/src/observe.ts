@@ -132,7 +132,13 @@ export async function observeWebSearch<T extends readonly unknown[]>(
   if (!observer) return search();
   const startedAt = performance.now();
   const report = (outcome: CallOutcome, results: number, error: unknown) =>
-    safely(observer, { ...what, outcome, duration_ms: Math.max(0, performance.now() - startedAt), results, error_type: error === undefined ? null : errorType(error) });
+    safely(observer, {
+      ...what,
+      outcome,
+      duration_ms: Math.max(0, performance.now() - startedAt),
+      results,
+      error_type: error === undefined ? null : errorType(error),
+    });
   try {
     const hits = await search();
     report('success', hits.length, undefined);

@@ -30,7 +30,13 @@ describe('metrics settings', () => {
   });
 
   it('worker: port 0 (any free port), off switches, and range checks', () => {
-    const c = loadWorkerConfig({ ...base, WORKER_METRICS_PORT: '0', WORKER_METRICS_HOST: '127.0.0.1', WORKER_METRICS_ENABLED: '0', QUEUE_DEPTH_LOG_INTERVAL_MS: '0' });
+    const c = loadWorkerConfig({
+      ...base,
+      WORKER_METRICS_PORT: '0',
+      WORKER_METRICS_HOST: '127.0.0.1',
+      WORKER_METRICS_ENABLED: '0',
+      QUEUE_DEPTH_LOG_INTERVAL_MS: '0',
+    });
     expect(c.metrics).toEqual({ enabled: false, port: 0, host: '127.0.0.1' });
     expect(c.queueDepthLogIntervalMs).toBe(0);
     expect(() => loadWorkerConfig({ ...base, WORKER_METRICS_PORT: '70000' })).toThrow(/WORKER_METRICS_PORT/);

@@ -19,7 +19,10 @@ interface LogLine {
 
 /** A Logger that keeps its lines, child bindings included. */
 function recordingLogger(lines: LogLine[], bound: Record<string, unknown> = {}): Logger {
-  const at = (level: string) => (message: string, meta: Record<string, unknown> = {}) => void lines.push({ ...bound, ...meta, level, message });
+  const at =
+    (level: string) =>
+    (message: string, meta: Record<string, unknown> = {}) =>
+      void lines.push({ ...bound, ...meta, level, message });
   return {
     child: (meta: Record<string, unknown>) => recordingLogger(lines, { ...bound, ...meta }),
     log: (level: string, message: string, meta?: Record<string, unknown>) => at(level)(message, meta),
@@ -117,10 +120,20 @@ describe('worker metrics listener (real MongoDB and Redis)', () => {
 
     const idle = await metricsText();
     expect(value(idle, 'worker_jobs_in_flight', { service: 'worker' })).toEqual([0]);
-    expect(findSamples(idle, 'queue_jobs').map((s) => s.labels['state']).sort()).toEqual(['active', 'completed', 'delayed', 'failed', 'paused', 'waiting']);
+    expect(
+      findSamples(idle, 'queue_jobs')
+        .map((s) => s.labels['state'])
+        .sort(),
+    ).toEqual(['active', 'completed', 'delayed', 'failed', 'paused', 'waiting']);
     expect(value(idle, 'process_resident_memory_bytes', { service: 'worker' })).toHaveLength(1);
 
-    const task = newTask({ task_id: randomUUID(), session_id: randomUUID(), task: 'Echo this back', metadata: { ip: null, user_agent: null, request_id: 'req-metrics', environment: 'test' }, now: new Date() });
+    const task = newTask({
+      task_id: randomUUID(),
+      session_id: randomUUID(),
+      task: 'Echo this back',
+      metadata: { ip: null, user_agent: null, request_id: 'req-metrics', environment: 'test' },
+      now: new Date(),
+    });
     await store.repositories.tasks.create(task);
     await enqueueTask(producer, task.task_id);
     await agentStarted;

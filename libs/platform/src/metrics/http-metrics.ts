@@ -16,7 +16,12 @@ export class HttpMetrics {
   private readonly duration: Histogram<(typeof LABELS)[number]>;
 
   constructor(registry: Registry) {
-    this.requests = new Counter({ name: 'http_requests_total', help: 'HTTP requests answered, by method, route template and status code.', labelNames: LABELS, registers: [registry] });
+    this.requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route template and status code.',
+      labelNames: LABELS,
+      registers: [registry],
+    });
     this.duration = new Histogram({
       name: 'http_request_duration_seconds',
       help: 'Time from receiving an HTTP request to finishing its response, by method, route template and status code.',

@@ -46,11 +46,37 @@ export class LlmMetrics {
   private readonly agents = new BoundedLabel();
 
   constructor(registry: Registry) {
-    this.calls = new Counter({ name: 'llm_calls_total', help: 'LLM calls (retries included in one call), by model, agent and outcome (success, failure).', labelNames: ['model', 'agent', 'outcome'], registers: [registry] });
-    this.duration = new Histogram({ name: 'llm_call_duration_seconds', help: 'Duration of LLM calls, retries included, by model and agent.', labelNames: ['model', 'agent'], buckets: LLM_DURATION_BUCKETS, registers: [registry] });
-    this.tokens = new Counter({ name: 'llm_tokens_total', help: 'Tokens the LLM provider reported, by model, agent and kind (prompt, completion).', labelNames: ['model', 'agent', 'kind'], registers: [registry] });
-    this.cost = new Counter({ name: 'llm_cost_usd_total', help: 'Estimated LLM cost in US dollars (LLM_PRICES), by model and agent.', labelNames: ['model', 'agent'], registers: [registry] });
-    this.searches = new Counter({ name: 'web_search_calls_total', help: 'Web search requests (each retry counts), by agent and outcome (success, failure).', labelNames: ['agent', 'outcome'], registers: [registry] });
+    this.calls = new Counter({
+      name: 'llm_calls_total',
+      help: 'LLM calls (retries included in one call), by model, agent and outcome (success, failure).',
+      labelNames: ['model', 'agent', 'outcome'],
+      registers: [registry],
+    });
+    this.duration = new Histogram({
+      name: 'llm_call_duration_seconds',
+      help: 'Duration of LLM calls, retries included, by model and agent.',
+      labelNames: ['model', 'agent'],
+      buckets: LLM_DURATION_BUCKETS,
+      registers: [registry],
+    });
+    this.tokens = new Counter({
+      name: 'llm_tokens_total',
+      help: 'Tokens the LLM provider reported, by model, agent and kind (prompt, completion).',
+      labelNames: ['model', 'agent', 'kind'],
+      registers: [registry],
+    });
+    this.cost = new Counter({
+      name: 'llm_cost_usd_total',
+      help: 'Estimated LLM cost in US dollars (LLM_PRICES), by model and agent.',
+      labelNames: ['model', 'agent'],
+      registers: [registry],
+    });
+    this.searches = new Counter({
+      name: 'web_search_calls_total',
+      help: 'Web search requests (each retry counts), by agent and outcome (success, failure).',
+      labelNames: ['agent', 'outcome'],
+      registers: [registry],
+    });
   }
 
   /** An `LlmCallObserver` for agents-core: never throws. */

@@ -8,7 +8,14 @@ const hanging: CountableQueue = { getJobCounts: () => new Promise(() => undefine
 
 describe('queue metrics', () => {
   it('reads every state, zero when Bull leaves one out', async () => {
-    expect(await queueJobCounts(counting({ waiting: 3, active: 1, failed: 2 }), 100)).toEqual({ waiting: 3, active: 1, delayed: 0, failed: 2, completed: 0, paused: 0 });
+    expect(await queueJobCounts(counting({ waiting: 3, active: 1, failed: 2 }), 100)).toEqual({
+      waiting: 3,
+      active: 1,
+      delayed: 0,
+      failed: 2,
+      completed: 0,
+      paused: 0,
+    });
   });
 
   it('gives up after the timeout', async () => {

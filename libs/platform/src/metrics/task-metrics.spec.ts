@@ -3,10 +3,24 @@ import { TaskMetrics, taskMetricsSink } from './task-metrics';
 import { createMetricsRegistry } from './registry';
 
 function event(type: TaskEventType, data: Record<string, unknown> = {}, agent_name: string | null = null): TaskEvent {
-  return { event: type, level: 'info', message: type, timestamp: new Date(), task_id: 't', session_id: 's', request_id: null, agent_name, service: 'worker', data };
+  return {
+    event: type,
+    level: 'info',
+    message: type,
+    timestamp: new Date(),
+    task_id: 't',
+    session_id: 's',
+    request_id: null,
+    agent_name,
+    service: 'worker',
+    data,
+  };
 }
 
-async function values(registry: ReturnType<typeof createMetricsRegistry>, name: string): Promise<Array<{ labels: Record<string, unknown>; value: number; metricName?: string }>> {
+async function values(
+  registry: ReturnType<typeof createMetricsRegistry>,
+  name: string,
+): Promise<Array<{ labels: Record<string, unknown>; value: number; metricName?: string }>> {
   const metric = registry.getSingleMetric(name);
   if (!metric) throw new Error(`no metric ${name}`);
   return (await metric.get()).values as Array<{ labels: Record<string, unknown>; value: number; metricName?: string }>;
@@ -45,7 +59,10 @@ describe('taskMetricsSink', () => {
     expect(wait.find((v) => v.metricName === 'task_queue_wait_seconds_sum')?.value).toBe(0.25);
     expect(wait.find((v) => v.metricName === 'task_queue_wait_seconds_count')?.value).toBe(1);
     const processing = await values(registry, 'task_processing_seconds');
-    expect(processing.find((v) => v.metricName === 'task_processing_seconds_sum' && v.labels['outcome'] === 'completed')).toMatchObject({ labels: { agent: 'ContentAgent' }, value: 1.5 });
+    expect(processing.find((v) => v.metricName === 'task_processing_seconds_sum' && v.labels['outcome'] === 'completed')).toMatchObject({
+      labels: { agent: 'ContentAgent' },
+      value: 1.5,
+    });
     expect(processing.find((v) => v.metricName === 'task_processing_seconds_sum' && v.labels['outcome'] === 'cancelled')).toMatchObject({ value: 3 });
   });
 

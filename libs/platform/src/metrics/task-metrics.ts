@@ -29,8 +29,18 @@ export class TaskMetrics {
   private readonly agents = new BoundedLabel(undefined, NO_AGENT);
 
   constructor(registry: Registry) {
-    this.finished = new Counter({ name: 'tasks_finished_total', help: 'Tasks that reached a final status, by outcome (completed, failed, cancelled) and agent ("none" before routing).', labelNames: ['outcome', 'agent'], registers: [registry] });
-    this.queueWait = new Histogram({ name: 'task_queue_wait_seconds', help: 'Time a task waited in the queue before a worker picked it up (each pickup).', buckets: QUEUE_WAIT_BUCKETS, registers: [registry] });
+    this.finished = new Counter({
+      name: 'tasks_finished_total',
+      help: 'Tasks that reached a final status, by outcome (completed, failed, cancelled) and agent ("none" before routing).',
+      labelNames: ['outcome', 'agent'],
+      registers: [registry],
+    });
+    this.queueWait = new Histogram({
+      name: 'task_queue_wait_seconds',
+      help: 'Time a task waited in the queue before a worker picked it up (each pickup).',
+      buckets: QUEUE_WAIT_BUCKETS,
+      registers: [registry],
+    });
     this.processing = new Histogram({
       name: 'task_processing_seconds',
       help: 'Time from pickup to the final status of a task, by outcome and agent.',
@@ -38,7 +48,12 @@ export class TaskMetrics {
       buckets: PROCESSING_BUCKETS,
       registers: [registry],
     });
-    this.errors = new Counter({ name: 'task_errors_total', help: 'Failed tasks by error type (UNKNOWN_TASK_TYPE, LLM_ERROR, TIMEOUT...).', labelNames: ['error_type'], registers: [registry] });
+    this.errors = new Counter({
+      name: 'task_errors_total',
+      help: 'Failed tasks by error type (UNKNOWN_TASK_TYPE, LLM_ERROR, TIMEOUT...).',
+      labelNames: ['error_type'],
+      registers: [registry],
+    });
   }
 
   agentLabel(agent: string | null | undefined): string {

@@ -35,7 +35,9 @@ describe('GET /metrics', () => {
     expect(res.headers['cache-control']).toBe('no-store');
     const text = res.text;
     for (const id of ids) expect(text).not.toContain(id);
-    expect(findSamples(text, 'http_requests_total', { method: 'GET', route: '/v1/tasks/:task_id', status_code: '404', service: 'api' }).map((s) => s.value)).toEqual([2]);
+    expect(
+      findSamples(text, 'http_requests_total', { method: 'GET', route: '/v1/tasks/:task_id', status_code: '404', service: 'api' }).map((s) => s.value),
+    ).toEqual([2]);
     expect(findSamples(text, 'http_requests_total', { route: '/healthz', status_code: '200' }).map((s) => s.value)).toEqual([1]);
     expect(findSamples(text, 'http_requests_total', { route: '(unmatched)', status_code: '404' }).map((s) => s.value)).toEqual([1]);
     expect(findSamples(text, 'http_request_duration_seconds_count', { route: '/v1/tasks/:task_id' }).map((s) => s.value)).toEqual([2]);
@@ -70,7 +72,10 @@ describe('GET /metrics', () => {
     expect(missing.headers['www-authenticate']).toBe(METRICS_REALM);
     expect(missing.body).toMatchObject({ error: { type: 'UNAUTHORIZED', request_id: expect.any(String) }, api_version: 'v1' });
     await request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}x`).expect(401);
-    await request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN.slice(0, -1)}`).expect(401);
+    await request(app)
+      .get('/metrics')
+      .set('Authorization', `Bearer ${TOKEN.slice(0, -1)}`)
+      .expect(401);
     await request(app).get('/metrics').set('X-API-Key', TOKEN).expect(401);
     const ok = await request(app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200);
     expect(ok.text).not.toContain(TOKEN);

@@ -12,7 +12,11 @@ function metricsError(type: ErrorType, description: string, extra: ResponseObjec
   return {
     description,
     headers: { ...headers, ...extra },
-    content: { 'application/json': { schema: { allOf: [ref('Error'), { type: 'object', properties: { error: { type: 'object', properties: { type: { const: type } } } } }] } } },
+    content: {
+      'application/json': {
+        schema: { allOf: [ref('Error'), { type: 'object', properties: { error: { type: 'object', properties: { type: { const: type } } } } }] },
+      },
+    },
   };
 }
 
@@ -29,7 +33,7 @@ export const METRICS_PATH_ITEM: PathItemObject = {
     tags: ['Health'],
     summary: 'Prometheus metrics',
     description:
-      'This API process\'s metrics in the Prometheus text exposition format (version 0.0.4): `http_requests_total` and `http_request_duration_seconds` ' +
+      "This API process's metrics in the Prometheus text exposition format (version 0.0.4): `http_requests_total` and `http_request_duration_seconds` " +
       'by method, route template and status, and the standard process metrics, each with a `service` label. Each API process answers for itself: scrape every one. ' +
       'Not rate limited and no API key; needs `Authorization: Bearer <METRICS_TOKEN>` when the deployment sets METRICS_TOKEN. Scrapes are not counted in the HTTP metrics. ' +
       'See docs/observability.md for every metric.',
@@ -41,7 +45,11 @@ export const METRICS_PATH_ITEM: PathItemObject = {
         content: { 'text/plain': { schema: { type: 'string' } } },
       },
       '401': metricsError(ErrorType.UNAUTHORIZED, 'Only when METRICS_TOKEN is set: the bearer token is missing or wrong.', {
-        'WWW-Authenticate': { description: '`Bearer realm="agent-orchestrator-metrics"`.', required: true, schema: { const: 'Bearer realm="agent-orchestrator-metrics"' } },
+        'WWW-Authenticate': {
+          description: '`Bearer realm="agent-orchestrator-metrics"`.',
+          required: true,
+          schema: { const: 'Bearer realm="agent-orchestrator-metrics"' },
+        },
       }),
       '404': metricsError(ErrorType.NOT_FOUND, 'Metrics are turned off (METRICS_ENABLED=false).'),
       '500': { $ref: '#/components/responses/InternalError' },
