@@ -51,6 +51,14 @@ describe.each(['dev', 'prod'] as const)('metrics from the JSON logs (%s)', (env)
     expect(filter('TasksCompleted')).toMatchObject({ LogGroupName: workerGroup, FilterPattern: '{ ($.service = "worker") && ($.message = "task completed") }' });
     expect(filter('TasksFailed')).toMatchObject({ LogGroupName: workerGroup, FilterPattern: '{ ($.service = "worker") && ($.message = "task failed") }' });
   });
+
+  it('QueueWaiting from the worker "queue depth" line (queue_waiting), with the Environment dimension the alarm reads', () => {
+    const waiting = filter('QueueWaiting');
+    expect(waiting).toMatchObject({ LogGroupName: workerGroup, FilterPattern: '{ ($.service = "worker") && ($.message = "queue depth") && ($.queue_waiting >= 0) }' });
+    expect(waiting.transformation).toMatchObject({ MetricNamespace: 'AgentOrchestrator', MetricValue: '$.queue_waiting', Unit: 'Count', Dimensions: [{ Key: 'Environment', Value: '$.environment' }] });
+    // CloudWatch refuses a default value on a filter with dimensions.
+    expect(waiting.transformation.DefaultValue).toBeUndefined();
+  });
 });
 
 describe.each(['dev', 'prod'] as const)('alarms and notifications (%s)', (env) => {

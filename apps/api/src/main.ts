@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { createTaskQueue, loadApiConfig, loadEnvironment, pingQueue } from '@agent-orchestrator/platform';
+import { TaskEventLog, createTaskQueue, loadApiConfig, loadEnvironment, pingQueue, taskMetricsSink } from '@agent-orchestrator/platform';
 import { createApp } from './app/app';
+import { createApiMetrics } from './app/metrics/api-metrics';
 import { connectRateLimitStore } from './app/http/rate-limit.store';
 import { installGracefulShutdown } from './app/graceful-shutdown';
 import { waitUntil } from './app/wait-until';
@@ -27,7 +28,9 @@ async function main(): Promise<void> {
   if (config.trustProxy === true) {
     logger.warn('TRUST_PROXY=true believes any X-Forwarded-For, so clients can pick their IP and dodge per-IP rate limits: set the number of proxies (e.g. 1)');
   }
-  const app = createApp({ config, logger, store, queue, environment: config.environment, rateLimitStore: rateLimit?.store });
+  const metrics = createApiMetrics();
+  const events = new TaskEventLog(logger, 'api').addSink(taskMetricsSink(metrics.tasks));
+  const app = createApp({ config, logger, store, queue, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events });
   const server = app.listen(config.port, config.host, (err) => {
     if (err) {
       logger.error('could not listen', { err, host: config.host, port: config.port });

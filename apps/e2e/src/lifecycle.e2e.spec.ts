@@ -7,6 +7,7 @@ import { startOpenAiStub, type OpenAiStub, type StubChatRequest, type StubReply 
 import { startTavilyStub, type TavilyStub } from '@agent-orchestrator/agent-content/testing';
 import { ApiContract } from './contract';
 import { freePort, startApp, waitFor, type AppProcess } from './processes';
+import { sampleValue, samples } from './prometheus';
 
 const CODE_TASK = 'Write a Python function is_prime(n) that checks whether a number is prime.';
 const WRITING_TASK = 'Now write a short blog post about how prime numbers keep online banking safe.';
@@ -59,6 +60,7 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
   let api: AppProcess;
   let worker: AppProcess;
   let base: string;
+  let workerMetrics: string;
   let mongo: MongoClient;
   let db: Db;
   const dbName = `ao_e2e_${randomUUID().slice(0, 8)}`;
@@ -70,6 +72,8 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
     tavily = await startTavilyStub();
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
+    const metricsPort = await freePort();
+    workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
     const env = {
       MONGO_URI: process.env['MONGO_URI']!,
       MONGO_DB_NAME: dbName,
@@ -88,7 +92,7 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
       LLM_MAX_RETRIES: '1',
     };
     api = startApp('api', env);
-    worker = startApp('worker', env);
+    worker = startApp('worker', { ...env, WORKER_METRICS_PORT: String(metricsPort), WORKER_METRICS_HOST: '127.0.0.1' });
     await waitFor('api /readyz', async () => ((await contract.fetch(`${base}/readyz`)).status === 200 ? true : undefined));
     await waitFor('worker ready', async () => (worker.output().includes('worker ready') ? true : undefined));
     mongo = await MongoClient.connect(process.env['MONGO_URI']!);
@@ -260,5 +264,46 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
     expect(completedLine!['duration_ms']).toEqual(expect.any(Number));
     expect(completedLine!['latency_ms']).toBeGreaterThanOrEqual(completedLine!['duration_ms'] as number);
     expect(workerLines.find((l) => l['message'] === 'task failed' && l['task_id'] === other.task_id)).toMatchObject({ error_type: 'UNKNOWN_TASK_TYPE', duration_ms: expect.any(Number) });
+
+    // --- Prometheus metrics of both processes, after the run (docs/observability.md) ---------------
+    const apiScrape = await contract.fetch(`${base}/metrics`);
+    expect(apiScrape.status).toBe(200);
+    expect(apiScrape.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const apiText = await apiScrape.text();
+    expect(sampleValue(apiText, 'http_requests_total', { service: 'api', method: 'POST', route: '/v1/agent/execute', status_code: '202' })).toBe(3);
+    expect(sampleValue(apiText, 'http_requests_total', { method: 'GET', route: '/v1/tasks/:task_id', status_code: '200' })).toBeGreaterThanOrEqual(3);
+    expect(sampleValue(apiText, 'http_request_duration_seconds_count', { method: 'GET', route: '/v1/tasks/:task_id', status_code: '200' })).toBeGreaterThanOrEqual(3);
+    for (const id of [code.task_id, writing.task_id, other.task_id]) expect(apiText).not.toContain(id);
+    // every route label is a template the API registers (or "(unmatched)"), never a raw path
+    const routes = new Set(samples(apiText, 'http_requests_total').map((s) => s.labels['route']));
+    for (const route of routes) expect(['/v1/agent/execute', '/v1/tasks/:task_id', '/readyz', '/v1/openapi.json', '(unmatched)']).toContain(route);
+    expect(samples(apiText, 'process_cpu_user_seconds_total', { service: 'api' })).toHaveLength(1);
+    expect(samples(apiText, 'nodejs_heap_size_used_bytes', { service: 'api' })).toHaveLength(1);
+
+    const workerScrape = await fetch(workerMetrics);
+    expect(workerScrape.status).toBe(200);
+    const w = await workerScrape.text();
+    expect(sampleValue(w, 'tasks_finished_total', { service: 'worker', outcome: 'completed', agent: 'CodeAgent' })).toBe(1);
+    expect(sampleValue(w, 'tasks_finished_total', { outcome: 'completed', agent: 'ContentAgent' })).toBe(1);
+    expect(sampleValue(w, 'tasks_finished_total', { outcome: 'failed', agent: 'none' })).toBe(1);
+    expect(sampleValue(w, 'task_errors_total', { error_type: 'UNKNOWN_TASK_TYPE' })).toBe(1);
+    expect(sampleValue(w, 'task_queue_wait_seconds_count')).toBe(3);
+    expect(sampleValue(w, 'task_processing_seconds_count', { outcome: 'completed', agent: 'CodeAgent' })).toBe(1);
+    // LLM: the router's three calls, and each agent's, with exactly the stub's token counts
+    expect(sampleValue(w, 'llm_calls_total', { model: 'gpt-4o-mini', agent: 'PeerAgent', outcome: 'success' })).toBe(3);
+    expect(sampleValue(w, 'llm_tokens_total', { model: 'gpt-4o-mini', agent: 'PeerAgent', kind: 'prompt' })).toBe(3 * ROUTER_USAGE.prompt_tokens);
+    expect(sampleValue(w, 'llm_tokens_total', { model: 'gpt-4o-mini', agent: 'PeerAgent', kind: 'completion' })).toBe(3 * ROUTER_USAGE.completion_tokens);
+    expect(sampleValue(w, 'llm_tokens_total', { model: 'gpt-4o', agent: 'CodeAgent', kind: 'prompt' })).toBe(CODE_USAGE.prompt_tokens);
+    expect(sampleValue(w, 'llm_tokens_total', { model: 'gpt-4o-mini', agent: 'ContentAgent', kind: 'completion' })).toBe(QUERY_USAGE.completion_tokens + WRITE_USAGE.completion_tokens);
+    expect(sampleValue(w, 'llm_cost_usd_total', { model: 'gpt-4o', agent: 'CodeAgent' })).toBeCloseTo(big(CODE_USAGE), 10);
+    expect(sampleValue(w, 'llm_call_duration_seconds_count', { model: 'gpt-4o', agent: 'CodeAgent' })).toBe(1);
+    expect(sampleValue(w, 'web_search_calls_total', { agent: 'ContentAgent', outcome: 'success' })).toBe(1);
+    expect(sampleValue(w, 'web_search_calls_total', { agent: 'ContentAgent', outcome: 'failure' })).toBeUndefined();
+    // queue and process
+    expect(sampleValue(w, 'worker_jobs_in_flight')).toBe(0);
+    expect(sampleValue(w, 'queue_jobs', { state: 'waiting' })).toBe(0);
+    expect(sampleValue(w, 'queue_jobs', { state: 'completed' })).toBeGreaterThanOrEqual(3);
+    expect(samples(w, 'process_resident_memory_bytes', { service: 'worker' })).toHaveLength(1);
+    expect(worker.output()).toContain('"message":"metrics listening"');
   });
 });

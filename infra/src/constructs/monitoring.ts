@@ -11,8 +11,8 @@ import { NAMES, type EnvironmentConfig } from '../config/environment-config';
 
 /**
  * The metric contract the alarms rely on (documented in infra/README.md, "Metric and log contract").
- * Log-derived metrics come from metric filters on the apps' JSON log lines; QueueWaiting is
- * published by the worker with PutMetricData.
+ * Every metric comes from a metric filter on the apps' JSON log lines, QueueWaiting included (the
+ * worker's periodic "queue depth" line).
  */
 export const METRICS = {
   namespace: NAMES.metricNamespace,
@@ -26,7 +26,7 @@ export const METRICS = {
   taskLatency: 'TaskLatencyMs',
   tasksCompleted: 'TasksCompleted',
   tasksFailed: 'TasksFailed',
-  /** worker (PutMetricData): jobs waiting in the Bull queue agent_tasks, dimension Environment={env}. */
+  /** worker: `queue_waiting` of each "queue depth" line (jobs waiting in agent_tasks), dimension Environment from its `environment` (APP_ENV). */
   queueWaiting: 'QueueWaiting',
 } as const;
 
@@ -46,6 +46,11 @@ export const FILTER_PATTERNS = {
   ),
   tasksCompleted: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.service', '=', 'worker'), logs.FilterPattern.stringValue('$.message', '=', 'task completed')),
   tasksFailed: logs.FilterPattern.all(logs.FilterPattern.stringValue('$.service', '=', 'worker'), logs.FilterPattern.stringValue('$.message', '=', 'task failed')),
+  queueWaiting: logs.FilterPattern.all(
+    logs.FilterPattern.stringValue('$.service', '=', 'worker'),
+    logs.FilterPattern.stringValue('$.message', '=', 'queue depth'),
+    logs.FilterPattern.numberValue('$.queue_waiting', '>=', 0),
+  ),
 };
 
 export interface MonitoringProps {
@@ -112,6 +117,17 @@ export class Monitoring extends Construct {
     filter('TaskLatencyFilter', workerLogGroup, FILTER_PATTERNS.taskLatency, METRICS.taskLatency, '$.latency_ms', cloudwatch.Unit.MILLISECONDS);
     filter('TasksCompletedFilter', workerLogGroup, FILTER_PATTERNS.tasksCompleted, METRICS.tasksCompleted, '1', cloudwatch.Unit.COUNT, 0);
     filter('TasksFailedFilter', workerLogGroup, FILTER_PATTERNS.tasksFailed, METRICS.tasksFailed, '1', cloudwatch.Unit.COUNT, 0);
+    // Every worker logs "queue depth" every QUEUE_DEPTH_LOG_INTERVAL_MS (60 s); they all see the same queue, so the alarm
+    // takes the Maximum. The dimension comes from the line's `environment` (APP_ENV, which the stack sets to envName).
+    new logs.MetricFilter(this, 'QueueWaitingFilter', {
+      logGroup: workerLogGroup,
+      filterPattern: FILTER_PATTERNS.queueWaiting,
+      metricNamespace: METRICS.namespace,
+      metricName: METRICS.queueWaiting,
+      metricValue: '$.queue_waiting',
+      unit: cloudwatch.Unit.COUNT,
+      dimensions: { Environment: '$.environment' },
+    });
 
     const fiveMinutes = Duration.minutes(5);
     const custom = (metricName: string, statistic: string, period = fiveMinutes, dimensionsMap?: Record<string, string>): cloudwatch.Metric =>

@@ -1,4 +1,4 @@
-import { noopLogger, type AgentDeps, type AgentInput } from '@agent-orchestrator/agents-core';
+import { noopLogger, type AgentDeps, type AgentInput, type WebSearchObservation } from '@agent-orchestrator/agents-core';
 import { scriptedLlmProvider, type ChatScript } from '@agent-orchestrator/agents-core/testing';
 import { LlmError, SearchError } from '@agent-orchestrator/domain';
 import type { BaseMessage } from '@langchain/core/messages';
@@ -218,6 +218,30 @@ describe('ContentAgent', () => {
       setTimeout(() => controller.abort(), 20);
       await expect(run).rejects.toMatchObject({ type: 'TIMEOUT' });
     });
+  });
+
+  it('reports each web search request, retries and failures included, to the host observer', async () => {
+    const seen: WebSearchObservation[] = [];
+    let n = 0;
+    const search = fakeSearch(async (q) => {
+      if (q === 'honey storage' && ++n === 1) throw new SearchError('Tavily answered 503', { retryable: true });
+      if (q === 'hive') throw new SearchError('Tavily rejected the query', { retryable: false });
+      return hitsFor(q);
+    });
+    const { deps: d } = deps(script(undefined, ['bee behaviour', 'honey storage', 'hive']));
+    const task = `Write a detailed report on bees.\n${'Cover their behaviour and honey. '.repeat(10)}`;
+    await new ContentAgent({ ...d, observers: { webSearch: (o) => seen.push(o) } }, { search, retry: FAST_RETRY }).run(input(task));
+    const summary = seen.map((o) => [o.agent, o.source, o.outcome, o.results, o.error_type]);
+    expect(summary).toHaveLength(4);
+    expect(summary).toEqual(
+      expect.arrayContaining([
+        ['ContentAgent', 'tavily', 'success', 3, null],
+        ['ContentAgent', 'tavily', 'failure', 0, 'SEARCH_ERROR'],
+      ]),
+    );
+    expect(summary.filter((o) => o[2] === 'success')).toHaveLength(2);
+    expect(summary.filter((o) => o[2] === 'failure')).toHaveLength(2);
+    expect(seen.every((o) => o.duration_ms >= 0)).toBe(true);
   });
 
   it('maps LLM failures to LLM_ERROR', async () => {

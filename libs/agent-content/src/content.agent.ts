@@ -15,7 +15,7 @@ import { extractCitations } from './citations';
 import { buildQueryMessages, buildWriterMessages } from './content.prompt';
 import { parseContentSettings, type ContentSettings } from './content.settings';
 import { DEFAULT_SEARCH_RETRY, throwIfAborted, type RetryPolicy } from './retry';
-import { searchAll, type SearchClient, type SearchHit } from './search';
+import { observedSearchClient, searchAll, type SearchClient, type SearchHit } from './search';
 import { SEARCH_QUERIES_SCHEMA_NAME, directQuery, sanitizeQueries, searchQueriesSchema, shouldDeriveQueries } from './search-queries';
 import { createTavilySearchClient } from './tavily-search.client';
 import { CONTENT_AGENT_NAME, contentAgentVersion } from './version';
@@ -72,7 +72,8 @@ export class ContentAgent implements Agent {
     this.llm = deps.llm;
     this.logger = deps.logger;
     this.retry = internals.retry ?? DEFAULT_SEARCH_RETRY;
-    this.search = internals.search !== undefined ? internals.search : this.settings.search ? createTavilySearchClient(this.settings.search) : null;
+    const search = internals.search !== undefined ? internals.search : this.settings.search ? createTavilySearchClient(this.settings.search) : null;
+    this.search = search ? observedSearchClient(search, deps.observers?.webSearch, this.name) : null;
     if (!this.search) {
       this.logger.warn(`${this.name}: ${SEARCH_NOT_CONFIGURED_MESSAGE}; content tasks will fail with SEARCH_ERROR until it is set`);
     }

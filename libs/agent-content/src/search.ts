@@ -1,6 +1,6 @@
 // The search port ContentAgent depends on, and the fan-out over several queries.
 import { OrchestratorError } from '@agent-orchestrator/domain';
-import type { AgentLogger } from '@agent-orchestrator/agents-core';
+import { observeWebSearch, type AgentLogger, type WebSearchObserver } from '@agent-orchestrator/agents-core';
 import { DEFAULT_SEARCH_RETRY, abortError, withRetry, type RetryPolicy } from './retry';
 import { toSearchError } from './search-errors';
 
@@ -20,6 +20,15 @@ export interface SearchClient {
   /** Stored as `Citation.source`, e.g. `tavily`. */
   readonly source: string;
   search(query: string, options: { signal?: AbortSignal }): Promise<SearchHit[]>;
+}
+
+/** The same backend, each request (each retry too) reported to the host's observer for its metrics. */
+export function observedSearchClient(client: SearchClient, observer: WebSearchObserver | undefined, agent: string): SearchClient {
+  if (!observer) return client;
+  return {
+    source: client.source,
+    search: (query, options) => observeWebSearch(observer, { agent, source: client.source }, () => client.search(query, options)),
+  };
 }
 
 /** Upper bound on sources put in the writing prompt, whatever the number of queries. */

@@ -1,5 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { AgentOutput, ModelUsage, PriceTable } from '@agent-orchestrator/domain';
+import type { AgentObservers } from './observe';
 
 /** A previous turn in the same session, oldest first. */
 export interface ConversationTurn {
@@ -70,6 +71,11 @@ export interface AgentDeps {
    */
   settings: Readonly<Record<string, string | undefined>>;
   logger: AgentLogger;
+  /**
+   * Optional hooks the host counts in its metrics (web searches). Report to them
+   * with `observeWebSearch`; LLM calls are reported by invokeText/invokeStructured.
+   */
+  observers?: AgentObservers;
 }
 
 /**

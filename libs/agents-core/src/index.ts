@@ -22,3 +22,5 @@ export type { LlmCallResult, StructuredOutputMethod } from './structured';
 export { packageVersion } from './package-version';
 export { HISTORY_LIMITS, historyMessages, historyTranscript, recentHistory } from './history';
 export type { HistoryLimits } from './history';
+export { UNNAMED_AGENT, bindAgentObservers, observeWebSearch, withAgentName, withLlmObserver } from './observe';
+export type { AgentObservers, CallOutcome, LlmCallObservation, LlmCallObserver, WebSearchObservation, WebSearchObserver } from './observe';

@@ -3,6 +3,7 @@ import { HumanMessage, SystemMessage } from '@langchain/core/messages';
 import { DEFAULT_PRICE_TABLE } from '@agent-orchestrator/domain';
 import { z } from 'zod';
 import { createOpenAiProvider } from './llm';
+import { withAgentName, type LlmCallObservation } from './observe';
 import { invokeStructured, invokeText } from './structured';
 import { startOpenAiStub, type OpenAiStub } from './testing';
 
@@ -71,5 +72,22 @@ describe('OpenAI provider against a local stub (real SDK path)', () => {
     const p = createOpenAiProvider({ timeoutMs: 1000, maxRetries: 0, prices: DEFAULT_PRICE_TABLE });
     expect(p.configured).toBe(false);
     expect(() => p.chatModel({ model: 'gpt-4o-mini' })).toThrow(expect.objectContaining({ type: 'LLM_NOT_CONFIGURED' }));
+  });
+  it('reports each call to the observer with the stub\'s token counts, retries included in one call', async () => {
+    const seen: LlmCallObservation[] = [];
+    let calls = 0;
+    stub.setHandler(() => (++calls === 1 ? { status: 503, message: 'overloaded' } : { json: { answer: 7 }, usage: { prompt_tokens: 120, completion_tokens: 30 } }));
+    const llm = createOpenAiProvider({ baseURL: stub.url, apiKey: 'k', timeoutMs: 2000, maxRetries: 2, prices: DEFAULT_PRICE_TABLE, observer: (c) => seen.push(c) });
+    const chat = withAgentName(llm, 'PeerAgent').chatModel({ model: 'gpt-4o-mini' });
+    const res = await invokeStructured(chat, z.object({ answer: z.number() }), [new HumanMessage('q')], { name: 'answer_schema', prices: DEFAULT_PRICE_TABLE });
+    expect(calls).toBe(2);
+    expect(seen).toEqual([
+      { model: 'gpt-4o-mini', agent: 'PeerAgent', outcome: 'success', duration_ms: expect.any(Number), prompt_tokens: 120, completion_tokens: 30, cost_usd: res.usage.cost_usd, error_type: null },
+    ]);
+    expect(seen[0]!.cost_usd).toBeCloseTo((120 * 0.15 + 30 * 0.6) / 1e6, 12);
+
+    stub.setHandler(() => ({ status: 401, message: 'Incorrect API key provided' }));
+    await expect(invokeText(chat, [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE })).rejects.toMatchObject({ type: 'LLM_ERROR' });
+    expect(seen[1]).toMatchObject({ agent: 'PeerAgent', outcome: 'failure', error_type: 'LLM_ERROR', prompt_tokens: 0 });
   });
 });

@@ -11,6 +11,7 @@ import {
   type PriceTable,
 } from '@agent-orchestrator/domain';
 import type { ChatModelOptions, LlmProvider } from './agent';
+import { bindChatModel, type LlmCallObserver } from './observe';
 import { DEFAULT_CALL_POLICY, type CallPolicy } from './retry';
 
 const policies = new WeakMap<BaseChatModel, CallPolicy>();
@@ -29,6 +30,8 @@ export interface OpenAiProviderOptions {
   /** Retries for transient failures (429, 5xx, network, timeouts), with exponential backoff. */
   maxRetries: number;
   prices: PriceTable;
+  /** Told about every invokeText / invokeStructured call (model, agent, outcome, duration, tokens, cost): the worker's metrics. */
+  observer?: LlmCallObserver;
 }
 
 /**
@@ -56,6 +59,7 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
         useResponsesApi: false,
       });
       policies.set(chat, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries });
+      if (options.observer) bindChatModel(chat, { observer: options.observer });
       return chat;
     },
   };

@@ -1,5 +1,6 @@
 import { AgentNotFoundError, ConfigError } from '@agent-orchestrator/domain';
 import type { Agent, AgentDeps, AgentDescriptor } from './agent';
+import { bindAgentObservers, withAgentName } from './observe';
 
 export interface RegisteredAgent {
   descriptor: AgentDescriptor;
@@ -25,7 +26,9 @@ export class AgentRegistry {
     if (descriptor.name === UNKNOWN_AGENT) {
       throw new ConfigError(`"${UNKNOWN_AGENT}" is reserved for tasks no agent can handle.`);
     }
-    this.agents.set(descriptor.name, { descriptor, agent: descriptor.create(deps) });
+    // The agent's LLM calls and web searches are reported under its registered name.
+    const scoped: AgentDeps = { ...deps, llm: withAgentName(deps.llm, descriptor.name), observers: bindAgentObservers(deps.observers, descriptor.name) };
+    this.agents.set(descriptor.name, { descriptor, agent: descriptor.create(scoped) });
     return this;
   }
 

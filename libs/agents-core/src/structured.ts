@@ -4,6 +4,7 @@ import type { ModelUsage, PriceTable } from '@agent-orchestrator/domain';
 import { LlmError } from '@agent-orchestrator/domain';
 import type { z } from 'zod';
 import { callPolicyOf, modelNameOf, textOf, toLlmError, usageOf } from './llm';
+import { reportLlmCall } from './observe';
 import { callWithRetry } from './retry';
 
 export interface LlmCallResult<T> {
@@ -26,20 +27,29 @@ export async function invokeStructured<S extends z.ZodObject>(
   options: { name: string; prices: PriceTable; signal?: AbortSignal; method?: StructuredOutputMethod },
 ): Promise<LlmCallResult<z.infer<S>>> {
   const model = modelNameOf(chat);
-  const runnable = chat.withStructuredOutput(schema, { name: options.name, includeRaw: true, method: options.method ?? 'jsonSchema' });
-  const out = await callWithRetry(
-    `LLM call to ${model}`,
-    async (signal) => (await runnable.invoke(messages, { signal })) as { raw: BaseMessage; parsed: z.infer<S> | null },
-    (err) => toLlmError(err, model),
-    callPolicyOf(chat),
-    options.signal,
-  );
-  const usage = usageOf(out.raw, model, options.prices);
-  const parsed = schema.safeParse(out.parsed);
-  if (!parsed.success) {
-    throw new LlmError(`Model ${model} returned output that does not match the ${options.name} schema: ${parsed.error.message}`);
+  const startedAt = performance.now();
+  let usage: ModelUsage | undefined;
+  try {
+    const runnable = chat.withStructuredOutput(schema, { name: options.name, includeRaw: true, method: options.method ?? 'jsonSchema' });
+    const out = await callWithRetry(
+      `LLM call to ${model}`,
+      async (signal) => (await runnable.invoke(messages, { signal })) as { raw: BaseMessage; parsed: z.infer<S> | null },
+      (err) => toLlmError(err, model),
+      callPolicyOf(chat),
+      options.signal,
+    );
+    usage = usageOf(out.raw, model, options.prices);
+    const parsed = schema.safeParse(out.parsed);
+    if (!parsed.success) {
+      throw new LlmError(`Model ${model} returned output that does not match the ${options.name} schema: ${parsed.error.message}`);
+    }
+    reportLlmCall(chat, { model, startedAt, usage });
+    return { value: parsed.data, usage, model };
+  } catch (err) {
+    // An answer that fails the schema still cost its tokens: they are reported with the failure.
+    reportLlmCall(chat, { model, startedAt, usage, error: err });
+    throw err;
   }
-  return { value: parsed.data, usage, model };
 }
 
 /** One plain chat call; returns the text and its usage. */
@@ -49,8 +59,17 @@ export async function invokeText(
   options: { prices: PriceTable; signal?: AbortSignal },
 ): Promise<LlmCallResult<string>> {
   const model = modelNameOf(chat);
-  const raw = await callWithRetry(`LLM call to ${model}`, (signal) => chat.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
-  const text = textOf(raw).trim();
-  if (!text) throw new LlmError(`Model ${model} returned an empty answer.`, { retryable: true });
-  return { value: text, usage: usageOf(raw, model, options.prices), model };
+  const startedAt = performance.now();
+  let usage: ModelUsage | undefined;
+  try {
+    const raw = await callWithRetry(`LLM call to ${model}`, (signal) => chat.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
+    usage = usageOf(raw, model, options.prices);
+    const text = textOf(raw).trim();
+    if (!text) throw new LlmError(`Model ${model} returned an empty answer.`, { retryable: true });
+    reportLlmCall(chat, { model, startedAt, usage });
+    return { value: text, usage, model };
+  } catch (err) {
+    reportLlmCall(chat, { model, startedAt, usage, error: err });
+    throw err;
+  }
 }

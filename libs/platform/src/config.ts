@@ -30,6 +30,8 @@ export interface ApiConfig extends CommonConfig {
   rateLimitRedisTimeoutMs: number;
   /** Keys from API_KEYS, secrets already reduced to SHA-256 digests. Empty: the API runs open. */
   apiKeys: ApiKeyConfig[];
+  /** GET /metrics (Prometheus): METRICS_ENABLED, and METRICS_TOKEN (a secret) when scrapes must send `Authorization: Bearer <token>`. */
+  metrics: { enabled: boolean; token: string | undefined };
 }
 
 /** One configured API key. The secret itself is never kept, only its digest. */
@@ -75,6 +77,10 @@ export interface WorkerConfig extends CommonConfig {
   shutdownGraceMs: number;
   /** Fallback check of a running task's cancel request (the pub/sub message is the fast path). */
   cancelPollIntervalMs: number;
+  /** The worker's own Prometheus listener (GET /metrics): WORKER_METRICS_ENABLED, _PORT (0 = any free port), _HOST. */
+  metrics: { enabled: boolean; port: number; host: string };
+  /** How often the worker logs a "queue depth" line (CloudWatch's QueueWaiting); 0 = never. */
+  queueDepthLogIntervalMs: number;
 }
 
 /**
@@ -119,6 +125,15 @@ class EnvReader {
       return fallback;
     }
     return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    this.problems.push({ field: name, message: `${name} must be true or false (got "${v}")` });
+    return fallback;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -278,6 +293,16 @@ function corsOrigins(r: EnvReader): string[] {
   return origins;
 }
 
+/** `METRICS_TOKEN`: optional; when set, at least 16 visible ASCII characters (it goes in a bearer header). Never echoed in problems. */
+function metricsToken(r: EnvReader): string | undefined {
+  const token = r.raw('METRICS_TOKEN');
+  if (token !== undefined && (token.length < API_KEY_MIN_LENGTH || !API_KEY_SECRET.test(token))) {
+    r.problems.push({ field: 'METRICS_TOKEN', message: `METRICS_TOKEN must be at least ${API_KEY_MIN_LENGTH} visible ASCII characters without spaces (e.g. openssl rand -hex 32)` });
+    return undefined;
+  }
+  return token;
+}
+
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const r = new EnvReader(env);
   const taskMaxLength = r.int('TASK_MAX_LENGTH', 20_000, 1, 1_000_000);
@@ -294,6 +319,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 5000, 100, 60_000),
     rateLimitRedisTimeoutMs: r.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, 10, 10_000),
     apiKeys: apiKeys(r),
+    metrics: { enabled: r.bool('METRICS_ENABLED', true), token: metricsToken(r) },
   };
   return r.done(config, 'api');
 }
@@ -326,6 +352,8 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     taskDeadlineMs: r.int('TASK_DEADLINE_MS', 900_000, 1000, 86_400_000),
     shutdownGraceMs: r.int('WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
     cancelPollIntervalMs: r.int('CANCEL_POLL_INTERVAL_MS', 2000, 100, 60_000),
+    metrics: { enabled: r.bool('WORKER_METRICS_ENABLED', true), port: r.int('WORKER_METRICS_PORT', 9464, 0, 65_535), host: r.string('WORKER_METRICS_HOST', '0.0.0.0') },
+    queueDepthLogIntervalMs: r.int('QUEUE_DEPTH_LOG_INTERVAL_MS', 60_000, 0, 3_600_000),
   };
   if (config.agents.length === 0) r.problems.push({ field: 'AGENTS', message: 'AGENTS must name at least one agent package' });
   if (config.taskDeadlineMs < config.taskTimeoutMs) {

@@ -29,3 +29,4 @@ export { TASK_CANCEL_CHANNEL, publishTaskCancel, subscribeTaskCancels } from './
 export type { TaskCancelSubscription } from './task-cancel';
 export { TaskEventLog, eventMessage } from './task-events';
 export type { EmitOptions, TaskEventSink, TaskEventSubject } from './task-events';
+export * from './metrics';

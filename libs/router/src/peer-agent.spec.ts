@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BaseMessage } from '@langchain/core/messages';
-import { createOpenAiProvider, textOf, type AgentSummary, type ConversationTurn } from '@agent-orchestrator/agents-core';
+import { createOpenAiProvider, textOf, withLlmObserver, type AgentSummary, type ConversationTurn, type LlmCallObservation } from '@agent-orchestrator/agents-core';
 import { scriptedLlmProvider, type ChatScript } from '@agent-orchestrator/agents-core/testing';
 import { ConfigError, DEFAULT_PRICE_TABLE, ErrorType, LlmError, TimeoutError } from '@agent-orchestrator/domain';
 import {
@@ -249,6 +249,13 @@ describe('PeerAgent', () => {
       expect(usage[0]!.completion_tokens).toBeGreaterThan(0);
       expect(usage[0]!.total_tokens).toBe(usage[0]!.prompt_tokens + usage[0]!.completion_tokens);
       expect(usage[0]!.cost_usd).toBeGreaterThan(0);
+    });
+
+    it('reports its LLM calls to the provider\'s observer as PeerAgent', async () => {
+      const seen: LlmCallObservation[] = [];
+      const router = new PeerAgent({ llm: withLlmObserver(scriptedLlmProvider(answer('CodeAgent')), (c) => seen.push(c)), model: 'gpt-4o-mini', agents: AGENTS });
+      const { usage } = await router.route(input('Write a Python function.'));
+      expect(seen).toEqual([expect.objectContaining({ agent: PEER_AGENT_NAME, model: 'gpt-4o-mini', outcome: 'success', prompt_tokens: usage[0]!.prompt_tokens, completion_tokens: usage[0]!.completion_tokens })]);
     });
 
     it('makes exactly one LLM call per route and reuses the model', async () => {

@@ -1,5 +1,5 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { UNKNOWN_AGENT, type AgentSummary, type LlmProvider } from '@agent-orchestrator/agents-core';
+import { UNKNOWN_AGENT, withAgentName, type AgentSummary, type LlmProvider } from '@agent-orchestrator/agents-core';
 import { ConfigError, ErrorType, OrchestratorError, ValidationError, type ErrorDetail } from '@agent-orchestrator/domain';
 import { buildPeerAgentGraph, type PeerAgentGraph } from './peer-agent.graph';
 import { DEFAULT_PROMPT_LIMITS } from './peer-agent.prompt';
@@ -68,7 +68,8 @@ export class PeerAgent {
       throw new ConfigError(`Invalid PeerAgent configuration: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
     }
 
-    this.llm = llm;
+    // The router's LLM calls are reported (metrics) under its own name.
+    this.llm = withAgentName(llm, PEER_AGENT_NAME);
     this.model = model;
     this.minConfidence = minConfidence;
     this.version = version;

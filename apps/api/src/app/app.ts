@@ -10,6 +10,9 @@ import { AcceptTaskService } from './execute/accept-task.service';
 import { createExecuteTaskDto } from './execute/execute-task.dto';
 import { executeRoutes } from './execute/execute.route';
 import { healthRoutes } from './health/health.route';
+import { createApiMetrics, type ApiMetrics } from './metrics/api-metrics';
+import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
+import { metricsRoutes } from './metrics/metrics.route';
 import { docsRoutes } from './docs/docs.route';
 import { corsMiddleware } from './http/cors.middleware';
 import { errorHandler } from './http/error-handler.middleware';
@@ -49,6 +52,8 @@ export interface AppDeps {
   contractCheck?: (document: OpenApiDocument) => RequestHandler;
   /** Task lifecycle events (`task.accepted`, ...); defaults to log lines only. main.ts adds the sinks. */
   events?: TaskEventLog;
+  /** Prometheus metrics of this process (GET /metrics); a fresh registry per app by default. */
+  metrics?: ApiMetrics;
 }
 
 /** The Express app, fully wired but not listening: main.ts listens, tests use supertest. */
@@ -65,6 +70,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestIdMiddleware(logger));
   app.use(requestLogMiddleware());
+  const prometheus = deps.metrics ?? createApiMetrics();
+  app.use(httpMetricsMiddleware(prometheus.http));
   app.use(helmet());
   app.use(corsMiddleware(config.corsOrigins));
   app.use(optionsHandler());
@@ -81,6 +88,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingQueue(queue, readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
   app.use(openApiRoutes(openApiDocument));
   app.use(docsRoutes());
+  app.use(metricsRoutes({ registry: prometheus.registry, ...config.metrics }));
   // Public routes (health; the OpenAPI document and docs page) go ABOVE this line. Every /v1 route
   // below needs an API key when keys are configured, and is rate limited per key, else per IP
   // (a missing or wrong key is counted against the IP before the 401).

@@ -1,4 +1,4 @@
-import { AgentRegistry, loadAgentDescriptors, type LlmProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
+import { AgentRegistry, loadAgentDescriptors, type AgentObservers, type LlmProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import type { Env, Logger } from '@agent-orchestrator/platform';
 
 /**
@@ -6,12 +6,12 @@ import type { Env, Logger } from '@agent-orchestrator/platform';
  * packages resolve from the worker (its package.json lists them), so adding an
  * agent is a new dependency plus a config entry, not a code change here.
  */
-export async function buildRegistry(options: { packages: readonly string[]; llm: LlmProvider; env: Env; logger: Logger; importer?: ModuleImporter }): Promise<AgentRegistry> {
+export async function buildRegistry(options: { packages: readonly string[]; llm: LlmProvider; env: Env; logger: Logger; importer?: ModuleImporter; observers?: AgentObservers }): Promise<AgentRegistry> {
   const importer: ModuleImporter = options.importer ?? ((specifier) => import(specifier));
   const descriptors = await loadAgentDescriptors(options.packages, importer);
   const registry = new AgentRegistry();
   for (const descriptor of descriptors) {
-    registry.register(descriptor, { llm: options.llm, settings: options.env, logger: options.logger.child({ agent_name: descriptor.name }) });
+    registry.register(descriptor, { llm: options.llm, settings: options.env, logger: options.logger.child({ agent_name: descriptor.name }), observers: options.observers });
     options.logger.info('agent registered', { agent_name: descriptor.name, agent_version: descriptor.version, agent_type: descriptor.agent_type });
   }
   return registry;

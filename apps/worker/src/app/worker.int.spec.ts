@@ -51,6 +51,7 @@ describe('worker presence in the live-worker registry', () => {
       REDIS_URL: redisUrl,
       AGENTS: 'echo-agent-package',
       WORKER_HEARTBEAT_MS: '200',
+      WORKER_METRICS_PORT: '0',
       LOG_LEVEL: 'error',
     });
     worker = await startWorker(config, logger, {}, async () => ({ agentDescriptor: descriptor }));

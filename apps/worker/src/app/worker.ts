@@ -7,10 +7,13 @@ import { CancelWatcher } from './cancel-watcher';
 import { createTaskProcessor } from './process-task.job';
 import { Reconciler, startReconciler, type ReconcilerLoop } from './reconciler';
 import { buildRegistry } from './registry';
+import { WorkerMetrics } from './worker-metrics';
 
 export interface RunningWorker {
   /** This process's id in the live-worker registry. */
   readonly worker_id: string;
+  /** Port of the worker's GET /metrics listener (the real one when WORKER_METRICS_PORT=0); null when off. */
+  readonly metrics_port: number | null;
   /**
    * Stops taking jobs and waits for the current ones up to the grace period (default WORKER_SHUTDOWN_GRACE_MS).
    * Jobs still running then are abandoned without writing anything: their lock expires and another
@@ -21,11 +24,12 @@ export interface RunningWorker {
 
 /** Connects to MongoDB and Redis, builds the agent registry and router, and starts consuming `agent_tasks`. */
 export async function startWorker(config: WorkerConfig, logger: Logger, env: Env, importer?: ModuleImporter): Promise<RunningWorker> {
-  const llm = createOpenAiProvider({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, timeoutMs: config.llm.timeoutMs, maxRetries: config.llm.maxRetries, prices: config.llm.prices });
+  const metrics = new WorkerMetrics(config, logger);
+  const llm = createOpenAiProvider({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, timeoutMs: config.llm.timeoutMs, maxRetries: config.llm.maxRetries, prices: config.llm.prices, observer: metrics.llm.llmCall });
   if (!llm.configured) {
     logger.warn('No LLM provider configured (set OPENAI_API_KEY or OPENAI_BASE_URL): every task will fail fast with LLM_NOT_CONFIGURED.');
   }
-  const registry = await buildRegistry({ packages: config.agents, llm, env, logger, importer });
+  const registry = await buildRegistry({ packages: config.agents, llm, env, logger, importer, observers: { webSearch: metrics.llm.webSearch } });
   const router = new PeerAgent({ llm, model: config.llm.peerModel, agents: registry.list(), minConfidence: config.routerMinConfidence });
 
   const store = await connectMongo({ uri: config.mongo.uri, dbName: config.mongo.dbName, serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs, appName: 'agent-orchestrator-worker' });
@@ -34,7 +38,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     attempts: config.jobAttempts,
     stalled: { lockDurationMs: config.queueLockDurationMs, stalledIntervalMs: config.queueStalledIntervalMs, maxStalledCount: config.queueMaxStalledCount },
   });
-  const events = new TaskEventLog(logger, 'worker');
+  const events = new TaskEventLog(logger, 'worker').addSink(metrics.taskSink);
   const cancellation = new CancelWatcher({ tasks: store.repositories.tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
@@ -59,11 +63,12 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
       logger.warn('discarding malformed job', { job_id: String(job.id) });
       return 'missing';
     }
-    const work = processTask(taskId, job.attemptsMade + 1);
+    const work = metrics.inFlight.track(() => processTask(taskId, job.attemptsMade + 1));
     running.add(work);
     return work.finally(() => running.delete(work));
   });
   await queue.isReady();
+  await metrics.start(queue);
   const cancels = await subscribeTaskCancels(config.redis.url, (taskId) => cancellation.notify(taskId), {
     onError: (err) => logger.warn('task cancel channel error; running tasks still poll for cancels', { error_message: err.message }),
   });
@@ -101,6 +106,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
 
   return {
     worker_id: heartbeat.worker_id,
+    metrics_port: metrics.port,
     async stop(graceMs = config.shutdownGraceMs) {
       // Leave the registry first: a draining worker takes no new job, so it no longer counts as alive.
       await heartbeat.stop();
@@ -119,6 +125,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
       }
       await cancels.close();
       cancellation.stop();
+      await metrics.stop();
       await store.close();
     },
   };

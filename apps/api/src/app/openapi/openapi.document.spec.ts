@@ -17,7 +17,7 @@ describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with the parts a reader needs', () => {
     expect(document.openapi).toBe('3.1.0');
     expect(document.info).toMatchObject({ title: expect.any(String), version: expect.any(String), description: expect.stringContaining('API_KEYS') });
-    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth']);
+    expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth', 'metricsToken']);
     expect(document.components.securitySchemes['apiKeyHeader']).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
     expect(document.components.securitySchemes['bearerAuth']).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
@@ -68,7 +68,11 @@ describe('the OpenAPI document', () => {
   it('protects every /v1 operation with the API key schemes (401, 429) and leaves the rest public', () => {
     for (const [path, method, op] of operations(document)) {
       const publicOp = !path.startsWith('/v1/') || path === '/v1/openapi.json';
-      if (publicOp) {
+      if (path === '/metrics') {
+        // Open, or behind its own token (METRICS_TOKEN), never an API key.
+        expect([path, method, op.security]).toEqual([path, method, [{}, { metricsToken: [] }]]);
+        expect(op.responses['429']).toBeUndefined();
+      } else if (publicOp) {
         expect([path, method, op.security]).toEqual([path, method, []]);
         expect(op.responses['401']).toBeUndefined();
       } else {

@@ -11,6 +11,7 @@ import { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/persistence';
 import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
 import { AGENT_TYPE_PATTERN, DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
 import { DOCS_ASSETS, DOCS_PATH } from '../docs/docs.assets';
+import { METRICS_PATH, METRICS_PATH_ITEM, METRICS_SECURITY_SCHEME } from './openapi.metrics';
 import { OPENAPI_PATH } from './openapi.paths';
 import { REQUEST_ID_SCHEMA, UUID_V4_PATTERN, componentSchemas, ref } from './openapi.schemas';
 import type { HeaderObject, JsonSchema, MediaTypeObject, OpenApiDocument, OperationObject, Reference, ResponseObject, SecurityRequirement } from './openapi.types';
@@ -293,6 +294,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           },
         },
       },
+      [METRICS_PATH]: METRICS_PATH_ITEM,
       [OPENAPI_PATH]: {
         get: {
           operationId: 'getOpenApiDocument',
@@ -420,6 +422,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           scheme: 'bearer',
           description: 'Only when the deployment sets API_KEYS (otherwise the API is open): `Authorization: Bearer <key>`.',
         },
+        metricsToken: METRICS_SECURITY_SCHEME,
         apiKeyHeader: {
           type: 'apiKey',
           in: 'header',
