@@ -18,6 +18,7 @@ async function main(): Promise<void> {
     dbName: config.mongo.dbName,
     serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs,
     appName: 'agent-orchestrator-api',
+    onMonitorStall: (stall) => logger.warn('MongoDB server monitor was stuck; restarted it', { address: stall.address, stalled_ms: stall.stalledMs, restarted: stall.restarted }),
   });
   await store.ensureIndexes();
   const queue = createTaskQueue(config.redis.url, { failFast: true });

@@ -32,7 +32,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const registry = await buildRegistry({ packages: config.agents, llm, env, logger, importer, observers: { webSearch: metrics.llm.webSearch } });
   const router = new PeerAgent({ llm, model: config.llm.peerModel, agents: registry.list(), minConfidence: config.routerMinConfidence });
 
-  const store = await connectMongo({ uri: config.mongo.uri, dbName: config.mongo.dbName, serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs, appName: 'agent-orchestrator-worker' });
+  const store = await connectMongo({
+    uri: config.mongo.uri,
+    dbName: config.mongo.dbName,
+    serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs,
+    appName: 'agent-orchestrator-worker',
+    onMonitorStall: (stall) => logger.warn('MongoDB server monitor was stuck; restarted it', { address: stall.address, stalled_ms: stall.stalledMs, restarted: stall.restarted }),
+  });
   await store.ensureIndexes();
   const queue = createTaskQueue(config.redis.url, {
     attempts: config.jobAttempts,
