@@ -37,6 +37,15 @@ export interface TaskResult {
   citations: Citation[];
 }
 
+/**
+ * Spending limits a client may set on one task. A run that would go past
+ * either fails the task with BUDGET_EXCEEDED. `null` means no limit of that kind.
+ */
+export interface TaskBudget {
+  max_tokens: number | null;
+  max_cost_usd: number | null;
+}
+
 export interface TaskError {
   type: string;
   message: string;
@@ -70,6 +79,8 @@ export interface Task {
   usage: TaskUsage;
   /** How many times a worker picked the task up. */
   attempts: number;
+  /** Limits set at submission; `null` when none (and on tasks stored before budgets existed). */
+  budget: TaskBudget | null;
 }
 
 /** The fields a caller supplies to create a task; the rest is set by the system. */
@@ -79,9 +90,10 @@ export interface NewTask {
   task: string;
   metadata: TaskMetadata;
   now: Date;
+  budget?: TaskBudget | null;
 }
 
-export function newTask({ task_id, session_id, task, metadata, now }: NewTask): Task {
+export function newTask({ task_id, session_id, task, metadata, now, budget = null }: NewTask): Task {
   return {
     task_id,
     session_id,
@@ -102,6 +114,7 @@ export function newTask({ task_id, session_id, task, metadata, now }: NewTask): 
     error: null,
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
     attempts: 0,
+    budget,
   };
 }
 

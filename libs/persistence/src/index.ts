@@ -1,11 +1,17 @@
 export { connectMongo } from './connection';
 export type { ConnectMongoOptions, MongoStore } from './connection';
-export { MAX_TASK_PAGE_SIZE } from './repositories';
+export { MAX_SNAPSHOTS, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositories';
 export type {
   AgentRunRepository,
   MessageRepository,
   Repositories,
   SessionRepository,
+  SystemMetricsRepository,
+  SystemMetricsSnapshot,
+  TaskEventRepository,
+  UsageDayStats,
+  UsageFigures,
+  UsageTotals,
   TaskDayStats,
   TaskListPage,
   TaskListPosition,

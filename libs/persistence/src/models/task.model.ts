@@ -31,6 +31,14 @@ const taskResultSchema = new Schema(
   { _id: false, id: false, strict: true, minimize: false },
 );
 
+const taskBudgetSchema = new Schema(
+  {
+    max_tokens: { type: Number, default: null, min: 1 },
+    max_cost_usd: { type: Number, default: null, min: 0 },
+  },
+  { _id: false, id: false, strict: true, minimize: false },
+);
+
 export const taskSchema = new Schema(
   {
     task_id: { type: String, required: true },
@@ -52,6 +60,8 @@ export const taskSchema = new Schema(
     error: { type: taskErrorSchema, default: null },
     usage: { type: taskUsageSchema, required: true },
     attempts: { type: Number, required: true, default: 0, min: 0 },
+    // Client-set spending limits; absent on tasks stored before budgets existed (read as null).
+    budget: { type: taskBudgetSchema, default: null },
     // Storage-only metrics fields, set together when a task reaches a terminal
     // status (see MongoTaskRepository.complete/fail); not part of the domain Task.
     /** queued_at → completed_at in ms. */
