@@ -15,6 +15,25 @@ export interface CommonConfig {
   logLevel: LogLevel;
   mongo: { uri: string; dbName: string; serverSelectionTimeoutMs: number };
   redis: { url: string };
+  /** LOG_TO_MONGO and friends: lifecycle events also go to the `logs` collection (task timeline). */
+  taskEventStore: TaskEventStoreConfig;
+}
+
+export interface TaskEventStoreConfig {
+  enabled: boolean;
+  /** Days events are kept (TTL index, and the worker's hourly purge where TTL has no effect). */
+  retentionDays: number;
+  /** Events held in memory while MongoDB is slow or down; past it the oldest are dropped. */
+  bufferSize: number;
+  /** How often buffered events are written, in one batch. */
+  flushIntervalMs: number;
+}
+
+/** Periodic snapshots of the system figures into `system_metrics` (worker). */
+export interface MetricsSnapshotConfig {
+  /** 0 turns snapshots off. */
+  intervalMs: number;
+  retentionDays: number;
 }
 
 export interface ApiConfig extends CommonConfig {
@@ -59,6 +78,7 @@ export interface WorkerConfig extends CommonConfig {
   historyLimit: number;
   /** How often the worker refreshes its record in the live-worker registry; it expires after 3 of these. */
   heartbeatIntervalMs: number;
+  metricsSnapshots: MetricsSnapshotConfig;
 }
 
 /**
@@ -103,6 +123,15 @@ class EnvReader {
       return fallback;
     }
     return n;
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const v = this.raw(name)?.toLowerCase();
+    if (v === undefined) return fallback;
+    if (v === 'true' || v === '1') return true;
+    if (v === 'false' || v === '0') return false;
+    this.problems.push({ field: name, message: `${name} must be true or false (got "${v}")` });
+    return fallback;
   }
 
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -178,6 +207,12 @@ function common(r: EnvReader): CommonConfig {
       serverSelectionTimeoutMs: r.int('MONGO_TIMEOUT_MS', 5000, 100, 120_000),
     },
     redis: { url: r.url('REDIS_URL', ['redis:', 'rediss:'], true) ?? '' },
+    taskEventStore: {
+      enabled: r.bool('LOG_TO_MONGO', false),
+      retentionDays: r.int('LOG_RETENTION_DAYS', 14, 1, 3650),
+      bufferSize: r.int('LOG_MONGO_BUFFER_SIZE', 1000, 10, 1_000_000),
+      flushIntervalMs: r.int('LOG_MONGO_FLUSH_MS', 1000, 50, 60_000),
+    },
   };
 }
 
@@ -301,7 +336,14 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     jobAttempts: r.int('JOB_ATTEMPTS', 3, 1, 20),
     historyLimit: r.int('SESSION_HISTORY_LIMIT', 10, 0, 200),
     heartbeatIntervalMs: r.int('WORKER_HEARTBEAT_MS', 10_000, 100, 300_000),
+    metricsSnapshots: {
+      intervalMs: r.int('METRICS_SNAPSHOT_INTERVAL_MS', 60_000, 0, 86_400_000),
+      retentionDays: r.int('METRICS_SNAPSHOT_RETENTION_DAYS', 30, 1, 3650),
+    },
   };
+  if (config.metricsSnapshots.intervalMs > 0 && config.metricsSnapshots.intervalMs < 1000) {
+    r.problems.push({ field: 'METRICS_SNAPSHOT_INTERVAL_MS', message: 'METRICS_SNAPSHOT_INTERVAL_MS must be 0 (off) or at least 1000' });
+  }
   if (config.agents.length === 0) r.problems.push({ field: 'AGENTS', message: 'AGENTS must name at least one agent package' });
   return r.done(config, 'worker');
 }
