@@ -3,8 +3,15 @@ import type { BaseMessage } from '@langchain/core/messages';
 import type { ModelUsage, PriceTable } from '@agent-orchestrator/domain';
 import { LlmError } from '@agent-orchestrator/domain';
 import type { z } from 'zod';
-import { callPolicyOf, modelNameOf, textOf, toLlmError, usageOf } from './llm';
+import { callPolicyOf, modelNameOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 import { callWithRetry } from './retry';
+import { currentUsageMeter } from './usage-meter';
+
+/** Under a task budget (see usage-meter.ts): refuses a call when nothing is left and caps its completion to what remains. */
+function budgeted(chat: BaseChatModel, model: string): BaseChatModel {
+  const cap = currentUsageMeter()?.beforeCall(model);
+  return cap === undefined ? chat : withMaxTokens(chat, cap);
+}
 
 export interface LlmCallResult<T> {
   value: T;
@@ -26,7 +33,7 @@ export async function invokeStructured<S extends z.ZodObject>(
   options: { name: string; prices: PriceTable; signal?: AbortSignal; method?: StructuredOutputMethod },
 ): Promise<LlmCallResult<z.infer<S>>> {
   const model = modelNameOf(chat);
-  const runnable = chat.withStructuredOutput(schema, { name: options.name, includeRaw: true, method: options.method ?? 'jsonSchema' });
+  const runnable = budgeted(chat, model).withStructuredOutput(schema, { name: options.name, includeRaw: true, method: options.method ?? 'jsonSchema' });
   const out = await callWithRetry(
     `LLM call to ${model}`,
     async (signal) => (await runnable.invoke(messages, { signal })) as { raw: BaseMessage; parsed: z.infer<S> | null },
@@ -35,6 +42,7 @@ export async function invokeStructured<S extends z.ZodObject>(
     options.signal,
   );
   const usage = usageOf(out.raw, model, options.prices);
+  currentUsageMeter()?.record(usage);
   const parsed = schema.safeParse(out.parsed);
   if (!parsed.success) {
     throw new LlmError(`Model ${model} returned output that does not match the ${options.name} schema: ${parsed.error.message}`);
@@ -49,7 +57,9 @@ export async function invokeText(
   options: { prices: PriceTable; signal?: AbortSignal },
 ): Promise<LlmCallResult<string>> {
   const model = modelNameOf(chat);
-  const raw = await callWithRetry(`LLM call to ${model}`, (signal) => chat.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
+  const call = budgeted(chat, model);
+  const raw = await callWithRetry(`LLM call to ${model}`, (signal) => call.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
+  currentUsageMeter()?.record(usageOf(raw, model, options.prices));
   const text = textOf(raw).trim();
   if (!text) throw new LlmError(`Model ${model} returned an empty answer.`, { retryable: true });
   return { value: text, usage: usageOf(raw, model, options.prices), model };
