@@ -23,3 +23,5 @@ export type {
 } from './repositories';
 export { DatabaseUnavailableError, DuplicateKeyError } from './errors';
 export { redactMongoUri } from './redact';
+export { dayFigures } from './day-figures';
+export type { DayFigures } from './day-figures';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AgentRegistry, ConversationTurn } from '@agent-orchestrator/agents-core';
+import { UsageMeter, runWithUsageMeter, type AgentRegistry, type ConversationTurn } from '@agent-orchestrator/agents-core';
 import {
   LlmNotConfiguredError,
   OrchestratorError,
@@ -93,6 +93,9 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
     events.emit(subject, 'task.picked_up', { attempt, queue_wait_ms: (task.started_at ?? now()).getTime() - task.queued_at.getTime() });
 
     const usages: ModelUsage[] = [];
+    // Every LLM call of the router and the agent goes through the meter: it enforces the task's budget
+    // and sees calls whose result never came back (a call over budget, a later failure).
+    const meter = new UsageMeter(task.budget);
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(), deps.taskTimeoutMs);
     let agentName: string | null = null;
@@ -103,10 +106,10 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
       const routeStarted = now();
       let routing;
       try {
-        routing = await router.route({ task: task.task, history, previousTasks }, { signal: deadline.signal });
+        routing = await runWithUsageMeter(meter, () => router.route({ task: task.task, history, previousTasks }, { signal: deadline.signal }));
       } catch (err) {
         const e = deadline.signal.aborted ? deadlineError(deps.taskTimeoutMs, err) : toOrchestratorError(err);
-        await recordRun(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: [], started_at: routeStarted });
+        await recordRun(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: [...meter.usages], started_at: routeStarted });
         throw e;
       }
       usages.push(...routing.usage);
@@ -127,11 +130,14 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
       const agentStarted = now();
       events.emit(subject, 'agent.started', { attempt }, { agent_name: agentName });
       let result;
+      const agentCallsFrom = meter.usages.length;
       try {
-        result = await chosen.agent.run({ task_id: task.task_id, session_id: task.session_id, task: task.task, history }, { signal: deadline.signal, logger: log.child({ agent_name: agentName }) });
+        const agent = chosen.agent;
+        const name = agentName;
+        result = await runWithUsageMeter(meter, () => agent.run({ task_id: task.task_id, session_id: task.session_id, task: task.task, history }, { signal: deadline.signal, logger: log.child({ agent_name: name }) }));
       } catch (err) {
         const e = deadline.signal.aborted ? deadlineError(deps.taskTimeoutMs, err) : toOrchestratorError(err);
-        await recordRun(task, attempt, { kind: 'agent', agent_name: agentName, agent_version: chosen.descriptor.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: [], started_at: agentStarted });
+        await recordRun(task, attempt, { kind: 'agent', agent_name: agentName, agent_version: chosen.descriptor.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: meter.usages.slice(agentCallsFrom), started_at: agentStarted });
         throw e;
       }
       usages.push(...result.usage);
@@ -155,8 +161,11 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
       return done ? 'completed' : 'skipped';
     } catch (err) {
       const e = deadline.signal.aborted && !(err instanceof OrchestratorError && err.type === 'TIMEOUT') ? deadlineError(deps.taskTimeoutMs, err) : toOrchestratorError(err);
-      const failed = await repos.tasks.fail(task.task_id, { error: { type: e.type, message: e.message }, usage: sumUsage(usages) }, now());
-      const figures = { attempt, error_type: e.type, error_message: e.message, total_tokens: sumUsage(usages).total_tokens, cost_usd: sumUsage(usages).cost_usd, ...timings(task, now()) };
+      // What was spent: the meter saw every call made through agents-core, including those whose
+      // result never came back; agents that bypass it report their usage only in their result.
+      const spent = sumUsage(meter.usages.length >= usages.length ? meter.usages : usages);
+      const failed = await repos.tasks.fail(task.task_id, { error: { type: e.type, message: e.message }, usage: spent }, now());
+      const figures = { attempt, error_type: e.type, error_message: e.message, total_tokens: spent.total_tokens, cost_usd: spent.cost_usd, ...timings(task, now()) };
       if (failed) events.emit(subject, 'task.failed', figures, { agent_name: agentName, level: e.type === 'INTERNAL_ERROR' ? 'error' : 'warn' });
       else log.warn('task was finished elsewhere; failure not written', { agent_name: agentName, error_type: e.type });
       return 'failed';

@@ -1,10 +1,12 @@
 import { createOpenAiProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createTaskQueue, publishWorker, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
+import { MongoEventSink, TaskEventLog, createTaskQueue, publishWorker, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { createTaskProcessor } from './process-task.job';
+import { startHousekeeping } from './housekeeping';
 import { buildRegistry } from './registry';
+import { onJobFailed } from './task-retried';
 
 export interface RunningWorker {
   /** This process's id in the live-worker registry. */
@@ -24,12 +26,19 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
 
   const store = await connectMongo({ uri: config.mongo.uri, dbName: config.mongo.dbName, serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs, appName: 'agent-orchestrator-worker' });
   await store.ensureIndexes();
+  const { ttl } = await store.ensureRetention({ logsDays: config.taskEventStore.retentionDays, snapshotsDays: config.metricsSnapshots.retentionDays });
+  if (!ttl) logger.info('MongoDB has no TTL indexes (FerretDB?): old events and snapshots are removed by the hourly purge only');
   const queue = createTaskQueue(config.redis.url, { attempts: config.jobAttempts });
   const events = new TaskEventLog(logger, 'worker');
+  const { taskEventStore } = config;
+  const eventSink = taskEventStore.enabled
+    ? new MongoEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
+    : undefined;
+  if (eventSink) events.addSink(eventSink.sink);
   const processTask = createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit });
 
   queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
-  queue.on('failed', (job, err) => logger.error('job failed; Bull will retry if attempts remain', { task_id: job.data?.task_id, attempt: job.attemptsMade, error_message: err.message }));
+  queue.on('failed', (job, err) => void onJobFailed(job, err, { events, tasks: store.repositories.tasks, logger }));
   void queue.process(PROCESS_TASK_JOB, config.concurrency, async (job) => {
     const taskId = job.data?.task_id;
     if (!isUuidV4(taskId)) {
@@ -39,6 +48,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     return processTask(taskId, job.attemptsMade + 1);
   });
   await queue.isReady();
+  const housekeeping = startHousekeeping({ config, store, queueCounts: () => queue.getJobCounts(), logger });
   // Tell the API (GET /v1/agents, /v1/system/metrics) this worker is alive and what it registered;
   // the record expires on its own if this process dies without stop().
   const heartbeat = await publishWorker(
@@ -63,6 +73,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
       await heartbeat.stop();
       const timer = new Promise((resolve) => setTimeout(resolve, graceMs).unref());
       await Promise.race([queue.close(), timer]);
+      await housekeeping.stop();
+      // Events of the last tasks go out before the connection closes.
+      await eventSink?.close();
       await store.close();
     },
   };
