@@ -11,6 +11,7 @@ import { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/persistence';
 import { MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, SESSION_ID_PATTERN } from '../execute/execute-task.dto';
 import { DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
 import { TASK_PREVIEW_LENGTH } from '../tasks/task-summary.presenter';
+import { observabilitySchemas } from './openapi.observability';
 import type { JsonSchema } from './openapi.types';
 
 export const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
@@ -40,6 +41,7 @@ const UNREADABLE = ' Null only when the stored value is unreadable.';
 const ERROR_TYPES = Object.values(ErrorType);
 
 export const componentSchemas: Record<string, JsonSchema> = {
+  ...observabilitySchemas,
   ExecuteRequest: {
     type: 'object',
     required: ['task'],
@@ -251,6 +253,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
         description: 'Live workers (heartbeat within the last 3 periods). Null when Redis did not answer in time.',
         oneOf: [object({ alive: count(), items: { type: 'array', items: ref('WorkerRecord') } }), { type: 'null' }],
       },
+      usage_today: nullableRef('UsageToday', 'Tokens and estimated cost of today\'s LLM calls, by agent and by model. Null when MongoDB did not answer in time.'),
       health: object({
         mongodb: { enum: ['ok', 'down'] },
         redis: { enum: ['ok', 'down'] },
