@@ -1,12 +1,11 @@
 // needs: MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup.
 // Request log lines, task budgets, the task timeline (LOG_TO_MONGO), the metrics history and today's
-// usage, through the real HTTP app on a real store and a real Bull queue; log lines through winston.
+// usage, through the real HTTP app on a real store and a real Bull queue.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { Writable } from 'node:stream';
 import request from 'supertest';
-import winston from 'winston';
 import { connectMongo, type MongoStore, type SystemMetricsSnapshot } from '@agent-orchestrator/persistence';
-import { MongoEventSink, TaskEventLog, createLogger, createTaskQueue, loadApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
+import { MongoEventSink, TaskEventLog, createTaskQueue, loadApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
+import { recordingLogger } from '../testing/fakes';
 import { createApp } from './app';
 
 const mongoUri = process.env['MONGO_URI']!;
@@ -23,20 +22,8 @@ describe('observability through the HTTP app (integration)', () => {
   let store: MongoStore;
   let queue: TaskQueue;
   let sink: MongoEventSink;
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const logger = createLogger({ service: 'api', level: 'info' });
-  logger.clear().add(
-    new winston.transports.Stream({
-      stream: new Writable({
-        write: (chunk, _e, cb) => {
-          raw.push(String(chunk));
-          lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-          cb();
-        },
-      }),
-    }),
-  );
+  // Every record with its bound fields (request_id...), as the JSON logger would write it.
+  const { logger, records: lines } = recordingLogger();
 
   const app = (env: Record<string, string> = {}, events?: TaskEventLog) =>
     createApp({
@@ -60,16 +47,12 @@ describe('observability through the HTTP app (integration)', () => {
     await sink.close();
     await queue.close();
     await store.close();
-    const { MongoClient } = await import('mongodb');
-    const client = await MongoClient.connect(mongoUri);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    // MongoStore has no dropDatabase; the database lives on the throwaway server the global setup started.
   });
 
   describe('request log', () => {
     it('logs one line per request with method, route, status, duration, request id, IP and key id, never the key', async () => {
       lines.length = 0;
-      raw.length = 0;
       const keyed = app({ API_KEYS: `dashboard:${SECRET}` });
       const created = await request(keyed).post('/v1/agent/execute').set('X-API-Key', SECRET).set('X-Request-Id', 'req-keyed').send({ task: 'Explain closures' }).expect(202);
       await request(keyed).get(`/v1/tasks/${created.body.task_id}`).set('Authorization', `Bearer ${SECRET}`).set('X-Request-Id', 'req-bearer').expect(200);
@@ -85,10 +68,10 @@ describe('observability through the HTTP app (integration)', () => {
         expect.objectContaining({ method: 'GET', route: '/v1/system/metrics', status_code: 200, request_id: 'req-open', api_key_id: null }),
       ]);
       for (const line of requestLines) {
-        expect(line).toEqual(expect.objectContaining({ duration_ms: expect.any(Number), ip: expect.any(String), service: 'api', timestamp: expect.any(String) }));
+        expect(line).toEqual(expect.objectContaining({ level: 'info', duration_ms: expect.any(Number), ip: expect.any(String) }));
         expect(line['duration_ms'] as number).toBeGreaterThanOrEqual(0);
       }
-      expect(raw.join('\n')).not.toContain(SECRET);
+      expect(JSON.stringify(lines)).not.toContain(SECRET);
     });
   });
 

@@ -1,8 +1,7 @@
 // needs: a MongoDB-compatible server (MONGO_URI), started by the Jest global setup.
 // Task budgets end to end in the pipeline: router and agent LLM calls are metered (scripted LLM, real MongoDB).
 import { randomUUID } from 'node:crypto';
-import { HumanMessage } from '@langchain/core/messages';
-import { AgentRegistry, invokeText, type AgentDescriptor } from '@agent-orchestrator/agents-core';
+import { AgentRegistry, historyMessages, invokeText, type AgentDescriptor } from '@agent-orchestrator/agents-core';
 import { scriptedLlmProvider } from '@agent-orchestrator/agents-core/testing';
 import { newTask, type TaskBudget, type TaskEvent } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
@@ -26,7 +25,7 @@ const writer: AgentDescriptor = {
     name: 'WriterAgent',
     version: '1.0.0',
     run: async (input, ctx) => {
-      const out = await invokeText(llm.chatModel({ model: 'gpt-4o-mini' }), [new HumanMessage(input.task)], { prices: llm.prices, signal: ctx?.signal });
+      const out = await invokeText(llm.chatModel({ model: 'gpt-4o-mini' }), historyMessages([{ role: 'user', content: input.task }]), { prices: llm.prices, signal: ctx?.signal });
       return { output: { agent_name: 'WriterAgent', content: out.value, citations: [] }, usage: [out.usage], model: out.model };
     },
   }),
