@@ -139,6 +139,7 @@ describe('api (integration)', () => {
         result: null,
         error: null,
         attempts: 0,
+        budget: null,
         metadata: { ip: expect.any(String), user_agent: 'int-spec/1.0', request_id: 'int-req-1', environment: 'int-test' },
       });
       expect(stored!.queued_at.toISOString()).toBe(queued_at);
@@ -253,6 +254,7 @@ describe('api (integration)', () => {
         error: null,
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
         attempts: 0,
+        budget: null,
         api_version: 'v1',
       });
       expect(res.body).not.toHaveProperty('_id');

@@ -187,6 +187,7 @@ describe('createApp', () => {
         error: null,
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
         attempts: 0,
+        budget: null,
         api_version: 'v1',
       });
     });
