@@ -15,7 +15,10 @@ describe('task budgets on real SDK calls (local stub)', () => {
   afterEach(() => stub.close());
 
   const chat = (maxTokens?: number) =>
-    createOpenAiProvider({ baseURL: stub.url, apiKey: 'sk-test-key', timeoutMs: 2000, maxRetries: 0, prices: DEFAULT_PRICE_TABLE }).chatModel({ model: 'gpt-4o-mini', maxTokens });
+    createOpenAiProvider({ baseURL: stub.url, apiKey: 'sk-test-key', timeoutMs: 2000, maxRetries: 0, prices: DEFAULT_PRICE_TABLE }).chatModel({
+      model: 'gpt-4o-mini',
+      maxTokens,
+    });
   const ask = () => invokeText(chat(), [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE });
 
   it('without a meter or a budget, calls are unchanged (no max_tokens sent)', async () => {
@@ -27,7 +30,7 @@ describe('task budgets on real SDK calls (local stub)', () => {
     expect(currentUsageMeter()).toBeUndefined();
   });
 
-  it('caps each call\'s completion to the tokens that remain, never above the agent\'s own limit', async () => {
+  it("caps each call's completion to the tokens that remain, never above the agent's own limit", async () => {
     const meter = new UsageMeter({ max_tokens: 100, max_cost_usd: null });
     await runWithUsageMeter(meter, async () => {
       await ask();
@@ -41,7 +44,9 @@ describe('task budgets on real SDK calls (local stub)', () => {
   it('fails a call that goes over the token budget with BUDGET_EXCEEDED, keeping its usage', async () => {
     stub.setHandler(() => ({ json: { answer: 1 }, usage: { prompt_tokens: 90, completion_tokens: 20 } }));
     const meter = new UsageMeter({ max_tokens: 100, max_cost_usd: null });
-    const call = runWithUsageMeter(meter, () => invokeStructured(chat(), z.object({ answer: z.number() }), [new HumanMessage('q')], { name: 'answer', prices: DEFAULT_PRICE_TABLE }));
+    const call = runWithUsageMeter(meter, () =>
+      invokeStructured(chat(), z.object({ answer: z.number() }), [new HumanMessage('q')], { name: 'answer', prices: DEFAULT_PRICE_TABLE }),
+    );
     await expect(call).rejects.toMatchObject({ type: 'BUDGET_EXCEEDED', message: expect.stringContaining('110 tokens, over its budget of 100') });
     expect(meter.usages.map((u) => u.total_tokens)).toEqual([110]);
   });
@@ -57,7 +62,10 @@ describe('task budgets on real SDK calls (local stub)', () => {
     // gpt-4o-mini: 20 * 0.15 + 10 * 0.6 per million = $0.000009 a call.
     const meter = new UsageMeter({ max_tokens: null, max_cost_usd: 0.00001 });
     await runWithUsageMeter(meter, ask);
-    await expect(runWithUsageMeter(meter, ask)).rejects.toMatchObject({ type: 'BUDGET_EXCEEDED', message: expect.stringContaining('over its budget of $0.00001') });
+    await expect(runWithUsageMeter(meter, ask)).rejects.toMatchObject({
+      type: 'BUDGET_EXCEEDED',
+      message: expect.stringContaining('over its budget of $0.00001'),
+    });
     expect(stub.requests.map((r) => r.body['max_tokens'])).toEqual([undefined, undefined]);
     expect(meter.usages).toHaveLength(2);
   });

@@ -30,8 +30,20 @@ export function dayFigures(day: TaskDayStats | null, usage: UsageDayStats | null
       completion_tokens: usage.completion_tokens,
       total_tokens: usage.total_tokens,
       cost_usd: usage.cost_usd,
-      by_agent: usage.by_agent.map((a) => ({ agent_name: a.agent_name, prompt_tokens: a.prompt_tokens, completion_tokens: a.completion_tokens, total_tokens: a.total_tokens, cost_usd: a.cost_usd })),
-      by_model: usage.by_model.map((m) => ({ model: m.model, prompt_tokens: m.prompt_tokens, completion_tokens: m.completion_tokens, total_tokens: m.total_tokens, cost_usd: m.cost_usd })),
+      by_agent: usage.by_agent.map((a) => ({
+        agent_name: a.agent_name,
+        prompt_tokens: a.prompt_tokens,
+        completion_tokens: a.completion_tokens,
+        total_tokens: a.total_tokens,
+        cost_usd: a.cost_usd,
+      })),
+      by_model: usage.by_model.map((m) => ({
+        model: m.model,
+        prompt_tokens: m.prompt_tokens,
+        completion_tokens: m.completion_tokens,
+        total_tokens: m.total_tokens,
+        cost_usd: m.cost_usd,
+      })),
     },
   };
 }

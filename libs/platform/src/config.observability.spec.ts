@@ -22,7 +22,15 @@ describe('task event store and snapshot settings', () => {
   });
 
   it('reads every variable in both apps', () => {
-    const env = { ...base, LOG_TO_MONGO: 'true', LOG_RETENTION_DAYS: '3', LOG_MONGO_BUFFER_SIZE: '50', LOG_MONGO_FLUSH_MS: '200', METRICS_SNAPSHOT_INTERVAL_MS: '0', METRICS_SNAPSHOT_RETENTION_DAYS: '7' };
+    const env = {
+      ...base,
+      LOG_TO_MONGO: 'true',
+      LOG_RETENTION_DAYS: '3',
+      LOG_MONGO_BUFFER_SIZE: '50',
+      LOG_MONGO_FLUSH_MS: '200',
+      METRICS_SNAPSHOT_INTERVAL_MS: '0',
+      METRICS_SNAPSHOT_RETENTION_DAYS: '7',
+    };
     expect(loadApiConfig(env).taskEventStore).toEqual({ enabled: true, retentionDays: 3, bufferSize: 50, flushIntervalMs: 200 });
     expect(loadWorkerConfig(env).metricsSnapshots).toEqual({ intervalMs: 0, retentionDays: 7 });
     expect(loadWorkerConfig({ ...env, LOG_TO_MONGO: '1' }).taskEventStore.enabled).toBe(true);
@@ -49,7 +57,10 @@ describe('price table', () => {
   });
 
   it('LLM_PRICES overrides and extends the defaults', () => {
-    const prices = loadWorkerConfig({ ...base, LLM_PRICES: '{"gpt-4o-mini":{"input_per_million":1,"output_per_million":2},"local-llama":{"input_per_million":0,"output_per_million":0}}' }).llm.prices;
+    const prices = loadWorkerConfig({
+      ...base,
+      LLM_PRICES: '{"gpt-4o-mini":{"input_per_million":1,"output_per_million":2},"local-llama":{"input_per_million":0,"output_per_million":0}}',
+    }).llm.prices;
     expect(prices['gpt-4o-mini']).toEqual({ input_per_million: 1, output_per_million: 2 });
     expect(prices['local-llama']).toEqual({ input_per_million: 0, output_per_million: 0 });
     expect(prices['gpt-4o']).toEqual(DEFAULT_PRICE_TABLE['gpt-4o']);

@@ -74,7 +74,11 @@ describe('MongoEventSink', () => {
   });
 
   it('never throws into the caller, even when the writer throws synchronously', async () => {
-    const sink = make({ appendMany: () => { throw new Error('boom'); } });
+    const sink = make({
+      appendMany: () => {
+        throw new Error('boom');
+      },
+    });
     expect(() => sink.sink(event(1))).not.toThrow();
     await expect(sink.flush()).resolves.toBeUndefined();
     expect(sink.pending).toBe(1);
@@ -83,7 +87,10 @@ describe('MongoEventSink', () => {
   it('redacts secrets in data and message before they are buffered', async () => {
     const writer = new RecordingWriter();
     const sink = make(writer);
-    sink.sink({ ...event(1, { api_key: 'live-key-123', nested: { authorization: 'Bearer abc.def' }, note: 'uri mongodb://u:pw@h/db', api_key_id: 'ci' }), message: 'using sk-abcdefghijklmnop' });
+    sink.sink({
+      ...event(1, { api_key: 'live-key-123', nested: { authorization: 'Bearer abc.def' }, note: 'uri mongodb://u:pw@h/db', api_key_id: 'ci' }),
+      message: 'using sk-abcdefghijklmnop',
+    });
     await sink.flush();
     const [stored] = writer.batches.flat();
     expect(stored!.data).toEqual({ api_key: REDACTED, nested: { authorization: REDACTED }, note: `uri mongodb://${REDACTED}@h/db`, api_key_id: 'ci' });

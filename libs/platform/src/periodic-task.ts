@@ -32,7 +32,9 @@ export class PeriodicTask {
     const run = this.options
       .run()
       .catch((err: unknown) => {
-        this.options.logger.warn(`${this.options.name} failed; trying again at the next interval`, { error_message: err instanceof Error ? err.message : String(err) });
+        this.options.logger.warn(`${this.options.name} failed; trying again at the next interval`, {
+          error_message: err instanceof Error ? err.message : String(err),
+        });
       })
       .finally(() => {
         this.running = undefined;

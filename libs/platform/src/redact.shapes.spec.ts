@@ -88,12 +88,18 @@ describe('redaction: nesting and errors', () => {
       mongo: { uri: MONGO },
     });
     expect(leaks(out)).toEqual([]);
-    expect(out).toMatchObject({ request: { headers: { accept: 'application/json' } }, env: [{ name: 'OPENAI_API_KEY', value: REDACTED }, { OPENAI_API_KEY: REDACTED }] });
+    expect(out).toMatchObject({
+      request: { headers: { accept: 'application/json' } },
+      env: [{ name: 'OPENAI_API_KEY', value: REDACTED }, { OPENAI_API_KEY: REDACTED }],
+    });
   });
 
   it('turns Error objects into name and redacted message, also nested', () => {
     const err = new Error(`MongoServerError: auth failed for ${MONGO} using ${TAVILY}`);
-    expect(redact(err)).toEqual({ name: 'Error', message: `MongoServerError: auth failed for mongodb://${REDACTED}@db.internal:27017/agent_orchestrator?authSource=admin using ${REDACTED}` });
+    expect(redact(err)).toEqual({
+      name: 'Error',
+      message: `MongoServerError: auth failed for mongodb://${REDACTED}@db.internal:27017/agent_orchestrator?authSource=admin using ${REDACTED}`,
+    });
     expect(leaks(redact({ cause: { errors: [err] } }))).toEqual([]);
   });
 

@@ -54,14 +54,26 @@ describe('observability through the HTTP app (integration)', () => {
     it('logs one line per request with method, route, status, duration, request id, IP and key id, never the key', async () => {
       lines.length = 0;
       const keyed = app({ API_KEYS: `dashboard:${SECRET}` });
-      const created = await request(keyed).post('/v1/agent/execute').set('X-API-Key', SECRET).set('X-Request-Id', 'req-keyed').send({ task: 'Explain closures' }).expect(202);
+      const created = await request(keyed)
+        .post('/v1/agent/execute')
+        .set('X-API-Key', SECRET)
+        .set('X-Request-Id', 'req-keyed')
+        .send({ task: 'Explain closures' })
+        .expect(202);
       await request(keyed).get(`/v1/tasks/${created.body.task_id}`).set('Authorization', `Bearer ${SECRET}`).set('X-Request-Id', 'req-bearer').expect(200);
       await request(keyed).get('/v1/system/metrics').set('X-Request-Id', 'req-nokey').expect(401);
       await request(app()).get('/v1/system/metrics').set('X-Request-Id', 'req-open').expect(200);
 
       const requestLines = lines.filter((l) => l['status_code'] !== undefined);
       expect(requestLines).toEqual([
-        expect.objectContaining({ level: 'info', method: 'POST', route: '/v1/agent/execute', status_code: 202, request_id: 'req-keyed', api_key_id: 'dashboard' }),
+        expect.objectContaining({
+          level: 'info',
+          method: 'POST',
+          route: '/v1/agent/execute',
+          status_code: 202,
+          request_id: 'req-keyed',
+          api_key_id: 'dashboard',
+        }),
         expect.objectContaining({ method: 'GET', route: '/v1/tasks/:task_id', status_code: 200, request_id: 'req-bearer', api_key_id: 'dashboard' }),
         // Refused before routing (the key check guards all of /v1), so no route template: never the raw path.
         expect.objectContaining({ method: 'GET', route: '(unmatched)', status_code: 401, request_id: 'req-nokey', api_key_id: null }),
@@ -96,14 +108,17 @@ describe('observability through the HTTP app (integration)', () => {
       [{ max_cost_usd: null }, 'max_cost_usd', 'positive number'],
       [{ max_cost_usd: 1001 }, 'max_cost_usd', 'at most 1000'],
     ])('refuses %j with a 400 naming the field', async (budget, field, words) => {
-      const res = await request(app()).post('/v1/agent/execute').send({ task: 'x', ...budget }).expect(400);
+      const res = await request(app())
+        .post('/v1/agent/execute')
+        .send({ task: 'x', ...budget })
+        .expect(400);
       expect(res.body.error.type).toBe('VALIDATION_ERROR');
       expect(res.body.error.details).toEqual([{ field, message: expect.stringContaining(words) }]);
     });
   });
 
   describe('GET /v1/tasks/{task_id}/events', () => {
-    it('returns the task\'s events in order, with logging_enabled, when LOG_TO_MONGO is on', async () => {
+    it("returns the task's events in order, with logging_enabled, when LOG_TO_MONGO is on", async () => {
       const events = new TaskEventLog(logger, 'api').addSink(sink.sink);
       const a = app({ LOG_TO_MONGO: 'true' }, events);
       const created = await request(a).post('/v1/agent/execute').set('X-Request-Id', 'req-timeline').send({ task: 'Summarise the news' }).expect(202);
@@ -140,7 +155,9 @@ describe('observability through the HTTP app (integration)', () => {
 
     it('answers 400 for an id that is not a UUID v4, 404 for an unknown task, 400 for query parameters', async () => {
       const a = app();
-      expect((await request(a).get('/v1/tasks/not-a-uuid/events').expect(400)).body.error.details).toEqual([{ field: 'task_id', message: 'task_id must be a UUID v4' }]);
+      expect((await request(a).get('/v1/tasks/not-a-uuid/events').expect(400)).body.error.details).toEqual([
+        { field: 'task_id', message: 'task_id must be a UUID v4' },
+      ]);
       expect((await request(a).get(`/v1/tasks/${randomUUID()}/events`).expect(404)).body.error.type).toBe('NOT_FOUND');
       await request(a).get(`/v1/tasks/${randomUUID()}/events?limit=5`).expect(400);
     });
@@ -167,7 +184,14 @@ describe('observability through the HTTP app (integration)', () => {
 
     beforeAll(async () => {
       for (const ago of [25 * 60, 23 * 60, 60, 2]) await store.repositories.systemMetrics.record(snap(new Date(NOW.getTime() - ago * minute)));
-      await store.repositories.systemMetrics.record({ ...snap(new Date(NOW.getTime() - 30 * minute)), queue: null, usage: null, latency: null, tasks_by_status: null, tasks_by_agent: null });
+      await store.repositories.systemMetrics.record({
+        ...snap(new Date(NOW.getTime() - 30 * minute)),
+        queue: null,
+        usage: null,
+        latency: null,
+        tasks_by_status: null,
+        tasks_by_agent: null,
+      });
     });
 
     it('returns the last 24 hours by default, oldest first', async () => {
@@ -178,7 +202,11 @@ describe('observability through the HTTP app (integration)', () => {
       expect(res.body.snapshots.map((s: { interval_start: string }) => s.interval_start)).toEqual(
         [23 * 60, 60, 30, 2].map((ago) => new Date(NOW.getTime() - ago * minute).toISOString()),
       );
-      expect(res.body.snapshots[0]).toMatchObject({ latency_ms: { count: 6, avg: 950.5, p95: 2100 }, usage: { total_tokens: 15 }, tasks_by_status: { completed: 5 } });
+      expect(res.body.snapshots[0]).toMatchObject({
+        latency_ms: { count: 6, avg: 950.5, p95: 2100 },
+        usage: { total_tokens: 15 },
+        tasks_by_status: { completed: 5 },
+      });
       expect(res.body.snapshots[2]).toMatchObject({ queue: null, usage: null, latency_ms: null, tasks_by_status: null, tasks_by_agent: null });
     });
 
@@ -201,7 +229,7 @@ describe('observability through the HTTP app (integration)', () => {
   });
 
   describe('GET /v1/system/metrics usage_today', () => {
-    it('reports today\'s tokens and cost by agent and by model from the agent runs', async () => {
+    it("reports today's tokens and cost by agent and by model from the agent runs", async () => {
       const finished = new Date(NOW.getTime() - 60_000);
       const run = (agent_name: string, model: string, p: number, c: number, cost: number) => ({
         run_id: randomUUID(),

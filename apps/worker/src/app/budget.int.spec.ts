@@ -25,7 +25,10 @@ const writer: AgentDescriptor = {
     name: 'WriterAgent',
     version: '1.0.0',
     run: async (input, ctx) => {
-      const out = await invokeText(llm.chatModel({ model: 'gpt-4o-mini' }), historyMessages([{ role: 'user', content: input.task }]), { prices: llm.prices, signal: ctx?.signal });
+      const out = await invokeText(llm.chatModel({ model: 'gpt-4o-mini' }), historyMessages([{ role: 'user', content: input.task }]), {
+        prices: llm.prices,
+        signal: ctx?.signal,
+      });
       return { output: { agent_name: 'WriterAgent', content: out.value, citations: [] }, usage: [out.usage], model: out.model };
     },
   }),
@@ -54,11 +57,33 @@ describe('task budgets (real MongoDB)', () => {
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
     const seen: TaskEvent[] = [];
     const events = new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e));
-    const process = createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: true, logger, events, taskTimeoutMs: 5000, historyLimit: 0 });
-    const task = newTask({ task_id: randomUUID(), session_id: randomUUID(), task: 'Write a short text about rivers', metadata: { ip: null, user_agent: null, request_id: 'req-b', environment: 'test' }, now: new Date(), budget });
+    const process = createTaskProcessor({
+      repositories: store.repositories,
+      registry,
+      router,
+      llmConfigured: true,
+      logger,
+      events,
+      taskTimeoutMs: 5000,
+      historyLimit: 0,
+    });
+    const task = newTask({
+      task_id: randomUUID(),
+      session_id: randomUUID(),
+      task: 'Write a short text about rivers',
+      metadata: { ip: null, user_agent: null, request_id: 'req-b', environment: 'test' },
+      now: new Date(),
+      budget,
+    });
     await store.repositories.tasks.create(task);
     const outcome = await process(task.task_id, 1);
-    return { outcome, task: (await store.repositories.tasks.findById(task.task_id))!, runs: await store.repositories.agentRuns.listByTask(task.task_id), seen, llm };
+    return {
+      outcome,
+      task: (await store.repositories.tasks.findById(task.task_id))!,
+      runs: await store.repositories.agentRuns.listByTask(task.task_id),
+      seen,
+      llm,
+    };
   }
 
   it('without a budget nothing changes: the task completes and stores its cost', async () => {

@@ -45,7 +45,13 @@ export function startHousekeeping(deps: HousekeepingDeps): Housekeeping {
         intervalMs,
         logger: deps.logger,
         run: async () => {
-          await takeMetricsSnapshot({ repositories: deps.store.repositories, queueCounts: deps.queueCounts, now, intervalMs, maxTimeMs: Math.min(intervalMs, 10_000) });
+          await takeMetricsSnapshot({
+            repositories: deps.store.repositories,
+            queueCounts: deps.queueCounts,
+            now,
+            intervalMs,
+            maxTimeMs: Math.min(intervalMs, 10_000),
+          });
         },
       }),
     );

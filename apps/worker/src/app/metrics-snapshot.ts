@@ -29,13 +29,24 @@ export async function takeMetricsSnapshot(deps: SnapshotDeps): Promise<SystemMet
   const interval_start = intervalStart(at, deps.intervalMs);
   const options = deps.maxTimeMs === undefined ? {} : { maxTimeMs: deps.maxTimeMs };
   // A part that cannot be read is stored as null; the rest of the snapshot is still worth keeping.
-  const [day, usage, queue] = await Promise.allSettled([deps.repositories.tasks.dayStats(at, options), deps.repositories.agentRuns.usageDayStats(at, options), deps.queueCounts()]);
+  const [day, usage, queue] = await Promise.allSettled([
+    deps.repositories.tasks.dayStats(at, options),
+    deps.repositories.agentRuns.usageDayStats(at, options),
+    deps.queueCounts(),
+  ]);
   const figures = dayFigures(day.status === 'fulfilled' ? day.value : null, usage.status === 'fulfilled' ? usage.value : null);
   const q = queue.status === 'fulfilled' ? queue.value : null;
   const snapshot: SystemMetricsSnapshot = {
     interval_start,
     taken_at: at,
-    queue: q && { waiting: count(q.waiting), active: count(q.active), delayed: count(q.delayed), failed: count(q.failed), completed: count(q.completed), paused: count(q.paused) },
+    queue: q && {
+      waiting: count(q.waiting),
+      active: count(q.active),
+      delayed: count(q.delayed),
+      failed: count(q.failed),
+      completed: count(q.completed),
+      paused: count(q.paused),
+    },
     ...figures,
   };
   return (await deps.repositories.systemMetrics.record(snapshot)) ? snapshot : null;

@@ -27,7 +27,13 @@ afterAll(async () => {
 });
 
 async function storedTask(requestId = 'req-obs') {
-  const task = newTask({ task_id: randomUUID(), session_id: randomUUID(), task: 'x', metadata: { ip: null, user_agent: null, request_id: requestId, environment: 'test' }, now: new Date() });
+  const task = newTask({
+    task_id: randomUUID(),
+    session_id: randomUUID(),
+    task: 'x',
+    metadata: { ip: null, user_agent: null, request_id: requestId, environment: 'test' },
+    now: new Date(),
+  });
   await store.repositories.tasks.create(task);
   return task;
 }
@@ -78,16 +84,31 @@ describe('task.retried (real Bull queue)', () => {
     const events = new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e));
     const taskId = randomUUID();
     const tasks = { findById: async () => Promise.reject(new Error('down')) };
-    expect(await onJobFailed({ data: { task_id: taskId }, attemptsMade: 1, opts: { attempts: 3 } }, new Error('boom'), { events, tasks, logger })).toBe('retried');
-    expect(seen[0]).toMatchObject({ event: 'task.retried', task_id: taskId, session_id: '', request_id: null, data: { attempt: 1, error_type: 'INTERNAL_ERROR' } });
+    expect(await onJobFailed({ data: { task_id: taskId }, attemptsMade: 1, opts: { attempts: 3 } }, new Error('boom'), { events, tasks, logger })).toBe(
+      'retried',
+    );
+    expect(seen[0]).toMatchObject({
+      event: 'task.retried',
+      task_id: taskId,
+      session_id: '',
+      request_id: null,
+      data: { attempt: 1, error_type: 'INTERNAL_ERROR' },
+    });
   });
 });
 
 describe('metrics snapshots', () => {
-  it('stores exactly one snapshot per interval when several workers take it at once, with today\'s figures', async () => {
+  it("stores exactly one snapshot per interval when several workers take it at once, with today's figures", async () => {
     const done = await storedTask();
     await store.repositories.tasks.markProcessing(done.task_id, new Date());
-    await store.repositories.tasks.complete(done.task_id, { result: { summary: null, raw_output: 'ok', code_language: null, citations: [] }, usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2, cost_usd: 0, by_model: [] } }, new Date());
+    await store.repositories.tasks.complete(
+      done.task_id,
+      {
+        result: { summary: null, raw_output: 'ok', code_language: null, citations: [] },
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2, cost_usd: 0, by_model: [] },
+      },
+      new Date(),
+    );
     const at = new Date();
     const deps = { repositories: store.repositories, queueCounts: async () => ({ waiting: 4, active: 1 }), now: () => at, intervalMs: 60_000 };
     const results = await Promise.all([takeMetricsSnapshot(deps), takeMetricsSnapshot(deps), takeMetricsSnapshot(deps)]);
@@ -103,7 +124,12 @@ describe('metrics snapshots', () => {
 
   it('keeps a part it could not read as null instead of skipping the snapshot', async () => {
     const at = new Date(Date.UTC(2024, 5, 1, 8, 30));
-    const snap = await takeMetricsSnapshot({ repositories: store.repositories, queueCounts: () => Promise.reject(new Error('redis down')), now: () => at, intervalMs: 60_000 });
+    const snap = await takeMetricsSnapshot({
+      repositories: store.repositories,
+      queueCounts: () => Promise.reject(new Error('redis down')),
+      now: () => at,
+      intervalMs: 60_000,
+    });
     expect(snap?.queue).toBeNull();
     expect(snap?.tasks_by_status).toEqual({ queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 });
   });
@@ -119,17 +145,33 @@ describe('retention purge', () => {
     const now = new Date(Date.UTC(2030, 0, 31));
     const day = 86_400_000;
     const id = randomUUID();
-    const ev = (at: Date): TaskEvent => ({ event: 'task.accepted', level: 'info', message: 'task accepted', timestamp: at, task_id: id, session_id: 's', request_id: null, agent_name: null, service: 'api', data: {} });
+    const ev = (at: Date): TaskEvent => ({
+      event: 'task.accepted',
+      level: 'info',
+      message: 'task accepted',
+      timestamp: at,
+      task_id: id,
+      session_id: 's',
+      request_id: null,
+      agent_name: null,
+      service: 'api',
+      data: {},
+    });
     await store.repositories.taskEvents.appendMany([ev(new Date(now.getTime() - 15 * day)), ev(new Date(now.getTime() - 13 * day))]);
     const snapAt = (at: Date) => ({ interval_start: at, taken_at: at, queue: null, tasks_by_status: null, tasks_by_agent: null, latency: null, usage: null });
     await store.repositories.systemMetrics.record(snapAt(new Date(now.getTime() - 31 * day)));
     await store.repositories.systemMetrics.record(snapAt(new Date(now.getTime() - 29 * day)));
-    const config = { taskEventStore: { enabled: true, retentionDays: 14, bufferSize: 10, flushIntervalMs: 1000 }, metricsSnapshots: { intervalMs: 60_000, retentionDays: 30 } };
+    const config = {
+      taskEventStore: { enabled: true, retentionDays: 14, bufferSize: 10, flushIntervalMs: 1000 },
+      metricsSnapshots: { intervalMs: 60_000, retentionDays: 30 },
+    };
     const removed = await purgeExpired({ config, store }, now);
     expect(removed.events).toBeGreaterThanOrEqual(1);
     expect(removed.snapshots).toBeGreaterThanOrEqual(1);
     expect((await store.repositories.taskEvents.listByTask(id)).map((e) => e.timestamp)).toEqual([new Date(now.getTime() - 13 * day)]);
-    expect((await store.repositories.systemMetrics.list({ from: new Date(now.getTime() - 40 * day), to: now, limit: 10 })).map((s) => s.interval_start)).toEqual([new Date(now.getTime() - 29 * day)]);
+    expect(
+      (await store.repositories.systemMetrics.list({ from: new Date(now.getTime() - 40 * day), to: now, limit: 10 })).map((s) => s.interval_start),
+    ).toEqual([new Date(now.getTime() - 29 * day)]);
     // A second worker purging at the same time finds nothing more to do.
     expect(await purgeExpired({ config, store }, now)).toEqual({ events: 0, snapshots: 0 });
   });
@@ -142,11 +184,22 @@ describe('LOG_TO_MONGO sink on a real database', () => {
     const events = new TaskEventLog(logger, 'worker').addSink(sink.sink);
     const subject = { task_id: task.task_id, session_id: task.session_id, request_id: 'req-sink' };
     events.emit(subject, 'task.picked_up', { attempt: 1 });
-    events.emit(subject, 'task.failed', { error_type: 'LLM_ERROR', error_message: 'rejected key sk-live-abcdefghijkl', headers: { authorization: 'Bearer abc' } }, { agent_name: 'CodeAgent', level: 'warn' });
+    events.emit(
+      subject,
+      'task.failed',
+      { error_type: 'LLM_ERROR', error_message: 'rejected key sk-live-abcdefghijkl', headers: { authorization: 'Bearer abc' } },
+      { agent_name: 'CodeAgent', level: 'warn' },
+    );
     await sink.close();
     const stored = await store.repositories.taskEvents.listByTask(task.task_id);
     expect(stored.map((e) => e.event)).toEqual(['task.picked_up', 'task.failed']);
-    expect(stored[1]).toMatchObject({ level: 'warn', agent_name: 'CodeAgent', service: 'worker', request_id: 'req-sink', data: { error_message: `rejected key ${REDACTED}`, headers: { authorization: REDACTED } } });
+    expect(stored[1]).toMatchObject({
+      level: 'warn',
+      agent_name: 'CodeAgent',
+      service: 'worker',
+      request_id: 'req-sink',
+      data: { error_message: `rejected key ${REDACTED}`, headers: { authorization: REDACTED } },
+    });
     expect(JSON.stringify(stored)).not.toContain('sk-live');
   });
 

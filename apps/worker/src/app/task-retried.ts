@@ -25,7 +25,12 @@ export async function onJobFailed(job: FailedJob, err: Error, deps: TaskRetriedD
   const taskId = typeof job.data?.task_id === 'string' ? job.data.task_id : '';
   const maxAttempts = job.opts.attempts ?? 1;
   const willRetry = job.attemptsMade < maxAttempts;
-  deps.logger.error(willRetry ? 'job failed; Bull will retry it' : 'job failed; no attempts left', { task_id: taskId, attempt: job.attemptsMade, max_attempts: maxAttempts, error_message: err.message });
+  deps.logger.error(willRetry ? 'job failed; Bull will retry it' : 'job failed; no attempts left', {
+    task_id: taskId,
+    attempt: job.attemptsMade,
+    max_attempts: maxAttempts,
+    error_message: err.message,
+  });
   if (!willRetry || taskId === '') return 'final';
   let task = null;
   try {

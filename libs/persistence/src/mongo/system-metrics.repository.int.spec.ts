@@ -68,6 +68,8 @@ describe('SystemMetricsRepository', () => {
   });
 
   it('refuses dates that are not Dates', async () => {
-    await expect(db.store.repositories.systemMetrics.list({ from: '2025' as unknown as Date, to: minute(1), limit: 1 })).rejects.toBeInstanceOf(ValidationError);
+    await expect(db.store.repositories.systemMetrics.list({ from: '2025' as unknown as Date, to: minute(1), limit: 1 })).rejects.toBeInstanceOf(
+      ValidationError,
+    );
   });
 });

@@ -101,7 +101,11 @@ function toSnapshot(value: unknown): SystemMetricsSnapshot {
     },
     tasks_by_status: byStatus && (Object.fromEntries(TASK_STATUSES.map((s) => [s, num(byStatus[s])])) as Record<TaskStatus, number>),
     tasks_by_agent: byStatus
-      ? arr(d['tasks_by_agent']).map((a) => ({ agent_name: String(a['agent_name'] ?? ''), agent_type: typeof a['agent_type'] === 'string' ? a['agent_type'] : null, count: num(a['count']) }))
+      ? arr(d['tasks_by_agent']).map((a) => ({
+          agent_name: String(a['agent_name'] ?? ''),
+          agent_type: typeof a['agent_type'] === 'string' ? a['agent_type'] : null,
+          count: num(a['count']),
+        }))
       : null,
     latency: latencyCount === null ? null : { count: latencyCount, avg_ms: numOrNull(d['avg_latency_ms']), p95_ms: numOrNull(d['p95_latency_ms']) },
     usage: toUsage(d['usage']),

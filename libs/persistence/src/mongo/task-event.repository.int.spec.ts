@@ -33,13 +33,16 @@ function event(task_id: string, ev: TaskEvent['event'], at: Date, overrides: Par
 }
 
 describe('TaskEventRepository', () => {
-  it('returns a task\'s events oldest first, same-millisecond events in insertion order, only that task\'s', async () => {
+  it("returns a task's events oldest first, same-millisecond events in insertion order, only that task's", async () => {
     const repo = db.store.repositories.taskEvents;
     const id = randomUUID();
     const t0 = new Date(Date.UTC(2025, 0, 1, 10));
     const t1 = new Date(t0.getTime() + 5);
     // Written out of order across batches (api first, then worker), ties at t1.
-    await repo.appendMany([event(id, 'task.picked_up', t1, { data: { attempt: 1 } }), event(id, 'task.routed', t1, { agent_name: 'CodeAgent', data: { confidence: 0.9 } })]);
+    await repo.appendMany([
+      event(id, 'task.picked_up', t1, { data: { attempt: 1 } }),
+      event(id, 'task.routed', t1, { agent_name: 'CodeAgent', data: { confidence: 0.9 } }),
+    ]);
     await repo.appendMany([event(id, 'task.accepted', t0, { service: 'api', data: { api_key_id: 'ci', task_length: 12 } })]);
     await repo.appendMany([event(randomUUID(), 'task.accepted', t0)]);
 

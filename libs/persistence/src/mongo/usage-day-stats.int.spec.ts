@@ -86,6 +86,14 @@ describe('AgentRunRepository.usageDayStats', () => {
 
   it('is all zeros on a day without runs', async () => {
     const stats = await db.store.repositories.agentRuns.usageDayStats(new Date(Date.UTC(2024, 0, 1)), { maxTimeMs: 5000 });
-    expect(stats).toEqual({ day_start: new Date(Date.UTC(2024, 0, 1)), prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_agent: [], by_model: [] });
+    expect(stats).toEqual({
+      day_start: new Date(Date.UTC(2024, 0, 1)),
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      total_tokens: 0,
+      cost_usd: 0,
+      by_agent: [],
+      by_model: [],
+    });
   });
 });

@@ -31,7 +31,11 @@ export const observabilitySchemas: Record<string, JsonSchema> = {
   UsageToday: object(
     {
       ...totals,
-      by_agent: { type: 'array', items: object({ agent_name: { type: 'string', description: 'Agent, or `PeerAgent` for the router.' }, ...totals }), description: 'Most tokens first.' },
+      by_agent: {
+        type: 'array',
+        items: object({ agent_name: { type: 'string', description: 'Agent, or `PeerAgent` for the router.' }, ...totals }),
+        description: 'Most tokens first.',
+      },
       by_model: { type: 'array', items: object({ model: { type: 'string', description: 'Model name.' }, ...totals }), description: 'Most tokens first.' },
     },
     { description: 'Tokens and estimated cost of the LLM calls (router and agents) of the runs that finished in the UTC day.' },
@@ -40,12 +44,12 @@ export const observabilitySchemas: Record<string, JsonSchema> = {
     {
       event: { type: 'string', description: `Lifecycle event (add-only names): ${TASK_EVENT_TYPES.join(', ')}.`, examples: ['task.routed'] },
       level: { enum: ['debug', 'info', 'warn', 'error'] },
-      message: { type: 'string', description: 'The log line\'s message, e.g. `task routed`.' },
+      message: { type: 'string', description: "The log line's message, e.g. `task routed`." },
       timestamp: { type: ['string', 'null'], format: 'date-time', description: 'When it happened. Null only when the stored value is unreadable.' },
       agent_name: { type: ['string', 'null'], description: 'Agent concerned, when known.' },
       service: { type: 'string', description: '`api` or `worker`.' },
       request_id: { type: ['string', 'null'], description: 'X-Request-Id of the request that created the task.' },
-      data: { type: 'object', description: 'The event\'s own figures (attempt, confidence, tokens, cost_usd, duration_ms, error_type...), secrets redacted.' },
+      data: { type: 'object', description: "The event's own figures (attempt, confidence, tokens, cost_usd, duration_ms, error_type...), secrets redacted." },
     },
     { description: 'One lifecycle event of a task.' },
   ),
@@ -53,10 +57,13 @@ export const observabilitySchemas: Record<string, JsonSchema> = {
     {
       task_id: { type: 'string', format: 'uuid' },
       events: { type: 'array', items: ref('TaskEvent'), description: 'Oldest first; at most 500. Events older than LOG_RETENTION_DAYS are gone.' },
-      logging_enabled: { type: 'boolean', description: 'Whether this API stores events (LOG_TO_MONGO=true). When false the list holds only what was stored before, usually nothing.' },
+      logging_enabled: {
+        type: 'boolean',
+        description: 'Whether this API stores events (LOG_TO_MONGO=true). When false the list holds only what was stored before, usually nothing.',
+      },
       api_version: apiVersion,
     },
-    { description: 'A task\'s timeline.' },
+    { description: "A task's timeline." },
   ),
   MetricsSnapshot: object(
     {

@@ -42,7 +42,9 @@ export function parseHistoryQuery(query: unknown, now: Date): { from: Date; to: 
   const from = givenFrom ?? new Date(to.getTime() - DEFAULT_HISTORY_RANGE_MS);
   if (from > to) throw new ValidationError('The query parameters are invalid.', [{ field: 'from', message: 'from must not be after to' }]);
   if (to.getTime() - from.getTime() > MAX_HISTORY_RANGE_MS) {
-    throw new ValidationError('The query parameters are invalid.', [{ field: 'to', message: 'the range from..to must be at most 7 days; ask for several ranges' }]);
+    throw new ValidationError('The query parameters are invalid.', [
+      { field: 'to', message: 'the range from..to must be at most 7 days; ask for several ranges' },
+    ]);
   }
   return { from, to };
 }

@@ -48,7 +48,7 @@ export function taskEventsRoutes({ tasks, taskEvents, loggingEnabled, rateLimit 
       events = await taskEvents.listByTask(id);
     } catch (err) {
       if (err instanceof NotFoundError) throw err;
-      throw storeError(err, 'The task\'s events could not be read because the database is unavailable. Try again shortly.');
+      throw storeError(err, "The task's events could not be read because the database is unavailable. Try again shortly.");
     }
     res.json({ task_id: id, events: events.map(presentTaskEvent), logging_enabled: loggingEnabled, api_version: API_VERSION });
   });
