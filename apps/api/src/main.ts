@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createTaskQueue, loadApiConfig, loadEnvironment, pingQueue, taskMetricsSink } from '@agent-orchestrator/platform';
+import { MongoEventSink, TaskEventLog, createTaskQueue, loadApiConfig, loadEnvironment, pingQueue, taskMetricsSink } from '@agent-orchestrator/platform';
 import { createApp } from './app/app';
 import { createApiMetrics } from './app/metrics/api-metrics';
 import { connectRateLimitStore } from './app/http/rate-limit.store';
@@ -30,7 +30,13 @@ async function main(): Promise<void> {
     logger.warn('TRUST_PROXY=true believes any X-Forwarded-For, so clients can pick their IP and dodge per-IP rate limits: set the number of proxies (e.g. 1)');
   }
   const metrics = createApiMetrics();
+  // LOG_TO_MONGO: lifecycle events also go to the `logs` collection (the task timeline), buffered off the request path.
   const events = new TaskEventLog(logger, 'api').addSink(taskMetricsSink(metrics.tasks));
+  const { taskEventStore } = config;
+  const eventSink = taskEventStore.enabled
+    ? new MongoEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
+    : undefined;
+  if (eventSink) events.addSink(eventSink.sink);
   const app = createApp({ config, logger, store, queue, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events });
   const server = app.listen(config.port, config.host, (err) => {
     if (err) {
@@ -47,6 +53,7 @@ async function main(): Promise<void> {
     resources: [
       { name: 'queue', close: () => queue.close() },
       ...(rateLimit ? [{ name: 'rate-limit redis', close: rateLimit.close }] : []),
+      ...(eventSink ? [{ name: 'task event sink', close: () => eventSink.close() }] : []),
       { name: 'mongodb', close: () => store.close() },
     ],
   });

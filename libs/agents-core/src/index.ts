@@ -13,7 +13,8 @@ export type {
 export { noopLogger } from './agent';
 export { AgentRegistry, UNKNOWN_AGENT, isAgentDescriptor, loadAgentDescriptors } from './registry';
 export type { AgentSummary, ModuleImporter, RegisteredAgent } from './registry';
-export { callPolicyOf, createOpenAiProvider, modelNameOf, textOf, toLlmError, usageOf } from './llm';
+export { callPolicyOf, createOpenAiProvider, modelNameOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
+export { UsageMeter, currentUsageMeter, runWithUsageMeter } from './usage-meter';
 export { DEFAULT_CALL_POLICY, callWithRetry, retryAfterMs } from './retry';
 export type { CallPolicy } from './retry';
 export type { OpenAiProviderOptions } from './llm';

@@ -1,20 +1,14 @@
 import { ChatOpenAI } from '@langchain/openai';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { BaseMessage } from '@langchain/core/messages';
-import {
-  LlmError,
-  LlmNotConfiguredError,
-  OrchestratorError,
-  TimeoutError,
-  modelUsage,
-  type ModelUsage,
-  type PriceTable,
-} from '@agent-orchestrator/domain';
+import { LlmError, LlmNotConfiguredError, OrchestratorError, TimeoutError, modelUsage, type ModelUsage, type PriceTable } from '@agent-orchestrator/domain';
 import type { ChatModelOptions, LlmProvider } from './agent';
 import { bindChatModel, type LlmCallObserver } from './observe';
 import { DEFAULT_CALL_POLICY, type CallPolicy } from './retry';
 
 const policies = new WeakMap<BaseChatModel, CallPolicy>();
+/** How to make the same chat model with a lower completion limit (budgets cap each call). */
+const cappers = new WeakMap<BaseChatModel, (maxTokens: number) => BaseChatModel>();
 
 /** The timeout/retry policy of a chat model made by a provider (defaults for others, e.g. fakes). */
 export function callPolicyOf(model: BaseChatModel): CallPolicy {
@@ -45,24 +39,39 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
     prices: options.prices,
     chatModel({ model, temperature, maxTokens }: ChatModelOptions): BaseChatModel {
       if (!configured) throw new LlmNotConfiguredError();
-      const chat = new ChatOpenAI({
-        model,
-        temperature,
-        maxTokens,
-        // Local OpenAI-compatible servers accept any key; the SDK insists on one.
-        apiKey: options.apiKey || 'not-needed',
-        configuration: options.baseURL ? { baseURL: options.baseURL } : undefined,
-        // Retries and deadlines are ours (callWithRetry): one policy for every provider,
-        // Retry-After honoured, and timeouts told apart from other failures reliably.
-        timeout: options.timeoutMs + 1000,
-        maxRetries: 0,
-        useResponsesApi: false,
-      });
-      policies.set(chat, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries });
+      const chat = makeChat(model, temperature, maxTokens);
+      cappers.set(chat, (cap) => makeChat(model, temperature, maxTokens === undefined ? cap : Math.min(maxTokens, cap)));
       if (options.observer) bindChatModel(chat, { observer: options.observer });
       return chat;
     },
   };
+
+  function makeChat(model: string, temperature: number | undefined, maxTokens: number | undefined): BaseChatModel {
+    const chat = new ChatOpenAI({
+      model,
+      temperature,
+      maxTokens,
+      // Local OpenAI-compatible servers accept any key; the SDK insists on one.
+      apiKey: options.apiKey || 'not-needed',
+      configuration: options.baseURL ? { baseURL: options.baseURL } : undefined,
+      // Retries and deadlines are ours (callWithRetry): one policy for every provider,
+      // Retry-After honoured, and timeouts told apart from other failures reliably.
+      timeout: options.timeoutMs + 1000,
+      maxRetries: 0,
+      useResponsesApi: false,
+    });
+    policies.set(chat, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries });
+    return chat;
+  }
+}
+
+/**
+ * The same chat model with its completion limited to `maxTokens`, for a call
+ * under a token budget. Models this lib did not make (test fakes) are returned as they are.
+ */
+export function withMaxTokens(model: BaseChatModel, maxTokens: number): BaseChatModel {
+  const cap = cappers.get(model);
+  return cap ? cap(Math.max(1, Math.floor(maxTokens))) : model;
 }
 
 /** Name of the model behind a chat model instance, for run records. */
@@ -83,9 +92,7 @@ export function usageOf(message: BaseMessage | undefined, model: string, prices:
 export function textOf(message: BaseMessage): string {
   const content = message.content;
   if (typeof content === 'string') return content;
-  return content
-    .map((part) => (typeof part === 'string' ? part : part.type === 'text' && typeof part['text'] === 'string' ? part['text'] : ''))
-    .join('');
+  return content.map((part) => (typeof part === 'string' ? part : part.type === 'text' && typeof part['text'] === 'string' ? part['text'] : '')).join('');
 }
 
 /**

@@ -3,9 +3,16 @@ import type { BaseMessage } from '@langchain/core/messages';
 import type { ModelUsage, PriceTable } from '@agent-orchestrator/domain';
 import { LlmError } from '@agent-orchestrator/domain';
 import type { z } from 'zod';
-import { callPolicyOf, modelNameOf, textOf, toLlmError, usageOf } from './llm';
+import { callPolicyOf, modelNameOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 import { reportLlmCall } from './observe';
 import { callWithRetry } from './retry';
+import { currentUsageMeter } from './usage-meter';
+
+/** Under a task budget (see usage-meter.ts): refuses a call when nothing is left and caps its completion to what remains. */
+function budgeted(chat: BaseChatModel, model: string): BaseChatModel {
+  const cap = currentUsageMeter()?.beforeCall(model);
+  return cap === undefined ? chat : withMaxTokens(chat, cap);
+}
 
 export interface LlmCallResult<T> {
   value: T;
@@ -30,7 +37,7 @@ export async function invokeStructured<S extends z.ZodObject>(
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
   try {
-    const runnable = chat.withStructuredOutput(schema, { name: options.name, includeRaw: true, method: options.method ?? 'jsonSchema' });
+    const runnable = budgeted(chat, model).withStructuredOutput(schema, { name: options.name, includeRaw: true, method: options.method ?? 'jsonSchema' });
     const out = await callWithRetry(
       `LLM call to ${model}`,
       async (signal) => (await runnable.invoke(messages, { signal })) as { raw: BaseMessage; parsed: z.infer<S> | null },
@@ -39,6 +46,7 @@ export async function invokeStructured<S extends z.ZodObject>(
       options.signal,
     );
     usage = usageOf(out.raw, model, options.prices);
+    currentUsageMeter()?.record(usage);
     const parsed = schema.safeParse(out.parsed);
     if (!parsed.success) {
       throw new LlmError(`Model ${model} returned output that does not match the ${options.name} schema: ${parsed.error.message}`);
@@ -62,8 +70,10 @@ export async function invokeText(
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
   try {
-    const raw = await callWithRetry(`LLM call to ${model}`, (signal) => chat.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
+    const call = budgeted(chat, model);
+    const raw = await callWithRetry(`LLM call to ${model}`, (signal) => call.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
     usage = usageOf(raw, model, options.prices);
+    currentUsageMeter()?.record(usage);
     const text = textOf(raw).trim();
     if (!text) throw new LlmError(`Model ${model} returned an empty answer.`, { retryable: true });
     reportLlmCall(chat, { model, startedAt, usage });

@@ -37,6 +37,15 @@ export interface TaskResult {
   citations: Citation[];
 }
 
+/**
+ * Spending limits a client may set on one task. A run that would go past
+ * either fails the task with BUDGET_EXCEEDED. `null` means no limit of that kind.
+ */
+export interface TaskBudget {
+  max_tokens: number | null;
+  max_cost_usd: number | null;
+}
+
 export interface TaskError {
   type: string;
   message: string;
@@ -75,6 +84,8 @@ export interface Task {
    * aborts it at its next step. Null otherwise. Older tasks lack it (read as null).
    */
   cancel_requested_at: Date | null;
+  /** Limits set at submission; `null` when none (and on tasks stored before budgets existed). */
+  budget: TaskBudget | null;
 }
 
 /** The fields a caller supplies to create a task; the rest is set by the system. */
@@ -84,9 +95,10 @@ export interface NewTask {
   task: string;
   metadata: TaskMetadata;
   now: Date;
+  budget?: TaskBudget | null;
 }
 
-export function newTask({ task_id, session_id, task, metadata, now }: NewTask): Task {
+export function newTask({ task_id, session_id, task, metadata, now, budget = null }: NewTask): Task {
   return {
     task_id,
     session_id,
@@ -108,6 +120,7 @@ export function newTask({ task_id, session_id, task, metadata, now }: NewTask): 
     usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
     attempts: 0,
     cancel_requested_at: null,
+    budget,
   };
 }
 

@@ -36,11 +36,11 @@ describe('connectMongo against a live server', () => {
         { key: { finished_day: 1, latency_ms: 1 } },
         { key: { status: 1, queued_at: 1, task_id: 1 } },
       ],
-      agent_runs: [{ key: { task_id: 1, started_at: 1 } }, { key: { run_id: 1 }, unique: true }],
+      agent_runs: [{ key: { task_id: 1, started_at: 1 } }, { key: { run_id: 1 }, unique: true }, { key: { finished_at: 1 } }],
       messages: [{ key: { session_id: 1, created_at: 1 } }, { key: { task_id: 1 } }, { key: { message_id: 1 }, unique: true }],
       sessions: [{ key: { session_id: 1 }, unique: true }],
       logs: [{ key: { task_id: 1, timestamp: 1 } }],
-      system_metrics: [{ key: { taken_at: -1 } }],
+      system_metrics: [{ key: { taken_at: -1 } }, { key: { interval_start: 1 }, unique: true }],
     };
     for (const [collection, indexes] of Object.entries(expected)) {
       const listed = await db.raw.collection(collection).listIndexes().toArray();

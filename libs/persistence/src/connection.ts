@@ -6,6 +6,9 @@ import { MongoAgentRunRepository } from './mongo/agent-run.repository';
 import { MongoMessageRepository } from './mongo/message.repository';
 import { type MonitorStall, watchServerMonitors } from './mongo/monitor-watchdog';
 import { MongoSessionRepository } from './mongo/session.repository';
+import { MongoSystemMetricsRepository } from './mongo/system-metrics.repository';
+import { MongoTaskEventRepository } from './mongo/task-event.repository';
+import { ensureTtlIndex } from './mongo/ttl-index';
 import { openConnection } from './mongo/open-connection';
 import { MongoTaskRepository } from './mongo/task.repository';
 import type { Repositories } from './repositories';
@@ -39,6 +42,12 @@ export interface MongoStore {
   ping(): Promise<boolean>;
   /** Creates the collections' indexes (idempotent). Call once at deploy or boot. */
   ensureIndexes(): Promise<void>;
+  /**
+   * Creates (or re-times) the TTL indexes that expire lifecycle events (`logs.timestamp`) and
+   * metrics snapshots (`system_metrics.taken_at`) after the given number of days. Servers
+   * without TTL (FerretDB v1) refuse it (`ttl: false`) or ignore it: callers also purge periodically.
+   */
+  ensureRetention(retention: { logsDays: number; snapshotsDays: number }): Promise<{ ttl: boolean }>;
   /** Closes the connection pool. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -70,6 +79,8 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
       agentRuns: new MongoAgentRunRepository(models.agentRuns, ctx),
       messages: new MongoMessageRepository(models.messages, ctx),
       sessions: new MongoSessionRepository(models.sessions, ctx),
+      taskEvents: new MongoTaskEventRepository(models.logs, ctx),
+      systemMetrics: new MongoSystemMetricsRepository(models.systemMetrics, ctx),
     },
     async ping() {
       try {
@@ -84,6 +95,16 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
     async ensureIndexes() {
       try {
         await ensureIndexes(models);
+      } catch (err) {
+        if (isNetworkError(err)) throw new DatabaseUnavailableError(ctx.host, ctx.timeoutMs, errorMessage(err), { cause: err });
+        throw err;
+      }
+    },
+    async ensureRetention({ logsDays, snapshotsDays }) {
+      try {
+        const logs = await ensureTtlIndex(models.logs.collection, 'timestamp', logsDays * 86_400);
+        const snapshots = await ensureTtlIndex(models.systemMetrics.collection, 'taken_at', snapshotsDays * 86_400);
+        return { ttl: logs && snapshots };
       } catch (err) {
         if (isNetworkError(err)) throw new DatabaseUnavailableError(ctx.host, ctx.timeoutMs, errorMessage(err), { cause: err });
         throw err;

@@ -1,6 +1,6 @@
 export { connectMongo } from './connection';
 export type { ConnectMongoOptions, MongoStore } from './connection';
-export { MAX_TASK_PAGE_SIZE } from './repositories';
+export { MAX_SNAPSHOTS, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositories';
 export type {
   AgentRunRepository,
   CancelRequest,
@@ -8,6 +8,12 @@ export type {
   Repositories,
   SessionRepository,
   StaleTaskQuery,
+  SystemMetricsRepository,
+  SystemMetricsSnapshot,
+  TaskEventRepository,
+  UsageDayStats,
+  UsageFigures,
+  UsageTotals,
   TaskDayStats,
   TaskListPage,
   TaskListPosition,
@@ -20,3 +26,5 @@ export type {
 export { DatabaseUnavailableError, DuplicateKeyError } from './errors';
 export type { MonitorStall } from './mongo/monitor-watchdog';
 export { redactMongoUri } from './redact';
+export { dayFigures } from './day-figures';
+export type { DayFigures } from './day-figures';

@@ -1,4 +1,4 @@
-import type { AgentRun, Message, Task, TaskError, TaskResult, TaskStatus, TaskUsage } from '@agent-orchestrator/domain';
+import type { AgentRun, Message, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskUsage } from '@agent-orchestrator/domain';
 
 /** Largest page `TaskRepository.list` returns. */
 export const MAX_TASK_PAGE_SIZE = 100;
@@ -136,6 +136,74 @@ export interface AgentRunRepository {
   record(run: AgentRun): Promise<void>;
   /** Runs of a task in the order they started. */
   listByTask(taskId: string): Promise<AgentRun[]>;
+  /**
+   * Tokens and estimated cost of the runs that finished in the UTC day
+   * containing `now`, by agent and by model, read through an index bounded to
+   * that day (`finished_at`).
+   */
+  usageDayStats(now: Date, options?: { maxTimeMs?: number }): Promise<UsageDayStats>;
+}
+
+/** Token and cost totals of one group of LLM calls. */
+export interface UsageTotals {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  cost_usd: number;
+}
+
+export interface UsageDayStats extends UsageTotals {
+  /** Midnight UTC that starts the day. */
+  day_start: Date;
+  /** By the agent (or router, `PeerAgent`) that made the calls; most tokens first. */
+  by_agent: (UsageTotals & { agent_name: string })[];
+  /** By model; most tokens first. */
+  by_model: (UsageTotals & { model: string })[];
+}
+
+/** Largest page `TaskEventRepository.listByTask` returns. */
+export const MAX_TASK_EVENTS = 500;
+
+/** Task lifecycle events in the `logs` collection (written when LOG_TO_MONGO=true). */
+export interface TaskEventRepository {
+  /** Inserts the events in the given order (one batch). */
+  appendMany(events: readonly TaskEvent[]): Promise<void>;
+  /** The task's events, oldest first (timestamp, then insertion order), at most `limit` (default and cap MAX_TASK_EVENTS). */
+  listByTask(taskId: string, options?: { limit?: number }): Promise<TaskEvent[]>;
+  /** Deletes every event older than `cutoff`; returns how many. The fallback for servers without TTL (FerretDB). */
+  deleteOlderThan(cutoff: Date): Promise<number>;
+}
+
+/** One periodic snapshot of the figures of GET /v1/system/metrics (collection `system_metrics`). */
+export interface SystemMetricsSnapshot {
+  /** Start of the snapshot interval; unique, so several workers write one snapshot per interval. */
+  interval_start: Date;
+  /** When the figures were read. */
+  taken_at: Date;
+  queue: { waiting: number; active: number; delayed: number; failed: number; completed: number; paused: number } | null;
+  /** Tasks created that UTC day, by their current status. */
+  tasks_by_status: Record<TaskStatus, number> | null;
+  tasks_by_agent: { agent_name: string; agent_type: string | null; count: number }[] | null;
+  latency: { count: number; avg_ms: number | null; p95_ms: number | null } | null;
+  usage: UsageFigures | null;
+}
+
+/** `usage_today` of GET /v1/system/metrics and snapshots. */
+export interface UsageFigures extends UsageTotals {
+  by_agent: (UsageTotals & { agent_name: string })[];
+  by_model: (UsageTotals & { model: string })[];
+}
+
+/** Largest number of snapshots `SystemMetricsRepository.list` returns. */
+export const MAX_SNAPSHOTS = 10_080;
+
+export interface SystemMetricsRepository {
+  /** Stores a snapshot; `false` when one for the same `interval_start` exists (another worker wrote it). */
+  record(snapshot: SystemMetricsSnapshot): Promise<boolean>;
+  /** Snapshots with `from <= interval_start < to`, oldest first, at most `limit` (capped at MAX_SNAPSHOTS). */
+  list(range: { from: Date; to: Date; limit: number }): Promise<SystemMetricsSnapshot[]>;
+  /** Deletes snapshots older than `cutoff`; returns how many. */
+  deleteOlderThan(cutoff: Date): Promise<number>;
 }
 
 export interface MessageRepository {
@@ -161,6 +229,8 @@ export interface Repositories {
   agentRuns: AgentRunRepository;
   messages: MessageRepository;
   sessions: SessionRepository;
+  taskEvents: TaskEventRepository;
+  systemMetrics: SystemMetricsRepository;
 }
 
 export type { TaskStatus };

@@ -15,6 +15,25 @@ export interface CommonConfig {
   logLevel: LogLevel;
   mongo: { uri: string; dbName: string; serverSelectionTimeoutMs: number };
   redis: { url: string };
+  /** LOG_TO_MONGO and friends: lifecycle events also go to the `logs` collection (task timeline). */
+  taskEventStore: TaskEventStoreConfig;
+}
+
+export interface TaskEventStoreConfig {
+  enabled: boolean;
+  /** Days events are kept (TTL index, and the worker's hourly purge where TTL has no effect). */
+  retentionDays: number;
+  /** Events held in memory while MongoDB is slow or down; past it the oldest are dropped. */
+  bufferSize: number;
+  /** How often buffered events are written, in one batch. */
+  flushIntervalMs: number;
+}
+
+/** Periodic snapshots of the system figures into `system_metrics` (worker). */
+export interface MetricsSnapshotConfig {
+  /** 0 turns snapshots off. */
+  intervalMs: number;
+  retentionDays: number;
 }
 
 export interface ApiConfig extends CommonConfig {
@@ -81,6 +100,7 @@ export interface WorkerConfig extends CommonConfig {
   metrics: { enabled: boolean; port: number; host: string };
   /** How often the worker logs a "queue depth" line (CloudWatch's QueueWaiting); 0 = never. */
   queueDepthLogIntervalMs: number;
+  metricsSnapshots: MetricsSnapshotConfig;
 }
 
 /**
@@ -209,6 +229,12 @@ function common(r: EnvReader): CommonConfig {
       serverSelectionTimeoutMs: r.int('MONGO_TIMEOUT_MS', 5000, 100, 120_000),
     },
     redis: { url: r.url('REDIS_URL', ['redis:', 'rediss:'], true) ?? '' },
+    taskEventStore: {
+      enabled: r.bool('LOG_TO_MONGO', false),
+      retentionDays: r.int('LOG_RETENTION_DAYS', 14, 1, 3650),
+      bufferSize: r.int('LOG_MONGO_BUFFER_SIZE', 1000, 10, 1_000_000),
+      flushIntervalMs: r.int('LOG_MONGO_FLUSH_MS', 1000, 50, 60_000),
+    },
   };
 }
 
@@ -354,7 +380,14 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     cancelPollIntervalMs: r.int('CANCEL_POLL_INTERVAL_MS', 2000, 100, 60_000),
     metrics: { enabled: r.bool('WORKER_METRICS_ENABLED', true), port: r.int('WORKER_METRICS_PORT', 9464, 0, 65_535), host: r.string('WORKER_METRICS_HOST', '0.0.0.0') },
     queueDepthLogIntervalMs: r.int('QUEUE_DEPTH_LOG_INTERVAL_MS', 60_000, 0, 3_600_000),
+    metricsSnapshots: {
+      intervalMs: r.int('METRICS_SNAPSHOT_INTERVAL_MS', 60_000, 0, 86_400_000),
+      retentionDays: r.int('METRICS_SNAPSHOT_RETENTION_DAYS', 30, 1, 3650),
+    },
   };
+  if (config.metricsSnapshots.intervalMs > 0 && config.metricsSnapshots.intervalMs < 1000) {
+    r.problems.push({ field: 'METRICS_SNAPSHOT_INTERVAL_MS', message: 'METRICS_SNAPSHOT_INTERVAL_MS must be 0 (off) or at least 1000' });
+  }
   if (config.agents.length === 0) r.problems.push({ field: 'AGENTS', message: 'AGENTS must name at least one agent package' });
   if (config.taskDeadlineMs < config.taskTimeoutMs) {
     r.problems.push({ field: 'TASK_DEADLINE_MS', message: `TASK_DEADLINE_MS (${config.taskDeadlineMs}) must be at least TASK_TIMEOUT_MS (${config.taskTimeoutMs})` });

@@ -1,5 +1,5 @@
 export { DEFAULT_AGENTS, LOG_LEVELS, loadApiConfig, loadDotEnv, loadWorkerConfig } from './config';
-export type { ApiConfig, ApiKeyConfig, CommonConfig, Env, LlmConfig, LogLevel, WorkerConfig } from './config';
+export type { ApiConfig, ApiKeyConfig, CommonConfig, Env, LlmConfig, LogLevel, MetricsSnapshotConfig, TaskEventStoreConfig, WorkerConfig } from './config';
 export { createLogger } from './logger';
 export type { Logger } from './logger';
 export { loadEnvironment } from './environment';
@@ -30,3 +30,7 @@ export type { TaskCancelSubscription } from './task-cancel';
 export { TaskEventLog, eventMessage } from './task-events';
 export type { EmitOptions, TaskEventSink, TaskEventSubject } from './task-events';
 export * from './metrics';
+export { MongoEventSink } from './mongo-event-sink';
+export type { MongoEventSinkOptions, TaskEventWriter } from './mongo-event-sink';
+export { PeriodicTask } from './periodic-task';
+export type { PeriodicTaskOptions } from './periodic-task';

@@ -2,6 +2,8 @@
 const SECRET_KEY = /(pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key)/i;
 /** Ids name a secret without being one (`api_key_id`): logged as they are. */
 const IDENTIFIER_KEY = /(_id|Id)$/;
+/** Token counts (`total_tokens`, `max_tokens`) are figures, not secrets, when they are numbers. */
+const TOKEN_COUNT_KEY = /tokens$/i;
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/g;
 const KNOWN_KEY_SHAPES = /\b(sk-[A-Za-z0-9_-]{8,}|tvly-[A-Za-z0-9_-]{8,})\b/g;
@@ -21,7 +23,7 @@ export function redactText(text: string): string {
 
 /** The value to log for field `key`: fully hidden when the name says secret, else deep-redacted. */
 export function redactField(key: string, value: unknown, depth = 0): unknown {
-  const secret = SECRET_KEY.test(key) && !IDENTIFIER_KEY.test(key);
+  const secret = SECRET_KEY.test(key) && !IDENTIFIER_KEY.test(key) && !(TOKEN_COUNT_KEY.test(key) && typeof value === 'number');
   return secret && value !== undefined && value !== null && value !== '' ? REDACTED : redact(value, depth);
 }
 

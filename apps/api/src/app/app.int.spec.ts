@@ -140,6 +140,7 @@ describe('api (integration)', () => {
         error: null,
         attempts: 0,
         cancel_requested_at: null,
+        budget: null,
         metadata: { ip: expect.any(String), user_agent: 'int-spec/1.0', request_id: 'int-req-1', environment: 'int-test' },
       });
       expect(stored!.queued_at.toISOString()).toBe(queued_at);
@@ -255,6 +256,7 @@ describe('api (integration)', () => {
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
         attempts: 0,
         cancel_requested_at: null,
+        budget: null,
         api_version: 'v1',
       });
       expect(res.body).not.toHaveProperty('_id');

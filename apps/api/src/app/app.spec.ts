@@ -188,6 +188,7 @@ describe('createApp', () => {
         usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
         attempts: 0,
         cancel_requested_at: null,
+        budget: null,
         api_version: 'v1',
       });
     });

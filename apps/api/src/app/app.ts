@@ -27,6 +27,8 @@ import { SystemMetricsService } from './system/system-metrics.service';
 import { systemRoutes } from './system/system.route';
 import { tasksRoutes } from './tasks/tasks.route';
 import { taskCancelRoutes } from './tasks/task-cancel.route';
+import { taskEventsRoutes } from './tasks/task-events.route';
+import { metricsHistoryRoutes } from './system/metrics-history.route';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -97,10 +99,12 @@ export function createApp(deps: AppDeps): Express {
   app.use(executeRoutes({ acceptTask, dto: createExecuteTaskDto(config), bodyLimitBytes: config.bodyLimitBytes, rateLimit }));
   app.use(tasksRoutes({ tasks: store.repositories.tasks, rateLimit }));
   app.use(taskCancelRoutes({ tasks: store.repositories.tasks, queue, events: deps.events ?? new TaskEventLog(logger, 'api'), logger, rateLimit, now }));
+  app.use(taskEventsRoutes({ tasks: store.repositories.tasks, taskEvents: store.repositories.taskEvents, loggingEnabled: config.taskEventStore.enabled, rateLimit }));
   const workers = deps.workerDirectory ?? redisWorkerDirectory(queue.client, readinessTimeoutMs);
   const metricsTimeoutMs = deps.metricsTimeoutMs ?? 5000;
   const metrics = new SystemMetricsService({
     tasks: store.repositories.tasks,
+    agentRuns: store.repositories.agentRuns,
     queueCounts: () => queue.getJobCounts(),
     workers,
     pingMongo: () => store.ping(),
@@ -108,6 +112,7 @@ export function createApp(deps: AppDeps): Express {
     now,
     timeoutMs: metricsTimeoutMs,
   });
+  app.use(metricsHistoryRoutes({ snapshots: store.repositories.systemMetrics, now, rateLimit }));
   app.use(systemRoutes({ metrics, rateLimit }));
   app.use(agentsRoutes({ workers, rateLimit }));
   app.use(rateLimit, unmatchedRouteHandler());

@@ -157,6 +157,7 @@ describe('GET /v1/system/metrics', () => {
       agent_distribution_today: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 1 }],
       latency_today_ms: { count: 2, avg: 2500, p95: 3000 },
       workers: { alive: 1, items: [worker] },
+      usage_today: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_agent: [], by_model: [] },
       health: { mongodb: 'ok', redis: 'ok', workers: 'ok' },
       api_version: 'v1',
     });

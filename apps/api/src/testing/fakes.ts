@@ -2,7 +2,7 @@
  * In-memory stand-ins for the app's dependencies, for fast unit specs. The
  * integration spec (app.int.spec.ts) runs the same flows on MongoDB and Redis.
  */
-import { DatabaseUnavailableError, type MongoStore, type Repositories, type TaskListPosition, type TaskSummary } from '@agent-orchestrator/persistence';
+import { DatabaseUnavailableError, type MongoStore, type Repositories, type SystemMetricsSnapshot, type TaskListPosition, type TaskSummary } from '@agent-orchestrator/persistence';
 import { WorkerRegistryUnavailableError, loadApiConfig, type ApiConfig, type Logger, type TaskQueue, type WorkerRecord } from '@agent-orchestrator/platform';
 import {
   TASK_STATUSES,
@@ -15,6 +15,7 @@ import {
   type ProcessTaskJob,
   type Session,
   type Task,
+  type TaskEvent,
   type TaskStatus,
 } from '@agent-orchestrator/domain';
 
@@ -57,6 +58,8 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
   readonly messages: Message[] = [];
   readonly sessions = new Map<string, Session>();
   readonly agentRuns: AgentRun[] = [];
+  readonly taskEvents: TaskEvent[] = [];
+  readonly snapshots: SystemMetricsSnapshot[] = [];
   down = false;
   /** Names of the calls made, e.g. `tasks.create`. */
   readonly calls: string[] = [];
@@ -67,7 +70,7 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
   }
 
   writes(): number {
-    return this.calls.filter((c) => !/\.(find|list|recent|dayStats)/.test(c)).length;
+    return this.calls.filter((c) => !/\.(find|list|recent|dayStats|usageDayStats)/.test(c)).length;
   }
 
   async ping(): Promise<boolean> {
@@ -176,6 +179,42 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
         this.agentRuns.push(clone(run));
       },
       listByTask: async (taskId) => this.agentRuns.filter((r) => r.task_id === taskId),
+      usageDayStats: async (now) => {
+        this.guard('agentRuns.usageDayStats');
+        // Day usage is exercised on MongoDB (persistence and api integration specs); unit specs see an empty day.
+        return { day_start: startOfUtcDay(now), prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_agent: [], by_model: [] };
+      },
+    },
+    taskEvents: {
+      appendMany: async (events) => {
+        this.guard('taskEvents.appendMany');
+        this.taskEvents.push(...events.map(clone));
+      },
+      listByTask: async (taskId) => {
+        this.guard('taskEvents.listByTask');
+        return this.taskEvents.filter((e) => e.task_id === taskId).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
+      },
+      deleteOlderThan: async (cutoff) => {
+        const before = this.taskEvents.length;
+        this.taskEvents.splice(0, this.taskEvents.length, ...this.taskEvents.filter((e) => e.timestamp >= cutoff));
+        return before - this.taskEvents.length;
+      },
+    },
+    systemMetrics: {
+      record: async (snapshot) => {
+        if (this.snapshots.some((x) => x.interval_start.getTime() === snapshot.interval_start.getTime())) return false;
+        this.snapshots.push(clone(snapshot));
+        return true;
+      },
+      list: async ({ from, to, limit }) => {
+        this.guard('systemMetrics.list');
+        return this.snapshots.filter((x) => x.interval_start >= from && x.interval_start < to).sort((a, b) => a.interval_start.getTime() - b.interval_start.getTime()).slice(0, limit);
+      },
+      deleteOlderThan: async (cutoff) => {
+        const before = this.snapshots.length;
+        this.snapshots.splice(0, this.snapshots.length, ...this.snapshots.filter((x) => x.interval_start >= cutoff));
+        return before - this.snapshots.length;
+      },
     },
     messages: {
       append: async (message) => {

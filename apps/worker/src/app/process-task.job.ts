@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { AgentRegistry, ConversationTurn } from '@agent-orchestrator/agents-core';
+import { UsageMeter, runWithUsageMeter, type AgentRegistry, type ConversationTurn } from '@agent-orchestrator/agents-core';
 import {
   LlmNotConfiguredError,
   OrchestratorError,
@@ -177,6 +177,9 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, del
     });
 
     const usages: ModelUsage[] = [];
+    // Every LLM call of the router and the agent goes through the meter: it enforces the task's budget
+    // and sees calls whose result never came back (a call over budget, a later failure).
+    const meter = new UsageMeter(task.budget);
     let agentName: string | null = null;
     try {
       checkpoint();
@@ -186,10 +189,10 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, del
       const routeStarted = now();
       let routing;
       try {
-        routing = await router.route({ task: task.task, history, previousTasks }, { signal });
+        routing = await runWithUsageMeter(meter, () => router.route({ task: task.task, history, previousTasks }, { signal }));
       } catch (err) {
         const e = stopError(err) ?? toOrchestratorError(err);
-        await recordRun(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: [], started_at: routeStarted });
+        await recordRun(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: [...meter.usages], started_at: routeStarted });
         throw e;
       }
       usages.push(...routing.usage);
@@ -212,11 +215,13 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, del
       const agentStarted = now();
       events.emit(subject, 'agent.started', { attempt }, { agent_name: chosenName });
       let result;
+      const agentCallsFrom = meter.usages.length;
       try {
-        result = await chosen.agent.run({ task_id: task.task_id, session_id: task.session_id, task: task.task, history }, { signal, logger: log.child({ agent_name: chosenName }) });
+        const agent = chosen.agent;
+        result = await runWithUsageMeter(meter, () => agent.run({ task_id: task.task_id, session_id: task.session_id, task: task.task, history }, { signal, logger: log.child({ agent_name: chosenName }) }));
       } catch (err) {
         const e = stopError(err) ?? toOrchestratorError(err);
-        await recordRun(task, attempt, { kind: 'agent', agent_name: chosenName, agent_version: chosen.descriptor.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: [], started_at: agentStarted });
+        await recordRun(task, attempt, { kind: 'agent', agent_name: chosenName, agent_version: chosen.descriptor.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: meter.usages.slice(agentCallsFrom), started_at: agentStarted });
         throw e;
       }
       usages.push(...result.usage);
@@ -241,21 +246,23 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, del
       else log.warn('task was finished elsewhere; result not written', { agent_name: agentName });
       return done ? 'completed' : 'skipped';
     } catch (err) {
+      // What was spent: the meter saw every call made through agents-core, including those whose
+      // result never came back; agents that bypass it report their usage only in their result.
+      const spent = sumUsage(meter.usages.length >= usages.length ? meter.usages : usages);
       const reason = control.stopped();
       if (reason === 'shutdown') {
         log.warn('task abandoned at shutdown; left for another worker', { attempt, agent_name: agentName });
         throw err instanceof TaskAbandonedError ? err : new TaskAbandonedError();
       }
       if (reason === 'cancelled') {
-        const usage = sumUsage(usages);
-        const cancelled = await repos.tasks.markCancelled(task.task_id, { usage }, now());
-        if (cancelled) events.emit(subject, 'task.cancelled', { attempt, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd, ...timings(task, now()) }, { agent_name: agentName });
+        const cancelled = await repos.tasks.markCancelled(task.task_id, { usage: spent }, now());
+        if (cancelled) events.emit(subject, 'task.cancelled', { attempt, total_tokens: spent.total_tokens, cost_usd: spent.cost_usd, ...timings(task, now()) }, { agent_name: agentName });
         else log.warn('task was finished elsewhere; cancellation not written', { agent_name: agentName });
         return cancelled ? 'cancelled' : 'skipped';
       }
       const e = reason === 'deadline' && !(err instanceof OrchestratorError && err.type === 'TIMEOUT') ? deadlineError(deps.taskTimeoutMs, err) : toOrchestratorError(err);
-      const failed = await repos.tasks.fail(task.task_id, { error: { type: e.type, message: e.message }, usage: sumUsage(usages) }, now());
-      const figures = { attempt, error_type: e.type, error_message: e.message, total_tokens: sumUsage(usages).total_tokens, cost_usd: sumUsage(usages).cost_usd, ...timings(task, now()) };
+      const failed = await repos.tasks.fail(task.task_id, { error: { type: e.type, message: e.message }, usage: spent }, now());
+      const figures = { attempt, error_type: e.type, error_message: e.message, total_tokens: spent.total_tokens, cost_usd: spent.cost_usd, ...timings(task, now()) };
       if (failed) events.emit(subject, 'task.failed', figures, { agent_name: agentName, level: e.type === 'INTERNAL_ERROR' ? 'error' : 'warn' });
       else log.warn('task was finished elsewhere; failure not written', { agent_name: agentName, error_type: e.type });
       return 'failed';

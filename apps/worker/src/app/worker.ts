@@ -1,12 +1,14 @@
 import { createOpenAiProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createTaskQueue, publishWorker, subscribeTaskCancels, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
+import { MongoEventSink, TaskEventLog, createTaskQueue, publishWorker, subscribeTaskCancels, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { CancelWatcher } from './cancel-watcher';
 import { createTaskProcessor } from './process-task.job';
+import { startHousekeeping } from './housekeeping';
 import { Reconciler, startReconciler, type ReconcilerLoop } from './reconciler';
 import { buildRegistry } from './registry';
+import { onJobFailed } from './task-retried';
 import { WorkerMetrics } from './worker-metrics';
 
 export interface RunningWorker {
@@ -40,11 +42,18 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     onMonitorStall: (stall) => logger.warn('MongoDB server monitor was stuck; restarted it', { address: stall.address, stalled_ms: stall.stalledMs, restarted: stall.restarted }),
   });
   await store.ensureIndexes();
+  const { ttl } = await store.ensureRetention({ logsDays: config.taskEventStore.retentionDays, snapshotsDays: config.metricsSnapshots.retentionDays });
+  if (!ttl) logger.info('MongoDB has no TTL indexes (FerretDB?): old events and snapshots are removed by the hourly purge only');
   const queue = createTaskQueue(config.redis.url, {
     attempts: config.jobAttempts,
     stalled: { lockDurationMs: config.queueLockDurationMs, stalledIntervalMs: config.queueStalledIntervalMs, maxStalledCount: config.queueMaxStalledCount },
   });
   const events = new TaskEventLog(logger, 'worker').addSink(metrics.taskSink);
+  const { taskEventStore } = config;
+  const eventSink = taskEventStore.enabled
+    ? new MongoEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
+    : undefined;
+  if (eventSink) events.addSink(eventSink.sink);
   const cancellation = new CancelWatcher({ tasks: store.repositories.tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
@@ -62,7 +71,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   });
 
   queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
-  queue.on('failed', (job, err) => logger.error('job failed; Bull will retry if attempts remain', { task_id: job.data?.task_id, attempt: job.attemptsMade, error_message: err.message }));
+  queue.on('failed', (job, err) => void onJobFailed(job, err, { events, tasks: store.repositories.tasks, logger }));
   void queue.process(PROCESS_TASK_JOB, config.concurrency, async (job) => {
     const taskId = job.data?.task_id;
     if (!isUuidV4(taskId)) {
@@ -78,6 +87,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const cancels = await subscribeTaskCancels(config.redis.url, (taskId) => cancellation.notify(taskId), {
     onError: (err) => logger.warn('task cancel channel error; running tasks still poll for cancels', { error_message: err.message }),
   });
+  const housekeeping = startHousekeeping({ config, store, queueCounts: () => queue.getJobCounts(), logger });
   // Tell the API (GET /v1/agents, /v1/system/metrics) this worker is alive and what it registered;
   // the record expires on its own if this process dies without stop().
   const heartbeat = await publishWorker(
@@ -132,6 +142,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
       await cancels.close();
       cancellation.stop();
       await metrics.stop();
+      await housekeeping.stop();
+      // Events of the last tasks go out before the connection closes.
+      await eventSink?.close();
       await store.close();
     },
   };

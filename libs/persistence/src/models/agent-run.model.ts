@@ -32,6 +32,8 @@ export const agentRunSchema = new Schema(
 
 agentRunSchema.index({ task_id: 1, started_at: 1 });
 agentRunSchema.index({ run_id: 1 }, { unique: true });
+// Today's tokens and cost (GET /v1/system/metrics usage_today): one range of the day's finished runs.
+agentRunSchema.index({ finished_at: 1 });
 
 export function agentRunModel(conn: Connection) {
   return conn.model('AgentRun', agentRunSchema, AGENT_RUNS_COLLECTION);

@@ -1,7 +1,8 @@
 /**
- * Structured lifecycle events kept for later analysis (architecture §7.1).
- * There is no domain type or repository for them yet; this schema is the
- * storage shape they will use.
+ * Task lifecycle events (domain TaskEvent) kept for the task timeline
+ * (GET /v1/tasks/{task_id}/events) when LOG_TO_MONGO=true. Expired by a TTL
+ * index on `timestamp` (created by MongoStore.ensureRetention, since its
+ * lifetime is configuration) and by a periodic purge where TTL has no effect.
  */
 import { Schema, type Connection } from 'mongoose';
 
@@ -21,6 +22,8 @@ export const logSchema = new Schema(
     session_id: nullableString,
     request_id: nullableString,
     agent_name: nullableString,
+    /** `api` or `worker`. */
+    service: nullableString,
     data: { type: Schema.Types.Mixed, default: null },
   },
   { ...BASE_SCHEMA_OPTIONS, collection: LOGS_COLLECTION },

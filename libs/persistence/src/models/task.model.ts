@@ -31,6 +31,14 @@ const taskResultSchema = new Schema(
   { _id: false, id: false, strict: true, minimize: false },
 );
 
+const taskBudgetSchema = new Schema(
+  {
+    max_tokens: { type: Number, default: null, min: 1 },
+    max_cost_usd: { type: Number, default: null, min: 0 },
+  },
+  { _id: false, id: false, strict: true, minimize: false },
+);
+
 export const taskSchema = new Schema(
   {
     task_id: { type: String, required: true },
@@ -54,6 +62,8 @@ export const taskSchema = new Schema(
     attempts: { type: Number, required: true, default: 0, min: 0 },
     // Set by POST /v1/tasks/{id}/cancel on a processing task; the worker aborts it at its next step.
     cancel_requested_at: { type: Date, default: null },
+    // Client-set spending limits; absent on tasks stored before budgets existed (read as null).
+    budget: { type: taskBudgetSchema, default: null },
     // Storage-only metrics fields, set together when a task reaches a terminal
     // status (see MongoTaskRepository.complete/fail); not part of the domain Task.
     /** queued_at → completed_at in ms. */

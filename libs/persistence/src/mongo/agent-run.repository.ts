@@ -1,9 +1,10 @@
-import type { AgentRun } from '@agent-orchestrator/domain';
+import { startOfNextUtcDay, startOfUtcDay, type AgentRun } from '@agent-orchestrator/domain';
+import mongoose from 'mongoose';
 
 import { guard, type ErrorContext } from '../errors';
 import { AGENT_RUNS_COLLECTION, type AgentRunModel } from '../models/agent-run.model';
-import type { AgentRunRepository } from '../repositories';
-import { idArg } from './guards';
+import type { AgentRunRepository, UsageDayStats, UsageTotals } from '../repositories';
+import { dateArg, idArg } from './guards';
 import { toAgentRun } from './mappers';
 
 export class MongoAgentRunRepository implements AgentRunRepository {
@@ -27,4 +28,63 @@ export class MongoAgentRunRepository implements AgentRunRepository {
       return docs.map(toAgentRun);
     });
   }
+
+  /**
+   * Six small aggregations over the day's `finished_at` range (index), each a
+   * single $sum: FerretDB v1 computes only the first accumulator of a $group,
+   * and its $unwind keeps only the unwound field, so agents are grouped on the
+   * run totals and models on the unwound per-call usage. Each returns one row
+   * per agent or model of the day; they are folded here.
+   */
+  async usageDayStats(now: Date, options: { maxTimeMs?: number } = {}): Promise<UsageDayStats> {
+    const at = dateArg(now, 'now');
+    const day_start = startOfUtcDay(at);
+    const match = { $match: { finished_at: mongoose.trusted({ $gte: day_start, $lt: startOfNextUtcDay(at) }) } };
+    const aggregateOptions = options.maxTimeMs === undefined ? {} : { maxTimeMS: options.maxTimeMs };
+    type Row = { _id: unknown; v: number };
+    const byAgent = (field: SummedField) =>
+      this.model.aggregate<Row>([match, { $group: { _id: '$agent_name', v: { $sum: `$${field}` } } }]).option(aggregateOptions);
+    const byModel = (field: SummedField) =>
+      this.model.aggregate<Row>([match, { $unwind: '$usage' }, { $group: { _id: '$usage.model', v: { $sum: `$usage.${field}` } } }]).option(aggregateOptions);
+    return guard(AGENT_RUNS_COLLECTION, this.ctx, async () => {
+      const fields: SummedField[] = ['prompt_tokens', 'completion_tokens', 'cost_usd'];
+      const [agentRows, modelRows] = await Promise.all([Promise.all(fields.map(byAgent)), Promise.all(fields.map(byModel))]);
+      const by_agent = collate(fields, agentRows).map(([agent_name, t]) => ({ agent_name, ...t }));
+      const by_model = collate(fields, modelRows).map(([model, t]) => ({ model, ...t }));
+      return { day_start, ...fold(by_model), by_agent, by_model };
+    });
+  }
+}
+
+type SummedField = 'prompt_tokens' | 'completion_tokens' | 'cost_usd';
+
+/** Merges one result per summed field into totals per key, most tokens first (then by name, for a stable order). */
+function collate(fields: readonly SummedField[], results: readonly { _id: unknown; v: number }[][]): [string, UsageTotals][] {
+  const totals = new Map<string, UsageTotals>();
+  results.forEach((rows, i) => {
+    const field = fields[i];
+    if (field === undefined) return;
+    for (const { _id, v } of rows) {
+      const key = typeof _id === 'string' ? _id : '';
+      const entry = totals.get(key) ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
+      entry[field] += typeof v === 'number' && Number.isFinite(v) ? v : 0;
+      totals.set(key, entry);
+    }
+  });
+  return [...totals.entries()]
+    .map(([k, t]): [string, UsageTotals] => [k, { ...t, total_tokens: t.prompt_tokens + t.completion_tokens, cost_usd: roundCost(t.cost_usd) }])
+    .sort((a, b) => b[1].total_tokens - a[1].total_tokens || a[0].localeCompare(b[0]));
+}
+
+const roundCost = (n: number): number => Math.round(n * 1e8) / 1e8;
+
+function fold(rows: readonly UsageTotals[]): UsageTotals {
+  const t = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
+  for (const r of rows) {
+    t.prompt_tokens += r.prompt_tokens;
+    t.completion_tokens += r.completion_tokens;
+    t.total_tokens += r.total_tokens;
+    t.cost_usd += r.cost_usd;
+  }
+  return { ...t, cost_usd: roundCost(t.cost_usd) };
 }

@@ -10,6 +10,7 @@ import {
   type Message,
   type ModelUsage,
   type Task,
+  type TaskBudget,
   type TaskError,
   type TaskMetadata,
   type TaskResult,
@@ -111,6 +112,12 @@ export function toTaskMetadata(value: unknown): TaskMetadata {
   };
 }
 
+export function toTaskBudget(value: unknown): TaskBudget | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const d = doc(value);
+  return { max_tokens: numOrNull(d['max_tokens']), max_cost_usd: numOrNull(d['max_cost_usd']) };
+}
+
 export function toTask(value: unknown): Task {
   const d = doc(value);
   const status = d['status'];
@@ -137,6 +144,7 @@ export function toTask(value: unknown): Task {
     usage: toTaskUsage(d['usage']),
     attempts: num(d['attempts']),
     cancel_requested_at: dateOrNull(d['cancel_requested_at']),
+    budget: toTaskBudget(d['budget']),
   };
 }
 

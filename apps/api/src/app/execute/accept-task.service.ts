@@ -45,6 +45,7 @@ export class AcceptTaskService {
       task: input.task,
       metadata: { ...origin, environment },
       now,
+      budget: input.max_tokens === undefined && input.max_cost_usd === undefined ? null : { max_tokens: input.max_tokens ?? null, max_cost_usd: input.max_cost_usd ?? null },
     });
     const log = logger.child({ task_id: task.task_id, session_id: task.session_id });
 

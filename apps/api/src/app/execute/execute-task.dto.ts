@@ -1,13 +1,22 @@
 import { Transform } from 'class-transformer';
-import { IsNotEmpty, IsString, Matches, MaxLength, ValidateIf } from 'class-validator';
+import { IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 
 /** Letters, digits, `_` and `-`, 1 to 128 long: safe in logs, URLs and Mongo queries. */
 export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+/** Largest `max_tokens` budget a task may carry: far above any single task, low enough to catch typos. */
+export const MAX_BUDGET_TOKENS = 10_000_000;
+/** Largest `max_cost_usd` budget a task may carry. */
+export const MAX_BUDGET_COST_USD = 1000;
 
 /** The validated body of `POST /v1/agent/execute`; `task` is already trimmed. */
 export interface ExecuteTaskInput {
   task: string;
   session_id?: string;
+  /** Token budget of the whole task (router and agent calls together). */
+  max_tokens?: number;
+  /** Cost budget of the whole task, in estimated US dollars. */
+  max_cost_usd?: number;
 }
 
 export type ExecuteTaskDtoClass = new () => ExecuteTaskInput;
@@ -36,6 +45,19 @@ export function createExecuteTaskDto(options: { taskMaxLength: number }): Execut
     @IsString({ message: 'session_id must be a string' })
     @ValidateIf((_object: unknown, value: unknown) => value !== undefined)
     session_id?: string;
+
+    @Max(MAX_BUDGET_TOKENS, { message: `max_tokens must be at most ${MAX_BUDGET_TOKENS}` })
+    @Min(1, { message: 'max_tokens must be a positive integer' })
+    @IsInt({ message: 'max_tokens must be a positive integer' })
+    @ValidateIf((_object: unknown, value: unknown) => value !== undefined)
+    max_tokens?: number;
+
+    @Max(MAX_BUDGET_COST_USD, { message: `max_cost_usd must be at most ${MAX_BUDGET_COST_USD}` })
+    // Min(MIN_VALUE): anything above zero, since a zero budget could never run a single call.
+    @Min(Number.MIN_VALUE, { message: 'max_cost_usd must be a positive number' })
+    @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'max_cost_usd must be a positive number' })
+    @ValidateIf((_object: unknown, value: unknown) => value !== undefined)
+    max_cost_usd?: number;
   }
 
   return ExecuteTaskDto;

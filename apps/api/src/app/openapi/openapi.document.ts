@@ -233,6 +233,40 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           },
         }),
       },
+      '/v1/tasks/{task_id}/events': {
+        get: v1Operation({
+          operationId: 'getTaskEvents',
+          tags: ['Tasks'],
+          summary: 'Task timeline',
+          description:
+            'The task\'s lifecycle events (accepted, picked up, routed, agent started/finished, completed, failed, retried), oldest first. Stored only when LOG_TO_MONGO=true, for LOG_RETENTION_DAYS; `logging_enabled` says whether this API stores them. Takes no query parameters.',
+          parameters: [parameterRef('TaskId')],
+          responses: {
+            '200': { description: 'The events.', headers: V1_HEADERS, content: json(ref('TaskEvents')) },
+            '400': responseRef('BadRequest'),
+            '404': responseRef('NotFound'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/v1/system/metrics/history': {
+        get: v1Operation({
+          operationId: 'getSystemMetricsHistory',
+          tags: ['Dashboard'],
+          summary: 'System metrics history',
+          description:
+            'The snapshots the workers took of the system figures (every METRICS_SNAPSHOT_INTERVAL_MS) with `from <= interval_start < to`, oldest first. Without parameters: the last 24 hours. A range is at most 7 days.',
+          parameters: [
+            { name: 'from', in: 'query', required: false, description: 'Start (inclusive): ISO 8601 date or date-time with a zone. Default: `to` minus 24 hours.', schema: { type: 'string' } },
+            { name: 'to', in: 'query', required: false, description: 'End (exclusive). Default: now (or `from` plus 24 hours, when earlier).', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': { description: 'The snapshots.', headers: { ...V1_HEADERS, 'Cache-Control': headerRef('NoStore') }, content: json(ref('MetricsHistory')) },
+            '400': responseRef('BadRequest'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
       '/v1/system/metrics': {
         get: v1Operation({
           operationId: 'getSystemMetrics',

@@ -8,9 +8,10 @@
  */
 import { API_VERSION, ErrorType, TASK_STATUSES } from '@agent-orchestrator/domain';
 import { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/persistence';
-import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
+import { MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, SESSION_ID_PATTERN } from '../execute/execute-task.dto';
 import { DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
 import { TASK_PREVIEW_LENGTH } from '../tasks/task-summary.presenter';
+import { observabilitySchemas } from './openapi.observability';
 import type { JsonSchema } from './openapi.types';
 
 export const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
@@ -40,6 +41,7 @@ const UNREADABLE = ' Null only when the stored value is unreadable.';
 const ERROR_TYPES = Object.values(ErrorType);
 
 export const componentSchemas: Record<string, JsonSchema> = {
+  ...observabilitySchemas,
   ExecuteRequest: {
     type: 'object',
     required: ['task'],
@@ -48,6 +50,18 @@ export const componentSchemas: Record<string, JsonSchema> = {
       session_id: string('Continue this session: earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.', {
         pattern: SESSION_ID_PATTERN.source,
       }),
+      max_tokens: {
+        type: 'integer',
+        minimum: 1,
+        maximum: MAX_BUDGET_TOKENS,
+        description: 'Token budget of the whole task (router and agent calls together). Each model call is capped to what remains; past it the task fails with BUDGET_EXCEEDED.',
+      },
+      max_cost_usd: {
+        type: 'number',
+        exclusiveMinimum: 0,
+        maximum: MAX_BUDGET_COST_USD,
+        description: 'Estimated cost budget of the whole task in US dollars (from the price table); past it the task fails with BUDGET_EXCEEDED.',
+      },
     },
     additionalProperties: false,
   },
@@ -101,6 +115,13 @@ export const componentSchemas: Record<string, JsonSchema> = {
     },
     { description: 'Tokens and estimated cost of every LLM call made for the task.' },
   ),
+  TaskBudget: object(
+    {
+      max_tokens: { type: ['integer', 'null'], minimum: 1, description: 'Token budget; null when none.' },
+      max_cost_usd: { type: ['number', 'null'], minimum: 0, description: 'Estimated cost budget in US dollars; null when none.' },
+    },
+    { description: 'Spending limits given at submission.' },
+  ),
   TaskMetadata: object(
     {
       ip: nullableString('Client IP that submitted the task (as resolved under TRUST_PROXY).'),
@@ -133,6 +154,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
       usage: ref('TaskUsage'),
       attempts: count('How many times a worker picked the task up.'),
       cancel_requested_at: nullableDateTime('When a client asked to cancel the task (POST /v1/tasks/{task_id}/cancel); null otherwise.'),
+      budget: nullableRef('TaskBudget', 'Spending limits given at submission (max_tokens, max_cost_usd); null when none.'),
       api_version: apiVersion,
     },
     { description: 'A task, whatever its status: every field, always present (null when not applicable).' },
@@ -232,6 +254,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
         description: 'Live workers (heartbeat within the last 3 periods). Null when Redis did not answer in time.',
         oneOf: [object({ alive: count(), items: { type: 'array', items: ref('WorkerRecord') } }), { type: 'null' }],
       },
+      usage_today: nullableRef('UsageToday', 'Tokens and estimated cost of today\'s LLM calls, by agent and by model. Null when MongoDB did not answer in time.'),
       health: object({
         mongodb: { enum: ['ok', 'down'] },
         redis: { enum: ['ok', 'down'] },

@@ -1,4 +1,4 @@
-import type { TaskDayStats } from '@agent-orchestrator/persistence';
+import type { TaskDayStats, UsageDayStats } from '@agent-orchestrator/persistence';
 import type { WorkerRecord } from '@agent-orchestrator/platform';
 import { SystemMetricsService, type SystemMetricsDeps } from './system-metrics.service';
 
@@ -11,11 +11,24 @@ const stats: TaskDayStats = {
   created_by_agent: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 5 }],
   latency_ms: { count: 3, sum: 1000, p95: 700 },
 };
+const usage: UsageDayStats = {
+  day_start: new Date('2030-01-02T00:00:00.000Z'),
+  prompt_tokens: 300,
+  completion_tokens: 100,
+  total_tokens: 400,
+  cost_usd: 0.0001,
+  by_agent: [
+    { agent_name: 'CodeAgent', prompt_tokens: 200, completion_tokens: 80, total_tokens: 280, cost_usd: 0.00008 },
+    { agent_name: 'PeerAgent', prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, cost_usd: 0.00002 },
+  ],
+  by_model: [{ model: 'gpt-4o-mini', prompt_tokens: 300, completion_tokens: 100, total_tokens: 400, cost_usd: 0.0001 }],
+};
 const worker: WorkerRecord = { worker_id: 'h:1:ab', hostname: 'h', pid: 1, started_at: NOW.toISOString(), last_seen_at: NOW.toISOString(), agents: [] };
 
 function deps(overrides: Partial<SystemMetricsDeps> = {}): SystemMetricsDeps {
   return {
     tasks: { dayStats: async () => stats },
+    agentRuns: { usageDayStats: async () => usage },
     queueCounts: async () => ({ waiting: 4, active: 1, completed: 10, failed: 2, delayed: 3 }),
     workers: { listLive: async () => [worker] },
     pingMongo: async () => true,
@@ -37,6 +50,7 @@ describe('SystemMetricsService', () => {
       agent_distribution_today: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 5 }],
       latency_today_ms: { count: 3, avg: 333.3, p95: 700 },
       workers: { alive: 1, items: [worker] },
+      usage_today: { prompt_tokens: 300, completion_tokens: 100, total_tokens: 400, cost_usd: 0.0001, by_agent: usage.by_agent, by_model: usage.by_model },
       health: { mongodb: 'ok', redis: 'ok', workers: 'ok' },
       api_version: 'v1',
     });

@@ -13,7 +13,7 @@
  */
 import type { Logger, WorkerRecord } from '@agent-orchestrator/platform';
 import { API_VERSION, TASK_STATUSES, startOfUtcDay, type TaskStatus } from '@agent-orchestrator/domain';
-import type { TaskDayStats, TaskRepository } from '@agent-orchestrator/persistence';
+import { dayFigures, type AgentRunRepository, type TaskDayStats, type TaskRepository, type UsageDayStats, type UsageFigures } from '@agent-orchestrator/persistence';
 import type { WorkerDirectory } from '../agents/worker-directory';
 
 export interface QueueCounts {
@@ -38,12 +38,15 @@ export interface SystemMetricsView {
   /** queued_at → completed_at of the tasks that reached completed or failed today. p95 by nearest rank. */
   latency_today_ms: { count: number; avg: number | null; p95: number | null } | null;
   workers: { alive: number; items: WorkerRecord[] } | null;
+  /** Tokens and estimated cost of the LLM calls (router and agents) that finished today, by agent and by model. */
+  usage_today: UsageFigures | null;
   health: { mongodb: Health; redis: Health; workers: 'ok' | 'none' | 'unknown' };
   api_version: string;
 }
 
 export interface SystemMetricsDeps {
   tasks: Pick<TaskRepository, 'dayStats'>;
+  agentRuns: Pick<AgentRunRepository, 'usageDayStats'>;
   /** Bull's job counts (`queue.getJobCounts()`). */
   queueCounts: () => Promise<Partial<Record<keyof QueueCounts, number>>>;
   workers: WorkerDirectory;
@@ -75,16 +78,18 @@ export class SystemMetricsService {
     const { deps } = this;
     const now = deps.now();
     const t = deps.timeoutMs;
-    const [stats, queue, workers, mongoUp, redisUp] = await Promise.allSettled([
+    const [stats, queue, workers, mongoUp, redisUp, usage] = await Promise.allSettled([
       // The server gives up too, so a slow query does not keep running after we stopped waiting.
       within(t, () => deps.tasks.dayStats(now, { maxTimeMs: t })),
       within(t, deps.queueCounts),
       within(t, () => deps.workers.listLive()),
       within(t, deps.pingMongo),
       within(t, deps.pingRedis),
+      within(t, () => deps.agentRuns.usageDayStats(now, { maxTimeMs: t })),
     ]);
     for (const [part, result] of [
       ['tasks', stats],
+      ['usage', usage],
       ['queue', queue],
       ['workers', workers],
     ] as const) {
@@ -95,6 +100,9 @@ export class SystemMetricsService {
     }
 
     const day: TaskDayStats | null = stats.status === 'fulfilled' ? stats.value : null;
+    const usageStats: UsageDayStats | null = usage.status === 'fulfilled' ? usage.value : null;
+    // Shared with the worker's snapshots, so history and the live figures are computed alike.
+    const figures = dayFigures(day, usageStats);
     const live = workers.status === 'fulfilled' ? workers.value : null;
     const up = (r: PromiseSettledResult<boolean>): Health => (r.status === 'fulfilled' && r.value === true ? 'ok' : 'down');
 
@@ -114,13 +122,9 @@ export class SystemMetricsService {
           : null,
       tasks_today: day && tasksToday(day),
       agent_distribution_today: day && day.created_by_agent.map((a) => ({ agent_name: a.agent_name, agent_type: a.agent_type, count: a.count })),
-      latency_today_ms: day && {
-        count: day.latency_ms.count,
-        // One decimal: whole milliseconds would hide sub-ms differences no one needs, more digits are noise.
-        avg: day.latency_ms.count > 0 ? Math.round((day.latency_ms.sum / day.latency_ms.count) * 10) / 10 : null,
-        p95: day.latency_ms.p95,
-      },
+      latency_today_ms: figures.latency && { count: figures.latency.count, avg: figures.latency.avg_ms, p95: figures.latency.p95_ms },
       workers: live && { alive: live.length, items: live },
+      usage_today: figures.usage,
       health: {
         mongodb: up(mongoUp),
         redis: up(redisUp),

@@ -1,4 +1,4 @@
-import type { Citation, ModelUsage, Task, TaskError, TaskMetadata, TaskResult, TaskUsage } from '@agent-orchestrator/domain';
+import type { Citation, ModelUsage, Task, TaskBudget, TaskError, TaskMetadata, TaskResult, TaskUsage } from '@agent-orchestrator/domain';
 
 type Iso<T> = T extends Date ? string : T;
 
@@ -32,6 +32,7 @@ const modelUsage = (u: ModelUsage): ModelUsage => ({
   total_tokens: u.total_tokens,
   cost_usd: u.cost_usd,
 });
+const budget = (b: TaskBudget | null): TaskBudget | null => b && { max_tokens: b.max_tokens, max_cost_usd: b.max_cost_usd };
 const usage = (u: TaskUsage): TaskUsage => ({
   prompt_tokens: u.prompt_tokens,
   completion_tokens: u.completion_tokens,
@@ -63,5 +64,6 @@ export function presentTask(task: Task): TaskView {
     usage: usage(task.usage),
     attempts: task.attempts,
     cancel_requested_at: iso(task.cancel_requested_at),
+    budget: budget(task.budget),
   };
 }

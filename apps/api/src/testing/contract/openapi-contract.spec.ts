@@ -81,8 +81,8 @@ describe('OpenApiContract', () => {
   });
 
   it('catches a route the document does not describe', () => {
-    expect(contract.check(exchange({ method: 'GET', path: '/v1/tasks/abc/events', route: '/v1/tasks/:task_id/events', status: 200, json: {} }))).toEqual([
-      'served by the route /v1/tasks/:task_id/events, which the document does not describe',
+    expect(contract.check(exchange({ method: 'GET', path: '/v1/tasks/abc/steps', route: '/v1/tasks/:task_id/steps', status: 200, json: {} }))).toEqual([
+      'served by the route /v1/tasks/:task_id/steps, which the document does not describe',
       expect.stringContaining('status 200 is not documented'),
     ]);
   });

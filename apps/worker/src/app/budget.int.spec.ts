@@ -1,0 +1,131 @@
+// needs: a MongoDB-compatible server (MONGO_URI), started by the Jest global setup.
+// Task budgets end to end in the pipeline: router and agent LLM calls are metered (scripted LLM, real MongoDB).
+import { randomUUID } from 'node:crypto';
+import { AgentRegistry, historyMessages, invokeText, type AgentDescriptor } from '@agent-orchestrator/agents-core';
+import { scriptedLlmProvider } from '@agent-orchestrator/agents-core/testing';
+import { newTask, type TaskBudget, type TaskEvent } from '@agent-orchestrator/domain';
+import { MongoClient } from 'mongodb';
+import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
+import { TaskEventLog, createLogger } from '@agent-orchestrator/platform';
+import { PeerAgent } from '@agent-orchestrator/router';
+import { createTaskProcessor } from './process-task.job';
+
+const logger = createLogger({ service: 'test', level: 'error', silent: true });
+const ROUTE = JSON.stringify({ agent_name: 'WriterAgent', confidence: 0.9, reasoning: 'It asks for writing.' });
+/** ~250 tokens at four characters a token, as the scripted model counts. */
+const LONG_ANSWER = 'word '.repeat(200);
+
+/** An agent that makes one real (scripted) LLM call through agents-core, as the real agents do. */
+const writer: AgentDescriptor = {
+  name: 'WriterAgent',
+  version: '1.0.0',
+  agent_type: 'content',
+  description: 'Writes short texts; a stand-in agent making one LLM call through agents-core.',
+  create: ({ llm }) => ({
+    name: 'WriterAgent',
+    version: '1.0.0',
+    run: async (input, ctx) => {
+      const out = await invokeText(llm.chatModel({ model: 'gpt-4o-mini' }), historyMessages([{ role: 'user', content: input.task }]), {
+        prices: llm.prices,
+        signal: ctx?.signal,
+      });
+      return { output: { agent_name: 'WriterAgent', content: out.value, citations: [] }, usage: [out.usage], model: out.model };
+    },
+  }),
+};
+
+describe('task budgets (real MongoDB)', () => {
+  let store: MongoStore;
+  const dbName = `ao_worker_budget_${randomUUID().slice(0, 8)}`;
+
+  beforeAll(async () => {
+    store = await connectMongo({ uri: process.env['MONGO_URI']!, dbName });
+    await store.ensureIndexes();
+  });
+  afterAll(async () => {
+    await store.close();
+    const client = await MongoClient.connect(process.env['MONGO_URI']!);
+    await client.db(dbName).dropDatabase();
+    await client.close();
+  });
+
+  async function run(budget: TaskBudget | null) {
+    // The router's prompt ends with the task; the agent's message is the task alone.
+    const llm = scriptedLlmProvider((messages) => (messages.length > 1 ? ROUTE : LONG_ANSWER));
+    const registry = new AgentRegistry();
+    registry.register(writer, { llm, settings: {}, logger });
+    const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
+    const seen: TaskEvent[] = [];
+    const events = new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e));
+    const process = createTaskProcessor({
+      repositories: store.repositories,
+      registry,
+      router,
+      llmConfigured: true,
+      logger,
+      events,
+      taskTimeoutMs: 5000,
+      historyLimit: 0,
+    });
+    const task = newTask({
+      task_id: randomUUID(),
+      session_id: randomUUID(),
+      task: 'Write a short text about rivers',
+      metadata: { ip: null, user_agent: null, request_id: 'req-b', environment: 'test' },
+      now: new Date(),
+      budget,
+    });
+    await store.repositories.tasks.create(task);
+    const outcome = await process(task.task_id, 1);
+    return {
+      outcome,
+      task: (await store.repositories.tasks.findById(task.task_id))!,
+      runs: await store.repositories.agentRuns.listByTask(task.task_id),
+      seen,
+      llm,
+    };
+  }
+
+  it('without a budget nothing changes: the task completes and stores its cost', async () => {
+    const { outcome, task, runs } = await run(null);
+    expect(outcome).toBe('completed');
+    expect(task.budget).toBeNull();
+    expect(task.usage.total_tokens).toBeGreaterThan(250);
+    expect(task.usage.cost_usd).toBeGreaterThan(0);
+    expect(runs.map((r) => [r.kind, r.outcome, r.cost_usd > 0])).toEqual([
+      ['router', 'success', true],
+      ['agent', 'success', true],
+    ]);
+    expect(task.usage.cost_usd).toBeCloseTo(runs[0]!.cost_usd + runs[1]!.cost_usd, 10);
+  });
+
+  it('fails with BUDGET_EXCEEDED when the router call alone goes over, keeping what it spent', async () => {
+    const { outcome, task, runs, seen } = await run({ max_tokens: 20, max_cost_usd: null });
+    expect(outcome).toBe('failed');
+    expect(task.error?.type).toBe('BUDGET_EXCEEDED');
+    expect(task.budget).toEqual({ max_tokens: 20, max_cost_usd: null });
+    expect(task.usage.total_tokens).toBeGreaterThan(20);
+    expect(runs.map((r) => [r.kind, r.outcome, r.error?.type])).toEqual([['router', 'failure', 'BUDGET_EXCEEDED']]);
+    expect(runs[0]!.total_tokens).toBe(task.usage.total_tokens);
+    expect(seen.find((e) => e.event === 'task.failed')?.data).toMatchObject({ error_type: 'BUDGET_EXCEEDED', total_tokens: task.usage.total_tokens });
+  });
+
+  it('fails with BUDGET_EXCEEDED when the agent call goes over, with router and agent usage recorded', async () => {
+    const routed = await run(null);
+    const routerTokens = routed.runs[0]!.total_tokens;
+    const { outcome, task, runs } = await run({ max_tokens: routerTokens + 50, max_cost_usd: null });
+    expect(outcome).toBe('failed');
+    expect(task.error?.type).toBe('BUDGET_EXCEEDED');
+    expect(runs.map((r) => [r.kind, r.outcome])).toEqual([
+      ['router', 'success'],
+      ['agent', 'failure'],
+    ]);
+    expect(runs[1]!.total_tokens).toBeGreaterThan(50);
+    expect(task.usage.total_tokens).toBe(runs[0]!.total_tokens + runs[1]!.total_tokens);
+  });
+
+  it('fails on a cost budget too', async () => {
+    const { task } = await run({ max_tokens: null, max_cost_usd: 0.0000001 });
+    expect(task.error).toMatchObject({ type: 'BUDGET_EXCEEDED', message: expect.stringContaining('over its budget of $') });
+  });
+});

@@ -1,0 +1,219 @@
+// needs: a MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup.
+// task.retried on a real Bull queue, metrics snapshots with several writers, the retention purge,
+// and the LOG_TO_MONGO sink writing (and surviving the loss of) a real database.
+import { randomInt, randomUUID } from 'node:crypto';
+import { PROCESS_TASK_JOB, newTask, type TaskEvent } from '@agent-orchestrator/domain';
+import { MongoClient } from 'mongodb';
+import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
+import { MongoEventSink, REDACTED, TaskEventLog, createLogger, createTaskQueue, type TaskQueue } from '@agent-orchestrator/platform';
+import { purgeExpired } from './housekeeping';
+import { intervalStart, takeMetricsSnapshot } from './metrics-snapshot';
+import { onJobFailed } from './task-retried';
+
+const logger = createLogger({ service: 'test', level: 'error', silent: true });
+const mongoUri = process.env['MONGO_URI']!;
+const dbName = `ao_worker_obs_${randomUUID().slice(0, 8)}`;
+let store: MongoStore;
+
+beforeAll(async () => {
+  store = await connectMongo({ uri: mongoUri, dbName });
+  await store.ensureIndexes();
+});
+afterAll(async () => {
+  await store.close();
+  const client = await MongoClient.connect(mongoUri);
+  await client.db(dbName).dropDatabase();
+  await client.close();
+});
+
+async function storedTask(requestId = 'req-obs') {
+  const task = newTask({
+    task_id: randomUUID(),
+    session_id: randomUUID(),
+    task: 'x',
+    metadata: { ip: null, user_agent: null, request_id: requestId, environment: 'test' },
+    now: new Date(),
+  });
+  await store.repositories.tasks.create(task);
+  return task;
+}
+
+describe('task.retried (real Bull queue)', () => {
+  let queue: TaskQueue;
+  beforeAll(async () => {
+    const u = new URL(process.env['REDIS_URL']!);
+    u.pathname = `/${randomInt(1, 16)}`;
+    queue = createTaskQueue(u.toString(), { prefix: `obs-${randomUUID().slice(0, 8)}` });
+    await queue.isReady();
+  });
+  afterAll(() => queue.close());
+
+  it('is emitted with the attempt and the error when Bull will run the job again, and not after the last attempt', async () => {
+    const task = await storedTask();
+    const seen: TaskEvent[] = [];
+    const events = new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e));
+    const outcomes: string[] = [];
+    const settled = new Promise<void>((resolve) => {
+      queue.on('failed', (job, err) => {
+        void onJobFailed(job, err, { events, tasks: store.repositories.tasks, logger }).then((o) => {
+          outcomes.push(o);
+          if (outcomes.length === 2) resolve();
+        });
+      });
+    });
+    // The processor throws, as processTask does when it cannot record an outcome.
+    void queue.process(PROCESS_TASK_JOB, 1, async (job) => {
+      throw Object.assign(new Error(`database unavailable (attempt ${job.attemptsMade + 1})`), { type: 'SERVICE_UNAVAILABLE' });
+    });
+    await queue.add(PROCESS_TASK_JOB, { task_id: task.task_id }, { jobId: task.task_id, attempts: 2, backoff: 0 });
+    await settled;
+    // One per failed attempt; the retry's lookup of the task may finish after the final attempt's handler.
+    expect([...outcomes].sort()).toEqual(['final', 'retried']);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      event: 'task.retried',
+      level: 'warn',
+      task_id: task.task_id,
+      session_id: task.session_id,
+      request_id: 'req-obs',
+      data: { attempt: 1, next_attempt: 2, max_attempts: 2, error_type: 'SERVICE_UNAVAILABLE', error_message: 'database unavailable (attempt 1)' },
+    });
+  });
+
+  it('still goes out, with what the job knows, when the task cannot be read', async () => {
+    const seen: TaskEvent[] = [];
+    const events = new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e));
+    const taskId = randomUUID();
+    const tasks = { findById: async () => Promise.reject(new Error('down')) };
+    expect(await onJobFailed({ data: { task_id: taskId }, attemptsMade: 1, opts: { attempts: 3 } }, new Error('boom'), { events, tasks, logger })).toBe(
+      'retried',
+    );
+    expect(seen[0]).toMatchObject({
+      event: 'task.retried',
+      task_id: taskId,
+      session_id: '',
+      request_id: null,
+      data: { attempt: 1, error_type: 'INTERNAL_ERROR' },
+    });
+  });
+});
+
+describe('metrics snapshots', () => {
+  it("stores exactly one snapshot per interval when several workers take it at once, with today's figures", async () => {
+    const done = await storedTask();
+    await store.repositories.tasks.markProcessing(done.task_id, new Date());
+    await store.repositories.tasks.complete(
+      done.task_id,
+      {
+        result: { summary: null, raw_output: 'ok', code_language: null, citations: [] },
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2, cost_usd: 0, by_model: [] },
+      },
+      new Date(),
+    );
+    const at = new Date();
+    const deps = { repositories: store.repositories, queueCounts: async () => ({ waiting: 4, active: 1 }), now: () => at, intervalMs: 60_000 };
+    const results = await Promise.all([takeMetricsSnapshot(deps), takeMetricsSnapshot(deps), takeMetricsSnapshot(deps)]);
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    const stored = await store.repositories.systemMetrics.list({ from: new Date(at.getTime() - 120_000), to: new Date(at.getTime() + 60_000), limit: 10 });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.interval_start).toEqual(intervalStart(at, 60_000));
+    expect(stored[0]!.queue).toEqual({ waiting: 4, active: 1, delayed: 0, failed: 0, completed: 0, paused: 0 });
+    expect(stored[0]!.tasks_by_status?.completed).toBeGreaterThanOrEqual(1);
+    expect(stored[0]!.latency?.count).toBeGreaterThanOrEqual(1);
+    expect(stored[0]!.usage).toMatchObject({ total_tokens: expect.any(Number), by_agent: expect.any(Array), by_model: expect.any(Array) });
+  });
+
+  it('keeps a part it could not read as null instead of skipping the snapshot', async () => {
+    const at = new Date(Date.UTC(2024, 5, 1, 8, 30));
+    const snap = await takeMetricsSnapshot({
+      repositories: store.repositories,
+      queueCounts: () => Promise.reject(new Error('redis down')),
+      now: () => at,
+      intervalMs: 60_000,
+    });
+    expect(snap?.queue).toBeNull();
+    expect(snap?.tasks_by_status).toEqual({ queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 });
+  });
+
+  it('aligns intervals on the epoch, so every worker computes the same key', () => {
+    expect(intervalStart(new Date('2025-01-01T10:00:59.999Z'), 60_000).toISOString()).toBe('2025-01-01T10:00:00.000Z');
+    expect(intervalStart(new Date('2025-01-01T10:07:00.000Z'), 300_000).toISOString()).toBe('2025-01-01T10:05:00.000Z');
+  });
+});
+
+describe('retention purge', () => {
+  it('removes events and snapshots past their retention and keeps the rest', async () => {
+    const now = new Date(Date.UTC(2030, 0, 31));
+    const day = 86_400_000;
+    const id = randomUUID();
+    const ev = (at: Date): TaskEvent => ({
+      event: 'task.accepted',
+      level: 'info',
+      message: 'task accepted',
+      timestamp: at,
+      task_id: id,
+      session_id: 's',
+      request_id: null,
+      agent_name: null,
+      service: 'api',
+      data: {},
+    });
+    await store.repositories.taskEvents.appendMany([ev(new Date(now.getTime() - 15 * day)), ev(new Date(now.getTime() - 13 * day))]);
+    const snapAt = (at: Date) => ({ interval_start: at, taken_at: at, queue: null, tasks_by_status: null, tasks_by_agent: null, latency: null, usage: null });
+    await store.repositories.systemMetrics.record(snapAt(new Date(now.getTime() - 31 * day)));
+    await store.repositories.systemMetrics.record(snapAt(new Date(now.getTime() - 29 * day)));
+    const config = {
+      taskEventStore: { enabled: true, retentionDays: 14, bufferSize: 10, flushIntervalMs: 1000 },
+      metricsSnapshots: { intervalMs: 60_000, retentionDays: 30 },
+    };
+    const removed = await purgeExpired({ config, store }, now);
+    expect(removed.events).toBeGreaterThanOrEqual(1);
+    expect(removed.snapshots).toBeGreaterThanOrEqual(1);
+    expect((await store.repositories.taskEvents.listByTask(id)).map((e) => e.timestamp)).toEqual([new Date(now.getTime() - 13 * day)]);
+    expect(
+      (await store.repositories.systemMetrics.list({ from: new Date(now.getTime() - 40 * day), to: now, limit: 10 })).map((s) => s.interval_start),
+    ).toEqual([new Date(now.getTime() - 29 * day)]);
+    // A second worker purging at the same time finds nothing more to do.
+    expect(await purgeExpired({ config, store }, now)).toEqual({ events: 0, snapshots: 0 });
+  });
+});
+
+describe('LOG_TO_MONGO sink on a real database', () => {
+  it('writes emitted events, redacted, readable in order from the repository', async () => {
+    const task = await storedTask('req-sink');
+    const sink = new MongoEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: 100, flushIntervalMs: 60_000 });
+    const events = new TaskEventLog(logger, 'worker').addSink(sink.sink);
+    const subject = { task_id: task.task_id, session_id: task.session_id, request_id: 'req-sink' };
+    events.emit(subject, 'task.picked_up', { attempt: 1 });
+    events.emit(
+      subject,
+      'task.failed',
+      { error_type: 'LLM_ERROR', error_message: 'rejected key sk-live-abcdefghijkl', headers: { authorization: 'Bearer abc' } },
+      { agent_name: 'CodeAgent', level: 'warn' },
+    );
+    await sink.close();
+    const stored = await store.repositories.taskEvents.listByTask(task.task_id);
+    expect(stored.map((e) => e.event)).toEqual(['task.picked_up', 'task.failed']);
+    expect(stored[1]).toMatchObject({
+      level: 'warn',
+      agent_name: 'CodeAgent',
+      service: 'worker',
+      request_id: 'req-sink',
+      data: { error_message: `rejected key ${REDACTED}`, headers: { authorization: REDACTED } },
+    });
+    expect(JSON.stringify(stored)).not.toContain('sk-live');
+  });
+
+  it('keeps tasks going when MongoDB is gone: emit never throws, events wait in the bounded buffer', async () => {
+    const dead = await connectMongo({ uri: mongoUri, dbName });
+    await dead.close();
+    const sink = new MongoEventSink({ writer: dead.repositories.taskEvents, logger, bufferSize: 2, flushIntervalMs: 60_000 });
+    const events = new TaskEventLog(logger, 'worker').addSink(sink.sink);
+    const subject = { task_id: randomUUID(), session_id: 's', request_id: null };
+    for (let i = 0; i < 3; i++) expect(() => events.emit(subject, 'task.picked_up', { attempt: i })).not.toThrow();
+    await sink.flush();
+    expect(sink.pending).toBe(2);
+    expect(sink.dropped).toBe(1);
+    await sink.close(200);
+  });
+});

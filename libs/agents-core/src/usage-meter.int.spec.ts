@@ -1,0 +1,72 @@
+// needs: nothing external; starts a local OpenAI-protocol stub.
+import { HumanMessage } from '@langchain/core/messages';
+import { BudgetExceededError, DEFAULT_PRICE_TABLE } from '@agent-orchestrator/domain';
+import { z } from 'zod';
+import { createOpenAiProvider } from './llm';
+import { invokeStructured, invokeText } from './structured';
+import { startOpenAiStub, type OpenAiStub } from './testing';
+import { UsageMeter, currentUsageMeter, runWithUsageMeter } from './usage-meter';
+
+describe('task budgets on real SDK calls (local stub)', () => {
+  let stub: OpenAiStub;
+  beforeEach(async () => {
+    stub = await startOpenAiStub(() => ({ content: 'fine', usage: { prompt_tokens: 20, completion_tokens: 10 } }));
+  });
+  afterEach(() => stub.close());
+
+  const chat = (maxTokens?: number) =>
+    createOpenAiProvider({ baseURL: stub.url, apiKey: 'sk-test-key', timeoutMs: 2000, maxRetries: 0, prices: DEFAULT_PRICE_TABLE }).chatModel({
+      model: 'gpt-4o-mini',
+      maxTokens,
+    });
+  const ask = () => invokeText(chat(), [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE });
+
+  it('without a meter or a budget, calls are unchanged (no max_tokens sent)', async () => {
+    await ask();
+    const meter = new UsageMeter(null);
+    await runWithUsageMeter(meter, ask);
+    expect(stub.requests.map((r) => r.body['max_tokens'])).toEqual([undefined, undefined]);
+    expect(meter.usages.map((u) => u.total_tokens)).toEqual([30]);
+    expect(currentUsageMeter()).toBeUndefined();
+  });
+
+  it("caps each call's completion to the tokens that remain, never above the agent's own limit", async () => {
+    const meter = new UsageMeter({ max_tokens: 100, max_cost_usd: null });
+    await runWithUsageMeter(meter, async () => {
+      await ask();
+      await ask();
+      await invokeText(chat(25), [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE });
+    });
+    expect(stub.requests.map((r) => r.body['max_tokens'])).toEqual([100, 70, 25]);
+    expect(meter.remainingTokens()).toBe(10);
+  });
+
+  it('fails a call that goes over the token budget with BUDGET_EXCEEDED, keeping its usage', async () => {
+    stub.setHandler(() => ({ json: { answer: 1 }, usage: { prompt_tokens: 90, completion_tokens: 20 } }));
+    const meter = new UsageMeter({ max_tokens: 100, max_cost_usd: null });
+    const call = runWithUsageMeter(meter, () =>
+      invokeStructured(chat(), z.object({ answer: z.number() }), [new HumanMessage('q')], { name: 'answer', prices: DEFAULT_PRICE_TABLE }),
+    );
+    await expect(call).rejects.toMatchObject({ type: 'BUDGET_EXCEEDED', message: expect.stringContaining('110 tokens, over its budget of 100') });
+    expect(meter.usages.map((u) => u.total_tokens)).toEqual([110]);
+  });
+
+  it('makes no call once the budget is used up', async () => {
+    const meter = new UsageMeter({ max_tokens: 30, max_cost_usd: null });
+    await runWithUsageMeter(meter, ask); // exactly 30: allowed
+    await expect(runWithUsageMeter(meter, ask)).rejects.toBeInstanceOf(BudgetExceededError);
+    expect(stub.requests).toHaveLength(1);
+  });
+
+  it('enforces a cost budget from the price table', async () => {
+    // gpt-4o-mini: 20 * 0.15 + 10 * 0.6 per million = $0.000009 a call.
+    const meter = new UsageMeter({ max_tokens: null, max_cost_usd: 0.00001 });
+    await runWithUsageMeter(meter, ask);
+    await expect(runWithUsageMeter(meter, ask)).rejects.toMatchObject({
+      type: 'BUDGET_EXCEEDED',
+      message: expect.stringContaining('over its budget of $0.00001'),
+    });
+    expect(stub.requests.map((r) => r.body['max_tokens'])).toEqual([undefined, undefined]);
+    expect(meter.usages).toHaveLength(2);
+  });
+});

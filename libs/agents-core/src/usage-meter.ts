@@ -1,0 +1,69 @@
+/**
+ * Per-task token and cost accounting, and the task's budget. The worker opens
+ * one meter per task and runs the router and the agent inside it
+ * (`runWithUsageMeter`); every LLM call made through `invokeStructured` /
+ * `invokeText` finds it (AsyncLocalStorage), so agents need no change to be
+ * metered: before a call the remaining budget is checked and the completion
+ * capped to it, after the call its usage is added and compared.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { BudgetExceededError, sumUsage, type ModelUsage, type TaskBudget } from '@agent-orchestrator/domain';
+
+export class UsageMeter {
+  private readonly calls: ModelUsage[] = [];
+
+  constructor(readonly budget: TaskBudget | null = null) {}
+
+  /** Every metered call so far, in order. */
+  get usages(): readonly ModelUsage[] {
+    return this.calls;
+  }
+
+  /** Tokens still allowed; `null` without a token budget. */
+  remainingTokens(): number | null {
+    const max = this.budget?.max_tokens ?? null;
+    return max === null ? null : max - sumUsage(this.calls).total_tokens;
+  }
+
+  /**
+   * Before a call: throws BUDGET_EXCEEDED when nothing is left, else returns
+   * the completion cap (the remaining tokens), or `undefined` without a token budget.
+   */
+  beforeCall(model: string): number | undefined {
+    const remaining = this.remainingTokens();
+    if (remaining !== null && remaining <= 0) {
+      throw new BudgetExceededError(`The task's budget of ${this.budget?.max_tokens} tokens is used up; the call to ${model} was not made.`);
+    }
+    const maxCost = this.budget?.max_cost_usd ?? null;
+    if (maxCost !== null && sumUsage(this.calls).cost_usd >= maxCost) {
+      throw new BudgetExceededError(`The task's budget of $${maxCost} is used up; the call to ${model} was not made.`);
+    }
+    return remaining ?? undefined;
+  }
+
+  /** After a call: adds its usage (always, so what was spent is recorded), then throws BUDGET_EXCEEDED when past a limit. */
+  record(usage: ModelUsage): void {
+    this.calls.push(usage);
+    const total = sumUsage(this.calls);
+    const maxTokens = this.budget?.max_tokens ?? null;
+    if (maxTokens !== null && total.total_tokens > maxTokens) {
+      throw new BudgetExceededError(`The task used ${total.total_tokens} tokens, over its budget of ${maxTokens} (last call: ${usage.model}).`);
+    }
+    const maxCost = this.budget?.max_cost_usd ?? null;
+    if (maxCost !== null && total.cost_usd > maxCost) {
+      throw new BudgetExceededError(`The task cost an estimated $${total.cost_usd}, over its budget of $${maxCost} (last call: ${usage.model}).`);
+    }
+  }
+}
+
+const storage = new AsyncLocalStorage<UsageMeter>();
+
+/** Runs `work` with `meter` metering every LLM call made through agents-core inside it. */
+export function runWithUsageMeter<T>(meter: UsageMeter, work: () => Promise<T>): Promise<T> {
+  return storage.run(meter, work);
+}
+
+/** The meter of the task being run, if any. */
+export function currentUsageMeter(): UsageMeter | undefined {
+  return storage.getStore();
+}
