@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import { DatabaseUnavailableError, isNetworkError, type ErrorContext } from './errors';
 import { createModels, ensureIndexes } from './models/models';
 import { MongoAgentRunRepository } from './mongo/agent-run.repository';
+import { MongoIdempotencyKeyRepository } from './mongo/idempotency-key.repository';
 import { MongoMessageRepository } from './mongo/message.repository';
 import { MongoSessionRepository } from './mongo/session.repository';
 import { openConnection } from './mongo/open-connection';
@@ -58,6 +59,7 @@ function createStore(connection: Connection, ctx: ErrorContext): MongoStore {
       agentRuns: new MongoAgentRunRepository(models.agentRuns, ctx),
       messages: new MongoMessageRepository(models.messages, ctx),
       sessions: new MongoSessionRepository(models.sessions, ctx),
+      idempotencyKeys: new MongoIdempotencyKeyRepository(models.idempotencyKeys, ctx),
     },
     async ping() {
       try {

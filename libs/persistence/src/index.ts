@@ -3,6 +3,9 @@ export type { ConnectMongoOptions, MongoStore } from './connection';
 export { MAX_TASK_PAGE_SIZE } from './repositories';
 export type {
   AgentRunRepository,
+  IdempotencyKeyRepository,
+  IdempotencyRecord,
+  IdempotencyReservation,
   MessageRepository,
   Repositories,
   SessionRepository,

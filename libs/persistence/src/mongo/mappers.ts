@@ -10,6 +10,7 @@ import {
   type Message,
   type ModelUsage,
   type Task,
+  type TaskRetry,
   type TaskError,
   type TaskMetadata,
   type TaskResult,
@@ -136,7 +137,13 @@ export function toTask(value: unknown): Task {
     error: toTaskError(d['error']),
     usage: toTaskUsage(d['usage']),
     attempts: num(d['attempts']),
+    retries: Array.isArray(d['retries']) ? d['retries'].map(toTaskRetry) : [],
   };
+}
+
+export function toTaskRetry(value: unknown): TaskRetry {
+  const d = doc(value);
+  return { error: toTaskError(d['error']), failed_at: dateOrNull(d['failed_at']), retried_at: date(d['retried_at']), attempts: num(d['attempts']) };
 }
 
 /** A summary as listed; reads only the fields `TASK_SUMMARY_PROJECTION` fetches. */
