@@ -30,6 +30,8 @@ export interface ApiConfig extends CommonConfig {
   rateLimitRedisTimeoutMs: number;
   /** Keys from API_KEYS, secrets already reduced to SHA-256 digests. Empty: the API runs open. */
   apiKeys: ApiKeyConfig[];
+  /** How long an Idempotency-Key of POST /v1/agent/execute keeps answering with its task. */
+  idempotencyTtlHours: number;
 }
 
 /** One configured API key. The secret itself is never kept, only its digest. */
@@ -278,6 +280,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 5000, 100, 60_000),
     rateLimitRedisTimeoutMs: r.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, 10, 10_000),
     apiKeys: apiKeys(r),
+    idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
   };
   return r.done(config, 'api');
 }

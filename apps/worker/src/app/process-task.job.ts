@@ -76,7 +76,7 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
     return { history, previousTasks };
   }
 
-  return async function processTask(taskId: string, attempt: number): Promise<ProcessOutcome> {
+  return async function processTask(taskId: string, jobAttempt: number): Promise<ProcessOutcome> {
     const found = await repos.tasks.findById(taskId);
     if (!found) {
       logger.warn('task not found; dropping job', { task_id: taskId });
@@ -88,9 +88,11 @@ export function createTaskProcessor(deps: ProcessTaskDeps): (taskId: string, att
     }
     const task = await repos.tasks.markProcessing(taskId, now());
     if (!task) return 'skipped';
+    // The task's own count, not Bull's: it keeps counting after POST /v1/tasks/{id}/retry (a new job).
+    const attempt = task.attempts;
     const subject = { task_id: task.task_id, session_id: task.session_id, request_id: task.metadata.request_id };
     const log = logger.child(subject);
-    events.emit(subject, 'task.picked_up', { attempt, queue_wait_ms: (task.started_at ?? now()).getTime() - task.queued_at.getTime() });
+    events.emit(subject, 'task.picked_up', { attempt, job_attempt: jobAttempt, queue_wait_ms: (task.started_at ?? now()).getTime() - task.queued_at.getTime() });
 
     const usages: ModelUsage[] = [];
     const deadline = new AbortController();

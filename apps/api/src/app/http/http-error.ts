@@ -44,6 +44,7 @@ const STATUS_BY_TYPE: Partial<Record<ErrorType, number>> = {
   [ErrorType.UNAUTHORIZED]: 401,
   [ErrorType.NOT_FOUND]: 404,
   [ErrorType.METHOD_NOT_ALLOWED]: 405,
+  [ErrorType.CONFLICT]: 409,
   [ErrorType.PAYLOAD_TOO_LARGE]: 413,
   [ErrorType.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorType.RATE_LIMITED]: 429,
