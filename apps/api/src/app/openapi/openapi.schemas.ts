@@ -44,7 +44,10 @@ export const componentSchemas: Record<string, JsonSchema> = {
     type: 'object',
     required: ['task'],
     properties: {
-      task: string('What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty.', { minLength: 1 }),
+      task: string('What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty. Any Unicode text except NUL and unpaired surrogates.', {
+        minLength: 1,
+        pattern: '^[^\\u0000]*$',
+      }),
       session_id: string('Continue this session: earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.', {
         pattern: SESSION_ID_PATTERN.source,
       }),
