@@ -18,6 +18,7 @@ export type ExecuteTaskDtoClass = new () => ExecuteTaskInput;
  * NUL truncates the text in C-string based tools downstream. No `u` flag, so
  * the surrogates are matched as code units.
  */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this pattern excludes
 export const TASK_TEXT_PATTERN = /^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
 
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);

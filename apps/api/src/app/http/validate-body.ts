@@ -18,8 +18,8 @@ export const MAX_BODY_DEPTH = 32;
 /** Whether `value` nests objects or arrays deeper than `max`; iterative, so no depth can overflow the stack. */
 function nestedDeeperThan(value: unknown, max: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
     if (v === null || typeof v !== 'object') continue;
     if (depth >= max) return true;
     for (const child of Object.values(v as Record<string, unknown>)) stack.push([child, depth + 1]);
