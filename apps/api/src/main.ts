@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   await store.ensureIndexes();
   const queue = createTaskQueue(config.redis.url, { failFast: true });
   if (!(await waitUntil(() => pingQueue(queue), { timeoutMs: 10_000 }))) {
-    logger.warn('Redis is not reachable yet: /readyz reports it and new tasks get 503 until it is');
+    logger.warn('Redis is not reachable yet: /readyz reports it; new tasks are stored and stay queued until the worker enqueues them');
   }
 
   if (config.trustProxy === true) {

@@ -6,3 +6,4 @@ export * from './errors';
 export * from './records';
 export * from './queue';
 export * from './metrics';
+export * from './retry';

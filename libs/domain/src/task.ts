@@ -51,6 +51,18 @@ export interface TaskError {
   message: string;
 }
 
+/** A failure a client retried (`POST /v1/tasks/{task_id}/retry`): the task's history before it was queued again. */
+export interface TaskRetry {
+  /** The error the task had failed with. */
+  error: TaskError | null;
+  /** When it had failed (its `completed_at`). */
+  failed_at: Date | null;
+  /** When the retry queued it again. */
+  retried_at: Date;
+  /** Worker pick-ups up to that failure (`attempts` keeps counting across retries). */
+  attempts: number;
+}
+
 /**
  * A task as stored and as returned by the API. Field names are snake_case on
  * purpose: the same shape is the MongoDB document and the JSON body.
@@ -86,6 +98,8 @@ export interface Task {
   cancel_requested_at: Date | null;
   /** Limits set at submission; `null` when none (and on tasks stored before budgets existed). */
   budget: TaskBudget | null;
+  /** Earlier failures that were retried, oldest first; empty for a task never retried. */
+  retries: TaskRetry[];
 }
 
 /** The fields a caller supplies to create a task; the rest is set by the system. */
@@ -121,6 +135,7 @@ export function newTask({ task_id, session_id, task, metadata, now, budget = nul
     attempts: 0,
     cancel_requested_at: null,
     budget,
+    retries: [],
   };
 }
 

@@ -3,6 +3,7 @@ import type { Connection } from 'mongoose';
 import { DatabaseUnavailableError, isNetworkError, type ErrorContext } from './errors';
 import { createModels, ensureIndexes } from './models/models';
 import { MongoAgentRunRepository } from './mongo/agent-run.repository';
+import { MongoIdempotencyKeyRepository } from './mongo/idempotency-key.repository';
 import { MongoMessageRepository } from './mongo/message.repository';
 import { type MonitorStall, watchServerMonitors } from './mongo/monitor-watchdog';
 import { MongoSessionRepository } from './mongo/session.repository';
@@ -81,6 +82,7 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
       sessions: new MongoSessionRepository(models.sessions, ctx),
       taskEvents: new MongoTaskEventRepository(models.logs, ctx),
       systemMetrics: new MongoSystemMetricsRepository(models.systemMetrics, ctx),
+      idempotencyKeys: new MongoIdempotencyKeyRepository(models.idempotencyKeys, ctx),
     },
     async ping() {
       try {

@@ -4,6 +4,9 @@ export { MAX_SNAPSHOTS, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositori
 export type {
   AgentRunRepository,
   CancelRequest,
+  IdempotencyKeyRepository,
+  IdempotencyRecord,
+  IdempotencyReservation,
   MessageRepository,
   Repositories,
   SessionRepository,

@@ -29,6 +29,14 @@ export interface TaskRepository {
   requestCancel(taskId: string, now: Date): Promise<CancelRequest | null>;
   /** queued|processing → cancelled (the worker, or the reconciler, acting on a cancel request), keeping the usage so far. */
   markCancelled(taskId: string, outcome: { usage?: TaskUsage }, now: Date): Promise<Task | null>;
+  /**
+   * failed → queued for a client's retry, only while the task is failed with an
+   * error whose type is in `retryableTypes`. The error it had is pushed onto
+   * `retries` (with when it failed and the attempts so far); error, result,
+   * started_at and completed_at are cleared, queued_at is now, attempts is kept.
+   * Returns null when the task is missing, not failed, or failed for another cause.
+   */
+  requeueFailed(taskId: string, options: { retryableTypes: readonly string[] }, now: Date): Promise<Task | null>;
   /** The session's most recent tasks, newest first, excluding `excludeTaskId`. */
   recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string }): Promise<Task[]>;
   /**
@@ -224,6 +232,34 @@ export interface SessionRepository {
   touch(sessionId: string, now: Date): Promise<void>;
 }
 
+/** An `Idempotency-Key` of `POST /v1/agent/execute` and the task it created. Only hashes, never the key. */
+export interface IdempotencyRecord {
+  /** sha256 of the key's scope and the key. */
+  key_hash: string;
+  /** sha256 of the canonical JSON of the validated body. */
+  body_hash: string;
+  task_id: string;
+  created_at: Date;
+  expires_at: Date;
+}
+
+export type IdempotencyReservation = { reserved: true } | { reserved: false; existing: IdempotencyRecord };
+
+export interface IdempotencyKeyRepository {
+  /**
+   * Inserts the record unless a live (not expired at `now`) record holds the
+   * key; then returns that holder. Concurrent calls for one key: exactly one
+   * reserves it. An expired holder is replaced.
+   */
+  reserve(record: IdempotencyRecord, now: Date): Promise<IdempotencyReservation>;
+  /** The live record of the key, or null (expired records count as absent even before they are removed). */
+  find(keyHash: string, now: Date): Promise<IdempotencyRecord | null>;
+  /** Removes the key's record if it still points at `taskId` (a failed creation frees its key). */
+  release(keyHash: string, taskId: string): Promise<boolean>;
+  /** Deletes records expired at `now` (FerretDB has no TTL monitor); returns how many. */
+  purgeExpired(now: Date): Promise<number>;
+}
+
 export interface Repositories {
   tasks: TaskRepository;
   agentRuns: AgentRunRepository;
@@ -231,6 +267,7 @@ export interface Repositories {
   sessions: SessionRepository;
   taskEvents: TaskEventRepository;
   systemMetrics: SystemMetricsRepository;
+  idempotencyKeys: IdempotencyKeyRepository;
 }
 
 export type { TaskStatus };

@@ -51,6 +51,8 @@ export interface ApiConfig extends CommonConfig {
   apiKeys: ApiKeyConfig[];
   /** GET /metrics (Prometheus): METRICS_ENABLED, and METRICS_TOKEN (a secret) when scrapes must send `Authorization: Bearer <token>`. */
   metrics: { enabled: boolean; token: string | undefined };
+  /** How long an Idempotency-Key of POST /v1/agent/execute keeps answering with its task. */
+  idempotencyTtlHours: number;
 }
 
 /** One configured API key. The secret itself is never kept, only its digest. */
@@ -346,6 +348,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     rateLimitRedisTimeoutMs: r.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, 10, 10_000),
     apiKeys: apiKeys(r),
     metrics: { enabled: r.bool('METRICS_ENABLED', true), token: metricsToken(r) },
+    idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
   };
   return r.done(config, 'api');
 }

@@ -4,9 +4,9 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import request from 'supertest';
-import { isUuidV4, type Task } from '@agent-orchestrator/domain';
+import { isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { createLogger, createTaskQueue, loadApiConfig, pingQueue, type ApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
+import { createLogger, createTaskQueue, enqueueTask, loadApiConfig, pingQueue, type ApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
 
@@ -210,17 +210,22 @@ describe('api (integration)', () => {
       });
     });
 
-    it('answers 503 with Retry-After when Redis is down, and the stored task ends failed, not queued', async () => {
-      const create = jest.spyOn(store.repositories.tasks, 'create');
-      const res = await request(app({}, { queue: deadQueue })).post(EXECUTE).send({ task: 'nobody will run me' }).expect(503);
-      expect(res.headers['retry-after']).toBe('5');
-      expect(res.body.error).toMatchObject({ type: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('could not be queued') });
+    it('answers 202 when Redis is down: the task is stored queued with its message, and a job can be added later under its id', async () => {
+      const res = await request(app({}, { queue: deadQueue })).post(EXECUTE).send({ task: 'run me once Redis is back', session_id: 'int-redis-down' }).expect(202);
+      const taskId = res.body.task_id as string;
+      expect(res.body).toMatchObject({ status: 'queued', session_id: 'int-redis-down' });
+      expect(res.headers['location']).toBe(`/v1/tasks/${taskId}`);
 
-      expect(create).toHaveBeenCalledTimes(1);
-      const taskId = (create.mock.calls[0]![0] as Task).task_id;
-      const stored = await store.repositories.tasks.findById(taskId);
-      expect(stored).toMatchObject({ status: 'failed', error: { type: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('could not be queued') } });
+      expect(await store.repositories.tasks.findById(taskId)).toMatchObject({ status: 'queued', error: null, completed_at: null, attempts: 0 });
+      expect(await store.repositories.messages.listByTask(taskId)).toEqual([expect.objectContaining({ role: 'user', content: 'run me once Redis is back' })]);
       expect(await queue.getJob(taskId)).toBeNull();
+
+      // What the worker's reconciler does once Redis answers: enqueue it under the task id, idempotently.
+      await enqueueTask(queue, taskId);
+      await enqueueTask(queue, taskId);
+      const job = await queue.getJob(taskId);
+      expect(job).toMatchObject({ name: 'process_task', data: { task_id: taskId } });
+      expect(await queue.getJobCounts()).toMatchObject({ waiting: 1 });
     });
 
     it('answers 503 with Retry-After and enqueues nothing when MongoDB is down', async () => {
@@ -257,6 +262,7 @@ describe('api (integration)', () => {
         attempts: 0,
         cancel_requested_at: null,
         budget: null,
+        retries: [],
         api_version: 'v1',
       });
       expect(res.body).not.toHaveProperty('_id');

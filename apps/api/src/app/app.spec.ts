@@ -151,14 +151,12 @@ describe('createApp', () => {
       expect(queue.jobs).toEqual([]);
     });
 
-    it('answers 503 with Retry-After and fails the stored task when Redis is down', async () => {
+    it('answers 202 when Redis is down: the stored task stays queued for the reconciler', async () => {
       const { app, store, queue } = setup();
       queue.down = true;
-      const res = await request(app).post(EXECUTE).send({ task: 'x' }).expect(503);
-      expectErrorShape(res.body, 'SERVICE_UNAVAILABLE');
-      expect(res.headers['retry-after']).toBe('5');
-      const [task] = [...store.tasks.values()];
-      expect(task).toMatchObject({ status: 'failed', error: { type: 'SERVICE_UNAVAILABLE' } });
+      const res = await request(app).post(EXECUTE).send({ task: 'x' }).expect(202);
+      expect(res.body).toMatchObject({ status: 'queued', task_id: expect.any(String) });
+      expect(store.tasks.get(res.body.task_id)).toMatchObject({ status: 'queued', error: null });
     });
   });
 
@@ -189,6 +187,7 @@ describe('createApp', () => {
         attempts: 0,
         cancel_requested_at: null,
         budget: null,
+        retries: [],
         api_version: 'v1',
       });
     });

@@ -9,6 +9,7 @@ import { apiKeyAuth } from './auth/api-key.middleware';
 import { AcceptTaskService } from './execute/accept-task.service';
 import { createExecuteTaskDto } from './execute/execute-task.dto';
 import { executeRoutes } from './execute/execute.route';
+import { IdempotentSubmission } from './execute/idempotency';
 import { healthRoutes } from './health/health.route';
 import { createApiMetrics, type ApiMetrics } from './metrics/api-metrics';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -29,6 +30,7 @@ import { tasksRoutes } from './tasks/tasks.route';
 import { taskCancelRoutes } from './tasks/task-cancel.route';
 import { taskEventsRoutes } from './tasks/task-events.route';
 import { metricsHistoryRoutes } from './system/metrics-history.route';
+import { requeueTask, taskRetryRoutes } from './tasks/task-retry.route';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -79,12 +81,13 @@ export function createApp(deps: AppDeps): Express {
   app.use(optionsHandler());
 
   const rateLimit = rateLimitMiddleware({ perMinute: config.rateLimitPerMinute, store: deps.rateLimitStore, logger });
+  const events = deps.events ?? new TaskEventLog(logger, 'api');
   const acceptTask = new AcceptTaskService({
     repositories: store.repositories,
     enqueue: (taskId) => enqueueTask(queue, taskId, config.enqueueTimeoutMs),
     now,
     environment: deps.environment,
-    events: deps.events ?? new TaskEventLog(logger, 'api'),
+    events,
   });
 
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingQueue(queue, readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
@@ -96,10 +99,12 @@ export function createApp(deps: AppDeps): Express {
   // (a missing or wrong key is counted against the IP before the 401).
   const auth = apiKeyAuth({ keys: config.apiKeys, logger });
   app.use('/v1', auth.identify, rateLimit, auth.require);
-  app.use(executeRoutes({ acceptTask, dto: createExecuteTaskDto(config), bodyLimitBytes: config.bodyLimitBytes, rateLimit }));
+  const idempotency = new IdempotentSubmission({ keys: store.repositories.idempotencyKeys, tasks: store.repositories.tasks, ttlMs: config.idempotencyTtlHours * 3_600_000, now });
+  app.use(executeRoutes({ acceptTask, dto: createExecuteTaskDto(config), bodyLimitBytes: config.bodyLimitBytes, rateLimit, idempotency }));
   app.use(tasksRoutes({ tasks: store.repositories.tasks, rateLimit }));
-  app.use(taskCancelRoutes({ tasks: store.repositories.tasks, queue, events: deps.events ?? new TaskEventLog(logger, 'api'), logger, rateLimit, now }));
+  app.use(taskCancelRoutes({ tasks: store.repositories.tasks, queue, events, logger, rateLimit, now }));
   app.use(taskEventsRoutes({ tasks: store.repositories.tasks, taskEvents: store.repositories.taskEvents, loggingEnabled: config.taskEventStore.enabled, rateLimit }));
+  app.use(taskRetryRoutes({ tasks: store.repositories.tasks, requeue: (taskId) => requeueTask(queue, taskId, config.enqueueTimeoutMs), now, events, rateLimit }));
   const workers = deps.workerDirectory ?? redisWorkerDirectory(queue.client, readinessTimeoutMs);
   const metricsTimeoutMs = deps.metricsTimeoutMs ?? 5000;
   const metrics = new SystemMetricsService({

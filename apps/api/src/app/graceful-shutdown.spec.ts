@@ -91,4 +91,41 @@ describe('installGracefulShutdown', () => {
     server.closeAllConnections();
     await hanging;
   });
+
+  it('on a real SIGTERM: refuses new connections, lets the in-flight request finish, then exits 0', async () => {
+    let release!: () => void;
+    let onArrival!: () => void;
+    const arrived = new Promise<void>((resolve) => (onArrival = resolve));
+    const server = await listen((_req, res) => {
+      release = () => res.end('finished');
+      onArrival();
+    });
+    const before = process.listeners('SIGTERM');
+    const exited = new Promise<number>((resolve) => {
+      installGracefulShutdown({ server, logger: recordingLogger().logger, signals: ['SIGTERM'], exit: resolve, resources: [] });
+    });
+    try {
+      const inFlight = get(server);
+      await arrived;
+      const { port } = server.address() as AddressInfo;
+      process.emit('SIGTERM');
+
+      const refused = await new Promise<string>((resolve) => {
+        request({ port, host: '127.0.0.1', path: '/' }, () => resolve('answered'))
+          .on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? 'error'))
+          .end();
+      });
+      expect(refused).toBe('ECONNREFUSED');
+      let exitedYet = false;
+      void exited.then(() => (exitedYet = true));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(exitedYet).toBe(false);
+
+      release();
+      await expect(inFlight).resolves.toBe('finished');
+      await expect(exited).resolves.toBe(0);
+    } finally {
+      for (const listener of process.listeners('SIGTERM')) if (!before.includes(listener)) process.removeListener('SIGTERM', listener);
+    }
+  });
 });

@@ -2,7 +2,7 @@
  * In-memory stand-ins for the app's dependencies, for fast unit specs. The
  * integration spec (app.int.spec.ts) runs the same flows on MongoDB and Redis.
  */
-import { DatabaseUnavailableError, type MongoStore, type Repositories, type SystemMetricsSnapshot, type TaskListPosition, type TaskSummary } from '@agent-orchestrator/persistence';
+import { DatabaseUnavailableError, type IdempotencyRecord, type MongoStore, type Repositories, type SystemMetricsSnapshot, type TaskListPosition, type TaskSummary } from '@agent-orchestrator/persistence';
 import { WorkerRegistryUnavailableError, loadApiConfig, type ApiConfig, type Logger, type TaskQueue, type WorkerRecord } from '@agent-orchestrator/platform';
 import {
   TASK_STATUSES,
@@ -60,6 +60,7 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
   readonly agentRuns: AgentRun[] = [];
   readonly taskEvents: TaskEvent[] = [];
   readonly snapshots: SystemMetricsSnapshot[] = [];
+  readonly idempotencyKeys = new Map<string, IdempotencyRecord>();
   down = false;
   /** Names of the calls made, e.g. `tasks.create`. */
   readonly calls: string[] = [];
@@ -124,6 +125,14 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
       },
       listStale: async () => {
         throw new Error('not used by the api');
+      },
+      requeueFailed: async (id, { retryableTypes }, now) => {
+        this.guard('tasks.requeueFailed');
+        const t = this.tasks.get(id);
+        if (!t || t.status !== 'failed' || !t.error || !retryableTypes.includes(t.error.type)) return null;
+        t.retries = [...t.retries, { error: t.error, failed_at: t.completed_at, retried_at: now, attempts: t.attempts }];
+        Object.assign(t, { status: 'queued', error: null, result: null, started_at: null, completed_at: null, queued_at: now, updated_at: now });
+        return clone(t);
       },
       recentBySession: async (sessionId, { limit }) => {
         this.guard('tasks.recentBySession');
@@ -230,6 +239,31 @@ export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
       recentBySession: async (sessionId, { limit }) => this.messages.filter((m) => m.session_id === sessionId).slice(-limit),
       listByTask: async (taskId) => this.messages.filter((m) => m.task_id === taskId),
     },
+    idempotencyKeys: {
+      reserve: async (record, now) => {
+        this.guard('idempotencyKeys.reserve');
+        const held = this.idempotencyKeys.get(record.key_hash);
+        if (held && held.expires_at > now) return { reserved: false, existing: clone(held) };
+        this.idempotencyKeys.set(record.key_hash, clone(record));
+        return { reserved: true };
+      },
+      find: async (keyHash, now) => {
+        this.guard('idempotencyKeys.find');
+        const held = this.idempotencyKeys.get(keyHash);
+        return held && held.expires_at > now ? clone(held) : null;
+      },
+      release: async (keyHash, taskId) => {
+        this.guard('idempotencyKeys.release');
+        if (this.idempotencyKeys.get(keyHash)?.task_id !== taskId) return false;
+        return this.idempotencyKeys.delete(keyHash);
+      },
+      purgeExpired: async (now) => {
+        this.guard('idempotencyKeys.purgeExpired');
+        let n = 0;
+        for (const [k, r] of this.idempotencyKeys) if (r.expires_at <= now && this.idempotencyKeys.delete(k)) n++;
+        return n;
+      },
+    },
     sessions: {
       touch: async (sessionId, now) => {
         this.guard('sessions.touch');
@@ -294,6 +328,22 @@ export class FakeQueue {
     const job = { name, data, opts };
     this.jobs.push(job);
     return job;
+  }
+
+  /** A job by id, as Bull's getJob; every job added here is `waiting`, or `completed` once listed in `finished`. */
+  readonly finished = new Set<string>();
+
+  async getJob(id: string): Promise<{ getState(): Promise<string>; remove(): Promise<void> } | null> {
+    if (this.down) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+    const index = this.jobs.findIndex((j) => j.opts.jobId === id);
+    if (index < 0) return null;
+    return {
+      getState: async () => (this.finished.has(id) ? 'completed' : 'waiting'),
+      remove: async () => {
+        this.jobs.splice(this.jobs.findIndex((j) => j.opts.jobId === id), 1);
+        this.finished.delete(id);
+      },
+    };
   }
 
   /** Bull's counters; `counts` overrides them, else every job added counts as waiting. */

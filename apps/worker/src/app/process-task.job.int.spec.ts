@@ -209,4 +209,25 @@ describe('process_task pipeline (real MongoDB)', () => {
     expect(seen.join('\n')).toContain('Write a python program that prints 1');
     expect((await store.repositories.tasks.findById(second.task_id))!.status).toBe('completed');
   });
+
+  it('numbers agent runs after a retry from the task\'s attempts, keeping the earlier runs', async () => {
+    let calls = 0;
+    const flaky = testAgent('CodeAgent', 'code', async () => (++calls === 1 ? Promise.reject(new LlmError('provider hiccup')) : okResult('CodeAgent', 'print(2)')));
+    const task = await queued('Write code twice');
+    const processor = makeProcessor({}, [flaky]);
+    await expect(processor(task.task_id, 1)).resolves.toBe('failed');
+    const requeued = await store.repositories.tasks.requeueFailed(task.task_id, { retryableTypes: ['LLM_ERROR'] }, new Date());
+    expect(requeued).toMatchObject({ status: 'queued', attempts: 1 });
+    // A retry is a new Bull job, so Bull's own count starts at 1 again.
+    await expect(processor(task.task_id, 1)).resolves.toBe('completed');
+    const runs = await store.repositories.agentRuns.listByTask(task.task_id);
+    expect(runs.map((r) => [r.kind, r.outcome, r.attempt])).toEqual([
+      ['router', 'success', 1],
+      ['agent', 'failure', 1],
+      ['router', 'success', 2],
+      ['agent', 'success', 2],
+    ]);
+    const done = (await store.repositories.tasks.findById(task.task_id))!;
+    expect(done).toMatchObject({ status: 'completed', attempts: 2, retries: [{ error: { type: 'LLM_ERROR', message: 'provider hiccup' }, attempts: 1 }] });
+  });
 });

@@ -1,6 +1,7 @@
 import type { Connection } from 'mongoose';
 
 import { agentRunModel } from './agent-run.model';
+import { ensureIdempotencyKeyTtlIndex, idempotencyKeyModel } from './idempotency-key.model';
 import { logModel } from './log.model';
 import { messageModel } from './message.model';
 import { sessionModel } from './session.model';
@@ -16,6 +17,7 @@ export function createModels(conn: Connection) {
     sessions: sessionModel(conn),
     logs: logModel(conn),
     systemMetrics: systemMetricsModel(conn),
+    idempotencyKeys: idempotencyKeyModel(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;
@@ -29,4 +31,5 @@ export async function ensureIndexes(models: Models): Promise<void> {
   for (const model of Object.values(models)) {
     await model.createIndexes();
   }
+  await ensureIdempotencyKeyTtlIndex(models.idempotencyKeys);
 }

@@ -19,6 +19,17 @@ const taskMetadataSchema = new Schema(
   { _id: false, id: false, strict: true, minimize: false },
 );
 
+/** A failure a client retried; see TaskRetry in libs/domain. */
+const taskRetrySchema = new Schema(
+  {
+    error: { type: taskErrorSchema, default: null },
+    failed_at: { type: Date, default: null },
+    retried_at: { type: Date, required: true },
+    attempts: { type: Number, required: true, min: 0 },
+  },
+  { _id: false, id: false, strict: true, minimize: false },
+);
+
 const taskResultSchema = new Schema(
   {
     summary: nullableString,
@@ -64,6 +75,8 @@ export const taskSchema = new Schema(
     cancel_requested_at: { type: Date, default: null },
     // Client-set spending limits; absent on tasks stored before budgets existed (read as null).
     budget: { type: taskBudgetSchema, default: null },
+    // Added with POST /v1/tasks/{id}/retry: older tasks lack it (read as []).
+    retries: { type: [taskRetrySchema], default: [] },
     // Storage-only metrics fields, set together when a task reaches a terminal
     // status (see MongoTaskRepository.complete/fail); not part of the domain Task.
     /** queued_at → completed_at in ms. */

@@ -11,6 +11,7 @@ import {
   type ModelUsage,
   type Task,
   type TaskBudget,
+  type TaskRetry,
   type TaskError,
   type TaskMetadata,
   type TaskResult,
@@ -145,7 +146,13 @@ export function toTask(value: unknown): Task {
     attempts: num(d['attempts']),
     cancel_requested_at: dateOrNull(d['cancel_requested_at']),
     budget: toTaskBudget(d['budget']),
+    retries: Array.isArray(d['retries']) ? d['retries'].map(toTaskRetry) : [],
   };
+}
+
+export function toTaskRetry(value: unknown): TaskRetry {
+  const d = doc(value);
+  return { error: toTaskError(d['error']), failed_at: dateOrNull(d['failed_at']), retried_at: date(d['retried_at']), attempts: num(d['attempts']) };
 }
 
 /** A summary as listed; reads only the fields `TASK_SUMMARY_PROJECTION` fetches. */

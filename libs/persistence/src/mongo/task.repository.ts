@@ -189,6 +189,44 @@ export class MongoTaskRepository implements TaskRepository {
     });
   }
 
+  async requeueFailed(taskId: string, options: { retryableTypes: readonly string[] }, now: Date): Promise<Task | null> {
+    const task_id = idArg(taskId, 'taskId');
+    const at = dateArg(now, 'now');
+    const types = options?.retryableTypes;
+    if (!Array.isArray(types) || !types.every((t) => typeof t === 'string')) {
+      throw new ValidationError('retryableTypes must be an array of strings', [{ field: 'retryableTypes', message: 'expected strings' }]);
+    }
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const current = await this.model.findOne({ task_id }).lean();
+      if (!current || current.status !== 'failed') return null;
+      const before = toTask(current);
+      if (before.error === null || !types.includes(before.error.type)) return null;
+      // The history entry is built from what was read, so the update only applies to that exact
+      // version (status and updated_at unchanged): no pipeline update, which FerretDB v1 lacks.
+      const updated = await this.model
+        .findOneAndUpdate(
+          { task_id, status: 'failed', updated_at: current.updated_at },
+          {
+            $set: {
+              status: 'queued',
+              error: null,
+              result: null,
+              started_at: null,
+              completed_at: null,
+              queued_at: at,
+              updated_at: at,
+              latency_ms: null,
+              finished_day: null,
+            },
+            $push: { retries: { error: before.error, failed_at: before.completed_at, retried_at: at, attempts: before.attempts } },
+          },
+          { returnDocument: 'after', runValidators: true },
+        )
+        .lean();
+      return updated ? toTask(updated) : null;
+    });
+  }
+
   async recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string }): Promise<Task[]> {
     const session_id = idArg(sessionId, 'sessionId');
     const limit = limitArg(options?.limit);

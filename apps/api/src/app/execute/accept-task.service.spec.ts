@@ -2,7 +2,7 @@ import { ErrorType, OrchestratorError } from '@agent-orchestrator/domain';
 import { TaskEventLog } from '@agent-orchestrator/platform';
 import { ApiError } from '../http/http-error';
 import { FakeQueue, FakeStore, recordingLogger } from '../../testing/fakes';
-import { AcceptTaskService, NOT_QUEUED_MESSAGE, NOT_STORED_MESSAGE } from './accept-task.service';
+import { AcceptTaskService, NOT_STORED_MESSAGE } from './accept-task.service';
 
 const NOW = new Date('2030-01-02T03:04:05.678Z');
 const ORIGIN = { ip: '203.0.113.7', user_agent: 'jest', request_id: 'req-1' };
@@ -79,25 +79,37 @@ describe('AcceptTaskService', () => {
     await expect(service.accept({ task: 'x' }, ORIGIN, logger)).rejects.toMatchObject({ type: ErrorType.INTERNAL_ERROR });
   });
 
-  it('marks the task failed and answers 503 when the queue is down', async () => {
+  it('accepts the task when the queue is down: it stays queued, with its message, for the reconciler', async () => {
     const { store, queue, service, logger, records } = setup();
     queue.down = true;
-    const err = await service.accept({ task: 'x' }, ORIGIN, logger).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(ApiError);
-    expect(err).toMatchObject({ type: ErrorType.SERVICE_UNAVAILABLE, message: NOT_QUEUED_MESSAGE, retryable: true });
-    expect(store.tasks.get('id-1')).toMatchObject({
-      status: 'failed',
-      error: { type: 'SERVICE_UNAVAILABLE', message: expect.stringContaining('could not be queued') },
-      completed_at: NOW,
-    });
-    expect(records).toContainEqual(expect.objectContaining({ level: 'error', message: 'task could not be queued', task_id: 'id-1' }));
+    const task = await service.accept({ task: 'x', session_id: 's' }, ORIGIN, logger);
+    expect(task).toMatchObject({ task_id: 'id-1', status: 'queued' });
+    expect(store.tasks.get('id-1')).toMatchObject({ status: 'queued', error: null, completed_at: null });
+    expect(store.messages).toEqual([expect.objectContaining({ task_id: 'id-1', role: 'user', content: 'x' })]);
+    expect(store.calls).not.toContain('tasks.fail');
+    expect(records).toContainEqual(expect.objectContaining({ level: 'warn', message: expect.stringContaining('not enqueued'), task_id: 'id-1' }));
+    expect(records).toContainEqual(expect.objectContaining({ event: 'task.accepted', enqueued: false }));
   });
 
-  it('still answers 503 with the queue error when marking the task failed fails too', async () => {
-    const { store, queue, service, logger, records } = setup();
-    queue.down = true;
-    jest.spyOn(store.repositories.tasks, 'fail').mockRejectedValueOnce(new Error('mongo went away too'));
-    await expect(service.accept({ task: 'x' }, ORIGIN, logger)).rejects.toMatchObject({ message: NOT_QUEUED_MESSAGE });
-    expect(records).toContainEqual(expect.objectContaining({ level: 'error', message: expect.stringContaining('could not be marked failed') }));
+  it('accepts the task when the enqueue times out', async () => {
+    const { store, logger } = setup();
+    const slow = new AcceptTaskService({
+      repositories: store.repositories,
+      enqueue: () => Promise.reject(new OrchestratorError(ErrorType.SERVICE_UNAVAILABLE, 'Enqueueing the task timed out after 5 ms')),
+      now: () => NOW,
+      environment: 'test',
+      newId: () => 'slow-1',
+      events: new TaskEventLog(logger, 'api', () => NOW),
+    });
+    await expect(slow.accept({ task: 'x', session_id: 's' }, ORIGIN, logger)).resolves.toMatchObject({ task_id: 'slow-1', status: 'queued' });
+    expect(store.tasks.get('slow-1')?.status).toBe('queued');
+  });
+
+  it('creates the task with the id it is given (an Idempotency-Key reserved it)', async () => {
+    const { store, queue, service, logger } = setup();
+    const task = await service.accept({ task: 'x', session_id: 's' }, ORIGIN, logger, { taskId: 'reserved-id' });
+    expect(task.task_id).toBe('reserved-id');
+    expect(store.tasks.has('reserved-id')).toBe(true);
+    expect(queue.jobs).toEqual([{ name: 'process_task', data: { task_id: 'reserved-id' }, opts: { jobId: 'reserved-id' } }]);
   });
 });

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { ErrorType, newTask, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
 import type { Logger, TaskEventLog } from '@agent-orchestrator/platform';
-import { ApiError } from '../http/http-error';
 import { storeError } from '../http/store-error';
 import type { ExecuteTaskInput } from './execute-task.dto';
 
@@ -21,13 +20,19 @@ export interface AcceptTaskDeps {
 export type RequestOrigin = Omit<TaskMetadata, 'environment'>;
 
 export const NOT_STORED_MESSAGE = 'The task could not be stored because the database is unavailable. Try again shortly.';
-export const NOT_QUEUED_MESSAGE = 'The task could not be queued because the queue is unavailable. Try again shortly.';
 
 /**
  * Accepts a task: stores it as `queued` with the session and the user's
- * message, then enqueues it. A task is never left `queued` without a job: if
- * anything after the insert fails, the task is marked failed before the error
- * goes back to the client.
+ * message, then enqueues it. Accepted means durable: once those three writes
+ * are in MongoDB the answer is 202, even when the enqueue fails or times out.
+ * Such a task stays `queued` without a job, and the worker's reconciler
+ * enqueues it after its grace period (job id = task id, so a late duplicate
+ * enqueue is harmless).
+ *
+ * A failure of the session or message write after the task insert is
+ * different: the client gets a 503 and will submit again, so the half-stored
+ * task is marked failed (SERVICE_UNAVAILABLE) rather than left for the
+ * reconciler, which would otherwise run it next to the client's retry.
  */
 export class AcceptTaskService {
   private readonly newId: () => string;
@@ -36,11 +41,12 @@ export class AcceptTaskService {
     this.newId = deps.newId ?? randomUUID;
   }
 
-  async accept(input: ExecuteTaskInput, origin: RequestOrigin, logger: Logger): Promise<Task> {
+  /** `options.taskId`: the id to create the task with (an Idempotency-Key reserves it first); default a new UUID. */
+  async accept(input: ExecuteTaskInput, origin: RequestOrigin, logger: Logger, options: { taskId?: string } = {}): Promise<Task> {
     const { repositories, environment } = this.deps;
     const now = this.deps.now();
     const task = newTask({
-      task_id: this.newId(),
+      task_id: options.taskId ?? this.newId(),
       session_id: input.session_id ?? this.newId(),
       task: input.task,
       metadata: { ...origin, environment },
@@ -69,16 +75,18 @@ export class AcceptTaskService {
       await this.failQuietly(task, 'The task could not be stored completely.', log);
       throw storeError(err, NOT_STORED_MESSAGE);
     }
+    let enqueued = true;
     try {
       await this.deps.enqueue(task.task_id);
     } catch (err) {
-      log.error('task could not be queued', { err });
-      await this.failQuietly(task, 'The task could not be queued: the queue was unavailable.', log);
-      throw new ApiError(ErrorType.SERVICE_UNAVAILABLE, NOT_QUEUED_MESSAGE, { cause: err, retryable: true });
+      // Stored is accepted: the reconciler in the worker enqueues queued tasks that have no job.
+      enqueued = false;
+      log.warn('task stored but not enqueued; it stays queued for the reconciler', { err });
     }
     this.deps.events.emit({ task_id: task.task_id, session_id: task.session_id, request_id: task.metadata.request_id }, 'task.accepted', {
       api_key_id: task.metadata.api_key_id ?? null,
       task_length: task.task.length,
+      enqueued,
     });
     return task;
   }

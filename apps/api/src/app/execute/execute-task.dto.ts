@@ -21,6 +21,15 @@ export interface ExecuteTaskInput {
 
 export type ExecuteTaskDtoClass = new () => ExecuteTaskInput;
 
+/**
+ * Well-formed UTF-16 without NUL: every surrogate paired. A lone surrogate
+ * cannot be encoded as UTF-8 (drivers would silently store U+FFFD instead), and
+ * NUL truncates the text in C-string based tools downstream. No `u` flag, so
+ * the surrogates are matched as code units.
+ */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this pattern excludes
+export const TASK_TEXT_PATTERN = /^(?:[^\u0000\ud800-\udfff]|[\ud800-\udbff][\udc00-\udfff])*$/;
+
 const trim = ({ value }: { value: unknown }): unknown => (typeof value === 'string' ? value.trim() : value);
 
 /**
@@ -35,6 +44,7 @@ export function createExecuteTaskDto(options: { taskMaxLength: number }): Execut
     // Property decorators apply bottom-up and only the first failing check is
     // reported, so the type check sits closest to the property.
     @Transform(trim)
+    @Matches(TASK_TEXT_PATTERN, { message: 'task must be valid Unicode text without NUL characters' })
     @MaxLength(max, { message: `task must be at most ${max} characters long` })
     @IsNotEmpty({ message: 'task must not be empty or only whitespace' })
     @IsString({ message: 'task must be a string' })

@@ -5,6 +5,7 @@ import { getRequestContext } from '../http/request-context';
 import { validateBody } from '../http/validate-body';
 import type { AcceptTaskService } from './accept-task.service';
 import type { ExecuteTaskDtoClass } from './execute-task.dto';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, bodyHash, idempotencyKeyHash, parseIdempotencyKey, type IdempotentSubmission } from './idempotency';
 
 export const EXECUTE_PATH = '/v1/agent/execute';
 const USER_AGENT_MAX_LENGTH = 512;
@@ -14,24 +15,36 @@ export interface ExecuteRouteDeps {
   dto: ExecuteTaskDtoClass;
   bodyLimitBytes: number;
   rateLimit: RequestHandler;
+  /** Handles requests that carry an Idempotency-Key. */
+  idempotency: IdempotentSubmission;
 }
 
-/** `POST /v1/agent/execute`: validate, store, enqueue, answer 202 with where to poll. */
-export function executeRoutes({ acceptTask, dto, bodyLimitBytes, rateLimit }: ExecuteRouteDeps): Router {
+/**
+ * `POST /v1/agent/execute`: validate, store, enqueue, answer 202 with where to poll. With an
+ * Idempotency-Key, a repeat of an earlier request answers with that request's task (its current
+ * status) and `Idempotent-Replayed: true`.
+ */
+export function executeRoutes({ acceptTask, dto, bodyLimitBytes, rateLimit, idempotency }: ExecuteRouteDeps): Router {
   const router = Router();
   router.post(EXECUTE_PATH, rateLimit, ...jsonBody(bodyLimitBytes), async (req, res) => {
+    const idempotencyKey = parseIdempotencyKey(req.get(IDEMPOTENCY_KEY_HEADER));
     const input = await validateBody(dto, req.body);
     const { requestId, logger, apiKeyId } = getRequestContext(res);
-    const task = await acceptTask.accept(
-      input,
-      {
-        ip: req.ip ?? null,
-        user_agent: req.get('User-Agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
-        request_id: requestId,
-        ...(apiKeyId === undefined ? {} : { api_key_id: apiKeyId }),
-      },
-      logger,
-    );
+    const origin = {
+      ip: req.ip ?? null,
+      user_agent: req.get('User-Agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+      request_id: requestId,
+      ...(apiKeyId === undefined ? {} : { api_key_id: apiKeyId }),
+    };
+    const { task, replayed } =
+      idempotencyKey === undefined
+        ? { task: await acceptTask.accept(input, origin, logger), replayed: false }
+        : await idempotency.submit(
+            { keyHash: idempotencyKeyHash(idempotencyKey, apiKeyId), bodyHash: bodyHash(input) },
+            (taskId) => acceptTask.accept(input, origin, logger, { taskId }),
+            logger,
+          );
+    if (replayed) res.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
     res
       .status(202)
       .location(`/v1/tasks/${task.task_id}`)
@@ -40,7 +53,7 @@ export function executeRoutes({ acceptTask, dto, bodyLimitBytes, rateLimit }: Ex
         session_id: task.session_id,
         status: task.status,
         queued_at: task.queued_at.toISOString(),
-        message: 'Task accepted and queued.',
+        message: replayed ? `Task already accepted for this ${IDEMPOTENCY_KEY_HEADER}.` : 'Task accepted and queued.',
         api_version: API_VERSION,
       });
   });

@@ -1,6 +1,7 @@
 // Audit of the one error shape: every status the API answers with, reached the way a client would,
 // through the whole app (in-memory fakes). Every JSON body carries api_version "v1".
 import request from 'supertest';
+import { newTask } from '@agent-orchestrator/domain';
 import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
 
@@ -68,11 +69,18 @@ const cases: Record<string, Case> = {
     send: ({ app }) => request(app).get(TASK),
     headers: { 'retry-after': /^\d+$/ },
   },
-  'Redis down while enqueueing': {
-    status: 503,
-    type: 'SERVICE_UNAVAILABLE',
-    before: (s) => (s.queue.down = true),
-    send: ({ app }) => request(app).post(EXECUTE).send({ task: 'x' }),
+  'an Idempotency-Key reused with another body': {
+    status: 409,
+    type: 'CONFLICT',
+    before: ({ app }) => request(app).post(EXECUTE).set('Idempotency-Key', 'k-1').send({ task: 'first' }),
+    send: ({ app }) => request(app).post(EXECUTE).set('Idempotency-Key', 'k-1').send({ task: 'second' }),
+  },
+  'a malformed Idempotency-Key': { status: 400, type: 'VALIDATION_ERROR', send: ({ app }) => request(app).post(EXECUTE).set('Idempotency-Key', 'é'.repeat(3)).send({ task: 'x' }) },
+  'a retry of a task that did not fail': {
+    status: 409,
+    type: 'CONFLICT',
+    before: (s) => s.store.repositories.tasks.create(newTask({ task_id: TASK.slice('/v1/tasks/'.length), session_id: 's', task: 'x', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'unit' }, now: new Date() })),
+    send: ({ app }) => request(app).post(`${TASK}/retry`),
   },
   'a bug': {
     status: 500,
@@ -100,7 +108,7 @@ describe('one error shape everywhere', () => {
   });
 
   it('covers every error status the API answers with', () => {
-    expect([...new Set(Object.values(cases).map((c) => c.status))].sort()).toEqual([400, 401, 404, 405, 413, 415, 429, 500, 503]);
+    expect([...new Set(Object.values(cases).map((c) => c.status))].sort()).toEqual([400, 401, 404, 405, 409, 413, 415, 429, 500, 503]);
   });
 
   it.each([

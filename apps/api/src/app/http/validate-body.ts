@@ -12,6 +12,21 @@ function firstMessage(error: ClassValidationError): string {
   return Object.values(error.constraints ?? {})[0] ?? `${error.property} is invalid`;
 }
 
+/** Deeper than any body this API takes (its DTOs are flat); past it the value is refused before anything recurses into it. */
+export const MAX_BODY_DEPTH = 32;
+
+/** Whether `value` nests objects or arrays deeper than `max`; iterative, so no depth can overflow the stack. */
+function nestedDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  for (let item = stack.pop(); item !== undefined; item = stack.pop()) {
+    const [v, depth] = item;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth >= max) return true;
+    for (const child of Object.values(v as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * Turns a parsed JSON body into a validated DTO instance, or throws a
  * VALIDATION_ERROR naming each bad field. No implicit type conversion: a
@@ -21,6 +36,11 @@ export async function validateBody<T extends object>(dto: new () => T, body: unk
   if (!isPlainObject(body)) {
     throw new ValidationError('The request body must be a JSON object.', [{ field: 'body', message: 'body must be a JSON object' }]);
   }
+  // class-transformer and class-validator recurse: a 10k-deep value would overflow the stack (a 500).
+  const tooDeep = Object.entries(body)
+    .filter(([, value]) => nestedDeeperThan(value, MAX_BODY_DEPTH))
+    .map(([field]) => ({ field, message: `${field} is nested more than ${MAX_BODY_DEPTH} levels deep` }));
+  if (tooDeep.length > 0) throw new ValidationError('The request body is invalid.', tooDeep);
   const instance = plainToInstance(dto, body, { enableImplicitConversion: false, exposeDefaultValues: false });
   const errors = await validate(instance, {
     whitelist: true,

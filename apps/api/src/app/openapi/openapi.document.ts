@@ -9,6 +9,7 @@
 import { ErrorType } from '@agent-orchestrator/domain';
 import { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/persistence';
 import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from '../execute/idempotency';
 import { AGENT_TYPE_PATTERN, DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
 import { DOCS_ASSETS, DOCS_PATH } from '../docs/docs.assets';
 import { METRICS_PATH, METRICS_PATH_ITEM, METRICS_SECURITY_SCHEME } from './openapi.metrics';
@@ -91,6 +92,10 @@ New fields may be added within v1: ignore those you do not know.
 429 \`RATE_LIMITED\`, 503 \`SERVICE_UNAVAILABLE\` (retry after \`Retry-After\` seconds) and 500 \`INTERNAL_ERROR\` (a bug; never with internals).
 Any path not listed here answers 404; a listed path with another method answers 405 with \`Allow\`.
 
+**Reliability.** A 202 means the task is stored in MongoDB: if the queue (Redis) is briefly unreachable it stays \`queued\` and is enqueued by the workers' reconciler.
+Send \`Idempotency-Key\` with \`POST /v1/agent/execute\` to make a retry safe: the same key and body give the same task (\`Idempotent-Replayed: true\`) for IDEMPOTENCY_TTL_HOURS (24 by default), another body is a 409.
+A task that failed for a transient cause (\`TIMEOUT\`, \`LLM_ERROR\`, \`SEARCH_ERROR\`, \`SERVICE_UNAVAILABLE\`, \`INTERNAL_ERROR\`) can be run again with \`POST /v1/tasks/{task_id}/retry\`.
+
 **Request ids.** Send \`X-Request-Id\` (1 to 128 of \`A-Z a-z 0-9 . _ : -\`) to correlate; otherwise one is generated. It is echoed in the response,
 in error bodies, in the logs and on the task.
 
@@ -124,7 +129,18 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           tags: ['Tasks'],
           summary: 'Submit a task',
           description:
-            'Stores the task as `queued` and puts it on the queue; a worker routes it to an agent. The answer comes at once (202): poll the `Location` for the outcome.',
+            'Stores the task as `queued` and puts it on the queue; a worker routes it to an agent. The answer comes at once (202): poll the `Location` for the outcome. ' +
+            'A 202 means the task is stored: should the queue be unreachable, the task stays `queued` until the workers enqueue it. ' +
+            `With \`${IDEMPOTENCY_KEY_HEADER}\`, repeating the request (same key, same body) returns the same task instead of creating another.`,
+          parameters: [
+            {
+              name: IDEMPOTENCY_KEY_HEADER,
+              in: 'header',
+              description:
+                'Any unique string of 1 to 255 printable ASCII characters (a UUID works well), scoped to your API key. For IDEMPOTENCY_TTL_HOURS (default 24) the same key with the same body answers with the task the first request created (`Idempotent-Replayed: true`, its current status); with a different body, 409.',
+              schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[ -~]{1,255}$' },
+            },
+          ],
           requestBody: {
             required: true,
             description: `UTF-8 JSON, at most ${options.bodyLimitBytes} bytes.`,
@@ -145,11 +161,14 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           },
           responses: {
             '202': {
-              description: 'Accepted and queued.',
-              headers: { ...V1_HEADERS, Location: headerRef('Location') },
+              description: 'Accepted and queued; or, for a repeated Idempotency-Key, the task the first request created.',
+              headers: { ...V1_HEADERS, Location: headerRef('Location'), [IDEMPOTENT_REPLAYED_HEADER]: headerRef('IdempotentReplayed') },
               content: json(ref('ExecuteAccepted')),
             },
             '400': responseRef('BadRequest'),
+            '409': {
+              ...errorResponse(ErrorType.CONFLICT, 'The Idempotency-Key was used with a different body, or its first request is still being processed (retry shortly).'),
+            },
             '413': responseRef('PayloadTooLarge'),
             '415': responseRef('UnsupportedMediaType'),
             '503': responseRef('ServiceUnavailable'),
@@ -263,6 +282,25 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           responses: {
             '200': { description: 'The snapshots.', headers: { ...V1_HEADERS, 'Cache-Control': headerRef('NoStore') }, content: json(ref('MetricsHistory')) },
             '400': responseRef('BadRequest'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/v1/tasks/{task_id}/retry': {
+        post: v1Operation({
+          operationId: 'retryTask',
+          tags: ['Tasks'],
+          summary: 'Retry a failed task',
+          description:
+            'Runs a failed task again, keeping its history: the error moves to `retries`, `attempts` keeps counting and earlier agent runs are kept. ' +
+            'Only for failures a new attempt can fix: `error.type` one of `TIMEOUT`, `LLM_ERROR`, `SEARCH_ERROR`, `SERVICE_UNAVAILABLE`, `INTERNAL_ERROR`. ' +
+            'Other failures (`UNKNOWN_TASK_TYPE`, `LLM_NOT_CONFIGURED`, `BUDGET_EXCEEDED`, `CANCELLED`…) and tasks that are not failed answer 409. No request body.',
+          parameters: [parameterRef('TaskId')],
+          responses: {
+            '202': { description: 'Queued again.', headers: { ...V1_HEADERS, Location: headerRef('Location') }, content: json(ref('TaskRetried')) },
+            '400': responseRef('BadRequest'),
+            '404': responseRef('NotFound'),
+            '409': errorResponse(ErrorType.CONFLICT, 'The task is not failed, or failed for a cause retrying would not fix.'),
             '503': responseRef('ServiceUnavailable'),
           },
         }),
@@ -413,6 +451,10 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
         ...RATE_LIMIT_HEADERS,
         RetryAfter: { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'integer', minimum: 0 } },
         Location: { description: 'Where to poll the new task: `/v1/tasks/{task_id}`.', required: true, schema: { type: 'string', pattern: `^/v1/tasks/${UUID_V4_PATTERN.slice(1)}` } },
+        IdempotentReplayed: {
+          description: '`true` when the answer is the task an earlier request with the same Idempotency-Key created; absent otherwise.',
+          schema: { const: 'true' },
+        },
         Link: { description: 'The next page, `<url>; rel="next"`; absent on the last page.', schema: { type: 'string', pattern: '^<[^>]+>; rel="next"$' } },
         Allow: { description: 'The methods the path accepts.', required: true, schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } },
         WwwAuthenticate: {

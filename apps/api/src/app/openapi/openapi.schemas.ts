@@ -46,7 +46,10 @@ export const componentSchemas: Record<string, JsonSchema> = {
     type: 'object',
     required: ['task'],
     properties: {
-      task: string('What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty.', { minLength: 1 }),
+      task: string('What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty. Any Unicode text except NUL and unpaired surrogates.', {
+        minLength: 1,
+        pattern: '^[^\\u0000]*$',
+      }),
       session_id: string('Continue this session: earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.', {
         pattern: SESSION_ID_PATTERN.source,
       }),
@@ -68,7 +71,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
   ExecuteAccepted: object({
     task_id: string('Id of the new task; poll GET /v1/tasks/{task_id} (the Location header).', { format: 'uuid' }),
     session_id: string('The session the task belongs to: the one given, or a new one.', { pattern: SESSION_ID_PATTERN.source }),
-    status: { const: 'queued', description: 'Always `queued`: the task waits for a worker.' },
+    status: { ...ref('TaskStatus'), description: '`queued` for a new task; for a repeated Idempotency-Key, the task\'s current status.' },
     queued_at: dateTime('When the task was queued.'),
     message: string('A human-readable confirmation.'),
     api_version: apiVersion,
@@ -83,6 +86,28 @@ export const componentSchemas: Record<string, JsonSchema> = {
       message: string('What went wrong, for humans.'),
     },
     { description: 'Why a task failed.' },
+  ),
+  TaskRetry: object(
+    {
+      error: nullableRef('TaskError', 'The error the task had failed with.'),
+      failed_at: nullableDateTime('When it had failed.'),
+      retried_at: nullableDateTime(`When the retry queued it again.${UNREADABLE}`),
+      attempts: count('Worker pick-ups up to that failure.'),
+    },
+    { description: 'A failure that was retried.' },
+  ),
+  TaskRetried: object(
+    {
+      task_id: string(undefined, { format: 'uuid' }),
+      session_id: string(),
+      status: { const: 'queued', description: 'Always `queued`: the task waits for a worker again.' },
+      queued_at: dateTime('When it was queued again.'),
+      attempts: count('Worker pick-ups so far; the next one continues the count.'),
+      retries: { type: 'array', items: ref('TaskRetry'), minItems: 1, description: 'Every retried failure, oldest first; the last is the one just retried.' },
+      message: string('A human-readable confirmation.'),
+      api_version: apiVersion,
+    },
+    { description: 'A failed task queued again.' },
   ),
   Citation: object({
     source: string('The tool that found the source, e.g. `tavily`.'),
@@ -152,9 +177,10 @@ export const componentSchemas: Record<string, JsonSchema> = {
       result: nullableRef('TaskResult', 'Set when the task completed.'),
       error: nullableRef('TaskError', 'Set when the task failed.'),
       usage: ref('TaskUsage'),
-      attempts: count('How many times a worker picked the task up.'),
       cancel_requested_at: nullableDateTime('When a client asked to cancel the task (POST /v1/tasks/{task_id}/cancel); null otherwise.'),
       budget: nullableRef('TaskBudget', 'Spending limits given at submission (max_tokens, max_cost_usd); null when none.'),
+      attempts: count('How many times a worker picked the task up, across retries.'),
+      retries: { type: 'array', items: ref('TaskRetry'), description: 'Earlier failures that were retried (POST /v1/tasks/{task_id}/retry), oldest first.' },
       api_version: apiVersion,
     },
     { description: 'A task, whatever its status: every field, always present (null when not applicable).' },

@@ -1,9 +1,16 @@
-import type { Citation, ModelUsage, Task, TaskBudget, TaskError, TaskMetadata, TaskResult, TaskUsage } from '@agent-orchestrator/domain';
+import type { Citation, ModelUsage, Task, TaskBudget, TaskError, TaskMetadata, TaskResult, TaskRetry, TaskUsage } from '@agent-orchestrator/domain';
 
 type Iso<T> = T extends Date ? string : T;
 
 /** A task as JSON: every domain field, dates as ISO 8601 strings. Adding a Task field fails to compile here until it is presented. */
-export type TaskView = { [K in keyof Task]: K extends 'metadata' ? MetadataView : Iso<Task[K]> };
+export type TaskView = { [K in keyof Task]: K extends 'metadata' ? MetadataView : K extends 'retries' ? RetryView[] : Iso<Task[K]> };
+
+export interface RetryView {
+  error: TaskError | null;
+  failed_at: string | null;
+  retried_at: string | null;
+  attempts: number;
+}
 
 function iso(date: Date): string;
 function iso(date: Date | null): string | null;
@@ -41,6 +48,8 @@ const usage = (u: TaskUsage): TaskUsage => ({
   by_model: u.by_model.map(modelUsage),
 });
 
+export const presentRetry = (r: TaskRetry): RetryView => ({ error: error(r.error), failed_at: iso(r.failed_at), retried_at: iso(r.retried_at), attempts: r.attempts });
+
 export function presentTask(task: Task): TaskView {
   return {
     task_id: task.task_id,
@@ -65,5 +74,6 @@ export function presentTask(task: Task): TaskView {
     attempts: task.attempts,
     cancel_requested_at: iso(task.cancel_requested_at),
     budget: budget(task.budget),
+    retries: task.retries.map(presentRetry),
   };
 }

@@ -1,0 +1,165 @@
+/**
+ * `Idempotency-Key` on `POST /v1/agent/execute`: the same key with the same
+ * body gives the same task for IDEMPOTENCY_TTL_HOURS, the same key with another
+ * body a 409. Keys are scoped to the API key the request authenticated with
+ * (else one global scope), and only a hash of scope and key is stored.
+ *
+ * The key is reserved (an insert on a unique index) before the task is
+ * created, so of concurrent requests with one key exactly one creates a task;
+ * the others wait briefly for it and replay it.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { ErrorType, ValidationError, type Task } from '@agent-orchestrator/domain';
+import type { IdempotencyKeyRepository, IdempotencyRecord, TaskRepository } from '@agent-orchestrator/persistence';
+import type { Logger } from '@agent-orchestrator/platform';
+import { ApiError } from '../http/http-error';
+import { storeError } from '../http/store-error';
+
+export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
+export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
+/** 1 to 255 printable ASCII characters (space to `~`). */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+
+const NOT_STORED = 'The Idempotency-Key could not be checked because the database is unavailable. Try again shortly.';
+
+/** The header's value, undefined when absent. @throws ValidationError (400) naming the header when malformed. */
+export function parseIdempotencyKey(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY_PATTERN.test(value)) {
+    throw new ValidationError(`${IDEMPOTENCY_KEY_HEADER} must be 1 to 255 printable ASCII characters.`, [
+      { field: IDEMPOTENCY_KEY_HEADER, message: `${IDEMPOTENCY_KEY_HEADER} must be 1 to 255 printable ASCII characters` },
+    ]);
+  }
+  return value;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+/** The stored form of a key: scope and key hashed together, so keys of different API keys never meet. */
+export function idempotencyKeyHash(key: string, apiKeyId: string | undefined): string {
+  const scope = apiKeyId === undefined ? 'global' : `api-key:${apiKeyId}`;
+  return sha256(`${scope.length}:${scope}:${key}`);
+}
+
+/** JSON with object keys sorted at every level, so equal bodies hash equally whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export function bodyHash(input: object): string {
+  return sha256(canonicalJson(input));
+}
+
+export interface IdempotencyDeps {
+  keys: IdempotencyKeyRepository;
+  tasks: Pick<TaskRepository, 'findById'>;
+  ttlMs: number;
+  now: () => Date;
+  newId?: () => string;
+  /** How long a request that lost the race waits for the winner's task to appear. Default 5000 ms. */
+  waitForTaskMs?: number;
+  /** A reservation whose task never appeared after this long is from a crashed request and is taken over. Default 60 s. */
+  staleAfterMs?: number;
+}
+
+export interface IdempotentOutcome {
+  task: Task;
+  replayed: boolean;
+}
+
+const POLL_MS = 50;
+const MAX_ROUNDS = 3;
+
+export class IdempotentSubmission {
+  private readonly newId: () => string;
+  private readonly waitForTaskMs: number;
+  private readonly staleAfterMs: number;
+
+  constructor(private readonly deps: IdempotencyDeps) {
+    this.newId = deps.newId ?? randomUUID;
+    this.waitForTaskMs = deps.waitForTaskMs ?? 5000;
+    this.staleAfterMs = deps.staleAfterMs ?? 60_000;
+  }
+
+  /**
+   * Creates the task with `create(taskId)` once per key: the first request
+   * reserves the key and creates; later ones (same body) get that task back.
+   * @throws ApiError CONFLICT (409) for the same key with another body.
+   */
+  async submit(request: { keyHash: string; bodyHash: string }, create: (taskId: string) => Promise<Task>, log: Logger): Promise<IdempotentOutcome> {
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const now = this.deps.now();
+      const record: IdempotencyRecord = {
+        key_hash: request.keyHash,
+        body_hash: request.bodyHash,
+        task_id: this.newId(),
+        created_at: now,
+        expires_at: new Date(now.getTime() + this.deps.ttlMs),
+      };
+      let reservation;
+      try {
+        reservation = await this.deps.keys.reserve(record, now);
+      } catch (err) {
+        throw storeError(err, NOT_STORED);
+      }
+      if (reservation.reserved) return { task: await this.createOrRelease(record, create, log), replayed: false };
+
+      const existing = reservation.existing;
+      if (existing.body_hash !== request.bodyHash) {
+        throw new ApiError(ErrorType.CONFLICT, `This ${IDEMPOTENCY_KEY_HEADER} was already used with a different request body. Use a new key for a new task.`);
+      }
+      const task = await this.waitForTask(existing.task_id);
+      if (task) return { task, replayed: true };
+      // No task behind the key: either its request failed and released it (try again), or it crashed
+      // before it could (take it over once it is clearly stale), or it is still creating (409, retry).
+      if (this.deps.now().getTime() - existing.created_at.getTime() >= this.staleAfterMs) {
+        await this.deps.keys.release(existing.key_hash, existing.task_id).catch((err: unknown) => {
+          throw storeError(err, NOT_STORED);
+        });
+        continue;
+      }
+      const still = await this.deps.keys.find(request.keyHash, this.deps.now()).catch((err: unknown) => {
+        throw storeError(err, NOT_STORED);
+      });
+      if (still === null || still.task_id !== existing.task_id) continue;
+      throw new ApiError(ErrorType.CONFLICT, `A request with this ${IDEMPOTENCY_KEY_HEADER} is still being processed. Retry shortly.`);
+    }
+    throw new ApiError(ErrorType.CONFLICT, `A request with this ${IDEMPOTENCY_KEY_HEADER} is still being processed. Retry shortly.`);
+  }
+
+  /** When creating fails, the key is freed so the client's retry can succeed. */
+  private async createOrRelease(record: IdempotencyRecord, create: (taskId: string) => Promise<Task>, log: Logger): Promise<Task> {
+    try {
+      return await create(record.task_id);
+    } catch (err) {
+      try {
+        await this.deps.keys.release(record.key_hash, record.task_id);
+      } catch (releaseErr) {
+        // Taken over once stale (staleAfterMs): the key is not lost for good.
+        log.warn('idempotency key could not be released after a failed submission', { err: releaseErr, task_id: record.task_id });
+      }
+      throw err;
+    }
+  }
+
+  private async waitForTask(taskId: string): Promise<Task | null> {
+    const deadline = Date.now() + this.waitForTaskMs;
+    for (;;) {
+      let task: Task | null;
+      try {
+        task = await this.deps.tasks.findById(taskId);
+      } catch (err) {
+        throw storeError(err, NOT_STORED);
+      }
+      if (task || Date.now() >= deadline) return task;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  }
+}
