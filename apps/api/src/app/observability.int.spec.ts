@@ -142,7 +142,7 @@ describe('observability through the HTTP app (integration)', () => {
         agent_name: null,
         service: 'api',
         request_id: 'req-timeline',
-        data: { api_key_id: null, task_length: 'Summarise the news'.length },
+        data: { api_key_id: null, task_length: 'Summarise the news'.length, enqueued: true },
       });
       expect(res.body.events[2]).toMatchObject({ service: 'worker', agent_name: 'ContentAgent', data: { confidence: 0.92, routed: true, tokens: 80 } });
     });
