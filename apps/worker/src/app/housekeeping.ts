@@ -1,7 +1,7 @@
 /**
  * The worker's periodic chores: the metrics snapshot (every
  * METRICS_SNAPSHOT_INTERVAL_MS) and the hourly retention purge of lifecycle
- * events and snapshots. The purge is the fallback for servers where TTL
+ * events, snapshots and expired idempotency keys. The purge is the fallback for servers where TTL
  * indexes have no effect (FerretDB v1); several workers purging at once is
  * harmless, since each deletes the same old documents.
  */
@@ -26,12 +26,14 @@ export interface HousekeepingDeps {
   purgeIntervalMs?: number;
 }
 
-/** Removes events and snapshots past their retention; returns how many of each. */
-export async function purgeExpired(deps: Pick<HousekeepingDeps, 'config' | 'store'>, now: Date): Promise<{ events: number; snapshots: number }> {
+/** Removes events and snapshots past their retention, and expired idempotency keys; returns how many of each. */
+export async function purgeExpired(deps: Pick<HousekeepingDeps, 'config' | 'store'>, now: Date): Promise<{ events: number; snapshots: number; idempotency_keys: number }> {
   const { taskEventStore, metricsSnapshots } = deps.config;
   const events = await deps.store.repositories.taskEvents.deleteOlderThan(new Date(now.getTime() - taskEventStore.retentionDays * DAY_MS));
   const snapshots = await deps.store.repositories.systemMetrics.deleteOlderThan(new Date(now.getTime() - metricsSnapshots.retentionDays * DAY_MS));
-  return { events, snapshots };
+  // Reads already ignore expired keys; this only keeps the collection from growing where TTL has no effect.
+  const idempotency_keys = await deps.store.repositories.idempotencyKeys.purgeExpired(now);
+  return { events, snapshots, idempotency_keys };
 }
 
 export function startHousekeeping(deps: HousekeepingDeps): Housekeeping {
@@ -64,7 +66,7 @@ export function startHousekeeping(deps: HousekeepingDeps): Housekeeping {
       runAtStart: true,
       run: async () => {
         const removed = await purgeExpired(deps, now());
-        if (removed.events + removed.snapshots > 0) deps.logger.info('retention purge', removed);
+        if (removed.events + removed.snapshots + removed.idempotency_keys > 0) deps.logger.info('retention purge', removed);
       },
     }),
   );

@@ -162,6 +162,10 @@ describe('retention purge', () => {
     const snapAt = (at: Date) => ({ interval_start: at, taken_at: at, queue: null, tasks_by_status: null, tasks_by_agent: null, latency: null, usage: null });
     await store.repositories.systemMetrics.record(snapAt(new Date(now.getTime() - 31 * day)));
     await store.repositories.systemMetrics.record(snapAt(new Date(now.getTime() - 29 * day)));
+    const key = (hash: string, expires: Date) => ({ key_hash: hash, body_hash: 'b', task_id: randomUUID(), created_at: new Date(expires.getTime() - day), expires_at: expires });
+    const liveKey = `live-${randomUUID()}`;
+    await store.repositories.idempotencyKeys.reserve(key(`expired-${randomUUID()}`, new Date(now.getTime() - 1000)), new Date(now.getTime() - 2000));
+    await store.repositories.idempotencyKeys.reserve(key(liveKey, new Date(now.getTime() + day)), now);
     const config = {
       taskEventStore: { enabled: true, retentionDays: 14, bufferSize: 10, flushIntervalMs: 1000 },
       metricsSnapshots: { intervalMs: 60_000, retentionDays: 30 },
@@ -169,12 +173,14 @@ describe('retention purge', () => {
     const removed = await purgeExpired({ config, store }, now);
     expect(removed.events).toBeGreaterThanOrEqual(1);
     expect(removed.snapshots).toBeGreaterThanOrEqual(1);
+    expect(removed.idempotency_keys).toBeGreaterThanOrEqual(1);
+    expect(await store.repositories.idempotencyKeys.find(liveKey, now)).not.toBeNull();
     expect((await store.repositories.taskEvents.listByTask(id)).map((e) => e.timestamp)).toEqual([new Date(now.getTime() - 13 * day)]);
     expect(
       (await store.repositories.systemMetrics.list({ from: new Date(now.getTime() - 40 * day), to: now, limit: 10 })).map((s) => s.interval_start),
     ).toEqual([new Date(now.getTime() - 29 * day)]);
     // A second worker purging at the same time finds nothing more to do.
-    expect(await purgeExpired({ config, store }, now)).toEqual({ events: 0, snapshots: 0 });
+    expect(await purgeExpired({ config, store }, now)).toEqual({ events: 0, snapshots: 0, idempotency_keys: 0 });
   });
 });
 
