@@ -5,19 +5,11 @@
  * openapi.schemas.ts so those endpoints' documentation lives in one place.
  */
 import { API_VERSION, TASK_EVENT_TYPES, TASK_STATUSES } from '@agent-orchestrator/domain';
+import { count, nullableRef, object, ref } from './openapi.builders';
 import type { JsonSchema } from './openapi.types';
 
-const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
-const object = (properties: Record<string, JsonSchema>, extra: JsonSchema = {}): JsonSchema => ({
-  type: 'object',
-  required: Object.keys(properties),
-  properties,
-  additionalProperties: false,
-  ...extra,
-});
-const count = (description: string): JsonSchema => ({ type: 'integer', minimum: 0, description });
 const cost: JsonSchema = { type: 'number', minimum: 0, description: 'Estimated cost in US dollars (price table LLM_PRICES).' };
-const nullable = (name: string, description: string): JsonSchema => ({ description, oneOf: [ref(name), { type: 'null' }] });
+const nullable = nullableRef;
 const apiVersion: JsonSchema = { const: API_VERSION, description: 'Version of the API that answered.' };
 
 const totals = {

@@ -12,27 +12,19 @@ import { MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, SESSION_ID_PATTERN } from '../e
 import { DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
 import { TASK_PREVIEW_LENGTH } from '../tasks/task-summary.presenter';
 import { observabilitySchemas } from './openapi.observability';
+import { count, nullableRef, object, ref } from './openapi.builders';
 import type { JsonSchema } from './openapi.types';
 
-export const ref = (name: string): { $ref: string } => ({ $ref: `#/components/schemas/${name}` });
+export { ref };
 
 /** Request ids the API echoes (X-Request-Id, error.request_id): the caller's when safe, else a UUID. */
 export const REQUEST_ID_SCHEMA = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
 export const UUID_V4_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$';
 
-const object = (properties: Record<string, JsonSchema>, extra: JsonSchema = {}): JsonSchema => ({
-  type: 'object',
-  required: Object.keys(properties),
-  properties,
-  additionalProperties: false,
-  ...extra,
-});
 const string = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
 const nullableString = (description: string, extra: JsonSchema = {}): JsonSchema => ({ type: ['string', 'null'], description, ...extra });
-const count = (description?: string): JsonSchema => ({ type: 'integer', minimum: 0, ...(description ? { description } : {}) });
 const dateTime = (description: string): JsonSchema => ({ type: 'string', format: 'date-time', description });
 const nullableDateTime = (description: string): JsonSchema => ({ type: ['string', 'null'], format: 'date-time', description });
-const nullableRef = (name: string, description: string): JsonSchema => ({ description, oneOf: [ref(name), { type: 'null' }] });
 const apiVersion: JsonSchema = { const: API_VERSION, description: 'Version of the API that answered.' };
 
 /** Stored dates come back as null only when the stored value is unreadable; tasks this API created always have them. */
