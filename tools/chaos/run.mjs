@@ -180,7 +180,9 @@ const workerEnv = {
   QUEUE_LOCK_DURATION_MS: '5000',
   QUEUE_STALLED_INTERVAL_MS: '2000',
   WORKER_SHUTDOWN_GRACE_MS: '5000',
-  TASK_DEADLINE_MS: '300000',
+  // Long enough that a backlog on a slow server (FerretDB scans whole collections) is not failed as
+  // TIMEOUT: the run measures recovery, not throughput.
+  TASK_DEADLINE_MS: '3600000',
 };
 
 const logFiles = [];
@@ -217,7 +219,8 @@ for (const deadline = Date.now() + 60_000; ; ) {
 say(`api ready at ${base}; ${WORKERS} workers started`);
 
 // ---------------------------------------------------------------------------------------------
-// Faults, driven by progress (share of tasks submitted) so they land while work is in flight
+// Faults, driven by progress (share of the tasks that reached a terminal state) so they land
+// while work is in flight, spread over the whole run
 
 const { MongoClient } = require('mongodb');
 const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 2000 });
@@ -230,7 +233,10 @@ const killAt = Array.from({ length: KILLS }, () => 0.05 + random() * 0.9).sort()
 const redisAt = args['no-redis-restart'] ? null : 0.35;
 const mongoAt = args['no-mongo-restart'] ? null : 0.65;
 let faultChain = Promise.resolve();
-const progress = () => submitted / TASKS;
+const TERMINAL = ['completed', 'failed', 'cancelled'];
+let terminal = 0;
+let probing = false;
+const progress = () => terminal / TASKS;
 
 async function killAWorker() {
   const i = between(0, workers.length - 1);
@@ -257,13 +263,20 @@ async function restartMongo() {
   fault('MongoDB server back');
 }
 const faultTimer = setInterval(() => {
+  if (!probing) {
+    probing = true;
+    tasks()
+      .countDocuments({ status: { $in: TERMINAL } })
+      .then((n) => (terminal = n), () => undefined) // MongoDB down: keep the last figure
+      .finally(() => (probing = false));
+  }
   const p = progress();
   const due = [];
   while (killAt.length && killAt[0] <= p) (killAt.shift(), due.push(killAWorker));
   if (redisAt !== null && p >= redisAt && !restartRedis.done) (restartRedis.done = true, due.push(restartRedis));
   if (mongoAt !== null && p >= mongoAt && !restartMongo.done) (restartMongo.done = true, due.push(restartMongo));
   for (const f of due) faultChain = faultChain.then(f).catch((err) => say(`fault step failed: ${err.message}`));
-}, 100);
+}, 1000);
 
 // ---------------------------------------------------------------------------------------------
 // Submission: each logical task is retried (same Idempotency-Key) until accepted or out of tries
@@ -306,24 +319,22 @@ await Promise.all(
   }),
 );
 say(`submitted ${TASKS}: ${accepted.size} accepted`);
-clearInterval(faultTimer);
-await faultChain;
-// Faults that were scheduled for later than the submission finished still happen, during the drain.
-for (const f of [...killAt.map(() => killAWorker), ...(redisAt !== null && !restartRedis.done ? [restartRedis] : []), ...(mongoAt !== null && !restartMongo.done ? [restartMongo] : [])]) {
-  await f();
-}
 
 // ---------------------------------------------------------------------------------------------
-// Drain: every stored task terminal, or the timeout
+// Drain: every stored task terminal (and every fault done), or the timeout
 
-const TERMINAL = ['completed', 'failed', 'cancelled'];
+const faultsPending = () => killAt.length > 0 || (redisAt !== null && !restartRedis.done) || (mongoAt !== null && !restartMongo.done);
 let open = Infinity;
 const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
 let lastSaid = 0;
 while (Date.now() < drainDeadline) {
   try {
     open = await tasks().countDocuments({ status: { $nin: TERMINAL } });
-    if (open === 0) break;
+    if (open === 0 && !faultsPending()) {
+      await faultChain;
+      open = await tasks().countDocuments({ status: { $nin: TERMINAL } });
+      if (open === 0) break;
+    }
     if (Date.now() - lastSaid > 10_000) {
       say(`draining: ${open} tasks not terminal yet`);
       lastSaid = Date.now();
@@ -338,6 +349,7 @@ while (Date.now() < drainDeadline) {
 // Report
 
 clearInterval(faultTimer);
+await faultChain;
 await Promise.all([api, ...workers].map(stopGracefully));
 const stored = await tasks()
   .find({}, { projection: { _id: 0, task_id: 1, status: 1, 'error.type': 1, attempts: 1 } })
