@@ -138,7 +138,8 @@ const openai = await startOpenAiStub((req) => {
     return { json: { agent_name: 'CodeAgent', confidence: 0.92, reasoning: 'Asks for code.' }, usage, delayMs };
   }
   if (req.schemaName === 'search_queries') return { json: { queries: ['queue reliability'] }, usage, delayMs };
-  if (req.schemaName) return { json: { language: 'python', mode: 'generate', summary: 'Prints a number.', content: '```python\nprint(42)\n```' }, usage, delayMs };
+  if (req.schemaName)
+    return { json: { language: 'python', mode: 'generate', summary: 'Prints a number.', content: '```python\nprint(42)\n```' }, usage, delayMs };
   return { content: 'Queues need acknowledgements [1] and idempotent consumers [2].', usage, delayMs };
 });
 const tavily = await startTavilyStub((req) => {
@@ -207,7 +208,7 @@ const api = launch('api', apiEnv, 'api');
 let incarnation = 0;
 const workers = Array.from({ length: WORKERS }, (_, i) => launch('worker', workerEnv, `worker-${i}-${incarnation++}`));
 const base = `http://127.0.0.1:${apiPort}`;
-for (const deadline = Date.now() + 60_000; ; ) {
+for (const deadline = Date.now() + 60_000; ;) {
   const ok = await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(2000) }).then(
     (r) => r.ok,
     () => false,
@@ -223,8 +224,17 @@ say(`api ready at ${base}; ${WORKERS} workers started`);
 // while work is in flight, spread over the whole run
 
 const { MongoClient } = require('mongodb');
-const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 2000 });
-const tasks = () => client.db(dbName).collection('tasks');
+// The harness's own reads use a fresh client each time: it must see the truth across the MongoDB
+// restart without depending on the recovery code under test (libs/persistence's monitor watchdog).
+async function withDb(fn) {
+  const client = new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 2000 });
+  try {
+    return await fn(client.db(dbName));
+  } finally {
+    await client.close().catch(() => undefined);
+  }
+}
+const countTasks = (filter) => withDb((db) => db.collection('tasks').countDocuments(filter));
 
 const accepted = new Set();
 const refused = {};
@@ -265,23 +275,30 @@ async function restartMongo() {
 const faultTimer = setInterval(() => {
   if (!probing) {
     probing = true;
-    tasks()
-      .countDocuments({ status: { $in: TERMINAL } })
-      .then((n) => (terminal = n), () => undefined) // MongoDB down: keep the last figure
+    countTasks({ status: { $in: TERMINAL } })
+      .then(
+        (n) => (terminal = n),
+        () => undefined,
+      ) // MongoDB down: keep the last figure
       .finally(() => (probing = false));
   }
   const p = progress();
   const due = [];
   while (killAt.length && killAt[0] <= p) (killAt.shift(), due.push(killAWorker));
-  if (redisAt !== null && p >= redisAt && !restartRedis.done) (restartRedis.done = true, due.push(restartRedis));
-  if (mongoAt !== null && p >= mongoAt && !restartMongo.done) (restartMongo.done = true, due.push(restartMongo));
+  if (redisAt !== null && p >= redisAt && !restartRedis.done) ((restartRedis.done = true), due.push(restartRedis));
+  if (mongoAt !== null && p >= mongoAt && !restartMongo.done) ((restartMongo.done = true), due.push(restartMongo));
   for (const f of due) faultChain = faultChain.then(f).catch((err) => say(`fault step failed: ${err.message}`));
 }, 1000);
 
 // ---------------------------------------------------------------------------------------------
 // Submission: each logical task is retried (same Idempotency-Key) until accepted or out of tries
 
-const kinds = ['Write a python function that returns {n}', 'Write an essay on queue reliability, part {n}', 'hello there {n}', 'Refactor this loop {n}: for i in range(3): print(i)'];
+const kinds = [
+  'Write a python function that returns {n}',
+  'Write an essay on queue reliability, part {n}',
+  'hello there {n}',
+  'Refactor this loop {n}: for i in range(3): print(i)',
+];
 async function submit(n) {
   const text = kinds[n % 10 === 7 ? 1 : n % 10 === 8 ? 2 : n % 2 === 0 ? 0 : 3].replace('{n}', String(n));
   const key = randomUUID();
@@ -329,10 +346,10 @@ const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
 let lastSaid = 0;
 while (Date.now() < drainDeadline) {
   try {
-    open = await tasks().countDocuments({ status: { $nin: TERMINAL } });
+    open = await countTasks({ status: { $nin: TERMINAL } });
     if (open === 0 && !faultsPending()) {
       await faultChain;
-      open = await tasks().countDocuments({ status: { $nin: TERMINAL } });
+      open = await countTasks({ status: { $nin: TERMINAL } });
       if (open === 0) break;
     }
     if (Date.now() - lastSaid > 10_000) {
@@ -351,9 +368,16 @@ while (Date.now() < drainDeadline) {
 clearInterval(faultTimer);
 await faultChain;
 await Promise.all([api, ...workers].map(stopGracefully));
-const stored = await tasks()
-  .find({}, { projection: { _id: 0, task_id: 1, status: 1, 'error.type': 1, attempts: 1 } })
-  .toArray();
+const { stored, assistantMessages } = await withDb(async (db) => ({
+  stored: await db
+    .collection('tasks')
+    .find({}, { projection: { _id: 0, task_id: 1, status: 1, 'error.type': 1, attempts: 1 } })
+    .toArray(),
+  assistantMessages: await db
+    .collection('messages')
+    .aggregate([{ $match: { role: 'assistant' } }, { $group: { _id: '$task_id', n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }])
+    .toArray(),
+}));
 const byId = new Map(stored.map((t) => [t.task_id, t]));
 const lost = [...accepted].filter((id) => !byId.has(id));
 const notTerminal = stored.filter((t) => !TERMINAL.includes(t.status));
@@ -362,11 +386,6 @@ const failedByType = count(
   stored.filter((t) => t.status === 'failed'),
   (t) => t.error?.type ?? 'unknown',
 );
-const assistantMessages = await client
-  .db(dbName)
-  .collection('messages')
-  .aggregate([{ $match: { role: 'assistant' } }, { $group: { _id: '$task_id', n: { $sum: 1 } } }, { $match: { n: { $gt: 1 } } }])
-  .toArray();
 
 // Terminal lifecycle events are logged only when the conditional final write succeeded.
 const terminalWrites = new Map();
@@ -407,7 +426,6 @@ const report = {
   duration_s: Number(((Date.now() - started) / 1000).toFixed(1)),
   run_dir: args.keep ? runDir : null,
 };
-await client.close();
 await Promise.all([openai.close(), tavily.close(), redis.stop(), mongo.stop()]);
 if (!args.keep) rmSync(runDir, { recursive: true, force: true });
 
