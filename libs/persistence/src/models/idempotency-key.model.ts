@@ -1,5 +1,6 @@
 import { Schema, type Connection } from 'mongoose';
 
+import { ensureTtlIndex } from '../mongo/ttl-index';
 import { BASE_SCHEMA_OPTIONS } from './shared.schemas';
 
 export const IDEMPOTENCY_KEYS_COLLECTION = 'idempotency_keys';
@@ -31,12 +32,8 @@ idempotencyKeySchema.index({ key_hash: 1 }, { unique: true });
  * than on the schema because the options depend on the server.
  */
 export async function ensureIdempotencyKeyTtlIndex(model: IdempotencyKeyModel): Promise<void> {
-  try {
-    await model.collection.createIndex({ expires_at: 1 }, { expireAfterSeconds: 0, name: 'expires_at_ttl' });
-  } catch (err) {
-    if (!/not implemented|expireAfterSeconds/i.test(err instanceof Error ? err.message : String(err))) throw err;
-    await model.collection.createIndex({ expires_at: 1 }, { name: 'expires_at_1' });
-  }
+  // expireAfterSeconds 0: each document goes at its own expires_at.
+  if (!(await ensureTtlIndex(model.collection, 'expires_at', 0))) await model.collection.createIndex({ expires_at: 1 }, { name: 'expires_at_1' });
 }
 
 export function idempotencyKeyModel(conn: Connection) {
