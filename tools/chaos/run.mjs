@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, sleep } from '../services/net.mjs';
 import { startMongo } from '../services/mongo.mjs';
+import { stopChild } from '../services/proc.mjs';
 import { startRedis } from '../services/redis.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -196,13 +197,7 @@ function launch(app, env, label) {
   child.stderr.pipe(out);
   return { label, child, exited: new Promise((resolve) => child.once('exit', resolve)) };
 }
-async function stopGracefully(proc) {
-  if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-  const hard = setTimeout(() => proc.child.kill('SIGKILL'), 20_000);
-  proc.child.kill('SIGTERM');
-  await proc.exited;
-  clearTimeout(hard);
-}
+const stopGracefully = (proc) => stopChild(proc.child, 20_000);
 
 const api = launch('api', apiEnv, 'api');
 let incarnation = 0;
