@@ -36,7 +36,7 @@ describe('mapMongoError', () => {
     expect((mapped as DuplicateKeyError).key).toBeNull();
   });
 
-  it.each(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongooseServerSelectionError'])(
+  it.each(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongooseServerSelectionError', 'PoolClearedOnNetworkError'])(
     'maps %s to DatabaseUnavailableError',
     (name) => {
       const mapped = mapMongoError(Object.assign(new Error('connection refused'), { name }), 'tasks', ctx);

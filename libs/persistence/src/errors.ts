@@ -52,6 +52,8 @@ const NETWORK_ERROR_NAMES = new Set([
   'MongoTopologyClosedError',
   'MongoNotConnectedError',
   'PoolClearedError',
+  // The pool was cleared because the server monitor lost the server (e.g. a paused or restarting server).
+  'PoolClearedOnNetworkError',
   'PoolClosedError',
 ]);
 
