@@ -47,7 +47,11 @@ export default [
             { sourceTag: 'layer:agents-core', onlyDependOnLibsWithTags: ['layer:domain'] },
             { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
             { sourceTag: 'layer:router', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
-            { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: ['layer:domain'] },
+            // Shared process wiring, split by what it is. config may use observability (its boot step
+            // creates the logger); observability and messaging never import config (they take values).
+            { sourceTag: 'layer:observability', onlyDependOnLibsWithTags: ['layer:domain'] },
+            { sourceTag: 'layer:messaging', onlyDependOnLibsWithTags: ['layer:domain'] },
+            { sourceTag: 'layer:config', onlyDependOnLibsWithTags: ['layer:observability', 'layer:domain'] },
             {
               sourceTag: 'layer:domain',
               bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', '@langchain/*', 'openai', '@tavily/*', 'winston'],
@@ -62,6 +66,23 @@ export default [
             },
             {
               sourceTag: 'layer:agents-core',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express'],
+            },
+            // Bull and ioredis live in messaging, mongoose and the MongoDB driver in persistence.
+            {
+              sourceTag: 'layer:persistence',
+              bannedExternalImports: ['bull', 'ioredis', 'express'],
+            },
+            {
+              sourceTag: 'layer:messaging',
+              bannedExternalImports: ['mongoose', 'mongodb', 'express'],
+            },
+            {
+              sourceTag: 'layer:observability',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express'],
+            },
+            {
+              sourceTag: 'layer:config',
               bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express'],
             },
           ],

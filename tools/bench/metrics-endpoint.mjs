@@ -81,7 +81,9 @@ if (!existsSync(APP_JS)) {
 }
 const { createApp } = require(APP_JS);
 const { connectMongo } = require('@agent-orchestrator/persistence');
-const { createLogger, createTaskQueue, loadApiConfig, publishWorker } = require('@agent-orchestrator/platform');
+const { loadApiConfig } = require('@agent-orchestrator/config');
+const { createTaskQueue, publishWorker } = require('@agent-orchestrator/messaging');
+const { createLogger } = require('@agent-orchestrator/observability');
 const { MongoClient } = require('mongodb');
 
 // --- data ---------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { MongoEventSink, TaskEventLog, createTaskQueue, loadApiConfig, loadEnvironment, pingQueue, taskMetricsSink } from '@agent-orchestrator/platform';
+import { loadApiConfig, loadEnvironment } from '@agent-orchestrator/config';
+import { createTaskQueue, pingQueue } from '@agent-orchestrator/messaging';
+import { BufferedEventSink, TaskEventLog, taskMetricsSink } from '@agent-orchestrator/observability';
 import { createApp } from './app/app';
 import { createApiMetrics } from './app/metrics/api-metrics';
 import { connectRateLimitStore } from './app/http/rate-limit.store';
@@ -34,7 +36,7 @@ async function main(): Promise<void> {
   const events = new TaskEventLog(logger, 'api').addSink(taskMetricsSink(metrics.tasks));
   const { taskEventStore } = config;
   const eventSink = taskEventStore.enabled
-    ? new MongoEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
+    ? new BufferedEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
     : undefined;
   if (eventSink) events.addSink(eventSink.sink);
   const app = createApp({ config, logger, store, queue, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events });

@@ -1,4 +1,4 @@
-import { loadEnvironment, loadWorkerConfig } from '@agent-orchestrator/platform';
+import { loadEnvironment, loadWorkerConfig } from '@agent-orchestrator/config';
 import { startWorker } from './app/worker';
 
 async function main(): Promise<void> {

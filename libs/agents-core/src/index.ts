@@ -11,8 +11,8 @@ export type {
   LlmProvider,
 } from './agent';
 export { noopLogger } from './agent';
-export { AgentRegistry, UNKNOWN_AGENT, isAgentDescriptor, loadAgentDescriptors } from './registry';
-export type { AgentSummary, ModuleImporter, RegisteredAgent } from './registry';
+export { AgentRegistry, UNKNOWN_AGENT, isAgentDescriptor, loadAgentDescriptors } from './agent-registry';
+export type { AgentSummary, ModuleImporter, RegisteredAgent } from './agent-registry';
 export { callPolicyOf, createOpenAiProvider, modelNameOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 export { UsageMeter, currentUsageMeter, runWithUsageMeter } from './usage-meter';
 export { DEFAULT_CALL_POLICY, callWithRetry, retryAfterMs } from './retry';

@@ -3,7 +3,7 @@ import { DEFAULT_PRICE_TABLE, SearchError, modelUsage } from '@agent-orchestrato
 import { z } from 'zod';
 import { noopLogger, type AgentDescriptor, type AgentDeps } from './agent';
 import { UNNAMED_AGENT, observeWebSearch, withAgentName, withLlmObserver, type LlmCallObservation, type WebSearchObservation } from './observe';
-import { AgentRegistry } from './registry';
+import { AgentRegistry } from './agent-registry';
 import { invokeStructured, invokeText } from './structured';
 import { scriptedLlmProvider } from './testing';
 

@@ -29,8 +29,8 @@ async function redisUrl() {
   if (process.env.REDIS_URL) return process.env.REDIS_URL;
   const prefix = process.env.SSM_PARAMETER_PATH;
   if (!prefix) throw new Error('neither REDIS_URL nor SSM_PARAMETER_PATH is set');
-  // Resolve the SDK from the platform library that depends on it, wherever npm placed it.
-  const from = path.dirname(require.resolve('@agent-orchestrator/platform/package.json'));
+  // Resolve the SDK from the config library that depends on it, wherever npm placed it.
+  const from = path.dirname(require.resolve('@agent-orchestrator/config/package.json'));
   const { SSMClient, GetParameterCommand } = require(require.resolve('@aws-sdk/client-ssm', { paths: [from] }));
   const name = `${prefix.replace(/\/*$/, '/')}REDIS_URL`;
   const client = new SSMClient({ maxAttempts: 2 });

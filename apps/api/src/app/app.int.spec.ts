@@ -6,7 +6,9 @@ import { createServer } from 'node:net';
 import request from 'supertest';
 import { isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { createLogger, createTaskQueue, enqueueTask, loadApiConfig, pingQueue, type ApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
+import { loadApiConfig, type ApiConfig } from '@agent-orchestrator/config';
+import { createTaskQueue, enqueueTask, pingQueue, type TaskQueue } from '@agent-orchestrator/messaging';
+import { createLogger } from '@agent-orchestrator/observability';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
 

@@ -7,18 +7,9 @@ import { createServer } from 'node:net';
 import request from 'supertest';
 import { newTask, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import {
-  createLogger,
-  createTaskQueue,
-  loadApiConfig,
-  pingQueue,
-  publishWorker,
-  WORKER_INDEX_KEY,
-  WORKER_RECORD_PREFIX,
-  type PublishedAgent,
-  type TaskQueue,
-  type WorkerHeartbeat,
-} from '@agent-orchestrator/platform';
+import { loadApiConfig } from '@agent-orchestrator/config';
+import { createTaskQueue, pingQueue, publishWorker, WORKER_INDEX_KEY, WORKER_RECORD_PREFIX, type PublishedAgent, type TaskQueue, type WorkerHeartbeat } from '@agent-orchestrator/messaging';
+import { createLogger } from '@agent-orchestrator/observability';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
 

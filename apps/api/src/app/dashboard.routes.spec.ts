@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { newTask, type Task, type TaskStatus } from '@agent-orchestrator/domain';
-import type { WorkerRecord } from '@agent-orchestrator/platform';
+import type { WorkerRecord } from '@agent-orchestrator/messaging';
 import { FakeQueue, FakeStore, FakeWorkerDirectory, recordingLogger, testConfig } from '../testing/fakes';
 import { createApp } from './app';
 

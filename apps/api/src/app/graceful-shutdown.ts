@@ -1,5 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { Logger } from '@agent-orchestrator/platform';
+import type { Logger } from '@agent-orchestrator/observability';
 
 export interface GracefulShutdownOptions {
   server: Server;

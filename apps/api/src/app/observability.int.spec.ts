@@ -4,7 +4,9 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { connectMongo, type MongoStore, type SystemMetricsSnapshot } from '@agent-orchestrator/persistence';
-import { MongoEventSink, TaskEventLog, createTaskQueue, loadApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
+import { loadApiConfig } from '@agent-orchestrator/config';
+import { createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
+import { BufferedEventSink, TaskEventLog } from '@agent-orchestrator/observability';
 import { recordingLogger } from '../testing/fakes';
 import { createApp } from './app';
 
@@ -21,7 +23,7 @@ describe('observability through the HTTP app (integration)', () => {
   const dbName = `ao_api_obs_${randomBytes(6).toString('hex')}`;
   let store: MongoStore;
   let queue: TaskQueue;
-  let sink: MongoEventSink;
+  let sink: BufferedEventSink;
   // Every record with its bound fields (request_id...), as the JSON logger would write it.
   const { logger, records: lines } = recordingLogger();
 
@@ -41,7 +43,7 @@ describe('observability through the HTTP app (integration)', () => {
     await store.ensureIndexes();
     queue = createTaskQueue(redisUrl, { prefix: `obs-${randomBytes(4).toString('hex')}` });
     await queue.isReady();
-    sink = new MongoEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: 100, flushIntervalMs: 60_000 });
+    sink = new BufferedEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: 100, flushIntervalMs: 60_000 });
   });
   afterAll(async () => {
     await sink.close();

@@ -5,7 +5,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { type Task } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { createLogger, createTaskQueue, loadApiConfig, pingQueue, type TaskJob, type TaskQueue } from '@agent-orchestrator/platform';
+import { loadApiConfig } from '@agent-orchestrator/config';
+import { createTaskQueue, pingQueue, type TaskJob, type TaskQueue } from '@agent-orchestrator/messaging';
+import { createLogger } from '@agent-orchestrator/observability';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
 

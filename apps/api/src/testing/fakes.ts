@@ -3,7 +3,9 @@
  * integration spec (app.int.spec.ts) runs the same flows on MongoDB and Redis.
  */
 import { DatabaseUnavailableError, type IdempotencyRecord, type MongoStore, type Repositories, type SystemMetricsSnapshot, type TaskListPosition, type TaskSummary } from '@agent-orchestrator/persistence';
-import { WorkerRegistryUnavailableError, loadApiConfig, type ApiConfig, type Logger, type TaskQueue, type WorkerRecord } from '@agent-orchestrator/platform';
+import { loadApiConfig, type ApiConfig } from '@agent-orchestrator/config';
+import { WorkerRegistryUnavailableError, type TaskQueue, type WorkerRecord } from '@agent-orchestrator/messaging';
+import type { Logger } from '@agent-orchestrator/observability';
 import {
   TASK_STATUSES,
   isTerminalStatus,

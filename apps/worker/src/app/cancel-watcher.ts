@@ -6,7 +6,7 @@
  * (or a task that is already `cancelled`).
  */
 import type { TaskRepository } from '@agent-orchestrator/persistence';
-import type { Logger } from '@agent-orchestrator/platform';
+import type { Logger } from '@agent-orchestrator/observability';
 import type { CancelWatch } from './process-task.job';
 
 export interface CancelWatcherDeps {

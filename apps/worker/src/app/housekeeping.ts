@@ -6,7 +6,9 @@
  * harmless, since each deletes the same old documents.
  */
 import type { MongoStore } from '@agent-orchestrator/persistence';
-import { PeriodicTask, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
+import type { WorkerConfig } from '@agent-orchestrator/config';
+import type { Logger } from '@agent-orchestrator/observability';
+import { PeriodicTask } from './periodic-task';
 import { takeMetricsSnapshot, type SnapshotDeps } from './metrics-snapshot';
 
 export const PURGE_INTERVAL_MS = 3_600_000;

@@ -5,7 +5,8 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { PROCESS_TASK_JOB, newTask, type TaskEvent } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { MongoEventSink, REDACTED, TaskEventLog, createLogger, createTaskQueue, type TaskQueue } from '@agent-orchestrator/platform';
+import { createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
+import { BufferedEventSink, REDACTED, TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { purgeExpired } from './housekeeping';
 import { intervalStart, takeMetricsSnapshot } from './metrics-snapshot';
 import { onJobFailed } from './task-retried';
@@ -187,7 +188,7 @@ describe('retention purge', () => {
 describe('LOG_TO_MONGO sink on a real database', () => {
   it('writes emitted events, redacted, readable in order from the repository', async () => {
     const task = await storedTask('req-sink');
-    const sink = new MongoEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: 100, flushIntervalMs: 60_000 });
+    const sink = new BufferedEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: 100, flushIntervalMs: 60_000 });
     const events = new TaskEventLog(logger, 'worker').addSink(sink.sink);
     const subject = { task_id: task.task_id, session_id: task.session_id, request_id: 'req-sink' };
     events.emit(subject, 'task.picked_up', { attempt: 1 });
@@ -213,7 +214,7 @@ describe('LOG_TO_MONGO sink on a real database', () => {
   it('keeps tasks going when MongoDB is gone: emit never throws, events wait in the bounded buffer', async () => {
     const dead = await connectMongo({ uri: mongoUri, dbName });
     await dead.close();
-    const sink = new MongoEventSink({ writer: dead.repositories.taskEvents, logger, bufferSize: 2, flushIntervalMs: 60_000 });
+    const sink = new BufferedEventSink({ writer: dead.repositories.taskEvents, logger, bufferSize: 2, flushIntervalMs: 60_000 });
     const events = new TaskEventLog(logger, 'worker').addSink(sink.sink);
     const subject = { task_id: randomUUID(), session_id: 's', request_id: null };
     for (let i = 0; i < 3; i++) expect(() => events.emit(subject, 'task.picked_up', { attempt: i })).not.toThrow();

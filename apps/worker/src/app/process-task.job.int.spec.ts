@@ -5,7 +5,7 @@ import { scriptedLlmProvider, type ChatScript } from '@agent-orchestrator/agents
 import { LlmError, newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createLogger } from '@agent-orchestrator/platform';
+import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { createTaskProcessor, type ProcessTaskDeps } from './process-task.job';
 

@@ -15,7 +15,7 @@ import {
   replyMessageId,
 } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
-import type { Logger, TaskEventLog } from '@agent-orchestrator/platform';
+import type { Logger, TaskEventLog } from '@agent-orchestrator/observability';
 import type { PeerAgent, PreviousTask } from '@agent-orchestrator/router';
 
 /** What the pipeline needs from the router. */

@@ -6,7 +6,7 @@ import { scriptedLlmProvider } from '@agent-orchestrator/agents-core/testing';
 import { newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createLogger } from '@agent-orchestrator/platform';
+import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { CancelWatcher } from './cancel-watcher';
 import { TaskAbandonedError, createTaskProcessor, type ProcessTaskDeps } from './process-task.job';

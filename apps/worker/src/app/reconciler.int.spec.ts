@@ -4,7 +4,8 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { PROCESS_TASK_JOB, newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createLogger, createTaskQueue, type TaskQueue } from '@agent-orchestrator/platform';
+import { createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
+import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { Reconciler, startReconciler } from './reconciler';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });

@@ -18,7 +18,8 @@
  */
 import { ErrorType, PROCESS_TASK_JOB, TASK_QUEUE_NAME, type Task } from '@agent-orchestrator/domain';
 import type { TaskRepository } from '@agent-orchestrator/persistence';
-import { RedisLock, type Logger, type RedisLockClient, type TaskEventLog, type TaskJob, type TaskQueue } from '@agent-orchestrator/platform';
+import { RedisLock, type RedisLockClient, type TaskJob, type TaskQueue } from '@agent-orchestrator/messaging';
+import type { Logger, TaskEventLog } from '@agent-orchestrator/observability';
 
 type ReconciledStatus = 'queued' | 'processing';
 const STATUSES: readonly ReconciledStatus[] = ['queued', 'processing'];

@@ -5,7 +5,7 @@
  * effort: the event is emitted either way.
  */
 import type { TaskRepository } from '@agent-orchestrator/persistence';
-import type { Logger, TaskEventLog } from '@agent-orchestrator/platform';
+import type { Logger, TaskEventLog } from '@agent-orchestrator/observability';
 
 /** What the 'failed' handler needs from a Bull job. */
 export interface FailedJob {

@@ -8,7 +8,9 @@ import { startOpenAiStub, type OpenAiStub } from '@agent-orchestrator/agents-cor
 import { newTask } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { createTaskQueue, enqueueTask, findSamples, loadWorkerConfig, type Logger, type TaskQueue } from '@agent-orchestrator/platform';
+import { loadWorkerConfig } from '@agent-orchestrator/config';
+import { createTaskQueue, enqueueTask, type TaskQueue } from '@agent-orchestrator/messaging';
+import { findSamples, type Logger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
 
 interface LogLine {

@@ -1,19 +1,5 @@
-import {
-  InFlightJobs,
-  LlmMetrics,
-  TaskMetrics,
-  createMetricsRegistry,
-  queueJobCounts,
-  registerQueueMetrics,
-  startMetricsServer,
-  taskMetricsSink,
-  type CountableQueue,
-  type Logger,
-  type MetricsRegistry,
-  type MetricsServer,
-  type TaskEventSink,
-  type WorkerConfig,
-} from '@agent-orchestrator/platform';
+import type { WorkerConfig } from '@agent-orchestrator/config';
+import { InFlightJobs, LlmMetrics, TaskMetrics, createMetricsRegistry, queueJobCounts, registerQueueMetrics, startMetricsServer, taskMetricsSink, type CountableQueue, type Logger, type MetricsRegistry, type MetricsServer, type TaskEventSink } from '@agent-orchestrator/observability';
 
 /** Bound on each Redis read for queue counts (a scrape or a "queue depth" line), so a Redis outage never hangs them. */
 const QUEUE_COUNTS_TIMEOUT_MS = 1000;

@@ -3,7 +3,9 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { AgentDescriptor } from '@agent-orchestrator/agents-core';
 import { MongoClient } from 'mongodb';
-import { createLogger, createTaskQueue, listLiveWorkers, loadWorkerConfig, type TaskQueue } from '@agent-orchestrator/platform';
+import { loadWorkerConfig } from '@agent-orchestrator/config';
+import { createTaskQueue, listLiveWorkers, type TaskQueue } from '@agent-orchestrator/messaging';
+import { createLogger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });

@@ -10,7 +10,9 @@ import { startOpenAiStub, type OpenAiStub } from '@agent-orchestrator/agents-cor
 import { newTask, type Task } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { createLogger, createTaskQueue, enqueueTask, loadWorkerConfig, publishTaskCancel, type TaskQueue } from '@agent-orchestrator/platform';
+import { loadWorkerConfig } from '@agent-orchestrator/config';
+import { createTaskQueue, enqueueTask, publishTaskCancel, type TaskQueue } from '@agent-orchestrator/messaging';
+import { createLogger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
 
 jest.setTimeout(90_000);

@@ -1,13 +1,15 @@
 import { createOpenAiProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { MongoEventSink, TaskEventLog, createTaskQueue, publishWorker, subscribeTaskCancels, type Env, type Logger, type WorkerConfig } from '@agent-orchestrator/platform';
+import type { Env, WorkerConfig } from '@agent-orchestrator/config';
+import { createTaskQueue, publishWorker, subscribeTaskCancels } from '@agent-orchestrator/messaging';
+import { BufferedEventSink, TaskEventLog, type Logger } from '@agent-orchestrator/observability';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { CancelWatcher } from './cancel-watcher';
 import { createTaskProcessor } from './process-task.job';
 import { startHousekeeping } from './housekeeping';
 import { Reconciler, startReconciler, type ReconcilerLoop } from './reconciler';
-import { buildRegistry } from './registry';
+import { buildAgentRegistry } from './build-agent-registry';
 import { onJobFailed } from './task-retried';
 import { WorkerMetrics } from './worker-metrics';
 
@@ -31,7 +33,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   if (!llm.configured) {
     logger.warn('No LLM provider configured (set OPENAI_API_KEY or OPENAI_BASE_URL): every task will fail fast with LLM_NOT_CONFIGURED.');
   }
-  const registry = await buildRegistry({ packages: config.agents, llm, env, logger, importer, observers: { webSearch: metrics.llm.webSearch } });
+  const registry = await buildAgentRegistry({ packages: config.agents, llm, env, logger, importer, observers: { webSearch: metrics.llm.webSearch } });
   const router = new PeerAgent({ llm, model: config.llm.peerModel, agents: registry.list(), minConfidence: config.routerMinConfidence });
 
   const store = await connectMongo({
@@ -51,7 +53,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const events = new TaskEventLog(logger, 'worker').addSink(metrics.taskSink);
   const { taskEventStore } = config;
   const eventSink = taskEventStore.enabled
-    ? new MongoEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
+    ? new BufferedEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
     : undefined;
   if (eventSink) events.addSink(eventSink.sink);
   const cancellation = new CancelWatcher({ tasks: store.repositories.tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });

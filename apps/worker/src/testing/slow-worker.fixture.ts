@@ -6,7 +6,8 @@
  * Prints `READY <worker_id>` once it consumes the queue.
  */
 import type { AgentDescriptor } from '@agent-orchestrator/agents-core';
-import { createLogger, loadWorkerConfig } from '@agent-orchestrator/platform';
+import { loadWorkerConfig } from '@agent-orchestrator/config';
+import { createLogger } from '@agent-orchestrator/observability';
 import { startWorker } from '../app/worker';
 
 const slowMs = Number(process.env['SLOW_AGENT_MS'] ?? '5000');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import type { AgentOutput } from '@agent-orchestrator/domain';
 import type { AgentDeps, AgentDescriptor, AgentInput } from '../agent';
-import { isAgentDescriptor } from '../registry';
+import { isAgentDescriptor } from '../agent-registry';
 
 export interface ConformanceOptions {
   descriptor: AgentDescriptor;

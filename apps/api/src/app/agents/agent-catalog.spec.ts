@@ -1,4 +1,4 @@
-import type { PublishedAgent, WorkerRecord } from '@agent-orchestrator/platform';
+import type { PublishedAgent, WorkerRecord } from '@agent-orchestrator/messaging';
 import { agentCatalog } from './agent-catalog';
 
 const code = (version: string, description = 'Writes code.'): PublishedAgent => ({ name: 'CodeAgent', version, agent_type: 'code', description });

@@ -1,4 +1,4 @@
-import type { WorkerRecord } from '@agent-orchestrator/platform';
+import type { WorkerRecord } from '@agent-orchestrator/messaging';
 
 /** One agent as the live workers registered it. */
 export interface AgentView {

@@ -14,7 +14,7 @@ export interface AgentsRouteDeps {
 
 /**
  * `GET /v1/agents`: the agents the live workers registered (see
- * @agent-orchestrator/platform worker-registry). The API never guesses: with
+ * @agent-orchestrator/messaging live-workers). The API never guesses: with
  * no live worker the list is empty; when Redis cannot be read it is a 503.
  */
 export function agentsRoutes({ workers, rateLimit }: AgentsRouteDeps): Router {

@@ -1,4 +1,4 @@
-import { listLiveWorkers, type WorkerRecord, type WorkerRegistryRedis } from '@agent-orchestrator/platform';
+import { listLiveWorkers, type WorkerRecord, type WorkerRegistryRedis } from '@agent-orchestrator/messaging';
 
 /** Where the API learns which workers are alive and what they registered. */
 export interface WorkerDirectory {

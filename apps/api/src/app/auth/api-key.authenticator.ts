@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ApiKeyConfig } from '@agent-orchestrator/platform';
+import type { ApiKeyConfig } from '@agent-orchestrator/config';
 
 /**
  * Tells which configured API key a presented secret is, in constant time.

@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ErrorType } from '@agent-orchestrator/domain';
-import type { ApiKeyConfig, Logger } from '@agent-orchestrator/platform';
+import type { ApiKeyConfig } from '@agent-orchestrator/config';
+import type { Logger } from '@agent-orchestrator/observability';
 import { ApiError } from '../http/http-error';
 import { attachApiKey } from '../http/request-context';
 import { ApiKeyAuthenticator } from './api-key.authenticator';

@@ -1,5 +1,5 @@
 import { ErrorType, OrchestratorError } from '@agent-orchestrator/domain';
-import { TaskEventLog } from '@agent-orchestrator/platform';
+import { TaskEventLog } from '@agent-orchestrator/observability';
 import { ApiError } from '../http/http-error';
 import { FakeQueue, FakeStore, recordingLogger } from '../../testing/fakes';
 import { AcceptTaskService, NOT_STORED_MESSAGE } from './accept-task.service';

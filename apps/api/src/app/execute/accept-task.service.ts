@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ErrorType, newTask, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
-import type { Logger, TaskEventLog } from '@agent-orchestrator/platform';
+import type { Logger, TaskEventLog } from '@agent-orchestrator/observability';
 import { storeError } from '../http/store-error';
 import type { ExecuteTaskInput } from './execute-task.dto';
 

@@ -11,7 +11,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { ErrorType, ValidationError, type Task } from '@agent-orchestrator/domain';
 import type { IdempotencyKeyRepository, IdempotencyRecord, TaskRepository } from '@agent-orchestrator/persistence';
-import type { Logger } from '@agent-orchestrator/platform';
+import type { Logger } from '@agent-orchestrator/observability';
 import { ApiError } from '../http/http-error';
 import { storeError } from '../http/store-error';
 

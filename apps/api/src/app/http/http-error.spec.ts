@@ -7,7 +7,7 @@ import {
   ValidationError,
 } from '@agent-orchestrator/domain';
 import { DatabaseUnavailableError } from '@agent-orchestrator/persistence';
-import { QueueUnavailableError } from '@agent-orchestrator/platform';
+import { QueueUnavailableError } from '@agent-orchestrator/messaging';
 import { ApiError, errorBody, statusForErrorType, toHttpError } from './http-error';
 
 /** Like the errors body-parser raises (http-errors with a `type`). */

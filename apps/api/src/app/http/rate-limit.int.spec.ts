@@ -5,7 +5,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import request from 'supertest';
-import { createRedisClient, type Logger, type RedisClient } from '@agent-orchestrator/platform';
+import { createRedisClient, type RedisClient } from '@agent-orchestrator/messaging';
+import type { Logger } from '@agent-orchestrator/observability';
 import { FakeQueue, FakeStore, recordingLogger, testConfig, type LogRecord } from '../../testing/fakes';
 import { createApp } from '../app';
 import { waitUntil } from '../wait-until';

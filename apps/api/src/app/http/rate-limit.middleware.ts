@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type Store } from 'express-rate-limit';
 import { ErrorType, OrchestratorError } from '@agent-orchestrator/domain';
-import type { Logger } from '@agent-orchestrator/platform';
+import type { Logger } from '@agent-orchestrator/observability';
 import { getRequestContext } from './request-context';
 import { RateLimitStoreError } from './rate-limit.store';
 

@@ -1,5 +1,5 @@
 import type { Options } from 'express-rate-limit';
-import type { RedisClient } from '@agent-orchestrator/platform';
+import type { RedisClient } from '@agent-orchestrator/messaging';
 import { RATE_LIMIT_PREFIX, RateLimitStoreError, RedisRateLimitStore } from './rate-limit.store';
 
 /** Just enough of Redis for rate-limit-redis: SCRIPT LOAD, EVALSHA of the increment script, DEL. `down` refuses everything. */

@@ -1,6 +1,8 @@
 import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
-import { createRedisClient, type ApiConfig, type Logger, type RedisClient } from '@agent-orchestrator/platform';
+import type { ApiConfig } from '@agent-orchestrator/config';
+import { createRedisClient, type RedisClient } from '@agent-orchestrator/messaging';
+import type { Logger } from '@agent-orchestrator/observability';
 
 export const RATE_LIMIT_PREFIX = 'ao:rl:';
 

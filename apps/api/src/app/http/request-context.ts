@@ -1,5 +1,5 @@
 import type { Response } from 'express';
-import type { Logger } from '@agent-orchestrator/platform';
+import type { Logger } from '@agent-orchestrator/observability';
 
 /** What the API knows about the request being served; set first thing by the request-id middleware. */
 export interface RequestContext {

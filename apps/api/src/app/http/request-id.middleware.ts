@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
-import type { Logger } from '@agent-orchestrator/platform';
+import type { Logger } from '@agent-orchestrator/observability';
 import { setRequestContext } from './request-context';
 
 export const REQUEST_ID_HEADER = 'X-Request-Id';

@@ -1,4 +1,4 @@
-import { HttpMetrics, TaskMetrics, createMetricsRegistry, type MetricsRegistry } from '@agent-orchestrator/platform';
+import { HttpMetrics, TaskMetrics, createMetricsRegistry, type MetricsRegistry } from '@agent-orchestrator/observability';
 
 /** The API process's Prometheus metrics: process metrics, HTTP requests, and the task outcomes the API itself reports (cancellations). */
 export interface ApiMetrics {

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { METRICS_PATH, type HttpMetrics } from '@agent-orchestrator/platform';
+import { METRICS_PATH, type HttpMetrics } from '@agent-orchestrator/observability';
 import { routeTemplate } from '../http/request-log.middleware';
 
 /**

@@ -1,7 +1,7 @@
 // GET /metrics and the HTTP metrics middleware, with in-memory fakes for MongoDB and Redis.
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { findSamples } from '@agent-orchestrator/platform';
+import { findSamples } from '@agent-orchestrator/observability';
 import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
 import { createApiMetrics } from './api-metrics';

@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { ErrorType, NotFoundError } from '@agent-orchestrator/domain';
-import { METRICS_PATH, exposition, type MetricsRegistry } from '@agent-orchestrator/platform';
+import { METRICS_PATH, exposition, type MetricsRegistry } from '@agent-orchestrator/observability';
 import { ApiError } from '../http/http-error';
 
 export const METRICS_REALM = 'Bearer realm="agent-orchestrator-metrics"';

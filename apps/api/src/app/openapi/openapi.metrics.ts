@@ -1,6 +1,6 @@
 // GET /metrics in the OpenAPI document: kept here so the document module only names it.
 import { ErrorType } from '@agent-orchestrator/domain';
-import { METRICS_PATH } from '@agent-orchestrator/platform';
+import { METRICS_PATH } from '@agent-orchestrator/observability';
 import { ref } from './openapi.schemas';
 import type { PathItemObject, ResponseObject, SecuritySchemeObject } from './openapi.types';
 

@@ -1,5 +1,5 @@
 import type { TaskDayStats, UsageDayStats } from '@agent-orchestrator/persistence';
-import type { WorkerRecord } from '@agent-orchestrator/platform';
+import type { WorkerRecord } from '@agent-orchestrator/messaging';
 import { SystemMetricsService, type SystemMetricsDeps } from './system-metrics.service';
 
 const NOW = new Date('2030-01-02T15:00:00.000Z');

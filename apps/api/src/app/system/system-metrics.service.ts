@@ -11,7 +11,8 @@
  * the answer is still 200 (health says what is down): a dashboard shows what it
  * can instead of an error page.
  */
-import type { Logger, WorkerRecord } from '@agent-orchestrator/platform';
+import type { WorkerRecord } from '@agent-orchestrator/messaging';
+import type { Logger } from '@agent-orchestrator/observability';
 import { API_VERSION, TASK_STATUSES, startOfUtcDay, type TaskStatus } from '@agent-orchestrator/domain';
 import { dayFigures, type AgentRunRepository, type TaskDayStats, type TaskRepository, type UsageDayStats, type UsageFigures } from '@agent-orchestrator/persistence';
 import type { WorkerDirectory } from '../agents/worker-directory';

@@ -5,17 +5,9 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import {
-  TaskEventLog,
-  createLogger,
-  createTaskQueue,
-  enqueueTask,
-  loadApiConfig,
-  pingQueue,
-  subscribeTaskCancels,
-  type TaskCancelSubscription,
-  type TaskQueue,
-} from '@agent-orchestrator/platform';
+import { loadApiConfig } from '@agent-orchestrator/config';
+import { createTaskQueue, enqueueTask, pingQueue, subscribeTaskCancels, type TaskCancelSubscription, type TaskQueue } from '@agent-orchestrator/messaging';
+import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { createApp } from '../app';
 import { waitUntil } from '../wait-until';
 

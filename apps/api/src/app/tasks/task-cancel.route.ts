@@ -8,7 +8,8 @@
 import { Router, type RequestHandler } from 'express';
 import { API_VERSION, ErrorType, NotFoundError, ValidationError, isUuidV4 } from '@agent-orchestrator/domain';
 import type { TaskRepository } from '@agent-orchestrator/persistence';
-import { publishTaskCancel, type Logger, type TaskEventLog, type TaskQueue } from '@agent-orchestrator/platform';
+import { publishTaskCancel, type TaskQueue } from '@agent-orchestrator/messaging';
+import type { Logger, TaskEventLog } from '@agent-orchestrator/observability';
 import { ApiError } from '../http/http-error';
 import { storeError } from '../http/store-error';
 import { presentTask } from './task.presenter';

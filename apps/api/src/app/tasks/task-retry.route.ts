@@ -17,7 +17,8 @@ import {
   type Task,
 } from '@agent-orchestrator/domain';
 import type { TaskRepository } from '@agent-orchestrator/persistence';
-import { QueueUnavailableError, type Logger, type TaskEventLog, type TaskQueue } from '@agent-orchestrator/platform';
+import { QueueUnavailableError, type TaskQueue } from '@agent-orchestrator/messaging';
+import type { Logger, TaskEventLog } from '@agent-orchestrator/observability';
 import { ApiError } from '../http/http-error';
 import { getRequestContext } from '../http/request-context';
 import { storeError } from '../http/store-error';

@@ -1,0 +1,144 @@
+/** The api's settings (`loadApiConfig`): HTTP listener, limits, API keys, CORS, metrics endpoint, idempotency. */
+import { createHash } from 'node:crypto';
+import { common, type CommonConfig } from './common.config';
+import { EnvReader, type Env } from './env-reader';
+
+export interface ApiConfig extends CommonConfig {
+  port: number;
+  host: string;
+  taskMaxLength: number;
+  bodyLimitBytes: number;
+  rateLimitPerMinute: number;
+  corsOrigins: string[];
+  trustProxy: string | number | boolean;
+  enqueueTimeoutMs: number;
+  /** Bound on each rate-limit call to Redis; past it (or with Redis down) the request goes through unlimited. */
+  rateLimitRedisTimeoutMs: number;
+  /** Keys from API_KEYS, secrets already reduced to SHA-256 digests. Empty: the API runs open. */
+  apiKeys: ApiKeyConfig[];
+  /** GET /metrics (Prometheus): METRICS_ENABLED, and METRICS_TOKEN (a secret) when scrapes must send `Authorization: Bearer <token>`. */
+  metrics: { enabled: boolean; token: string | undefined };
+  /** How long an Idempotency-Key of POST /v1/agent/execute keeps answering with its task. */
+  idempotencyTtlHours: number;
+}
+
+/** One configured API key. The secret itself is never kept, only its digest. */
+export interface ApiKeyConfig {
+  /** Public name of the key, logged and stored on tasks (`api_key_id`). */
+  id: string;
+  /** SHA-256 of the secret, 64 lowercase hex characters. */
+  sha256: string;
+}
+
+function trustProxy(value: string | undefined): string | number | boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  const n = Number(value);
+  return Number.isInteger(n) ? n : value;
+}
+
+const API_KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+/** Visible ASCII without spaces: what fits a bearer token and an X-API-Key header unchanged. */
+const API_KEY_SECRET = /^[\x21-\x7e]+$/;
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+export const API_KEY_MIN_LENGTH = 16;
+
+/**
+ * `API_KEYS`: comma-separated `id:secret` or `id:sha256:<hex digest of the secret>`.
+ * Problems name the entry by position and id, never by secret.
+ */
+function apiKeys(r: EnvReader): ApiKeyConfig[] {
+  const keys: ApiKeyConfig[] = [];
+  r.list('API_KEYS', []).forEach((entry, index) => {
+    const where = `API_KEYS entry ${index + 1}`;
+    const colon = entry.indexOf(':');
+    const id = colon < 0 ? '' : entry.slice(0, colon).trim();
+    const rest = colon < 0 ? '' : entry.slice(colon + 1).trim();
+    if (!API_KEY_ID.test(id)) {
+      r.problems.push({ field: 'API_KEYS', message: `${where} must be "id:secret" or "id:sha256:<hex>" with an id of 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"` });
+      return;
+    }
+    let sha256: string;
+    if (rest.toLowerCase().startsWith('sha256:')) {
+      const hex = rest.slice('sha256:'.length);
+      if (!SHA256_HEX.test(hex)) {
+        r.problems.push({ field: 'API_KEYS', message: `${where} (id "${id}") must give the digest as 64 hex characters after "sha256:"` });
+        return;
+      }
+      sha256 = hex.toLowerCase();
+    } else {
+      if (rest.length < API_KEY_MIN_LENGTH || !API_KEY_SECRET.test(rest)) {
+        r.problems.push({
+          field: 'API_KEYS',
+          message: `${where} (id "${id}") needs a secret of at least ${API_KEY_MIN_LENGTH} visible ASCII characters without spaces or commas (e.g. openssl rand -hex 32)`,
+        });
+        return;
+      }
+      sha256 = createHash('sha256').update(rest, 'utf8').digest('hex');
+    }
+    if (keys.some((k) => k.id === id)) {
+      r.problems.push({ field: 'API_KEYS', message: `${where}: the id "${id}" is used twice` });
+    } else if (keys.some((k) => k.sha256 === sha256)) {
+      r.problems.push({ field: 'API_KEYS', message: `${where} (id "${id}") has the same secret as another key` });
+    } else {
+      keys.push({ id, sha256 });
+    }
+  });
+  return keys;
+}
+
+/** `CORS_ORIGINS`: exact origins (`https://app.example.com`), normalised as browsers send them. No `*`. */
+function corsOrigins(r: EnvReader): string[] {
+  const origins: string[] = [];
+  for (const entry of r.list('CORS_ORIGINS', [])) {
+    let origin: string | undefined;
+    try {
+      const u = new URL(entry);
+      const bare = u.pathname === '/' && !u.search && !u.hash && !u.username && !u.password && /^([a-z0-9.-]+|\[[0-9a-f:.]+\])$/.test(u.hostname);
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && bare) origin = u.origin;
+    } catch {
+      // reported below
+    }
+    if (origin === undefined) {
+      r.problems.push({
+        field: 'CORS_ORIGINS',
+        message: `CORS_ORIGINS must list exact origins like https://app.example.com (scheme, host and optional port; no "*", no path) (got "${entry}")`,
+      });
+    } else if (!origins.includes(origin)) {
+      origins.push(origin);
+    }
+  }
+  return origins;
+}
+
+/** `METRICS_TOKEN`: optional; when set, at least 16 visible ASCII characters (it goes in a bearer header). Never echoed in problems. */
+function metricsToken(r: EnvReader): string | undefined {
+  const token = r.raw('METRICS_TOKEN');
+  if (token !== undefined && (token.length < API_KEY_MIN_LENGTH || !API_KEY_SECRET.test(token))) {
+    r.problems.push({ field: 'METRICS_TOKEN', message: `METRICS_TOKEN must be at least ${API_KEY_MIN_LENGTH} visible ASCII characters without spaces (e.g. openssl rand -hex 32)` });
+    return undefined;
+  }
+  return token;
+}
+
+export function loadApiConfig(env: Env = process.env): ApiConfig {
+  const r = new EnvReader(env);
+  const taskMaxLength = r.int('TASK_MAX_LENGTH', 20_000, 1, 1_000_000);
+  const config: ApiConfig = {
+    ...common(r),
+    port: r.int('PORT', 3000, 0, 65_535),
+    host: r.string('HOST', '0.0.0.0'),
+    taskMaxLength,
+    // A body must fit the longest task even if every character takes 4 bytes in UTF-8.
+    bodyLimitBytes: r.int('BODY_LIMIT_BYTES', Math.max(16_384, taskMaxLength * 4 + 4096), 1024, 50_000_000),
+    rateLimitPerMinute: r.int('API_RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
+    corsOrigins: corsOrigins(r),
+    trustProxy: trustProxy(r.raw('TRUST_PROXY')),
+    enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 5000, 100, 60_000),
+    rateLimitRedisTimeoutMs: r.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, 10, 10_000),
+    apiKeys: apiKeys(r),
+    metrics: { enabled: r.bool('METRICS_ENABLED', true), token: metricsToken(r) },
+    idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
+  };
+  return r.done(config, 'api');
+}

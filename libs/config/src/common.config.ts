@@ -1,0 +1,42 @@
+/** Settings both apps read the same way: environment, log level, MongoDB, Redis, the task event store. */
+import { LOG_LEVELS, type LogLevel } from '@agent-orchestrator/observability';
+import type { EnvReader } from './env-reader';
+
+/** Settings both apps share. Every value comes from the environment. */
+export interface CommonConfig {
+  environment: string;
+  logLevel: LogLevel;
+  mongo: { uri: string; dbName: string; serverSelectionTimeoutMs: number };
+  redis: { url: string };
+  /** LOG_TO_MONGO and friends: lifecycle events also go to the `logs` collection (task timeline). */
+  taskEventStore: TaskEventStoreConfig;
+}
+
+export interface TaskEventStoreConfig {
+  enabled: boolean;
+  /** Days events are kept (TTL index, and the worker's hourly purge where TTL has no effect). */
+  retentionDays: number;
+  /** Events held in memory while MongoDB is slow or down; past it the oldest are dropped. */
+  bufferSize: number;
+  /** How often buffered events are written, in one batch. */
+  flushIntervalMs: number;
+}
+
+export function common(r: EnvReader): CommonConfig {
+  return {
+    environment: r.string('APP_ENV', r.raw('NODE_ENV') ?? 'development'),
+    logLevel: r.oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    mongo: {
+      uri: r.url('MONGO_URI', ['mongodb:', 'mongodb+srv:'], true) ?? '',
+      dbName: r.string('MONGO_DB_NAME', 'agent_orchestrator'),
+      serverSelectionTimeoutMs: r.int('MONGO_TIMEOUT_MS', 5000, 100, 120_000),
+    },
+    redis: { url: r.url('REDIS_URL', ['redis:', 'rediss:'], true) ?? '' },
+    taskEventStore: {
+      enabled: r.bool('LOG_TO_MONGO', false),
+      retentionDays: r.int('LOG_RETENTION_DAYS', 14, 1, 3650),
+      bufferSize: r.int('LOG_MONGO_BUFFER_SIZE', 1000, 10, 1_000_000),
+      flushIntervalMs: r.int('LOG_MONGO_FLUSH_MS', 1000, 50, 60_000),
+    },
+  };
+}

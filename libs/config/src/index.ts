@@ -1,0 +1,11 @@
+export type { Env } from './env-reader';
+export type { CommonConfig, TaskEventStoreConfig } from './common.config';
+export { loadApiConfig } from './api.config';
+export type { ApiConfig, ApiKeyConfig } from './api.config';
+export { DEFAULT_AGENTS, loadWorkerConfig } from './worker.config';
+export type { LlmConfig, MetricsSnapshotConfig, WorkerConfig } from './worker.config';
+export { loadDotEnv } from './dotenv';
+export { loadEnvironment } from './environment';
+export type { EnvironmentSources, LoadEnvironmentOptions, LoadedEnvironment } from './environment';
+export { SSM_ENV_NAME, loadSsmParameters } from './ssm';
+export type { LoadSsmParametersOptions, MutableEnv, SsmClientLike, SsmLoadResult } from './ssm';

@@ -1,0 +1,103 @@
+/** The worker's settings (`loadWorkerConfig`): LLM, agents, concurrency, queue, reconciler, housekeeping. */
+import type { PriceTable } from '@agent-orchestrator/domain';
+import { common, type CommonConfig } from './common.config';
+import { EnvReader, type Env } from './env-reader';
+
+export const DEFAULT_AGENTS = ['@agent-orchestrator/agent-content', '@agent-orchestrator/agent-code'];
+
+/** Periodic snapshots of the system figures into `system_metrics` (worker). */
+export interface MetricsSnapshotConfig {
+  /** 0 turns snapshots off. */
+  intervalMs: number;
+  retentionDays: number;
+}
+
+export interface LlmConfig {
+  apiKey: string | undefined;
+  baseURL: string | undefined;
+  peerModel: string;
+  timeoutMs: number;
+  maxRetries: number;
+  prices: PriceTable;
+}
+
+export interface WorkerConfig extends CommonConfig {
+  llm: LlmConfig;
+  agents: string[];
+  routerMinConfidence: number;
+  concurrency: number;
+  taskTimeoutMs: number;
+  jobAttempts: number;
+  historyLimit: number;
+  /** How often the worker refreshes its record in the live-worker registry; it expires after 3 of these. */
+  heartbeatIntervalMs: number;
+  /** Bull's stalled-job detection: lock on a running job, how often locks are checked, redeliveries before Bull gives up. */
+  queueLockDurationMs: number;
+  queueStalledIntervalMs: number;
+  queueMaxStalledCount: number;
+  /** How often the reconciler looks for lost and overdue tasks; 0 turns it off. */
+  reconcileIntervalMs: number;
+  /** How long a task may sit queued or processing before the reconciler checks its job. */
+  reconcileGraceMs: number;
+  /** Tasks the reconciler looks at per status and pass. */
+  reconcileBatchSize: number;
+  /** Overall deadline from queued_at: past it a non-terminal task is failed with TIMEOUT. At least taskTimeoutMs. */
+  taskDeadlineMs: number;
+  /** On SIGTERM, how long running jobs may take to finish before they are left for another worker. */
+  shutdownGraceMs: number;
+  /** Fallback check of a running task's cancel request (the pub/sub message is the fast path). */
+  cancelPollIntervalMs: number;
+  /** The worker's own Prometheus listener (GET /metrics): WORKER_METRICS_ENABLED, _PORT (0 = any free port), _HOST. */
+  metrics: { enabled: boolean; port: number; host: string };
+  /** How often the worker logs a "queue depth" line (CloudWatch's QueueWaiting); 0 = never. */
+  queueDepthLogIntervalMs: number;
+  metricsSnapshots: MetricsSnapshotConfig;
+}
+
+export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
+  const r = new EnvReader(env);
+  const config: WorkerConfig = {
+    ...common(r),
+    llm: {
+      apiKey: r.raw('OPENAI_API_KEY'),
+      baseURL: r.url('OPENAI_BASE_URL', ['http:', 'https:'], false),
+      peerModel: r.string('LLM_PEER_MODEL', 'gpt-4o-mini'),
+      timeoutMs: r.int('LLM_TIMEOUT_MS', 60_000, 100, 600_000),
+      maxRetries: r.int('LLM_MAX_RETRIES', 3, 0, 10),
+      prices: r.prices('LLM_PRICES'),
+    },
+    agents: r.list('AGENTS', DEFAULT_AGENTS),
+    routerMinConfidence: r.number('ROUTER_MIN_CONFIDENCE', 0.5, 0, 1),
+    concurrency: r.int('WORKER_CONCURRENCY', 2, 1, 256),
+    taskTimeoutMs: r.int('TASK_TIMEOUT_MS', 300_000, 1000, 3_600_000),
+    jobAttempts: r.int('JOB_ATTEMPTS', 3, 1, 20),
+    historyLimit: r.int('SESSION_HISTORY_LIMIT', 10, 0, 200),
+    heartbeatIntervalMs: r.int('WORKER_HEARTBEAT_MS', 10_000, 100, 300_000),
+    queueLockDurationMs: r.int('QUEUE_LOCK_DURATION_MS', 30_000, 1000, 600_000),
+    queueStalledIntervalMs: r.int('QUEUE_STALLED_INTERVAL_MS', 15_000, 500, 600_000),
+    queueMaxStalledCount: r.int('QUEUE_MAX_STALLED_COUNT', 2, 0, 100),
+    reconcileIntervalMs: r.int('RECONCILE_INTERVAL_MS', 30_000, 0, 3_600_000),
+    reconcileGraceMs: r.int('RECONCILE_GRACE_MS', 60_000, 1000, 86_400_000),
+    reconcileBatchSize: r.int('RECONCILE_BATCH_SIZE', 100, 1, 100),
+    taskDeadlineMs: r.int('TASK_DEADLINE_MS', 900_000, 1000, 86_400_000),
+    shutdownGraceMs: r.int('WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
+    cancelPollIntervalMs: r.int('CANCEL_POLL_INTERVAL_MS', 2000, 100, 60_000),
+    metrics: { enabled: r.bool('WORKER_METRICS_ENABLED', true), port: r.int('WORKER_METRICS_PORT', 9464, 0, 65_535), host: r.string('WORKER_METRICS_HOST', '0.0.0.0') },
+    queueDepthLogIntervalMs: r.int('QUEUE_DEPTH_LOG_INTERVAL_MS', 60_000, 0, 3_600_000),
+    metricsSnapshots: {
+      intervalMs: r.int('METRICS_SNAPSHOT_INTERVAL_MS', 60_000, 0, 86_400_000),
+      retentionDays: r.int('METRICS_SNAPSHOT_RETENTION_DAYS', 30, 1, 3650),
+    },
+  };
+  if (config.metricsSnapshots.intervalMs > 0 && config.metricsSnapshots.intervalMs < 1000) {
+    r.problems.push({ field: 'METRICS_SNAPSHOT_INTERVAL_MS', message: 'METRICS_SNAPSHOT_INTERVAL_MS must be 0 (off) or at least 1000' });
+  }
+  if (config.agents.length === 0) r.problems.push({ field: 'AGENTS', message: 'AGENTS must name at least one agent package' });
+  if (config.taskDeadlineMs < config.taskTimeoutMs) {
+    r.problems.push({ field: 'TASK_DEADLINE_MS', message: `TASK_DEADLINE_MS (${config.taskDeadlineMs}) must be at least TASK_TIMEOUT_MS (${config.taskTimeoutMs})` });
+  }
+  if (config.queueStalledIntervalMs > config.queueLockDurationMs) {
+    r.problems.push({ field: 'QUEUE_STALLED_INTERVAL_MS', message: `QUEUE_STALLED_INTERVAL_MS (${config.queueStalledIntervalMs}) must not exceed QUEUE_LOCK_DURATION_MS (${config.queueLockDurationMs})` });
+  }
+  return r.done(config, 'worker');
+}

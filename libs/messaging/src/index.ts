@@ -1,0 +1,20 @@
+export { QueueUnavailableError, createTaskQueue, enqueueTask, pingQueue, queueRedisOptions } from './queue';
+export type { TaskJob, TaskQueue, TaskQueueOptions } from './queue';
+export { createRedisClient } from './redis';
+export type { RedisClient, RedisClientOptions } from './redis';
+export {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  WORKER_INDEX_KEY,
+  WORKER_RECORD_PREFIX,
+  WorkerRegistryUnavailableError,
+  listLiveWorkers,
+  newWorkerId,
+  parseWorkerRecord,
+  publishWorker,
+  workerRecordKey,
+} from './live-workers';
+export type { PublishWorkerOptions, PublishedAgent, WorkerHeartbeat, WorkerIdentity, WorkerRecord, WorkerRegistryRedis } from './live-workers';
+export { RedisLock } from './redis-lock';
+export type { RedisLockClient } from './redis-lock';
+export { TASK_CANCEL_CHANNEL, publishTaskCancel, subscribeTaskCancels } from './task-cancel';
+export type { TaskCancelSubscription } from './task-cancel';

@@ -1,0 +1,14 @@
+export { BoundedLabel, DEFAULT_LABEL_LIMIT, HTTP_METHODS, NO_AGENT, OTHER_METHOD, OTHER_VALUE, methodLabel, statusLabel } from './labels';
+export { createMetricsRegistry, exposition } from './metrics-registry';
+export { HTTP_DURATION_BUCKETS, HttpMetrics } from './http-metrics';
+export { PROCESSING_BUCKETS, QUEUE_WAIT_BUCKETS, TaskMetrics, taskMetricsSink } from './task-metrics';
+export type { TaskOutcome } from './task-metrics';
+export { LLM_DURATION_BUCKETS, LlmMetrics } from './llm-metrics';
+export type { LlmCallRecord, WebSearchRecord } from './llm-metrics';
+export { InFlightJobs, QUEUE_STATES, queueJobCounts, registerQueueMetrics } from './queue-metrics';
+export type { CountableQueue, QueueCounts, QueueState } from './queue-metrics';
+export { METRICS_PATH, startMetricsServer } from './metrics-server';
+export type { MetricsServer } from './metrics-server';
+export type { Registry as MetricsRegistry } from 'prom-client';
+export { findSamples, parseExposition } from './exposition-text';
+export type { ExpositionSample } from './exposition-text';
