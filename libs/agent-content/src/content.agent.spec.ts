@@ -4,10 +4,10 @@ import { LlmError, SearchError } from '@agent-orchestrator/domain';
 import type { BaseMessage } from '@langchain/core/messages';
 import { ContentAgent, SEARCH_NOT_CONFIGURED_MESSAGE } from './content.agent';
 import { QUERY_SYSTEM_PROMPT, WRITER_SYSTEM_PROMPT } from './content.prompt';
-import type { RetryPolicy } from './retry';
+import type { CallPolicy } from '@agent-orchestrator/agents-core';
 import type { SearchClient, SearchHit } from './search';
 
-const FAST_RETRY: RetryPolicy = { retries: 2, baseDelayMs: 1, maxDelayMs: 2, random: () => 0 };
+const FAST_RETRY: CallPolicy = { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2, jitter: 'equal', random: () => 0 };
 
 const text = (m: BaseMessage): string => (typeof m.content === 'string' ? m.content : JSON.stringify(m.content));
 const systemOf = (messages: BaseMessage[]): string => text(messages[0]!);

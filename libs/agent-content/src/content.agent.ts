@@ -1,12 +1,14 @@
 import {
   invokeStructured,
   invokeText,
+  throwIfAborted,
   type Agent,
   type AgentContext,
   type AgentDeps,
   type AgentInput,
   type AgentLogger,
   type AgentRunResult,
+  type CallPolicy,
   type LlmProvider,
   recentHistory,
 } from '@agent-orchestrator/agents-core';
@@ -14,8 +16,7 @@ import { SearchError, type ModelUsage } from '@agent-orchestrator/domain';
 import { extractCitations } from './citations';
 import { buildQueryMessages, buildWriterMessages } from './content.prompt';
 import { parseContentSettings, type ContentSettings } from './content.settings';
-import { DEFAULT_SEARCH_RETRY, throwIfAborted, type RetryPolicy } from './retry';
-import { observedSearchClient, searchAll, type SearchClient, type SearchHit } from './search';
+import { DEFAULT_SEARCH_RETRY, observedSearchClient, searchAll, type SearchClient, type SearchHit } from './search';
 import { SEARCH_QUERIES_SCHEMA_NAME, directQuery, sanitizeQueries, searchQueriesSchema, shouldDeriveQueries } from './search-queries';
 import { createTavilySearchClient } from './tavily-search.client';
 import { CONTENT_AGENT_NAME, contentAgentVersion } from './version';
@@ -29,7 +30,7 @@ export const SEARCH_NOT_CONFIGURED_MESSAGE = 'web search is not configured: set 
  */
 export interface ContentAgentInternals {
   search?: SearchClient | null;
-  retry?: RetryPolicy;
+  retry?: CallPolicy;
 }
 
 /** First heading, else first sentence, of a Markdown text; for the task listing. */
@@ -63,7 +64,7 @@ export class ContentAgent implements Agent {
   private readonly llm: LlmProvider;
   private readonly logger: AgentLogger;
   private readonly search: SearchClient | null;
-  private readonly retry: RetryPolicy;
+  private readonly retry: CallPolicy;
 
   /** Throws ConfigError when a setting is invalid. A missing TAVILY_API_KEY is not one (see README). */
   constructor(deps: AgentDeps, internals: ContentAgentInternals = {}) {

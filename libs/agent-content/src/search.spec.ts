@@ -1,9 +1,9 @@
 import { SearchError } from '@agent-orchestrator/domain';
-import { noopLogger } from '@agent-orchestrator/agents-core';
+import { noopLogger, type CallPolicy } from '@agent-orchestrator/agents-core';
 import { mergeHits, normalizeUrl, searchAll, type SearchClient, type SearchHit } from './search';
 
 const hit = (url: string): SearchHit => ({ title: url, url, content: '', publishedDate: null });
-const fast = { retries: 2, baseDelayMs: 1, maxDelayMs: 1, random: () => 0 };
+const fast: CallPolicy = { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 1, jitter: 'equal', random: () => 0 };
 
 describe('normalizeUrl', () => {
   it('ignores host case, a trailing slash and the fragment, keeps the query', () => {

@@ -1,7 +1,6 @@
 // The search port ContentAgent depends on, and the fan-out over several queries.
 import { OrchestratorError } from '@agent-orchestrator/domain';
-import { observeWebSearch, type AgentLogger, type WebSearchObserver } from '@agent-orchestrator/agents-core';
-import { DEFAULT_SEARCH_RETRY, abortError, withRetry, type RetryPolicy } from './retry';
+import { abortError, callWithRetry, observeWebSearch, type AgentLogger, type CallPolicy, type WebSearchObserver } from '@agent-orchestrator/agents-core';
 import { toSearchError } from './search-errors';
 
 export interface SearchHit {
@@ -66,10 +65,17 @@ export function mergeHits(perQuery: readonly (readonly SearchHit[])[], max = MAX
   return merged;
 }
 
+/**
+ * Retries of one web search query (agents-core's callWithRetry): quicker than
+ * an LLM call's, no deadline of its own (the Tavily client has one), and
+ * "equal" jitter so a retry never comes at once.
+ */
+export const DEFAULT_SEARCH_RETRY: CallPolicy = { maxRetries: 2, baseDelayMs: 300, maxDelayMs: 3_000, jitter: 'equal' };
+
 export interface SearchAllOptions {
   signal?: AbortSignal;
   logger: AgentLogger;
-  retry?: RetryPolicy;
+  retry?: CallPolicy;
   maxSources?: number;
 }
 
@@ -85,23 +91,10 @@ export async function searchAll(client: SearchClient, queries: readonly string[]
   const what = 'Web search';
   const settled = await Promise.allSettled(
     queries.map((query) =>
-      withRetry(
-        async () => {
-          try {
-            return await client.search(query, { signal });
-          } catch (err) {
-            throw asSearchError(err);
-          }
-        },
-        {
-          policy: options.retry ?? DEFAULT_SEARCH_RETRY,
-          signal,
-          what,
-          isRetryable: (err) => err instanceof OrchestratorError && err.retryable,
-          onRetry: (err, retry, delayMs) =>
-            logger.warn('web search failed, retrying', { source: client.source, retry, delay_ms: delayMs, error: (err as Error).message }),
-        },
-      ),
+      callWithRetry(what, (attemptSignal) => client.search(query, { signal: attemptSignal }), asSearchError, options.retry ?? DEFAULT_SEARCH_RETRY, signal, {
+        abortError,
+        onRetry: (err, retry, delayMs) => logger.warn('web search failed, retrying', { source: client.source, retry, delay_ms: delayMs, error: err.message }),
+      }),
     ),
   );
   if (signal?.aborted) throw abortError(signal, what);

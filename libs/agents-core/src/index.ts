@@ -15,8 +15,9 @@ export { AgentRegistry, UNKNOWN_AGENT, isAgentDescriptor, loadAgentDescriptors }
 export type { AgentSummary, ModuleImporter, RegisteredAgent } from './agent-registry';
 export { callPolicyOf, createOpenAiProvider, modelNameOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 export { UsageMeter, currentUsageMeter, runWithUsageMeter } from './usage-meter';
-export { DEFAULT_CALL_POLICY, callWithRetry, retryAfterMs } from './retry';
-export type { CallPolicy } from './retry';
+export { DEFAULT_CALL_POLICY, backoffDelay, callWithRetry, retryAfterMs } from './retry';
+export type { CallPolicy, RetryHooks } from './retry';
+export { abortError, abortable, throwIfAborted } from './abort';
 export type { OpenAiProviderOptions } from './llm';
 export { invokeStructured, invokeText } from './structured';
 export type { LlmCallResult, StructuredOutputMethod } from './structured';
