@@ -5,5 +5,6 @@ export * from './usage';
 export * from './errors';
 export * from './records';
 export * from './queue';
-export * from './metrics';
-export * from './retry';
+export * from './utc-day';
+export * from './percentile';
+export * from './retryable-errors';

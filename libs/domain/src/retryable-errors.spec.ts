@@ -1,5 +1,5 @@
 import { ErrorType } from './errors';
-import { RETRYABLE_TASK_ERROR_TYPES, isRetryableTaskError } from './retry';
+import { RETRYABLE_TASK_ERROR_TYPES, isRetryableTaskError } from './retryable-errors';
 
 describe('isRetryableTaskError', () => {
   it.each(['TIMEOUT', 'LLM_ERROR', 'SEARCH_ERROR', 'SERVICE_UNAVAILABLE', 'INTERNAL_ERROR'])('retries %s (transient)', (type) => {
