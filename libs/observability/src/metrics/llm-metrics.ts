@@ -3,7 +3,7 @@ import { BoundedLabel } from './labels';
 
 /**
  * One LLM call as the agents-core observer reports it (structurally the same
- * type; platform does not depend on agents-core). Retries inside one call are
+ * type; observability does not depend on agents-core). Retries inside one call are
  * part of it: `duration_ms` covers them all.
  */
 export interface LlmCallRecord {
