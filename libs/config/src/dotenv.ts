@@ -3,7 +3,7 @@ import type { Env } from './env-reader';
 
 /**
  * Loads `.env` into process.env in development only; real deployments get
- * their environment from the platform (SSM, the container runtime).
+ * their environment from SSM or the container runtime.
  */
 export function loadDotEnv(env: Env = process.env, file = '.env'): boolean {
   const production = (env['NODE_ENV'] ?? env['APP_ENV']) === 'production';
