@@ -40,7 +40,8 @@ export async function importOptional(name) {
   try {
     return await import(name);
   } catch (err) {
-    if (err?.code !== 'ERR_MODULE_NOT_FOUND' && err?.code !== 'MODULE_NOT_FOUND') throw err;
+    const code = /** @type {NodeJS.ErrnoException} */ (err)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
   }
   try {
     const req = createRequire(path.join(process.cwd(), 'noop.js'));
@@ -142,7 +143,9 @@ export function parseCli(argv) {
 /** Resolves when SIGINT or SIGTERM is received (keeps the event loop alive until then). */
 export function waitForSignal() {
   return new Promise((resolve) => {
-    const keepAlive = setInterval(() => {}, 1 << 30);
+    const keepAlive = setInterval(() => {
+      // only keeps the event loop alive until the signal
+    }, 1 << 30);
     const handler = (sig) => {
       clearInterval(keepAlive);
       process.off('SIGINT', handler);
