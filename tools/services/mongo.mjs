@@ -352,6 +352,7 @@ async function startFerretDB({ dataDir, port: fixedPort, log }) {
     if (!dataDir) args.push('-remove-data-dir-on-exit'); // temp dir goes away even if we are SIGKILLed
     const child = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     const tail = tailLines(child.stderr, 30, (line) => log(`ferretdb: ${line}`));
+    /** @type {Error | undefined} */
     let spawnError;
     child.on('error', (err) => (spawnError = err));
     const unregister = onProcessExit(() => {
@@ -497,6 +498,7 @@ function redact(uri) {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
+/** @param {string[]} argv */
 async function main(argv) {
   const { command, dataDir, port } = parseCli(argv);
   if (command === 'build') {

@@ -23,11 +23,15 @@ export const errorMessage = (err) => (err instanceof Error ? err.message : Strin
  */
 export const unrefStream = (stream) => /** @type {Partial<net.Socket> | null} */ (stream)?.unref?.();
 
-/** Resolves true if a TCP connection to host:port succeeds within timeoutMs, false otherwise. */
+/**
+ * Resolves true if a TCP connection to host:port succeeds within timeoutMs, false otherwise.
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 export function canConnect(port, host = '127.0.0.1', timeoutMs = 1000) {
   return new Promise((resolve) => {
     const sock = net.connect({ port, host });
-    const done = (ok) => {
+    const done = (/** @type {boolean} */ ok) => {
       sock.destroy();
       resolve(ok);
     };

@@ -72,6 +72,7 @@ export async function startRedis({ dataDir, port: fixedPort, log = defaultLog('r
     const tailOut = tailLines(child.stdout, 30);
     const tailErr = tailLines(child.stderr, 30);
     const tail = () => [tailOut(), tailErr()].filter(Boolean).join('\n');
+    /** @type {Error | undefined} */
     let spawnError;
     child.on('error', (err) => (spawnError = err));
     const unregister = onProcessExit(() => child.kill('SIGTERM'));
@@ -119,10 +120,11 @@ async function redisPing(port, { timeoutMs = 20_000, check } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     check?.();
+    /** @type {string} */
     const reply = await new Promise((resolve) => {
       const sock = net.connect({ port, host: '127.0.0.1' });
       let buf = '';
-      const done = (r) => {
+      const done = (/** @type {string} */ r) => {
         sock.destroy();
         resolve(r);
       };
@@ -143,6 +145,7 @@ async function redisPing(port, { timeoutMs = 20_000, check } = {}) {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
+/** @param {string[]} argv */
 async function main(argv) {
   const { command, dataDir, port } = parseCli(argv);
   if (command === 'start') {
