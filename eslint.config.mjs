@@ -28,7 +28,7 @@ export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
-  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/.nx', '**/coverage', 'tools/**/*.mjs'] },
+  { ignores: ['**/dist', '**/out-tsc', '**/node_modules', '**/.nx', '**/coverage'] },
   {
     files: ['**/*.ts', '**/*.js', '**/*.mjs', '**/*.cjs'],
     rules: {
@@ -42,6 +42,8 @@ export default [
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib'] },
+            // tools/ runs against the built apps and libraries (benchmarks, chaos runs); nothing depends on it.
+            { sourceTag: 'type:tooling', onlyDependOnLibsWithTags: ['*'] },
             { sourceTag: 'layer:domain', onlyDependOnLibsWithTags: [] },
             { sourceTag: 'layer:persistence', onlyDependOnLibsWithTags: ['layer:domain'] },
             { sourceTag: 'layer:agents-core', onlyDependOnLibsWithTags: ['layer:domain'] },

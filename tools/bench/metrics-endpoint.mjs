@@ -38,7 +38,9 @@ import { startRedis } from '../services/redis.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const APP_JS = path.join(ROOT, 'apps/api/dist/app/app.js');
-const require = createRequire(path.join(ROOT, 'apps/api/package.json'));
+// The built api (dist) and what it resolves from apps/api, as the running app would: runtime values,
+// deliberately untyped here (tools are not compiled against the libraries' sources).
+const requireFromApi = createRequire(path.join(ROOT, 'apps/api/package.json'));
 
 const { values: args } = parseArgs({
   options: {
@@ -79,12 +81,12 @@ if (!existsSync(APP_JS)) {
   say(`${path.relative(ROOT, APP_JS)} is missing: run \`npx nx run api:build\` first.`);
   process.exit(1);
 }
-const { createApp } = require(APP_JS);
-const { connectMongo } = require('@agent-orchestrator/persistence');
-const { loadApiConfig } = require('@agent-orchestrator/config');
-const { createTaskQueue, publishWorker } = require('@agent-orchestrator/messaging');
-const { createLogger } = require('@agent-orchestrator/observability');
-const { MongoClient } = require('mongodb');
+const { createApp } = requireFromApi(APP_JS);
+const { connectMongo } = requireFromApi('@agent-orchestrator/persistence');
+const { loadApiConfig } = requireFromApi('@agent-orchestrator/config');
+const { createTaskQueue, publishWorker } = requireFromApi('@agent-orchestrator/messaging');
+const { createLogger } = requireFromApi('@agent-orchestrator/observability');
+const { MongoClient } = requireFromApi('mongodb');
 
 // --- data ---------------------------------------------------------------------------------------
 
@@ -201,7 +203,12 @@ async function timeRequests(url, count, budgetMs = Infinity) {
 /** Every value of `key` anywhere in an explain document (its shape differs by server and version). */
 function collect(doc, key, out = []) {
   if (Array.isArray(doc)) doc.forEach((d) => collect(d, key, out));
-  else if (doc && typeof doc === 'object') for (const [k, v] of Object.entries(doc)) k === key ? out.push(v) : collect(v, key, out);
+  else if (doc && typeof doc === 'object') {
+    for (const [k, v] of Object.entries(doc)) {
+      if (k === key) out.push(v);
+      else collect(v, key, out);
+    }
+  }
   return out;
 }
 
@@ -355,7 +362,7 @@ try {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 } catch (err) {
-  say(`failed: ${err?.stack ?? err}`);
+  say(`failed: ${err instanceof Error ? err.stack : err}`);
   exitCode = 1;
 } finally {
   await Promise.allSettled([mongo.stop(), redis.stop()]);

@@ -111,7 +111,9 @@ say(`run dir ${runDir} (logs of every process), database ${dbName}, seed ${SEED}
 
 delete process.env.MONGO_URI;
 delete process.env.REDIS_URL;
-const quiet = () => {};
+const quiet = () => {
+  // the servers' own logs are not part of the chaos report
+};
 const mongoDir = join(runDir, 'mongo');
 const redisDir = join(runDir, 'redis');
 mkdirSync(mongoDir, { recursive: true });
@@ -233,10 +235,12 @@ const countTasks = (filter) => withDb((db) => db.collection('tasks').countDocume
 
 const accepted = new Set();
 const refused = {};
-let submitted = 0;
 const killAt = Array.from({ length: KILLS }, () => 0.05 + random() * 0.9).sort();
 const redisAt = args['no-redis-restart'] ? null : 0.35;
 const mongoAt = args['no-mongo-restart'] ? null : 0.65;
+/** Which one-off faults (the Redis and MongoDB restarts) have been started. */
+const faultsDone = { redis: false, mongo: false };
+/** @type {Promise<unknown>} */
 let faultChain = Promise.resolve();
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 let terminal = 0;
@@ -279,9 +283,18 @@ const faultTimer = setInterval(() => {
   }
   const p = progress();
   const due = [];
-  while (killAt.length && killAt[0] <= p) (killAt.shift(), due.push(killAWorker));
-  if (redisAt !== null && p >= redisAt && !restartRedis.done) ((restartRedis.done = true), due.push(restartRedis));
-  if (mongoAt !== null && p >= mongoAt && !restartMongo.done) ((restartMongo.done = true), due.push(restartMongo));
+  while (killAt.length && killAt[0] <= p) {
+    killAt.shift();
+    due.push(killAWorker);
+  }
+  if (redisAt !== null && p >= redisAt && !faultsDone.redis) {
+    faultsDone.redis = true;
+    due.push(restartRedis);
+  }
+  if (mongoAt !== null && p >= mongoAt && !faultsDone.mongo) {
+    faultsDone.mongo = true;
+    due.push(restartMongo);
+  }
   for (const f of due) faultChain = faultChain.then(f).catch((err) => say(`fault step failed: ${err.message}`));
 }, 1000);
 
@@ -306,14 +319,15 @@ async function submit(n) {
         body: JSON.stringify({ task: text }),
         signal: AbortSignal.timeout(15_000),
       });
-      const body = await res.json().catch(() => ({}));
+      const body = /** @type {{ task_id?: string, error?: { type?: string } }} */ (await res.json().catch(() => ({})));
       if (res.status === 202) {
         accepted.add(body.task_id);
         return;
       }
       reason = `${res.status} ${body?.error?.type ?? ''}`.trim();
     } catch (err) {
-      reason = err.name === 'TimeoutError' ? 'client timeout' : `network: ${err.cause?.code ?? err.message}`;
+      const e = /** @type {Error & { cause?: { code?: string } }} */ (err);
+      reason = e.name === 'TimeoutError' ? 'client timeout' : `network: ${e.cause?.code ?? e.message}`;
     }
     refused[reason] = (refused[reason] ?? 0) + 1;
     await sleep(Math.min(8000, 250 * 2 ** attempt));
@@ -326,7 +340,6 @@ await Promise.all(
     while (next < TASKS) {
       const n = next++;
       await submit(n);
-      submitted++;
     }
   }),
 );
@@ -335,7 +348,7 @@ say(`submitted ${TASKS}: ${accepted.size} accepted`);
 // ---------------------------------------------------------------------------------------------
 // Drain: every stored task terminal (and every fault done), or the timeout
 
-const faultsPending = () => killAt.length > 0 || (redisAt !== null && !restartRedis.done) || (mongoAt !== null && !restartMongo.done);
+const faultsPending = () => killAt.length > 0 || (redisAt !== null && !faultsDone.redis) || (mongoAt !== null && !faultsDone.mongo);
 let open = Infinity;
 const drainDeadline = Date.now() + DRAIN_TIMEOUT_MS;
 let lastSaid = 0;
@@ -352,7 +365,7 @@ while (Date.now() < drainDeadline) {
       lastSaid = Date.now();
     }
   } catch (err) {
-    say(`drain probe failed: ${err.message}`);
+    say(`drain probe failed: ${/** @type {Error} */ (err).message}`);
   }
   await sleep(1000);
 }

@@ -150,14 +150,14 @@ async function main() {
   try {
     await waitForHealth(base, api);
   } catch (err) {
-    throw new Error(`${err.message}\n--- api output ---\n${output.slice(-3000)}`);
+    throw new Error(`${/** @type {Error} */ (err).message}\n--- api output ---\n${output.slice(-3000)}`);
   }
 
   // The API itself: keys required, while the document is public.
   if ((await fetch(`${base}/v1/tasks`)).status !== 401) fail('GET /v1/tasks without a key is not 401: the check would prove nothing about public docs');
   const docRes = await fetch(`${base}/v1/openapi.json`);
   if (docRes.status !== 200) throw new Error(`GET /v1/openapi.json without a key answered ${docRes.status}`);
-  const document = await docRes.json();
+  const document = /** @type {{ paths: Record<string, Record<string, { tags: string[], operationId: string }>> }} */ (await docRes.json());
   const operations = Object.entries(document.paths).flatMap(([path, item]) =>
     Object.entries(item).map(([method, op]) => ({ path, method: method.toUpperCase(), id: `operations-${op.tags[0]}-${op.operationId}` })),
   );

@@ -15,7 +15,7 @@ import { startRedis } from '../services/redis.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const readyFile = process.argv[2];
-const say = (msg) => process.stderr.write(`[schemathesis-stack] ${msg}\n`);
+const say = (/** @type {string} */ msg) => process.stderr.write(`[schemathesis-stack] ${msg}\n`);
 if (!readyFile) {
   say('usage: node tools/ci/schemathesis-stack.mjs <ready-file>');
   process.exit(2);
@@ -25,6 +25,7 @@ const mongo = await startMongo({ log: say });
 const redis = await startRedis({ log: say });
 const port = await freePort();
 const key = `fuzz-${randomBytes(16).toString('hex')}`;
+/** @type {Record<string, string | undefined>} */
 const env = {
   ...process.env,
   MONGO_URI: mongo.uri,

@@ -10,7 +10,7 @@ import { stopChild } from '../services/proc.mjs';
 import { startRedis } from '../services/redis.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const say = (msg) => process.stderr.write(`[start] ${msg}\n`);
+const say = (/** @type {string} */ msg) => process.stderr.write(`[start] ${msg}\n`);
 
 say('building api and worker');
 const build = spawnSync('npx', ['nx', 'run-many', '-t', 'build', '-p', 'api', 'worker', '--outputStyle=static'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, NX_NO_CLOUD: 'true' } });

@@ -6,9 +6,9 @@ import { startMongo } from '../services/mongo.mjs';
 import { startRedis } from '../services/redis.mjs';
 
 export default async function setup() {
-  const quiet = (msg) => process.env.DEBUG_SERVICES && process.stderr.write(`${msg}\n`);
+  const quiet = (/** @type {string} */ msg) => process.env.DEBUG_SERVICES && process.stderr.write(`${msg}\n`);
   const [mongo, redis] = await Promise.all([startMongo({ log: quiet }), startRedis({ log: quiet })]);
   process.env.MONGO_URI = mongo.uri;
   process.env.REDIS_URL = redis.url;
-  globalThis.__AO_SERVICES__ = [mongo, redis];
+  /** @type {import('./services-teardown.mjs').ServicesGlobal} */ (globalThis).__AO_SERVICES__ = [mongo, redis];
 }

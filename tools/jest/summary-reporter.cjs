@@ -4,11 +4,17 @@
 const { mkdirSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 
+/** @implements {Pick<import('@jest/reporters').Reporter, 'onRunComplete'>} */
 class SummaryReporter {
+  /** @param {import('@jest/types').Config.GlobalConfig} globalConfig */
   constructor(globalConfig) {
     this.rootDir = globalConfig.rootDir;
   }
 
+  /**
+   * @param {Set<import('@jest/reporters').TestContext>} _contexts
+   * @param {import('@jest/reporters').AggregatedResult} results
+   */
   onRunComplete(_contexts, results) {
     const workspaceRoot = join(__dirname, '..', '..');
     const project = require(join(this.rootDir, 'package.json')).nx?.name ?? 'unknown';

@@ -57,6 +57,10 @@ esac
 exit 0
 `;
 
+/**
+ * @param {string} app
+ * @param {{ overrides?: string }} [opts]
+ */
 function setup(app, { overrides } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ao-hooks-${app}-`));
   tmpDirs.push(dir);
@@ -108,7 +112,7 @@ function deploy(ctx, env = {}) {
     const result = runHook(ctx, hook, env);
     if (result.status !== 0) return { hook, ...result };
   }
-  return { hook: null, status: 0 };
+  return { hook: null, status: 0, stderr: '' };
 }
 
 test('api: a deployment pulls the image, writes a 0600 env file without secrets, runs the container and gates on /readyz', () => {
@@ -120,7 +124,7 @@ test('api: a deployment pulls the image, writes a 0600 env file without secrets,
   assert.match(calls, /aws ecr get-login-password --region eu-west-1/);
   assert.match(calls, new RegExp(`docker login --username AWS --password-stdin ${REGISTRY}`));
   assert.match(calls, new RegExp(`docker pull --quiet ${REGISTRY}/agent-orchestrator/api@${DIGEST}`));
-  const run = calls.split('\n').find((l) => l.startsWith('docker run '));
+  const run = calls.split('\n').find((l) => l.startsWith('docker run ')) ?? assert.fail('no docker run call');
   for (const part of [
     '--name agent-orchestrator-api',
     '--init',
@@ -180,7 +184,7 @@ test('worker: a deployment runs the container without a published port and waits
   const ctx = setup('worker');
   const result = deploy(ctx);
   assert.equal(result.status, 0, `${result.hook} failed:\n${result.stderr}`);
-  const run = ctx.calls().split('\n').find((l) => l.startsWith('docker run '));
+  const run = ctx.calls().split('\n').find((l) => l.startsWith('docker run ')) ?? assert.fail('no docker run call');
   assert.ok(run.includes('--stop-timeout 45') && run.includes('awslogs-group=/agent-orchestrator/worker'), run);
   assert.ok(!run.includes('--publish'), run);
   assert.doesNotMatch(fs.readFileSync(path.join(ctx.etc, 'worker.env'), 'utf8'), /^PORT=/m);

@@ -15,7 +15,8 @@
 //                       "files": dist only). They are installed as real packages, because the worker
 //                       imports agent packages by name at runtime (AGENTS).
 //   dist/               the app's compiled JavaScript (no .d.ts, no tsbuildinfo)
-//   healthcheck.cjs     the image's HEALTHCHECK (tools/release/healthcheck/<app>.cjs)
+//   dist/healthcheck.js the image's HEALTHCHECK, when the app has its own (src/healthcheck.ts: worker)
+//   healthcheck.cjs     otherwise the HEALTHCHECK from tools/release/healthcheck/<app>.cjs (api)
 //   release.json        app, version, commit (GIT_SHA or git HEAD) and the library versions inside
 //
 // Why not Nx's own generator? @nx/js exports createPackageJson and generatePrunedDeployOutput (the
@@ -60,11 +61,8 @@ export async function packageApp({ app, outDir, force = false, root = ROOT }) {
     const apps = Object.values(graph.nodes).filter((n) => n.type === 'app').map((n) => n.name);
     throw new UsageError(`"${app}" is not an app of this workspace (apps: ${apps.join(', ')})`);
   }
-  const healthcheck = path.join(HERE, 'healthcheck', `${app}.cjs`);
-  if (!fs.existsSync(healthcheck)) {
-    throw new UsageError(`${app} has no image healthcheck (${path.relative(root, healthcheck)}): only deployable apps are packaged`);
-  }
   const appRoot = appNode.data.root;
+  const healthcheck = findHealthcheck(root, appRoot, app);
   const appPkg = readJson(path.join(root, appRoot, 'package.json'));
   const rootPkg = readJson(path.join(root, 'package.json'));
   const libs = collectLibraries(graph, app, root);
@@ -72,7 +70,8 @@ export async function packageApp({ app, outDir, force = false, root = ROOT }) {
 
   // The app and every library must have been built.
   const appMain = path.join(root, appRoot, 'dist', 'main.js');
-  const missing = [appMain, ...libs.map((l) => path.join(root, l.root, l.pkg.main ?? 'index.js'))].filter((f) => !fs.existsSync(f));
+  const builtHealthcheck = healthcheck.built ? [path.join(root, appRoot, healthcheck.path)] : [];
+  const missing = [appMain, ...builtHealthcheck, ...libs.map((l) => path.join(root, l.root, l.pkg.main ?? 'index.js'))].filter((f) => !fs.existsSync(f));
   if (missing.length) {
     throw new UsageError(`not built: ${missing.map((f) => path.relative(root, f)).join(', ')}\nRun: npx nx run-many -t build -p ${app}`);
   }
@@ -125,7 +124,7 @@ export async function packageApp({ app, outDir, force = false, root = ROOT }) {
 
   // 3. package-lock.json: the monorepo's lockfile re-rooted on this app, then settled by npm.
   const rootLock = readJson(path.join(root, 'package-lock.json'));
-  const seeded = seedLockfile({ rootLock, pkg, appRoot, libs, graph, root });
+  const seeded = seedLockfile({ rootLock, pkg, appRoot, libs, graph });
   writeJson(path.join(outDir, 'package-lock.json'), seeded);
   execFileSync(npmCmd, ['install', '--package-lock-only', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], {
     cwd: outDir,
@@ -145,7 +144,7 @@ export async function packageApp({ app, outDir, force = false, root = ROOT }) {
     recursive: true,
     filter: (src) => !/\.tsbuildinfo$|\.d\.ts$|\.d\.ts\.map$/.test(src),
   });
-  fs.copyFileSync(healthcheck, path.join(outDir, 'healthcheck.cjs'));
+  if (!healthcheck.built) fs.copyFileSync(healthcheck.source, path.join(outDir, healthcheck.path));
   const release = {
     app,
     name: appPkg.name,
@@ -157,7 +156,25 @@ export async function packageApp({ app, outDir, force = false, root = ROOT }) {
 
   const ms = Date.now() - started;
   log(`${app} packaged into ${outDir} in ${(ms / 1000).toFixed(1)} s; install with: npm ci --omit=dev, start with: node dist/main.js`);
-  return { outDir, app, libraries: libs.map((l) => l.name), lockedPackages: lockedCount, drift, ms, release };
+  return { outDir, app, healthcheck: healthcheck.path, libraries: libs.map((l) => l.name), lockedPackages: lockedCount, drift, ms, release };
+}
+
+/**
+ * The image's HEALTHCHECK script, as a path inside the package. An app that has its own
+ * (src/healthcheck.ts) ships it in its build (dist/healthcheck.js); otherwise it is taken from
+ * tools/release/healthcheck/<app>.cjs. An app with neither is not deployable.
+ * @param {string} root
+ * @param {string} appRoot
+ * @param {string} app
+ * @returns {{ path: string, built: true } | { path: string, built: false, source: string }}
+ */
+function findHealthcheck(root, appRoot, app) {
+  if (fs.existsSync(path.join(root, appRoot, 'src', 'healthcheck.ts'))) return { path: 'dist/healthcheck.js', built: true };
+  const source = path.join(HERE, 'healthcheck', `${app}.cjs`);
+  if (fs.existsSync(source)) return { path: 'healthcheck.cjs', built: false, source };
+  throw new UsageError(
+    `${app} has no image healthcheck (${appRoot}/src/healthcheck.ts or ${path.relative(root, source)}): only deployable apps are packaged`,
+  );
 }
 
 function timer() {

@@ -63,10 +63,31 @@ function run(cmd, args, opts = {}) {
   });
 }
 
-/** Exit code of `node healthcheck.cjs` in `dir` with exactly `env`. */
-async function healthcheck(dir, env) {
+/**
+ * The arguments of `node` in the HEALTHCHECK of apps/<app>/Dockerfile (exec form, `CMD ["node", ...]`):
+ * the test runs exactly what the image runs.
+ * @param {string} app
+ * @returns {string[]}
+ */
+function imageHealthcheckArgs(app) {
+  const dockerfile = fs.readFileSync(path.join(ROOT, 'apps', app, 'Dockerfile'), 'utf8');
+  const match = /^HEALTHCHECK\b.*\bCMD (\[.*\])\s*$/m.exec(dockerfile);
+  assert.ok(match, `apps/${app}/Dockerfile has no exec-form HEALTHCHECK`);
+  const [cmd, ...args] = JSON.parse(match[1]);
+  assert.equal(cmd, 'node', `the HEALTHCHECK of apps/${app}/Dockerfile should run node: ${match[1]}`);
+  return args;
+}
+
+/**
+ * Exit code and stderr of the image's HEALTHCHECK command run in `dir` with exactly `env`.
+ * @param {string} app
+ * @param {string} dir
+ * @param {Record<string, string>} env
+ * @returns {Promise<{ code: number | null, err: string }>}
+ */
+async function healthcheck(app, dir, env) {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['healthcheck.cjs'], { cwd: dir, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, imageHealthcheckArgs(app), { cwd: dir, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('exit', (code) => resolve({ code, err }));
@@ -134,8 +155,9 @@ async function startSsmStub(name, value) {
       }
     });
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
 /**
@@ -156,6 +178,8 @@ async function packageAndInstall(t, app) {
     if (path.dirname(dir) === dir) break;
   }
   fs.cpSync(out, clean, { recursive: true });
+  const check = imageHealthcheckArgs(app)[0];
+  assert.ok(fs.existsSync(path.join(clean, check)), `the package lacks ${check}, the script of the image's HEALTHCHECK`);
   const install = await run(npmCmd, ['ci', '--omit=dev', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], {
     cwd: clean,
     env: { ...process.env, NODE_ENV: 'production' },
@@ -197,7 +221,7 @@ after(async () => {
       await client.db(dbName).dropDatabase();
       await client.close();
     } catch (err) {
-      process.stderr.write(`[package-app.test] could not drop ${dbName}: ${err.message}\n`);
+      process.stderr.write(`[package-app.test] could not drop ${dbName}: ${/** @type {Error} */ (err).message}\n`);
     }
   }
   await Promise.all([mongo?.stop(), redis?.stop()]);
@@ -220,8 +244,8 @@ test('api: the production package installs in a clean folder and serves /healthz
   assert.equal(readyz.status, 200);
   assert.deepEqual(JSON.parse(readyz.body).checks, { mongodb: 'ok', redis: 'ok' });
 
-  assert.equal((await healthcheck(dir, { PORT: String(port) })).code, 0, 'HEALTHCHECK passes against the running api');
-  assert.equal((await healthcheck(dir, { PORT: String(await freePort()) })).code, 1, 'HEALTHCHECK fails when nothing listens');
+  assert.equal((await healthcheck('api', dir, { PORT: String(port) })).code, 0, 'HEALTHCHECK passes against the running api');
+  assert.equal((await healthcheck('api', dir, { PORT: String(await freePort()) })).code, 1, 'HEALTHCHECK fails when nothing listens');
 
   await stopApp(api);
 });
@@ -237,20 +261,20 @@ test('worker: the production package installs in a clean folder, loads its agent
   });
   await waitFor('"worker ready" log line', worker, () => /"message":"worker ready"/.test(worker.output));
   t.diagnostic(`worker: ready ${seconds(Date.now() - started)} after start`);
-  const ready = worker.output.split('\n').find((l) => l.includes('"worker ready"'));
+  const ready = worker.output.split('\n').find((l) => l.includes('"worker ready"')) ?? assert.fail('no "worker ready" line');
   assert.match(ready, /ContentAgent@/);
   assert.match(ready, /CodeAgent@/);
 
-  assert.equal((await healthcheck(dir, { REDIS_URL: redis.url })).code, 0, 'HEALTHCHECK passes with Redis up');
-  const down = await healthcheck(dir, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+  assert.equal((await healthcheck('worker', dir, { REDIS_URL: redis.url })).code, 0, 'HEALTHCHECK passes with Redis up');
+  const down = await healthcheck('worker', dir, { REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
   assert.equal(down.code, 1, 'HEALTHCHECK fails when Redis is down');
   assert.match(down.err, /Redis is not reachable/);
-  assert.equal((await healthcheck(dir, {})).code, 1, 'HEALTHCHECK fails without any Redis setting');
+  assert.equal((await healthcheck('worker', dir, {})).code, 1, 'HEALTHCHECK fails without any Redis setting');
 
   // In AWS only SSM_PARAMETER_PATH is in the container's environment: the check reads REDIS_URL from SSM.
   const ssm = await startSsmStub('/agent-orchestrator-api/dev/REDIS_URL', redis.url);
   try {
-    const fromSsm = await healthcheck(dir, {
+    const fromSsm = await healthcheck('worker', dir, {
       SSM_PARAMETER_PATH: '/agent-orchestrator-api/dev/',
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'test',

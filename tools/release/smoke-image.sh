@@ -48,7 +48,10 @@ if [ "$app" = api ]; then
 else
   docker logs "$name" 2>&1 | grep -q '"worker ready"'
 fi
-docker exec "$name" node healthcheck.cjs
+# The image's own HEALTHCHECK command (exec form: CMD, then the arguments), run in the container.
+mapfile -t healthcheck < <(docker inspect --format '{{range .Config.Healthcheck.Test}}{{println .}}{{end}}' "$image" | sed '/^$/d')
+[ "${healthcheck[0]:-}" = CMD ] || { echo "the image's HEALTHCHECK is not in exec form: ${healthcheck[*]:-none}" >&2; exit 1; }
+docker exec "$name" "${healthcheck[@]:1}"
 echo "$app image $image: ready, HEALTHCHECK passes, runs as uid $user"
 
 docker stop --time 45 "$name" >/dev/null

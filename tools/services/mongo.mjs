@@ -20,7 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { freePort, sleep, waitForPort } from './net.mjs';
+import { errorMessage, freePort, sleep, unrefStream, waitForPort } from './net.mjs';
 import {
   cacheRoot,
   defaultLog,
@@ -46,7 +46,9 @@ const MMS_PROBE_TIMEOUT_MS = 3_000;
 const MMS_DOWNLOAD_TIMEOUT_MS = Number(process.env.AO_MONGOMS_DOWNLOAD_TIMEOUT_MS) || 120_000;
 const MMS_START_TIMEOUT_MS = 60_000;
 
-const noop = async () => {};
+const noop = async () => {
+  // stop() of a server this process did not start: nothing to stop
+};
 
 /**
  * Starts (or locates) a MongoDB-compatible server.
@@ -73,8 +75,8 @@ export async function startMongo({ dataDir, port, log = defaultLog('mongo') } = 
       if (res) return res;
       tried.push('mongodb-memory-server: no mongod binary available');
     } catch (err) {
-      log(`mongodb-memory-server failed, falling through: ${err?.message ?? err}`);
-      tried.push(`mongodb-memory-server: ${err?.message ?? err}`);
+      log(`mongodb-memory-server failed, falling through: ${errorMessage(err)}`);
+      tried.push(`mongodb-memory-server: ${errorMessage(err)}`);
     }
     if (forced === 'memory-server') {
       throw new Error(`AO_MONGO_BACKEND=memory-server but it could not be used (${tried.join('; ')})`);
@@ -84,7 +86,7 @@ export async function startMongo({ dataDir, port, log = defaultLog('mongo') } = 
   try {
     return await startFerretDB({ dataDir, port, log });
   } catch (err) {
-    tried.push(`FerretDB: ${err?.message ?? err}`);
+    tried.push(`FerretDB: ${errorMessage(err)}`);
     throw new Error(
       'could not get a MongoDB-compatible server. Tried:\n' +
         ['MONGO_URI: not set', ...tried].map((t) => `  - ${t}`).join('\n') +
@@ -150,7 +152,7 @@ async function tryMemoryServer({ dataDir, port: fixedPort, log }) {
   let stopped;
   return {
     uri,
-    kind: 'memory-server',
+    kind: /** @type {const} */ ('memory-server'),
     stop: () =>
       (stopped ??= (async () => {
         await server.stop({ doCleanup: false, force: false });
@@ -285,7 +287,7 @@ async function withLock(lockDir, log, fn) {
       fs.writeFileSync(path.join(lockDir, 'owner.json'), JSON.stringify({ pid: process.pid, host: os.hostname(), at: Date.now() }));
       break;
     } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
+      if (/** @type {NodeJS.ErrnoException} */ (err).code !== 'EEXIST') throw err;
     }
     const why = staleReason(lockDir);
     if (why) {
@@ -329,7 +331,7 @@ function pidAlive(pid) {
     process.kill(pid, 0);
     return true;
   } catch (err) {
-    return err.code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (err).code === 'EPERM';
   }
 }
 
@@ -350,6 +352,7 @@ async function startFerretDB({ dataDir, port: fixedPort, log }) {
     if (!dataDir) args.push('-remove-data-dir-on-exit'); // temp dir goes away even if we are SIGKILLed
     const child = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
     const tail = tailLines(child.stderr, 30, (line) => log(`ferretdb: ${line}`));
+    /** @type {Error | undefined} */
     let spawnError;
     child.on('error', (err) => (spawnError = err));
     const unregister = onProcessExit(() => {
@@ -358,8 +361,8 @@ async function startFerretDB({ dataDir, port: fixedPort, log }) {
     });
     // Do not keep the event loop alive just for the server; stop() / the exit hook take care of it.
     child.unref();
-    child.stdin.unref?.();
-    child.stderr.unref?.();
+    unrefStream(child.stdin);
+    unrefStream(child.stderr);
 
     const cleanup = async () => {
       unregister();
@@ -380,7 +383,7 @@ async function startFerretDB({ dataDir, port: fixedPort, log }) {
       await mongoPing(port);
     } catch (err) {
       await cleanup();
-      if (attempt < 3 && /address already in use/i.test(String(err?.message))) {
+      if (attempt < 3 && /address already in use/i.test(errorMessage(err))) {
         log(fixedPort ? `port ${port} is still in use, retrying` : `port ${port} was taken meanwhile, retrying with another port`);
         if (fixedPort) await sleep(1000);
         continue;
@@ -391,7 +394,7 @@ async function startFerretDB({ dataDir, port: fixedPort, log }) {
     const uri = `mongodb://127.0.0.1:${port}/`;
     log(`FerretDB started at ${uri} in ${Date.now() - started} ms (pid ${child.pid}, data: ${dataDir ?? `${dir}, temporary`})`);
     let stopped;
-    return { uri, kind: 'ferretdb', stop: () => (stopped ??= cleanup()) };
+    return { uri, kind: /** @type {const} */ ('ferretdb'), stop: () => (stopped ??= cleanup()) };
   }
 }
 
@@ -439,6 +442,11 @@ function bsonOk(doc) {
   return undefined;
 }
 
+/**
+ * One OP_MSG ping; resolves when the server answers ok: 1.
+ * @param {number} port
+ * @returns {Promise<void>}
+ */
 function mongoPingOnce(port, host = '127.0.0.1', timeoutMs = 5000) {
   return new Promise((resolve, reject) => {
     const doc = bsonPingDoc();
@@ -477,7 +485,7 @@ async function mongoPing(port, { timeoutMs = 15_000 } = {}) {
     try {
       return await mongoPingOnce(port);
     } catch (err) {
-      if (Date.now() > deadline) throw new Error(`server on port ${port} did not answer ping: ${err.message}`);
+      if (Date.now() > deadline) throw new Error(`server on port ${port} did not answer ping: ${errorMessage(err)}`);
       await sleep(100);
     }
   }
@@ -490,6 +498,7 @@ function redact(uri) {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
+/** @param {string[]} argv */
 async function main(argv) {
   const { command, dataDir, port } = parseCli(argv);
   if (command === 'build') {

@@ -8,17 +8,30 @@ export function freePort(host = '127.0.0.1') {
     srv.unref();
     srv.on('error', reject);
     srv.listen({ port: 0, host, exclusive: true }, () => {
-      const { port } = srv.address();
+      const { port } = /** @type {net.AddressInfo} */ (srv.address());
       srv.close(() => resolve(port));
     });
   });
 }
 
-/** Resolves true if a TCP connection to host:port succeeds within timeoutMs, false otherwise. */
+/** Message of a thrown value, which need not be an Error. @param {unknown} err */
+export const errorMessage = (err) => (err instanceof Error ? err.message : String(err));
+
+/**
+ * Lets the event loop exit while a child's stdio pipe is open (the pipes are net.Sockets,
+ * typed as plain streams). @param {import('node:stream').Stream | null} stream
+ */
+export const unrefStream = (stream) => /** @type {Partial<net.Socket> | null} */ (stream)?.unref?.();
+
+/**
+ * Resolves true if a TCP connection to host:port succeeds within timeoutMs, false otherwise.
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 export function canConnect(port, host = '127.0.0.1', timeoutMs = 1000) {
   return new Promise((resolve) => {
     const sock = net.connect({ port, host });
-    const done = (ok) => {
+    const done = (/** @type {boolean} */ ok) => {
       sock.destroy();
       resolve(ok);
     };
@@ -28,12 +41,15 @@ export function canConnect(port, host = '127.0.0.1', timeoutMs = 1000) {
   });
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+/** @param {number} ms */
+export const sleep = (ms) => /** @type {Promise<void>} */ (new Promise((r) => setTimeout(r, ms)));
 
 /**
  * Polls until host:port accepts a TCP connection.
  * `check()` (optional) is called between attempts; it should throw to abort early
  * (e.g. because the server process already exited).
+ * @param {number} port
+ * @param {{ host?: string, timeoutMs?: number, intervalMs?: number, check?: () => void }} [opts]
  */
 export async function waitForPort(port, { host = '127.0.0.1', timeoutMs = 30_000, intervalMs = 100, check } = {}) {
   const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,11 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 
-/** Default logger: one line on stderr, prefixed with e.g. "[mongo]". */
+/**
+ * Default logger: one line on stderr, prefixed with e.g. "[mongo]".
+ * @param {string} prefix
+ * @returns {(msg: string) => void}
+ */
 export function defaultLog(prefix) {
   return (msg) => process.stderr.write(`[${prefix}] ${msg}\n`);
 }
@@ -17,7 +21,12 @@ export function cacheRoot() {
   return path.join(xdg, 'agent-orchestrator');
 }
 
-/** Finds an executable on PATH (plus a few extra dirs). Returns its absolute path or null. */
+/**
+ * Finds an executable on PATH (plus a few extra dirs). Returns its absolute path or null.
+ * @param {string} cmd
+ * @param {string[]} [extraDirs]
+ * @returns {string | null}
+ */
 export function which(cmd, extraDirs = []) {
   const dirs = [...(process.env.PATH || '').split(path.delimiter), ...extraDirs].filter(Boolean);
   for (const dir of dirs) {
@@ -36,11 +45,12 @@ export function which(cmd, extraDirs = []) {
  * Imports an optional package. Tries normal resolution from this file first (repo node_modules),
  * then from the current working directory. Returns null if it is not installed.
  */
-export async function importOptional(name) {
+export async function importOptional(/** @type {string} */ name) {
   try {
     return await import(name);
   } catch (err) {
-    if (err?.code !== 'ERR_MODULE_NOT_FOUND' && err?.code !== 'MODULE_NOT_FOUND') throw err;
+    const code = /** @type {NodeJS.ErrnoException} */ (err)?.code;
+    if (code !== 'ERR_MODULE_NOT_FOUND' && code !== 'MODULE_NOT_FOUND') throw err;
   }
   try {
     const req = createRequire(path.join(process.cwd(), 'noop.js'));
@@ -50,11 +60,12 @@ export async function importOptional(name) {
   }
 }
 
-/** Fresh temporary directory, e.g. tmpDir('ao-ferretdb-'). */
+/** Fresh temporary directory, e.g. tmpDir('ao-ferretdb-'). @param {string} prefix */
 export function tmpDir(prefix) {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
+/** Removes a file or directory tree, ignoring errors. @param {string} dir */
 export function rmrf(dir) {
   try {
     fs.rmSync(dir, { recursive: true, force: true });
@@ -63,11 +74,15 @@ export function rmrf(dir) {
   }
 }
 
-/** Sends SIGTERM, waits up to graceMs for the child to exit, then SIGKILL. Resolves once it has exited. */
+/**
+ * Sends SIGTERM, waits up to graceMs for the child to exit, then SIGKILL. Resolves once it has exited.
+ * @param {import('node:child_process').ChildProcess} child
+ */
 export async function stopChild(child, graceMs = 5000) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
+  /** @type {NodeJS.Timeout | undefined} */
   let timer;
   const timedOut = new Promise((r) => {
     timer = setTimeout(() => r('timeout'), graceMs);
@@ -80,10 +95,14 @@ export async function stopChild(child, graceMs = 5000) {
 }
 
 // Last-resort cleanup if the parent exits without calling stop(): kill children, remove temp dirs.
+/** @type {Set<() => void>} */
 const exitHooks = new Set();
 let exitHookInstalled = false;
 
-/** Registers a synchronous cleanup function run on process exit; returns an unregister function. */
+/**
+ * Registers a synchronous cleanup function run on process exit; returns an unregister function.
+ * @param {() => void} fn
+ */
 export function onProcessExit(fn) {
   if (!exitHookInstalled) {
     exitHookInstalled = true;
@@ -101,12 +120,18 @@ export function onProcessExit(fn) {
   return () => exitHooks.delete(fn);
 }
 
-/** Keeps the last `max` lines written to a stream, to put them in error messages. */
+/**
+ * Keeps the last `max` lines written to a stream, to put them in error messages.
+ * @param {import('node:stream').Readable | null} stream
+ * @param {(line: string) => void} [onLine]
+ * @returns {() => string}
+ */
 export function tailLines(stream, max = 30, onLine) {
+  /** @type {string[]} */
   const lines = [];
   let buf = '';
   stream?.setEncoding('utf8');
-  stream?.on('data', (chunk) => {
+  stream?.on('data', (/** @type {string} */ chunk) => {
     buf += chunk;
     let i;
     while ((i = buf.indexOf('\n')) >= 0) {
@@ -121,7 +146,10 @@ export function tailLines(stream, max = 30, onLine) {
   return () => [...lines, ...(buf.trim() ? [buf.trim()] : [])].join('\n');
 }
 
-/** Minimal CLI parsing: returns { command, dataDir }. */
+/**
+ * Minimal CLI parsing: returns { command, dataDir, port }.
+ * @param {string[]} argv
+ */
 export function parseCli(argv) {
   const [command, ...rest] = argv;
   let dataDir;
@@ -142,8 +170,10 @@ export function parseCli(argv) {
 /** Resolves when SIGINT or SIGTERM is received (keeps the event loop alive until then). */
 export function waitForSignal() {
   return new Promise((resolve) => {
-    const keepAlive = setInterval(() => {}, 1 << 30);
-    const handler = (sig) => {
+    const keepAlive = setInterval(() => {
+      // only keeps the event loop alive until the signal
+    }, 1 << 30);
+    const handler = (/** @type {NodeJS.Signals} */ sig) => {
       clearInterval(keepAlive);
       process.off('SIGINT', handler);
       process.off('SIGTERM', handler);

@@ -16,10 +16,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { freePort, sleep, waitForPort } from './net.mjs';
+import { errorMessage, freePort, sleep, unrefStream, waitForPort } from './net.mjs';
 import { defaultLog, onProcessExit, parseCli, stopChild, tailLines, waitForSignal, which } from './proc.mjs';
 
-const noop = async () => {};
+const noop = async () => {
+  // stop() of a server this process did not start: nothing to stop
+};
 
 /**
  * Starts (or locates) a Redis server.
@@ -70,12 +72,13 @@ export async function startRedis({ dataDir, port: fixedPort, log = defaultLog('r
     const tailOut = tailLines(child.stdout, 30);
     const tailErr = tailLines(child.stderr, 30);
     const tail = () => [tailOut(), tailErr()].filter(Boolean).join('\n');
+    /** @type {Error | undefined} */
     let spawnError;
     child.on('error', (err) => (spawnError = err));
     const unregister = onProcessExit(() => child.kill('SIGTERM'));
     child.unref();
-    child.stdout.unref?.();
-    child.stderr.unref?.();
+    unrefStream(child.stdout);
+    unrefStream(child.stderr);
 
     const cleanup = async () => {
       unregister();
@@ -93,7 +96,7 @@ export async function startRedis({ dataDir, port: fixedPort, log = defaultLog('r
       await redisPing(port, { check });
     } catch (err) {
       await cleanup();
-      if (attempt < 3 && /address already in use/i.test(String(err?.message))) {
+      if (attempt < 3 && /address already in use/i.test(errorMessage(err))) {
         log(fixedPort ? `port ${port} is still in use, retrying` : `port ${port} was taken meanwhile, retrying with another port`);
         if (fixedPort) await sleep(1000);
         continue;
@@ -108,15 +111,20 @@ export async function startRedis({ dataDir, port: fixedPort, log = defaultLog('r
   }
 }
 
-/** Sends a RESP PING; resolves on +PONG. Retries while the server is starting/loading. */
+/**
+ * Sends a RESP PING; resolves on +PONG. Retries while the server is starting/loading.
+ * @param {number} port
+ * @param {{ timeoutMs?: number, check?: () => void }} [opts]
+ */
 async function redisPing(port, { timeoutMs = 20_000, check } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     check?.();
+    /** @type {string} */
     const reply = await new Promise((resolve) => {
       const sock = net.connect({ port, host: '127.0.0.1' });
       let buf = '';
-      const done = (r) => {
+      const done = (/** @type {string} */ r) => {
         sock.destroy();
         resolve(r);
       };
@@ -137,6 +145,7 @@ async function redisPing(port, { timeoutMs = 20_000, check } = {}) {
 // ---------------------------------------------------------------------------------------------
 // CLI
 
+/** @param {string[]} argv */
 async function main(argv) {
   const { command, dataDir, port } = parseCli(argv);
   if (command === 'start') {
