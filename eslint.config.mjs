@@ -48,6 +48,12 @@ export default [
             { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
             { sourceTag: 'layer:router', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
             { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: ['layer:domain'] },
+            // The application layer (libs/tasks): use cases over ports; the adapters (Bull, mongoose, Express) stay outside.
+            { sourceTag: 'layer:application', onlyDependOnLibsWithTags: ['layer:domain', 'layer:persistence', 'layer:agents-core', 'layer:router'] },
+            {
+              sourceTag: 'layer:application',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', 'winston', 'prom-client'],
+            },
             {
               sourceTag: 'layer:domain',
               bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', '@langchain/*', 'openai', '@tavily/*', 'winston'],

@@ -7,3 +7,4 @@ export * from './records';
 export * from './queue';
 export * from './metrics';
 export * from './retry';
+export * from './task-transitions';
