@@ -51,9 +51,16 @@ export default [
             { sourceTag: 'layer:router', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
             // Shared process wiring, split by what it is. config may use observability (its boot step
             // creates the logger); observability and messaging never import config (they take values).
+            // messaging holds the Redis/Bull adapters of the application layer's ports.
             { sourceTag: 'layer:observability', onlyDependOnLibsWithTags: ['layer:domain'] },
-            { sourceTag: 'layer:messaging', onlyDependOnLibsWithTags: ['layer:domain'] },
+            { sourceTag: 'layer:messaging', onlyDependOnLibsWithTags: ['layer:domain', 'layer:application'] },
             { sourceTag: 'layer:config', onlyDependOnLibsWithTags: ['layer:observability', 'layer:domain'] },
+            // The application layer (libs/tasks): use cases over ports; the adapters (Bull, mongoose, Express) stay outside.
+            { sourceTag: 'layer:application', onlyDependOnLibsWithTags: ['layer:domain', 'layer:persistence', 'layer:agents-core', 'layer:router'] },
+            {
+              sourceTag: 'layer:application',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', 'winston', 'prom-client'],
+            },
             {
               sourceTag: 'layer:domain',
               bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', '@langchain/*', 'openai', '@tavily/*', 'winston'],

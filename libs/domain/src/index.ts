@@ -8,3 +8,4 @@ export * from './queue';
 export * from './utc-day';
 export * from './percentile';
 export * from './retryable-errors';
+export * from './task-transitions';

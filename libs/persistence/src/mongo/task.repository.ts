@@ -1,5 +1,7 @@
 import {
   ErrorType,
+  allowedFrom,
+  canMove,
   TASK_STATUSES,
   ValidationError,
   isTaskStatus,
@@ -49,13 +51,13 @@ const CANCELLED_MESSAGE = 'The task was cancelled by a client before it finished
 /** The percentile `dayStats` reports. */
 const LATENCY_PERCENTILE = 0.95;
 
-/** Statuses each transition may start from. Anything else and the update matches nothing. */
+/** Statuses each transition may start from: the domain's table of moves. Anything else and the update matches nothing. */
 export const ALLOWED_FROM = {
-  markProcessing: ['queued', 'processing'],
-  recordRouting: ['processing'],
-  complete: ['processing'],
-  fail: ['queued', 'processing'],
-  markCancelled: ['queued', 'processing'],
+  markProcessing: allowedFrom('pick_up'),
+  recordRouting: allowedFrom('route'),
+  complete: allowedFrom('complete'),
+  fail: allowedFrom('fail'),
+  markCancelled: allowedFrom('cancel'),
 } as const satisfies Record<string, readonly TaskStatus[]>;
 
 export class MongoTaskRepository implements TaskRepository {
@@ -141,12 +143,12 @@ export class MongoTaskRepository implements TaskRepository {
   async requestCancel(taskId: string, now: Date): Promise<CancelRequest | null> {
     const at = dateArg(now, 'now');
     // Not queued yet: it never ran, so it ends here. No latency stamp: cancelled tasks stay out of the latency figures.
-    const cancelled = await this.transition(taskId, ['queued'], {
+    const cancelled = await this.transition(taskId, allowedFrom('cancel').filter((s) => s === 'queued'), {
       $set: { status: 'cancelled', cancel_requested_at: at, completed_at: at, updated_at: at, error: { type: ErrorType.CANCELLED, message: CANCELLED_MESSAGE } },
     });
     if (cancelled) return { change: 'cancelled', task: cancelled };
     // Running: leave a mark for the worker. `cancel_requested_at: null` keeps the first request's time (and makes this one-shot).
-    const requested = await this.transitionWhere(taskId, { status: 'processing', cancel_requested_at: null }, { $set: { cancel_requested_at: at, updated_at: at } });
+    const requested = await this.transitionWhere(taskId, { status: mongoose.trusted({ $in: [...allowedFrom('request_cancel')] }), cancel_requested_at: null }, { $set: { cancel_requested_at: at, updated_at: at } });
     if (requested) return { change: 'requested', task: requested };
     const current = await this.findById(taskId);
     return current ? { change: 'none', task: current } : null;
@@ -198,14 +200,14 @@ export class MongoTaskRepository implements TaskRepository {
     }
     return guard(TASKS_COLLECTION, this.ctx, async () => {
       const current = await this.model.findOne({ task_id }).lean();
-      if (!current || current.status !== 'failed') return null;
+      if (!current || !canMove(current.status as TaskStatus, 'retry')) return null;
       const before = toTask(current);
       if (before.error === null || !types.includes(before.error.type)) return null;
       // The history entry is built from what was read, so the update only applies to that exact
       // version (status and updated_at unchanged): no pipeline update, which FerretDB v1 lacks.
       const updated = await this.model
         .findOneAndUpdate(
-          { task_id, status: 'failed', updated_at: current.updated_at },
+          { task_id, status: current.status, updated_at: current.updated_at },
           {
             $set: {
               status: 'queued',

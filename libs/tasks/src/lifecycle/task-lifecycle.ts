@@ -1,0 +1,94 @@
+import { moveEvent, type Task, type TaskError, type TaskMove, type TaskResult, type TaskUsage } from '@agent-orchestrator/domain';
+import type { CancelRequest, TaskRepository, TaskRouting } from '@agent-orchestrator/persistence';
+import type { EmitOptions, TaskEventSubject, TaskEvents } from '../ports/task-events.port';
+
+/** An event's figures, or a function of the task after the move (timings, attempts). */
+export type EventData = Record<string, unknown> | ((moved: Task) => Record<string, unknown>);
+
+export type LifecycleTasks = Pick<TaskRepository, 'markProcessing' | 'recordRouting' | 'complete' | 'fail' | 'markCancelled' | 'requestCancel' | 'requeueFailed'>;
+
+export interface TaskLifecycleDeps {
+  tasks: LifecycleTasks;
+  events: TaskEvents;
+  now?: () => Date;
+}
+
+/** The subject of a task's events. */
+export function subjectOf(task: Pick<Task, 'task_id' | 'session_id' | 'metadata'>): TaskEventSubject {
+  return { task_id: task.task_id, session_id: task.session_id, request_id: task.metadata.request_id };
+}
+
+/**
+ * "Move the task to state X and emit event X", in one place. Each method makes
+ * one move of the domain's table (`TASK_MOVES`): the repository applies it only
+ * from the statuses the table allows, and the move's event is emitted exactly
+ * when the move happened. `null` means it did not (the task is missing, or
+ * someone else moved it first) and nothing was emitted.
+ */
+export class TaskLifecycle {
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: TaskLifecycleDeps) {
+    this.now = deps.now ?? (() => new Date());
+  }
+
+  /** `task.accepted` for a task the caller has just stored. */
+  accepted(task: Task, data: Record<string, unknown>): void {
+    this.emit('accept', task, data);
+  }
+
+  /** queued|processing → processing (attempts + 1): a worker takes the task. */
+  async pickUp(taskId: string, data: EventData, options?: EmitOptions): Promise<Task | null> {
+    return this.moved('pick_up', await this.deps.tasks.markProcessing(taskId, this.now()), data, options);
+  }
+
+  /** The router's decision, stored while the task runs. */
+  async route(task: Task, routing: TaskRouting, data: EventData, options?: EmitOptions): Promise<Task | null> {
+    return this.moved('route', await this.deps.tasks.recordRouting(task.task_id, routing, this.now()), data, options);
+  }
+
+  /** processing → completed with the result. */
+  async complete(task: Task, outcome: { result: TaskResult; usage: TaskUsage }, data: EventData, options?: EmitOptions): Promise<Task | null> {
+    return this.moved('complete', await this.deps.tasks.complete(task.task_id, outcome, this.now()), data, options);
+  }
+
+  /** queued|processing → failed. */
+  async fail(task: Pick<Task, 'task_id'>, outcome: { error: TaskError; usage?: TaskUsage }, data: EventData, options?: EmitOptions): Promise<Task | null> {
+    return this.moved('fail', await this.deps.tasks.fail(task.task_id, outcome, this.now()), data, options);
+  }
+
+  /** queued|processing → cancelled: a cancel acted on, keeping the usage so far. */
+  async cancel(task: Pick<Task, 'task_id'>, outcome: { usage?: TaskUsage }, data: EventData, options?: EmitOptions): Promise<Task | null> {
+    return this.moved('cancel', await this.deps.tasks.markCancelled(task.task_id, outcome, this.now()), data, options);
+  }
+
+  /**
+   * A client's cancel: a queued task is cancelled at once (`task.cancelled`), a
+   * running one is marked for its worker. `null` when the task does not exist.
+   */
+  async requestCancel(taskId: string, data: EventData): Promise<CancelRequest | null> {
+    const request = await this.deps.tasks.requestCancel(taskId, this.now());
+    if (request?.change === 'cancelled') this.moved('cancel', request.task, data);
+    return request;
+  }
+
+  /** failed → queued, for a client's retry of a task that failed with one of `retryableTypes`. */
+  async retry(taskId: string, retryableTypes: readonly string[], data: EventData, options?: EmitOptions): Promise<Task | null> {
+    return this.moved('retry', await this.deps.tasks.requeueFailed(taskId, { retryableTypes }, this.now()), data, options);
+  }
+
+  /** `task.requeued`: the reconciler gave the task a new job (the status stays). */
+  requeued(task: Task, data: Record<string, unknown>, options?: EmitOptions): void {
+    this.emit('requeue', task, data, options);
+  }
+
+  private moved(move: TaskMove, task: Task | null, data: EventData, options?: EmitOptions): Task | null {
+    if (task) this.emit(move, task, typeof data === 'function' ? data(task) : data, options);
+    return task;
+  }
+
+  private emit(move: TaskMove, task: Task, data: Record<string, unknown>, options?: EmitOptions): void {
+    const event = moveEvent(move);
+    if (event) this.deps.events.emit(subjectOf(task), event, data, options);
+  }
+}

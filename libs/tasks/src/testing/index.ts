@@ -1,0 +1,4 @@
+export { InMemoryTaskQueue } from './in-memory-task-queue';
+export { InMemoryCancelChannel } from './in-memory-cancel-channel';
+export { RecordingTaskEvents, recordingLogger } from './recording';
+export type { LogRecord } from './recording';
