@@ -34,3 +34,7 @@ export { MongoEventSink } from './mongo-event-sink';
 export type { MongoEventSinkOptions, TaskEventWriter } from './mongo-event-sink';
 export { PeriodicTask } from './periodic-task';
 export type { PeriodicTaskOptions } from './periodic-task';
+export { BullTaskQueue } from './bull-task-queue';
+export type { BullTaskQueueOptions } from './bull-task-queue';
+export { RedisCancelChannel, RedisCancelListener } from './redis-cancel-channel';
+export { CLAIM_KEY_PREFIX, RedisClaims } from './redis-claims';

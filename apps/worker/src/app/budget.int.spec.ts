@@ -8,7 +8,7 @@ import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { TaskEventLog, createLogger } from '@agent-orchestrator/platform';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { createTaskProcessor } from './process-task.job';
+import { ProcessTask } from '@agent-orchestrator/tasks';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 const ROUTE = JSON.stringify({ agent_name: 'WriterAgent', confidence: 0.9, reasoning: 'It asks for writing.' });
@@ -57,7 +57,7 @@ describe('task budgets (real MongoDB)', () => {
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
     const seen: TaskEvent[] = [];
     const events = new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e));
-    const process = createTaskProcessor({
+    const processor = new ProcessTask({
       repositories: store.repositories,
       registry,
       router,
@@ -76,7 +76,7 @@ describe('task budgets (real MongoDB)', () => {
       budget,
     });
     await store.repositories.tasks.create(task);
-    const outcome = await process(task.task_id, 1);
+    const outcome = await processor.run(task.task_id, 1);
     return {
       outcome,
       task: (await store.repositories.tasks.findById(task.task_id))!,

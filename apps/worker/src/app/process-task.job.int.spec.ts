@@ -7,7 +7,7 @@ import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { TaskEventLog, createLogger } from '@agent-orchestrator/platform';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { createTaskProcessor, type ProcessTaskDeps } from './process-task.job';
+import { ProcessTask, type ProcessTaskDeps } from '@agent-orchestrator/tasks';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 
@@ -43,7 +43,8 @@ describe('process_task pipeline (real MongoDB)', () => {
     const registry = new AgentRegistry();
     for (const a of agents) registry.register(a, { llm, settings: {}, logger });
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
-    return createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: true, logger, events: new TaskEventLog(logger, 'worker'), taskTimeoutMs: 5000, historyLimit: 10, ...overrides });
+    const processor = new ProcessTask({ repositories: store.repositories, registry, router, llmConfigured: true, logger, events: new TaskEventLog(logger, 'worker'), taskTimeoutMs: 5000, historyLimit: 10, ...overrides });
+    return (taskId: string, delivery?: number) => processor.run(taskId, delivery);
   }
 
   function defaultAgents(): AgentDescriptor[] {

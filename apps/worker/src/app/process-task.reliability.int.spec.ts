@@ -8,8 +8,7 @@ import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { TaskEventLog, createLogger } from '@agent-orchestrator/platform';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { CancelWatcher } from './cancel-watcher';
-import { TaskAbandonedError, createTaskProcessor, type ProcessTaskDeps } from './process-task.job';
+import { CancelWatcher, ProcessTask, TaskAbandonedError, type ProcessTaskDeps } from '@agent-orchestrator/tasks';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 
@@ -61,7 +60,7 @@ describe('process_task reliability (real MongoDB)', () => {
     const registry = new AgentRegistry();
     registry.register(agent, { llm, settings: {}, logger });
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
-    return createTaskProcessor({
+    const task = new ProcessTask({
       repositories: store.repositories,
       registry,
       router,
@@ -72,6 +71,7 @@ describe('process_task reliability (real MongoDB)', () => {
       historyLimit: 0,
       ...overrides,
     });
+    return (taskId: string, delivery?: number) => task.run(taskId, delivery);
   }
 
   async function queued(): Promise<Task> {
@@ -144,7 +144,7 @@ describe('process_task reliability (real MongoDB)', () => {
     expect(agentRun).toMatchObject({ outcome: 'failure', attempt: 1, error: { type: 'CANCELLED' } });
     expect(seen.map((e) => e.event)).toEqual(['task.picked_up', 'task.routed', 'agent.started', 'task.cancelled']);
     expect(await store.repositories.messages.listByTask(task.task_id)).toEqual([]);
-    cancellation.stop();
+    await cancellation.stop();
   });
 
   it('reacts to the pub/sub notice without waiting for a poll', async () => {
@@ -156,7 +156,7 @@ describe('process_task reliability (real MongoDB)', () => {
     await store.repositories.tasks.requestCancel(task.task_id, new Date());
     cancellation.notify(task.task_id);
     await expect(run).resolves.toBe('cancelled');
-    cancellation.stop();
+    await cancellation.stop();
   });
 
   it('cancels at pickup a redelivered task whose cancel was requested while no worker ran it', async () => {
