@@ -151,8 +151,9 @@ describe('metrics snapshots', () => {
         tasks: { ...store.repositories.tasks, dayStats: (...args) => (reads.day++, store.repositories.tasks.dayStats(...args)) },
         agentRuns: { ...store.repositories.agentRuns, usageDayStats: (...args) => (reads.usage++, store.repositories.agentRuns.usageDayStats(...args)) },
       };
-      // Far in the future, so no other test's snapshot holds these intervals.
-      let at = new Date(Date.UTC(2031, 2, 3, 4, 5, 6));
+      // Far in the future (and random, for a Redis that outlives the run), so no other snapshot holds these intervals.
+      const start = Date.UTC(2031, 2, 3) + randomInt(1, 500_000) * 60_000;
+      let at = new Date(start + 6000);
       // Four workers, each with its own connection's claims, as separate processes would have.
       const workers = ['w1', 'w2', 'w3', 'w4'].map((owner) => ({ repositories, queueCounts: async () => ({}), now: () => at, intervalMs: 60_000, claims: new RedisClaims(redis.queue.client, owner) }));
       const first = await Promise.all(workers.map((w) => takeMetricsSnapshot(w)));
@@ -166,8 +167,8 @@ describe('metrics snapshots', () => {
       at = new Date(at.getTime() + 60_000);
       expect((await Promise.all(workers.map((w) => takeMetricsSnapshot(w)))).filter((r) => r !== null)).toHaveLength(1);
       expect(reads).toEqual({ day: 2, usage: 2 });
-      const stored = await store.repositories.systemMetrics.list({ from: new Date(Date.UTC(2031, 2, 3)), to: new Date(Date.UTC(2031, 2, 4)), limit: 10 });
-      expect(stored.map((s) => s.interval_start.toISOString())).toEqual(['2031-03-03T04:05:00.000Z', '2031-03-03T04:07:00.000Z']);
+      const stored = await store.repositories.systemMetrics.list({ from: new Date(start), to: new Date(start + 10 * 60_000), limit: 10 });
+      expect(stored.map((s) => s.interval_start.getTime())).toEqual([start, start + 60_000]);
     } finally {
       await redis.close();
     }
