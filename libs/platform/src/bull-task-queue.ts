@@ -21,6 +21,8 @@ export interface BullTaskQueueOptions extends TaskQueueOptions {
 export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
   /** The Bull queue underneath (its `client` is the Redis connection the heartbeat and leases use). */
   readonly queue: TaskQueue;
+  /** The handler calls in progress in this process. */
+  private readonly running = new Set<Promise<unknown>>();
 
   constructor(redisUrl: string, private readonly options: BullTaskQueueOptions = {}) {
     this.queue = createTaskQueue(redisUrl, options);
@@ -82,14 +84,25 @@ export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
         this.options.logger?.warn('discarding malformed job', { job_id: String(job.id) });
         return 'missing';
       }
-      return handler({ task_id: taskId, delivery: job.attemptsMade + 1 });
+      const run = handler({ task_id: taskId, delivery: job.attemptsMade + 1 });
+      this.running.add(run);
+      return run.finally(() => this.running.delete(run));
     });
     await this.queue.isReady();
   }
 
-  /** A local pause: this consumer takes no new job; resolves when its running ones are done. */
+  /**
+   * A local pause: this consumer takes no new job; resolves when its running ones are done. Bull's
+   * pause needs Redis (it reconnects the blocking connection); when Redis is gone it fails, yet no
+   * job can be taken then either: the running handlers are still waited for, and the pause resolves.
+   */
   async pause(): Promise<void> {
-    await this.queue.pause(true);
+    try {
+      await this.queue.pause(true);
+    } catch (err) {
+      this.options.logger?.warn('queue pause failed (Redis unreachable?); waiting for the running jobs', { error_message: (err as Error).message });
+    }
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
   /**
