@@ -5,8 +5,7 @@
  * backoff and stalled-job settings given there.
  */
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
-import type { ConsumeOptions, JobState, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue as TaskQueuePort } from '@agent-orchestrator/tasks';
-import type { Logger } from './logger';
+import type { ConsumeOptions, JobState, Logger, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue as TaskQueuePort } from '@agent-orchestrator/tasks';
 import { createTaskQueue, enqueueTask, type TaskQueue, type TaskQueueOptions } from './queue';
 
 const JOB_STATES: ReadonlySet<string> = new Set<JobState>(['waiting', 'delayed', 'active', 'paused', 'completed', 'failed', 'stuck']);

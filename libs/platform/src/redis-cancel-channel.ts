@@ -4,9 +4,8 @@
  * subscribeTaskCancels: the API publishes, each worker listens on a connection
  * of its own.
  */
-import type { CancelChannel, CancelListener, CancelSubscription } from '@agent-orchestrator/tasks';
+import type { CancelChannel, CancelListener, CancelSubscription, Logger } from '@agent-orchestrator/tasks';
 import type { Redis } from 'ioredis';
-import type { Logger } from './logger';
 import { publishTaskCancel, subscribeTaskCancels } from './task-cancel';
 
 export class RedisCancelChannel implements CancelChannel {

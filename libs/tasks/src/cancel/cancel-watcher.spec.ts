@@ -9,7 +9,7 @@ describe('CancelWatcher', () => {
 
   async function running() {
     const store = fakeTaskStore();
-    const task = newTask({ task_id: randomUUID(), session_id: 's', task: 't', metadata: { ip: null, user_agent: null, request_id: null, environment: 'test' }, now: new Date() });
+    const task = newTask({ task_id: randomUUID(), session_id: 's', task: 't', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: new Date() });
     await store.repositories.tasks.create(task);
     await store.repositories.tasks.markProcessing(task.task_id, new Date());
     return { store, task };

@@ -6,7 +6,7 @@ import { PREVIOUS_TASKS, buildTaskContext } from './task-context';
 describe('buildTaskContext', () => {
   const session = randomUUID();
   const at = (i: number) => new Date(Date.UTC(2030, 0, 1, 0, 0, i));
-  const make = (i: number): Task => newTask({ task_id: randomUUID(), session_id: session, task: `task ${i}`, metadata: { ip: null, user_agent: null, request_id: null, environment: 'test' }, now: at(i) });
+  const make = (i: number): Task => newTask({ task_id: randomUUID(), session_id: session, task: `task ${i}`, metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: at(i) });
 
   it('gives the last PREVIOUS_TASKS tasks created before the task, oldest first, and the history before it', async () => {
     const store = fakeTaskStore();

@@ -4,13 +4,29 @@ import { randomUUID } from 'node:crypto';
 import { AgentRegistry, type AgentDescriptor, type AgentRunResult } from '@agent-orchestrator/agents-core';
 import { scriptedLlmProvider } from '@agent-orchestrator/agents-core/testing';
 import { newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
-import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createLogger } from '@agent-orchestrator/platform';
+import type { MongoStore } from '@agent-orchestrator/persistence';
+import { openTestDatabase, type TestDatabase } from '@agent-orchestrator/persistence/testing';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { CancelWatcher, ProcessTask, TaskAbandonedError, type ProcessTaskDeps } from '@agent-orchestrator/tasks';
+import { CancelWatcher } from '../cancel/cancel-watcher';
+import { ProcessTask, type ProcessTaskDeps } from './process-task';
+import { TaskAbandonedError } from './run-control';
+import type { TaskEvents } from '../ports/task-events.port';
+import { RecordingTaskEvents, recordingLogger } from '../testing';
 
-const logger = createLogger({ service: 'test', level: 'error', silent: true });
+const { logger } = recordingLogger();
+
+/** TaskEvents that keep every event in `seen` too. */
+function eventsInto(seen: TaskEvent[]): TaskEvents {
+  const recording = new RecordingTaskEvents();
+  return {
+    emit: (...args) => {
+      const event = recording.emit(...args);
+      seen.push(event);
+      return event;
+    },
+  };
+}
+
 
 const result = (content: string): AgentRunResult => ({
   output: { agent_name: 'CodeAgent', content, citations: [] },
@@ -53,7 +69,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
 
 describe('process_task reliability (real MongoDB)', () => {
   let store: MongoStore;
-  const dbName = `ao_worker_rel_${randomUUID().slice(0, 8)}`;
+  let db: TestDatabase;
 
   function processor(agent: AgentDescriptor, seen: TaskEvent[], overrides: Partial<ProcessTaskDeps> = {}) {
     const llm = scriptedLlmProvider(() => JSON.stringify({ agent_name: 'CodeAgent', confidence: 0.9, reasoning: 'It asks for code.' }));
@@ -66,7 +82,7 @@ describe('process_task reliability (real MongoDB)', () => {
       router,
       llmConfigured: true,
       logger,
-      events: new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e)),
+      events: eventsInto(seen),
       taskTimeoutMs: 10_000,
       historyLimit: 0,
       ...overrides,
@@ -80,14 +96,11 @@ describe('process_task reliability (real MongoDB)', () => {
   }
 
   beforeAll(async () => {
-    store = await connectMongo({ uri: process.env['MONGO_URI']!, dbName });
-    await store.ensureIndexes();
+    db = await openTestDatabase('ao_tasks_process');
+    store = db.store;
   });
   afterAll(async () => {
-    await store.close();
-    const client = await MongoClient.connect(process.env['MONGO_URI']!);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await db?.dispose();
   });
 
   it('lets two workers racing on one task complete it once and records both attempts', async () => {
