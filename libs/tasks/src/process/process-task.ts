@@ -123,7 +123,7 @@ export class ProcessTask {
       control.checkpoint();
       return await this.persistResult(run, result);
     } catch (err) {
-      return this.finishStopped(run, err);
+      return this.finish(run, err);
     }
   }
 
@@ -205,7 +205,7 @@ export class ProcessTask {
   }
 
   /** Step 6, finish a run that did not complete: abandoned at shutdown, cancelled, or failed. */
-  private async finishStopped(run: Run, err: unknown): Promise<ProcessOutcome> {
+  private async finish(run: Run, err: unknown): Promise<ProcessOutcome> {
     const { task, attempt, agentName, log } = run;
     // What was spent: the meter saw every call made through agents-core, including those whose
     // result never came back; agents that bypass it report their usage only in their result.
