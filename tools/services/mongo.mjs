@@ -350,7 +350,9 @@ async function startFerretDB({ dataDir, port: fixedPort, log }) {
     // even without cleanup (SIGKILL, crashed jest worker).
     const args = ['-listen-addr', `127.0.0.1:${port}`, '-data-dir', dir, '-log-level', logLevel, '-exit-on-stdin-eof'];
     if (!dataDir) args.push('-remove-data-dir-on-exit'); // temp dir goes away even if we are SIGKILLed
-    const child = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    // A process group of its own: a terminal's Ctrl-C must not stop the server under the apps still
+    // shutting down (stdin EOF still ends it with this process).
+    const child = spawn(bin, args, { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
     const tail = tailLines(child.stderr, 30, (line) => log(`ferretdb: ${line}`));
     /** @type {Error | undefined} */
     let spawnError;

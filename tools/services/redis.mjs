@@ -68,7 +68,9 @@ export async function startRedis({ dataDir, port: fixedPort, log = defaultLog('r
     ];
     const [cmd, cmdArgs] = setpriv ? [setpriv, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, args];
     const started = Date.now();
-    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own: a terminal's Ctrl-C (SIGINT to the foreground group) must not stop
+    // the server under the apps still shutting down; whoever started it stops it after them.
+    const child = spawn(cmd, cmdArgs, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const tailOut = tailLines(child.stdout, 30);
     const tailErr = tailLines(child.stderr, 30);
     const tail = () => [tailOut(), tailErr()].filter(Boolean).join('\n');

@@ -18,3 +18,8 @@ export { RedisLock } from './redis-lock';
 export type { RedisLockClient } from './redis-lock';
 export { TASK_CANCEL_CHANNEL, publishTaskCancel, subscribeTaskCancels } from './task-cancel';
 export type { TaskCancelSubscription } from './task-cancel';
+// Adapters of the application layer's ports (@agent-orchestrator/tasks).
+export { BullTaskQueue } from './bull-task-queue';
+export type { BullTaskQueueOptions } from './bull-task-queue';
+export { RedisCancelChannel, RedisCancelListener } from './redis-cancel-channel';
+export { CLAIM_KEY_PREFIX, RedisClaims } from './redis-claims';

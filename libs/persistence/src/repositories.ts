@@ -37,8 +37,12 @@ export interface TaskRepository {
    * Returns null when the task is missing, not failed, or failed for another cause.
    */
   requeueFailed(taskId: string, options: { retryableTypes: readonly string[] }, now: Date): Promise<Task | null>;
-  /** The session's most recent tasks, newest first, excluding `excludeTaskId`. */
-  recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string }): Promise<Task[]>;
+  /**
+   * The session's most recent tasks, newest first, excluding `excludeTaskId`; with
+   * `createdAtOrBefore`, only tasks created at or before it (applied in the query,
+   * before the limit, so an old task sees its own predecessors).
+   */
+  recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string; createdAtOrBefore?: Date }): Promise<Task[]>;
   /**
    * Tasks in `status` queued before `olderThan`, oldest first (`queued_at`, then
    * `task_id`), starting strictly after `after`: one range of the

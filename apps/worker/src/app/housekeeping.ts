@@ -1,18 +1,14 @@
 /**
- * The worker's periodic chores: the metrics snapshot (every
- * METRICS_SNAPSHOT_INTERVAL_MS) and the hourly retention purge of lifecycle
- * events, snapshots and expired idempotency keys. The purge is the fallback for servers where TTL
- * indexes have no effect (FerretDB v1); several workers purging at once is
- * harmless, since each deletes the same old documents.
+ * The worker's periodic chores, scheduled: the metrics snapshot (every
+ * METRICS_SNAPSHOT_INTERVAL_MS, taken by the worker that claims the interval)
+ * and the hourly retention purge. The chores themselves are use cases of
+ * @agent-orchestrator/tasks.
  */
 import type { MongoStore } from '@agent-orchestrator/persistence';
 import type { WorkerConfig } from '@agent-orchestrator/config';
 import type { Logger } from '@agent-orchestrator/observability';
+import { PURGE_INTERVAL_MS, purgeExpired, takeMetricsSnapshot, type Claims, type SnapshotDeps } from '@agent-orchestrator/tasks';
 import { PeriodicTask } from './periodic-task';
-import { takeMetricsSnapshot, type SnapshotDeps } from './metrics-snapshot';
-
-export const PURGE_INTERVAL_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 export interface Housekeeping {
   stop(): Promise<void>;
@@ -22,52 +18,28 @@ export interface HousekeepingDeps {
   config: Pick<WorkerConfig, 'metricsSnapshots' | 'taskEventStore'>;
   store: Pick<MongoStore, 'repositories'>;
   queueCounts: SnapshotDeps['queueCounts'];
+  claims: Claims;
   logger: Logger;
-  now?: () => Date;
-  /** Default one hour. */
-  purgeIntervalMs?: number;
-}
-
-/** Removes events and snapshots past their retention, and expired idempotency keys; returns how many of each. */
-export async function purgeExpired(deps: Pick<HousekeepingDeps, 'config' | 'store'>, now: Date): Promise<{ events: number; snapshots: number; idempotency_keys: number }> {
-  const { taskEventStore, metricsSnapshots } = deps.config;
-  const events = await deps.store.repositories.taskEvents.deleteOlderThan(new Date(now.getTime() - taskEventStore.retentionDays * DAY_MS));
-  const snapshots = await deps.store.repositories.systemMetrics.deleteOlderThan(new Date(now.getTime() - metricsSnapshots.retentionDays * DAY_MS));
-  // Reads already ignore expired keys; this only keeps the collection from growing where TTL has no effect.
-  const idempotency_keys = await deps.store.repositories.idempotencyKeys.purgeExpired(now);
-  return { events, snapshots, idempotency_keys };
 }
 
 export function startHousekeeping(deps: HousekeepingDeps): Housekeeping {
-  const now = deps.now ?? (() => new Date());
+  const now = () => new Date();
+  const { repositories } = deps.store;
   const { intervalMs } = deps.config.metricsSnapshots;
   const tasks: PeriodicTask[] = [];
   if (intervalMs > 0) {
-    tasks.push(
-      new PeriodicTask({
-        name: 'metrics snapshot',
-        intervalMs,
-        logger: deps.logger,
-        run: async () => {
-          await takeMetricsSnapshot({
-            repositories: deps.store.repositories,
-            queueCounts: deps.queueCounts,
-            now,
-            intervalMs,
-            maxTimeMs: Math.min(intervalMs, 10_000),
-          });
-        },
-      }),
-    );
+    const snapshot: SnapshotDeps = { repositories, queueCounts: deps.queueCounts, claims: deps.claims, now, intervalMs, maxTimeMs: Math.min(intervalMs, 10_000) };
+    tasks.push(new PeriodicTask({ name: 'metrics snapshot', intervalMs, logger: deps.logger, run: async () => void (await takeMetricsSnapshot(snapshot)) }));
   }
+  const retention = { eventsDays: deps.config.taskEventStore.retentionDays, snapshotsDays: deps.config.metricsSnapshots.retentionDays };
   tasks.push(
     new PeriodicTask({
       name: 'retention purge',
-      intervalMs: deps.purgeIntervalMs ?? PURGE_INTERVAL_MS,
+      intervalMs: PURGE_INTERVAL_MS,
       logger: deps.logger,
       runAtStart: true,
       run: async () => {
-        const removed = await purgeExpired(deps, now());
+        const removed = await purgeExpired({ repositories, retention }, now());
         if (removed.events + removed.snapshots + removed.idempotency_keys > 0) deps.logger.info('retention purge', removed);
       },
     }),

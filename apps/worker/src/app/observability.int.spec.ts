@@ -1,15 +1,14 @@
 // needs: a MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup.
-// task.retried on a real Bull queue, metrics snapshots with several writers, the retention purge,
+// task.retried on a real Bull queue (the adapter's onFailed), metrics snapshots with several writers
+// (one of them claims the interval and aggregates), the retention purge,
 // and the LOG_TO_MONGO sink writing (and surviving the loss of) a real database.
 import { randomInt, randomUUID } from 'node:crypto';
-import { PROCESS_TASK_JOB, newTask, type TaskEvent } from '@agent-orchestrator/domain';
+import { newTask, type TaskEvent } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
+import { BullTaskQueue, RedisClaims } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, REDACTED, TaskEventLog, createLogger } from '@agent-orchestrator/observability';
-import { purgeExpired } from './housekeeping';
-import { intervalStart, takeMetricsSnapshot } from './metrics-snapshot';
-import { onJobFailed } from './task-retried';
+import { intervalStart, onDeliveryFailed, purgeExpired, takeMetricsSnapshot, type SnapshotDeps } from '@agent-orchestrator/tasks';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 const mongoUri = process.env['MONGO_URI']!;
@@ -39,13 +38,17 @@ async function storedTask(requestId = 'req-obs') {
   return task;
 }
 
+const redisUrl = (() => {
+  const u = new URL(process.env['REDIS_URL']!);
+  u.pathname = `/${randomInt(1, 16)}`;
+  return u.toString();
+})();
+
 describe('task.retried (real Bull queue)', () => {
-  let queue: TaskQueue;
+  let queue: BullTaskQueue;
   beforeAll(async () => {
-    const u = new URL(process.env['REDIS_URL']!);
-    u.pathname = `/${randomInt(1, 16)}`;
-    queue = createTaskQueue(u.toString(), { prefix: `obs-${randomUUID().slice(0, 8)}` });
-    await queue.isReady();
+    queue = new BullTaskQueue(redisUrl, { prefix: `obs-${randomUUID().slice(0, 8)}`, attempts: 2 });
+    await queue.ready();
   });
   afterAll(() => queue.close());
 
@@ -54,19 +57,24 @@ describe('task.retried (real Bull queue)', () => {
     const seen: TaskEvent[] = [];
     const events = new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e));
     const outcomes: string[] = [];
-    const settled = new Promise<void>((resolve) => {
-      queue.on('failed', (job, err) => {
-        void onJobFailed(job, err, { events, tasks: store.repositories.tasks, logger }).then((o) => {
-          outcomes.push(o);
-          if (outcomes.length === 2) resolve();
-        });
-      });
-    });
-    // The processor throws, as processTask does when it cannot record an outcome.
-    void queue.process(PROCESS_TASK_JOB, 1, async (job) => {
-      throw Object.assign(new Error(`database unavailable (attempt ${job.attemptsMade + 1})`), { type: 'SERVICE_UNAVAILABLE' });
-    });
-    await queue.add(PROCESS_TASK_JOB, { task_id: task.task_id }, { jobId: task.task_id, attempts: 2, backoff: 0 });
+    let resolveSettled!: () => void;
+    const settled = new Promise<void>((resolve) => (resolveSettled = resolve));
+    // The handler throws, as ProcessTask does when it cannot record an outcome.
+    await queue.consume(
+      async ({ delivery }) => {
+        throw Object.assign(new Error(`database unavailable (attempt ${delivery})`), { type: 'SERVICE_UNAVAILABLE' });
+      },
+      {
+        concurrency: 1,
+        onFailed: (failed) =>
+          void onDeliveryFailed(failed, { events, tasks: store.repositories.tasks, logger }).then((o) => {
+            outcomes.push(o);
+            if (outcomes.length === 2) resolveSettled();
+          }),
+      },
+    );
+    // No backoff: the second delivery follows at once.
+    await queue.queue.add('process_task', { task_id: task.task_id }, { jobId: task.task_id, attempts: 2, backoff: 0 });
     await settled;
     // One per failed attempt; the retry's lookup of the task may finish after the final attempt's handler.
     expect([...outcomes].sort()).toEqual(['final', 'retried']);
@@ -86,9 +94,7 @@ describe('task.retried (real Bull queue)', () => {
     const events = new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e));
     const taskId = randomUUID();
     const tasks = { findById: async () => Promise.reject(new Error('down')) };
-    expect(await onJobFailed({ data: { task_id: taskId }, attemptsMade: 1, opts: { attempts: 3 } }, new Error('boom'), { events, tasks, logger })).toBe(
-      'retried',
-    );
+    expect(await onDeliveryFailed({ task_id: taskId, delivery: 1, willRetry: true, maxDeliveries: 3, error: new Error('boom') }, { events, tasks, logger })).toBe('retried');
     expect(seen[0]).toMatchObject({
       event: 'task.retried',
       task_id: taskId,
@@ -136,6 +142,47 @@ describe('metrics snapshots', () => {
     expect(snap?.tasks_by_status).toEqual({ queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 });
   });
 
+  it('runs the day aggregations once per interval: only the worker that claims it (real Redis) reads and writes', async () => {
+    const redis = new BullTaskQueue(redisUrl, { prefix: `claims-${randomUUID().slice(0, 8)}` });
+    await redis.ready();
+    try {
+      const reads = { day: 0, usage: 0 };
+      const repositories: SnapshotDeps['repositories'] = {
+        ...store.repositories,
+        tasks: { ...store.repositories.tasks, dayStats: (...args) => (reads.day++, store.repositories.tasks.dayStats(...args)) },
+        agentRuns: { ...store.repositories.agentRuns, usageDayStats: (...args) => (reads.usage++, store.repositories.agentRuns.usageDayStats(...args)) },
+      };
+      // Far in the future (and random, for a Redis that outlives the run), so no other snapshot holds these intervals.
+      const start = Date.UTC(2031, 2, 3) + randomInt(1, 500_000) * 60_000;
+      let at = new Date(start + 6000);
+      // Four workers, each with its own connection's claims, as separate processes would have.
+      const workers = ['w1', 'w2', 'w3', 'w4'].map((owner) => ({ repositories, queueCounts: async () => ({}), now: () => at, intervalMs: 60_000, claims: new RedisClaims(redis.queue.client, owner) }));
+      const first = await Promise.all(workers.map((w) => takeMetricsSnapshot(w)));
+      expect(first.filter((r) => r !== null)).toHaveLength(1);
+      expect(reads).toEqual({ day: 1, usage: 1 });
+      // Later in the same interval: nobody reads again.
+      at = new Date(at.getTime() + 30_000);
+      expect((await Promise.all(workers.map((w) => takeMetricsSnapshot(w)))).filter((r) => r !== null)).toHaveLength(0);
+      expect(reads).toEqual({ day: 1, usage: 1 });
+      // The next interval: one worker again.
+      at = new Date(at.getTime() + 60_000);
+      expect((await Promise.all(workers.map((w) => takeMetricsSnapshot(w)))).filter((r) => r !== null)).toHaveLength(1);
+      expect(reads).toEqual({ day: 2, usage: 2 });
+      const stored = await store.repositories.systemMetrics.list({ from: new Date(start), to: new Date(start + 10 * 60_000), limit: 10 });
+      expect(stored.map((s) => s.interval_start.getTime())).toEqual([start, start + 60_000]);
+    } finally {
+      await redis.close();
+    }
+  });
+
+  it('still takes the snapshot when the claims cannot be reached: the unique interval picks one write', async () => {
+    const at = new Date(Date.UTC(2031, 5, 6, 7, 8, 9));
+    const claims = { claim: () => Promise.reject(new Error('redis down')) };
+    const deps = { repositories: store.repositories, queueCounts: async () => ({}), now: () => at, intervalMs: 60_000, claims };
+    const results = await Promise.all([takeMetricsSnapshot(deps), takeMetricsSnapshot(deps)]);
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+  });
+
   it('aligns intervals on the epoch, so every worker computes the same key', () => {
     expect(intervalStart(new Date('2025-01-01T10:00:59.999Z'), 60_000).toISOString()).toBe('2025-01-01T10:00:00.000Z');
     expect(intervalStart(new Date('2025-01-01T10:07:00.000Z'), 300_000).toISOString()).toBe('2025-01-01T10:05:00.000Z');
@@ -171,7 +218,8 @@ describe('retention purge', () => {
       taskEventStore: { enabled: true, retentionDays: 14, bufferSize: 10, flushIntervalMs: 1000 },
       metricsSnapshots: { intervalMs: 60_000, retentionDays: 30 },
     };
-    const removed = await purgeExpired({ config, store }, now);
+    const purge = { repositories: store.repositories, retention: { eventsDays: config.taskEventStore.retentionDays, snapshotsDays: config.metricsSnapshots.retentionDays } };
+    const removed = await purgeExpired(purge, now);
     expect(removed.events).toBeGreaterThanOrEqual(1);
     expect(removed.snapshots).toBeGreaterThanOrEqual(1);
     expect(removed.idempotency_keys).toBeGreaterThanOrEqual(1);
@@ -181,7 +229,7 @@ describe('retention purge', () => {
       (await store.repositories.systemMetrics.list({ from: new Date(now.getTime() - 40 * day), to: now, limit: 10 })).map((s) => s.interval_start),
     ).toEqual([new Date(now.getTime() - 29 * day)]);
     // A second worker purging at the same time finds nothing more to do.
-    expect(await purgeExpired({ config, store }, now)).toEqual({ events: 0, snapshots: 0, idempotency_keys: 0 });
+    expect(await purgeExpired(purge, now)).toEqual({ events: 0, snapshots: 0, idempotency_keys: 0 });
   });
 });
 

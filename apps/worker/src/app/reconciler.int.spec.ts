@@ -1,12 +1,13 @@
 // needs: a MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup.
-// The reconciler against a real store and a real Bull queue (a key prefix of its own, no consumer).
+// The reconciler (@agent-orchestrator/tasks) against a real store and the Bull adapter of its queue port
+// (a key prefix of its own, no consumer), and its leased loop on real Redis leases.
 import { randomInt, randomUUID } from 'node:crypto';
 import { PROCESS_TASK_JOB, newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
+import { BullTaskQueue, RedisLock, type TaskQueue } from '@agent-orchestrator/messaging';
 import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
-import { Reconciler, startReconciler } from './reconciler';
+import { Reconciler, startLeasedLoop } from '@agent-orchestrator/tasks';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 const MINUTE = 60_000;
@@ -19,6 +20,8 @@ describe('reconciler (real MongoDB + Redis)', () => {
     return u.toString();
   })();
   let store: MongoStore;
+  let adapter: BullTaskQueue;
+  /** The Bull queue underneath, to set up and inspect jobs by hand. */
   let queue: TaskQueue;
   let seen: TaskEvent[];
   const now = new Date();
@@ -26,7 +29,7 @@ describe('reconciler (real MongoDB + Redis)', () => {
   const reconciler = (overrides: Partial<ConstructorParameters<typeof Reconciler>[0]> = {}) =>
     new Reconciler({
       tasks: store.repositories.tasks,
-      queue,
+      queue: adapter,
       events: new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e)),
       logger,
       graceMs: MINUTE,
@@ -49,8 +52,9 @@ describe('reconciler (real MongoDB + Redis)', () => {
   beforeAll(async () => {
     store = await connectMongo({ uri: process.env['MONGO_URI']!, dbName });
     await store.ensureIndexes();
-    queue = createTaskQueue(redisUrl, { prefix: `rec-${randomUUID().slice(0, 8)}` });
-    await queue.isReady();
+    adapter = new BullTaskQueue(redisUrl, { prefix: `rec-${randomUUID().slice(0, 8)}` });
+    queue = adapter.queue;
+    await adapter.ready();
   });
   beforeEach(async () => {
     seen = [];
@@ -153,9 +157,17 @@ describe('reconciler (real MongoDB + Redis)', () => {
   it('runs passes only in the worker holding the lease', async () => {
     const passes = { a: 0, b: 0 };
     const lockKey = `test:reconciler:${randomUUID()}`;
-    const a = startReconciler({ runOnce: async () => (passes.a++, { checked: 0, requeued: 0, timed_out: 0, cancelled: 0 }) }, { redis: queue.client, intervalMs: 50, logger, owner: 'a', lockKey });
+    const loop = (owner: 'a' | 'b') =>
+      startLeasedLoop({
+        lease: new RedisLock(queue.client, lockKey, 1000, owner),
+        intervalMs: 50,
+        logger,
+        failureMessage: 'reconciler pass failed; trying again on the next one',
+        run: async () => void passes[owner]++,
+      });
+    const a = loop('a');
     await new Promise((resolve) => setTimeout(resolve, 120));
-    const b = startReconciler({ runOnce: async () => (passes.b++, { checked: 0, requeued: 0, timed_out: 0, cancelled: 0 }) }, { redis: queue.client, intervalMs: 50, logger, owner: 'b', lockKey });
+    const b = loop('b');
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(passes.a).toBeGreaterThan(1);
     expect(passes.b).toBe(0);

@@ -1,16 +1,17 @@
+/**
+ * The worker's composition: config → adapters (MongoDB, the Bull queue, Redis
+ * pub/sub, leases, metrics) → the use cases of @agent-orchestrator/tasks, and
+ * the order in which they stop.
+ */
 import { createOpenAiProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
-import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo } from '@agent-orchestrator/persistence';
 import type { Env, WorkerConfig } from '@agent-orchestrator/config';
-import { createTaskQueue, publishWorker, subscribeTaskCancels } from '@agent-orchestrator/messaging';
+import { BullTaskQueue, RedisCancelListener, RedisClaims, RedisLock, publishWorker } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, TaskEventLog, type Logger } from '@agent-orchestrator/observability';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { CancelWatcher } from './cancel-watcher';
-import { createTaskProcessor } from './process-task.job';
+import { CancelWatcher, ProcessTask, RECONCILER_LOCK_KEY, Reconciler, onDeliveryFailed, startLeasedLoop, type LeasedLoop } from '@agent-orchestrator/tasks';
 import { startHousekeeping } from './housekeeping';
-import { Reconciler, startReconciler, type ReconcilerLoop } from './reconciler';
 import { buildAgentRegistry } from './build-agent-registry';
-import { onJobFailed } from './task-retried';
 import { WorkerMetrics } from './worker-metrics';
 
 export interface RunningWorker {
@@ -21,7 +22,7 @@ export interface RunningWorker {
   /**
    * Stops taking jobs and waits for the current ones up to the grace period (default WORKER_SHUTDOWN_GRACE_MS).
    * Jobs still running then are abandoned without writing anything: their lock expires and another
-   * worker's stalled-job check takes them over. Then closes the connections.
+   * worker's stalled-job check takes them over. Then closes the connections. A second call waits for the first.
    */
   stop(graceMs?: number): Promise<void>;
 }
@@ -46,9 +47,11 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   await store.ensureIndexes();
   const { ttl } = await store.ensureRetention({ logsDays: config.taskEventStore.retentionDays, snapshotsDays: config.metricsSnapshots.retentionDays });
   if (!ttl) logger.info('MongoDB has no TTL indexes (FerretDB?): old events and snapshots are removed by the hourly purge only');
-  const queue = createTaskQueue(config.redis.url, {
+  const { tasks } = store.repositories;
+  const queue = new BullTaskQueue(config.redis.url, {
     attempts: config.jobAttempts,
     stalled: { lockDurationMs: config.queueLockDurationMs, stalledIntervalMs: config.queueStalledIntervalMs, maxStalledCount: config.queueMaxStalledCount },
+    logger,
   });
   const events = new TaskEventLog(logger, 'worker').addSink(metrics.taskSink);
   const { taskEventStore } = config;
@@ -56,64 +59,46 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     ? new BufferedEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
     : undefined;
   if (eventSink) events.addSink(eventSink.sink);
-  const cancellation = new CancelWatcher({ tasks: store.repositories.tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });
+  const cancellation = new CancelWatcher({ tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
-  const processTask = createTaskProcessor({
-    repositories: store.repositories,
-    registry,
-    router,
-    llmConfigured: llm.configured,
-    logger,
-    events,
-    taskTimeoutMs: config.taskTimeoutMs,
-    historyLimit: config.historyLimit,
-    cancellation,
-    shutdown: shutdown.signal,
-  });
+  const processTask = new ProcessTask({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit, cancellation, shutdown: shutdown.signal });
 
-  queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
-  queue.on('failed', (job, err) => void onJobFailed(job, err, { events, tasks: store.repositories.tasks, logger }));
-  void queue.process(PROCESS_TASK_JOB, config.concurrency, async (job) => {
-    const taskId = job.data?.task_id;
-    if (!isUuidV4(taskId)) {
-      logger.warn('discarding malformed job', { job_id: String(job.id) });
-      return 'missing';
-    }
-    const work = metrics.inFlight.track(() => processTask(taskId, job.attemptsMade + 1));
-    running.add(work);
-    return work.finally(() => running.delete(work));
-  });
-  await queue.isReady();
-  await metrics.start(queue);
-  const cancels = await subscribeTaskCancels(config.redis.url, (taskId) => cancellation.notify(taskId), {
-    onError: (err) => logger.warn('task cancel channel error; running tasks still poll for cancels', { error_message: err.message }),
-  });
-  const housekeeping = startHousekeeping({ config, store, queueCounts: () => queue.getJobCounts(), logger });
+  await queue.consume(
+    ({ task_id, delivery }) => {
+      const work = metrics.inFlight.track(() => processTask.run(task_id, delivery));
+      running.add(work);
+      return work.finally(() => running.delete(work));
+    },
+    { concurrency: config.concurrency, onFailed: (failed) => void onDeliveryFailed(failed, { events, tasks, logger }) },
+  );
+  const queueCounts = { getJobCounts: () => queue.counts() };
+  await metrics.start(queueCounts);
+  await cancellation.listen(new RedisCancelListener(config.redis.url, logger));
+  const redis = queue.queue.client;
   // Tell the API (GET /v1/agents, /v1/system/metrics) this worker is alive and what it registered;
   // the record expires on its own if this process dies without stop().
   const heartbeat = await publishWorker(
-    queue.client,
+    redis,
     { agents: registry.list() },
     {
       intervalMs: config.heartbeatIntervalMs,
       onError: (err) => logger.warn('worker heartbeat failed; retrying on the next one', { error_message: err.message }),
     },
   );
-  const reconciler: ReconcilerLoop | undefined =
-    config.reconcileIntervalMs > 0
-      ? startReconciler(
-          new Reconciler({
-            tasks: store.repositories.tasks,
-            queue,
-            events,
-            logger,
-            graceMs: config.reconcileGraceMs,
-            deadlineMs: config.taskDeadlineMs,
-            batchSize: config.reconcileBatchSize,
-          }),
-          { redis: queue.client, intervalMs: config.reconcileIntervalMs, logger, owner: heartbeat.worker_id },
-        )
+  const housekeeping = startHousekeeping({ config, store, queueCounts: queueCounts.getJobCounts, claims: new RedisClaims(redis, heartbeat.worker_id), logger });
+  // Every worker runs the loop; the Redis lease (three intervals long, so a dead holder is replaced within that time) picks who acts.
+  const { reconcileIntervalMs: intervalMs } = config;
+  const reconcile = new Reconciler({ tasks, queue, events, logger, graceMs: config.reconcileGraceMs, deadlineMs: config.taskDeadlineMs, batchSize: config.reconcileBatchSize });
+  const reconciler: LeasedLoop | undefined =
+    intervalMs > 0
+      ? startLeasedLoop({
+          lease: new RedisLock(redis, RECONCILER_LOCK_KEY, Math.max(intervalMs * 3, 1000), heartbeat.worker_id),
+          intervalMs,
+          logger,
+          failureMessage: 'reconciler pass failed; trying again on the next one',
+          run: () => reconcile.runOnce(),
+        })
       : undefined;
   logger.info('worker ready', {
     worker_id: heartbeat.worker_id,
@@ -122,33 +107,35 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     agents: registry.list().map((a) => `${a.name}@${a.version}`),
   });
 
+  const stop = async (graceMs: number): Promise<void> => {
+    // Leave the registry first: a draining worker takes no new job, so it no longer counts as alive.
+    await heartbeat.stop();
+    await reconciler?.stop();
+    // The housekeeping reads the queue: it stops before the queue's connections close.
+    await housekeeping.stop();
+    // A local pause takes no new job and resolves when the running ones are done.
+    const drained = await within(queue.pause().then(() => true), graceMs, false);
+    if (!drained) {
+      logger.warn('shutdown grace period over; leaving the running tasks to another worker', { running: running.size, grace_ms: graceMs });
+      // Cut Redis first, so neither a completion nor a failure of these jobs reaches Bull and their locks
+      // stop being renewed; then stop the tasks, which write nothing (TaskAbandonedError).
+      await queue.close(true);
+      shutdown.abort();
+      await within(Promise.allSettled([...running]), 5000, undefined);
+    } else {
+      await queue.close();
+    }
+    await cancellation.stop();
+    await metrics.stop();
+    // Events of the last tasks go out before the connection closes.
+    await eventSink?.close();
+    await store.close();
+  };
+  let stopping: Promise<void> | undefined;
   return {
     worker_id: heartbeat.worker_id,
     metrics_port: metrics.port,
-    async stop(graceMs = config.shutdownGraceMs) {
-      // Leave the registry first: a draining worker takes no new job, so it no longer counts as alive.
-      await heartbeat.stop();
-      await reconciler?.stop();
-      // A local pause takes no new job and resolves when the running ones are done.
-      const drained = await within(queue.pause(true).then(() => true), graceMs, false);
-      if (!drained) {
-        logger.warn('shutdown grace period over; leaving the running tasks to another worker', { running: running.size, grace_ms: graceMs });
-        // Cut Redis first, so neither a completion nor a failure of these jobs reaches Bull and their locks
-        // stop being renewed; then stop the tasks, which write nothing (TaskAbandonedError).
-        await queue.close(true);
-        shutdown.abort();
-        await within(Promise.allSettled([...running]), 5000, undefined);
-      } else {
-        await queue.close();
-      }
-      await cancels.close();
-      cancellation.stop();
-      await metrics.stop();
-      await housekeeping.stop();
-      // Events of the last tasks go out before the connection closes.
-      await eventSink?.close();
-      await store.close();
-    },
+    stop: (graceMs = config.shutdownGraceMs) => (stopping ??= stop(graceMs)),
   };
 }
 

@@ -264,6 +264,21 @@ describe('recentBySession', () => {
     expect(got.map((t) => t.task)).toEqual(['third', 'second', 'first']);
   });
 
+  it('bounds by createdAtOrBefore in the query, before the limit, so an old task sees its own predecessors', async () => {
+    const session_id = 'session-bounded';
+    const seeded: Task[] = [];
+    for (let i = 0; i < 9; i++) seeded.push(await seed('completed', { session_id, created_at: tick(), task: `t${i}` }));
+    // t2 is retried long after t3..t8 were created: its predecessors are t0 and t1, whatever came later.
+    const old = seeded[2]!;
+    const got = await tasks.recentBySession(session_id, { limit: 5, excludeTaskId: old.task_id, createdAtOrBefore: old.created_at });
+    expect(got.map((t) => t.task)).toEqual(['t1', 't0']);
+    // The limit still keeps the newest of those before the bound.
+    const later = seeded[7]!;
+    const five = await tasks.recentBySession(session_id, { limit: 5, excludeTaskId: later.task_id, createdAtOrBefore: later.created_at });
+    expect(five.map((t) => t.task)).toEqual(['t6', 't5', 't4', 't3', 't2']);
+    await expect(tasks.recentBySession(session_id, { limit: 5, createdAtOrBefore: 'yesterday' as unknown as Date })).rejects.toBeInstanceOf(ValidationError);
+  });
+
   it('rejects a negative limit', async () => {
     await expect(tasks.recentBySession('s', { limit: -1 })).rejects.toBeInstanceOf(ValidationError);
   });

@@ -229,13 +229,17 @@ export class MongoTaskRepository implements TaskRepository {
     });
   }
 
-  async recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string }): Promise<Task[]> {
+  async recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string; createdAtOrBefore?: Date }): Promise<Task[]> {
     const session_id = idArg(sessionId, 'sessionId');
     const limit = limitArg(options?.limit);
     const exclude = options.excludeTaskId === undefined ? undefined : idArg(options.excludeTaskId, 'excludeTaskId');
+    const until = options.createdAtOrBefore === undefined ? undefined : dateArg(options.createdAtOrBefore, 'createdAtOrBefore');
     if (limit === 0) return []; // limit(0) means "no limit" to MongoDB
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const filter = exclude === undefined ? { session_id } : { session_id, task_id: mongoose.trusted({ $ne: exclude }) };
+      const filter: Record<string, unknown> = { session_id };
+      if (exclude !== undefined) filter['task_id'] = mongoose.trusted({ $ne: exclude });
+      // In the query, before the limit: the bound must not be applied to the newest few only.
+      if (until !== undefined) filter['created_at'] = mongoose.trusted({ $lte: until });
       // _id breaks ties between tasks created in the same millisecond (insertion order).
       const docs = await this.model.find(filter).sort({ created_at: -1, _id: -1 }).limit(limit).lean();
       return docs.map(toTask);

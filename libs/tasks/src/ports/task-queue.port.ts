@@ -46,7 +46,10 @@ export interface TaskDelivery {
   delivery: number;
 }
 
-/** A delivery the handler threw on: the queue runs it again while `willRetry`. */
+/**
+ * A delivery the handler threw on (or the queue gave up on, e.g. a job stalled too often): the queue
+ * runs it again while `willRetry`. `task_id` is '' for a job whose payload carries no task id.
+ */
 export interface FailedDelivery extends TaskDelivery {
   willRetry: boolean;
   maxDeliveries: number;

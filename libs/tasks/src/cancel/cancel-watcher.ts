@@ -1,13 +1,18 @@
 /**
  * Tells running tasks that a client cancelled them. The API publishes each
- * cancel on a Redis channel (fast path, see subscribeTaskCancels); pub/sub
+ * cancel on the cancel channel (fast path, the `CancelListener` port); pub/sub
  * loses messages while a connection is down, so the watcher also re-reads the
  * watched tasks every `pollIntervalMs` and fires on a `cancel_requested_at`
  * (or a task that is already `cancelled`).
  */
 import type { TaskRepository } from '@agent-orchestrator/persistence';
-import type { Logger } from '@agent-orchestrator/observability';
-import type { CancelWatch } from './process-task.job';
+import type { CancelListener, CancelSubscription } from '../ports/cancel-channel.port';
+import type { Logger } from '../ports/logger.port';
+
+/** Subscribes a running task to its cancel request; returns the unsubscribe. */
+export interface CancelWatch {
+  watch(taskId: string, onCancel: () => void): () => void;
+}
 
 export interface CancelWatcherDeps {
   tasks: Pick<TaskRepository, 'findById'>;
@@ -19,8 +24,14 @@ export class CancelWatcher implements CancelWatch {
   private readonly watched = new Map<string, Set<() => void>>();
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  private subscription: CancelSubscription | undefined;
 
   constructor(private readonly deps: CancelWatcherDeps) {}
+
+  /** Takes the fast path: every cancel the listener hears is passed to `notify`. */
+  async listen(listener: CancelListener): Promise<void> {
+    this.subscription = await listener.subscribe((taskId) => this.notify(taskId));
+  }
 
   watch(taskId: string, onCancel: () => void): () => void {
     let callbacks = this.watched.get(taskId);
@@ -57,8 +68,12 @@ export class CancelWatcher implements CancelWatch {
     }
   }
 
-  stop(): void {
+  /** Stops polling and closes the listener's subscription. */
+  async stop(): Promise<void> {
     this.stopTimer();
+    const subscription = this.subscription;
+    this.subscription = undefined;
+    await subscription?.close();
   }
 
   private stopTimer(): void {

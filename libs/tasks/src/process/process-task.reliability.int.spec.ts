@@ -4,14 +4,29 @@ import { randomUUID } from 'node:crypto';
 import { AgentRegistry, type AgentDescriptor, type AgentRunResult } from '@agent-orchestrator/agents-core';
 import { scriptedLlmProvider } from '@agent-orchestrator/agents-core/testing';
 import { newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
-import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
+import type { MongoStore } from '@agent-orchestrator/persistence';
+import { openTestDatabase, type TestDatabase } from '@agent-orchestrator/persistence/testing';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { CancelWatcher } from './cancel-watcher';
-import { TaskAbandonedError, createTaskProcessor, type ProcessTaskDeps } from './process-task.job';
+import { CancelWatcher } from '../cancel/cancel-watcher';
+import { ProcessTask, type ProcessTaskDeps } from './process-task';
+import { TaskAbandonedError } from './run-control';
+import type { TaskEvents } from '../ports/task-events.port';
+import { RecordingTaskEvents, recordingLogger } from '../testing';
 
-const logger = createLogger({ service: 'test', level: 'error', silent: true });
+const { logger } = recordingLogger();
+
+/** TaskEvents that keep every event in `seen` too. */
+function eventsInto(seen: TaskEvent[]): TaskEvents {
+  const recording = new RecordingTaskEvents();
+  return {
+    emit: (...args) => {
+      const event = recording.emit(...args);
+      seen.push(event);
+      return event;
+    },
+  };
+}
+
 
 const result = (content: string): AgentRunResult => ({
   output: { agent_name: 'CodeAgent', content, citations: [] },
@@ -54,24 +69,25 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
 
 describe('process_task reliability (real MongoDB)', () => {
   let store: MongoStore;
-  const dbName = `ao_worker_rel_${randomUUID().slice(0, 8)}`;
+  let db: TestDatabase;
 
   function processor(agent: AgentDescriptor, seen: TaskEvent[], overrides: Partial<ProcessTaskDeps> = {}) {
     const llm = scriptedLlmProvider(() => JSON.stringify({ agent_name: 'CodeAgent', confidence: 0.9, reasoning: 'It asks for code.' }));
     const registry = new AgentRegistry();
     registry.register(agent, { llm, settings: {}, logger });
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
-    return createTaskProcessor({
+    const task = new ProcessTask({
       repositories: store.repositories,
       registry,
       router,
       llmConfigured: true,
       logger,
-      events: new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e)),
+      events: eventsInto(seen),
       taskTimeoutMs: 10_000,
       historyLimit: 0,
       ...overrides,
     });
+    return (taskId: string, delivery?: number) => task.run(taskId, delivery);
   }
 
   async function queued(): Promise<Task> {
@@ -80,14 +96,11 @@ describe('process_task reliability (real MongoDB)', () => {
   }
 
   beforeAll(async () => {
-    store = await connectMongo({ uri: process.env['MONGO_URI']!, dbName });
-    await store.ensureIndexes();
+    db = await openTestDatabase('ao_tasks_process');
+    store = db.store;
   });
   afterAll(async () => {
-    await store.close();
-    const client = await MongoClient.connect(process.env['MONGO_URI']!);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await db?.dispose();
   });
 
   it('lets two workers racing on one task complete it once and records both attempts', async () => {
@@ -144,7 +157,7 @@ describe('process_task reliability (real MongoDB)', () => {
     expect(agentRun).toMatchObject({ outcome: 'failure', attempt: 1, error: { type: 'CANCELLED' } });
     expect(seen.map((e) => e.event)).toEqual(['task.picked_up', 'task.routed', 'agent.started', 'task.cancelled']);
     expect(await store.repositories.messages.listByTask(task.task_id)).toEqual([]);
-    cancellation.stop();
+    await cancellation.stop();
   });
 
   it('reacts to the pub/sub notice without waiting for a poll', async () => {
@@ -156,7 +169,7 @@ describe('process_task reliability (real MongoDB)', () => {
     await store.repositories.tasks.requestCancel(task.task_id, new Date());
     cancellation.notify(task.task_id);
     await expect(run).resolves.toBe('cancelled');
-    cancellation.stop();
+    await cancellation.stop();
   });
 
   it('cancels at pickup a redelivered task whose cancel was requested while no worker ran it', async () => {

@@ -4,13 +4,27 @@ import { randomUUID } from 'node:crypto';
 import { AgentRegistry, historyMessages, invokeText, type AgentDescriptor } from '@agent-orchestrator/agents-core';
 import { scriptedLlmProvider } from '@agent-orchestrator/agents-core/testing';
 import { newTask, type TaskBudget, type TaskEvent } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
-import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
+import type { MongoStore } from '@agent-orchestrator/persistence';
+import { openTestDatabase, type TestDatabase } from '@agent-orchestrator/persistence/testing';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { createTaskProcessor } from './process-task.job';
+import { ProcessTask } from './process-task';
+import type { TaskEvents } from '../ports/task-events.port';
+import { RecordingTaskEvents, recordingLogger } from '../testing';
 
-const logger = createLogger({ service: 'test', level: 'error', silent: true });
+const { logger } = recordingLogger();
+
+/** TaskEvents that keep every event in `seen` too. */
+function eventsInto(seen: TaskEvent[]): TaskEvents {
+  const recording = new RecordingTaskEvents();
+  return {
+    emit: (...args) => {
+      const event = recording.emit(...args);
+      seen.push(event);
+      return event;
+    },
+  };
+}
+
 const ROUTE = JSON.stringify({ agent_name: 'WriterAgent', confidence: 0.9, reasoning: 'It asks for writing.' });
 /** ~250 tokens at four characters a token, as the scripted model counts. */
 const LONG_ANSWER = 'word '.repeat(200);
@@ -36,17 +50,14 @@ const writer: AgentDescriptor = {
 
 describe('task budgets (real MongoDB)', () => {
   let store: MongoStore;
-  const dbName = `ao_worker_budget_${randomUUID().slice(0, 8)}`;
+  let db: TestDatabase;
 
   beforeAll(async () => {
-    store = await connectMongo({ uri: process.env['MONGO_URI']!, dbName });
-    await store.ensureIndexes();
+    db = await openTestDatabase('ao_tasks_process');
+    store = db.store;
   });
   afterAll(async () => {
-    await store.close();
-    const client = await MongoClient.connect(process.env['MONGO_URI']!);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await db?.dispose();
   });
 
   async function run(budget: TaskBudget | null) {
@@ -56,8 +67,8 @@ describe('task budgets (real MongoDB)', () => {
     registry.register(writer, { llm, settings: {}, logger });
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
     const seen: TaskEvent[] = [];
-    const events = new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e));
-    const process = createTaskProcessor({
+    const events = eventsInto(seen);
+    const processor = new ProcessTask({
       repositories: store.repositories,
       registry,
       router,
@@ -76,7 +87,7 @@ describe('task budgets (real MongoDB)', () => {
       budget,
     });
     await store.repositories.tasks.create(task);
-    const outcome = await process(task.task_id, 1);
+    const outcome = await processor.run(task.task_id, 1);
     return {
       outcome,
       task: (await store.repositories.tasks.findById(task.task_id))!,

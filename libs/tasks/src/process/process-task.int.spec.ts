@@ -3,13 +3,27 @@ import { randomUUID } from 'node:crypto';
 import { AgentRegistry, type AgentDescriptor, type AgentRunResult } from '@agent-orchestrator/agents-core';
 import { scriptedLlmProvider, type ChatScript } from '@agent-orchestrator/agents-core/testing';
 import { LlmError, newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
-import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
+import type { MongoStore } from '@agent-orchestrator/persistence';
+import { openTestDatabase, type TestDatabase } from '@agent-orchestrator/persistence/testing';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { createTaskProcessor, type ProcessTaskDeps } from './process-task.job';
+import { ProcessTask, type ProcessTaskDeps } from './process-task';
+import type { TaskEvents } from '../ports/task-events.port';
+import { RecordingTaskEvents, recordingLogger } from '../testing';
 
-const logger = createLogger({ service: 'test', level: 'error', silent: true });
+const { logger } = recordingLogger();
+
+/** TaskEvents that keep every event in `seen` too. */
+function eventsInto(seen: TaskEvent[]): TaskEvents {
+  const recording = new RecordingTaskEvents();
+  return {
+    emit: (...args) => {
+      const event = recording.emit(...args);
+      seen.push(event);
+      return event;
+    },
+  };
+}
+
 
 function testAgent(name: string, agent_type: string, run: (task: string, signal?: AbortSignal) => Promise<AgentRunResult>): AgentDescriptor {
   return {
@@ -29,7 +43,7 @@ const okResult = (name: string, content: string, extra: Partial<AgentRunResult['
 
 describe('process_task pipeline (real MongoDB)', () => {
   let store: MongoStore;
-  const dbName = `ao_worker_${randomUUID().slice(0, 8)}`;
+  let db: TestDatabase;
   let routeReply: (task: string) => object;
 
   const script: ChatScript = (messages) => {
@@ -43,7 +57,8 @@ describe('process_task pipeline (real MongoDB)', () => {
     const registry = new AgentRegistry();
     for (const a of agents) registry.register(a, { llm, settings: {}, logger });
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
-    return createTaskProcessor({ repositories: store.repositories, registry, router, llmConfigured: true, logger, events: new TaskEventLog(logger, 'worker'), taskTimeoutMs: 5000, historyLimit: 10, ...overrides });
+    const processor = new ProcessTask({ repositories: store.repositories, registry, router, llmConfigured: true, logger, events: new RecordingTaskEvents(), taskTimeoutMs: 5000, historyLimit: 10, ...overrides });
+    return (taskId: string, delivery?: number) => processor.run(taskId, delivery);
   }
 
   function defaultAgents(): AgentDescriptor[] {
@@ -61,14 +76,11 @@ describe('process_task pipeline (real MongoDB)', () => {
   }
 
   beforeAll(async () => {
-    store = await connectMongo({ uri: process.env['MONGO_URI']!, dbName });
-    await store.ensureIndexes();
+    db = await openTestDatabase('ao_tasks_process');
+    store = db.store;
   });
   afterAll(async () => {
-    await store.close();
-    const client = await MongoClient.connect(process.env['MONGO_URI']!);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await db?.dispose();
   });
   beforeEach(() => {
     routeReply = () => ({ agent_name: 'CodeAgent', confidence: 0.9, reasoning: 'It asks for code.' });
@@ -77,7 +89,7 @@ describe('process_task pipeline (real MongoDB)', () => {
   it('routes, runs the agent and completes the task with result, usage, runs and messages', async () => {
     const task = await queued('Write a python program that prints 1');
     const seen: TaskEvent[] = [];
-    await expect(makeProcessor({ events: new TaskEventLog(logger, 'worker').addSink((e) => seen.push(e)) })(task.task_id, 1)).resolves.toBe('completed');
+    await expect(makeProcessor({ events: eventsInto(seen) })(task.task_id, 1)).resolves.toBe('completed');
     expect(seen.map((e) => [e.event, e.agent_name])).toEqual([
       ['task.picked_up', null],
       ['task.routed', 'CodeAgent'],
@@ -85,7 +97,7 @@ describe('process_task pipeline (real MongoDB)', () => {
       ['agent.finished', 'CodeAgent'],
       ['task.completed', 'CodeAgent'],
     ]);
-    for (const e of seen) expect(e).toMatchObject({ task_id: task.task_id, session_id: task.session_id, request_id: 'req-1', service: 'worker' });
+    for (const e of seen) expect(e).toMatchObject({ task_id: task.task_id, session_id: task.session_id, request_id: 'req-1', service: 'test' });
     expect(seen[1]!.data).toMatchObject({ confidence: 0.9, routed: true });
     expect(seen[3]!.data).toMatchObject({ model: 'gpt-4o-mini', total_tokens: 150, prompt_tokens: expect.any(Number), completion_tokens: expect.any(Number) });
     expect(seen[4]!.data).toMatchObject({ attempt: 1, duration_ms: expect.any(Number), latency_ms: expect.any(Number), cost_usd: expect.any(Number) });

@@ -1,0 +1,114 @@
+/**
+ * The Bull adapter of the task queue ports (`TaskQueue`, `TaskConsumer` in
+ * @agent-orchestrator/tasks), over the `agent_tasks` queue of createTaskQueue:
+ * one `process_task` job per task whose id is the task id, the attempts,
+ * backoff and stalled-job settings given there.
+ */
+import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
+import type { ConsumeOptions, JobState, Logger, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue as TaskQueuePort } from '@agent-orchestrator/tasks';
+import { createTaskQueue, enqueueTask, type TaskQueue, type TaskQueueOptions } from './queue';
+
+const JOB_STATES: ReadonlySet<string> = new Set<JobState>(['waiting', 'delayed', 'active', 'paused', 'completed', 'failed', 'stuck']);
+
+export interface BullTaskQueueOptions extends TaskQueueOptions {
+  /** Told about queue errors and malformed jobs. */
+  logger?: Pick<Logger, 'warn' | 'error'>;
+  /** Longest wait for Redis on an enqueue. Default 5000 ms. */
+  enqueueTimeoutMs?: number;
+}
+
+export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
+  /** The Bull queue underneath (its `client` is the Redis connection the heartbeat and leases use). */
+  readonly queue: TaskQueue;
+  /** The handler calls in progress in this process. */
+  private readonly running = new Set<Promise<unknown>>();
+
+  constructor(redisUrl: string, private readonly options: BullTaskQueueOptions = {}) {
+    this.queue = createTaskQueue(redisUrl, options);
+    const logger = options.logger;
+    if (logger) this.queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
+  }
+
+  get name(): string {
+    return this.queue.name;
+  }
+
+  /** Resolves once Redis answers. */
+  async ready(): Promise<void> {
+    await this.queue.isReady();
+  }
+
+  enqueue(taskId: string): Promise<void> {
+    return enqueueTask(this.queue, taskId, this.options.enqueueTimeoutMs);
+  }
+
+  async jobState(taskId: string): Promise<JobState> {
+    const job = await this.queue.getJob(taskId);
+    if (!job) return 'missing';
+    const state = await job.getState();
+    return JOB_STATES.has(state) ? (state as JobState) : 'missing';
+  }
+
+  async remove(taskId: string): Promise<RemoveOutcome> {
+    const job = await this.queue.getJob(taskId);
+    if (!job) return 'missing';
+    try {
+      await job.remove();
+      return 'removed';
+    } catch {
+      // Bull refuses to remove a job a worker holds the lock of.
+      return 'locked';
+    }
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const counts = (await this.queue.getJobCounts()) as unknown as Partial<Record<keyof QueueCounts, unknown>>;
+    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+    return { waiting: n(counts.waiting), active: n(counts.active), delayed: n(counts.delayed), failed: n(counts.failed), completed: n(counts.completed), paused: n(counts.paused) };
+  }
+
+  async consume(handler: (delivery: TaskDelivery) => Promise<unknown>, options: ConsumeOptions): Promise<void> {
+    const { onFailed } = options;
+    if (onFailed) {
+      this.queue.on('failed', (job, error) => {
+        const taskId = job.data?.task_id;
+        // Bull counts this attempt in attemptsMade before telling.
+        const maxDeliveries = job.opts.attempts ?? 1;
+        onFailed({ task_id: typeof taskId === 'string' ? taskId : '', delivery: job.attemptsMade, willRetry: job.attemptsMade < maxDeliveries, maxDeliveries, error });
+      });
+    }
+    void this.queue.process(PROCESS_TASK_JOB, options.concurrency, async (job) => {
+      const taskId = job.data?.task_id;
+      if (!isUuidV4(taskId)) {
+        this.options.logger?.warn('discarding malformed job', { job_id: String(job.id) });
+        return 'missing';
+      }
+      const run = handler({ task_id: taskId, delivery: job.attemptsMade + 1 });
+      this.running.add(run);
+      return run.finally(() => this.running.delete(run));
+    });
+    await this.queue.isReady();
+  }
+
+  /**
+   * A local pause: this consumer takes no new job; resolves when its running ones are done. Bull's
+   * pause needs Redis (it reconnects the blocking connection); when Redis is gone it fails, yet no
+   * job can be taken then either: the running handlers are still waited for, and the pause resolves.
+   */
+  async pause(): Promise<void> {
+    try {
+      await this.queue.pause(true);
+    } catch (err) {
+      this.options.logger?.warn('queue pause failed (Redis unreachable?); waiting for the running jobs', { error_message: (err as Error).message });
+    }
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  /**
+   * Closes the queue's connections. `force`: without waiting for running jobs, so neither their
+   * completion nor their failure reaches Redis and their locks stop being renewed.
+   */
+  async close(force = false): Promise<void> {
+    await this.queue.close(force);
+  }
+}

@@ -1,0 +1,2 @@
+export { isFerretDB, makeTask, openTestDatabase, requireMongoUri, tick } from './mongo-test-env';
+export type { TestDatabase } from './mongo-test-env';

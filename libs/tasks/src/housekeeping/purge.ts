@@ -1,0 +1,31 @@
+/**
+ * The hourly retention purge of lifecycle events, snapshots and expired
+ * idempotency keys: the fallback for servers where TTL indexes have no effect
+ * (FerretDB v1). Several workers purging at once is harmless, since each
+ * deletes the same old documents.
+ */
+import type { Repositories } from '@agent-orchestrator/persistence';
+
+export const PURGE_INTERVAL_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+export interface PurgeDeps {
+  repositories: Pick<Repositories, 'taskEvents' | 'systemMetrics' | 'idempotencyKeys'>;
+  retention: { eventsDays: number; snapshotsDays: number };
+}
+
+export interface Purged {
+  events: number;
+  snapshots: number;
+  idempotency_keys: number;
+}
+
+/** Removes events and snapshots past their retention, and expired idempotency keys; returns how many of each. */
+export async function purgeExpired(deps: PurgeDeps, now: Date): Promise<Purged> {
+  const { repositories, retention } = deps;
+  const events = await repositories.taskEvents.deleteOlderThan(new Date(now.getTime() - retention.eventsDays * DAY_MS));
+  const snapshots = await repositories.systemMetrics.deleteOlderThan(new Date(now.getTime() - retention.snapshotsDays * DAY_MS));
+  // Reads already ignore expired keys; this only keeps the collection from growing where TTL has no effect.
+  const idempotency_keys = await repositories.idempotencyKeys.purgeExpired(now);
+  return { events, snapshots, idempotency_keys };
+}

@@ -1,0 +1,243 @@
+/**
+ * The worker's unit of work: take one queued task to `completed`, `failed` or `cancelled`,
+ * in named steps: load and claim, build context, route, run the agent, persist the result,
+ * finish. Every error it can catch ends in a terminal state; it only throws when it could
+ * not even record the failure (MongoDB down), so the queue delivers the job again, or when
+ * the worker abandons the task at shutdown (TaskAbandonedError).
+ *
+ * The attempt number is the task's own `attempts` counter after pickup, so it keeps counting
+ * across stalled redeliveries, re-enqueues and retries; `delivery` (the queue's count for
+ * this job) is only reported.
+ */
+import { UsageMeter, runWithUsageMeter, type AgentRegistry, type AgentRunResult, type RegisteredAgent } from '@agent-orchestrator/agents-core';
+import {
+  LlmNotConfiguredError,
+  OrchestratorError,
+  UnknownTaskTypeError,
+  isTerminalStatus,
+  replyMessageId,
+  sumUsage,
+  toOrchestratorError,
+  type ModelUsage,
+  type Task,
+} from '@agent-orchestrator/domain';
+import type { Repositories } from '@agent-orchestrator/persistence';
+import type { PeerAgent } from '@agent-orchestrator/router';
+import type { CancelWatch } from '../cancel/cancel-watcher';
+import { TaskLifecycle, subjectOf } from '../lifecycle/task-lifecycle';
+import type { Logger } from '../ports/logger.port';
+import type { TaskEvents } from '../ports/task-events.port';
+import { recordRun, type RunRecord } from './agent-runs';
+import { RunControl, TaskAbandonedError, deadlineError } from './run-control';
+import { buildTaskContext, type TaskContext } from './task-context';
+
+/** What the pipeline needs from the router. */
+export type TaskRouter = Pick<PeerAgent, 'name' | 'version' | 'route'>;
+
+export interface ProcessTaskDeps {
+  repositories: Pick<Repositories, 'tasks' | 'messages' | 'agentRuns'>;
+  registry: AgentRegistry;
+  router: TaskRouter;
+  llmConfigured: boolean;
+  logger: Logger;
+  /** Lifecycle events: logged, and passed to the sinks (metrics, `logs` collection). */
+  events: TaskEvents;
+  taskTimeoutMs: number;
+  historyLimit: number;
+  now?: () => Date;
+  /** Tells a running task that a client cancelled it (CancelWatcher). Without it a cancel is only seen at pickup. */
+  cancellation?: CancelWatch;
+  /**
+   * Aborted when the worker gives up waiting for its running tasks at shutdown: they stop at once and
+   * write no final state, so the job's lock expires and another worker takes the task over.
+   */
+  shutdown?: AbortSignal;
+}
+
+export type ProcessOutcome = 'completed' | 'failed' | 'cancelled' | 'skipped' | 'missing';
+
+/** One run of a picked-up task: what the steps share. */
+interface Run {
+  task: Task;
+  attempt: number;
+  control: RunControl;
+  log: Logger;
+  /** Every LLM call of the router and the agent goes through it: it enforces the task's budget and sees calls whose result never came back. */
+  meter: UsageMeter;
+  /** Usage the router and the agent reported in their results. */
+  usages: ModelUsage[];
+  agentName: string | null;
+}
+
+export class ProcessTask {
+  private readonly lifecycle: TaskLifecycle;
+  private readonly now: () => Date;
+
+  constructor(private readonly deps: ProcessTaskDeps) {
+    this.now = deps.now ?? (() => new Date());
+    this.lifecycle = new TaskLifecycle({ tasks: deps.repositories.tasks, events: deps.events, now: this.now });
+  }
+
+  /** Runs the task; `delivery` is the queue's delivery number of its job (reported in task.picked_up). */
+  async run(taskId: string, delivery?: number): Promise<ProcessOutcome> {
+    const found = await this.deps.repositories.tasks.findById(taskId);
+    if (!found) {
+      this.deps.logger.warn('task not found; dropping job', { task_id: taskId });
+      return 'missing';
+    }
+    if (isTerminalStatus(found.status)) {
+      this.deps.logger.info('task already finished; nothing to do', { task_id: taskId, status: found.status });
+      return 'skipped';
+    }
+    const control = new RunControl(taskId, { timeoutMs: this.deps.taskTimeoutMs, cancellation: this.deps.cancellation, shutdown: this.deps.shutdown });
+    try {
+      const task = await this.claim(taskId, delivery);
+      if (!task) return 'skipped';
+      control.started(task.cancel_requested_at !== null);
+      return await this.runClaimed(task, control);
+    } finally {
+      control.dispose();
+    }
+  }
+
+  /** Step 1, load and claim: queued|processing → processing, `task.picked_up`. Null when another worker finished it. */
+  private claim(taskId: string, delivery: number | undefined): Promise<Task | null> {
+    return this.lifecycle.pickUp(taskId, (task) => ({
+      attempt: task.attempts,
+      ...(delivery === undefined ? {} : { delivery }),
+      queue_wait_ms: (task.started_at ?? this.now()).getTime() - task.queued_at.getTime(),
+    }));
+  }
+
+  private async runClaimed(task: Task, control: RunControl): Promise<ProcessOutcome> {
+    const log = this.deps.logger.child({ ...subjectOf(task) });
+    const run: Run = { task, attempt: task.attempts, control, log, meter: new UsageMeter(task.budget), usages: [], agentName: null };
+    try {
+      control.checkpoint();
+      if (!this.deps.llmConfigured) throw new LlmNotConfiguredError();
+      const context = await buildTaskContext(task, { ...this.deps.repositories, historyLimit: this.deps.historyLimit });
+      const agent = await this.route(run, context);
+      control.checkpoint();
+      const result = await this.runAgent(run, agent, context);
+      // A cancel (or the deadline) that came while the agent ran still wins: no result is written.
+      control.checkpoint();
+      return await this.persistResult(run, result);
+    } catch (err) {
+      return this.finish(run, err);
+    }
+  }
+
+  /** Step 3, route: the router's decision, stored with `task.routed`; the agent chosen, or UNKNOWN_TASK_TYPE. */
+  private async route(run: Run, context: TaskContext): Promise<RegisteredAgent> {
+    const { task, attempt, meter, control } = run;
+    const router = this.deps.router;
+    const started = this.now();
+    let routing;
+    try {
+      routing = await runWithUsageMeter(meter, () => router.route({ task: task.task, ...context }, { signal: control.signal }));
+    } catch (err) {
+      const e = control.stopError(err) ?? toOrchestratorError(err);
+      await this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: [...meter.usages], started_at: started });
+      throw e;
+    }
+    run.usages.push(...routing.usage);
+    const { decision } = routing;
+    await this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started });
+    const chosen = decision.status === 'routed' && this.deps.registry.has(decision.agent_name) ? this.deps.registry.get(decision.agent_name) : null;
+    await this.lifecycle.route(
+      task,
+      {
+        selected_agent: chosen?.descriptor.name ?? null,
+        agent_type: chosen?.descriptor.agent_type ?? null,
+        agent_version: chosen?.descriptor.version ?? null,
+        peer_routing_reason: decision.reasoning,
+        confidence: decision.confidence,
+      },
+      { confidence: decision.confidence, routed: Boolean(chosen), tokens: sumUsage(routing.usage).total_tokens },
+      { agent_name: decision.agent_name },
+    );
+    if (!chosen) throw new UnknownTaskTypeError(`No agent can handle this task: ${decision.reasoning}`);
+    return chosen;
+  }
+
+  /** Step 4, run the agent: `agent.started`, the run recorded, `agent.finished`. */
+  private async runAgent(run: Run, chosen: RegisteredAgent, context: TaskContext): Promise<AgentRunResult> {
+    const { task, attempt, meter, control } = run;
+    const name = chosen.descriptor.name;
+    run.agentName = name;
+    const started = this.now();
+    this.deps.events.emit(subjectOf(task), 'agent.started', { attempt }, { agent_name: name });
+    const agentCallsFrom = meter.usages.length;
+    let result: AgentRunResult;
+    try {
+      const agent = chosen.agent;
+      result = await runWithUsageMeter(meter, () => agent.run({ task_id: task.task_id, session_id: task.session_id, task: task.task, history: context.history }, { signal: control.signal, logger: run.log.child({ agent_name: name }) }));
+    } catch (err) {
+      const e = control.stopError(err) ?? toOrchestratorError(err);
+      await this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: meter.usages.slice(agentCallsFrom), started_at: started });
+      throw e;
+    }
+    run.usages.push(...result.usage);
+    await this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started });
+    const agentUsage = sumUsage(result.usage);
+    this.deps.events.emit(
+      subjectOf(task),
+      'agent.finished',
+      { model: result.model, duration_ms: this.now().getTime() - started.getTime(), prompt_tokens: agentUsage.prompt_tokens, completion_tokens: agentUsage.completion_tokens, total_tokens: agentUsage.total_tokens, cost_usd: agentUsage.cost_usd },
+      { agent_name: name },
+    );
+    return result;
+  }
+
+  /** Step 5, persist the result: the reply message, then processing → completed with `task.completed`. */
+  private async persistResult(run: Run, result: AgentRunResult): Promise<ProcessOutcome> {
+    const { task, attempt, agentName } = run;
+    const usage = sumUsage(run.usages);
+    await this.deps.repositories.messages.put({ message_id: replyMessageId(task.task_id), session_id: task.session_id, task_id: task.task_id, role: 'assistant', content: result.output.content, agent_name: agentName, created_at: this.now() });
+    const done = await this.lifecycle.complete(
+      task,
+      { result: { summary: result.output.summary ?? null, raw_output: result.output.content, code_language: result.output.code_language ?? null, citations: result.output.citations }, usage },
+      () => ({ attempt, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd, ...timings(task, this.now()) }),
+      { agent_name: agentName },
+    );
+    if (!done) run.log.warn('task was finished elsewhere; result not written', { agent_name: agentName });
+    return done ? 'completed' : 'skipped';
+  }
+
+  /** Step 6, finish a run that did not complete: abandoned at shutdown, cancelled, or failed. */
+  private async finish(run: Run, err: unknown): Promise<ProcessOutcome> {
+    const { task, attempt, agentName, log } = run;
+    // What was spent: the meter saw every call made through agents-core, including those whose
+    // result never came back; agents that bypass it report their usage only in their result.
+    const spent = sumUsage(run.meter.usages.length >= run.usages.length ? run.meter.usages : run.usages);
+    const reason = run.control.stopped;
+    if (reason === 'shutdown') {
+      log.warn('task abandoned at shutdown; left for another worker', { attempt, agent_name: agentName });
+      throw err instanceof TaskAbandonedError ? err : new TaskAbandonedError();
+    }
+    if (reason === 'cancelled') {
+      const cancelled = await this.lifecycle.cancel(task, { usage: spent }, () => ({ attempt, total_tokens: spent.total_tokens, cost_usd: spent.cost_usd, ...timings(task, this.now()) }), { agent_name: agentName });
+      if (!cancelled) log.warn('task was finished elsewhere; cancellation not written', { agent_name: agentName });
+      return cancelled ? 'cancelled' : 'skipped';
+    }
+    const e = reason === 'deadline' && !(err instanceof OrchestratorError && err.type === 'TIMEOUT') ? deadlineError(this.deps.taskTimeoutMs, err) : toOrchestratorError(err);
+    const failed = await this.lifecycle.fail(
+      task,
+      { error: { type: e.type, message: e.message }, usage: spent },
+      () => ({ attempt, error_type: e.type, error_message: e.message, total_tokens: spent.total_tokens, cost_usd: spent.cost_usd, ...timings(task, this.now()) }),
+      { agent_name: agentName, level: e.type === 'INTERNAL_ERROR' ? 'error' : 'warn' },
+    );
+    if (!failed) log.warn('task was finished elsewhere; failure not written', { agent_name: agentName, error_type: e.type });
+    return 'failed';
+  }
+
+  private record(task: Task, attempt: number, run: RunRecord): Promise<void> {
+    return recordRun(this.deps.repositories.agentRuns, task, attempt, run, this.now());
+  }
+}
+
+/** `duration_ms`: processing time (picked up → finished); `latency_ms`: what the client waited (queued → finished). */
+function timings(task: Task, finished: Date): { duration_ms: number; latency_ms: number } {
+  const started = task.started_at ?? finished;
+  return { duration_ms: finished.getTime() - started.getTime(), latency_ms: finished.getTime() - task.queued_at.getTime() };
+}
