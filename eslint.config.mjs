@@ -47,7 +47,7 @@ export default [
             { sourceTag: 'layer:agents-core', onlyDependOnLibsWithTags: ['layer:domain'] },
             { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
             { sourceTag: 'layer:router', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
-            { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: ['layer:domain'] },
+            { sourceTag: 'layer:platform', onlyDependOnLibsWithTags: ['layer:domain', 'layer:application'] },
             // The application layer (libs/tasks): use cases over ports; the adapters (Bull, mongoose, Express) stay outside.
             { sourceTag: 'layer:application', onlyDependOnLibsWithTags: ['layer:domain', 'layer:persistence', 'layer:agents-core', 'layer:router'] },
             {

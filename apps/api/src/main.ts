@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { MongoEventSink, TaskEventLog, createTaskQueue, loadApiConfig, loadEnvironment, pingQueue, taskMetricsSink } from '@agent-orchestrator/platform';
+import { MongoEventSink, TaskEventLog, bullApiMessaging, createTaskQueue, loadApiConfig, loadEnvironment, pingQueue, taskMetricsSink } from '@agent-orchestrator/platform';
 import { createApp } from './app/app';
 import { createApiMetrics } from './app/metrics/api-metrics';
 import { connectRateLimitStore } from './app/http/rate-limit.store';
@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     ? new MongoEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
     : undefined;
   if (eventSink) events.addSink(eventSink.sink);
-  const app = createApp({ config, logger, store, queue, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events });
+  const messaging = bullApiMessaging(queue, { enqueueTimeoutMs: config.enqueueTimeoutMs });
+  const app = createApp({ config, logger, store, ...messaging, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events });
   const server = app.listen(config.port, config.host, (err) => {
     if (err) {
       logger.error('could not listen', { err, host: config.host, port: config.port });

@@ -5,3 +5,25 @@ export type { EmitOptions, TaskEventSubject, TaskEvents } from './ports/task-eve
 export { LIVE_JOB_STATES } from './ports/task-queue.port';
 export type { ConsumeOptions, FailedDelivery, JobState, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue } from './ports/task-queue.port';
 export type { CancelChannel, CancelListener, CancelSubscription } from './ports/cancel-channel.port';
+export type { LiveAgent, LiveWorker, WorkerDirectory } from './ports/worker-directory.port';
+
+export { AcceptTask, NOT_STORED_MESSAGE } from './accept/accept-task.use-case';
+export type { AcceptTaskDeps, RequestOrigin, TaskSubmission } from './accept/accept-task.use-case';
+export { IDEMPOTENCY_KEY_HEADER, IdempotentSubmission, bodyHash, canonicalJson, idempotencyKeyHash } from './accept/idempotent-submission';
+export type { IdempotencyDeps, IdempotentOutcome } from './accept/idempotent-submission';
+export { GetTask } from './queries/get-task.query';
+export { ListTasks } from './queries/list-tasks.query';
+export type { TaskSummaryPage } from './queries/list-tasks.query';
+export { decodeCursor, encodeCursor } from './queries/task-list-cursor';
+export { GetTaskEvents } from './queries/task-events.query';
+export type { TaskTimeline } from './queries/task-events.query';
+export { ListAgents, agentCatalog } from './queries/list-agents.query';
+export type { AgentView } from './queries/list-agents.query';
+export { CANCEL_BEST_EFFORT_MS, CancelTask } from './cancel/cancel-task.use-case';
+export type { CancelTaskDeps } from './cancel/cancel-task.use-case';
+export { RetryTask } from './retry/retry-task.use-case';
+export type { RetryTaskDeps } from './retry/retry-task.use-case';
+export { GetSystemMetrics } from './system/system-metrics.query';
+export type { Health, SystemMetricsDeps, SystemMetricsView } from './system/system-metrics.query';
+export { fromStore, storeError } from './support/store-error';
+export { parseTaskId } from './support/task-id';

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import request from 'supertest';
 import { isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { createLogger, createTaskQueue, enqueueTask, loadApiConfig, pingQueue, type ApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
+import { bullApiMessaging, createLogger, createTaskQueue, enqueueTask, loadApiConfig, pingQueue, type ApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
 
@@ -74,7 +74,7 @@ describe('api (integration)', () => {
     });
 
   const app = (env: Record<string, string> = {}, deps: { store?: MongoStore; queue?: TaskQueue } = {}) =>
-    createApp({ config: config(env), logger, store: deps.store ?? store, queue: deps.queue ?? queue, environment: 'int-test', readinessTimeoutMs: 1000 });
+    createApp({ config: config(env), logger, store: deps.store ?? store, ...bullApiMessaging(deps.queue ?? queue, { enqueueTimeoutMs: config(env).enqueueTimeoutMs, registryTimeoutMs: 1000 }), environment: 'int-test', readinessTimeoutMs: 1000 });
 
   /** Write calls the API could make; a rejected request must make none. */
   const writes = () => {

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { newTask, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import {
+  bullApiMessaging,
   createLogger,
   createTaskQueue,
   loadApiConfig,
@@ -77,7 +78,7 @@ describe('dashboard endpoints (integration)', () => {
   const config = () =>
     loadApiConfig({ MONGO_URI: mongoUri, REDIS_URL: redisUrl, APP_ENV: 'int-test', API_RATE_LIMIT_PER_MINUTE: '0', ENQUEUE_TIMEOUT_MS: '1000' });
   const app = (store: MongoStore, q: TaskQueue = queue) =>
-    createApp({ config: config(), logger, store, queue: q, now: () => NOW, environment: 'int-test', readinessTimeoutMs: 1000, metricsTimeoutMs: 10_000 });
+    createApp({ config: config(), logger, store, ...bullApiMessaging(q, { enqueueTimeoutMs: config().enqueueTimeoutMs, registryTimeoutMs: 1000 }), now: () => NOW, environment: 'int-test', readinessTimeoutMs: 1000, metricsTimeoutMs: 10_000 });
 
   const clearWorkers = async () => {
     const keys = await queue.client.keys(`${WORKER_RECORD_PREFIX}*`);

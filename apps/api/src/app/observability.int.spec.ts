@@ -4,7 +4,7 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { connectMongo, type MongoStore, type SystemMetricsSnapshot } from '@agent-orchestrator/persistence';
-import { MongoEventSink, TaskEventLog, createTaskQueue, loadApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
+import { bullApiMessaging, MongoEventSink, TaskEventLog, createTaskQueue, loadApiConfig, type TaskQueue } from '@agent-orchestrator/platform';
 import { recordingLogger } from '../testing/fakes';
 import { createApp } from './app';
 
@@ -30,7 +30,7 @@ describe('observability through the HTTP app (integration)', () => {
       config: loadApiConfig({ MONGO_URI: mongoUri, REDIS_URL: redisUrl, API_RATE_LIMIT_PER_MINUTE: '0', ...env }),
       logger,
       store,
-      queue,
+      ...bullApiMessaging(queue, { enqueueTimeoutMs: 5000 }),
       now: () => NOW,
       environment: 'int-test',
       events,

@@ -1,7 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { API_VERSION, ValidationError, type ErrorDetail } from '@agent-orchestrator/domain';
 import type { SystemMetricsRepository, SystemMetricsSnapshot } from '@agent-orchestrator/persistence';
-import { storeError } from '../http/store-error';
+import { storeError } from '@agent-orchestrator/tasks';
 import { parseIsoDate } from '../tasks/list-tasks.query';
 
 export const METRICS_HISTORY_PATH = '/v1/system/metrics/history';

@@ -6,6 +6,7 @@ import request from 'supertest';
 import { newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import {
+  bullApiMessaging,
   TaskEventLog,
   createLogger,
   createTaskQueue,
@@ -41,7 +42,7 @@ describe('POST /v1/tasks/{task_id}/cancel (integration)', () => {
       config: loadApiConfig({ MONGO_URI: mongoUri, MONGO_DB_NAME: dbName, REDIS_URL: redisUrl, API_RATE_LIMIT_PER_MINUTE: '0' }),
       logger,
       store,
-      queue,
+      ...bullApiMessaging(queue, { enqueueTimeoutMs: 5000 }),
       environment: 'int-test',
       events: new TaskEventLog(logger, 'api').addSink((e) => events.push(e)),
     });

@@ -1,0 +1,2 @@
+export { InMemoryStore } from './in-memory-store';
+export * from './mongo-test-env';
