@@ -40,3 +40,5 @@ export { RedisCancelPublisher } from './redis-cancel-publisher';
 export { redisWorkerDirectory } from './redis-worker-directory';
 export { bullApiMessaging } from './bull-api-messaging';
 export type { BullApiMessaging } from './bull-api-messaging';
+export { connectRateLimitRedis } from './rate-limit-redis';
+export type { RateLimitRedis } from './rate-limit-redis';

@@ -24,6 +24,8 @@ export type { CancelTaskDeps } from './cancel/cancel-task.use-case';
 export { RetryTask } from './retry/retry-task.use-case';
 export type { RetryTaskDeps } from './retry/retry-task.use-case';
 export { GetSystemMetrics } from './system/system-metrics.query';
+export { DEFAULT_HISTORY_RANGE_MS, GetMetricsHistory, MAX_HISTORY_POINTS, MAX_HISTORY_RANGE_MS } from './system/metrics-history.query';
+export type { MetricsHistory } from './system/metrics-history.query';
 export type { Health, SystemMetricsDeps, SystemMetricsView } from './system/system-metrics.query';
 export { fromStore, storeError } from './support/store-error';
 export { parseTaskId } from './support/task-id';

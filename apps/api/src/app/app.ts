@@ -6,6 +6,7 @@ import { TaskEventLog, type ApiConfig, type Logger } from '@agent-orchestrator/p
 import {
   AcceptTask,
   CancelTask,
+  GetMetricsHistory,
   GetSystemMetrics,
   GetTask,
   GetTaskEvents,
@@ -131,7 +132,7 @@ export function createApp(deps: AppDeps): Express {
     now,
     timeoutMs: metricsTimeoutMs,
   });
-  app.use(metricsHistoryRoutes({ snapshots: repositories.systemMetrics, now, rateLimit }));
+  app.use(metricsHistoryRoutes({ history: new GetMetricsHistory({ snapshots: repositories.systemMetrics, now }), rateLimit }));
   app.use(systemRoutes({ metrics, rateLimit }));
   app.use(agentsRoutes({ listAgents: new ListAgents({ workers }), rateLimit }));
   app.use(rateLimit, unmatchedRouteHandler());
