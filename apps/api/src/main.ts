@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { loadApiConfig, loadEnvironment } from '@agent-orchestrator/config';
-import { createTaskQueue, pingQueue } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, TaskEventLog, taskMetricsSink } from '@agent-orchestrator/observability';
+import { bullApiMessaging, createTaskQueue, pingQueue } from '@agent-orchestrator/messaging';
+import { loadApiConfig, loadEnvironment } from '@agent-orchestrator/config';
 import { createApp } from './app/app';
 import { createApiMetrics } from './app/metrics/api-metrics';
 import { connectRateLimitStore } from './app/http/rate-limit.store';
@@ -39,7 +39,8 @@ async function main(): Promise<void> {
     ? new BufferedEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
     : undefined;
   if (eventSink) events.addSink(eventSink.sink);
-  const app = createApp({ config, logger, store, queue, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events });
+  const messaging = bullApiMessaging(queue, { enqueueTimeoutMs: config.enqueueTimeoutMs });
+  const app = createApp({ config, logger, store, ...messaging, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events });
   const server = app.listen(config.port, config.host, (err) => {
     if (err) {
       logger.error('could not listen', { err, host: config.host, port: config.port });

@@ -111,6 +111,24 @@ export class NotFoundError extends OrchestratorError {
   }
 }
 
+/** The request conflicts with the resource's state or an earlier request (HTTP 409). */
+export class ConflictError extends OrchestratorError {
+  constructor(message: string) {
+    super(ErrorType.CONFLICT, message);
+  }
+}
+
+/**
+ * A dependency (database, queue) is unavailable; trying again later may work. Unlike other server
+ * errors its `message` is written for clients ("The task could not be stored because..."), so the
+ * HTTP layer shows it as it is.
+ */
+export class ServiceUnavailableError extends OrchestratorError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(ErrorType.SERVICE_UNAVAILABLE, message, { ...options, retryable: true });
+  }
+}
+
 export class ConfigError extends OrchestratorError {
   constructor(message: string, details: ErrorDetail[] = []) {
     super(ErrorType.CONFIG_ERROR, message, { details });

@@ -24,3 +24,27 @@ export { intervalStart, snapshotClaimKey, takeMetricsSnapshot } from './housekee
 export type { SnapshotDeps } from './housekeeping/metrics-snapshot';
 export { PURGE_INTERVAL_MS, purgeExpired } from './housekeeping/purge';
 export type { PurgeDeps, Purged } from './housekeeping/purge';
+export type { LiveAgent, LiveWorker, WorkerDirectory } from './ports/worker-directory.port';
+
+export { AcceptTask, NOT_STORED_MESSAGE } from './accept/accept-task.use-case';
+export type { AcceptTaskDeps, RequestOrigin, TaskSubmission } from './accept/accept-task.use-case';
+export { IDEMPOTENCY_KEY_HEADER, IdempotentSubmission, bodyHash, canonicalJson, idempotencyKeyHash } from './accept/idempotent-submission';
+export type { IdempotencyDeps, IdempotentOutcome } from './accept/idempotent-submission';
+export { GetTask } from './queries/get-task.query';
+export { ListTasks } from './queries/list-tasks.query';
+export type { TaskSummaryPage } from './queries/list-tasks.query';
+export { decodeCursor, encodeCursor } from './queries/task-list-cursor';
+export { GetTaskEvents } from './queries/task-events.query';
+export type { TaskTimeline } from './queries/task-events.query';
+export { ListAgents, agentCatalog } from './queries/list-agents.query';
+export type { AgentView } from './queries/list-agents.query';
+export { CANCEL_BEST_EFFORT_MS, CancelTask } from './cancel/cancel-task.use-case';
+export type { CancelTaskDeps } from './cancel/cancel-task.use-case';
+export { RetryTask } from './retry/retry-task.use-case';
+export type { RetryTaskDeps } from './retry/retry-task.use-case';
+export { GetSystemMetrics } from './system/system-metrics.query';
+export { DEFAULT_HISTORY_RANGE_MS, GetMetricsHistory, MAX_HISTORY_POINTS, MAX_HISTORY_RANGE_MS } from './system/metrics-history.query';
+export type { MetricsHistory } from './system/metrics-history.query';
+export type { Health, SystemMetricsDeps, SystemMetricsView } from './system/system-metrics.query';
+export { fromStore, storeError } from './support/store-error';
+export { parseTaskId } from './support/task-id';

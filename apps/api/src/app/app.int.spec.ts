@@ -6,9 +6,9 @@ import { createServer } from 'node:net';
 import request from 'supertest';
 import { isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { loadApiConfig, type ApiConfig } from '@agent-orchestrator/config';
-import { createTaskQueue, enqueueTask, pingQueue, type TaskQueue } from '@agent-orchestrator/messaging';
+import { bullApiMessaging, createTaskQueue, enqueueTask, pingQueue, type TaskQueue } from '@agent-orchestrator/messaging';
 import { createLogger } from '@agent-orchestrator/observability';
+import { loadApiConfig, type ApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
 
@@ -76,7 +76,7 @@ describe('api (integration)', () => {
     });
 
   const app = (env: Record<string, string> = {}, deps: { store?: MongoStore; queue?: TaskQueue } = {}) =>
-    createApp({ config: config(env), logger, store: deps.store ?? store, queue: deps.queue ?? queue, environment: 'int-test', readinessTimeoutMs: 1000 });
+    createApp({ config: config(env), logger, store: deps.store ?? store, ...bullApiMessaging(deps.queue ?? queue, { enqueueTimeoutMs: config(env).enqueueTimeoutMs, registryTimeoutMs: 1000 }), environment: 'int-test', readinessTimeoutMs: 1000 });
 
   /** Write calls the API could make; a rejected request must make none. */
   const writes = () => {

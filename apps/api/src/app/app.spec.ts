@@ -2,18 +2,18 @@
 // app.int.spec.ts runs the main flows again against the real services.
 import request from 'supertest';
 import { isUuidV4 } from '@agent-orchestrator/domain';
-import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../testing/fakes';
+import { fakeMessaging, InMemoryStore, InMemoryTaskQueue, recordingLogger, testConfig } from '../testing/fakes';
 import { createApp, type AppDeps } from './app';
 
 const NOW = new Date('2030-01-02T03:04:05.678Z');
 const EXECUTE = '/v1/agent/execute';
 
 function setup(env: Record<string, string> = {}, overrides: Partial<AppDeps> = {}) {
-  const store = new FakeStore();
-  const queue = new FakeQueue();
+  const store = new InMemoryStore();
+  const queue = new InMemoryTaskQueue();
   const { logger, records } = recordingLogger();
   const config = testConfig({ API_RATE_LIMIT_PER_MINUTE: '0', TASK_MAX_LENGTH: '50', ...env });
-  const app = createApp({ config, logger, store, queue: queue.asTaskQueue(), now: () => NOW, environment: 'unit', ...overrides });
+  const app = createApp({ config, logger, store, ...fakeMessaging(queue), now: () => NOW, environment: 'unit', ...overrides });
   return { app, store, queue, records, config };
 }
 
@@ -45,7 +45,7 @@ describe('createApp', () => {
       expect(res.headers['location']).toBe(`/v1/tasks/${res.body.task_id}`);
       expect(res.headers['content-type']).toMatch(/^application\/json/);
       expect(store.tasks.get(res.body.task_id)).toMatchObject({ task: 'Write a haiku', status: 'queued' });
-      expect(queue.jobs).toEqual([{ name: 'process_task', data: { task_id: res.body.task_id }, opts: { jobId: res.body.task_id } }]);
+      expect(queue.enqueued).toEqual([res.body.task_id]);
     });
 
     it('stores ip, user agent, request id and environment on the task', async () => {
@@ -82,7 +82,7 @@ describe('createApp', () => {
       expectErrorShape(res.body, 'VALIDATION_ERROR');
       expect(res.body.error.details).toContainEqual({ field, message: expect.any(String) });
       expect(store.writes()).toBe(0);
-      expect(queue.jobs).toEqual([]);
+      expect(queue.enqueued).toEqual([]);
     });
 
     it('accepts a task of exactly the maximum length', async () => {
@@ -148,12 +148,12 @@ describe('createApp', () => {
       expectErrorShape(res.body, 'SERVICE_UNAVAILABLE');
       expect(res.headers['retry-after']).toBe('5');
       expect(res.body.error.message).not.toMatch(/127\.0\.0\.1/);
-      expect(queue.jobs).toEqual([]);
+      expect(queue.enqueued).toEqual([]);
     });
 
     it('answers 202 when Redis is down: the stored task stays queued for the reconciler', async () => {
       const { app, store, queue } = setup();
-      queue.down = true;
+      queue.unavailable = true;
       const res = await request(app).post(EXECUTE).send({ task: 'x' }).expect(202);
       expect(res.body).toMatchObject({ status: 'queued', task_id: expect.any(String) });
       expect(store.tasks.get(res.body.task_id)).toMatchObject({ status: 'queued', error: null });
@@ -393,7 +393,7 @@ describe('createApp', () => {
     it('GET /healthz is ok without touching dependencies', async () => {
       const { app, store, queue } = setup();
       store.down = true;
-      queue.down = true;
+      queue.unavailable = true;
       const res = await request(app).get('/healthz').expect(200);
       expect(res.body).toEqual({ status: 'ok', api_version: 'v1' });
     });
@@ -411,13 +411,13 @@ describe('createApp', () => {
     ])('GET /readyz is 503 naming the failed check when %s is down', async (_name, checks) => {
       const { app, store, queue } = setup();
       store.down = checks.mongodb === 'down';
-      queue.down = checks.redis === 'down';
+      queue.unavailable = checks.redis === 'down';
       const res = await request(app).get('/readyz').expect(503);
       expect(res.body).toEqual({ status: 'unavailable', checks, api_version: 'v1' });
     });
 
     it('GET /readyz counts a hanging dependency as down', async () => {
-      const store = new FakeStore();
+      const store = new InMemoryStore();
       jest.spyOn(store, 'ping').mockReturnValue(new Promise(() => undefined));
       const { app } = setup({}, { store, readinessTimeoutMs: 50 });
       const res = await request(app).get('/readyz').expect(503);

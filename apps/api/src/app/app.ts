@@ -2,16 +2,29 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { MongoStore } from '@agent-orchestrator/persistence';
-import type { ApiConfig } from '@agent-orchestrator/config';
-import { enqueueTask, pingQueue, type TaskQueue } from '@agent-orchestrator/messaging';
 import { TaskEventLog, type Logger } from '@agent-orchestrator/observability';
+import type { ApiConfig } from '@agent-orchestrator/config';
+import {
+  AcceptTask,
+  CancelTask,
+  GetMetricsHistory,
+  GetSystemMetrics,
+  GetTask,
+  GetTaskEvents,
+  IdempotentSubmission,
+  ListAgents,
+  ListTasks,
+  RetryTask,
+  TaskLifecycle,
+  type CancelChannel,
+  type TaskEvents,
+  type TaskQueue,
+  type WorkerDirectory,
+} from '@agent-orchestrator/tasks';
 import { agentsRoutes } from './agents/agents.route';
-import { redisWorkerDirectory, type WorkerDirectory } from './agents/worker-directory';
 import { apiKeyAuth } from './auth/api-key.middleware';
-import { AcceptTaskService } from './execute/accept-task.service';
 import { createExecuteTaskDto } from './execute/execute-task.dto';
 import { executeRoutes } from './execute/execute.route';
-import { IdempotentSubmission } from './execute/idempotency';
 import { healthRoutes } from './health/health.route';
 import { createApiMetrics, type ApiMetrics } from './metrics/api-metrics';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
@@ -26,19 +39,25 @@ import { optionsHandler, unmatchedRouteHandler } from './http/unmatched-route.mi
 import { buildOpenApiDocument } from './openapi/openapi.document';
 import { openApiRoutes } from './openapi/openapi.route';
 import type { OpenApiDocument } from './openapi/openapi.types';
-import { SystemMetricsService } from './system/system-metrics.service';
 import { systemRoutes } from './system/system.route';
 import { tasksRoutes } from './tasks/tasks.route';
 import { taskCancelRoutes } from './tasks/task-cancel.route';
 import { taskEventsRoutes } from './tasks/task-events.route';
 import { metricsHistoryRoutes } from './system/metrics-history.route';
-import { requeueTask, taskRetryRoutes } from './tasks/task-retry.route';
+import { taskRetryRoutes } from './tasks/task-retry.route';
 
 export interface AppDeps {
   config: ApiConfig;
   logger: Logger;
   store: Pick<MongoStore, 'repositories' | 'ping'>;
+  /** The task queue (main.ts: the Bull producer). */
   queue: TaskQueue;
+  /** Tells running workers that a client cancelled a task (main.ts: Redis pub/sub). */
+  cancels: CancelChannel;
+  /** Whether Redis answers within `timeoutMs` (readiness, system metrics). */
+  pingRedis: (timeoutMs: number) => Promise<boolean>;
+  /** Where live workers and their agents are read from (main.ts: the registry in the queue's Redis). */
+  workerDirectory: WorkerDirectory;
   /** Clock for task timestamps; tests pin it. */
   now?: () => Date;
   /** Stored on each task's metadata (e.g. `production`). */
@@ -47,8 +66,6 @@ export interface AppDeps {
   rateLimitStore?: RateLimitStore;
   /** How long /readyz waits for each dependency. Default 2000 ms. */
   readinessTimeoutMs?: number;
-  /** Where live workers and their agents are read from; defaults to the registry in the queue's Redis. */
-  workerDirectory?: WorkerDirectory;
   /** How long /v1/system/metrics waits for each of its parts. Default 5000 ms. */
   metricsTimeoutMs?: number;
   /**
@@ -57,14 +74,14 @@ export interface AppDeps {
    */
   contractCheck?: (document: OpenApiDocument) => RequestHandler;
   /** Task lifecycle events (`task.accepted`, ...); defaults to log lines only. main.ts adds the sinks. */
-  events?: TaskEventLog;
+  events?: TaskEvents;
   /** Prometheus metrics of this process (GET /metrics); a fresh registry per app by default. */
   metrics?: ApiMetrics;
 }
 
 /** The Express app, fully wired but not listening: main.ts listens, tests use supertest. */
 export function createApp(deps: AppDeps): Express {
-  const { config, logger, store, queue } = deps;
+  const { config, logger, store, queue, cancels, pingRedis } = deps;
   const now = deps.now ?? (() => new Date());
   const readinessTimeoutMs = deps.readinessTimeoutMs ?? 2000;
 
@@ -84,15 +101,11 @@ export function createApp(deps: AppDeps): Express {
 
   const rateLimit = rateLimitMiddleware({ perMinute: config.rateLimitPerMinute, store: deps.rateLimitStore, logger });
   const events = deps.events ?? new TaskEventLog(logger, 'api');
-  const acceptTask = new AcceptTaskService({
-    repositories: store.repositories,
-    enqueue: (taskId) => enqueueTask(queue, taskId, config.enqueueTimeoutMs),
-    now,
-    environment: deps.environment,
-    events,
-  });
+  const { repositories } = store;
+  const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now });
+  const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment });
 
-  app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingQueue(queue, readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
+  app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingRedis(readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
   app.use(openApiRoutes(openApiDocument));
   app.use(docsRoutes());
   app.use(metricsRoutes({ registry: prometheus.registry, ...config.metrics }));
@@ -101,27 +114,28 @@ export function createApp(deps: AppDeps): Express {
   // (a missing or wrong key is counted against the IP before the 401).
   const auth = apiKeyAuth({ keys: config.apiKeys, logger });
   app.use('/v1', auth.identify, rateLimit, auth.require);
-  const idempotency = new IdempotentSubmission({ keys: store.repositories.idempotencyKeys, tasks: store.repositories.tasks, ttlMs: config.idempotencyTtlHours * 3_600_000, now });
+  const idempotency = new IdempotentSubmission({ keys: repositories.idempotencyKeys, tasks: repositories.tasks, ttlMs: config.idempotencyTtlHours * 3_600_000, now });
   app.use(executeRoutes({ acceptTask, dto: createExecuteTaskDto(config), bodyLimitBytes: config.bodyLimitBytes, rateLimit, idempotency }));
-  app.use(tasksRoutes({ tasks: store.repositories.tasks, rateLimit }));
-  app.use(taskCancelRoutes({ tasks: store.repositories.tasks, queue, events, logger, rateLimit, now }));
-  app.use(taskEventsRoutes({ tasks: store.repositories.tasks, taskEvents: store.repositories.taskEvents, loggingEnabled: config.taskEventStore.enabled, rateLimit }));
-  app.use(taskRetryRoutes({ tasks: store.repositories.tasks, requeue: (taskId) => requeueTask(queue, taskId, config.enqueueTimeoutMs), now, events, rateLimit }));
-  const workers = deps.workerDirectory ?? redisWorkerDirectory(queue.client, readinessTimeoutMs);
+  app.use(tasksRoutes({ listTasks: new ListTasks({ tasks: repositories.tasks }), getTask: new GetTask({ tasks: repositories.tasks }), rateLimit }));
+  app.use(taskCancelRoutes({ cancelTask: new CancelTask({ lifecycle, queue, cancels, logger }), rateLimit }));
+  const taskEvents = new GetTaskEvents({ tasks: repositories.tasks, taskEvents: repositories.taskEvents });
+  app.use(taskEventsRoutes({ taskEvents, loggingEnabled: config.taskEventStore.enabled, rateLimit }));
+  app.use(taskRetryRoutes({ retryTask: new RetryTask({ tasks: repositories.tasks, lifecycle, queue, requeueTimeoutMs: config.enqueueTimeoutMs }), rateLimit }));
+  const workers = deps.workerDirectory;
   const metricsTimeoutMs = deps.metricsTimeoutMs ?? 5000;
-  const metrics = new SystemMetricsService({
-    tasks: store.repositories.tasks,
-    agentRuns: store.repositories.agentRuns,
-    queueCounts: () => queue.getJobCounts(),
+  const metrics = new GetSystemMetrics({
+    tasks: repositories.tasks,
+    agentRuns: repositories.agentRuns,
+    queue,
     workers,
     pingMongo: () => store.ping(),
-    pingRedis: () => pingQueue(queue, readinessTimeoutMs),
+    pingRedis: () => pingRedis(readinessTimeoutMs),
     now,
     timeoutMs: metricsTimeoutMs,
   });
-  app.use(metricsHistoryRoutes({ snapshots: store.repositories.systemMetrics, now, rateLimit }));
+  app.use(metricsHistoryRoutes({ history: new GetMetricsHistory({ snapshots: repositories.systemMetrics, now }), rateLimit }));
   app.use(systemRoutes({ metrics, rateLimit }));
-  app.use(agentsRoutes({ workers, rateLimit }));
+  app.use(agentsRoutes({ listAgents: new ListAgents({ workers }), rateLimit }));
   app.use(rateLimit, unmatchedRouteHandler());
   app.use(errorHandler());
   return app;

@@ -7,9 +7,9 @@ import { createServer } from 'node:net';
 import request from 'supertest';
 import { newTask, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { loadApiConfig } from '@agent-orchestrator/config';
-import { createTaskQueue, pingQueue, publishWorker, WORKER_INDEX_KEY, WORKER_RECORD_PREFIX, type PublishedAgent, type TaskQueue, type WorkerHeartbeat } from '@agent-orchestrator/messaging';
+import { bullApiMessaging, createTaskQueue, pingQueue, publishWorker, WORKER_INDEX_KEY, WORKER_RECORD_PREFIX, type PublishedAgent, type TaskQueue, type WorkerHeartbeat } from '@agent-orchestrator/messaging';
 import { createLogger } from '@agent-orchestrator/observability';
+import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
 
@@ -68,7 +68,7 @@ describe('dashboard endpoints (integration)', () => {
   const config = () =>
     loadApiConfig({ MONGO_URI: mongoUri, REDIS_URL: redisUrl, APP_ENV: 'int-test', API_RATE_LIMIT_PER_MINUTE: '0', ENQUEUE_TIMEOUT_MS: '1000' });
   const app = (store: MongoStore, q: TaskQueue = queue) =>
-    createApp({ config: config(), logger, store, queue: q, now: () => NOW, environment: 'int-test', readinessTimeoutMs: 1000, metricsTimeoutMs: 10_000 });
+    createApp({ config: config(), logger, store, ...bullApiMessaging(q, { enqueueTimeoutMs: config().enqueueTimeoutMs, registryTimeoutMs: 1000 }), now: () => NOW, environment: 'int-test', readinessTimeoutMs: 1000, metricsTimeoutMs: 10_000 });
 
   const clearWorkers = async () => {
     const keys = await queue.client.keys(`${WORKER_RECORD_PREFIX}*`);

@@ -4,14 +4,14 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { newTask, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 import type { WorkerRecord } from '@agent-orchestrator/messaging';
-import { FakeQueue, FakeStore, FakeWorkerDirectory, recordingLogger, testConfig } from '../testing/fakes';
+import { fakeMessaging, FakeWorkerDirectory, InMemoryStore, InMemoryTaskQueue, recordingLogger, testConfig } from '../testing/fakes';
 import { createApp } from './app';
 
 const NOW = new Date('2030-01-02T15:00:00.000Z');
 
 function setup() {
-  const store = new FakeStore();
-  const queue = new FakeQueue();
+  const store = new InMemoryStore();
+  const queue = new InMemoryTaskQueue();
   const workers = new FakeWorkerDirectory();
   const { logger } = recordingLogger();
   const config = testConfig({ API_RATE_LIMIT_PER_MINUTE: '0' });
@@ -19,7 +19,7 @@ function setup() {
     config,
     logger,
     store,
-    queue: queue.asTaskQueue(),
+    ...fakeMessaging(queue),
     now: () => NOW,
     environment: 'unit',
     workerDirectory: workers,
@@ -28,7 +28,7 @@ function setup() {
   return { app, store, queue, workers };
 }
 
-function put(store: FakeStore, created: string, overrides: Partial<Task> = {}): Task {
+function put(store: InMemoryStore, created: string, overrides: Partial<Task> = {}): Task {
   const task = {
     ...newTask({
       task_id: randomUUID(),
@@ -140,7 +140,7 @@ describe('GET /v1/tasks', () => {
 describe('GET /v1/system/metrics', () => {
   it('reports queue, today, latency, workers and health', async () => {
     const { app, store, queue, workers } = setup();
-    queue.counts = { waiting: 2, active: 1, delayed: 0, failed: 3, completed: 7 };
+    jest.spyOn(queue, 'counts').mockResolvedValue({ waiting: 2, active: 1, delayed: 0, failed: 3, completed: 7, paused: 0 });
     put(store, '2030-01-01T23:00:00Z', { status: 'completed', queued_at: new Date('2030-01-01T23:59:59Z'), completed_at: new Date('2030-01-02T00:00:01Z') });
     put(store, '2030-01-02T10:00:00Z', { status: 'queued' });
     put(store, '2030-01-02T11:00:00Z', { status: 'failed', selected_agent: 'CodeAgent', agent_type: 'code', completed_at: new Date('2030-01-02T11:00:03Z') });
@@ -166,7 +166,7 @@ describe('GET /v1/system/metrics', () => {
   it('is still 200 when MongoDB and Redis are down, with those parts null', async () => {
     const { app, store, queue, workers } = setup();
     store.down = true;
-    queue.down = true;
+    queue.unavailable = true;
     workers.down = true;
     const res = await request(app).get('/v1/system/metrics').expect(200);
     expect(res.body).toMatchObject({

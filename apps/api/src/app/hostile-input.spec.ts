@@ -6,7 +6,7 @@
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { FakeQueue, FakeStore, FakeWorkerDirectory, recordingLogger, testConfig } from '../testing/fakes';
+import { fakeMessaging, FakeWorkerDirectory, InMemoryStore, InMemoryTaskQueue, recordingLogger, testConfig } from '../testing/fakes';
 import { createApp } from './app';
 import { LIST_TASKS_PARAMS } from './tasks/list-tasks.query';
 
@@ -14,14 +14,14 @@ const EXECUTE = '/v1/agent/execute';
 const TASK_ID = '3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f';
 
 function setup(env: Record<string, string> = {}) {
-  const store = new FakeStore();
-  const queue = new FakeQueue();
+  const store = new InMemoryStore();
+  const queue = new InMemoryTaskQueue();
   const { logger } = recordingLogger();
   const app = createApp({
     config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '0', ...env }),
     logger,
     store,
-    queue: queue.asTaskQueue(),
+    ...fakeMessaging(queue),
     environment: 'unit',
     workerDirectory: new FakeWorkerDirectory(),
   });
@@ -182,7 +182,7 @@ describe('query-operator injection', () => {
       expectErrorShape(res, 400, 'VALIDATION_ERROR');
       expect(res.body.error.details).toContainEqual({ field, message: expect.any(String) });
       expect(store.writes()).toBe(0);
-      expect(queue.jobs).toEqual([]);
+      expect(queue.enqueued).toEqual([]);
     });
   });
 });

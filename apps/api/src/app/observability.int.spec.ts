@@ -4,9 +4,9 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { connectMongo, type MongoStore, type SystemMetricsSnapshot } from '@agent-orchestrator/persistence';
-import { loadApiConfig } from '@agent-orchestrator/config';
-import { createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
+import { bullApiMessaging, createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, TaskEventLog } from '@agent-orchestrator/observability';
+import { loadApiConfig } from '@agent-orchestrator/config';
 import { recordingLogger } from '../testing/fakes';
 import { createApp } from './app';
 
@@ -32,7 +32,7 @@ describe('observability through the HTTP app (integration)', () => {
       config: loadApiConfig({ MONGO_URI: mongoUri, REDIS_URL: redisUrl, API_RATE_LIMIT_PER_MINUTE: '0', ...env }),
       logger,
       store,
-      queue,
+      ...bullApiMessaging(queue, { enqueueTimeoutMs: 5000 }),
       now: () => NOW,
       environment: 'int-test',
       events,

@@ -5,9 +5,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { type Task } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { loadApiConfig } from '@agent-orchestrator/config';
-import { createTaskQueue, pingQueue, type TaskJob, type TaskQueue } from '@agent-orchestrator/messaging';
+import { bullApiMessaging, createTaskQueue, pingQueue, type TaskJob, type TaskQueue } from '@agent-orchestrator/messaging';
 import { createLogger } from '@agent-orchestrator/observability';
+import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
 
@@ -34,7 +34,7 @@ describe('reliability (integration)', () => {
       config: loadApiConfig({ MONGO_URI: mongoUri, MONGO_DB_NAME: dbName, REDIS_URL: redisUrl, API_RATE_LIMIT_PER_MINUTE: '0', ENQUEUE_TIMEOUT_MS: '2000', ...env }),
       logger,
       store,
-      queue,
+      ...bullApiMessaging(queue, { enqueueTimeoutMs: 2000 }),
       now,
       environment: 'int-test',
     });
@@ -209,7 +209,7 @@ describe('reliability (integration)', () => {
           config: loadApiConfig({ MONGO_URI: mongoUri, MONGO_DB_NAME: dbName, REDIS_URL: 'redis://127.0.0.1:1', API_RATE_LIMIT_PER_MINUTE: '0', ENQUEUE_TIMEOUT_MS: '500' }),
           logger,
           store,
-          queue: deadQueue,
+          ...bullApiMessaging(deadQueue, { enqueueTimeoutMs: 500 }),
           now,
           environment: 'int-test',
         });

@@ -1,306 +1,29 @@
 /**
- * In-memory stand-ins for the app's dependencies, for fast unit specs. The
- * integration spec (app.int.spec.ts) runs the same flows on MongoDB and Redis.
+ * Stand-ins for the app's dependencies, for fast unit specs of the routes: the in-memory
+ * repositories (@agent-orchestrator/persistence/testing), the in-memory queue and cancel channel
+ * (@agent-orchestrator/tasks/testing), and a worker directory. The integration specs
+ * (*.int.spec.ts) run the same flows on MongoDB and Redis.
  */
-import { DatabaseUnavailableError, type IdempotencyRecord, type MongoStore, type Repositories, type SystemMetricsSnapshot, type TaskListPosition, type TaskSummary } from '@agent-orchestrator/persistence';
 import { loadApiConfig, type ApiConfig } from '@agent-orchestrator/config';
-import { WorkerRegistryUnavailableError, type TaskQueue, type WorkerRecord } from '@agent-orchestrator/messaging';
+import { WorkerRegistryUnavailableError, type WorkerRecord } from '@agent-orchestrator/messaging';
 import type { Logger } from '@agent-orchestrator/observability';
-import {
-  TASK_STATUSES,
-  isTerminalStatus,
-  nearestRank,
-  startOfNextUtcDay,
-  startOfUtcDay,
-  type AgentRun,
-  type Message,
-  type ProcessTaskJob,
-  type Session,
-  type Task,
-  type TaskEvent,
-  type TaskStatus,
-} from '@agent-orchestrator/domain';
+import { InMemoryCancelChannel, InMemoryTaskQueue, recordingLogger as recordingTaskLogger, type LogRecord } from '@agent-orchestrator/tasks/testing';
+
+export { InMemoryStore } from '@agent-orchestrator/persistence/testing';
+export { InMemoryCancelChannel, InMemoryTaskQueue } from '@agent-orchestrator/tasks/testing';
+export type { LogRecord } from '@agent-orchestrator/tasks/testing';
+
+/**
+ * The tasks lib's recording logger, typed as the app's logger (winston's, of which the app's code
+ * uses only what the port has: levels, meta, child).
+ */
+export function recordingLogger(): { logger: Logger; records: LogRecord[] } {
+  const { logger, records } = recordingTaskLogger();
+  return { logger: logger as unknown as Logger, records };
+}
 
 export function testConfig(env: Record<string, string> = {}): ApiConfig {
   return loadApiConfig({ MONGO_URI: 'mongodb://127.0.0.1:1/test', REDIS_URL: 'redis://127.0.0.1:1', APP_ENV: 'test', ...env });
-}
-
-export interface LogRecord {
-  level: string;
-  message: string;
-  [key: string]: unknown;
-}
-
-/** A Logger that keeps records in memory, child bindings included. */
-export function recordingLogger(): { logger: Logger; records: LogRecord[] } {
-  const records: LogRecord[] = [];
-  const make = (bound: Record<string, unknown>): unknown => {
-    const at =
-      (level: string) =>
-      (message: string, meta: Record<string, unknown> = {}): void => {
-        records.push({ ...bound, ...meta, level, message });
-      };
-    return {
-      child: (meta: Record<string, unknown>) => make({ ...bound, ...meta }),
-      log: (level: string, message: string, meta?: Record<string, unknown>) => at(level)(message, meta),
-      error: at('error'),
-      warn: at('warn'),
-      info: at('info'),
-      debug: at('debug'),
-    };
-  };
-  return { logger: make({}) as Logger, records };
-}
-
-const clone = <T>(value: T): T => structuredClone(value);
-
-/** The repository contract in memory. `down = true` makes every call fail as if MongoDB were unreachable. */
-export class FakeStore implements Pick<MongoStore, 'repositories' | 'ping'> {
-  readonly tasks = new Map<string, Task>();
-  readonly messages: Message[] = [];
-  readonly sessions = new Map<string, Session>();
-  readonly agentRuns: AgentRun[] = [];
-  readonly taskEvents: TaskEvent[] = [];
-  readonly snapshots: SystemMetricsSnapshot[] = [];
-  readonly idempotencyKeys = new Map<string, IdempotencyRecord>();
-  down = false;
-  /** Names of the calls made, e.g. `tasks.create`. */
-  readonly calls: string[] = [];
-
-  private guard(call: string): void {
-    this.calls.push(call);
-    if (this.down) throw new DatabaseUnavailableError('127.0.0.1:1', 100, 'connection refused');
-  }
-
-  writes(): number {
-    return this.calls.filter((c) => !/\.(find|list|recent|dayStats|usageDayStats)/.test(c)).length;
-  }
-
-  async ping(): Promise<boolean> {
-    return !this.down;
-  }
-
-  readonly repositories: Repositories = {
-    tasks: {
-      create: async (task) => {
-        this.guard('tasks.create');
-        this.tasks.set(task.task_id, clone(task));
-        return clone(task);
-      },
-      findById: async (id) => {
-        this.guard('tasks.findById');
-        const t = this.tasks.get(id);
-        return t ? clone(t) : null;
-      },
-      markProcessing: async () => {
-        throw new Error('not used by the api');
-      },
-      recordRouting: async () => {
-        throw new Error('not used by the api');
-      },
-      complete: async () => {
-        throw new Error('not used by the api');
-      },
-      fail: async (id, outcome, now) => {
-        this.guard('tasks.fail');
-        const t = this.tasks.get(id);
-        if (!t || isTerminalStatus(t.status)) return null;
-        Object.assign(t, { status: 'failed', error: outcome.error, completed_at: now, updated_at: now });
-        return clone(t);
-      },
-      requestCancel: async (id, now) => {
-        this.guard('tasks.requestCancel');
-        const t = this.tasks.get(id);
-        if (!t) return null;
-        if (t.status === 'queued') {
-          Object.assign(t, { status: 'cancelled', cancel_requested_at: now, completed_at: now, updated_at: now, error: { type: 'CANCELLED', message: 'The task was cancelled by a client before it finished.' } });
-          return { change: 'cancelled', task: clone(t) };
-        }
-        if (t.status === 'processing' && !t.cancel_requested_at) {
-          Object.assign(t, { cancel_requested_at: now, updated_at: now });
-          return { change: 'requested', task: clone(t) };
-        }
-        return { change: 'none', task: clone(t) };
-      },
-      markCancelled: async () => {
-        throw new Error('not used by the api');
-      },
-      listStale: async () => {
-        throw new Error('not used by the api');
-      },
-      requeueFailed: async (id, { retryableTypes }, now) => {
-        this.guard('tasks.requeueFailed');
-        const t = this.tasks.get(id);
-        if (!t || t.status !== 'failed' || !t.error || !retryableTypes.includes(t.error.type)) return null;
-        t.retries = [...t.retries, { error: t.error, failed_at: t.completed_at, retried_at: now, attempts: t.attempts }];
-        Object.assign(t, { status: 'queued', error: null, result: null, started_at: null, completed_at: null, queued_at: now, updated_at: now });
-        return clone(t);
-      },
-      recentBySession: async (sessionId, { limit }) => {
-        this.guard('tasks.recentBySession');
-        return [...this.tasks.values()].filter((t) => t.session_id === sessionId).slice(0, limit).map(clone);
-      },
-      list: async (query) => {
-        this.guard('tasks.list');
-        const matches = [...this.tasks.values()]
-          .filter(
-            (t) =>
-              (query.status === undefined || t.status === query.status) &&
-              (query.agent_type === undefined || t.agent_type === query.agent_type) &&
-              (query.session_id === undefined || t.session_id === query.session_id) &&
-              (query.created_from === undefined || t.created_at >= query.created_from) &&
-              (query.created_to === undefined || t.created_at < query.created_to) &&
-              (query.after === undefined || newestFirst(t, query.after) > 0),
-          )
-          .sort(newestFirst);
-        return { items: matches.slice(0, query.limit).map(toSummary), has_more: matches.length > query.limit };
-      },
-      dayStats: async (now) => {
-        this.guard('tasks.dayStats');
-        const day_start = startOfUtcDay(now);
-        const day_end = startOfNextUtcDay(now);
-        const today = [...this.tasks.values()].filter((t) => t.created_at >= day_start && t.created_at < day_end);
-        const created_by_status = Object.fromEntries(TASK_STATUSES.map((s) => [s, today.filter((t) => t.status === s).length])) as Record<TaskStatus, number>;
-        const agents = new Map<string, { agent_name: string; agent_type: string | null; count: number }>();
-        for (const t of today) {
-          if (t.selected_agent === null) continue;
-          const entry = agents.get(t.selected_agent) ?? { agent_name: t.selected_agent, agent_type: t.agent_type, count: 0 };
-          entry.count += 1;
-          agents.set(t.selected_agent, entry);
-        }
-        const latencies = [...this.tasks.values()]
-          .filter((t) => isTerminalStatus(t.status) && t.completed_at !== null && t.completed_at >= day_start && t.completed_at < day_end)
-          .map((t) => t.completed_at!.getTime() - t.queued_at.getTime())
-          .sort((a, b) => a - b);
-        return {
-          day_start,
-          created_by_status,
-          created_by_agent: [...agents.values()].sort((a, b) => b.count - a.count),
-          latency_ms: {
-            count: latencies.length,
-            sum: latencies.reduce((a, b) => a + b, 0),
-            p95: latencies.length ? latencies[nearestRank(latencies.length, 0.95) - 1]! : null,
-          },
-        };
-      },
-    },
-    agentRuns: {
-      record: async (run) => {
-        this.guard('agentRuns.record');
-        this.agentRuns.push(clone(run));
-      },
-      listByTask: async (taskId) => this.agentRuns.filter((r) => r.task_id === taskId),
-      usageDayStats: async (now) => {
-        this.guard('agentRuns.usageDayStats');
-        // Day usage is exercised on MongoDB (persistence and api integration specs); unit specs see an empty day.
-        return { day_start: startOfUtcDay(now), prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_agent: [], by_model: [] };
-      },
-    },
-    taskEvents: {
-      appendMany: async (events) => {
-        this.guard('taskEvents.appendMany');
-        this.taskEvents.push(...events.map(clone));
-      },
-      listByTask: async (taskId) => {
-        this.guard('taskEvents.listByTask');
-        return this.taskEvents.filter((e) => e.task_id === taskId).sort((a, b) => a.timestamp.getTime() - b.timestamp.getTime());
-      },
-      deleteOlderThan: async (cutoff) => {
-        const before = this.taskEvents.length;
-        this.taskEvents.splice(0, this.taskEvents.length, ...this.taskEvents.filter((e) => e.timestamp >= cutoff));
-        return before - this.taskEvents.length;
-      },
-    },
-    systemMetrics: {
-      record: async (snapshot) => {
-        if (this.snapshots.some((x) => x.interval_start.getTime() === snapshot.interval_start.getTime())) return false;
-        this.snapshots.push(clone(snapshot));
-        return true;
-      },
-      list: async ({ from, to, limit }) => {
-        this.guard('systemMetrics.list');
-        return this.snapshots.filter((x) => x.interval_start >= from && x.interval_start < to).sort((a, b) => a.interval_start.getTime() - b.interval_start.getTime()).slice(0, limit);
-      },
-      deleteOlderThan: async (cutoff) => {
-        const before = this.snapshots.length;
-        this.snapshots.splice(0, this.snapshots.length, ...this.snapshots.filter((x) => x.interval_start >= cutoff));
-        return before - this.snapshots.length;
-      },
-    },
-    messages: {
-      append: async (message) => {
-        this.guard('messages.append');
-        this.messages.push(clone(message));
-      },
-      put: async (message) => {
-        this.guard('messages.put');
-        const existing = this.messages.find((m) => m.message_id === message.message_id);
-        if (existing) Object.assign(existing, { content: message.content, agent_name: message.agent_name });
-        else this.messages.push(clone(message));
-      },
-      recentBySession: async (sessionId, { limit }) => this.messages.filter((m) => m.session_id === sessionId).slice(-limit),
-      listByTask: async (taskId) => this.messages.filter((m) => m.task_id === taskId),
-    },
-    idempotencyKeys: {
-      reserve: async (record, now) => {
-        this.guard('idempotencyKeys.reserve');
-        const held = this.idempotencyKeys.get(record.key_hash);
-        if (held && held.expires_at > now) return { reserved: false, existing: clone(held) };
-        this.idempotencyKeys.set(record.key_hash, clone(record));
-        return { reserved: true };
-      },
-      find: async (keyHash, now) => {
-        this.guard('idempotencyKeys.find');
-        const held = this.idempotencyKeys.get(keyHash);
-        return held && held.expires_at > now ? clone(held) : null;
-      },
-      release: async (keyHash, taskId) => {
-        this.guard('idempotencyKeys.release');
-        if (this.idempotencyKeys.get(keyHash)?.task_id !== taskId) return false;
-        return this.idempotencyKeys.delete(keyHash);
-      },
-      purgeExpired: async (now) => {
-        this.guard('idempotencyKeys.purgeExpired');
-        let n = 0;
-        for (const [k, r] of this.idempotencyKeys) if (r.expires_at <= now && this.idempotencyKeys.delete(k)) n++;
-        return n;
-      },
-    },
-    sessions: {
-      touch: async (sessionId, now) => {
-        this.guard('sessions.touch');
-        const s = this.sessions.get(sessionId);
-        if (s) Object.assign(s, { updated_at: now, task_count: s.task_count + 1 });
-        else this.sessions.set(sessionId, { session_id: sessionId, created_at: now, updated_at: now, task_count: 1 });
-      },
-    },
-  };
-}
-
-/** The order TaskRepository.list promises: created_at desc, then task_id desc. Negative when `a` comes first. */
-function newestFirst(a: TaskListPosition, b: TaskListPosition): number {
-  return b.created_at.getTime() - a.created_at.getTime() || (a.task_id < b.task_id ? 1 : a.task_id > b.task_id ? -1 : 0);
-}
-
-function toSummary(t: Task): TaskSummary {
-  return {
-    task_id: t.task_id,
-    session_id: t.session_id,
-    task: t.task,
-    status: t.status,
-    created_at: t.created_at,
-    queued_at: t.queued_at,
-    started_at: t.started_at,
-    completed_at: t.completed_at,
-    updated_at: t.updated_at,
-    selected_agent: t.selected_agent,
-    agent_type: t.agent_type,
-    agent_version: t.agent_version,
-    confidence: t.confidence,
-    error: t.error && { ...t.error },
-    result_summary: t.result?.summary ?? null,
-    usage: { total_tokens: t.usage.total_tokens, cost_usd: t.usage.cost_usd },
-  };
 }
 
 /** Live workers in memory. `down = true` fails like an unreachable Redis. */
@@ -314,61 +37,15 @@ export class FakeWorkerDirectory {
   }
 }
 
-export interface FakeJob {
-  name: string;
-  data: ProcessTaskJob;
-  opts: { jobId?: string };
-}
-
-/** The slice of a Bull queue the api uses (add, isReady, client.ping). `down = true` rejects like an unreachable Redis. */
-export class FakeQueue {
-  readonly jobs: FakeJob[] = [];
-  down = false;
-
-  async add(name: string, data: ProcessTaskJob, opts: { jobId?: string }): Promise<FakeJob> {
-    if (this.down) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
-    const job = { name, data, opts };
-    this.jobs.push(job);
-    return job;
-  }
-
-  /** A job by id, as Bull's getJob; every job added here is `waiting`, or `completed` once listed in `finished`. */
-  readonly finished = new Set<string>();
-
-  async getJob(id: string): Promise<{ getState(): Promise<string>; remove(): Promise<void> } | null> {
-    if (this.down) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
-    const index = this.jobs.findIndex((j) => j.opts.jobId === id);
-    if (index < 0) return null;
-    return {
-      getState: async () => (this.finished.has(id) ? 'completed' : 'waiting'),
-      remove: async () => {
-        this.jobs.splice(this.jobs.findIndex((j) => j.opts.jobId === id), 1);
-        this.finished.delete(id);
-      },
-    };
-  }
-
-  /** Bull's counters; `counts` overrides them, else every job added counts as waiting. */
-  counts: Partial<Record<'waiting' | 'active' | 'completed' | 'failed' | 'delayed' | 'paused', number>> | null = null;
-
-  async getJobCounts(): Promise<Record<string, number>> {
-    if (this.down) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
-    return { waiting: this.jobs.length, active: 0, completed: 0, failed: 0, delayed: 0, paused: 0, ...this.counts };
-  }
-
-  async isReady(): Promise<this> {
-    if (this.down) throw new Error('connect ECONNREFUSED');
-    return this;
-  }
-
-  readonly client = {
-    ping: async (): Promise<string> => {
-      if (this.down) throw new Error('connect ECONNREFUSED');
-      return 'PONG';
-    },
+/**
+ * The queue-side dependencies of createApp in memory: `queue.unavailable = true` makes the queue,
+ * and Redis's readiness, fail like an unreachable Redis.
+ */
+export function fakeMessaging(queue = new InMemoryTaskQueue()) {
+  return {
+    queue,
+    cancels: new InMemoryCancelChannel(),
+    pingRedis: async (): Promise<boolean> => !queue.unavailable,
+    workerDirectory: new FakeWorkerDirectory(),
   };
-
-  asTaskQueue(): TaskQueue {
-    return this as unknown as TaskQueue;
-  }
 }

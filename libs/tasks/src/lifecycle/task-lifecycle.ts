@@ -77,6 +77,17 @@ export class TaskLifecycle {
     return this.moved('retry', await this.deps.tasks.requeueFailed(taskId, { retryableTypes }, this.now()), data, options);
   }
 
+  /**
+   * failed → queued like `retry`, then `requeue(moved)` (put the task back on the queue) before
+   * `task.retried` is emitted with the figures it returns, so the one event says whether the
+   * task was enqueued. `requeue` must not throw: a queue failure leaves the task to the reconciler.
+   */
+  async retryThen(taskId: string, retryableTypes: readonly string[], requeue: (moved: Task) => Promise<Record<string, unknown>>, options?: EmitOptions): Promise<Task | null> {
+    const task = await this.deps.tasks.requeueFailed(taskId, { retryableTypes }, this.now());
+    if (task) this.emit('retry', task, await requeue(task), options);
+    return task;
+  }
+
   /** `task.requeued`: the reconciler gave the task a new job (the status stays). */
   requeued(task: Task, data: Record<string, unknown>, options?: EmitOptions): void {
     this.emit('requeue', task, data, options);

@@ -1,7 +1,7 @@
 // API keys end to end through the HTTP app, with in-memory fakes for MongoDB and Redis.
 import { createHash } from 'node:crypto';
 import request from 'supertest';
-import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../../testing/fakes';
+import { fakeMessaging, InMemoryStore, InMemoryTaskQueue, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
 import { INVALID_KEY_MESSAGE, MISSING_KEY_MESSAGE, OPEN_API_WARNING } from './api-key.middleware';
 
@@ -14,11 +14,11 @@ const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex
 const API_KEYS = `dashboard:${DASHBOARD_SECRET}, ci:sha256:${sha256(CI_SECRET)}`;
 
 function setup(env: Record<string, string> = {}) {
-  const store = new FakeStore();
-  const queue = new FakeQueue();
+  const store = new InMemoryStore();
+  const queue = new InMemoryTaskQueue();
   const { logger, records } = recordingLogger();
   const config = testConfig({ API_RATE_LIMIT_PER_MINUTE: '0', ...env });
-  const app = createApp({ config, logger, store, queue: queue.asTaskQueue(), environment: 'unit' });
+  const app = createApp({ config, logger, store, ...fakeMessaging(queue), environment: 'unit' });
   return { app, store, queue, records };
 }
 
@@ -83,7 +83,7 @@ describe('API keys', () => {
       expect401(res, MISSING_KEY_MESSAGE);
       expect(res.headers['www-authenticate']).toBe('Bearer realm="agent-orchestrator"');
       expect(store.writes()).toBe(0);
-      expect(queue.jobs).toEqual([]);
+      expect(queue.enqueued).toEqual([]);
     });
 
     it.each([

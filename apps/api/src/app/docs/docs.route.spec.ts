@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import request from 'supertest';
-import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../../testing/fakes';
+import { fakeMessaging, InMemoryStore, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
 import { buildOpenApiDocument } from '../openapi/openapi.document';
 import { DOCS_ASSETS } from './docs.assets';
@@ -14,7 +14,7 @@ const KEY = 'docs-spec-key-0123456789';
 
 function setup(env: Record<string, string> = {}) {
   const config = testConfig({ API_KEYS: `k:${KEY}`, API_RATE_LIMIT_PER_MINUTE: '1', TASK_MAX_LENGTH: '321', ...env });
-  const app = createApp({ config, logger: recordingLogger().logger, store: new FakeStore(), queue: new FakeQueue().asTaskQueue(), environment: 'unit' });
+  const app = createApp({ config, logger: recordingLogger().logger, store: new InMemoryStore(), ...fakeMessaging(), environment: 'unit' });
   return { app, config };
 }
 

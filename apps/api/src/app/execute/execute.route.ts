@@ -3,15 +3,15 @@ import { API_VERSION } from '@agent-orchestrator/domain';
 import { jsonBody } from '../http/json-body.middleware';
 import { getRequestContext } from '../http/request-context';
 import { validateBody } from '../http/validate-body';
-import type { AcceptTaskService } from './accept-task.service';
+import { bodyHash, idempotencyKeyHash, type AcceptTask, type IdempotentSubmission } from '@agent-orchestrator/tasks';
 import type { ExecuteTaskDtoClass } from './execute-task.dto';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, bodyHash, idempotencyKeyHash, parseIdempotencyKey, type IdempotentSubmission } from './idempotency';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from './idempotency-key.header';
 
 export const EXECUTE_PATH = '/v1/agent/execute';
 const USER_AGENT_MAX_LENGTH = 512;
 
 export interface ExecuteRouteDeps {
-  acceptTask: AcceptTaskService;
+  acceptTask: AcceptTask;
   dto: ExecuteTaskDtoClass;
   bodyLimitBytes: number;
   rateLimit: RequestHandler;
@@ -38,10 +38,10 @@ export function executeRoutes({ acceptTask, dto, bodyLimitBytes, rateLimit, idem
     };
     const { task, replayed } =
       idempotencyKey === undefined
-        ? { task: await acceptTask.accept(input, origin, logger), replayed: false }
+        ? { task: await acceptTask.execute(input, origin, logger), replayed: false }
         : await idempotency.submit(
             { keyHash: idempotencyKeyHash(idempotencyKey, apiKeyId), bodyHash: bodyHash(input) },
-            (taskId) => acceptTask.accept(input, origin, logger, { taskId }),
+            (taskId) => acceptTask.execute(input, origin, logger, { taskId }),
             logger,
           );
     if (replayed) res.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');

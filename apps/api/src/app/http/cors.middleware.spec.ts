@@ -1,6 +1,6 @@
 // CORS through the whole app (in-memory fakes), so auth and rate limiting sit where they do in production.
 import request from 'supertest';
-import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../../testing/fakes';
+import { fakeMessaging, InMemoryStore, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
 
 const EXECUTE = '/v1/agent/execute';
@@ -11,7 +11,7 @@ const KEY = 'cors-spec-key-0123456789';
 function setup(env: Record<string, string> = {}) {
   const { logger } = recordingLogger();
   const config = testConfig({ API_RATE_LIMIT_PER_MINUTE: '10', CORS_ORIGINS: `${APP_ORIGIN}, http://localhost:5173`, ...env });
-  return createApp({ config, logger, store: new FakeStore(), queue: new FakeQueue().asTaskQueue(), environment: 'unit' });
+  return createApp({ config, logger, store: new InMemoryStore(), ...fakeMessaging(), environment: 'unit' });
 }
 
 const preflight = (app: ReturnType<typeof setup>, origin: string, headers = 'authorization, content-type, x-request-id') =>

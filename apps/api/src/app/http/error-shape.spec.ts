@@ -2,7 +2,7 @@
 // through the whole app (in-memory fakes). Every JSON body carries api_version "v1".
 import request from 'supertest';
 import { newTask } from '@agent-orchestrator/domain';
-import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../../testing/fakes';
+import { fakeMessaging, InMemoryStore, InMemoryTaskQueue, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
 
 const EXECUTE = '/v1/agent/execute';
@@ -10,14 +10,14 @@ const TASK = '/v1/tasks/3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f';
 const KEY = 'shape-spec-key-0123456789';
 
 function setup(env: Record<string, string> = {}) {
-  const store = new FakeStore();
-  const queue = new FakeQueue();
+  const store = new InMemoryStore();
+  const queue = new InMemoryTaskQueue();
   const { logger } = recordingLogger();
   const app = createApp({
     config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '0', BODY_LIMIT_BYTES: '2048', TASK_MAX_LENGTH: '100', ...env }),
     logger,
     store,
-    queue: queue.asTaskQueue(),
+    ...fakeMessaging(queue),
     environment: 'unit',
   });
   return { app, store, queue };

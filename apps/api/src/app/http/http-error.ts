@@ -1,9 +1,9 @@
 /**
  * Maps anything thrown while serving a request to the one error shape the API
  * speaks. Client errors keep their message; server errors get a fixed public
- * message unless they are ApiErrors (whose message was written for clients).
+ * message unless they are ApiErrors or ServiceUnavailableErrors (whose message was written for clients).
  */
-import { API_VERSION, ErrorType, OrchestratorError, type ErrorDetail } from '@agent-orchestrator/domain';
+import { API_VERSION, ErrorType, OrchestratorError, ServiceUnavailableError, type ErrorDetail } from '@agent-orchestrator/domain';
 
 /** Seconds a client should wait before retrying a 503. */
 export const RETRY_AFTER_SECONDS = 5;
@@ -83,7 +83,8 @@ export function toHttpError(err: unknown): HttpError {
       return { status, type: err.type, message: err.message, ...(err.details?.length ? { details: err.details } : {}) };
     }
     const type = status === 500 ? ErrorType.INTERNAL_ERROR : err.type;
-    const message = err instanceof ApiError ? err.message : (PUBLIC_SERVER_MESSAGES[type] ?? INTERNAL_MESSAGE);
+    // ApiErrors and the use cases' ServiceUnavailableErrors carry messages written for clients.
+    const message = err instanceof ApiError || err instanceof ServiceUnavailableError ? err.message : (PUBLIC_SERVER_MESSAGES[type] ?? INTERNAL_MESSAGE);
     return { status, type, message };
   }
   if (err !== null && typeof err === 'object') {

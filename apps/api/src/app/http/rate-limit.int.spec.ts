@@ -7,7 +7,7 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import request from 'supertest';
 import { createRedisClient, type RedisClient } from '@agent-orchestrator/messaging';
 import type { Logger } from '@agent-orchestrator/observability';
-import { FakeQueue, FakeStore, recordingLogger, testConfig, type LogRecord } from '../../testing/fakes';
+import { fakeMessaging, InMemoryStore, recordingLogger, testConfig, type LogRecord } from '../../testing/fakes';
 import { createApp } from '../app';
 import { waitUntil } from '../wait-until';
 import { FAIL_OPEN_WARNING } from './rate-limit.middleware';
@@ -45,7 +45,7 @@ describe('rate limiting on Redis (integration)', () => {
     const config = testConfig({ REDIS_URL: options.redisUrl ?? url, API_RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_REDIS_TIMEOUT_MS: options.timeoutMs ?? '500', ...env });
     const limiter = connectRateLimitStore(config, logger)!;
     cleanup.push(limiter.close);
-    const app = createApp({ config, logger, store: new FakeStore(), queue: new FakeQueue().asTaskQueue(), environment: 'int-test', rateLimitStore: limiter.store });
+    const app = createApp({ config, logger, store: new InMemoryStore(), ...fakeMessaging(), environment: 'int-test', rateLimitStore: limiter.store });
     /** Until its client has connected, an instance lets requests through uncounted (fail open). */
     const ready = async () => {
       if (!(await waitUntil(async () => limiter.client.status === 'ready', { timeoutMs: 5000 }))) throw new Error('rate-limit Redis client never got ready');
@@ -140,7 +140,7 @@ describe('rate limiting on Redis (integration)', () => {
       cleanup.push(() => client.disconnect());
       await new Promise<void>((resolve) => client.once('ready', () => resolve()));
       const config = testConfig({ API_RATE_LIMIT_PER_MINUTE: '1' });
-      const app = createApp({ config, logger, store: new FakeStore(), queue: new FakeQueue().asTaskQueue(), environment: 'int-test', rateLimitStore: new RedisRateLimitStore({ client }) });
+      const app = createApp({ config, logger, store: new InMemoryStore(), ...fakeMessaging(), environment: 'int-test', rateLimitStore: new RedisRateLimitStore({ client }) });
 
       await request(app).get(TASK).timeout(NO_HANG_MS).expect(404);
       await request(app).get(TASK).timeout(NO_HANG_MS).expect(404);

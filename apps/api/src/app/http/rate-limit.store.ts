@@ -1,7 +1,7 @@
 import type { ClientRateLimitInfo, IncrementResponse, Options, Store } from 'express-rate-limit';
 import { RedisStore, type RedisReply } from 'rate-limit-redis';
+import { connectRateLimitRedis, type RateLimitRedis, type RedisClient } from '@agent-orchestrator/messaging';
 import type { ApiConfig } from '@agent-orchestrator/config';
-import { createRedisClient, type RedisClient } from '@agent-orchestrator/messaging';
 import type { Logger } from '@agent-orchestrator/observability';
 
 export const RATE_LIMIT_PREFIX = 'ao:rl:';
@@ -33,7 +33,7 @@ export class RedisRateLimitStore implements Store {
   private options: Options | undefined;
   private ready: Promise<void> | undefined;
 
-  constructor({ client, prefix = RATE_LIMIT_PREFIX }: { client: RedisClient; prefix?: string }) {
+  constructor({ client, prefix = RATE_LIMIT_PREFIX }: { client: RateLimitRedis; prefix?: string }) {
     this.prefix = prefix;
     this.inner = new RedisStore({ prefix, sendCommand: (command: string, ...args: string[]) => client.call(command, ...args) as Promise<RedisReply> });
   }
@@ -73,26 +73,14 @@ export class RedisRateLimitStore implements Store {
 }
 
 /**
- * The store main.ts hands the app: a Redis client of its own (fail fast,
- * bounded by RATE_LIMIT_REDIS_TIMEOUT_MS) on REDIS_URL. Undefined when rate
- * limiting is off. Connection errors are logged at debug level only: while
- * Redis is down the limiter itself warns, at most once a minute.
+ * The store main.ts hands the app, on the rate-limit Redis connection of the platform lib
+ * (connectRateLimitRedis). Undefined when rate limiting is off.
  */
 export function connectRateLimitStore(
   config: Pick<ApiConfig, 'rateLimitPerMinute' | 'rateLimitRedisTimeoutMs' | 'redis'>,
   logger: Logger,
 ): { store: RedisRateLimitStore; client: RedisClient; close: () => Promise<void> } | undefined {
   if (config.rateLimitPerMinute <= 0) return undefined;
-  const client = createRedisClient(config.redis.url, {
-    connectionName: 'ao-api-rate-limit',
-    commandTimeoutMs: config.rateLimitRedisTimeoutMs,
-    onError: (err) => logger.debug('rate-limit Redis connection error', { err }),
-  });
-  return {
-    store: new RedisRateLimitStore({ client }),
-    client,
-    close: async () => {
-      await client.quit().catch(() => client.disconnect());
-    },
-  };
+  const { client, close } = connectRateLimitRedis(config, logger);
+  return { store: new RedisRateLimitStore({ client }), client, close };
 }

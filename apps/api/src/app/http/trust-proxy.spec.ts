@@ -1,16 +1,16 @@
 // TRUST_PROXY decides whether X-Forwarded-For names the client; per-IP rate limits and the ip stored
 // on tasks depend on it. In-memory fakes; the request comes from 127.0.0.1 (supertest).
 import request from 'supertest';
-import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../../testing/fakes';
+import { fakeMessaging, InMemoryStore, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
 
 const EXECUTE = '/v1/agent/execute';
 const LOOPBACK = /^(::ffff:)?127\.0\.0\.1$|^::1$/;
 
 function setup(env: Record<string, string>) {
-  const store = new FakeStore();
+  const store = new InMemoryStore();
   const { logger, records } = recordingLogger();
-  const app = createApp({ config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '1', ...env }), logger, store, queue: new FakeQueue().asTaskQueue(), environment: 'unit' });
+  const app = createApp({ config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '1', ...env }), logger, store, ...fakeMessaging(), environment: 'unit' });
   const submit = async (xff?: string) => {
     const req = request(app).post(EXECUTE);
     if (xff !== undefined) req.set('X-Forwarded-For', xff);

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { findSamples } from '@agent-orchestrator/observability';
-import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../../testing/fakes';
+import { fakeMessaging, InMemoryStore, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
 import { createApiMetrics } from './api-metrics';
 import { METRICS_DISABLED_MESSAGE, METRICS_REALM } from './metrics.route';
@@ -14,8 +14,8 @@ function setup(env: Record<string, string> = {}) {
   const app = createApp({
     config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '0', ...env }),
     logger: recordingLogger().logger,
-    store: new FakeStore(),
-    queue: new FakeQueue().asTaskQueue(),
+    store: new InMemoryStore(),
+    ...fakeMessaging(),
     environment: 'unit',
     metrics,
   });

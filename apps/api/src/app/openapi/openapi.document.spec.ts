@@ -1,7 +1,7 @@
 // The OpenAPI document itself: a well-formed 3.1 document whose every $ref resolves and every schema
 // compiles (Ajv, strict), which describes exactly the routes the app registers.
 import { ErrorType, newTask } from '@agent-orchestrator/domain';
-import { FakeQueue, FakeStore, recordingLogger, testConfig } from '../../testing/fakes';
+import { fakeMessaging, InMemoryStore, recordingLogger, testConfig } from '../../testing/fakes';
 import { OpenApiContract, registeredRoutes } from '../../testing/contract';
 import { createApp } from '../app';
 import { presentTask } from '../tasks/task.presenter';
@@ -101,8 +101,8 @@ describe('the OpenAPI document', () => {
     const app = createApp({
       config: testConfig(),
       logger: recordingLogger().logger,
-      store: new FakeStore(),
-      queue: new FakeQueue().asTaskQueue(),
+      store: new InMemoryStore(),
+      ...fakeMessaging(),
       environment: 'unit',
     });
     const documented = operations(document)

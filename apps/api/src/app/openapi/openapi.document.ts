@@ -9,7 +9,7 @@
 import { ErrorType } from '@agent-orchestrator/domain';
 import { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/persistence';
 import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from '../execute/idempotency';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from '../execute/idempotency-key.header';
 import { AGENT_TYPE_PATTERN, DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
 import { DOCS_ASSETS, DOCS_PATH } from '../docs/docs.assets';
 import { METRICS_PATH, METRICS_PATH_ITEM, METRICS_SECURITY_SCHEME } from './openapi.metrics';

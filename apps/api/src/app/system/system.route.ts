@@ -1,12 +1,12 @@
 import { Router, type RequestHandler } from 'express';
 import { noQueryParams } from '../http/no-query-params';
 import { getRequestContext } from '../http/request-context';
-import type { SystemMetricsService } from './system-metrics.service';
+import type { GetSystemMetrics } from '@agent-orchestrator/tasks';
 
 export const SYSTEM_METRICS_PATH = '/v1/system/metrics';
 
 export interface SystemRouteDeps {
-  metrics: SystemMetricsService;
+  metrics: GetSystemMetrics;
   rateLimit: RequestHandler;
 }
 
@@ -14,7 +14,7 @@ export interface SystemRouteDeps {
 export function systemRoutes({ metrics, rateLimit }: SystemRouteDeps): Router {
   const router = Router();
   router.get(SYSTEM_METRICS_PATH, rateLimit, noQueryParams(), async (_req, res) => {
-    const view = await metrics.collect(getRequestContext(res).logger);
+    const view = await metrics.execute(getRequestContext(res).logger);
     res.setHeader('Cache-Control', 'no-store');
     res.json(view);
   });

@@ -5,9 +5,9 @@ import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { loadApiConfig } from '@agent-orchestrator/config';
-import { createTaskQueue, enqueueTask, pingQueue, subscribeTaskCancels, type TaskCancelSubscription, type TaskQueue } from '@agent-orchestrator/messaging';
+import { bullApiMessaging, createTaskQueue, enqueueTask, pingQueue, subscribeTaskCancels, type TaskCancelSubscription, type TaskQueue } from '@agent-orchestrator/messaging';
 import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
+import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from '../app';
 import { waitUntil } from '../wait-until';
 
@@ -33,7 +33,7 @@ describe('POST /v1/tasks/{task_id}/cancel (integration)', () => {
       config: loadApiConfig({ MONGO_URI: mongoUri, MONGO_DB_NAME: dbName, REDIS_URL: redisUrl, API_RATE_LIMIT_PER_MINUTE: '0' }),
       logger,
       store,
-      queue,
+      ...bullApiMessaging(queue, { enqueueTimeoutMs: 5000 }),
       environment: 'int-test',
       events: new TaskEventLog(logger, 'api').addSink((e) => events.push(e)),
     });

@@ -6,7 +6,7 @@ import request from 'supertest';
 import { newTask, type Task } from '@agent-orchestrator/domain';
 import { createApp } from '../../app/app';
 import { buildOpenApiDocument } from '../../app/openapi/openapi.document';
-import { FakeQueue, FakeStore, FakeWorkerDirectory, recordingLogger, testConfig } from '../fakes';
+import { fakeMessaging, FakeWorkerDirectory, InMemoryStore, recordingLogger, testConfig } from '../fakes';
 import { ContractRecorder, OpenApiContract, contractCheck, sharedRecorder, type ContractExchange } from '.';
 
 const document = buildOpenApiDocument({ taskMaxLength: 100, bodyLimitBytes: 2048 });
@@ -119,7 +119,7 @@ describe('OpenApiContract', () => {
 });
 
 describe('contractCheck in an app', () => {
-  const seed = (store: FakeStore, overrides: Record<string, unknown>): Task => {
+  const seed = (store: InMemoryStore, overrides: Record<string, unknown>): Task => {
     const task = { ...newTask({ task_id: TASK_ID, session_id: 's', task: 't', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'unit' }, now: new Date(NOW) }), ...overrides };
     store.tasks.set(TASK_ID, task as Task);
     return task as Task;
@@ -127,13 +127,13 @@ describe('contractCheck in an app', () => {
 
   function setup() {
     const recorder = new ContractRecorder();
-    const store = new FakeStore();
+    const store = new InMemoryStore();
     const workers = new FakeWorkerDirectory();
     const app = createApp({
       config: testConfig({ API_RATE_LIMIT_PER_MINUTE: '0' }),
       logger: recordingLogger().logger,
       store,
-      queue: new FakeQueue().asTaskQueue(),
+      ...fakeMessaging(),
       environment: 'unit',
       workerDirectory: workers,
       contractCheck: contractCheck(recorder),
@@ -195,7 +195,7 @@ describe('contractCheck in an app', () => {
 
   it('is installed in every app the api specs build (jest-setup.ts)', async () => {
     const before = sharedRecorder.checked;
-    const app = createApp({ config: testConfig(), logger: recordingLogger().logger, store: new FakeStore(), queue: new FakeQueue().asTaskQueue(), environment: 'unit' });
+    const app = createApp({ config: testConfig(), logger: recordingLogger().logger, store: new InMemoryStore(), ...fakeMessaging(), environment: 'unit' });
     await request(app).get('/healthz').expect(200);
     expect(sharedRecorder.checked).toBe(before + 1);
   });

@@ -1,6 +1,7 @@
 import type { TaskDayStats, UsageDayStats } from '@agent-orchestrator/persistence';
-import type { WorkerRecord } from '@agent-orchestrator/messaging';
-import { SystemMetricsService, type SystemMetricsDeps } from './system-metrics.service';
+import type { QueueCounts } from '../ports/task-queue.port';
+import type { LiveWorker } from '../ports/worker-directory.port';
+import { GetSystemMetrics, type SystemMetricsDeps } from './system-metrics.query';
 
 const NOW = new Date('2030-01-02T15:00:00.000Z');
 const logger = { warn: jest.fn() };
@@ -23,13 +24,14 @@ const usage: UsageDayStats = {
   ],
   by_model: [{ model: 'gpt-4o-mini', prompt_tokens: 300, completion_tokens: 100, total_tokens: 400, cost_usd: 0.0001 }],
 };
-const worker: WorkerRecord = { worker_id: 'h:1:ab', hostname: 'h', pid: 1, started_at: NOW.toISOString(), last_seen_at: NOW.toISOString(), agents: [] };
+const worker: LiveWorker = { worker_id: 'h:1:ab', hostname: 'h', pid: 1, started_at: NOW.toISOString(), last_seen_at: NOW.toISOString(), agents: [] };
 
 function deps(overrides: Partial<SystemMetricsDeps> = {}): SystemMetricsDeps {
   return {
     tasks: { dayStats: async () => stats },
     agentRuns: { usageDayStats: async () => usage },
-    queueCounts: async () => ({ waiting: 4, active: 1, completed: 10, failed: 2, delayed: 3 }),
+    // A queue that leaves some states out: they count as 0.
+    queue: { counts: async () => ({ waiting: 4, active: 1, completed: 10, failed: 2, delayed: 3 }) as QueueCounts },
     workers: { listLive: async () => [worker] },
     pingMongo: async () => true,
     pingRedis: async () => true,
@@ -41,7 +43,7 @@ function deps(overrides: Partial<SystemMetricsDeps> = {}): SystemMetricsDeps {
 
 describe('SystemMetricsService', () => {
   it('assembles every part', async () => {
-    const view = await new SystemMetricsService(deps()).collect(logger);
+    const view = await new GetSystemMetrics(deps()).execute(logger);
     expect(view).toEqual({
       generated_at: '2030-01-02T15:00:00.000Z',
       today: { start: '2030-01-02T00:00:00.000Z', timezone: 'UTC' },
@@ -58,25 +60,25 @@ describe('SystemMetricsService', () => {
 
   it('passes its deadline to the database and asks for the day of now', async () => {
     const dayStats = jest.fn(async () => stats);
-    await new SystemMetricsService(deps({ tasks: { dayStats } })).collect(logger);
+    await new GetSystemMetrics(deps({ tasks: { dayStats } })).execute(logger);
     expect(dayStats).toHaveBeenCalledWith(NOW, { maxTimeMs: 200 });
   });
 
   it('has no average and no p95 for a day without finished tasks', async () => {
     const empty = { ...stats, latency_ms: { count: 0, sum: 0, p95: null } };
-    const view = await new SystemMetricsService(deps({ tasks: { dayStats: async () => empty } })).collect(logger);
+    const view = await new GetSystemMetrics(deps({ tasks: { dayStats: async () => empty } })).execute(logger);
     expect(view.latency_today_ms).toEqual({ count: 0, avg: null, p95: null });
   });
 
   it('says "none" when no worker is alive', async () => {
-    const view = await new SystemMetricsService(deps({ workers: { listLive: async () => [] } })).collect(logger);
+    const view = await new GetSystemMetrics(deps({ workers: { listLive: async () => [] } })).execute(logger);
     expect(view.workers).toEqual({ alive: 0, items: [] });
     expect(view.health.workers).toBe('none');
   });
 
   it('answers with the parts it has when MongoDB is down', async () => {
     const down = deps({ tasks: { dayStats: async () => Promise.reject(new Error('ECONNREFUSED')) }, pingMongo: async () => false });
-    const view = await new SystemMetricsService(down).collect(logger);
+    const view = await new GetSystemMetrics(down).execute(logger);
     expect(view).toMatchObject({ tasks_today: null, agent_distribution_today: null, latency_today_ms: null, today: { start: '2030-01-02T00:00:00.000Z' } });
     expect(view.queue).not.toBeNull();
     expect(view.health).toEqual({ mongodb: 'down', redis: 'ok', workers: 'ok' });
@@ -84,7 +86,7 @@ describe('SystemMetricsService', () => {
 
   it('answers with the parts it has when Redis is down', async () => {
     const fail = async () => Promise.reject(new Error('Stream is not writeable'));
-    const view = await new SystemMetricsService(deps({ queueCounts: fail, workers: { listLive: fail }, pingRedis: async () => false })).collect(logger);
+    const view = await new GetSystemMetrics(deps({ queue: { counts: fail }, workers: { listLive: fail }, pingRedis: async () => false })).execute(logger);
     expect(view).toMatchObject({ queue: null, workers: null, health: { mongodb: 'ok', redis: 'down', workers: 'unknown' } });
     expect(view.tasks_today).not.toBeNull();
   });
@@ -92,9 +94,9 @@ describe('SystemMetricsService', () => {
   it('does not wait longer than its deadline for a part that hangs', async () => {
     const never = () => new Promise<never>(() => undefined);
     const started = Date.now();
-    const view = await new SystemMetricsService(
-      deps({ tasks: { dayStats: never }, queueCounts: never, workers: { listLive: never }, pingMongo: never, pingRedis: never, timeoutMs: 50 }),
-    ).collect(logger);
+    const view = await new GetSystemMetrics(
+      deps({ tasks: { dayStats: never }, queue: { counts: never }, workers: { listLive: never }, pingMongo: never, pingRedis: never, timeoutMs: 50 }),
+    ).execute(logger);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(view).toMatchObject({ queue: null, tasks_today: null, workers: null, health: { mongodb: 'down', redis: 'down', workers: 'unknown' } });
   });

@@ -1,9 +1,9 @@
 /**
- * GET /v1/system/metrics: one summary for the dashboard (architecture §7.2).
+ * The system's figures at a glance (GET /v1/system/metrics): one summary for the dashboard (architecture §7.2).
  *
  * "Today" is the current UTC day, from midnight UTC. Every part is bounded so
  * the cost does not grow with the number of tasks ever stored:
- * - queue: Bull's counters, O(1) Redis commands (LLEN / ZCARD);
+ * - queue: the queue's counters (Bull: O(1) Redis commands, LLEN / ZCARD);
  * - tasks_today, agent_distribution_today, latency_today_ms: TaskRepository.dayStats,
  *   index ranges limited to today (its doc gives the plan of each query);
  * - workers: the live-worker registry, one index read and one MGET.
@@ -11,20 +11,12 @@
  * the answer is still 200 (health says what is down): a dashboard shows what it
  * can instead of an error page.
  */
-import type { WorkerRecord } from '@agent-orchestrator/messaging';
-import type { Logger } from '@agent-orchestrator/observability';
 import { API_VERSION, TASK_STATUSES, startOfUtcDay, type TaskStatus } from '@agent-orchestrator/domain';
 import { dayFigures, type AgentRunRepository, type TaskDayStats, type TaskRepository, type UsageDayStats, type UsageFigures } from '@agent-orchestrator/persistence';
-import type { WorkerDirectory } from '../agents/worker-directory';
-
-export interface QueueCounts {
-  waiting: number;
-  active: number;
-  delayed: number;
-  failed: number;
-  completed: number;
-  paused: number;
-}
+import type { Logger } from '../ports/logger.port';
+import type { QueueCounts, TaskQueue } from '../ports/task-queue.port';
+import type { LiveWorker, WorkerDirectory } from '../ports/worker-directory.port';
+import { within } from '../support/deadline';
 
 export type Health = 'ok' | 'down';
 
@@ -38,7 +30,7 @@ export interface SystemMetricsView {
   agent_distribution_today: { agent_name: string; agent_type: string | null; count: number }[] | null;
   /** queued_at → completed_at of the tasks that reached completed or failed today. p95 by nearest rank. */
   latency_today_ms: { count: number; avg: number | null; p95: number | null } | null;
-  workers: { alive: number; items: WorkerRecord[] } | null;
+  workers: { alive: number; items: LiveWorker[] } | null;
   /** Tokens and estimated cost of the LLM calls (router and agents) that finished today, by agent and by model. */
   usage_today: UsageFigures | null;
   health: { mongodb: Health; redis: Health; workers: 'ok' | 'none' | 'unknown' };
@@ -48,8 +40,7 @@ export interface SystemMetricsView {
 export interface SystemMetricsDeps {
   tasks: Pick<TaskRepository, 'dayStats'>;
   agentRuns: Pick<AgentRunRepository, 'usageDayStats'>;
-  /** Bull's job counts (`queue.getJobCounts()`). */
-  queueCounts: () => Promise<Partial<Record<keyof QueueCounts, number>>>;
+  queue: Pick<TaskQueue, 'counts'>;
   workers: WorkerDirectory;
   pingMongo: () => Promise<boolean>;
   pingRedis: () => Promise<boolean>;
@@ -58,31 +49,19 @@ export interface SystemMetricsDeps {
   timeoutMs: number;
 }
 
-class Late extends Error {}
-
-function within<T>(ms: number, work: () => Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Late(`no answer within ${ms} ms`)), ms);
-  });
-  const running = Promise.resolve().then(work);
-  running.catch(() => undefined);
-  return Promise.race([running, late]).finally(() => clearTimeout(timer));
-}
-
 const count = (n: unknown): number => (typeof n === 'number' && Number.isFinite(n) && n >= 0 ? n : 0);
 
-export class SystemMetricsService {
+export class GetSystemMetrics {
   constructor(private readonly deps: SystemMetricsDeps) {}
 
-  async collect(logger: Pick<Logger, 'warn'>): Promise<SystemMetricsView> {
+  async execute(logger: Pick<Logger, 'warn'>): Promise<SystemMetricsView> {
     const { deps } = this;
     const now = deps.now();
     const t = deps.timeoutMs;
     const [stats, queue, workers, mongoUp, redisUp, usage] = await Promise.allSettled([
       // The server gives up too, so a slow query does not keep running after we stopped waiting.
       within(t, () => deps.tasks.dayStats(now, { maxTimeMs: t })),
-      within(t, deps.queueCounts),
+      within(t, () => deps.queue.counts()),
       within(t, () => deps.workers.listLive()),
       within(t, deps.pingMongo),
       within(t, deps.pingRedis),

@@ -1,5 +1,5 @@
-import type { PublishedAgent, WorkerRecord } from '@agent-orchestrator/messaging';
-import { agentCatalog } from './agent-catalog';
+import type { LiveAgent as PublishedAgent, LiveWorker as WorkerRecord } from '../ports/worker-directory.port';
+import { agentCatalog } from './list-agents.query';
 
 const code = (version: string, description = 'Writes code.'): PublishedAgent => ({ name: 'CodeAgent', version, agent_type: 'code', description });
 const content: PublishedAgent = { name: 'ContentAgent', version: '0.3.0', agent_type: 'content', description: 'Writes prose.' };

@@ -1,37 +1,21 @@
 /**
- * `Idempotency-Key` on `POST /v1/agent/execute`: the same key with the same
- * body gives the same task for IDEMPOTENCY_TTL_HOURS, the same key with another
- * body a 409. Keys are scoped to the API key the request authenticated with
- * (else one global scope), and only a hash of scope and key is stored.
+ * `Idempotency-Key` on a task submission: the same key with the same body gives the same task for
+ * the key's TTL, the same key with another body a conflict. Keys are scoped to the API key the
+ * request authenticated with (else one global scope), and only a hash of scope and key is stored.
  *
- * The key is reserved (an insert on a unique index) before the task is
- * created, so of concurrent requests with one key exactly one creates a task;
- * the others wait briefly for it and replay it.
+ * The key is reserved (an insert on a unique index) before the task is created, so of concurrent
+ * requests with one key exactly one creates a task; the others wait briefly for it and replay it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ErrorType, ValidationError, type Task } from '@agent-orchestrator/domain';
+import { ConflictError, type Task } from '@agent-orchestrator/domain';
 import type { IdempotencyKeyRepository, IdempotencyRecord, TaskRepository } from '@agent-orchestrator/persistence';
-import type { Logger } from '@agent-orchestrator/observability';
-import { ApiError } from '../http/http-error';
-import { storeError } from '../http/store-error';
+import type { Logger } from '../ports/logger.port';
+import { storeError } from '../support/store-error';
 
+/** How clients name the key (HTTP header); the conflict messages say it. */
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
-export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
-/** 1 to 255 printable ASCII characters (space to `~`). */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
 
 const NOT_STORED = 'The Idempotency-Key could not be checked because the database is unavailable. Try again shortly.';
-
-/** The header's value, undefined when absent. @throws ValidationError (400) naming the header when malformed. */
-export function parseIdempotencyKey(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!IDEMPOTENCY_KEY_PATTERN.test(value)) {
-    throw new ValidationError(`${IDEMPOTENCY_KEY_HEADER} must be 1 to 255 printable ASCII characters.`, [
-      { field: IDEMPOTENCY_KEY_HEADER, message: `${IDEMPOTENCY_KEY_HEADER} must be 1 to 255 printable ASCII characters` },
-    ]);
-  }
-  return value;
-}
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
@@ -77,6 +61,7 @@ export interface IdempotentOutcome {
 const POLL_MS = 50;
 const MAX_ROUNDS = 3;
 
+/** The use case of a submission that carries an Idempotency-Key. */
 export class IdempotentSubmission {
   private readonly newId: () => string;
   private readonly waitForTaskMs: number;
@@ -91,7 +76,7 @@ export class IdempotentSubmission {
   /**
    * Creates the task with `create(taskId)` once per key: the first request
    * reserves the key and creates; later ones (same body) get that task back.
-   * @throws ApiError CONFLICT (409) for the same key with another body.
+   * @throws ConflictError (409) for the same key with another body.
    */
   async submit(request: { keyHash: string; bodyHash: string }, create: (taskId: string) => Promise<Task>, log: Logger): Promise<IdempotentOutcome> {
     for (let round = 0; round < MAX_ROUNDS; round++) {
@@ -113,7 +98,7 @@ export class IdempotentSubmission {
 
       const existing = reservation.existing;
       if (existing.body_hash !== request.bodyHash) {
-        throw new ApiError(ErrorType.CONFLICT, `This ${IDEMPOTENCY_KEY_HEADER} was already used with a different request body. Use a new key for a new task.`);
+        throw new ConflictError(`This ${IDEMPOTENCY_KEY_HEADER} was already used with a different request body. Use a new key for a new task.`);
       }
       const task = await this.waitForTask(existing.task_id);
       if (task) return { task, replayed: true };
@@ -129,9 +114,9 @@ export class IdempotentSubmission {
         throw storeError(err, NOT_STORED);
       });
       if (still === null || still.task_id !== existing.task_id) continue;
-      throw new ApiError(ErrorType.CONFLICT, `A request with this ${IDEMPOTENCY_KEY_HEADER} is still being processed. Retry shortly.`);
+      throw new ConflictError(`A request with this ${IDEMPOTENCY_KEY_HEADER} is still being processed. Retry shortly.`);
     }
-    throw new ApiError(ErrorType.CONFLICT, `A request with this ${IDEMPOTENCY_KEY_HEADER} is still being processed. Retry shortly.`);
+    throw new ConflictError(`A request with this ${IDEMPOTENCY_KEY_HEADER} is still being processed. Retry shortly.`);
   }
 
   /** When creating fails, the key is freed so the client's retry can succeed. */

@@ -1,4 +1,5 @@
-import type { WorkerRecord } from '@agent-orchestrator/messaging';
+import { ServiceUnavailableError } from '@agent-orchestrator/domain';
+import type { LiveWorker, WorkerDirectory } from '../ports/worker-directory.port';
 
 /** One agent as the live workers registered it. */
 export interface AgentView {
@@ -17,7 +18,7 @@ export interface AgentView {
  * description of the same version, the most recently seen worker's wins.
  * Ordered by name, then newest version first.
  */
-export function agentCatalog(workers: readonly WorkerRecord[]): AgentView[] {
+export function agentCatalog(workers: readonly LiveWorker[]): AgentView[] {
   const seen = [...workers].sort((a, b) => Date.parse(b.last_seen_at) - Date.parse(a.last_seen_at));
   const byKey = new Map<string, { view: AgentView; workerIds: Set<string> }>();
   for (const worker of seen) {
@@ -37,4 +38,22 @@ export function agentCatalog(workers: readonly WorkerRecord[]): AgentView[] {
   }
   const collator = new Intl.Collator('en', { numeric: true });
   return [...byKey.values()].map((e) => e.view).sort((a, b) => collator.compare(a.name, b.name) || collator.compare(b.version, a.version));
+}
+
+/**
+ * The agents the live workers registered. The answer never guesses: with no live worker the list
+ * is empty; when the directory cannot be read it is a ServiceUnavailableError.
+ */
+export class ListAgents {
+  constructor(private readonly deps: { workers: WorkerDirectory }) {}
+
+  async execute(): Promise<AgentView[]> {
+    let live;
+    try {
+      live = await this.deps.workers.listLive();
+    } catch (err) {
+      throw new ServiceUnavailableError('The agent list could not be read because Redis is unavailable. Try again shortly.', { cause: err });
+    }
+    return agentCatalog(live);
+  }
 }

@@ -1,0 +1,95 @@
+import { randomUUID } from 'node:crypto';
+import { newTask, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
+import type { Repositories } from '@agent-orchestrator/persistence';
+import type { TaskLifecycle } from '../lifecycle/task-lifecycle';
+import type { Logger } from '../ports/logger.port';
+import type { TaskQueue } from '../ports/task-queue.port';
+import { storeError } from '../support/store-error';
+
+/** A task as a client submits it (validated and trimmed by the caller). */
+export interface TaskSubmission {
+  task: string;
+  session_id?: string;
+  /** Token budget of the whole task (router and agent calls together). */
+  max_tokens?: number;
+  /** Cost budget of the whole task, in estimated US dollars. */
+  max_cost_usd?: number;
+}
+
+/** Where the request came from, stored on the task. */
+export type RequestOrigin = Omit<TaskMetadata, 'environment'>;
+
+export interface AcceptTaskDeps {
+  repositories: Pick<Repositories, 'tasks' | 'sessions' | 'messages'>;
+  queue: Pick<TaskQueue, 'enqueue'>;
+  lifecycle: Pick<TaskLifecycle, 'accepted'>;
+  now: () => Date;
+  environment: string;
+  newId?: () => string;
+}
+
+export const NOT_STORED_MESSAGE = 'The task could not be stored because the database is unavailable. Try again shortly.';
+
+/**
+ * Accepts a task: stores the session and the user's message, then the task as `queued`, then
+ * enqueues it. Accepted means durable: once those three writes are in MongoDB the answer is
+ * "accepted" (202), even when the enqueue fails or times out. Such a task stays `queued` without
+ * a job, and the worker's reconciler enqueues it after its grace period (job id = task id, so a
+ * late duplicate enqueue is harmless).
+ *
+ * The task insert is the last write and the single commit point. A failure before it leaves no
+ * task at all (at most a session count bumped and a user message with no task behind it), so the
+ * client's 503 means "not accepted" without exception: nothing runs next to the client's
+ * resubmission, and there is no clean-up that could itself fail. (The task used to be inserted
+ * first and marked failed when the session or message write failed; when that mark failed too,
+ * the task stayed `queued` and the reconciler ran it while the client resubmitted.)
+ */
+export class AcceptTask {
+  private readonly newId: () => string;
+
+  constructor(private readonly deps: AcceptTaskDeps) {
+    this.newId = deps.newId ?? randomUUID;
+  }
+
+  /** `options.taskId`: the id to create the task with (an Idempotency-Key reserves it first); default a new UUID. */
+  async execute(input: TaskSubmission, origin: RequestOrigin, logger: Logger, options: { taskId?: string } = {}): Promise<Task> {
+    const { repositories, environment } = this.deps;
+    const now = this.deps.now();
+    const task = newTask({
+      task_id: options.taskId ?? this.newId(),
+      session_id: input.session_id ?? this.newId(),
+      task: input.task,
+      metadata: { ...origin, environment },
+      now,
+      budget: input.max_tokens === undefined && input.max_cost_usd === undefined ? null : { max_tokens: input.max_tokens ?? null, max_cost_usd: input.max_cost_usd ?? null },
+    });
+    const log = logger.child({ task_id: task.task_id, session_id: task.session_id });
+
+    try {
+      await repositories.sessions.touch(task.session_id, now);
+      await repositories.messages.append({
+        message_id: this.newId(),
+        session_id: task.session_id,
+        task_id: task.task_id,
+        role: 'user',
+        content: task.task,
+        agent_name: null,
+        created_at: now,
+      });
+      // The commit point: from here on the task exists and is the reconciler's if the enqueue fails.
+      await repositories.tasks.create(task);
+    } catch (err) {
+      throw storeError(err, NOT_STORED_MESSAGE);
+    }
+    let enqueued = true;
+    try {
+      await this.deps.queue.enqueue(task.task_id);
+    } catch (err) {
+      // Stored is accepted: the reconciler in the worker enqueues queued tasks that have no job.
+      enqueued = false;
+      log.warn('task stored but not enqueued; it stays queued for the reconciler', { err });
+    }
+    this.deps.lifecycle.accepted(task, { api_key_id: task.metadata.api_key_id ?? null, task_length: task.task.length, enqueued });
+    return task;
+  }
+}

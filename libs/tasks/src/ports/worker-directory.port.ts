@@ -1,0 +1,27 @@
+/** An agent as a worker registered it. */
+export interface LiveAgent {
+  name: string;
+  version: string;
+  agent_type: string;
+  description: string;
+}
+
+/** What a live worker publishes about itself. Dates are ISO 8601 strings, as stored. */
+export interface LiveWorker {
+  /** `hostname:pid:random`, unique per worker process. */
+  worker_id: string;
+  hostname: string;
+  pid: number;
+  started_at: string;
+  last_seen_at: string;
+  agents: LiveAgent[];
+}
+
+/** Which workers are alive and what they registered (the Redis worker registry in production). */
+export interface WorkerDirectory {
+  /**
+   * The live workers, most recently seen first.
+   * @throws an error of type SERVICE_UNAVAILABLE when the registry cannot be read.
+   */
+  listLive(): Promise<LiveWorker[]>;
+}
