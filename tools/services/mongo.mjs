@@ -501,7 +501,15 @@ async function startMongoJavaServer({ dataDir, port: fixedPort, javaOpts, log })
     // stdin stays an open pipe: the launcher exits when it closes, i.e. when this process dies.
     const child = spawn(java, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const tailOut = tailLines(child.stdout, 10);
-    const tailErr = tailLines(child.stderr, 30, (line) => log(`mongo-java-server: ${line}`));
+    // It warns once per non-unique index that it ignores it (documented below and in the README): say it once.
+    let toldIndexes = false;
+    const tailErr = tailLines(child.stderr, 30, (line) => {
+      if (!/adding secondary index .* is not yet implemented/.test(line)) log(`mongo-java-server: ${line}`);
+      else if (!toldIndexes) {
+        toldIndexes = true;
+        log('mongo-java-server: non-unique indexes are accepted and ignored (it has no secondary indexes)');
+      }
+    });
     const tail = () => [tailOut(), tailErr()].filter(Boolean).join('\n');
     let spawnError;
     child.on('error', (err) => (spawnError = err));
