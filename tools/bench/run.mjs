@@ -84,7 +84,7 @@ const PHASES = new Set(args.only.split(',').map((s) => s.trim()));
 for (const p of PHASES) if (!['accept', 'worker', 'reads'].includes(p)) throw new Error(`--only takes accept, worker, reads; got "${p}"`);
 if (!['mongo-java-server', 'ferretdb'].includes(args.mongo)) throw new Error(`--mongo must be mongo-java-server or ferretdb, got "${args.mongo}"`);
 // 1M task documents take several GiB of JVM heap in mongo-java-server's memory backend.
-const MONGO_HEAP = args['mongo-heap'] ?? (SIZES.at(-1) >= 500_000 && PHASES.has('reads') ? '14g' : '4g');
+const MONGO_HEAP = args['mongo-heap'] ?? (SIZES.at(-1) >= 500_000 && PHASES.has('reads') ? '16g' : '4g');
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
 const started = Date.now();
