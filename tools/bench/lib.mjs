@@ -13,7 +13,8 @@ export function parseSizes(text) {
     .map((s) => s.trim())
     .filter(Boolean)
     .map((s) => Number(s.replace(/_/g, '')));
-  if (!sizes.length || sizes.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--sizes must be positive integers separated by commas, got "${text}"`);
+  if (!sizes.length || sizes.some((n) => !Number.isInteger(n) || n < 1))
+    throw new Error(`--sizes must be positive integers separated by commas, got "${text}"`);
   return [...new Set(sizes)].sort((a, b) => a - b);
 }
 

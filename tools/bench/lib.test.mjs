@@ -40,7 +40,14 @@ test('fmt', () => {
 });
 
 test('markdownTable pads columns and aligns right', () => {
-  const t = markdownTable(['name', 'n'], [['a', '1'], ['bb|c', '22']], ['left', 'right']);
+  const t = markdownTable(
+    ['name', 'n'],
+    [
+      ['a', '1'],
+      ['bb|c', '22'],
+    ],
+    ['left', 'right'],
+  );
   assert.equal(t, ['| name  |   n |', '| ----- | --: |', '| a     |   1 |', '| bb\\|c |  22 |'].join('\n'));
 });
 

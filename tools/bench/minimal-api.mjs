@@ -41,7 +41,11 @@ app.disable('x-powered-by');
 app.post('/v1/agent/execute', express.json({ limit: 4 * TASK_MAX_LENGTH + 4096 }), async (req, res) => {
   const body = req.body;
   const text = typeof body?.task === 'string' ? body.task.trim() : null;
-  if (!text || [...text].length > TASK_MAX_LENGTH || (body.session_id !== undefined && !(typeof body.session_id === 'string' && SESSION_ID.test(body.session_id)))) {
+  if (
+    !text ||
+    [...text].length > TASK_MAX_LENGTH ||
+    (body.session_id !== undefined && !(typeof body.session_id === 'string' && SESSION_ID.test(body.session_id)))
+  ) {
     res.status(400).json({ error: { type: 'VALIDATION_ERROR', message: 'invalid body' } });
     return;
   }

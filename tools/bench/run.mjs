@@ -181,7 +181,17 @@ const report = {
   started_at: new Date(started).toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? null, mem_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version },
   load_before: loadavg(),
-  options: { connections: CONNECTIONS, duration_s: DURATION_S, tasks: TASKS, provider_latency_ms: PROVIDER_LATENCY_MS, worker_concurrency: WORKER_CONCURRENCY ?? 'default', sizes: SIZES, today: TODAY_COUNT, requests: REQUESTS, warmup: WARMUP },
+  options: {
+    connections: CONNECTIONS,
+    duration_s: DURATION_S,
+    tasks: TASKS,
+    provider_latency_ms: PROVIDER_LATENCY_MS,
+    worker_concurrency: WORKER_CONCURRENCY ?? 'default',
+    sizes: SIZES,
+    today: TODAY_COUNT,
+    requests: REQUESTS,
+    warmup: WARMUP,
+  },
   accept: {},
   worker: {},
   reads: [],
@@ -242,9 +252,14 @@ try {
     dbNames.push(name);
     return name;
   };
-  if (!args.keep) closers.push(async () => {
-    for (const name of dbNames) await mongoClient.db(name).dropDatabase().catch(() => undefined);
-  });
+  if (!args.keep)
+    closers.push(async () => {
+      for (const name of dbNames)
+        await mongoClient
+          .db(name)
+          .dropDatabase()
+          .catch(() => undefined);
+    });
   /** The Redis URL with its own logical database per phase, so no phase sees another's queue. */
   const redisDb = (n) => {
     const u = new URL(redis.url);
@@ -257,7 +272,10 @@ try {
       const Redis = require(require.resolve('ioredis', { paths: [path.join(ROOT, 'libs/platform')] }));
       for (const n of usedRedisDbs) {
         const r = new Redis(redisDb(n), { lazyConnect: true, maxRetriesPerRequest: 1 });
-        await r.connect().then(() => r.flushdb()).catch(() => undefined);
+        await r
+          .connect()
+          .then(() => r.flushdb())
+          .catch(() => undefined);
         r.disconnect();
       }
     });
@@ -275,7 +293,8 @@ try {
       return { json: { agent_name: 'CodeAgent', confidence: 0.92, reasoning: 'Asks for code.' }, usage, delayMs };
     }
     if (req.schemaName === 'search_queries') return { json: { queries: ['queue reliability'] }, usage, delayMs };
-    if (req.schemaName) return { json: { language: 'python', mode: 'generate', summary: 'Prints a number.', content: '```python\nprint(42)\n```' }, usage, delayMs };
+    if (req.schemaName)
+      return { json: { language: 'python', mode: 'generate', summary: 'Prints a number.', content: '```python\nprint(42)\n```' }, usage, delayMs };
     return { content: 'Queues need acknowledgements [1] and idempotent consumers [2].', usage, delayMs };
   });
   openai.requests.push = () => 0; // the stub records every request; nothing here reads them
@@ -330,7 +349,9 @@ try {
     const max = await cannon(url, { duration: DURATION_S });
     const rate = max['2xx'] / max.duration;
     const half = Math.max(1, Math.floor(rate / 2));
-    say(`${label}: ${fmt(rate)} accepts/s (p50 ${max.latency.p50} ms, p99 ${max.latency.p99} ms, non-2xx ${max.non2xx}, errors ${max.errors}); now ${half}/s for ${DURATION_S} s`);
+    say(
+      `${label}: ${fmt(rate)} accepts/s (p50 ${max.latency.p50} ms, p99 ${max.latency.p99} ms, non-2xx ${max.non2xx}, errors ${max.errors}); now ${half}/s for ${DURATION_S} s`,
+    );
     const limited = await cannon(url, { duration: DURATION_S, overallRate: half });
     const stored = await mongoClient.db(db).collection('tasks').estimatedDocumentCount();
     const r = {
@@ -362,7 +383,10 @@ try {
     const port = await freePort();
     const minimal = launch('minimal', path.join(HERE, 'minimal-api.mjs'), { ...commonEnv(dbMin, 2), PORT: String(port) });
     const base = `http://127.0.0.1:${port}`;
-    await waitFor('the minimal handler', async () => (await fetch(`${base}/v1/agent/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status === 400);
+    await waitFor(
+      'the minimal handler',
+      async () => (await fetch(`${base}/v1/agent/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status === 400,
+    );
     report.accept.minimal = await acceptRuns('minimal', base, dbMin);
     report.accept.minimal.rss_peak_mib = peakMiB('minimal');
     await minimal.stop();
@@ -411,7 +435,7 @@ try {
           }
         }),
       );
-      const limit = Math.min(deadline - 60_000, Date.now() + Math.max(120_000, (TASKS * (delay * 3 + 200)) / Math.max(1, concurrency ?? 1) * 3));
+      const limit = Math.min(deadline - 60_000, Date.now() + Math.max(120_000, ((TASKS * (delay * 3 + 200)) / Math.max(1, concurrency ?? 1)) * 3));
       let done = 0;
       let said = Date.now();
       while (done < TASKS) {
@@ -423,7 +447,9 @@ try {
           said = Date.now();
         }
       }
-      const docs = await tasks.find({ task_id: { $in: ids } }, { projection: { _id: 0, status: 1, created_at: 1, completed_at: 1, 'error.type': 1 } }).toArray();
+      const docs = await tasks
+        .find({ task_id: { $in: ids } }, { projection: { _id: 0, status: 1, created_at: 1, completed_at: 1, 'error.type': 1 } })
+        .toArray();
       const first = Math.min(...docs.map((d) => d.created_at.getTime()));
       const last = Math.max(...docs.map((d) => (d.completed_at ?? d.created_at).getTime()));
       const failed = {};
@@ -440,7 +466,9 @@ try {
         // What the provider alone allows: `concurrency` tasks at a time, each waiting providerMsPerTask.
         ceiling_per_s: delay > 0 && concurrency ? (concurrency * 1000) / providerMsPerTask : null,
       };
-      say(`worker (${name}): ${fmt(r.completions_per_s, 2)} completions/s over ${fmt(r.span_s)} s; ${r.completed} completed, others ${JSON.stringify(failed)}; ${fmt(r.llm_calls_per_task, 2)} LLM calls per task`);
+      say(
+        `worker (${name}): ${fmt(r.completions_per_s, 2)} completions/s over ${fmt(r.span_s)} s; ${r.completed} completed, others ${JSON.stringify(failed)}; ${fmt(r.llm_calls_per_task, 2)} LLM calls per task`,
+      );
       return r;
     }
     report.worker.instant = await workerRun('instant', 0);
@@ -492,11 +520,18 @@ try {
       // The api answers 200 with null parts when a part misses its deadline (5 s by default): such an
       // answer is timed but counted as incomplete.
       const metrics = await timeGets(`${api.base}/v1/system/metrics`, (body) => {
-        const missing = ['queue', 'tasks_today', 'agent_distribution_today', 'latency_today_ms', 'workers'].filter((k) => body[k] === null || body[k] === undefined);
+        const missing = ['queue', 'tasks_today', 'agent_distribution_today', 'latency_today_ms', 'workers'].filter(
+          (k) => body[k] === null || body[k] === undefined,
+        );
         if (missing.length) return `${missing.join(', ')} null`;
-        return body.tasks_today.total === Math.min(n, TODAY_COUNT) ? null : `tasks_today.total ${body.tasks_today.total} instead of ${Math.min(n, TODAY_COUNT)}`;
+        return body.tasks_today.total === Math.min(n, TODAY_COUNT)
+          ? null
+          : `tasks_today.total ${body.tasks_today.total} instead of ${Math.min(n, TODAY_COUNT)}`;
       });
-      for (const [name, x] of [['GET /v1/tasks', list], ['GET /v1/system/metrics', metrics]]) {
+      for (const [name, x] of [
+        ['GET /v1/tasks', list],
+        ['GET /v1/system/metrics', metrics],
+      ]) {
         if (x.incomplete) {
           report.notes.push(`${name} at ${shortCount(n)}: ${x.incomplete} of ${x.requests + x.warmups} answers incomplete (${x.problem})`);
           say(report.notes.at(-1));
@@ -512,7 +547,9 @@ try {
       raw.sort((a, b) => a - b);
       const r = { tasks: n, seed_s: seedS, list, metrics, raw_list_p95_ms: percentile(raw, 0.95) };
       report.reads.push(r);
-      say(`reads @ ${shortCount(n)}: GET /v1/tasks p95 ${fmt(list.p95_ms)} ms (driver ${fmt(r.raw_list_p95_ms)} ms), GET /v1/system/metrics p95 ${fmt(metrics.p95_ms)} ms`);
+      say(
+        `reads @ ${shortCount(n)}: GET /v1/tasks p95 ${fmt(list.p95_ms)} ms (driver ${fmt(r.raw_list_p95_ms)} ms), GET /v1/system/metrics p95 ${fmt(metrics.p95_ms)} ms`,
+      );
     }
     report.reads_api_rss_peak_mib = peakMiB('api-r');
     await api.stop();
@@ -621,10 +658,22 @@ function* documents(rand, max, now) {
       confidence: routed ? 0.9 : null,
       result:
         status === 'completed'
-          ? { summary: 'A short summary of the answer.', raw_output: LOREM, code_language: agent_type === 'code' ? 'typescript' : null, citations: [{ source: 'tavily', title: 'Docs', url: 'https://example.com/docs' }] }
+          ? {
+              summary: 'A short summary of the answer.',
+              raw_output: LOREM,
+              code_language: agent_type === 'code' ? 'typescript' : null,
+              citations: [{ source: 'tavily', title: 'Docs', url: 'https://example.com/docs' }],
+            }
           : null,
-      error: status === 'failed' ? { type: pick(['LLM_ERROR', 'TIMEOUT', 'SEARCH_ERROR']), message: 'The model provider answered 500.' } : status === 'cancelled' ? { type: 'CANCELLED', message: 'Cancelled by the client.' } : null,
-      usage: routed ? { ...usage, by_model: [{ model: 'gpt-4o-mini', ...usage }] } : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
+      error:
+        status === 'failed'
+          ? { type: pick(['LLM_ERROR', 'TIMEOUT', 'SEARCH_ERROR']), message: 'The model provider answered 500.' }
+          : status === 'cancelled'
+            ? { type: 'CANCELLED', message: 'Cancelled by the client.' }
+            : null,
+      usage: routed
+        ? { ...usage, by_model: [{ model: 'gpt-4o-mini', ...usage }] }
+        : { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] },
       attempts: routed ? 1 : 0,
       cancel_requested_at: status === 'cancelled' ? new Date(createdMs + 100) : null,
       budget: null,
@@ -664,7 +713,12 @@ function renderTable(r) {
       fmt(m.half_rate_p99_ms),
       'minimal handler',
     ]);
-    rows.push(['  non-2xx + errors (max rate / half rate)', `${p.non_2xx ?? '–'}+${p.errors ?? '–'} / ${p.half_rate_non_2xx ?? '–'}`, `${m.non_2xx ?? '–'}+${m.errors ?? '–'} / ${m.half_rate_non_2xx ?? '–'}`, '']);
+    rows.push([
+      '  non-2xx + errors (max rate / half rate)',
+      `${p.non_2xx ?? '–'}+${p.errors ?? '–'} / ${p.half_rate_non_2xx ?? '–'}`,
+      `${m.non_2xx ?? '–'}+${m.errors ?? '–'} / ${m.half_rate_non_2xx ?? '–'}`,
+      '',
+    ]);
     rows.push(['  RSS peak of the api process, MiB', fmt(p.rss_peak_mib, 0), fmt(m.rss_peak_mib, 0), 'minimal handler']);
   }
   const w = r.worker;
@@ -678,13 +732,21 @@ function renderTable(r) {
       fmt(w.latency.ceiling_per_s, 2),
       'provider-bound ceiling: concurrency ÷ LLM wait per task',
     ]);
-    const nc = (x) => Object.entries(x.not_completed).map(([k, v]) => `${v} ${k}`).join(', ') || '0';
+    const nc = (x) =>
+      Object.entries(x.not_completed)
+        .map(([k, v]) => `${v} ${k}`)
+        .join(', ') || '0';
     rows.push(['  tasks not completed (instant / latency)', `${nc(w.instant)} / ${nc(w.latency)}`, '', '']);
     rows.push(['  RSS peak of the worker process, MiB', fmt(w.rss_peak_mib, 0), '–', '']);
   }
   for (const x of r.reads) {
     const bad = (g) => (g.incomplete ? ` (${g.incomplete}/${g.requests + g.warmups} incomplete)` : '');
-    rows.push([`GET /v1/tasks p95 at ${shortCount(x.tasks)} tasks, ms`, `${fmt(x.list.p95_ms)}${bad(x.list)}`, fmt(x.raw_list_p95_ms), 'same page, raw driver find']);
+    rows.push([
+      `GET /v1/tasks p95 at ${shortCount(x.tasks)} tasks, ms`,
+      `${fmt(x.list.p95_ms)}${bad(x.list)}`,
+      fmt(x.raw_list_p95_ms),
+      'same page, raw driver find',
+    ]);
     rows.push([`GET /v1/system/metrics p95 at ${shortCount(x.tasks)} tasks, ms`, `${fmt(x.metrics.p95_ms)}${bad(x.metrics)}`, '–', '']);
   }
   if (r.mongo_rss_peak_mib) rows.push(['RSS peak of mongo-java-server (JVM), MiB', fmt(r.mongo_rss_peak_mib, 0), '', '']);
