@@ -8,9 +8,13 @@
 //   1. $MONGO_URI                       -> kind 'external'
 //   2. mongodb-memory-server, only if a mongod binary is available -> kind 'memory-server'
 //   3. FerretDB v1 (SQLite backend) built from tools/ferretdb with Go -> kind 'ferretdb'
+// Only when asked (AO_MONGO_BACKEND=mongo-java-server, or startMongo({ backend })): mongo-java-server's
+// in-memory backend, built from tools/mongo-java-server with Maven + javac -> kind 'mongo-java-server'
+// (for benchmarks: fast, nothing persisted, only unique indexes are real).
 //
 // CLI:
 //   node tools/services/mongo.mjs build                    # build/cache the FerretDB binary, print its path
+//                                                          # (with AO_MONGO_BACKEND=mongo-java-server: that one)
 //   node tools/services/mongo.mjs start [--data-dir DIR] [--port PORT]   # print MONGO_URI=..., run until SIGINT/SIGTERM
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -37,6 +41,8 @@ import {
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const FERRETDB_SRC = path.resolve(HERE, '../ferretdb');
+const MJS_SRC = path.resolve(HERE, '../mongo-java-server');
+const BACKENDS = ['memory-server', 'ferretdb', 'mongo-java-server'];
 const GO_BUILD_ARGS = ['build', '-trimpath', '-buildvcs=false', '-mod=readonly', '-tags', 'ferretdb_no_postgresql', '-ldflags', '-s -w'];
 
 const LOCK_WAIT_MS = 15 * 60_000; // how long to wait for another process's build
@@ -52,21 +58,24 @@ const noop = async () => {
 
 /**
  * Starts (or locates) a MongoDB-compatible server.
- * @param {{ dataDir?: string, port?: number, log?: (msg: string) => void }} [opts]
+ * @param {{ dataDir?: string, port?: number, backend?: string, javaOpts?: string[], log?: (msg: string) => void }} [opts]
  *   dataDir: persistent data directory (kept on stop); default is a temp dir removed on stop.
  *   port: listen on this port (a restart on the same data dir and port keeps the URI); default a free one.
- * @returns {Promise<{ uri: string, kind: 'external' | 'memory-server' | 'ferretdb', stop: () => Promise<void> }>}
+ *   backend: 'memory-server' | 'ferretdb' | 'mongo-java-server'; default $AO_MONGO_BACKEND, else the first that works.
+ *   javaOpts: JVM options for mongo-java-server (e.g. ['-Xmx12g']); default $AO_MONGO_JAVA_OPTS split on spaces.
+ * @returns {Promise<{ uri: string, kind: 'external' | 'memory-server' | 'ferretdb' | 'mongo-java-server', stop: () => Promise<void> }>}
  */
-export async function startMongo({ dataDir, port, log = defaultLog('mongo') } = {}) {
+export async function startMongo({ dataDir, port, backend, javaOpts, log = defaultLog('mongo') } = {}) {
   if (process.env.MONGO_URI) {
     log(`using MONGO_URI from the environment (${redact(process.env.MONGO_URI)})`);
     return { uri: process.env.MONGO_URI, kind: 'external', stop: noop };
   }
 
-  const forced = process.env.AO_MONGO_BACKEND; // 'memory-server' | 'ferretdb' | undefined
-  if (forced && forced !== 'memory-server' && forced !== 'ferretdb') {
-    throw new Error(`AO_MONGO_BACKEND must be "memory-server" or "ferretdb", got "${forced}"`);
+  const forced = backend || process.env.AO_MONGO_BACKEND || undefined;
+  if (forced && !BACKENDS.includes(forced)) {
+    throw new Error(`AO_MONGO_BACKEND must be one of ${BACKENDS.map((b) => `"${b}"`).join(', ')}, got "${forced}"`);
   }
+  if (forced === 'mongo-java-server') return startMongoJavaServer({ dataDir, port, javaOpts, log });
 
   const tried = [];
   if (forced !== 'ferretdb') {
@@ -92,7 +101,8 @@ export async function startMongo({ dataDir, port, log = defaultLog('mongo') } = 
         ['MONGO_URI: not set', ...tried].map((t) => `  - ${t}`).join('\n') +
         '\nFixes: set MONGO_URI to a running server, or set MONGOMS_SYSTEM_BINARY to a mongod binary, ' +
         'or install Go >= 1.24 so tools/ferretdb can be built (the Go module proxy must be reachable ' +
-        'for the first build). A mongo-java-server fallback is not implemented.',
+        'for the first build). mongo-java-server (AO_MONGO_BACKEND=mongo-java-server, Java 17 + Maven) is ' +
+        'used only when asked for: it keeps nothing and has no secondary indexes.',
     );
   }
 }
@@ -278,7 +288,7 @@ function run(cmd, args, opts) {
 }
 
 /** mkdir-based lock (atomic on local filesystems). Stale locks (dead owner, or too old) are removed. */
-async function withLock(lockDir, log, fn) {
+async function withLock(lockDir, log, fn, what = 'FerretDB') {
   const deadline = Date.now() + LOCK_WAIT_MS;
   let announced = false;
   for (;;) {
@@ -296,7 +306,7 @@ async function withLock(lockDir, log, fn) {
       continue;
     }
     if (!announced) {
-      log(`FerretDB is being built by another caller (lock ${lockDir}), waiting...`);
+      log(`${what} is being built by another caller (lock ${lockDir}), waiting...`);
       announced = true;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for build lock ${lockDir}`);
@@ -397,6 +407,150 @@ async function startFerretDB({ dataDir, port: fixedPort, log }) {
     log(`FerretDB started at ${uri} in ${Date.now() - started} ms (pid ${child.pid}, data: ${dataDir ?? `${dir}, temporary`})`);
     let stopped;
     return { uri, kind: /** @type {const} */ ('ferretdb'), stop: () => (stopped ??= cleanup()) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// mongo-java-server (memory backend), only when asked for: Maven fetches the jars, javac compiles
+// the launcher, both once into the cache; then `java` runs it on a free 127.0.0.1 port.
+
+/** Directory of the cached mongo-java-server build for the current sources (it may not exist yet). */
+export function mongoJavaServerDir() {
+  const h = crypto.createHash('sha256');
+  const files = fs.readdirSync(MJS_SRC).filter((f) => f === 'pom.xml' || f.endsWith('.java')).sort();
+  for (const f of files) {
+    h.update(`${f}\0`);
+    h.update(fs.readFileSync(path.join(MJS_SRC, f)));
+  }
+  return path.join(cacheRoot(), 'mongo-java-server', `build-${h.digest('hex').slice(0, 16)}`);
+}
+
+/** Builds tools/mongo-java-server into the cache (once; concurrent callers wait). Returns the build dir. */
+export async function buildMongoJavaServer({ log = defaultLog('mongo') } = {}) {
+  const dir = mongoJavaServerDir();
+  const ready = path.join(dir, 'ready');
+  if (fs.existsSync(ready)) {
+    touch(ready); // keeps it from being pruned
+    return dir;
+  }
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  return withLock(
+    `${dir}.lock`,
+    log,
+    async () => {
+      if (fs.existsSync(ready)) return dir;
+      const mvn = which('mvn', ['/usr/bin', '/usr/local/bin', '/usr/share/maven/bin']);
+      const javac = which('javac', ['/usr/bin', '/usr/local/bin']);
+      if (!mvn || !javac) {
+        throw new Error(
+          `${!mvn ? 'Maven (`mvn`)' : 'javac'} was not found on PATH; mongo-java-server needs Java >= 11 and Maven ` +
+            '(Debian: `apt-get install -y openjdk-17-jdk-headless maven`)',
+        );
+      }
+      const tmp = `${dir}.tmp-${process.pid}`;
+      rmrf(tmp);
+      const started = Date.now();
+      log(`building mongo-java-server (first time only; Maven fetches ~5 MB of jars) -> ${dir}`);
+      try {
+        await run(mvn, ['-q', '-B', '-f', path.join(MJS_SRC, 'pom.xml'), 'dependency:copy-dependencies', `-DoutputDirectory=${path.join(tmp, 'lib')}`], {
+          cwd: MJS_SRC,
+        });
+        const sources = fs.readdirSync(MJS_SRC).filter((f) => f.endsWith('.java')).map((f) => path.join(MJS_SRC, f));
+        await run(javac, ['-nowarn', '-encoding', 'UTF-8', '-cp', path.join(tmp, 'lib', '*'), '-d', path.join(tmp, 'classes'), ...sources], { cwd: MJS_SRC });
+        fs.writeFileSync(path.join(tmp, 'ready'), `${new Date().toISOString()}\n`);
+        rmrf(dir); // a half-written dir of a crashed build
+        fs.renameSync(tmp, dir);
+      } finally {
+        rmrf(tmp);
+      }
+      log(`built mongo-java-server in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      for (const name of fs.readdirSync(path.dirname(dir))) {
+        const p = path.join(path.dirname(dir), name);
+        if (p === dir || !/^build-[0-9a-f]{16}$/.test(name)) continue;
+        try {
+          if (Date.now() - fs.statSync(path.join(p, 'ready')).mtimeMs > PRUNE_AFTER_MS) {
+            rmrf(p);
+            log(`pruned unused mongo-java-server build ${p}`);
+          }
+        } catch {
+          /* best effort */
+        }
+      }
+      return dir;
+    },
+    'mongo-java-server',
+  );
+}
+
+async function startMongoJavaServer({ dataDir, port: fixedPort, javaOpts, log }) {
+  const dir = await buildMongoJavaServer({ log });
+  const java = which('java', ['/usr/bin', '/usr/local/bin']);
+  if (!java) throw new Error('`java` was not found on PATH; mongo-java-server needs Java >= 11');
+  if (dataDir) log(`mongo-java-server keeps its data in memory only: ${dataDir} is not used, nothing survives a stop`);
+  const opts = javaOpts ?? (process.env.AO_MONGO_JAVA_OPTS ?? '').split(/\s+/).filter(Boolean);
+
+  for (let attempt = 1; ; attempt++) {
+    const port = fixedPort ?? (await freePort());
+    const started = Date.now();
+    const args = [
+      ...opts,
+      '-Dorg.slf4j.simpleLogger.defaultLogLevel=warn',
+      '-cp',
+      `${path.join(dir, 'classes')}${path.delimiter}${path.join(dir, 'lib', '*')}`,
+      'MongoJavaServer',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+    ];
+    // stdin stays an open pipe: the launcher exits when it closes, i.e. when this process dies.
+    const child = spawn(java, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const tailOut = tailLines(child.stdout, 10);
+    // It warns once per non-unique index that it ignores it (documented below and in the README): say it once.
+    let toldIndexes = false;
+    const tailErr = tailLines(child.stderr, 30, (line) => {
+      if (!/adding secondary index .* is not yet implemented/.test(line)) log(`mongo-java-server: ${line}`);
+      else if (!toldIndexes) {
+        toldIndexes = true;
+        log('mongo-java-server: non-unique indexes are accepted and ignored (it has no secondary indexes)');
+      }
+    });
+    const tail = () => [tailOut(), tailErr()].filter(Boolean).join('\n');
+    let spawnError;
+    child.on('error', (err) => (spawnError = err));
+    const unregister = onProcessExit(() => child.kill('SIGKILL'));
+    child.unref();
+    child.stdin.unref?.();
+    child.stdout.unref?.();
+    child.stderr.unref?.();
+    const cleanup = async () => {
+      unregister();
+      await stopChild(child);
+    };
+    try {
+      await waitForPort(port, {
+        timeoutMs: 60_000,
+        check: () => {
+          if (spawnError) throw spawnError;
+          if (child.exitCode !== null || child.signalCode !== null) {
+            throw new Error(`mongo-java-server exited (${child.signalCode ?? `code ${child.exitCode}`}) before accepting connections:\n${tail()}`);
+          }
+        },
+      });
+      await mongoPing(port);
+    } catch (err) {
+      await cleanup();
+      if (attempt < 3 && /address already in use|BindException/i.test(String(err?.message))) {
+        log(fixedPort ? `port ${port} is still in use, retrying` : `port ${port} was taken meanwhile, retrying with another port`);
+        if (fixedPort) await sleep(1000);
+        continue;
+      }
+      throw err;
+    }
+    const uri = `mongodb://127.0.0.1:${port}/`;
+    log(`mongo-java-server (memory backend) started at ${uri} in ${Date.now() - started} ms (pid ${child.pid}${opts.length ? `, ${opts.join(' ')}` : ''})`);
+    let stopped;
+    return { uri, kind: 'mongo-java-server', pid: child.pid, stop: () => (stopped ??= cleanup()) };
   }
 }
 
@@ -504,7 +658,7 @@ function redact(uri) {
 async function main(argv) {
   const { command, dataDir, port } = parseCli(argv);
   if (command === 'build') {
-    const bin = await buildFerretDB();
+    const bin = process.env.AO_MONGO_BACKEND === 'mongo-java-server' ? await buildMongoJavaServer() : await buildFerretDB();
     process.stdout.write(`${bin}\n`);
     return;
   }

@@ -81,17 +81,24 @@ export function rmrf(dir) {
 export async function stopChild(child, graceMs = 5000) {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((r) => child.once('exit', r));
+  // Servers are started unref()'d; without this the event loop could drain after the SIGKILL below,
+  // before the exit event arrives, and Node would end the caller's pending await (exit code 13).
+  const keepAlive = setInterval(() => {}, 1000);
   child.kill('SIGTERM');
   /** @type {NodeJS.Timeout | undefined} */
   let timer;
   const timedOut = new Promise((r) => {
     timer = setTimeout(() => r('timeout'), graceMs);
   });
-  if ((await Promise.race([exited, timedOut])) === 'timeout') {
-    child.kill('SIGKILL');
-    await exited;
+  try {
+    if ((await Promise.race([exited, timedOut])) === 'timeout') {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  } finally {
+    clearTimeout(timer);
+    clearInterval(keepAlive);
   }
-  clearTimeout(timer);
 }
 
 // Last-resort cleanup if the parent exits without calling stop(): kill children, remove temp dirs.

@@ -1,0 +1,67 @@
+// node --test tools/bench/lib.test.mjs
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+import { fmt, markdownTable, mulberry32, parseSizes, percentile, shortCount, statusKiB } from './lib.mjs';
+
+test('percentile is nearest-rank', () => {
+  const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(percentile(xs, 0.5), 50);
+  assert.equal(percentile(xs, 0.95), 95);
+  assert.equal(percentile(xs, 0.99), 99);
+  assert.equal(percentile(xs, 1), 100);
+  assert.equal(percentile([7], 0.95), 7);
+  assert.equal(percentile([1, 2, 3], 0), 1);
+  assert.ok(Number.isNaN(percentile([], 0.5)));
+});
+
+test('parseSizes sorts, dedupes and rejects junk', () => {
+  assert.deepEqual(parseSizes('100000, 10000,10000'), [10000, 100000]);
+  assert.deepEqual(parseSizes('1_000_000'), [1000000]);
+  assert.throws(() => parseSizes('10k'));
+  assert.throws(() => parseSizes('0'));
+  assert.throws(() => parseSizes(''));
+});
+
+test('shortCount', () => {
+  assert.equal(shortCount(10000), '10k');
+  assert.equal(shortCount(1000000), '1M');
+  assert.equal(shortCount(2500), '2.5k');
+  assert.equal(shortCount(999), '999');
+});
+
+test('fmt', () => {
+  assert.equal(fmt(null), '–');
+  assert.equal(fmt(Number.NaN), '–');
+  assert.equal(fmt(1.234, 2), '1.23');
+  assert.equal(fmt(1234.5), '1,235');
+  assert.equal(fmt(123.45, 2), '123.5');
+  assert.equal(fmt('x'), 'x');
+});
+
+test('markdownTable pads columns and aligns right', () => {
+  const t = markdownTable(
+    ['name', 'n'],
+    [
+      ['a', '1'],
+      ['bb|c', '22'],
+    ],
+    ['left', 'right'],
+  );
+  assert.equal(t, ['| name  |   n |', '| ----- | --: |', '| a     |   1 |', '| bb\\|c |  22 |'].join('\n'));
+});
+
+test('statusKiB reads /proc/<pid>/status fields', () => {
+  const text = 'Name:\tnode\nVmHWM:\t  204800 kB\nVmRSS:\t  102400 kB\n';
+  assert.equal(statusKiB(text), 102400);
+  assert.equal(statusKiB(text, 'VmHWM'), 204800);
+  assert.equal(statusKiB('Name:\tx\n'), null);
+});
+
+test('mulberry32 is deterministic', () => {
+  const a = mulberry32(42);
+  const b = mulberry32(42);
+  const xs = [a(), a(), a()];
+  assert.deepEqual(xs, [b(), b(), b()]);
+  assert.ok(xs.every((x) => x >= 0 && x < 1));
+});
