@@ -1,5 +1,5 @@
 import {
-  invokeText,
+  invokeStructured,
   recentHistory,
   type Agent,
   type AgentContext,
@@ -9,19 +9,26 @@ import {
   type AgentRunResult,
   type LlmProvider,
 } from '@agent-orchestrator/agents-core';
-import { buildTestAgentMessages } from './test.prompt';
+import { LlmError } from '@agent-orchestrator/domain';
+import { languageFromFences, normalizeLanguage } from './language';
+import { TEST_ANSWER_SCHEMA_NAME, buildTestMessages, testAnswerSchema, type TestAnswer } from './test.prompt';
 import { parseTestAgentSettings, type TestAgentSettings } from './test.settings';
 import { TEST_AGENT_NAME, agentVersion } from './version';
 
 const MAX_SUMMARY_CHARS = 300;
 
-/** First line of the answer, without Markdown marks, for the task list. */
-function summaryOf(content: string): string {
-  const line = (content.split('\n').find((l) => l.trim() !== '') ?? '').replace(/[*_`#>]/g, '').trim();
-  return line.length > MAX_SUMMARY_CHARS ? `${line.slice(0, MAX_SUMMARY_CHARS - 1)}…` : line;
+function summaryOf(answer: TestAnswer, language: string | null): string {
+  const s = answer.summary.replace(/\s+/g, ' ').trim();
+  if (s) return s.length > MAX_SUMMARY_CHARS ? `${s.slice(0, MAX_SUMMARY_CHARS - 1)}…` : s;
+  const framework = answer.framework.trim();
+  if (language && framework) return `Unit tests for ${language} code with ${framework}.`;
+  return language ? `Unit tests for ${language} code.` : 'Unit tests.';
 }
 
-/** One LLM call (invokeText: metered, retried, abortable) with the recent session history. */
+/**
+ * Writes unit tests for code the user gives or describes, in the code's language and its usual
+ * framework, with one structured LLM call. It only ever produces text: the tests are never run.
+ */
 export class TestAgent implements Agent {
   readonly name = TEST_AGENT_NAME;
   readonly version: string;
@@ -40,13 +47,18 @@ export class TestAgent implements Agent {
   async run(input: AgentInput, ctx: AgentContext = {}): Promise<AgentRunResult> {
     const logger = ctx.logger ?? this.logger;
     const chat = this.llm.chatModel({ model: this.settings.model });
-    const { value, usage, model } = await invokeText(chat, buildTestAgentMessages(input.task, recentHistory(input.history)), {
+    const { value, usage, model } = await invokeStructured(chat, testAnswerSchema, buildTestMessages(input.task, recentHistory(input.history)), {
+      name: TEST_ANSWER_SCHEMA_NAME,
       prices: this.llm.prices,
       signal: ctx.signal,
     });
-    logger.info('answer written', { task_id: input.task_id });
+    const content = value.content.trim();
+    if (!content) throw new LlmError(`Model ${model} returned an empty answer.`, { retryable: true });
+    // The language of the code under test, as the model names it; else the test file's fence tag.
+    const code_language = normalizeLanguage(value.language) ?? languageFromFences(content);
+    logger.info('tests written', { task_id: input.task_id, code_language, framework: value.framework });
     return {
-      output: { agent_name: this.name, content: value, code_language: null, citations: [], summary: summaryOf(value) },
+      output: { agent_name: this.name, content, code_language, citations: [], summary: summaryOf(value, code_language) },
       usage: [usage],
       model,
     };
