@@ -59,7 +59,8 @@ it('generates an agent library that lints, type-checks and passes its tests (con
   // The generator links the new package, as npm would, so the worker can import it by name.
   expect(existsSync(join(scratch, 'node_modules', '@agent-orchestrator', 'agent-demo', 'package.json'))).toBe(true);
 
-  const out = nx(['run-many', '-t', 'lint', 'typecheck', 'test', '-p', 'agent-demo', '--outputStyle=static', '--parallel=1']);
+  const out = nx(['run-many', '-t', 'lint', 'typecheck', 'test', '-p', 'agent-demo', '--excludeTaskDependencies', '--outputStyle=static', '--parallel=1']);
+  // Dependencies' build and typecheck tasks are left out: tsc --build type-checks the references itself.
   expect(out).toMatch(/Successfully ran targets lint, typecheck, test for project agent-demo/);
   // Both generated specs run the conformance suite (12 cases each) besides their own tests; none skipped.
   expect(out).toMatch(/PASS agent-demo src\/demo\.agent\.spec\.ts/);
