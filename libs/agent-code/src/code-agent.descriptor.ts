@@ -18,5 +18,6 @@ export const agentDescriptor: AgentDescriptor = {
     'and names the main language. Pick it when the request is about code: implementing a function, debugging an error message, ' +
     'explaining a snippet, improving or reviewing code. It never runs, compiles or tests code, does not search the web or know recent ' +
     'library releases, and does not write general prose such as articles, essays or reports.',
+  settings: ['LLM_CODE_MODEL'],
   create: (deps: AgentDeps) => new CodeAgent(deps),
 };

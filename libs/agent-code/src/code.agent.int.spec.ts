@@ -1,5 +1,6 @@
 // needs: no external services; starts a local OpenAI stub
 // The real SDK path (LangChain ChatOpenAI -> openai) talks HTTP to the stub.
+import { join } from 'node:path';
 import { createOpenAiProvider, noopLogger, type AgentDeps } from '@agent-orchestrator/agents-core';
 import { describeAgentConformance, startOpenAiStub, type OpenAiStub, type StubHandler } from '@agent-orchestrator/agents-core/testing';
 import { DEFAULT_PRICE_TABLE, estimateCost } from '@agent-orchestrator/domain';
@@ -33,7 +34,7 @@ const makeDeps = (settings: Record<string, string> = {}): AgentDeps => ({
   logger: noopLogger,
 });
 
-describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => makeDeps() });
+describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => makeDeps(), packageRoot: join(__dirname, '..') });
 
 describe('CodeAgent against the OpenAI stub', () => {
   it('asks for the code_answer JSON schema on the configured model and reports the provider usage', async () => {

@@ -26,7 +26,7 @@ function deps(script: ChatScript = () => answer(), settings: Record<string, stri
 
 const input = (task: string, history: AgentInput['history'] = []): AgentInput => ({ task_id: 't-1', session_id: 's-1', task, history });
 
-describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => deps().deps });
+describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => deps().deps, packageRoot: join(__dirname, '..') });
 
 describe('agentDescriptor', () => {
   it('reads its version from package.json and names the agent', () => {

@@ -11,12 +11,13 @@ describe('normalizeLanguage', () => {
     ['golang', 'go'],
     ['shell', 'bash'],
     ['PostgreSQL', 'sql'],
-    ['Visual Basic', 'visual-basic'],
+    ['Visual Basic', 'vbnet'],
+    ['regexp', 'regex'],
   ])('%s -> %s', (value, expected) => {
     expect(normalizeLanguage(value)).toBe(expected);
   });
 
-  it.each(['', '  ', 'none', 'N/A', 'text', 'plaintext', null, undefined, '!!!', 'x'.repeat(41)])('%p -> null', (value) => {
+  it.each(['', '  ', 'none', 'N/A', 'text', 'plaintext', null, undefined, '!!!', 'x'.repeat(41), 'klingon', 'brainfudge'])('%p -> null', (value) => {
     expect(normalizeLanguage(value)).toBeNull();
   });
 });

@@ -1,4 +1,5 @@
-// `code_language` as stored on task results: one lowercase canonical name, or null.
+// `code_language` as stored on task results: one name from the domain's CODE_LANGUAGES, or null.
+import { isCodeLanguage, type CodeLanguage } from '@agent-orchestrator/domain';
 
 const ALIASES: Readonly<Record<string, string>> = {
   ts: 'typescript',
@@ -46,24 +47,43 @@ const ALIASES: Readonly<Record<string, string>> = {
   docker: 'dockerfile',
   htm: 'html',
   vb: 'vbnet',
+  'visual basic': 'vbnet',
+  'vb.net': 'vbnet',
+  regexp: 'regex',
+  'regular expression': 'regex',
+  tf: 'terraform',
+  proto: 'protobuf',
+  make: 'makefile',
+  tex: 'latex',
+  ex: 'elixir',
+  exs: 'elixir',
+  asm: 'assembly',
+  jl: 'julia',
+  pl: 'perl',
+  hs: 'haskell',
+  ml: 'ocaml',
+  clj: 'clojure',
+  jsonc: 'json',
+  sass: 'scss',
+  'c/c++': 'cpp',
 };
 
 /** Words that mean "no code here". */
 const NONE = new Set(['', 'none', 'n/a', 'na', 'null', 'nil', 'unknown', 'text', 'plaintext', 'plain', 'txt', 'no code', 'natural language', 'english']);
 
-/** Lowercase canonical language name, or null when the value names no programming language. */
-export function normalizeLanguage(value: string | null | undefined): string | null {
+/** The canonical language name (one of CODE_LANGUAGES), or null when the value names no language we know. */
+export function normalizeLanguage(value: string | null | undefined): CodeLanguage | null {
   const v = (value ?? '').trim().toLowerCase().replace(/\s+/g, ' ');
   if (NONE.has(v)) return null;
   const aliased = ALIASES[v] ?? v;
   const clean = aliased.replace(/ /g, '-').replace(/[^a-z0-9+#.-]/g, '');
-  return clean && clean.length <= 40 ? clean : null;
+  return isCodeLanguage(clean) ? clean : null;
 }
 
 const FENCE_INFO = /^[ \t]*(?:```|~~~)[ \t]*([A-Za-z0-9+#._-]+)/gm;
 
 /** Language tag of the first fenced code block that has one (e.g. ```python), normalized. */
-export function languageFromFences(markdown: string): string | null {
+export function languageFromFences(markdown: string): CodeLanguage | null {
   for (const match of markdown.matchAll(FENCE_INFO)) {
     const lang = normalizeLanguage(match[1]);
     if (lang) return lang;

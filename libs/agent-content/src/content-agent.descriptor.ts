@@ -18,5 +18,6 @@ export const agentDescriptor: AgentDescriptor = {
     'returning the cited sources (title and URL). Pick it when the user wants a written piece or an explanation in prose about a subject. ' +
     'It does not write, explain, review or fix source code, does not open or summarise a specific URL or file the user supplies, ' +
     'does not run tools or take actions, and is not meant for one-line chit-chat.',
+  settings: ['LLM_CONTENT_MODEL', 'TAVILY_*'],
   create: (deps: AgentDeps) => new ContentAgent(deps),
 };

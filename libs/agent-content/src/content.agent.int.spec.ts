@@ -1,5 +1,6 @@
 // needs: no external services; starts local OpenAI and Tavily stubs
 // The real SDKs (LangChain ChatOpenAI -> openai, @tavily/core -> axios) talk HTTP to the stubs.
+import { join } from 'node:path';
 import { createOpenAiProvider, noopLogger, type AgentDeps, type AgentInput } from '@agent-orchestrator/agents-core';
 import { describeAgentConformance, startOpenAiStub, type OpenAiStub, type StubHandler } from '@agent-orchestrator/agents-core/testing';
 import { DEFAULT_PRICE_TABLE, estimateCost } from '@agent-orchestrator/domain';
@@ -45,7 +46,7 @@ const input = (task: string): AgentInput => ({ task_id: 't-1', session_id: 's-1'
 const run = (task: string, settings?: Record<string, string | undefined>, signal?: AbortSignal) =>
   agentDescriptor.create(makeDeps(settings)).run(input(task), { signal });
 
-describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => makeDeps() });
+describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => makeDeps(), packageRoot: join(__dirname, '..') });
 
 describe('ContentAgent against the OpenAI and Tavily stubs', () => {
   it('searches, writes with the sources and returns the cited ones with usage from the provider', async () => {

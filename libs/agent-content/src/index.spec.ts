@@ -32,7 +32,7 @@ const makeDeps = (settings: Record<string, string> = { TAVILY_API_KEY: 'tvly-tes
   logger: noopLogger,
 });
 
-describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => makeDeps() });
+describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => makeDeps(), packageRoot: join(__dirname, '..') });
 
 describe('agentDescriptor', () => {
   it('reads its version from package.json and names the agent', () => {

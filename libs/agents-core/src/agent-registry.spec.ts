@@ -1,6 +1,6 @@
 import { ConfigError } from '@agent-orchestrator/domain';
 import { noopLogger, type AgentDescriptor } from './agent';
-import { AgentRegistry, loadAgentDescriptors } from './agent-registry';
+import { AgentRegistry, isAgentDescriptor, loadAgentDescriptors, settingsFor } from './agent-registry';
 import { scriptedLlmProvider } from './testing';
 
 const descriptor = (name: string): AgentDescriptor => ({
@@ -25,6 +25,36 @@ describe('AgentRegistry', () => {
     const r = new AgentRegistry().register(descriptor('A'), deps);
     expect(() => r.register(descriptor('A'), deps)).toThrow(ConfigError);
     expect(() => r.register(descriptor('Unknown'), deps)).toThrow(/reserved/);
+  });
+});
+
+describe('settings', () => {
+  const env = { MONGO_URI: 'mongodb://secret', OPENAI_API_KEY: 'sk-secret', LLM_CODE_MODEL: 'gpt-4.1', TAVILY_API_KEY: 'tvly', TAVILY_TIMEOUT_MS: '10', TAVILYX: 'no', UNSET: undefined };
+
+  it('settingsFor keeps only the declared keys and prefixes, frozen', () => {
+    expect(settingsFor({ settings: ['LLM_CODE_MODEL', 'TAVILY_*', 'UNSET'] }, env)).toEqual({ LLM_CODE_MODEL: 'gpt-4.1', TAVILY_API_KEY: 'tvly', TAVILY_TIMEOUT_MS: '10' });
+    expect(settingsFor({}, env)).toEqual({});
+    expect(Object.isFrozen(settingsFor({ settings: ['LLM_CODE_MODEL'] }, env))).toBe(true);
+  });
+
+  it('the registry gives each agent only its declared settings, never MONGO_URI or the OpenAI key', () => {
+    let seen: unknown;
+    const d: AgentDescriptor = {
+      ...descriptor('A'),
+      settings: ['LLM_CODE_MODEL'],
+      create: (deps) => {
+        seen = deps.settings;
+        return descriptor('A').create(deps);
+      },
+    };
+    new AgentRegistry().register(d, { ...deps, settings: env });
+    expect(seen).toEqual({ LLM_CODE_MODEL: 'gpt-4.1' });
+  });
+
+  it('a descriptor with malformed settings is not a descriptor', () => {
+    expect(isAgentDescriptor({ ...descriptor('A'), settings: ['LLM_CODE_MODEL'] })).toBe(true);
+    expect(isAgentDescriptor({ ...descriptor('A'), settings: ['*'] })).toBe(false);
+    expect(isAgentDescriptor({ ...descriptor('A'), settings: 'LLM_CODE_MODEL' })).toBe(false);
   });
 });
 

@@ -26,8 +26,14 @@ export class AgentRegistry {
     if (descriptor.name === UNKNOWN_AGENT) {
       throw new ConfigError(`"${UNKNOWN_AGENT}" is reserved for tasks no agent can handle.`);
     }
-    // The agent's LLM calls and web searches are reported under its registered name.
-    const scoped: AgentDeps = { ...deps, llm: withAgentName(deps.llm, descriptor.name), observers: bindAgentObservers(deps.observers, descriptor.name) };
+    // The agent's LLM calls and web searches are reported under its registered name, and it sees
+    // only the settings it declares (never MONGO_URI, REDIS_URL or another agent's key).
+    const scoped: AgentDeps = {
+      ...deps,
+      settings: settingsFor(descriptor, deps.settings),
+      llm: withAgentName(deps.llm, descriptor.name),
+      observers: bindAgentObservers(deps.observers, descriptor.name),
+    };
     this.agents.set(descriptor.name, { descriptor, agent: descriptor.create(scoped) });
     return this;
   }
@@ -59,6 +65,25 @@ export class AgentRegistry {
 /** The name the router answers with when no registered agent fits. */
 export const UNKNOWN_AGENT = 'Unknown';
 
+/** An entry of `AgentDescriptor.settings`: an environment key, or a key prefix ending in `*`. */
+export const SETTING_PATTERN = /^[A-Z][A-Z0-9_]*\*?$/;
+
+/**
+ * The part of `env` an agent may see: the keys its descriptor declares in `settings`
+ * (exact names, or prefixes ending in `*`). A frozen copy, so the agent cannot change
+ * what others read.
+ */
+export function settingsFor(descriptor: Pick<AgentDescriptor, 'settings'>, env: Readonly<Record<string, string | undefined>>): Readonly<Record<string, string | undefined>> {
+  const declared = descriptor.settings ?? [];
+  const exact = new Set(declared.filter((s) => !s.endsWith('*')));
+  const prefixes = declared.filter((s) => s.endsWith('*')).map((s) => s.slice(0, -1));
+  const out: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && (exact.has(key) || prefixes.some((p) => key.startsWith(p)))) out[key] = value;
+  }
+  return Object.freeze(out);
+}
+
 export function isAgentDescriptor(value: unknown): value is AgentDescriptor {
   if (typeof value !== 'object' || value === null) return false;
   const d = value as Record<string, unknown>;
@@ -68,7 +93,8 @@ export function isAgentDescriptor(value: unknown): value is AgentDescriptor {
     typeof d['version'] === 'string' &&
     typeof d['agent_type'] === 'string' &&
     typeof d['description'] === 'string' &&
-    typeof d['create'] === 'function'
+    typeof d['create'] === 'function' &&
+    (d['settings'] === undefined || (Array.isArray(d['settings']) && d['settings'].every((s) => typeof s === 'string' && SETTING_PATTERN.test(s))))
   );
 }
 
@@ -98,7 +124,7 @@ export async function loadAgentDescriptors(specifiers: readonly string[], import
     const descriptor = m?.agentDescriptor ?? m?.default?.agentDescriptor;
     if (!isAgentDescriptor(descriptor)) {
       throw new ConfigError(
-        `Agent package "${specifier}" does not export a valid \`agentDescriptor\` (name, version, agent_type, description, create).`,
+        `Agent package "${specifier}" does not export a valid \`agentDescriptor\` (name, version, agent_type, description, create, and settings as a list of env keys or KEY_PREFIX_*).`,
         [{ field: 'AGENTS', message: specifier }],
       );
     }

@@ -65,9 +65,11 @@ export interface LlmProvider {
 export interface AgentDeps {
   llm: LlmProvider;
   /**
-   * The process environment, read-only. Agents read their own settings from it
-   * (`LLM_CONTENT_MODEL`, `TAVILY_API_KEY`, ...) and throw a ConfigError from
-   * `create` when one is invalid, so the worker refuses to boot.
+   * The agent's own settings, read-only: only the environment keys its descriptor
+   * declares in `settings` (the registry filters them, so no agent sees `MONGO_URI`
+   * or another agent's key). Agents read them (`LLM_CONTENT_MODEL`, `TAVILY_API_KEY`,
+   * ...) and throw a ConfigError from `create` when one is invalid, so the worker
+   * refuses to boot.
    */
   settings: Readonly<Record<string, string | undefined>>;
   logger: AgentLogger;
@@ -91,6 +93,12 @@ export interface AgentDescriptor {
   readonly agent_type: string;
   /** Plain-language description the router reads to decide when to pick this agent. */
   readonly description: string;
+  /**
+   * The environment keys the agent reads from `deps.settings`, e.g. `['LLM_CODE_MODEL']`;
+   * an entry ending in `*` is a prefix (`'TAVILY_*'`). The registry passes only these.
+   * Absent or empty: the agent gets no settings.
+   */
+  readonly settings?: readonly string[];
   create(deps: AgentDeps): Agent;
 }
 

@@ -11,7 +11,7 @@ export type {
   LlmProvider,
 } from './agent';
 export { noopLogger } from './agent';
-export { AgentRegistry, UNKNOWN_AGENT, isAgentDescriptor, loadAgentDescriptors } from './agent-registry';
+export { AgentRegistry, SETTING_PATTERN, UNKNOWN_AGENT, isAgentDescriptor, loadAgentDescriptors, settingsFor } from './agent-registry';
 export type { AgentSummary, ModuleImporter, RegisteredAgent } from './agent-registry';
 export { callPolicyOf, createOpenAiProvider, modelNameOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 export { UsageMeter, currentUsageMeter, runWithUsageMeter } from './usage-meter';

@@ -3,7 +3,7 @@ import type { PriceTable } from '@agent-orchestrator/domain';
 import { common, type CommonConfig } from './common.config';
 import { EnvReader, type Env } from './env-reader';
 
-export const DEFAULT_AGENTS = ['@agent-orchestrator/agent-content', '@agent-orchestrator/agent-code'];
+export const DEFAULT_AGENTS = ['@agent-orchestrator/agent-content', '@agent-orchestrator/agent-code', '@agent-orchestrator/agent-test'];
 
 /** Periodic snapshots of the system figures into `system_metrics` (worker). */
 export interface MetricsSnapshotConfig {

@@ -1,0 +1,3 @@
+import baseConfig, { agentConfig } from '../../eslint.config.mjs';
+
+export default [...baseConfig, ...agentConfig];

@@ -1,0 +1,4 @@
+module.exports = {
+  displayName: 'agent-test',
+  preset: '../../jest.preset.cjs',
+};

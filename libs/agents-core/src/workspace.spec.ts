@@ -1,0 +1,77 @@
+// Workspace rules for the agent kit that lint cannot express: what makes a lib publishable, and
+// that every agent library runs the shared conformance suite. Reads the repository's files.
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const LIBS = join(ROOT, 'libs');
+
+interface PackageJson {
+  name?: string;
+  version?: string;
+  private?: boolean;
+  exports?: Record<string, unknown>;
+  files?: string[];
+  publishConfig?: Record<string, unknown>;
+  peerDependencies?: Record<string, string>;
+  nx?: { name?: string; tags?: string[] };
+}
+
+const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
+
+const libs = readdirSync(LIBS)
+  .filter((dir) => existsSync(join(LIBS, dir, 'package.json')))
+  .map((dir) => ({ dir, pkg: readJson<PackageJson>(join(LIBS, dir, 'package.json')) }));
+
+/** The projects `nx release` versions and publishes: nx.json release.projects (names and `tag:` patterns). */
+function releaseProjects(): string[] {
+  const patterns = readJson<{ release?: { projects?: string | string[] } }>(join(ROOT, 'nx.json')).release?.projects ?? [];
+  const list = Array.isArray(patterns) ? patterns : [patterns];
+  return libs
+    .filter(({ pkg }) => list.some((p) => (p.startsWith('tag:') ? (pkg.nx?.tags ?? []).includes(p.slice(4)) : p === pkg.nx?.name)))
+    .map(({ pkg }) => pkg.nx?.name ?? '');
+}
+
+const agentLibs = libs.filter(({ dir }) => dir.startsWith('agent-'));
+
+function specFiles(dir: string): string[] {
+  const src = join(LIBS, dir, 'src');
+  return (readdirSync(src, { recursive: true }) as string[]).filter((f) => f.endsWith('.spec.ts')).map((f) => join(src, f));
+}
+
+describe('publishable libraries (nx release projects)', () => {
+  const published = releaseProjects();
+
+  it('are domain, agents-core and every agent library', () => {
+    expect(published).toEqual(expect.arrayContaining(['domain', 'agents-core', ...agentLibs.map(({ pkg }) => pkg.nx?.name ?? '')]));
+  });
+
+  it.each(published)('%s has version, exports, files and publishConfig, and is not private', (name) => {
+    const { pkg } = libs.find(({ pkg: p }) => p.nx?.name === name)!;
+    expect(pkg.version).toMatch(/^\d+\.\d+\.\d+(-[\w.]+)?$/);
+    expect(pkg.private).not.toBe(true);
+    expect(pkg.exports?.['.']).toBeDefined();
+    expect(pkg.exports?.['./package.json']).toBe('./package.json');
+    expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'README.md']));
+    expect(pkg.publishConfig).toMatchObject({ access: 'public' });
+  });
+});
+
+describe.each(agentLibs.map(({ dir, pkg }) => [dir, pkg] as const))('agent library %s', (dir, pkg) => {
+  it('is a layer:agent lib with agents-core and domain as caret peer dependencies', () => {
+    expect(pkg.nx?.tags).toEqual(expect.arrayContaining(['type:lib', 'layer:agent']));
+    expect(pkg.peerDependencies?.['@agent-orchestrator/agents-core']).toMatch(/^\^\d/);
+    expect(pkg.peerDependencies?.['@agent-orchestrator/domain']).toMatch(/^\^\d/);
+  });
+
+  it("lints with the agents' rules (no eval, no process or VM modules)", () => {
+    expect(readFileSync(join(LIBS, dir, 'eslint.config.mjs'), 'utf8')).toMatch(/\.\.\.agentConfig/);
+  });
+
+  it('runs the conformance suite in a unit spec and in an integration spec', () => {
+    const runsSuite = (text: string) => text.includes("from '@agent-orchestrator/agents-core/testing'") && /^describeAgentConformance\(\{[^\n]*packageRoot/m.test(text);
+    const runs = specFiles(dir).filter((f) => runsSuite(readFileSync(f, 'utf8')));
+    expect(runs.some((f) => !f.endsWith('.int.spec.ts'))).toBe(true);
+    expect(runs.some((f) => f.endsWith('.int.spec.ts'))).toBe(true);
+  });
+});
