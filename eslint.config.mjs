@@ -49,6 +49,8 @@ export default [
             { sourceTag: 'layer:agents-core', onlyDependOnLibsWithTags: ['layer:domain'] },
             { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
             { sourceTag: 'layer:router', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
+            // The HTTP contract (libs/api-contract): the OpenAPI document and its constants, for the api and its clients.
+            { sourceTag: 'layer:contract', onlyDependOnLibsWithTags: ['layer:domain'] },
             // Shared process wiring, split by what it is. config may use observability (its boot step
             // creates the logger); observability and messaging never import config (they take values).
             // messaging holds the Redis/Bull adapters of the application layer's ports.
@@ -68,6 +70,10 @@ export default [
             {
               sourceTag: 'layer:agent',
               bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express'],
+            },
+            {
+              sourceTag: 'layer:contract',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', 'winston'],
             },
             {
               sourceTag: 'layer:router',

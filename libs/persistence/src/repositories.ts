@@ -1,7 +1,7 @@
 import type { AgentRun, Message, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskUsage } from '@agent-orchestrator/domain';
 
-/** Largest page `TaskRepository.list` returns. */
-export const MAX_TASK_PAGE_SIZE = 100;
+/** Largest page `TaskRepository.list` returns (the domain's, shared with the API's `limit`). */
+export { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/domain';
 
 /**
  * The persistence contract the apps code against. Implementations live in this

@@ -28,7 +28,7 @@ export type { LiveAgent, LiveWorker, WorkerDirectory } from './ports/worker-dire
 
 export { AcceptTask, NOT_STORED_MESSAGE } from './accept/accept-task.use-case';
 export type { AcceptTaskDeps, RequestOrigin, TaskSubmission } from './accept/accept-task.use-case';
-export { IDEMPOTENCY_KEY_HEADER, IdempotentSubmission, bodyHash, canonicalJson, idempotencyKeyHash } from './accept/idempotent-submission';
+export { IdempotentSubmission, bodyHash, canonicalJson, idempotencyKeyHash } from './accept/idempotent-submission';
 export type { IdempotencyDeps, IdempotentOutcome } from './accept/idempotent-submission';
 export { GetTask } from './queries/get-task.query';
 export { ListTasks } from './queries/list-tasks.query';

@@ -5,7 +5,8 @@ import { getRequestContext } from '../http/request-context';
 import { validateBody } from '../http/validate-body';
 import { bodyHash, idempotencyKeyHash, type AcceptTask, type IdempotentSubmission } from '@agent-orchestrator/tasks';
 import type { ExecuteTaskDtoClass } from './execute-task.dto';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from './idempotency-key.header';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from '@agent-orchestrator/api-contract';
+import { parseIdempotencyKey } from './idempotency-key.header';
 
 export const EXECUTE_PATH = '/v1/agent/execute';
 const USER_AGENT_MAX_LENGTH = 512;

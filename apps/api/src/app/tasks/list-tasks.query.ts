@@ -4,16 +4,11 @@
  * (@agent-orchestrator/tasks). Nothing here touches a store.
  */
 import { TASK_STATUSES, ValidationError, isTaskStatus, type ErrorDetail, type TaskStatus } from '@agent-orchestrator/domain';
-import { MAX_TASK_PAGE_SIZE, type TaskListPosition } from '@agent-orchestrator/persistence';
+import type { TaskListPosition } from '@agent-orchestrator/persistence';
 import { decodeCursor } from '@agent-orchestrator/tasks';
-import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
+import { AGENT_TYPE_PATTERN, DEFAULT_TASK_PAGE_SIZE, LIST_TASKS_PARAMS, MAX_TASK_PAGE_SIZE, SESSION_ID_PATTERN } from '@agent-orchestrator/api-contract';
 
-export const DEFAULT_TASK_PAGE_SIZE = 20;
-export const LIST_TASKS_PARAMS = ['status', 'agent_type', 'session_id', 'created_from', 'created_to', 'limit', 'cursor'] as const;
 type Param = (typeof LIST_TASKS_PARAMS)[number];
-
-/** Agent types are short identifiers (`code`, `content`). */
-export const AGENT_TYPE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
 export interface ListTasksParams {
   status?: TaskStatus;
