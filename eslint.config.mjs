@@ -24,6 +24,26 @@ export const agentConfig = [
   }
 ];
 
+/**
+ * Apps are composition: Bull and ioredis are used through `@agent-orchestrator/messaging`, mongoose and
+ * the MongoDB driver through `@agent-orchestrator/persistence` (and their `./testing` kits in specs).
+ * apps/e2e keeps the MongoDB driver: it reads what the real processes stored, around their code.
+ * Tested by libs/messaging/src/apps-import-ban.spec.ts.
+ */
+export const APP_BANNED_IMPORTS = ['bull', 'ioredis', 'mongoose', 'mongodb'];
+const appImportBan = (modules) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: modules.map((name) => ({
+        name,
+        message: `Apps do not import ${name}: use @agent-orchestrator/${name === 'bull' || name === 'ioredis' ? 'messaging' : 'persistence'} (or its ./testing kit in specs).`,
+      })),
+      patterns: [{ group: modules.map((name) => `${name}/*`), message: 'Apps do not import Bull, ioredis, mongoose or the MongoDB driver: use the messaging and persistence libs.' }],
+    },
+  ],
+});
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -106,6 +126,17 @@ export default [
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Absolute, so the pattern means the repository's apps/ whichever project config spreads this one.
+    basePath: import.meta.dirname,
+    files: ['apps/**/*.{ts,js,mjs,cjs}'],
+    rules: appImportBan(APP_BANNED_IMPORTS),
+  },
+  {
+    basePath: import.meta.dirname,
+    files: ['apps/e2e/**/*.{ts,js,mjs,cjs}'],
+    rules: appImportBan(APP_BANNED_IMPORTS.filter((name) => name !== 'mongodb')),
   },
   {
     files: ['**/*.spec.ts', '**/testing/**/*.ts'],
