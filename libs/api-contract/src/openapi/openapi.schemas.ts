@@ -29,6 +29,14 @@ const UNREADABLE = ' Null only when the stored value is unreadable.';
 
 const ERROR_TYPES = Object.values(ErrorType);
 
+/** The domain's AgentSummary, as a worker publishes it and the api lists it. */
+const agentSummary = (description: string): Record<string, JsonSchema> => ({
+  name: string('Registry name, e.g. `CodeAgent`.'),
+  version: string('Version of the agent package.'),
+  agent_type: string('Kind of work, e.g. `code`.'),
+  description: string(description),
+});
+
 export const componentSchemas: Record<string, JsonSchema> = {
   ...observabilitySchemas,
   ExecuteRequest: {
@@ -239,12 +247,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
     },
     { description: 'Queued → completed/failed time of the tasks that finished today.' },
   ),
-  PublishedAgent: object({
-    name: string('Registry name, e.g. `CodeAgent`.'),
-    version: string('Version of the agent package.'),
-    agent_type: string('Kind of work, e.g. `code`.'),
-    description: string('What the agent does; the router reads it to choose.'),
-  }),
+  PublishedAgent: object(agentSummary('What the agent does; the router reads it to choose.')),
   WorkerRecord: object({
     worker_id: string('`hostname:pid:random`, unique per worker process.'),
     hostname: string(),
@@ -284,10 +287,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
   ),
 
   Agent: object({
-    name: string('Registry name, e.g. `CodeAgent`.'),
-    version: string('Version of the agent package.'),
-    agent_type: string('Kind of work, e.g. `code`.'),
-    description: string('What the agent does and when the router picks it.'),
+    ...agentSummary('What the agent does and when the router picks it.'),
     workers: { type: 'integer', minimum: 1, description: 'How many live workers registered this name at this version.' },
   }),
   AgentList: object(
