@@ -20,6 +20,8 @@ export { RECONCILER_LOCK_KEY, Reconciler } from './reconcile/reconciler';
 export type { ReconcileReport, ReconcilerDeps } from './reconcile/reconciler';
 export { startLeasedLoop } from './periodic/leased-loop';
 export type { LeasedLoop, LeasedLoopOptions } from './periodic/leased-loop';
+export { PeriodicTask } from './periodic/periodic-task';
+export type { PeriodicTaskOptions } from './periodic/periodic-task';
 export { intervalStart, snapshotClaimKey, takeMetricsSnapshot } from './housekeeping/metrics-snapshot';
 export type { SnapshotDeps } from './housekeeping/metrics-snapshot';
 export { PURGE_INTERVAL_MS, purgeExpired } from './housekeeping/purge';

@@ -2,7 +2,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { MongoStore } from '@agent-orchestrator/persistence';
-import { TaskEventLog, type Logger } from '@agent-orchestrator/observability';
+import { TaskEventLog, createApiMetrics, type ApiMetrics, type Logger } from '@agent-orchestrator/observability';
 import type { ApiConfig } from '@agent-orchestrator/config';
 import {
   AcceptTask,
@@ -26,7 +26,6 @@ import { apiKeyAuth } from './auth/api-key.middleware';
 import { createExecuteTaskDto } from './execute/execute-task.dto';
 import { executeRoutes } from './execute/execute.route';
 import { healthRoutes } from './health/health.route';
-import { createApiMetrics, type ApiMetrics } from './metrics/api-metrics';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { metricsRoutes } from './metrics/metrics.route';
 import { docsRoutes } from './docs/docs.route';

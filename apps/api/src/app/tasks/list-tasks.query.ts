@@ -3,21 +3,15 @@
  * parameter) and the next page's link. The cursor itself is the ListTasks use case's
  * (@agent-orchestrator/tasks). Nothing here touches a store.
  */
-import { TASK_STATUSES, ValidationError, isTaskStatus, type ErrorDetail, type TaskStatus } from '@agent-orchestrator/domain';
-import type { TaskListPosition } from '@agent-orchestrator/persistence';
+import { TASK_STATUSES, ValidationError, isTaskStatus, type ErrorDetail } from '@agent-orchestrator/domain';
+import type { TaskListQuery } from '@agent-orchestrator/persistence';
 import { decodeCursor } from '@agent-orchestrator/tasks';
 import { AGENT_TYPE_PATTERN, DEFAULT_TASK_PAGE_SIZE, LIST_TASKS_PARAMS, MAX_TASK_PAGE_SIZE, SESSION_ID_PATTERN } from '@agent-orchestrator/api-contract';
 
 type Param = (typeof LIST_TASKS_PARAMS)[number];
 
-export interface ListTasksParams {
-  status?: TaskStatus;
-  agent_type?: string;
-  session_id?: string;
-  created_from?: Date;
-  created_to?: Date;
-  limit: number;
-  after?: TaskListPosition;
+/** The repository's query, plus what the next page's link needs. */
+export interface ListTasksParams extends TaskListQuery {
   /** The filters exactly as the client sent them (valid ones only), for the next page's link. */
   filters: Partial<Record<Exclude<Param, 'limit' | 'cursor'>, string>>;
 }
