@@ -5,13 +5,16 @@ export interface TokenCounts {
   total_tokens: number;
 }
 
-export interface ModelUsage extends TokenCounts {
-  model: string;
+/** Tokens and their estimated cost: the totals every usage figure carries (a call, a task, a day). */
+export interface UsageTotals extends TokenCounts {
   cost_usd: number;
 }
 
-export interface TaskUsage extends TokenCounts {
-  cost_usd: number;
+export interface ModelUsage extends UsageTotals {
+  model: string;
+}
+
+export interface TaskUsage extends UsageTotals {
   by_model: ModelUsage[];
 }
 
@@ -38,7 +41,9 @@ export const DEFAULT_PRICE_TABLE: PriceTable = {
   'gpt-5-nano': { input_per_million: 0.05, output_per_million: 0.4 },
 };
 
-const round = (n: number): number => Math.round(n * 1e8) / 1e8;
+/** Costs are kept to 1e-8 dollars, so sums of many small costs do not gather float noise. */
+export const roundCost = (n: number): number => Math.round(n * 1e8) / 1e8;
+const round = roundCost;
 
 /** Estimated cost of `counts` on `model`; 0 for a model missing from the table. */
 export function estimateCost(model: string, counts: Pick<TokenCounts, 'prompt_tokens' | 'completion_tokens'>, prices: PriceTable): number {
@@ -61,6 +66,23 @@ export function emptyUsage(): TaskUsage {
   return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] };
 }
 
+/** The totals of `usage` alone (a model, an agent or a day), without whatever else it carries. */
+export function usageTotals(usage: UsageTotals): UsageTotals {
+  return { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd };
+}
+
+/** The sum of totals (the cost rounded). */
+export function addUsage(rows: readonly UsageTotals[]): UsageTotals {
+  const t = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
+  for (const r of rows) {
+    t.prompt_tokens += r.prompt_tokens;
+    t.completion_tokens += r.completion_tokens;
+    t.total_tokens += r.total_tokens;
+    t.cost_usd += r.cost_usd;
+  }
+  return { ...t, cost_usd: round(t.cost_usd) };
+}
+
 /** Folds per-call usages into task totals, one entry per model. */
 export function sumUsage(usages: readonly ModelUsage[]): TaskUsage {
   const byModel = new Map<string, ModelUsage>();
@@ -73,11 +95,5 @@ export function sumUsage(usages: readonly ModelUsage[]): TaskUsage {
     byModel.set(u.model, acc);
   }
   const by_model = [...byModel.values()];
-  return {
-    prompt_tokens: by_model.reduce((s, u) => s + u.prompt_tokens, 0),
-    completion_tokens: by_model.reduce((s, u) => s + u.completion_tokens, 0),
-    total_tokens: by_model.reduce((s, u) => s + u.total_tokens, 0),
-    cost_usd: round(by_model.reduce((s, u) => s + u.cost_usd, 0)),
-    by_model,
-  };
+  return { ...addUsage(by_model), by_model };
 }
