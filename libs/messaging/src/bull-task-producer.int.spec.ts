@@ -1,10 +1,11 @@
 // needs: Redis (REDIS_URL), started by the Jest global setup (tools/jest/services-setup.mjs).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import { bullApiMessaging } from './bull-api-messaging';
 import { BullTaskProducer } from './bull-task-producer';
 import { createTaskQueue, pingQueue, type TaskQueue } from './queue';
 import { subscribeTaskCancels } from './task-cancel';
+import { uniquePrefix } from './testing';
 
 const prefixOf = (q: TaskQueue): string => (q as unknown as { keyPrefix: string }).keyPrefix;
 
@@ -14,7 +15,7 @@ describe('BullTaskProducer (the TaskQueue port on a real Bull queue)', () => {
   let producer: BullTaskProducer;
 
   beforeAll(async () => {
-    queue = createTaskQueue(url, { failFast: true, prefix: `btp-${randomBytes(4).toString('hex')}` });
+    queue = createTaskQueue(url, { failFast: true, prefix: uniquePrefix('btp') });
     // A fail-fast queue refuses commands until its connection is up (as the api's main.ts waits).
     const deadline = Date.now() + 10_000;
     while (!(await pingQueue(queue, 500)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

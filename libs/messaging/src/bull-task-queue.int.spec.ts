@@ -4,6 +4,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { PROCESS_TASK_JOB } from '@agent-orchestrator/domain';
 import type { FailedDelivery, TaskDelivery } from '@agent-orchestrator/tasks';
 import { BullTaskQueue } from './bull-task-queue';
+import { uniquePrefix } from './testing';
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -25,7 +26,7 @@ describe('BullTaskQueue (real Redis)', () => {
 
   /** A producer and a consumer on one prefix, as the api and a worker would be. */
   async function pair(options: { attempts?: number } = {}) {
-    const prefix = `btq-${randomUUID().slice(0, 8)}`;
+    const prefix = uniquePrefix('btq');
     const producer = new BullTaskQueue(url, { prefix, ...options });
     const consumer = new BullTaskQueue(url, { prefix, logger, ...options });
     open.push(producer, consumer);

@@ -6,12 +6,13 @@ import { randomUUID } from 'node:crypto';
 import type { AgentDescriptor } from '@agent-orchestrator/agents-core';
 import { startOpenAiStub, type OpenAiStub } from '@agent-orchestrator/agents-core/testing';
 import { newTask } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { loadWorkerConfig } from '@agent-orchestrator/config';
 import { createTaskQueue, enqueueTask, type TaskQueue } from '@agent-orchestrator/messaging';
 import { findSamples, type Logger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 
 interface LogLine {
   level: string;
@@ -40,12 +41,8 @@ const ROUTER_USAGE = { prompt_tokens: 210, completion_tokens: 35 };
 describe('worker metrics listener (real MongoDB and Redis)', () => {
   const mongoUri = process.env['MONGO_URI']!;
   // worker.int.spec.ts picks a database from 1 to 15; 0 keeps this worker out of its live-worker list.
-  const redisUrl = (() => {
-    const u = new URL(process.env['REDIS_URL']!);
-    u.pathname = '/0';
-    return u.toString();
-  })();
-  const dbName = `ao_worker_metrics_${randomUUID().slice(0, 8)}`;
+  const redisUrl = testRedisUrl(0);
+  const dbName = testDatabaseName('ao_worker_metrics');
   const lines: LogLine[] = [];
   let openai: OpenAiStub;
   let store: MongoStore;
@@ -95,9 +92,7 @@ describe('worker metrics listener (real MongoDB and Redis)', () => {
     await worker?.stop(1000);
     await producer?.close();
     await store?.close();
-    const client = await MongoClient.connect(mongoUri);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await dropTestDatabase(dbName);
     await openai?.close();
   });
 
