@@ -20,7 +20,10 @@ module.exports = {
     ],
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  // Unit specs only (the `test` target): integration and end-to-end specs run in `test-int`
+  // (jest.int.preset.cjs), which starts the servers they need.
   testMatch: ['<rootDir>/src/**/*.spec.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '\\.int\\.spec\\.ts$', '\\.e2e\\.spec\\.ts$'],
   clearMocks: true,
   reporters: ['default', require.resolve('./tools/jest/summary-reporter.cjs')],
 };

@@ -1,4 +1,5 @@
-// Writes each project's test counts to tmp/test-results/<project>.json so that
+// Writes each project's test counts to tmp/test-results/<project>.json (unit `test`) or
+// <project>.<suffix>.json (reporter option `suffix`, e.g. `int` for `test-int`) so that
 // tools/ci/test-summary.mjs can print one closing line for the whole run (Nx
 // restores these files on cache hits: see targetDefaults.test.outputs).
 const { mkdirSync, writeFileSync } = require('node:fs');
@@ -6,9 +7,13 @@ const { join } = require('node:path');
 
 /** @implements {Pick<import('@jest/reporters').Reporter, 'onRunComplete'>} */
 class SummaryReporter {
-  /** @param {import('@jest/types').Config.GlobalConfig} globalConfig */
-  constructor(globalConfig) {
+  /**
+   * @param {import('@jest/types').Config.GlobalConfig} globalConfig
+   * @param {{ suffix?: string }} [options]
+   */
+  constructor(globalConfig, options = {}) {
     this.rootDir = globalConfig.rootDir;
+    this.suffix = options.suffix;
   }
 
   /**
@@ -21,8 +26,8 @@ class SummaryReporter {
     const dir = join(workspaceRoot, 'tmp', 'test-results');
     mkdirSync(dir, { recursive: true });
     writeFileSync(
-      join(dir, `${project}.json`),
-      JSON.stringify({ project, passed: results.numPassedTests, failed: results.numFailedTests, skipped: results.numPendingTests + results.numTodoTests }),
+      join(dir, this.suffix ? `${project}.${this.suffix}.json` : `${project}.json`),
+      JSON.stringify({ project, target: this.suffix ? `test-${this.suffix}` : 'test', passed: results.numPassedTests, failed: results.numFailedTests, skipped: results.numPendingTests + results.numTodoTests }),
     );
   }
 }

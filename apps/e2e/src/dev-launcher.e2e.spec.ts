@@ -3,9 +3,9 @@
 // (tools/dev/apps.mjs) with the api and presses "Ctrl-C" the way a terminal does: SIGINT to the
 // launcher's whole process group.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { freePort, waitFor } from './processes';
+import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -25,7 +25,7 @@ describe('npm start launcher', () => {
         PATH: process.env['PATH'] ?? '',
         NODE_ENV: 'test',
         MONGO_URI: process.env['MONGO_URI']!,
-        MONGO_DB_NAME: `ao_e2e_start_${randomUUID().slice(0, 8)}`,
+        MONGO_DB_NAME: testDatabaseName('ao_e2e_start'),
         REDIS_URL: process.env['REDIS_URL']!,
         HOST: '127.0.0.1',
         PORT: String(port),

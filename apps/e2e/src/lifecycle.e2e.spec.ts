@@ -1,13 +1,14 @@
 // needs: MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global
 // setup; the built api and worker (`nx test e2e` builds them first). Starts local OpenAI and
 // Tavily stubs: the real SDKs talk to them over HTTP, nothing leaves the machine.
-import { randomUUID } from 'node:crypto';
 import { MongoClient, type Db } from 'mongodb';
 import { startOpenAiStub, type OpenAiStub, type StubChatRequest, type StubReply } from '@agent-orchestrator/agents-core/testing';
 import { startTavilyStub, type TavilyStub } from '@agent-orchestrator/agent-content/testing';
 import { ApiContract } from './contract';
 import { freePort, startApp, waitFor, type AppProcess } from './processes';
 import { sampleValue, samples } from './prometheus';
+import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 
 const CODE_TASK = 'Write a Python function is_prime(n) that checks whether a number is prime.';
 const WRITING_TASK = 'Now write a short blog post about how prime numbers keep online banking safe.';
@@ -63,7 +64,7 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
   let workerMetrics: string;
   let mongo: MongoClient;
   let db: Db;
-  const dbName = `ao_e2e_${randomUUID().slice(0, 8)}`;
+  const dbName = testDatabaseName('ao_e2e');
   // Every API response is held against the OpenAPI document the API serves.
   const contract = new ApiContract();
 
@@ -77,7 +78,7 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
     const env = {
       MONGO_URI: process.env['MONGO_URI']!,
       MONGO_DB_NAME: dbName,
-      REDIS_URL: `${process.env['REDIS_URL']!.replace(/\/\d*$/, '')}/3`,
+      REDIS_URL: testRedisUrl(3),
       PORT: String(port),
       HOST: '127.0.0.1',
       APP_ENV: 'e2e',

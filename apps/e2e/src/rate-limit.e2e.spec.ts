@@ -4,6 +4,8 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { ApiContract } from './contract';
 import { freePort, startApp, waitFor, type AppProcess } from './processes';
+import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 
 const LIMIT = 5;
 const TASK = `/v1/tasks/${randomUUID()}`;
@@ -19,9 +21,9 @@ describe('rate limit shared by two API processes (one Redis)', () => {
   beforeAll(async () => {
     const env = {
       MONGO_URI: process.env['MONGO_URI']!,
-      MONGO_DB_NAME: `ao_e2e_rl_${randomUUID().slice(0, 8)}`,
+      MONGO_DB_NAME: testDatabaseName('ao_e2e_rl'),
       // A logical database of its own: the lifecycle suite's API counts in another one.
-      REDIS_URL: `${process.env['REDIS_URL']!.replace(/\/\d*$/, '')}/5`,
+      REDIS_URL: testRedisUrl(5),
       HOST: '127.0.0.1',
       APP_ENV: 'e2e',
       LOG_LEVEL: 'info',

@@ -8,6 +8,7 @@ import { bullApiMessaging } from './bull-api-messaging';
 import { BullTaskQueue } from './bull-task-queue';
 import { createTaskQueue, pingQueue, type TaskQueue } from './queue';
 import { subscribeTaskCancels } from './task-cancel';
+import { uniquePrefix } from './testing';
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -29,7 +30,7 @@ describe('BullTaskQueue (real Redis)', () => {
 
   /** A producer and a consumer on one prefix, as the api and a worker would be. */
   async function pair(options: { attempts?: number } = {}) {
-    const prefix = `btq-${randomUUID().slice(0, 8)}`;
+    const prefix = uniquePrefix('btq');
     const producer = new BullTaskQueue(url, { prefix, ...options });
     const consumer = new BullTaskQueue(url, { prefix, logger, ...options });
     open.push(producer, consumer);

@@ -6,18 +6,10 @@ import { ConfigError, ErrorType } from '@agent-orchestrator/domain';
 
 import { connectMongo } from './connection';
 import { DatabaseUnavailableError } from './errors';
-import { openTestDatabase, requireMongoUri, type TestDatabase } from './testing/mongo-test-env';
+import { requireMongoUri, useTestDatabase } from './testing/mongo-test-env';
 
 describe('connectMongo against a live server', () => {
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await openTestDatabase();
-  });
-
-  afterAll(async () => {
-    await db?.dispose();
-  });
+  const db = useTestDatabase();
 
   it('pings', async () => {
     expect(await db.store.ping()).toBe(true);

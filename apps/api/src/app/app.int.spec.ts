@@ -1,8 +1,7 @@
 // needs: MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup
 // (tools/jest/services-setup.mjs). The HTTP app runs in-process through supertest against a real
 // connectMongo store (a database of its own) and a real Bull queue (a Redis DB index of its own).
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { isUuidV4 } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
@@ -11,50 +10,15 @@ import { createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig, type ApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
+import { closeTestQueue, closedPort, testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { requireMongoUri, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const EXECUTE = '/v1/agent/execute';
 
-function requireEnv(name: 'MONGO_URI' | 'REDIS_URL'): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through Jest so tools/jest/services-setup.mjs provides it, or export it.`);
-  return value;
-}
-
-/** Same server, another logical database, so this file's jobs never meet another test's (or a worker's). */
-function withRedisDb(url: string, db: number): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-/** A local port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/**
- * Closes a queue, also one whose Redis never answered: Bull's close() can wait
- * forever for such a connection, so it gets a moment before the sockets are
- * cut, and then the sockets get until they are really gone (ioredis keeps a 2 s
- * timer per socket that never connected), so Jest exits cleanly.
- */
-async function closeQueue(queue: TaskQueue): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise((resolve) => (timer = setTimeout(resolve, 1000)));
-  await Promise.race([queue.close().catch(() => undefined), gaveUp]);
-  clearTimeout(timer);
-  for (const client of queue.clients) client.disconnect();
-  await waitUntil(async () => queue.clients.every((c) => c.status === 'end'), { timeoutMs: 3000 });
-}
-
 describe('api (integration)', () => {
-  const mongoUri = requireEnv('MONGO_URI');
-  const redisUrl = withRedisDb(requireEnv('REDIS_URL'), randomInt(1, 16));
-  const dbName = `api_int_${randomBytes(6).toString('hex')}`;
+  const mongoUri = requireMongoUri();
+  const redisUrl = testRedisUrl();
+  const dbName = testDatabaseName('api_int');
   const logger = createLogger({ service: 'api', level: 'error', silent: true });
 
   let store: MongoStore;
@@ -106,7 +70,7 @@ describe('api (integration)', () => {
 
   afterAll(async () => {
     await queue?.empty().catch(() => undefined);
-    await Promise.all([queue, deadQueue].filter(Boolean).map(closeQueue));
+    await Promise.all([queue, deadQueue].filter(Boolean).map(closeTestQueue));
     // MongoStore has no dropDatabase; the database lives on the throwaway server the global setup started.
     await store?.close();
   });

@@ -2,8 +2,7 @@
 // (tools/jest/services-setup.mjs). GET /v1/tasks, /v1/system/metrics and /v1/agents through the real
 // HTTP app, a real connectMongo store (databases of this file's own), a real Bull queue (a key prefix
 // of its own) and the real live-worker registry (a Redis logical database of its own).
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
+import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { newTask, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
@@ -12,36 +11,8 @@ import { createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
-
-function requireEnv(name: 'MONGO_URI' | 'REDIS_URL'): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through Jest so tools/jest/services-setup.mjs provides it, or export it.`);
-  return value;
-}
-
-function withRedisDb(url: string, db: number): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** Closes a queue, also one whose Redis never answered (see app.int.spec.ts). */
-async function closeQueue(queue: TaskQueue): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const gaveUp = new Promise((resolve) => (timer = setTimeout(resolve, 1000)));
-  await Promise.race([queue.close().catch(() => undefined), gaveUp]);
-  clearTimeout(timer);
-  for (const client of queue.clients) client.disconnect();
-  await waitUntil(async () => queue.clients.every((c) => c.status === 'end'), { timeoutMs: 3000 });
-}
+import { closeTestQueue, closedPort, testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { requireMongoUri } from '@agent-orchestrator/persistence/testing';
 
 /** A day of this file's own, so "today" is deterministic; the app's clock is pinned to it. */
 const NOW = new Date('2034-04-05T12:00:00.000Z');
@@ -54,8 +25,8 @@ function newestFirst(a: Task, b: Task): number {
 }
 
 describe('dashboard endpoints (integration)', () => {
-  const mongoUri = requireEnv('MONGO_URI');
-  const redisUrl = withRedisDb(requireEnv('REDIS_URL'), randomInt(1, 16));
+  const mongoUri = requireMongoUri();
+  const redisUrl = testRedisUrl();
   const suffix = randomBytes(6).toString('hex');
   const logger = createLogger({ service: 'api', level: 'error', silent: true });
 
@@ -96,7 +67,7 @@ describe('dashboard endpoints (integration)', () => {
   afterAll(async () => {
     await queue?.obliterate({ force: true }).catch(() => undefined);
     await clearWorkers().catch(() => undefined);
-    await Promise.all([queue, deadQueue].filter(Boolean).map(closeQueue));
+    await Promise.all([queue, deadQueue].filter(Boolean).map(closeTestQueue));
     await Promise.all([listStore, metricsStore].filter(Boolean).map((s) => s.close()));
   });
 
@@ -299,7 +270,7 @@ describe('dashboard endpoints (integration)', () => {
         await done!.moveToCompleted('ok', true, true);
         await failed!.moveToFailed({ message: 'boom' }, true);
       } finally {
-        await closeQueue(consumer);
+        await closeTestQueue(consumer);
       }
 
       const res = await request(app(metricsStore)).get('/v1/system/metrics').expect(200);

@@ -1,7 +1,7 @@
 // needs: MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup.
 // Request log lines, task budgets, the task timeline (LOG_TO_MONGO), the metrics history and today's
 // usage, through the real HTTP app on a real store and a real Bull queue.
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { connectMongo, type MongoStore, type SystemMetricsSnapshot } from '@agent-orchestrator/persistence';
 import { bullApiMessaging, createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
@@ -9,18 +9,16 @@ import { BufferedEventSink, TaskEventLog } from '@agent-orchestrator/observabili
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { recordingLogger } from '../testing/fakes';
 import { createApp } from './app';
+import { testRedisUrl, uniquePrefix } from '@agent-orchestrator/messaging/testing';
+import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const mongoUri = process.env['MONGO_URI']!;
-const redisUrl = (() => {
-  const u = new URL(process.env['REDIS_URL']!);
-  u.pathname = `/${randomInt(1, 16)}`;
-  return u.toString();
-})();
+const redisUrl = testRedisUrl();
 const SECRET = `obs-${randomBytes(16).toString('hex')}`;
 const NOW = new Date('2036-06-15T12:00:00.000Z');
 
 describe('observability through the HTTP app (integration)', () => {
-  const dbName = `ao_api_obs_${randomBytes(6).toString('hex')}`;
+  const dbName = testDatabaseName('ao_api_obs');
   let store: MongoStore;
   let queue: TaskQueue;
   let sink: BufferedEventSink;
@@ -41,7 +39,7 @@ describe('observability through the HTTP app (integration)', () => {
   beforeAll(async () => {
     store = await connectMongo({ uri: mongoUri, dbName });
     await store.ensureIndexes();
-    queue = createTaskQueue(redisUrl, { prefix: `obs-${randomBytes(4).toString('hex')}` });
+    queue = createTaskQueue(redisUrl, { prefix: uniquePrefix('obs') });
     await queue.isReady();
     sink = new BufferedEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: 100, flushIntervalMs: 60_000 });
   });

@@ -1,7 +1,7 @@
 // needs: MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup
 // (tools/jest/services-setup.mjs). Idempotent submission and the retry of failed tasks, through the
 // whole app (supertest) on a real store (a database of its own) and a real Bull queue (its own prefix).
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { type Task } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
@@ -10,19 +10,15 @@ import { createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
 import { waitUntil } from './wait-until';
+import { requireRedisUrl, uniquePrefix } from '@agent-orchestrator/messaging/testing';
+import { requireMongoUri, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const EXECUTE = '/v1/agent/execute';
 
-function requireEnv(name: 'MONGO_URI' | 'REDIS_URL'): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set: run through Jest so tools/jest/services-setup.mjs provides it, or export it.`);
-  return value;
-}
-
 describe('reliability (integration)', () => {
-  const mongoUri = requireEnv('MONGO_URI');
-  const redisUrl = requireEnv('REDIS_URL');
-  const dbName = `api_rel_${randomBytes(6).toString('hex')}`;
+  const mongoUri = requireMongoUri();
+  const redisUrl = requireRedisUrl();
+  const dbName = testDatabaseName('api_rel');
   const logger = createLogger({ service: 'api', level: 'error', silent: true });
   let store: MongoStore;
   let queue: TaskQueue;
@@ -44,7 +40,7 @@ describe('reliability (integration)', () => {
   beforeAll(async () => {
     store = await connectMongo({ uri: mongoUri, dbName, serverSelectionTimeoutMS: 5000, appName: 'api-rel-tests' });
     await store.ensureIndexes();
-    queue = createTaskQueue(redisUrl, { failFast: true, prefix: `rel-${randomBytes(4).toString('hex')}` });
+    queue = createTaskQueue(redisUrl, { failFast: true, prefix: uniquePrefix('rel') });
     if (!(await waitUntil(() => pingQueue(queue), { timeoutMs: 10_000 }))) throw new Error(`Redis at ${redisUrl} is not reachable`);
   });
 

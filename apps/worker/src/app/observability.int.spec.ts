@@ -8,11 +8,12 @@ import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { BullTaskQueue, RedisClaims } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, REDACTED, TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { intervalStart, onDeliveryFailed, purgeExpired, takeMetricsSnapshot, type SnapshotDeps } from '@agent-orchestrator/tasks';
-import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
+import { testRedisUrl, uniquePrefix } from '@agent-orchestrator/messaging/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 const mongoUri = process.env['MONGO_URI']!;
-const dbName = `ao_worker_obs_${randomUUID().slice(0, 8)}`;
+const dbName = testDatabaseName('ao_worker_obs');
 let store: MongoStore;
 
 beforeAll(async () => {
@@ -21,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await store.close();
-  await dropTestDatabase(dbName, { uri: mongoUri });
+  await dropTestDatabase(dbName);
 });
 
 async function storedTask(requestId = 'req-obs') {
@@ -36,16 +37,12 @@ async function storedTask(requestId = 'req-obs') {
   return task;
 }
 
-const redisUrl = (() => {
-  const u = new URL(process.env['REDIS_URL']!);
-  u.pathname = `/${randomInt(1, 16)}`;
-  return u.toString();
-})();
+const redisUrl = testRedisUrl();
 
 describe('task.retried (real Bull queue)', () => {
   let queue: BullTaskQueue;
   beforeAll(async () => {
-    queue = new BullTaskQueue(redisUrl, { prefix: `obs-${randomUUID().slice(0, 8)}`, attempts: 2 });
+    queue = new BullTaskQueue(redisUrl, { prefix: uniquePrefix('obs'), attempts: 2 });
     await queue.ready();
   });
   afterAll(() => queue.close());
@@ -141,7 +138,7 @@ describe('metrics snapshots', () => {
   });
 
   it('runs the day aggregations once per interval: only the worker that claims it (real Redis) reads and writes', async () => {
-    const redis = new BullTaskQueue(redisUrl, { prefix: `claims-${randomUUID().slice(0, 8)}` });
+    const redis = new BullTaskQueue(redisUrl, { prefix: uniquePrefix('claims') });
     await redis.ready();
     try {
       const reads = { day: 0, usage: 0 };

@@ -1,24 +1,21 @@
 // needs: a MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup.
 // The reconciler (@agent-orchestrator/tasks) against a real store and the Bull adapter of its queue port
 // (a key prefix of its own, no consumer), and its leased loop on real Redis leases.
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { PROCESS_TASK_JOB, newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { BullTaskQueue, RedisLock, type TaskQueue } from '@agent-orchestrator/messaging';
 import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { Reconciler, startLeasedLoop } from '@agent-orchestrator/tasks';
-import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
+import { testRedisUrl, uniquePrefix } from '@agent-orchestrator/messaging/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 const MINUTE = 60_000;
 
 describe('reconciler (real MongoDB + Redis)', () => {
-  const dbName = `ao_reconcile_${randomUUID().slice(0, 8)}`;
-  const redisUrl = (() => {
-    const u = new URL(process.env['REDIS_URL']!);
-    u.pathname = `/${randomInt(1, 16)}`;
-    return u.toString();
-  })();
+  const dbName = testDatabaseName('ao_reconcile');
+  const redisUrl = testRedisUrl();
   let store: MongoStore;
   let adapter: BullTaskQueue;
   /** The Bull queue underneath, to set up and inspect jobs by hand. */
@@ -52,7 +49,7 @@ describe('reconciler (real MongoDB + Redis)', () => {
   beforeAll(async () => {
     store = await connectMongo({ uri: process.env['MONGO_URI']!, dbName });
     await store.ensureIndexes();
-    adapter = new BullTaskQueue(redisUrl, { prefix: `rec-${randomUUID().slice(0, 8)}` });
+    adapter = new BullTaskQueue(redisUrl, { prefix: uniquePrefix('rec') });
     queue = adapter.queue;
     await adapter.ready();
   });

@@ -11,7 +11,8 @@ import { loadWorkerConfig } from '@agent-orchestrator/config';
 import { createTaskQueue, enqueueTask, type TaskQueue } from '@agent-orchestrator/messaging';
 import { findSamples, type Logger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
-import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 
 interface LogLine {
   level: string;
@@ -40,12 +41,8 @@ const ROUTER_USAGE = { prompt_tokens: 210, completion_tokens: 35 };
 describe('worker metrics listener (real MongoDB and Redis)', () => {
   const mongoUri = process.env['MONGO_URI']!;
   // worker.int.spec.ts picks a database from 1 to 15; 0 keeps this worker out of its live-worker list.
-  const redisUrl = (() => {
-    const u = new URL(process.env['REDIS_URL']!);
-    u.pathname = '/0';
-    return u.toString();
-  })();
-  const dbName = `ao_worker_metrics_${randomUUID().slice(0, 8)}`;
+  const redisUrl = testRedisUrl(0);
+  const dbName = testDatabaseName('ao_worker_metrics');
   const lines: LogLine[] = [];
   let openai: OpenAiStub;
   let store: MongoStore;
@@ -95,7 +92,7 @@ describe('worker metrics listener (real MongoDB and Redis)', () => {
     await worker?.stop(1000);
     await producer?.close();
     await store?.close();
-    await dropTestDatabase(dbName, { uri: mongoUri });
+    await dropTestDatabase(dbName);
     await openai?.close();
   });
 

@@ -1,12 +1,12 @@
 // needs: a MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup.
 // A whole worker process (startWorker) publishes itself and its agents to the live-worker registry.
-import { randomInt, randomUUID } from 'node:crypto';
 import type { AgentDescriptor } from '@agent-orchestrator/agents-core';
 import { loadWorkerConfig } from '@agent-orchestrator/config';
 import { createTaskQueue, listLiveWorkers, type TaskQueue } from '@agent-orchestrator/messaging';
 import { createLogger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
-import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
+import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 
@@ -24,12 +24,8 @@ const descriptor: AgentDescriptor = {
 
 describe('worker presence in the live-worker registry', () => {
   const mongoUri = process.env['MONGO_URI']!;
-  const redisUrl = (() => {
-    const u = new URL(process.env['REDIS_URL']!);
-    u.pathname = `/${randomInt(1, 16)}`;
-    return u.toString();
-  })();
-  const dbName = `ao_worker_reg_${randomUUID().slice(0, 8)}`;
+  const redisUrl = testRedisUrl();
+  const dbName = testDatabaseName('ao_worker_reg');
   let reader: TaskQueue;
   let worker: RunningWorker | undefined;
 
@@ -41,7 +37,7 @@ describe('worker presence in the live-worker registry', () => {
   afterAll(async () => {
     await worker?.stop(1000);
     await reader.close();
-    await dropTestDatabase(dbName, { uri: mongoUri });
+    await dropTestDatabase(dbName);
   });
 
   it('publishes itself and its agents at boot and leaves on stop', async () => {

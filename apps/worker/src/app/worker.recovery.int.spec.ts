@@ -3,7 +3,7 @@
 // are killed mid-task (SIGKILL) or stopped with a short grace (SIGTERM); a second worker must finish the
 // task, once. Cancellation runs through an in-process worker.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { AgentDescriptor } from '@agent-orchestrator/agents-core';
 import { startOpenAiStub, type OpenAiStub } from '@agent-orchestrator/agents-core/testing';
@@ -13,7 +13,8 @@ import { loadWorkerConfig } from '@agent-orchestrator/config';
 import { createTaskQueue, enqueueTask, publishTaskCancel, type TaskQueue } from '@agent-orchestrator/messaging';
 import { createLogger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
-import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
+import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 jest.setTimeout(90_000);
 
@@ -39,12 +40,8 @@ interface Child {
 }
 
 describe('worker recovery (real worker processes, MongoDB, Redis)', () => {
-  const dbName = `ao_recovery_${randomUUID().slice(0, 8)}`;
-  const redisUrl = (() => {
-    const u = new URL(process.env['REDIS_URL']!);
-    u.pathname = `/${randomInt(1, 16)}`;
-    return u.toString();
-  })();
+  const dbName = testDatabaseName('ao_recovery');
+  const redisUrl = testRedisUrl();
   let openai: OpenAiStub;
   let store: MongoStore;
   let queue: TaskQueue;

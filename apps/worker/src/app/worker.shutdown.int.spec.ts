@@ -3,8 +3,8 @@
 // terminal does: SIGINT to the launcher's whole process group, which holds the launcher, the servers
 // it started and the worker (src/main.ts, run from source); the launcher then forwards a SIGTERM too.
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 jest.setTimeout(90_000);
 
@@ -38,7 +38,7 @@ describe('worker shutdown on Ctrl-C', () => {
       PATH: process.env['PATH'] ?? '',
       NODE_ENV: 'test',
       MONGO_URI: process.env['MONGO_URI']!,
-      MONGO_DB_NAME: `ao_shutdown_${randomUUID().slice(0, 8)}`,
+      MONGO_DB_NAME: testDatabaseName('ao_shutdown'),
       WORKER_METRICS_PORT: '0',
       // Every loop that touches Redis or MongoDB is running when the signal comes.
       RECONCILE_INTERVAL_MS: '200',

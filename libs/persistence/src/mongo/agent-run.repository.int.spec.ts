@@ -4,17 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { AgentRun } from '@agent-orchestrator/domain';
 
 import { DuplicateKeyError } from '../errors';
-import { openTestDatabase, tick, type TestDatabase } from '../testing/mongo-test-env';
+import { tick, useTestDatabase } from '../testing/mongo-test-env';
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.dispose();
-});
+const db = useTestDatabase();
 
 function makeRun(overrides: Partial<AgentRun> = {}): AgentRun {
   const started_at = overrides.started_at ?? tick();

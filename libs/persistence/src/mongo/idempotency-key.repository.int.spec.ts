@@ -2,18 +2,13 @@
 import { randomUUID } from 'node:crypto';
 
 import type { IdempotencyKeyRepository, IdempotencyRecord } from '../repositories';
-import { openTestDatabase, type TestDatabase } from '../testing/mongo-test-env';
+import { useTestDatabase } from '../testing/mongo-test-env';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let keys: IdempotencyKeyRepository;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
+beforeAll(() => {
   keys = db.store.repositories.idempotencyKeys;
-});
-
-afterAll(async () => {
-  await db?.dispose();
 });
 
 const HOUR = 3_600_000;

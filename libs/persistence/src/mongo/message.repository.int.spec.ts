@@ -5,18 +5,13 @@ import { ValidationError, replyMessageId, type Message } from '@agent-orchestrat
 
 import { DuplicateKeyError } from '../errors';
 import type { MessageRepository } from '../repositories';
-import { openTestDatabase, tick, type TestDatabase } from '../testing/mongo-test-env';
+import { tick, useTestDatabase } from '../testing/mongo-test-env';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let messages: MessageRepository;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
+beforeAll(() => {
   messages = db.store.repositories.messages;
-});
-
-afterAll(async () => {
-  await db?.dispose();
 });
 
 function makeMessage(overrides: Partial<Message> = {}): Message {

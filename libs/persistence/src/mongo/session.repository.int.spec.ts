@@ -1,17 +1,9 @@
 // Integration test: needs MongoDB (or FerretDB) at MONGO_URI, provided by the Jest globalSetup.
 import { ValidationError } from '@agent-orchestrator/domain';
 
-import { openTestDatabase, tick, type TestDatabase } from '../testing/mongo-test-env';
+import { tick, useTestDatabase } from '../testing/mongo-test-env';
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.dispose();
-});
+const db = useTestDatabase();
 
 const stored = (session_id: string) => db.raw.collection('sessions').findOne({ session_id }, { projection: { _id: 0 } });
 

@@ -2,17 +2,9 @@
 import { ValidationError } from '@agent-orchestrator/domain';
 
 import type { SystemMetricsSnapshot } from '../repositories';
-import { openTestDatabase, type TestDatabase } from '../testing/mongo-test-env';
+import { useTestDatabase } from '../testing/mongo-test-env';
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.dispose();
-});
+const db = useTestDatabase();
 
 const minute = (n: number) => new Date(Date.UTC(2025, 2, 1, 12, n));
 

@@ -3,18 +3,13 @@
 import { ValidationError, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 
 import type { TaskRepository } from '../repositories';
-import { makeTask, openTestDatabase, tick, type TestDatabase } from '../testing/mongo-test-env';
+import { makeTask, tick, useTestDatabase } from '../testing/mongo-test-env';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let tasks: TaskRepository;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
+beforeAll(() => {
   tasks = db.store.repositories.tasks;
-});
-
-afterAll(async () => {
-  await db?.dispose();
 });
 
 async function seed(status: TaskStatus, overrides: Partial<Task> = {}): Promise<Task> {

@@ -4,17 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { TaskEvent } from '@agent-orchestrator/domain';
 
 import { ValidationError } from '@agent-orchestrator/domain';
-import { isFerretDB, openTestDatabase, type TestDatabase } from '../testing/mongo-test-env';
+import { isFerretDB, useTestDatabase } from '../testing/mongo-test-env';
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.dispose();
-});
+const db = useTestDatabase();
 
 function event(task_id: string, ev: TaskEvent['event'], at: Date, overrides: Partial<TaskEvent> = {}): TaskEvent {
   return {

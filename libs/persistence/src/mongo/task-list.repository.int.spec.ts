@@ -4,18 +4,13 @@ import { randomUUID } from 'node:crypto';
 import { ValidationError, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 
 import type { TaskListPosition, TaskListQuery, TaskRepository, TaskSummary } from '../repositories';
-import { makeTask, openTestDatabase, type TestDatabase } from '../testing/mongo-test-env';
+import { makeTask, useTestDatabase } from '../testing/mongo-test-env';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let tasks: TaskRepository;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
+beforeAll(() => {
   tasks = db.store.repositories.tasks;
-});
-
-afterAll(async () => {
-  await db?.dispose();
 });
 
 const at = (iso: string) => new Date(iso);

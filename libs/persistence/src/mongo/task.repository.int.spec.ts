@@ -4,19 +4,14 @@ import { ValidationError, type Task, type TaskStatus, type TaskUsage } from '@ag
 import { DuplicateKeyError } from '../errors';
 import { createModels } from '../models/models';
 import type { TaskRepository, TaskRouting } from '../repositories';
-import { makeTask, openTestDatabase, tick, type TestDatabase } from '../testing/mongo-test-env';
+import { makeTask, tick, useTestDatabase } from '../testing/mongo-test-env';
 import { openConnection } from './open-connection';
 
-let db: TestDatabase;
+const db = useTestDatabase();
 let tasks: TaskRepository;
 
-beforeAll(async () => {
-  db = await openTestDatabase();
+beforeAll(() => {
   tasks = db.store.repositories.tasks;
-});
-
-afterAll(async () => {
-  await db?.dispose();
 });
 
 const usage: TaskUsage = {

@@ -3,17 +3,9 @@ import { randomUUID } from 'node:crypto';
 
 import type { AgentRun, ModelUsage } from '@agent-orchestrator/domain';
 
-import { openTestDatabase, type TestDatabase } from '../testing/mongo-test-env';
+import { useTestDatabase } from '../testing/mongo-test-env';
 
-let db: TestDatabase;
-
-beforeAll(async () => {
-  db = await openTestDatabase();
-});
-
-afterAll(async () => {
-  await db?.dispose();
-});
+const db = useTestDatabase();
 
 const u = (model: string, prompt_tokens: number, completion_tokens: number, cost_usd: number): ModelUsage => ({
   model,

@@ -1,12 +1,13 @@
 /**
- * Helpers for this lib's integration tests (`*.int.spec.ts`), which need a
- * MongoDB-compatible server. MONGO_URI is provided by the Jest globalSetup
+ * Helpers for integration tests (`*.int.spec.ts`) that need a MongoDB-compatible server: this lib's,
+ * and the apps' and e2e's. MONGO_URI is provided by the Jest globalSetup of the `test-int` targets
  * (tools/jest/services-setup.mjs); for a one-off run, start a server with
  * `node tools/services/mongo.mjs start` and export the URI it prints.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
 import { newTask, type Task } from '@agent-orchestrator/domain';
+import { afterAll, beforeAll } from '@jest/globals';
 import mongoose from 'mongoose';
 
 import { connectMongo, type MongoStore } from '../connection';
@@ -32,12 +33,41 @@ export interface TestDatabase {
   dispose(): Promise<void>;
 }
 
+/** A database name of the spec's own: `<prefix>_<12 hex>`. */
+export function testDatabaseName(prefix = 'ao_test'): string {
+  return `${prefix}_${randomBytes(6).toString('hex')}`;
+}
+
+/** MONGO_URI and MONGO_DB_NAME for an app's config or a spawned app's environment. */
+export function testMongoEnv(dbName: string): { MONGO_URI: string; MONGO_DB_NAME: string } {
+  return { MONGO_URI: requireMongoUri(), MONGO_DB_NAME: dbName };
+}
+
+/** Drops a database (e.g. one an app under test wrote to) and closes the connection it opened for that. */
+export async function dropTestDatabase(dbName: string, options: { collections?: string[]; uri?: string } = {}): Promise<void> {
+  const conn = await mongoose.createConnection(options.uri ?? requireMongoUri(), { dbName, autoIndex: false, autoCreate: false }).asPromise();
+  try {
+    if (options.collections) await Promise.all(options.collections.map((name) => conn.collection(name).deleteMany({})));
+    else await conn.dropDatabase();
+  } finally {
+    await conn.close();
+  }
+}
+
+export interface TestDatabaseOptions {
+  /** The database's name; default `testDatabaseName(prefix)`. */
+  dbName?: string;
+  /** Create the repositories' indexes (default true). */
+  ensureIndexes?: boolean;
+  appName?: string;
+}
+
 /** A fresh, uniquely named database (`ao_test_<random>`) with indexes in place. */
-export async function openTestDatabase(prefix = 'ao_test'): Promise<TestDatabase> {
+export async function openTestDatabase(prefix = 'ao_test', options: TestDatabaseOptions = {}): Promise<TestDatabase> {
   const uri = requireMongoUri();
-  const dbName = `${prefix}_${randomBytes(6).toString('hex')}`;
-  const store = await connectMongo({ uri, dbName, appName: 'persistence-int-tests' });
-  await store.ensureIndexes();
+  const dbName = options.dbName ?? testDatabaseName(prefix);
+  const store = await connectMongo({ uri, dbName, appName: options.appName ?? 'persistence-int-tests' });
+  if (options.ensureIndexes ?? true) await store.ensureIndexes();
   const raw = await mongoose.createConnection(uri, { dbName, autoIndex: false, autoCreate: false }).asPromise();
   return {
     uri,
@@ -56,17 +86,37 @@ export async function openTestDatabase(prefix = 'ao_test'): Promise<TestDatabase
 }
 
 /**
- * Drops a database by name, or only empties the given collections. For specs outside this lib (the
- * apps' integration specs), which clean up after themselves without importing a MongoDB driver.
+ * A database of the spec's own for the surrounding `describe` (or file): opened in `beforeAll`, dropped
+ * in `afterAll`. `dbName` is known at once (for configs and spawned apps); `store`, `raw` and `uri` once
+ * `beforeAll` has run.
  */
-export async function dropTestDatabase(dbName: string, options: { collections?: string[]; uri?: string } = {}): Promise<void> {
-  const raw = await mongoose.createConnection(options.uri ?? requireMongoUri(), { dbName, autoIndex: false, autoCreate: false }).asPromise();
-  try {
-    if (options.collections) await Promise.all(options.collections.map((name) => raw.collection(name).deleteMany({})));
-    else await raw.dropDatabase();
-  } finally {
-    await raw.close();
-  }
+export function useTestDatabase(prefix = 'ao_test', options: Omit<TestDatabaseOptions, 'dbName'> = {}): TestDatabase {
+  const dbName = testDatabaseName(prefix);
+  let db: TestDatabase | undefined;
+  const opened = (): TestDatabase => {
+    if (!db) throw new Error(`useTestDatabase(${JSON.stringify(prefix)}): the database is opened in beforeAll; use it inside hooks and tests.`);
+    return db;
+  };
+  beforeAll(async () => {
+    db = await openTestDatabase(prefix, { ...options, dbName });
+  });
+  afterAll(async () => {
+    await db?.dispose();
+    db = undefined;
+  });
+  return {
+    dbName,
+    get uri() {
+      return db?.uri ?? requireMongoUri();
+    },
+    get store() {
+      return opened().store;
+    },
+    get raw() {
+      return opened().raw;
+    },
+    dispose: async () => db?.dispose(),
+  };
 }
 
 /** Whether the server is FerretDB (its buildInfo carries `ferretdbVersion`). */

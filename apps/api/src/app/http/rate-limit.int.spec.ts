@@ -2,7 +2,7 @@
 // the task queue are in-memory fakes, since only the rate limiter is under test. Several API apps, each
 // with its own Redis client (as separate processes have), count in one Redis: the limit is shared.
 // apps/e2e/src/rate-limit.e2e.spec.ts shows the same with two real API processes.
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import request from 'supertest';
 import { createRedisClient, type RedisClient } from '@agent-orchestrator/messaging';
@@ -12,30 +12,15 @@ import { createApp } from '../app';
 import { waitUntil } from '../wait-until';
 import { FAIL_OPEN_WARNING } from './rate-limit.middleware';
 import { RATE_LIMIT_PREFIX, RedisRateLimitStore, connectRateLimitStore } from './rate-limit.store';
+import { closedPort, testRedisUrl } from '@agent-orchestrator/messaging/testing';
 
 const TASK = '/v1/tasks/3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f';
 /** Generous bound for "did not hang": a request that waited on an unanswering Redis would exceed it. */
 const NO_HANG_MS = 3000;
 
-function redisUrl(): string {
-  const value = process.env['REDIS_URL'];
-  if (!value) throw new Error('REDIS_URL is not set: run through Jest so tools/jest/services-setup.mjs provides it, or export it.');
-  // A logical database of this file's own, flushed before each test.
-  const u = new URL(value);
-  u.pathname = `/${randomInt(1, 16)}`;
-  return u.toString();
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 describe('rate limiting on Redis (integration)', () => {
-  const url = redisUrl();
+  // A logical database of this file's own, flushed before each test.
+  const url = testRedisUrl();
   let admin: RedisClient;
   const cleanup: (() => Promise<unknown> | void)[] = [];
 
@@ -116,7 +101,7 @@ describe('rate limiting on Redis (integration)', () => {
 
   describe('fails open, without hanging', () => {
     it('when Redis is unreachable: requests go through unlimited and one warning is logged', async () => {
-      const { app, records } = apiInstance({ API_RATE_LIMIT_PER_MINUTE: '1' }, { redisUrl: `redis://127.0.0.1:${await freePort()}` });
+      const { app, records } = apiInstance({ API_RATE_LIMIT_PER_MINUTE: '1' }, { redisUrl: `redis://127.0.0.1:${await closedPort()}` });
       for (let i = 0; i < 3; i++) {
         const res = await request(app).get(TASK).timeout(NO_HANG_MS).expect(404);
         expect(res.headers['ratelimit-limit']).toBeUndefined();
@@ -149,7 +134,7 @@ describe('rate limiting on Redis (integration)', () => {
 
     it('and enforces the limit again once Redis is back, even when it was down at boot', async () => {
       // A TCP proxy to the real Redis that is closed at first: the API boots with Redis unreachable.
-      const port = await freePort();
+      const port = await closedPort();
       const target = new URL(url);
       const sockets: Socket[] = [];
       const proxy = createServer((socket) => {

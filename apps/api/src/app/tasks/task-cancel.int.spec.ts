@@ -1,7 +1,7 @@
 // needs: MongoDB-compatible server (MONGO_URI) and Redis (REDIS_URL), started by the Jest global setup.
 // POST /v1/tasks/{task_id}/cancel against a real store and a real Bull queue; every answer is held
 // against the OpenAPI document (jest-setup.ts).
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
@@ -10,17 +10,15 @@ import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from '../app';
 import { waitUntil } from '../wait-until';
+import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const cancelPath = (id: string) => `/v1/tasks/${id}/cancel`;
 
 describe('POST /v1/tasks/{task_id}/cancel (integration)', () => {
   const mongoUri = process.env['MONGO_URI']!;
-  const redisUrl = (() => {
-    const u = new URL(process.env['REDIS_URL']!);
-    u.pathname = `/${randomInt(1, 16)}`;
-    return u.toString();
-  })();
-  const dbName = `api_cancel_${randomBytes(6).toString('hex')}`;
+  const redisUrl = testRedisUrl();
+  const dbName = testDatabaseName('api_cancel');
   const logger = createLogger({ service: 'api', level: 'error', silent: true });
   let store: MongoStore;
   let queue: TaskQueue;

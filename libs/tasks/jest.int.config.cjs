@@ -1,0 +1,9 @@
+module.exports = {
+  displayName: 'tasks:int',
+  preset: '../../jest.int.preset.cjs',
+  // The *.int.spec.ts files need MongoDB: the global setup provides MONGO_URI and REDIS_URL
+  // (yours when set, else servers it starts for this run).
+  globalSetup: '../../tools/jest/services-setup.mjs',
+  globalTeardown: '../../tools/jest/services-teardown.mjs',
+  testTimeout: 30000,
+};
