@@ -45,6 +45,11 @@ describe('mapMongoError', () => {
     },
   );
 
+  it.each([91, 11600, 189, 10107])('maps a server that is shutting down or stepping down (code %i) to DatabaseUnavailableError', (code) => {
+    const mapped = mapMongoError(Object.assign(new Error('interrupted at shutdown'), { name: 'MongoServerError', code }), 'tasks', ctx);
+    expect(mapped).toBeInstanceOf(DatabaseUnavailableError);
+  });
+
   it('maps mongoose validation errors to the domain ValidationError with field details', () => {
     const mapped = mapMongoError(
       { name: 'ValidationError', message: 'Task validation failed', errors: { status: { message: 'not a valid enum value' } } },

@@ -10,11 +10,10 @@ export class DatabaseUnavailableError extends OrchestratorError {
   readonly timeoutMs: number;
 
   constructor(host: string, timeoutMs: number, reason: string, options: { cause?: unknown } = {}) {
-    super(
-      ErrorType.SERVICE_UNAVAILABLE,
-      redactMongoUri(`MongoDB at ${host} is unreachable (no answer within ${timeoutMs} ms): ${reason}`),
-      { cause: options.cause, retryable: true },
-    );
+    super(ErrorType.SERVICE_UNAVAILABLE, redactMongoUri(`MongoDB at ${host} is unreachable (no answer within ${timeoutMs} ms): ${reason}`), {
+      cause: options.cause,
+      retryable: true,
+    });
     this.host = host;
     this.timeoutMs = timeoutMs;
   }
@@ -57,6 +56,20 @@ const NETWORK_ERROR_NAMES = new Set([
   'PoolClosedError',
 ]);
 
+/**
+ * Server error codes that mean "this server is going away or not serving right now" (a restart,
+ * a shutdown, a stepped-down primary): the same as unreachable for a caller, and worth retrying.
+ */
+const SERVER_UNAVAILABLE_CODES = new Set([
+  91, // ShutdownInProgress
+  189, // PrimarySteppedDown
+  10107, // NotWritablePrimary
+  11600, // InterruptedAtShutdown
+  11602, // InterruptedDueToReplStateChange
+  13435, // NotPrimaryNoSecondaryOk
+  13436, // NotPrimaryOrSecondary
+]);
+
 interface ErrorLike {
   name?: unknown;
   message?: unknown;
@@ -76,7 +89,7 @@ export function isDuplicateKey(err: unknown): boolean {
 
 export function isNetworkError(err: unknown): boolean {
   const e = asErrorLike(err);
-  return typeof e.name === 'string' && NETWORK_ERROR_NAMES.has(e.name);
+  return (typeof e.name === 'string' && NETWORK_ERROR_NAMES.has(e.name)) || (typeof e.code === 'number' && SERVER_UNAVAILABLE_CODES.has(e.code));
 }
 
 function message(err: unknown): string {

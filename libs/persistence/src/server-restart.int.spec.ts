@@ -134,7 +134,9 @@ describe('a store across restarts of its MongoDB server (same port, same data)',
           () => null,
           (e: unknown) => e,
         );
-        expect(down).toBeInstanceOf(DatabaseUnavailableError);
+        expect({ name: (down as Error).name, message: (down as Error).message, typed: down instanceof DatabaseUnavailableError }).toMatchObject({
+          typed: true,
+        });
         expect(down).toMatchObject({ type: ErrorType.SERVICE_UNAVAILABLE, retryable: true });
 
         server = await startOwnServer(dataDir, port);
