@@ -65,6 +65,12 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
       recordRouting: async () => {
         throw new Error('not implemented in memory');
       },
+      saveCheckpoint: async () => {
+        throw new Error('not implemented in memory');
+      },
+      markStepReused: async () => {
+        throw new Error('not implemented in memory');
+      },
       complete: async () => {
         throw new Error('not implemented in memory');
       },
@@ -100,7 +106,7 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         const t = this.tasks.get(id);
         if (!t || t.status !== 'failed' || !t.error || !retryableTypes.includes(t.error.type)) return null;
         t.retries = [...t.retries, { error: t.error, failed_at: t.completed_at, retried_at: now, attempts: t.attempts }];
-        Object.assign(t, { status: 'queued', error: null, result: null, started_at: null, completed_at: null, queued_at: now, updated_at: now });
+        Object.assign(t, { status: 'queued', error: null, result: null, started_at: null, completed_at: null, queued_at: now, updated_at: now, checkpoints: { route: null, agent: null }, reused_steps: [] });
         return clone(t);
       },
       recentBySession: async (sessionId, { limit }) => {

@@ -1,7 +1,7 @@
 /**
  * In-memory tasks, messages and agent runs for the unit specs of the worker's
  * use cases: the moves follow the domain's table like the Mongo repository's.
- * Only what ProcessTask and the Reconciler call. Not exported: specs import it.
+ * Only what ProcessTask, the Reconciler and a client's retry call. Not exported: specs import it.
  */
 import { canMove, type AgentRun, type Message, type Task, type TaskMove } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
@@ -26,6 +26,11 @@ export function fakeTaskStore(): { repositories: Store; tasks: Map<string, Task>
       findById: async (id) => (tasks.has(id) ? structuredClone(tasks.get(id)!) : null),
       markProcessing: async (id, now) => move(id, 'pick_up', { status: 'processing', started_at: now, attempts: (tasks.get(id)?.attempts ?? 0) + 1 }),
       recordRouting: (id, routing) => move(id, 'route', { ...routing }),
+      saveCheckpoint: (id, c) => move(id, 'checkpoint', { checkpoints: { route: null, agent: null, ...tasks.get(id)?.checkpoints, [c.step]: structuredClone(c.checkpoint) } }),
+      markStepReused: (id, step) => {
+        const reused = tasks.get(id)?.reused_steps ?? [];
+        return move(id, 'checkpoint', { reused_steps: reused.includes(step) ? reused : [...reused, step] });
+      },
       complete: (id, { result, usage }, now) => move(id, 'complete', { status: 'completed', result, usage, completed_at: now }),
       fail: (id, { error, usage }, now) => move(id, 'fail', { status: 'failed', error, ...(usage ? { usage } : {}), completed_at: now }),
       markCancelled: (id, { usage }, now) => move(id, 'cancel', { status: 'cancelled', error: { type: 'CANCELLED', message: 'cancelled' }, ...(usage ? { usage } : {}), completed_at: now }),
@@ -36,7 +41,21 @@ export function fakeTaskStore(): { repositories: Store; tasks: Map<string, Task>
         if (t.status === 'processing' && !t.cancel_requested_at) return { change: 'requested', task: (await move(id, 'request_cancel', { cancel_requested_at: now }))! };
         return { change: 'none', task: structuredClone(t) };
       },
-      requeueFailed: unused,
+      requeueFailed: async (id, { retryableTypes }, now) => {
+        const t = tasks.get(id);
+        if (!t || !t.error || !retryableTypes.includes(t.error.type)) return null;
+        return move(id, 'retry', {
+          status: 'queued',
+          retries: [...t.retries, { error: t.error, failed_at: t.completed_at, retried_at: now, attempts: t.attempts }],
+          error: null,
+          result: null,
+          started_at: null,
+          completed_at: null,
+          queued_at: now,
+          checkpoints: { route: null, agent: null },
+          reused_steps: [],
+        });
+      },
       recentBySession: async (sessionId, options) => {
         taskQueries.push(options);
         return [...tasks.values()]
