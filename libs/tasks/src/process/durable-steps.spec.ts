@@ -15,7 +15,7 @@ const routerUsage = [{ model: 'gpt-4o-mini', prompt_tokens: 10, completion_token
 const agentUsage = [{ model: 'gpt-4o', prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, cost_usd: 0.0005 }];
 
 function countingRouter(): TaskRouter & { calls: number } {
-  const router = {
+  const router: TaskRouter & { calls: number } = {
     name: 'PeerAgent',
     version: '1.0.0',
     calls: 0,
