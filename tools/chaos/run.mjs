@@ -147,7 +147,10 @@ say(`redis-server at ${redis.url}`);
 // Providers: random latency, injected errors
 
 const injected = { llm_5xx: 0, llm_429: 0, search_5xx: 0 };
+/** When each LLM call came in (s since the start), to place calls paid twice among the faults. */
+const arrivals = new WeakMap();
 const openai = await startOpenAiStub((req) => {
+  arrivals.set(req, Number(((Date.now() - started) / 1000).toFixed(1)));
   const delayMs = between(DELAY_MIN, DELAY_MAX);
   const dice = random();
   if (dice < ERROR_RATE * 0.6) return (injected.llm_5xx++, { status: 500, message: 'injected failure', delayMs });
@@ -455,15 +458,20 @@ for (const req of openai.requests) {
   }
   const kinds = delivered.get(n) ?? new Map();
   const kind = req.schemaName ?? 'text';
-  kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+  kinds.set(kind, [...(kinds.get(kind) ?? []), arrivals.get(req)]);
   delivered.set(n, kinds);
 }
-const paidTwice = { calls: 0, tasks: 0 };
+const paidTwice = { calls: 0, tasks: 0, details: [] };
 for (const t of stored) {
   if (t.status !== 'completed') continue;
-  const extra = [...(delivered.get(taskNumbers.get(t.task_id)) ?? new Map()).values()].reduce((sum, c) => sum + Math.max(0, c - 1), 0);
+  const kinds = delivered.get(taskNumbers.get(t.task_id)) ?? new Map();
+  const repeated = [...kinds].filter(([, at]) => at.length > 1);
+  const extra = repeated.reduce((sum, [, at]) => sum + at.length - 1, 0);
   paidTwice.calls += extra;
-  if (extra > 0) paidTwice.tasks++;
+  if (extra === 0) continue;
+  paidTwice.tasks++;
+  const calls = repeated.map(([kind, at]) => `${kind} at ${at.map((x) => `${x} s`).join(', ')}`).join('; ');
+  paidTwice.details.push(`task #${taskNumbers.get(t.task_id)} (attempts ${t.attempts}, reused ${JSON.stringify(t.reused_steps ?? [])}): ${calls}`);
 }
 const reusedSteps = stored.reduce((acc, t) => {
   for (const step of t.reused_steps ?? []) acc[step] = (acc[step] ?? 0) + 1;
@@ -490,6 +498,7 @@ const report = {
   duplicate_result_messages: assistantMessages.length,
   llm_calls: openai.requests.length,
   llm_calls_paid_twice: paidTwice.calls,
+  llm_calls_paid_twice_details: paidTwice.details,
   tasks_with_llm_calls_paid_twice: paidTwice.tasks,
   llm_calls_cut_off_by_a_kill: cutOff,
   llm_calls_unattributed: unattributed,
@@ -519,6 +528,7 @@ const lines = [
   `${pad('steps reused (tasks)')}${JSON.stringify(reusedSteps)}`,
   `${pad('LLM calls')}${report.llm_calls} (${cutOff} cut off by a kill, ${unattributed} unattributed)`,
   `${pad('LLM calls paid twice')}${paidTwice.calls}${paidTwice.calls ? ` (in ${paidTwice.tasks} tasks)` : ''}`,
+  ...paidTwice.details.map((d) => `  ${d}`),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
