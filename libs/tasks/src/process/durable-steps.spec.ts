@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AgentRegistry, currentUsageMeter, type AgentDescriptor, type AgentRunResult } from '@agent-orchestrator/agents-core';
-import { LlmError, newTask, type Task, type TaskBudget } from '@agent-orchestrator/domain';
+import { LlmError, ServiceUnavailableError, newTask, type Task, type TaskBudget } from '@agent-orchestrator/domain';
 import type { RoutingResult } from '@agent-orchestrator/router';
 import { TaskLifecycle } from '../lifecycle/task-lifecycle';
 import { RecordingTaskEvents, recordingLogger } from '../testing';
@@ -206,6 +206,32 @@ describe('ProcessTask, durable steps', () => {
     await expect(processor(router, agent).run(task.task_id, 2)).resolves.toBe('failed');
     expect(router.calls).toBe(1);
     expect(store.tasks.get(task.task_id)).toMatchObject({ status: 'failed', error: { type: 'BUDGET_EXCEEDED' }, reused_steps: ['route'], usage: { total_tokens: 15 } });
+  });
+
+  it('waits for an unreachable database to keep a finished step instead of failing and paying for it again', async () => {
+    const task = await queued();
+    const router = countingRouter();
+    const agent = countingAgent();
+    const tasks = store.repositories.tasks;
+    const original = tasks.saveCheckpoint;
+    let refusals = 2;
+    tasks.saveCheckpoint = async (id, checkpoint, at) => {
+      if (checkpoint.step === 'route' && refusals-- > 0) throw new ServiceUnavailableError('MongoDB is restarting');
+      return original(id, checkpoint, at);
+    };
+    await expect(processor(router, agent, { stepWritePatienceMs: 5000 }).run(task.task_id, 1)).resolves.toBe('completed');
+    expect([router.calls, agent.calls()]).toEqual([1, 1]);
+    expect(store.runs.map((r) => r.kind)).toEqual(['router', 'agent']);
+    expect(store.tasks.get(task.task_id)?.checkpoints.route).not.toBeNull();
+
+    // Past its patience the run fails as before.
+    const other = await queued();
+    tasks.saveCheckpoint = async () => {
+      throw new ServiceUnavailableError('MongoDB is down');
+    };
+    await expect(processor(router, agent, { stepWritePatienceMs: 300 }).run(other.task_id, 1)).resolves.toBe('failed');
+    tasks.saveCheckpoint = original;
+    expect(store.tasks.get(other.task_id)?.error?.type).toBe('SERVICE_UNAVAILABLE');
   });
 
   it('takes an agent checkpoint only together with the route checkpoint that chose that agent', () => {

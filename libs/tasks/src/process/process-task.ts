@@ -16,6 +16,7 @@
  */
 import { UsageMeter, runWithUsageMeter, type AgentRegistry, type AgentRunResult, type RegisteredAgent } from '@agent-orchestrator/agents-core';
 import {
+  ErrorType,
   LlmNotConfiguredError,
   OrchestratorError,
   UnknownTaskTypeError,
@@ -60,7 +61,14 @@ export interface ProcessTaskDeps {
    * write no final state, so the job's lock expires and another worker takes the task over.
    */
   shutdown?: AbortSignal;
+  /**
+   * How long a finished step waits for an unreachable database (a MongoDB restart) to keep its run and
+   * checkpoint, instead of failing and paying for the step again on the next attempt. Default 15 s.
+   */
+  stepWritePatienceMs?: number;
 }
+
+const DEFAULT_STEP_WRITE_PATIENCE_MS = 15_000;
 
 export type ProcessOutcome = 'completed' | 'failed' | 'cancelled' | 'skipped' | 'missing';
 
@@ -178,9 +186,11 @@ export class ProcessTask {
         throw e;
       }
       const { decision } = routing;
-      await this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started });
-      checkpoint = { decision: { status: decision.status, agent_name: decision.agent_name, confidence: decision.confidence, reasoning: decision.reasoning }, model: routing.model, usage: routing.usage, finished_at: this.now() };
-      await this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint }, this.now());
+      const kept: RouteCheckpoint = { decision: { status: decision.status, agent_name: decision.agent_name, confidence: decision.confidence, reasoning: decision.reasoning }, model: routing.model, usage: routing.usage, finished_at: this.now() };
+      // Each write retried on its own: a run recorded once, then the checkpoint.
+      await this.keepStep(run, 'route', () => this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started }));
+      await this.keepStep(run, 'route', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: kept }, this.now()));
+      checkpoint = kept;
     }
     run.usages.push(...checkpoint.usage);
     const { decision } = checkpoint;
@@ -236,23 +246,17 @@ export class ProcessTask {
       throw e;
     }
     run.usages.push(...result.usage);
-    await this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started });
     const output = result.output;
-    await this.deps.repositories.tasks.saveCheckpoint(
-      task.task_id,
-      {
-        step: 'agent',
-        checkpoint: {
-          agent_name: name,
-          agent_version: chosen.descriptor.version,
-          model: result.model,
-          output: { agent_name: output.agent_name, content: output.content, code_language: output.code_language ?? null, citations: output.citations ?? [], summary: output.summary ?? null },
-          usage: result.usage,
-          finished_at: this.now(),
-        },
-      },
-      this.now(),
-    );
+    const kept: AgentCheckpoint = {
+      agent_name: name,
+      agent_version: chosen.descriptor.version,
+      model: result.model,
+      output: { agent_name: output.agent_name, content: output.content, code_language: output.code_language ?? null, citations: output.citations ?? [], summary: output.summary ?? null },
+      usage: result.usage,
+      finished_at: this.now(),
+    };
+    await this.keepStep(run, 'agent', () => this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started }));
+    await this.keepStep(run, 'agent', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: kept }, this.now()));
     const agentUsage = sumUsage(result.usage);
     this.deps.events.emit(
       subjectOf(task),
@@ -305,6 +309,25 @@ export class ProcessTask {
     return 'failed';
   }
 
+  /**
+   * Writes a finished step's run and checkpoint. The step's answer is already paid for, so while the
+   * database is unreachable (a MongoDB restart) the writes are retried, with backoff, for up to
+   * `stepWritePatienceMs` (or until the run is stopped) rather than failing the run and paying again.
+   */
+  private async keepStep(run: Run, step: TaskStep, write: () => Promise<unknown>): Promise<void> {
+    const deadline = Date.now() + (this.deps.stepWritePatienceMs ?? DEFAULT_STEP_WRITE_PATIENCE_MS);
+    for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (toOrchestratorError(err).type !== ErrorType.SERVICE_UNAVAILABLE || Date.now() + wait > deadline || run.control.signal.aborted) throw err;
+        run.log.warn('database unavailable while keeping a finished step; retrying', { step, retry_in_ms: wait });
+        await pause(wait, run.control.signal);
+      }
+    }
+  }
+
   /** A step taken from its checkpoint: recorded on the task (`reused_steps`) and logged. */
   private async reused(run: Run, step: TaskStep): Promise<void> {
     await this.deps.repositories.tasks.markStepReused(run.task.task_id, step, this.now());
@@ -314,6 +337,19 @@ export class ProcessTask {
   private record(task: Task, attempt: number, run: RunRecord): Promise<void> {
     return recordRun(this.deps.repositories.agentRuns, task, attempt, run, this.now());
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** `duration_ms`: processing time (picked up → finished); `latency_ms`: what the client waited (queued → finished). */
