@@ -461,7 +461,7 @@ for (const req of openai.requests) {
   kinds.set(kind, [...(kinds.get(kind) ?? []), arrivals.get(req)]);
   delivered.set(n, kinds);
 }
-const paidTwice = { calls: 0, tasks: 0, details: [] };
+const paidTwice = { calls: 0, tasks: 0, details: /** @type {string[]} */ ([]) };
 for (const t of stored) {
   if (t.status !== 'completed') continue;
   const kinds = delivered.get(taskNumbers.get(t.task_id)) ?? new Map();
