@@ -187,9 +187,10 @@ export class ProcessTask {
       }
       const { decision } = routing;
       const kept: RouteCheckpoint = { decision: { status: decision.status, agent_name: decision.agent_name, confidence: decision.confidence, reasoning: decision.reasoning }, model: routing.model, usage: routing.usage, finished_at: this.now() };
-      // Each write retried on its own: a run recorded once, then the checkpoint.
-      await this.keepStep(run, 'route', () => this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started }));
+      // The checkpoint first (the shortest window in which a dying worker loses a paid answer), then the
+      // run; each write retried on its own, so a run is recorded once.
       await this.keepStep(run, 'route', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: kept }, this.now()));
+      await this.keepStep(run, 'route', () => this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started }));
       checkpoint = kept;
     }
     run.usages.push(...checkpoint.usage);
@@ -255,8 +256,8 @@ export class ProcessTask {
       usage: result.usage,
       finished_at: this.now(),
     };
-    await this.keepStep(run, 'agent', () => this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started }));
     await this.keepStep(run, 'agent', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: kept }, this.now()));
+    await this.keepStep(run, 'agent', () => this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started }));
     const agentUsage = sumUsage(result.usage);
     this.deps.events.emit(
       subjectOf(task),
