@@ -3,7 +3,8 @@
 //
 //   node tools/chaos/run.mjs [--tasks 2000] [--workers 2] [--kills 4] [--submit-concurrency 16]
 //                            [--llm-delay-ms 20-300] [--llm-error-rate 0.05] [--drain-timeout-s 900]
-//                            [--no-redis-restart] [--no-mongo-restart] [--no-build] [--json] [--keep]
+//                            [--no-redis-restart] [--no-mongo-restart] [--no-build] [--json] [--keep] [--seed N]
+//                            [--help]
 //
 // It starts a MongoDB-compatible server and redis-server of its own (tools/services; data on disk so a
 // restart keeps it), a local OpenAI-compatible stub and Tavily stub that answer with random latency
@@ -14,7 +15,17 @@
 //
 //   accepted, refused, completed, failed by type, cancelled, still not terminal, lost (accepted but not
 //   stored), and tasks whose final state was written more than once (two terminal lifecycle events, or
-//   two assistant result messages). Exit code 0 only when the last three are 0.
+//   two assistant result messages). Exit code 0 only when the last three are 0. Then LLM calls paid
+//   twice (reported only: see below).
+//
+// LLM calls paid twice: each task's text carries a unique tag (`[chaos #n]`), which the router's and
+// the agent's prompts quote, so the OpenAI stub attributes every call to its task. For each task that
+// completed, every call of a kind (the structured-output schema, or plain text) beyond the first one
+// that was delivered with a 200 is a call paid twice: a step repeated although its answer had
+// reached the worker (durable steps should have reused it). Calls whose caller died before the answer
+// reached it (a SIGKILL mid-call) are counted apart, as "LLM calls cut off by a kill". A kill between
+// an answer reaching the worker and the step's checkpoint write still shows here, so it is not part
+// of the exit code; each one is listed with when it came, to place it among the faults.
 //
 // MONGO_URI / REDIS_URL are ignored on purpose: the run must own the servers it restarts.
 import { spawn, spawnSync } from 'node:child_process';
@@ -48,8 +59,18 @@ const { values: args } = parseArgs({
     json: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     seed: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
   },
 });
+if (args.help) {
+  const usage = readFileSync(fileURLToPath(import.meta.url), 'utf8')
+    .split('\n')
+    .slice(1)
+    .filter((line) => line.startsWith('//'))
+    .map((line) => line.replace(/^\/\/ ?/, ''));
+  process.stdout.write(`${usage.slice(0, usage.findIndex((l) => l.startsWith('MONGO_URI')) + 1).join('\n')}\n`);
+  process.exit(0);
+}
 
 const int = (name, min) => {
   const n = Number(args[name]);
@@ -129,7 +150,10 @@ say(`redis-server at ${redis.url}`);
 // Providers: random latency, injected errors
 
 const injected = { llm_5xx: 0, llm_429: 0, search_5xx: 0 };
+/** When each LLM call came in (s since the start), to place calls paid twice among the faults. */
+const arrivals = new WeakMap();
 const openai = await startOpenAiStub((req) => {
+  arrivals.set(req, Number(((Date.now() - started) / 1000).toFixed(1)));
   const delayMs = between(DELAY_MIN, DELAY_MAX);
   const dice = random();
   if (dice < ERROR_RATE * 0.6) return (injected.llm_5xx++, { status: 500, message: 'injected failure', delayMs });
@@ -307,8 +331,11 @@ const kinds = [
   'hello there {n}',
   'Refactor this loop {n}: for i in range(3): print(i)',
 ];
+/** The tag that makes a task's text unique, so the LLM stub can tell whose prompt it is serving. */
+const TASK_TAG = /\[chaos #(\d+)\]/g;
+const taskNumbers = new Map(); // task_id → n
 async function submit(n) {
-  const text = kinds[n % 10 === 7 ? 1 : n % 10 === 8 ? 2 : n % 2 === 0 ? 0 : 3].replace('{n}', String(n));
+  const text = `${kinds[n % 10 === 7 ? 1 : n % 10 === 8 ? 2 : n % 2 === 0 ? 0 : 3].replace('{n}', String(n))} [chaos #${n}]`;
   const key = randomUUID();
   for (let attempt = 1; attempt <= 8; attempt++) {
     let reason;
@@ -322,6 +349,7 @@ async function submit(n) {
       const body = /** @type {{ task_id?: string, error?: { type?: string } }} */ (await res.json().catch(() => ({})));
       if (res.status === 202) {
         accepted.add(body.task_id);
+        taskNumbers.set(body.task_id, n);
         return;
       }
       reason = `${res.status} ${body?.error?.type ?? ''}`.trim();
@@ -379,7 +407,7 @@ await Promise.all([api, ...workers].map(stopGracefully));
 const { stored, assistantMessages } = await withDb(async (db) => ({
   stored: await db
     .collection('tasks')
-    .find({}, { projection: { _id: 0, task_id: 1, status: 1, 'error.type': 1, attempts: 1 } })
+    .find({}, { projection: { _id: 0, task_id: 1, status: 1, 'error.type': 1, attempts: 1, reused_steps: 1 } })
     .toArray(),
   assistantMessages: await db
     .collection('messages')
@@ -412,6 +440,46 @@ for (const file of logFiles) {
   }
 }
 const writtenTwice = [...terminalWrites].filter(([, n]) => n > 1).map(([id]) => id);
+
+// LLM calls paid twice: per completed task and kind of call, the delivered 200s beyond the first.
+/** The task number of a stub request: the last tag in its last user message (the router quotes earlier turns first). */
+const taskOf = (req) => {
+  const tags = [...req.lastUser.matchAll(TASK_TAG)];
+  return tags.length ? Number(tags[tags.length - 1][1]) : null;
+};
+const delivered = new Map(); // task number → Map(kind → count)
+let cutOff = 0;
+let unattributed = 0;
+for (const req of openai.requests) {
+  if (!req.answered) continue;
+  const n = taskOf(req);
+  if (req.answered.status === 200 && !req.answered.delivered) cutOff++;
+  if (req.answered.status !== 200 || !req.answered.delivered) continue;
+  if (n === null) {
+    unattributed++;
+    continue;
+  }
+  const kinds = delivered.get(n) ?? new Map();
+  const kind = req.schemaName ?? 'text';
+  kinds.set(kind, [...(kinds.get(kind) ?? []), arrivals.get(req)]);
+  delivered.set(n, kinds);
+}
+const paidTwice = { calls: 0, tasks: 0, details: /** @type {string[]} */ ([]) };
+for (const t of stored) {
+  if (t.status !== 'completed') continue;
+  const kinds = delivered.get(taskNumbers.get(t.task_id)) ?? new Map();
+  const repeated = [...kinds].filter(([, at]) => at.length > 1);
+  const extra = repeated.reduce((sum, [, at]) => sum + at.length - 1, 0);
+  paidTwice.calls += extra;
+  if (extra === 0) continue;
+  paidTwice.tasks++;
+  const calls = repeated.map(([kind, at]) => `${kind} at ${at.map((x) => `${x} s`).join(', ')}`).join('; ');
+  paidTwice.details.push(`task #${taskNumbers.get(t.task_id)} (attempts ${t.attempts}, reused ${JSON.stringify(t.reused_steps ?? [])}): ${calls}`);
+}
+const reusedSteps = stored.reduce((acc, t) => {
+  for (const step of t.reused_steps ?? []) acc[step] = (acc[step] ?? 0) + 1;
+  return acc;
+}, {});
 const multiAttempt = stored.filter((t) => (t.attempts ?? 0) > 1).length;
 
 const report = {
@@ -431,6 +499,13 @@ const report = {
   lost: lost.length,
   written_more_than_once: writtenTwice.length,
   duplicate_result_messages: assistantMessages.length,
+  llm_calls: openai.requests.length,
+  llm_calls_paid_twice: paidTwice.calls,
+  llm_calls_paid_twice_details: paidTwice.details,
+  tasks_with_llm_calls_paid_twice: paidTwice.tasks,
+  llm_calls_cut_off_by_a_kill: cutOff,
+  llm_calls_unattributed: unattributed,
+  tasks_with_reused_steps: reusedSteps,
   duration_s: Number(((Date.now() - started) / 1000).toFixed(1)),
   run_dir: args.keep ? runDir : null,
 };
@@ -453,8 +528,14 @@ const lines = [
   `${pad('lost (accepted, not stored)')}${report.lost}`,
   `${pad('written more than once')}${report.written_more_than_once}`,
   `${pad('duplicate result messages')}${report.duplicate_result_messages}`,
+  `${pad('steps reused (tasks)')}${JSON.stringify(reusedSteps)}`,
+  `${pad('LLM calls')}${report.llm_calls} (${cutOff} cut off by a kill, ${unattributed} unattributed)`,
+  `${pad('LLM calls paid twice')}${paidTwice.calls}${paidTwice.calls ? ` (in ${paidTwice.tasks} tasks)` : ''}`,
+  ...paidTwice.details.map((d) => `  ${d}`),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+// LLM calls paid twice are reported, not part of the exit code: a SIGKILL that lands between an LLM
+// answer reaching the worker and that step's checkpoint write (one MongoDB write) still costs that call.
 const ok = report.still_not_terminal === 0 && report.lost === 0 && report.written_more_than_once === 0 && report.duplicate_result_messages === 0;
 process.exit(ok ? 0 : 1);

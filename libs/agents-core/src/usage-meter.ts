@@ -12,7 +12,16 @@ import { BudgetExceededError, sumUsage, type ModelUsage, type TaskBudget } from 
 export class UsageMeter {
   private readonly calls: ModelUsage[] = [];
 
-  constructor(readonly budget: TaskBudget | null = null) {}
+  /**
+   * `spent`: calls an earlier attempt of the task already paid for (a resumed task's checkpointed
+   * steps), counted against the budget like the meter's own, so a crash cannot reset the budget.
+   */
+  constructor(
+    readonly budget: TaskBudget | null = null,
+    spent: readonly ModelUsage[] = [],
+  ) {
+    this.calls.push(...spent);
+  }
 
   /** Every metered call so far, in order. */
   get usages(): readonly ModelUsage[] {

@@ -29,6 +29,9 @@ describe('task moves', () => {
     expect(canMove('failed', 'retry')).toBe(true);
     expect(canMove('cancelled', 'retry')).toBe(false);
     expect(canMove('queued', 'request_cancel')).toBe(false);
+    expect(canMove('processing', 'checkpoint')).toBe(true);
+    expect(canMove('queued', 'checkpoint')).toBe(false);
+    expect(canMove('completed', 'checkpoint')).toBe(false);
   });
 
   it('names the event of each status move', () => {

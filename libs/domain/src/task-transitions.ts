@@ -8,7 +8,7 @@ import type { TaskStatus } from './task';
  * of"), and the application layer's `TaskLifecycle` emits `event` exactly when
  * the move happened, so nothing else decides either.
  *
- * Moves that keep the status (`route`, `request_cancel`, `requeue`) are listed
+ * Moves that keep the status (`route`, `checkpoint`, `request_cancel`, `requeue`) are listed
  * too: they are conditional on the status like the others.
  */
 export const TASK_MOVES = {
@@ -24,7 +24,12 @@ export const TASK_MOVES = {
   cancel: { from: ['queued', 'processing'], to: 'cancelled', event: 'task.cancelled' },
   /** A client's cancel of a running task: marked, for the worker to act on at its next step. */
   request_cancel: { from: ['processing'], to: 'processing', event: null },
-  /** A client's retry of a task that failed for a transient cause. */
+  /**
+   * A finished step's outcome kept on the running task (durable steps), or a step a later attempt
+   * took from its checkpoint. No event of its own: the step's events say it.
+   */
+  checkpoint: { from: ['processing'], to: 'processing', event: null },
+  /** A client's retry of a task that failed for a transient cause (checkpoints cleared: it starts over). */
   retry: { from: ['failed'], to: 'queued', event: 'task.retried' },
   /** The reconciler gives a task whose job is gone a new one. */
   requeue: { from: ['queued', 'processing'], to: null, event: 'task.requeued' },

@@ -1,5 +1,5 @@
-import type { Citation } from './agent-output';
-import type { TaskUsage } from './usage';
+import type { AgentOutput, Citation } from './agent-output';
+import type { ModelUsage, TaskUsage } from './usage';
 
 /**
  * Lifecycle states a task moves through: `queued → processing → completed | failed | cancelled`
@@ -63,6 +63,45 @@ export interface TaskRetry {
   attempts: number;
 }
 
+/** The steps of a run whose outcome is kept (checkpointed) once they finish, in order. */
+export const TASK_STEPS = ['route', 'agent'] as const;
+export type TaskStep = (typeof TASK_STEPS)[number];
+
+/** The router's decision, kept when the route step finished: a later attempt reuses it instead of asking again. */
+export interface RouteCheckpoint {
+  /** `routed` to `agent_name`, or `unroutable` (the task then fails with UNKNOWN_TASK_TYPE). */
+  decision: { status: 'routed' | 'unroutable'; agent_name: string; confidence: number; reasoning: string };
+  model: string | null;
+  /** The router's LLM calls, as paid. */
+  usage: ModelUsage[];
+  finished_at: Date;
+}
+
+/** The agent's finished output, kept when the agent step finished: a later attempt completes with it instead of running the agent again. */
+export interface AgentCheckpoint {
+  agent_name: string;
+  agent_version: string;
+  model: string | null;
+  output: AgentOutput;
+  /** The agent's LLM calls, as paid. */
+  usage: ModelUsage[];
+  finished_at: Date;
+}
+
+/**
+ * What the finished steps of a processing task produced, kept on the task (attempt-agnostic):
+ * a worker that picks the task up again resumes after the last finished step. Cleared by a
+ * client's retry, which starts over. Tasks stored before checkpoints existed read as empty.
+ */
+export interface TaskCheckpoints {
+  route: RouteCheckpoint | null;
+  agent: AgentCheckpoint | null;
+}
+
+export function emptyCheckpoints(): TaskCheckpoints {
+  return { route: null, agent: null };
+}
+
 /**
  * A task as stored and as returned by the API. Field names are snake_case on
  * purpose: the same shape is the MongoDB document and the JSON body.
@@ -100,6 +139,10 @@ export interface Task {
   budget: TaskBudget | null;
   /** Earlier failures that were retried, oldest first; empty for a task never retried. */
   retries: TaskRetry[];
+  /** Finished steps' outcomes, for a later attempt to resume from (worker-only: not returned by the API). */
+  checkpoints: TaskCheckpoints;
+  /** Steps a later attempt took from a checkpoint instead of calling the LLM again, in step order; empty when none. */
+  reused_steps: TaskStep[];
 }
 
 /** The fields a caller supplies to create a task; the rest is set by the system. */
@@ -136,6 +179,8 @@ export function newTask({ task_id, session_id, task, metadata, now, budget = nul
     cancel_requested_at: null,
     budget,
     retries: [],
+    checkpoints: emptyCheckpoints(),
+    reused_steps: [],
   };
 }
 

@@ -23,6 +23,7 @@ export type {
   TaskListQuery,
   TaskRepository,
   TaskRouting,
+  StepCheckpoint,
   TaskStatus,
   TaskSummary,
 } from './repositories';

@@ -1,4 +1,4 @@
-import type { AgentRun, Message, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskUsage, UsageTotals } from '@agent-orchestrator/domain';
+import type { AgentCheckpoint, AgentRun, Message, RouteCheckpoint, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskStep, TaskUsage, UsageTotals } from '@agent-orchestrator/domain';
 
 /** Largest page `TaskRepository.list` returns (the domain's, shared with the API's `limit`). */
 export { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/domain';
@@ -17,6 +17,14 @@ export interface TaskRepository {
   markProcessing(taskId: string, now: Date): Promise<Task | null>;
   /** Stores the router's decision while the task is processing. */
   recordRouting(taskId: string, routing: TaskRouting, now: Date): Promise<Task | null>;
+  /**
+   * Durable steps: keeps what a finished step produced on the processing task
+   * (`checkpoints.route` or `checkpoints.agent`, replacing an earlier one), so a later
+   * attempt resumes after it. Null when the task is not processing (finished elsewhere).
+   */
+  saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<Task | null>;
+  /** Adds `step` to `reused_steps` (once) of the processing task: an attempt took it from its checkpoint. Null when not processing. */
+  markStepReused(taskId: string, step: TaskStep, now: Date): Promise<Task | null>;
   /** processing → completed with the result and usage. */
   complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null>;
   /** any non-terminal status → failed with the error (and usage so far). */
@@ -33,7 +41,8 @@ export interface TaskRepository {
    * failed → queued for a client's retry, only while the task is failed with an
    * error whose type is in `retryableTypes`. The error it had is pushed onto
    * `retries` (with when it failed and the attempts so far); error, result,
-   * started_at and completed_at are cleared, queued_at is now, attempts is kept.
+   * started_at and completed_at are cleared, and so are the checkpoints and
+   * `reused_steps` (a client's retry starts over); queued_at is now, attempts is kept.
    * Returns null when the task is missing, not failed, or failed for another cause.
    */
   requeueFailed(taskId: string, options: { retryableTypes: readonly string[] }, now: Date): Promise<Task | null>;
@@ -149,6 +158,9 @@ export interface TaskDayStats {
   /** Queued → finished (completed or failed) latency of the tasks that finished that day. */
   latency_ms: { count: number; sum: number; p95: number | null };
 }
+
+/** One step's checkpoint, as `saveCheckpoint` stores it. */
+export type StepCheckpoint = { step: 'route'; checkpoint: RouteCheckpoint } | { step: 'agent'; checkpoint: AgentCheckpoint };
 
 export interface TaskRouting {
   selected_agent: string | null;

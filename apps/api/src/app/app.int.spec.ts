@@ -229,6 +229,7 @@ describe('api (integration)', () => {
         cancel_requested_at: null,
         budget: null,
         retries: [],
+        reused_steps: [],
         api_version: 'v1',
       });
       expect(res.body).not.toHaveProperty('_id');

@@ -188,6 +188,7 @@ describe('createApp', () => {
         cancel_requested_at: null,
         budget: null,
         retries: [],
+        reused_steps: [],
         api_version: 'v1',
       });
     });

@@ -124,12 +124,12 @@ describe('worker recovery (real worker processes, MongoDB, Redis)', () => {
 
     const second = await spawnWorker({ SLOW_AGENT_MS: '200' });
     const done = await finished(task.task_id);
-    expect(done).toMatchObject({ status: 'completed', attempts: 2, error: null });
+    // The router had answered (its decision is checkpointed): the second worker reuses it and runs the agent.
+    expect(done).toMatchObject({ status: 'completed', attempts: 2, error: null, reused_steps: ['route'] });
     expect(done.result?.raw_output).toBe(`done by pid ${second.proc.pid}`);
     const runs = await store.repositories.agentRuns.listByTask(task.task_id);
     expect(runs.map((r) => [r.kind, r.attempt, r.outcome])).toEqual([
       ['router', 1, 'success'],
-      ['router', 2, 'success'],
       ['agent', 2, 'success'],
     ]);
     const messages = await store.repositories.messages.listByTask(task.task_id);

@@ -13,6 +13,11 @@ export interface StubChatRequest {
   schemaName: string | null;
   body: Record<string, unknown>;
   headers: IncomingMessage['headers'];
+  /**
+   * Set once the stub has answered: the HTTP status, and whether the response reached a live
+   * connection (false: the caller was gone first, e.g. its process was killed mid-call).
+   */
+  answered?: { status: number; delivered: boolean };
 }
 
 export type StubReply =
@@ -115,6 +120,10 @@ export async function startOpenAiStub(handler: StubHandler): Promise<OpenAiStub>
         }
         const parsed = parseRequest(body, req.headers);
         requests.push(parsed);
+        // 'close' comes after a finished response, or first when the caller went away (nothing or not all of it sent).
+        res.once('close', () => {
+          parsed.answered = { status: res.headersSent ? res.statusCode : 0, delivered: res.headersSent && res.writableFinished };
+        });
         try {
           const reply = await current(parsed);
           if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));

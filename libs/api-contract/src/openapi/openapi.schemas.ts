@@ -6,7 +6,7 @@
  * test suites see against them (`additionalProperties: false` everywhere: a
  * field the code adds without documenting it fails those tests).
  */
-import { API_VERSION, ErrorType, TASK_STATUSES } from '@agent-orchestrator/domain';
+import { API_VERSION, ErrorType, TASK_STATUSES, TASK_STEPS } from '@agent-orchestrator/domain';
 import { DEFAULT_TASK_PAGE_SIZE, MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, MAX_TASK_PAGE_SIZE, REQUEST_ID_PATTERN, SESSION_ID_PATTERN, TASK_PREVIEW_LENGTH } from '../http';
 import { observabilitySchemas } from './openapi.observability';
 import { count, nullableRef, object, ref } from './openapi.builders';
@@ -178,6 +178,13 @@ export const componentSchemas: Record<string, JsonSchema> = {
       budget: nullableRef('TaskBudget', 'Spending limits given at submission (max_tokens, max_cost_usd); null when none.'),
       attempts: count('How many times a worker picked the task up, across retries.'),
       retries: { type: 'array', items: ref('TaskRetry'), description: 'Earlier failures that were retried (POST /v1/tasks/{task_id}/retry), oldest first.' },
+      reused_steps: {
+        type: 'array',
+        items: { type: 'string', enum: [...TASK_STEPS] },
+        uniqueItems: true,
+        description:
+          'Steps a later attempt took from their checkpoint instead of calling the LLM again (a worker died after the step finished), in step order; empty when none. A retry (POST /v1/tasks/{task_id}/retry) starts over and empties it.',
+      },
       api_version: apiVersion,
     },
     { description: 'A task, whatever its status: every field, always present (null when not applicable).' },

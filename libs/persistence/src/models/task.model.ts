@@ -1,7 +1,7 @@
-import { TASK_STATUSES } from '@agent-orchestrator/domain';
+import { TASK_STATUSES, TASK_STEPS } from '@agent-orchestrator/domain';
 import { Schema, type Connection } from 'mongoose';
 
-import { BASE_SCHEMA_OPTIONS, citationSchema, taskErrorSchema, taskUsageSchema } from './shared.schemas';
+import { BASE_SCHEMA_OPTIONS, citationSchema, modelUsageSchema, taskErrorSchema, taskUsageSchema } from './shared.schemas';
 
 export const TASKS_COLLECTION = 'tasks';
 
@@ -50,6 +50,63 @@ const taskBudgetSchema = new Schema(
   { _id: false, id: false, strict: true, minimize: false },
 );
 
+const SUB = { _id: false, id: false, strict: true, minimize: false } as const;
+
+/** The router's decision as checkpointed; see RouteCheckpoint in libs/domain. */
+const routeCheckpointSchema = new Schema(
+  {
+    decision: {
+      type: new Schema(
+        {
+          status: { type: String, enum: ['routed', 'unroutable'], required: true },
+          agent_name: { type: String, default: '' },
+          confidence: { type: Number, default: 0 },
+          reasoning: { type: String, default: '' },
+        },
+        SUB,
+      ),
+      required: true,
+    },
+    model: nullableString,
+    usage: { type: [modelUsageSchema], default: [] },
+    finished_at: { type: Date, required: true },
+  },
+  SUB,
+);
+
+/** The agent's output as checkpointed; see AgentCheckpoint in libs/domain. */
+const agentCheckpointSchema = new Schema(
+  {
+    agent_name: { type: String, required: true },
+    agent_version: { type: String, default: '' },
+    model: nullableString,
+    output: {
+      type: new Schema(
+        {
+          agent_name: { type: String, default: '' },
+          content: { type: String, default: '' },
+          code_language: nullableString,
+          citations: { type: [citationSchema], default: [] },
+          summary: nullableString,
+        },
+        SUB,
+      ),
+      required: true,
+    },
+    usage: { type: [modelUsageSchema], default: [] },
+    finished_at: { type: Date, required: true },
+  },
+  SUB,
+);
+
+const taskCheckpointsSchema = new Schema(
+  {
+    route: { type: routeCheckpointSchema, default: null },
+    agent: { type: agentCheckpointSchema, default: null },
+  },
+  SUB,
+);
+
 export const taskSchema = new Schema(
   {
     task_id: { type: String, required: true },
@@ -77,6 +134,10 @@ export const taskSchema = new Schema(
     budget: { type: taskBudgetSchema, default: null },
     // Added with POST /v1/tasks/{id}/retry: older tasks lack it (read as []).
     retries: { type: [taskRetrySchema], default: [] },
+    // Durable steps: what each finished step produced, for a later attempt to resume from. Added
+    // after the first release: older tasks lack both (read as no checkpoints, nothing reused).
+    checkpoints: { type: taskCheckpointsSchema, default: () => ({ route: null, agent: null }) },
+    reused_steps: { type: [{ type: String, enum: TASK_STEPS }], default: [] },
     // Storage-only metrics fields, set together when a task reaches a terminal
     // status (see MongoTaskRepository.complete/fail); not part of the domain Task.
     /** queued_at → completed_at in ms. */

@@ -4,8 +4,13 @@
  * callers, and documents written by an older schema get the domain defaults.
  */
 import {
+  TASK_STEPS,
   isTaskStatus,
+  type AgentCheckpoint,
   type AgentRun,
+  type RouteCheckpoint,
+  type TaskCheckpoints,
+  type TaskStep,
   type Citation,
   type Message,
   type ModelUsage,
@@ -148,6 +153,51 @@ export function toTask(value: unknown): Task {
     cancel_requested_at: dateOrNull(d['cancel_requested_at']),
     budget: toTaskBudget(d['budget']),
     retries: Array.isArray(d['retries']) ? d['retries'].map(toTaskRetry) : [],
+    checkpoints: toTaskCheckpoints(d['checkpoints']),
+    reused_steps: list(d['reused_steps'], (s) => s).filter((s): s is TaskStep => (TASK_STEPS as readonly unknown[]).includes(s)),
+  };
+}
+
+/** Checkpoints as stored; a task stored before they existed has none. */
+export function toTaskCheckpoints(value: unknown): TaskCheckpoints {
+  const d = doc(value);
+  return { route: toRouteCheckpoint(d['route']), agent: toAgentCheckpoint(d['agent']) };
+}
+
+export function toRouteCheckpoint(value: unknown): RouteCheckpoint | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const d = doc(value);
+  const decision = doc(d['decision']);
+  return {
+    decision: {
+      status: decision['status'] === 'routed' ? 'routed' : 'unroutable',
+      agent_name: str(decision['agent_name']),
+      confidence: num(decision['confidence']),
+      reasoning: str(decision['reasoning']),
+    },
+    model: strOrNull(d['model']),
+    usage: list(d['usage'], toModelUsage),
+    finished_at: date(d['finished_at']),
+  };
+}
+
+export function toAgentCheckpoint(value: unknown): AgentCheckpoint | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const d = doc(value);
+  const output = doc(d['output']);
+  return {
+    agent_name: str(d['agent_name']),
+    agent_version: str(d['agent_version']),
+    model: strOrNull(d['model']),
+    output: {
+      agent_name: str(output['agent_name']),
+      content: str(output['content']),
+      code_language: strOrNull(output['code_language']),
+      citations: list(output['citations'], toCitation),
+      summary: strOrNull(output['summary']),
+    },
+    usage: list(d['usage'], toModelUsage),
+    finished_at: date(d['finished_at']),
   };
 }
 

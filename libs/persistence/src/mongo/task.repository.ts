@@ -9,8 +9,11 @@ import {
   startOfNextUtcDay,
   startOfUtcDay,
   utcDayKey,
+  type AgentCheckpoint,
+  type RouteCheckpoint,
   type Task,
   type TaskError,
+  type TaskStep,
   type TaskResult,
   type TaskStatus,
   type TaskUsage,
@@ -19,7 +22,7 @@ import mongoose from 'mongoose';
 
 import { guard, type ErrorContext } from '../errors';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
-import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
+import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
 import { toTask, toTaskSummary } from './mappers';
 
@@ -42,6 +45,7 @@ const LATENCY_PERCENTILE = 0.95;
 export const ALLOWED_FROM = {
   markProcessing: allowedFrom('pick_up'),
   recordRouting: allowedFrom('route'),
+  saveCheckpoint: allowedFrom('checkpoint'),
   complete: allowedFrom('complete'),
   fail: allowedFrom('fail'),
   markCancelled: allowedFrom('cancel'),
@@ -91,6 +95,22 @@ export class MongoTaskRepository implements TaskRepository {
         updated_at: at,
       },
     });
+  }
+
+  async saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<Task | null> {
+    const at = dateArg(now, 'now');
+    if (typeof checkpoint !== 'object' || checkpoint === null || (checkpoint.step !== 'route' && checkpoint.step !== 'agent')) {
+      throw new ValidationError('checkpoint.step must be route or agent', [{ field: 'checkpoint.step', message: `got ${String((checkpoint as { step?: unknown } | null)?.step)}` }]);
+    }
+    // Copied field by field, like recordRouting: extra keys are never written.
+    const value = checkpoint.step === 'route' ? routeCheckpointDoc(checkpoint.checkpoint) : agentCheckpointDoc(checkpoint.checkpoint);
+    return this.transition(taskId, ALLOWED_FROM.saveCheckpoint, { $set: { [`checkpoints.${checkpoint.step}`]: value, updated_at: at } });
+  }
+
+  async markStepReused(taskId: string, step: TaskStep, now: Date): Promise<Task | null> {
+    const at = dateArg(now, 'now');
+    if (step !== 'route' && step !== 'agent') throw new ValidationError('step must be route or agent', [{ field: 'step', message: `got ${String(step)}` }]);
+    return this.transition(taskId, ALLOWED_FROM.saveCheckpoint, { $addToSet: { reused_steps: step }, $set: { updated_at: at } });
   }
 
   async complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null> {
@@ -206,6 +226,9 @@ export class MongoTaskRepository implements TaskRepository {
               updated_at: at,
               latency_ms: null,
               finished_day: null,
+              // A client's retry starts over: no step is taken from the failed attempts.
+              checkpoints: { route: null, agent: null },
+              reused_steps: [],
             },
             $push: { retries: { error: before.error, failed_at: before.completed_at, retried_at: at, attempts: before.attempts } },
           },
@@ -345,6 +368,37 @@ export class MongoTaskRepository implements TaskRepository {
       return updated ? toTask(updated) : null;
     });
   }
+}
+
+const usageDocs = (usage: RouteCheckpoint['usage']) =>
+  (Array.isArray(usage) ? usage : []).map((u) => ({ model: u.model, prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens, cost_usd: u.cost_usd }));
+
+function routeCheckpointDoc(c: RouteCheckpoint): Record<string, unknown> {
+  const d = c.decision;
+  return {
+    decision: { status: d.status, agent_name: d.agent_name, confidence: d.confidence, reasoning: d.reasoning },
+    model: c.model ?? null,
+    usage: usageDocs(c.usage),
+    finished_at: dateArg(c.finished_at, 'checkpoint.finished_at'),
+  };
+}
+
+function agentCheckpointDoc(c: AgentCheckpoint): Record<string, unknown> {
+  const o = c.output;
+  return {
+    agent_name: c.agent_name,
+    agent_version: c.agent_version,
+    model: c.model ?? null,
+    output: {
+      agent_name: o.agent_name,
+      content: o.content,
+      code_language: o.code_language ?? null,
+      citations: (o.citations ?? []).map((x) => ({ source: x.source, title: x.title ?? null, url: x.url ?? null })),
+      summary: o.summary ?? null,
+    },
+    usage: usageDocs(c.usage),
+    finished_at: dateArg(c.finished_at, 'checkpoint.finished_at'),
+  };
 }
 
 function positiveIntArg(value: unknown, field: string): number {

@@ -74,14 +74,34 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
       markProcessing: async (id, now) =>
         this.move('tasks.markProcessing', id, 'pick_up', { status: 'processing', started_at: now, attempts: (this.tasks.get(id)?.attempts ?? 0) + 1 }, now),
       recordRouting: async (id, routing, now) => this.move('tasks.recordRouting', id, 'route', { ...routing }, now),
-      complete: async (id, { result, usage }, now) => this.move('tasks.complete', id, 'complete', { status: 'completed', result, usage, completed_at: now }, now),
-      fail: async (id, { error, usage }, now) => this.move('tasks.fail', id, 'fail', { status: 'failed', error, ...(usage ? { usage } : {}), completed_at: now }, now),
+      complete: async (id, { result, usage }, now) =>
+        this.move('tasks.complete', id, 'complete', { status: 'completed', result, usage, completed_at: now }, now),
+      fail: async (id, { error, usage }, now) =>
+        this.move('tasks.fail', id, 'fail', { status: 'failed', error, ...(usage ? { usage } : {}), completed_at: now }, now),
+      saveCheckpoint: async (id, { step, checkpoint }, now) =>
+        this.move(
+          'tasks.saveCheckpoint',
+          id,
+          'checkpoint',
+          { checkpoints: { route: null, agent: null, ...this.tasks.get(id)?.checkpoints, [step]: clone(checkpoint) } },
+          now,
+        ),
+      markStepReused: async (id, step, now) => {
+        const reused = this.tasks.get(id)?.reused_steps ?? [];
+        return this.move('tasks.markStepReused', id, 'checkpoint', { reused_steps: reused.includes(step) ? reused : [...reused, step] }, now);
+      },
       requestCancel: async (id, now) => {
         this.guard('tasks.requestCancel');
         const t = this.tasks.get(id);
         if (!t) return null;
         if (t.status === 'queued') {
-          Object.assign(t, { status: 'cancelled', cancel_requested_at: now, completed_at: now, updated_at: now, error: { type: 'CANCELLED', message: 'The task was cancelled by a client before it finished.' } });
+          Object.assign(t, {
+            status: 'cancelled',
+            cancel_requested_at: now,
+            completed_at: now,
+            updated_at: now,
+            error: { type: 'CANCELLED', message: 'The task was cancelled by a client before it finished.' },
+          });
           return { change: 'cancelled', task: clone(t) };
         }
         if (t.status === 'processing' && !t.cancel_requested_at) {
@@ -91,7 +111,13 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         return { change: 'none', task: clone(t) };
       },
       markCancelled: async (id, { usage }, now) =>
-        this.move('tasks.markCancelled', id, 'cancel', { status: 'cancelled', error: { type: 'CANCELLED', message: 'The task was cancelled.' }, ...(usage ? { usage } : {}), completed_at: now }, now),
+        this.move(
+          'tasks.markCancelled',
+          id,
+          'cancel',
+          { status: 'cancelled', error: { type: 'CANCELLED', message: 'The task was cancelled.' }, ...(usage ? { usage } : {}), completed_at: now },
+          now,
+        ),
       listStale: async ({ status, olderThan, limit, after }) => {
         this.guard('tasks.listStale');
         return [...this.tasks.values()]
@@ -106,7 +132,17 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         const t = this.tasks.get(id);
         if (!t || t.status !== 'failed' || !t.error || !retryableTypes.includes(t.error.type)) return null;
         t.retries = [...t.retries, { error: t.error, failed_at: t.completed_at, retried_at: now, attempts: t.attempts }];
-        Object.assign(t, { status: 'queued', error: null, result: null, started_at: null, completed_at: null, queued_at: now, updated_at: now });
+        Object.assign(t, {
+          status: 'queued',
+          error: null,
+          result: null,
+          started_at: null,
+          completed_at: null,
+          queued_at: now,
+          updated_at: now,
+          checkpoints: { route: null, agent: null },
+          reused_steps: [],
+        });
         return clone(t);
       },
       recentBySession: async (sessionId, { limit, excludeTaskId, createdAtOrBefore }) => {
@@ -196,7 +232,10 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
       },
       list: async ({ from, to, limit }) => {
         this.guard('systemMetrics.list');
-        return this.snapshots.filter((x) => x.interval_start >= from && x.interval_start < to).sort((a, b) => a.interval_start.getTime() - b.interval_start.getTime()).slice(0, limit);
+        return this.snapshots
+          .filter((x) => x.interval_start >= from && x.interval_start < to)
+          .sort((a, b) => a.interval_start.getTime() - b.interval_start.getTime())
+          .slice(0, limit);
       },
       deleteOlderThan: async (cutoff) => {
         const before = this.snapshots.length;
@@ -215,7 +254,8 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         if (existing) Object.assign(existing, { content: message.content, agent_name: message.agent_name });
         else this.messages.push(clone(message));
       },
-      recentBySession: async (sessionId, { limit, before }) => this.messages.filter((m) => m.session_id === sessionId && (!before || m.created_at < before)).slice(-limit),
+      recentBySession: async (sessionId, { limit, before }) =>
+        this.messages.filter((m) => m.session_id === sessionId && (!before || m.created_at < before)).slice(-limit),
       listByTask: async (taskId) => this.messages.filter((m) => m.task_id === taskId),
     },
     idempotencyKeys: {

@@ -121,7 +121,10 @@ describe('process_task reliability (real MongoDB)', () => {
     expect(done).toMatchObject({ status: 'completed', attempts: 2 });
     const recorded = await store.repositories.agentRuns.listByTask(task.task_id);
     expect(recorded.filter((r) => r.kind === 'agent').map((r) => r.attempt).sort()).toEqual([1, 2]);
-    expect(recorded.filter((r) => r.kind === 'router').map((r) => r.attempt).sort()).toEqual([1, 2]);
+    // The second pickup routes again unless the first one's route checkpoint was already stored (durable steps).
+    const routerAttempts = recorded.filter((r) => r.kind === 'router').map((r) => r.attempt).sort();
+    expect(routerAttempts[0]).toBe(1);
+    expect(routerAttempts.length).toBeLessThanOrEqual(2);
     // Attempt numbers come from the task, not from the job: picked_up reports both.
     expect(seen.filter((e) => e.event === 'task.picked_up').map((e) => e.data['attempt']).sort()).toEqual([1, 2]);
   });

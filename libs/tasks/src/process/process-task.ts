@@ -5,12 +5,18 @@
  * not even record the failure (MongoDB down), so the queue delivers the job again, or when
  * the worker abandons the task at shutdown (TaskAbandonedError).
  *
+ * Durable steps: the route and agent steps keep what they produced on the task as they end
+ * (`checkpoints`); a later attempt of the same task (a worker killed mid-task, a stalled job,
+ * a reconciler requeue) takes a finished step from its checkpoint instead of calling the LLM
+ * again, and records it in `reused_steps`. A client's retry clears them and starts over.
+ *
  * The attempt number is the task's own `attempts` counter after pickup, so it keeps counting
  * across stalled redeliveries, re-enqueues and retries; `delivery` (the queue's count for
  * this job) is only reported.
  */
 import { UsageMeter, runWithUsageMeter, type AgentRegistry, type AgentRunResult, type RegisteredAgent } from '@agent-orchestrator/agents-core';
 import {
+  ErrorType,
   LlmNotConfiguredError,
   OrchestratorError,
   UnknownTaskTypeError,
@@ -19,8 +25,11 @@ import {
   sumUsage,
   usageTotals,
   toOrchestratorError,
+  type AgentCheckpoint,
   type ModelUsage,
+  type RouteCheckpoint,
   type Task,
+  type TaskStep,
 } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
 import type { PeerAgent } from '@agent-orchestrator/router';
@@ -53,7 +62,14 @@ export interface ProcessTaskDeps {
    * write no final state, so the job's lock expires and another worker takes the task over.
    */
   shutdown?: AbortSignal;
+  /**
+   * How long a finished step waits for an unreachable database (a MongoDB restart) to keep its run and
+   * checkpoint, instead of failing and paying for the step again on the next attempt. Default 15 s.
+   */
+  stepWritePatienceMs?: number;
 }
+
+const DEFAULT_STEP_WRITE_PATIENCE_MS = 15_000;
 
 export type ProcessOutcome = 'completed' | 'failed' | 'cancelled' | 'skipped' | 'missing';
 
@@ -65,9 +81,26 @@ interface Run {
   log: Logger;
   /** Every LLM call of the router and the agent goes through it: it enforces the task's budget and sees calls whose result never came back. */
   meter: UsageMeter;
-  /** Usage the router and the agent reported in their results. */
+  /** Usage the router and the agent reported in their results (a reused step's: its checkpoint's, paid once by an earlier attempt). */
   usages: ModelUsage[];
   agentName: string | null;
+  /** The checkpoints this attempt resumes from: a step with one is not run again. */
+  resume: Resume;
+}
+
+/** Finished steps an attempt takes over from an earlier attempt of the same task. */
+export interface Resume {
+  route: RouteCheckpoint | null;
+  /** Only with a route checkpoint that routed to the same agent. */
+  agent: AgentCheckpoint | null;
+}
+
+/** What a picked-up task resumes from: its route checkpoint, then its agent checkpoint when it belongs to that route. */
+export function resumeFrom(task: Pick<Task, 'checkpoints'>): Resume {
+  const route = task.checkpoints?.route ?? null;
+  const agent = task.checkpoints?.agent ?? null;
+  const sameAgent = route !== null && route.decision.status === 'routed' && agent !== null && agent.agent_name === route.decision.agent_name;
+  return { route, agent: sameAgent ? agent : null };
 }
 
 export class ProcessTask {
@@ -112,7 +145,11 @@ export class ProcessTask {
 
   private async runClaimed(task: Task, control: RunControl): Promise<ProcessOutcome> {
     const log = this.deps.logger.child({ ...subjectOf(task) });
-    const run: Run = { task, attempt: task.attempts, control, log, meter: new UsageMeter(task.budget), usages: [], agentName: null };
+    const resume = resumeFrom(task);
+    // The budget counts what earlier attempts paid for the steps taken over: a crash cannot reset it.
+    const spent = [...(resume.route?.usage ?? []), ...(resume.agent?.usage ?? [])];
+    const run: Run = { task, attempt: task.attempts, control, log, meter: new UsageMeter(task.budget, spent), usages: [], agentName: null, resume };
+    if (resume.route) log.info('resuming a task from its checkpoints', { attempt: run.attempt, reuse: resume.agent ? ['route', 'agent'] : ['route'] });
     try {
       control.checkpoint();
       if (!this.deps.llmConfigured) throw new LlmNotConfiguredError();
@@ -128,22 +165,37 @@ export class ProcessTask {
     }
   }
 
-  /** Step 3, route: the router's decision, stored with `task.routed`; the agent chosen, or UNKNOWN_TASK_TYPE. */
+  /**
+   * Step 3, route: the router's decision, kept as the route checkpoint and stored with `task.routed`;
+   * the agent chosen, or UNKNOWN_TASK_TYPE. With a route checkpoint the router is not asked again:
+   * the decision is stored (again) from it and `task.routed` says `reused: true`.
+   */
   private async route(run: Run, context: TaskContext): Promise<RegisteredAgent> {
     const { task, attempt, meter, control } = run;
     const router = this.deps.router;
-    const started = this.now();
-    let routing;
-    try {
-      routing = await runWithUsageMeter(meter, () => router.route({ task: task.task, ...context }, { signal: control.signal }));
-    } catch (err) {
-      const e = control.stopError(err) ?? toOrchestratorError(err);
-      await this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: [...meter.usages], started_at: started });
-      throw e;
+    let checkpoint = run.resume.route;
+    if (checkpoint) {
+      await this.reused(run, 'route');
+    } else {
+      const started = this.now();
+      let routing;
+      try {
+        routing = await runWithUsageMeter(meter, () => router.route({ task: task.task, ...context }, { signal: control.signal }));
+      } catch (err) {
+        const e = control.stopError(err) ?? toOrchestratorError(err);
+        await this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: [...meter.usages], started_at: started });
+        throw e;
+      }
+      const { decision } = routing;
+      const kept: RouteCheckpoint = { decision: { status: decision.status, agent_name: decision.agent_name, confidence: decision.confidence, reasoning: decision.reasoning }, model: routing.model, usage: routing.usage, finished_at: this.now() };
+      // The checkpoint first (the shortest window in which a dying worker loses a paid answer), then the
+      // run; each write retried on its own, so a run is recorded once.
+      await this.keepStep(run, 'route', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: kept }, this.now()));
+      await this.keepStep(run, 'route', () => this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started }));
+      checkpoint = kept;
     }
-    run.usages.push(...routing.usage);
-    const { decision } = routing;
-    await this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started });
+    run.usages.push(...checkpoint.usage);
+    const { decision } = checkpoint;
     const chosen = decision.status === 'routed' && this.deps.registry.has(decision.agent_name) ? this.deps.registry.get(decision.agent_name) : null;
     await this.lifecycle.route(
       task,
@@ -154,18 +206,35 @@ export class ProcessTask {
         peer_routing_reason: decision.reasoning,
         confidence: decision.confidence,
       },
-      { confidence: decision.confidence, routed: Boolean(chosen), tokens: sumUsage(routing.usage).total_tokens },
+      { confidence: decision.confidence, routed: Boolean(chosen), tokens: sumUsage(checkpoint.usage).total_tokens, ...(run.resume.route ? { reused: true } : {}) },
       { agent_name: decision.agent_name },
     );
     if (!chosen) throw new UnknownTaskTypeError(`No agent can handle this task: ${decision.reasoning}`);
     return chosen;
   }
 
-  /** Step 4, run the agent: `agent.started`, the run recorded, `agent.finished`. */
+  /**
+   * Step 4, run the agent: `agent.started`, the run recorded, the output kept as the agent
+   * checkpoint, `agent.finished`. With an agent checkpoint the agent is not run again: no
+   * `agent.started`, no second run recorded, `agent.finished` with the checkpoint's figures and `reused: true`.
+   */
   private async runAgent(run: Run, chosen: RegisteredAgent, context: TaskContext): Promise<AgentRunResult> {
     const { task, attempt, meter, control } = run;
     const name = chosen.descriptor.name;
     run.agentName = name;
+    const checkpoint = run.resume.agent;
+    if (checkpoint) {
+      await this.reused(run, 'agent');
+      run.usages.push(...checkpoint.usage);
+      const paid = sumUsage(checkpoint.usage);
+      this.deps.events.emit(
+        subjectOf(task),
+        'agent.finished',
+        { model: checkpoint.model, duration_ms: 0, prompt_tokens: paid.prompt_tokens, completion_tokens: paid.completion_tokens, total_tokens: paid.total_tokens, cost_usd: paid.cost_usd, reused: true, finished_at: checkpoint.finished_at.toISOString() },
+        { agent_name: name },
+      );
+      return { output: checkpoint.output, usage: checkpoint.usage, model: checkpoint.model };
+    }
     const started = this.now();
     this.deps.events.emit(subjectOf(task), 'agent.started', { attempt }, { agent_name: name });
     const agentCallsFrom = meter.usages.length;
@@ -179,7 +248,17 @@ export class ProcessTask {
       throw e;
     }
     run.usages.push(...result.usage);
-    await this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started });
+    const output = result.output;
+    const kept: AgentCheckpoint = {
+      agent_name: name,
+      agent_version: chosen.descriptor.version,
+      model: result.model,
+      output: { agent_name: output.agent_name, content: output.content, code_language: output.code_language ?? null, citations: output.citations ?? [], summary: output.summary ?? null },
+      usage: result.usage,
+      finished_at: this.now(),
+    };
+    await this.keepStep(run, 'agent', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: kept }, this.now()));
+    await this.keepStep(run, 'agent', () => this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started }));
     const agentUsage = sumUsage(result.usage);
     this.deps.events.emit(
       subjectOf(task),
@@ -198,7 +277,7 @@ export class ProcessTask {
     const done = await this.lifecycle.complete(
       task,
       { result: { summary: result.output.summary ?? null, raw_output: result.output.content, code_language: result.output.code_language ?? null, citations: result.output.citations }, usage },
-      () => ({ attempt, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd, ...timings(task, this.now()) }),
+      (moved) => ({ attempt, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd, ...timings(task, this.now()), ...(moved.reused_steps.length > 0 ? { reused_steps: moved.reused_steps } : {}) }),
       { agent_name: agentName },
     );
     if (!done) run.log.warn('task was finished elsewhere; result not written', { agent_name: agentName });
@@ -232,9 +311,47 @@ export class ProcessTask {
     return 'failed';
   }
 
+  /**
+   * Writes a finished step's run and checkpoint. The step's answer is already paid for, so while the
+   * database is unreachable (a MongoDB restart) the writes are retried, with backoff, for up to
+   * `stepWritePatienceMs` (or until the run is stopped) rather than failing the run and paying again.
+   */
+  private async keepStep(run: Run, step: TaskStep, write: () => Promise<unknown>): Promise<void> {
+    const deadline = Date.now() + (this.deps.stepWritePatienceMs ?? DEFAULT_STEP_WRITE_PATIENCE_MS);
+    for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        if (toOrchestratorError(err).type !== ErrorType.SERVICE_UNAVAILABLE || Date.now() + wait > deadline || run.control.signal.aborted) throw err;
+        run.log.warn('database unavailable while keeping a finished step; retrying', { step, retry_in_ms: wait });
+        await pause(wait, run.control.signal);
+      }
+    }
+  }
+
+  /** A step taken from its checkpoint: recorded on the task (`reused_steps`) and logged. */
+  private async reused(run: Run, step: TaskStep): Promise<void> {
+    await this.deps.repositories.tasks.markStepReused(run.task.task_id, step, this.now());
+    run.log.info('step taken from its checkpoint; no LLM call', { attempt: run.attempt, step });
+  }
+
   private record(task: Task, attempt: number, run: RunRecord): Promise<void> {
     return recordRun(this.deps.repositories.agentRuns, task, attempt, run, this.now());
   }
+}
+
+/** Waits `ms`, or less when `signal` aborts. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** `duration_ms`: processing time (picked up → finished); `latency_ms`: what the client waited (queued → finished). */

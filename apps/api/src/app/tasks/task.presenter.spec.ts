@@ -36,8 +36,9 @@ function completedTask(): Task {
 describe('presentTask', () => {
   it('presents every field with ISO dates', () => {
     const view = presentTask(completedTask());
+    const { checkpoints: _internal, ...fields } = completedTask();
     expect(view).toEqual({
-      ...completedTask(),
+      ...fields,
       created_at: '2030-01-02T03:04:05.678Z',
       queued_at: '2030-01-02T03:04:05.678Z',
       updated_at: '2030-01-02T03:04:05.678Z',
@@ -46,6 +47,22 @@ describe('presentTask', () => {
       metadata: { ...completedTask().metadata, api_key_id: null },
     });
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
+  });
+
+  it("presents the reused steps, never the worker's checkpoints", () => {
+    const task = completedTask();
+    const resumed: Task = {
+      ...task,
+      reused_steps: ['route', 'agent'],
+      checkpoints: {
+        route: { decision: { status: 'routed', agent_name: 'CodeAgent', confidence: 0.92, reasoning: 'r' }, model: 'gpt-4o-mini', usage: [], finished_at: NOW },
+        agent: { agent_name: 'CodeAgent', agent_version: '0.1.0', model: 'gpt-4o-mini', output: { agent_name: 'CodeAgent', content: 'out', citations: [] }, usage: [], finished_at: NOW },
+      },
+    };
+    const view = presentTask(resumed);
+    expect(view.reused_steps).toEqual(['route', 'agent']);
+    expect(view).not.toHaveProperty('checkpoints');
+    expect(presentTask(task).reused_steps).toEqual([]);
   });
 
   it('shows the submitting API key id when there was one', () => {

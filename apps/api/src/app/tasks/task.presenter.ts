@@ -3,8 +3,11 @@ import { API_VERSION, usageTotals, type Citation, type ModelUsage, type Task, ty
 
 type Iso<T> = T extends Date ? string : T;
 
-/** A task as JSON: every domain field, dates as ISO 8601 strings. Adding a Task field fails to compile here until it is presented. */
-export type TaskView = { [K in keyof Task]: K extends 'metadata' ? MetadataView : K extends 'retries' ? RetryView[] : Iso<Task[K]> };
+/**
+ * A task as JSON: every domain field but the worker's `checkpoints` (internal: a resumed step's
+ * output is the result), dates as ISO 8601 strings. Adding a Task field fails to compile here until it is presented.
+ */
+export type TaskView = { [K in Exclude<keyof Task, 'checkpoints'>]: K extends 'metadata' ? MetadataView : K extends 'retries' ? RetryView[] : Iso<Task[K]> };
 
 export interface RetryView {
   error: TaskError | null;
@@ -75,5 +78,6 @@ export function presentTask(task: Task): TaskView {
     cancel_requested_at: iso(task.cancel_requested_at),
     budget: budget(task.budget),
     retries: task.retries.map(presentRetry),
+    reused_steps: [...task.reused_steps],
   };
 }
