@@ -9,3 +9,4 @@ export * from './utc-day';
 export * from './percentile';
 export * from './retryable-errors';
 export * from './task-transitions';
+export * from './llm-models';
