@@ -66,7 +66,7 @@ export interface ResolvedRole {
 export function llmRoleOf(descriptor: { agent_type: string; settings?: readonly string[] }): string {
   for (const s of descriptor.settings ?? []) {
     const m = /^LLM_([A-Z][A-Z0-9_]*)_MODEL$/.exec(s);
-    if (m) return m[1]!;
+    if (m?.[1]) return m[1];
   }
   return descriptor.agent_type.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
 }

@@ -1,7 +1,7 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, type BaseMessage } from '@langchain/core/messages';
 import type { ModelUsage, PriceTable, StructuredOutputMethod } from '@agent-orchestrator/domain';
-import { LlmError } from '@agent-orchestrator/domain';
+import { BudgetExceededError, LlmError, priceOf } from '@agent-orchestrator/domain';
 import type { z } from 'zod';
 import { callPolicyOf, modelNameOf, structuredMethodOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 import { reportLlmCall } from './observe';
@@ -9,8 +9,14 @@ import { callWithRetry } from './retry';
 import { currentUsageMeter } from './usage-meter';
 
 /** Under a task budget (see usage-meter.ts): refuses a call when nothing is left and caps its completion to what remains. */
-function budgeted(chat: BaseChatModel, model: string): BaseChatModel {
-  const cap = currentUsageMeter()?.beforeCall(model);
+function budgeted(chat: BaseChatModel, model: string, prices: PriceTable): BaseChatModel {
+  const meter = currentUsageMeter();
+  // A cost budget cannot be kept on a model without a price (its calls would count $0): refuse the call.
+  // The api refuses such budgets at submission; this holds when the worker's prices differ from the api's.
+  if (meter?.budget?.max_cost_usd != null && priceOf(model, prices) === undefined) {
+    throw new BudgetExceededError(`The task's budget of $${meter.budget.max_cost_usd} cannot be enforced: model ${model} has no price (LLM_PRICES); the call was not made.`);
+  }
+  const cap = meter?.beforeCall(model);
   return cap === undefined ? chat : withMaxTokens(chat, cap);
 }
 
@@ -57,7 +63,7 @@ export async function invokeStructured<S extends z.ZodObject>(
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
   const ask = async (prompt: BaseMessage[]): Promise<{ raw: BaseMessage; result: Checked<z.infer<S>>; parsingError?: unknown }> => {
-    const runnable = budgeted(chat, model).withStructuredOutput(schema, { name: options.name, includeRaw: true, method });
+    const runnable = budgeted(chat, model, options.prices).withStructuredOutput(schema, { name: options.name, includeRaw: true, method });
     const out = await callWithRetry(
       `LLM call to ${model}`,
       async (signal) => (await runnable.invoke(prompt, { signal })) as StructuredAnswer<z.infer<S>>,
@@ -86,8 +92,9 @@ export async function invokeStructured<S extends z.ZodObject>(
     if (!answer.result.success) {
       throw new LlmError(`Model ${model} returned output that does not match the ${options.name} schema, twice: ${problem(answer)}`);
     }
-    reportLlmCall(chat, { model, startedAt, usage });
-    return { value: answer.result.data, usage: usage!, model };
+    const spent = usage ?? usageOf(answer.raw, model, options.prices);
+    reportLlmCall(chat, { model, startedAt, usage: spent });
+    return { value: answer.result.data, usage: spent, model };
   } catch (err) {
     // An answer that fails the schema still cost its tokens: they are reported with the failure.
     reportLlmCall(chat, { model, startedAt, usage, error: err });
@@ -105,7 +112,7 @@ export async function invokeText(
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
   try {
-    const call = budgeted(chat, model);
+    const call = budgeted(chat, model, options.prices);
     const raw = await callWithRetry(`LLM call to ${model}`, (signal) => call.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
     usage = usageOf(raw, model, options.prices);
     currentUsageMeter()?.record(usage);
