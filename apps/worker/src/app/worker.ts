@@ -42,7 +42,6 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     outputLimits: c.outputLimits,
     observer: metrics.llm.llmCall,
     logger,
-    importer,
   });
   const llm = roles.forRole('PEER');
   if (!llm.configured) {
