@@ -24,6 +24,26 @@ export const agentConfig = [
   }
 ];
 
+/**
+ * Apps are composition: Bull and ioredis are used through `@agent-orchestrator/messaging`, mongoose and
+ * the MongoDB driver through `@agent-orchestrator/persistence` (and their `./testing` kits in specs).
+ * apps/e2e keeps the MongoDB driver: it reads what the real processes stored, around their code.
+ * Tested by libs/messaging/src/apps-import-ban.spec.ts.
+ */
+export const APP_BANNED_IMPORTS = ['bull', 'ioredis', 'mongoose', 'mongodb'];
+const appImportBan = (modules) => ({
+  'no-restricted-imports': [
+    'error',
+    {
+      paths: modules.map((name) => ({
+        name,
+        message: `Apps do not import ${name}: use @agent-orchestrator/${name === 'bull' || name === 'ioredis' ? 'messaging' : 'persistence'} (or its ./testing kit in specs).`,
+      })),
+      patterns: [{ group: modules.map((name) => `${name}/*`), message: 'Apps do not import Bull, ioredis, mongoose or the MongoDB driver: use the messaging and persistence libs.' }],
+    },
+  ],
+});
+
 export default [
   ...nx.configs['flat/base'],
   ...nx.configs['flat/typescript'],
@@ -49,6 +69,8 @@ export default [
             { sourceTag: 'layer:agents-core', onlyDependOnLibsWithTags: ['layer:domain'] },
             { sourceTag: 'layer:agent', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
             { sourceTag: 'layer:router', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
+            // The HTTP contract (libs/api-contract): the OpenAPI document and its constants, for the api and its clients.
+            { sourceTag: 'layer:contract', onlyDependOnLibsWithTags: ['layer:domain'] },
             // Shared process wiring, split by what it is. config may use observability (its boot step
             // creates the logger); observability and messaging never import config (they take values).
             // messaging holds the Redis/Bull adapters of the application layer's ports.
@@ -68,6 +90,10 @@ export default [
             {
               sourceTag: 'layer:agent',
               bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express'],
+            },
+            {
+              sourceTag: 'layer:contract',
+              bannedExternalImports: ['mongoose', 'mongodb', 'bull', 'ioredis', 'express', 'winston'],
             },
             {
               sourceTag: 'layer:router',
@@ -100,6 +126,17 @@ export default [
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
+  },
+  {
+    // Absolute, so the pattern means the repository's apps/ whichever project config spreads this one.
+    basePath: import.meta.dirname,
+    files: ['apps/**/*.{ts,js,mjs,cjs}'],
+    rules: appImportBan(APP_BANNED_IMPORTS),
+  },
+  {
+    basePath: import.meta.dirname,
+    files: ['apps/e2e/**/*.{ts,js,mjs,cjs}'],
+    rules: appImportBan(APP_BANNED_IMPORTS.filter((name) => name !== 'mongodb')),
   },
   {
     files: ['**/*.spec.ts', '**/testing/**/*.ts'],

@@ -13,12 +13,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { errorMessage } from '../services/net.mjs';
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-// The api's own copies of express, mongodb and bull (the same versions the project runs).
-const require = createRequire(path.join(ROOT, 'apps/api/package.json'));
-const express = require('express');
-const { MongoClient } = require('mongodb');
-const Queue = require('bull');
+// The api's own copies of express, mongodb and bull (the same versions the project runs), resolved
+// from apps/api as the running app would: runtime values, deliberately untyped here (tools are not
+// compiled against the libraries' sources, and none of these is a dependency of tools).
+const requireFromApi = createRequire(path.join(ROOT, 'apps/api/package.json'));
+const express = requireFromApi('express');
+const { MongoClient } = requireFromApi('mongodb');
+const Queue = requireFromApi('bull');
 
 const { MONGO_URI, MONGO_DB_NAME = 'ao_bench_minimal', REDIS_URL, PORT = '0', HOST = '127.0.0.1' } = process.env;
 if (!MONGO_URI || !REDIS_URL) throw new Error('MONGO_URI and REDIS_URL are required');
@@ -29,7 +33,7 @@ const SESSION_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const client = await MongoClient.connect(MONGO_URI, { serverSelectionTimeoutMS: 5000 });
 const tasks = client.db(MONGO_DB_NAME).collection('tasks');
 await tasks.createIndex({ task_id: 1 }, { unique: true });
-// The same Bull settings as the project's producer (libs/platform createTaskQueue, failFast).
+// The same Bull settings as the project's producer (libs/messaging createTaskQueue, failFast).
 const queue = new Queue('agent_tasks', REDIS_URL, {
   redis: { connectTimeout: 5000, enableOfflineQueue: false, maxRetriesPerRequest: 1 },
   defaultJobOptions: { attempts: 3, backoff: { type: 'exponential', delay: 2000 }, removeOnComplete: 1000, removeOnFail: 5000 },
@@ -81,13 +85,17 @@ app.post('/v1/agent/execute', express.json({ limit: 4 * TASK_MAX_LENGTH + 4096 }
     await tasks.insertOne(doc);
     await queue.add('process_task', { task_id }, { jobId: task_id });
   } catch (err) {
-    res.status(503).json({ error: { type: 'SERVICE_UNAVAILABLE', message: err.message } });
+    res.status(503).json({ error: { type: 'SERVICE_UNAVAILABLE', message: errorMessage(err) } });
     return;
   }
   res.status(202).location(`/v1/tasks/${task_id}`).json({ task_id, session_id: doc.session_id, status: 'queued', queued_at: now.toISOString() });
 });
 
-const server = app.listen(Number(PORT), HOST, () => process.stdout.write(`listening ${server.address().port}\n`));
+const server = app.listen(Number(PORT), HOST, () => {
+  // Listening on a TCP host and port, so address() is an AddressInfo (a string only for pipes).
+  const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+  process.stdout.write(`listening ${port}\n`);
+});
 const stop = async () => {
   server.close();
   await Promise.allSettled([queue.close(), client.close()]);

@@ -33,37 +33,77 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
-import { freePort, sleep } from '../services/net.mjs';
 import { startMongo } from '../services/mongo.mjs';
+import { errorMessage, freePort, sleep } from '../services/net.mjs';
 import { stopChild, which } from '../services/proc.mjs';
 import { startRedis } from '../services/redis.mjs';
 import { fmt, markdownTable, mulberry32, parseSizes, percentile, shortCount, statusKiB } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
+// autocannon is a dependency of the repository (root package.json); the built apps and libraries are
+// loaded as their own packages resolve them, through these, as runtime values deliberately untyped
+// here (tools are not compiled against the libraries' sources).
 const require = createRequire(import.meta.url);
+const requireFromApi = createRequire(path.join(ROOT, 'apps/api/package.json'));
+const requireFromWorker = createRequire(path.join(ROOT, 'apps/worker/package.json'));
+const requireFromMessaging = createRequire(path.join(ROOT, 'libs/messaging/package.json'));
 
-const { values: args } = parseArgs({
-  options: {
-    connections: { type: 'string', default: '32' },
-    'duration-s': { type: 'string', default: '20' },
-    tasks: { type: 'string', default: '200' },
-    'provider-latency-ms': { type: 'string', default: '500' },
-    'worker-concurrency': { type: 'string' },
-    sizes: { type: 'string', default: '10000,100000,1000000' },
-    today: { type: 'string', default: '2000' },
-    requests: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '3' },
-    'read-budget-s': { type: 'string', default: '180' },
-    mongo: { type: 'string', default: 'mongo-java-server' },
-    'mongo-heap': { type: 'string' },
-    only: { type: 'string', default: 'accept,worker,reads' },
-    'time-limit-s': { type: 'string', default: '3600' },
-    'no-build': { type: 'boolean', default: false },
-    json: { type: 'string' },
-    keep: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `Usage: node tools/bench/run.mjs [options]   (see tools/bench/README.md)
+  --connections 32             autocannon connections (accept)
+  --duration-s 20              seconds of each accept run (after a 3 s warm-up)
+  --tasks 200                  tasks through the worker, per worker run
+  --provider-latency-ms 500    delay of every LLM call in the second worker run
+  --worker-concurrency N       WORKER_CONCURRENCY (default: the worker's own default)
+  --sizes 10000,100000,1000000 database sizes of the reads phase
+  --today 2000                 tasks created today in the reads phase
+  --requests 20 --warmup 3     timed / untimed sequential GETs per size
+  --read-budget-s 180          time budget of the timed GETs per endpoint and size
+  --mongo mongo-java-server    or ferretdb (MONGO_URI, when set, wins)
+  --mongo-heap 4g              -Xmx of mongo-java-server (16g for sizes >= 500k)
+  --only accept,worker,reads   phases to run
+  --time-limit-s 3600          stop everything after this long
+  --no-build                   use the existing apps/*/dist builds
+  --json FILE                  write the full report as JSON
+  --keep                       keep the databases and the logs
+  -h, --help                   this text`;
+
+/** @type {ReturnType<typeof parseBenchArgs>['values']} */
+let args;
+try {
+  ({ values: args } = parseBenchArgs());
+} catch (err) {
+  process.stderr.write(`${errorMessage(err)}\n\n${USAGE}\n`);
+  process.exit(2);
+}
+if (args.help) {
+  process.stdout.write(`${USAGE}\n`);
+  process.exit(0);
+}
+function parseBenchArgs() {
+  return parseArgs({
+    options: {
+      help: { type: 'boolean', short: 'h', default: false },
+      connections: { type: 'string', default: '32' },
+      'duration-s': { type: 'string', default: '20' },
+      tasks: { type: 'string', default: '200' },
+      'provider-latency-ms': { type: 'string', default: '500' },
+      'worker-concurrency': { type: 'string' },
+      sizes: { type: 'string', default: '10000,100000,1000000' },
+      today: { type: 'string', default: '2000' },
+      requests: { type: 'string', default: '20' },
+      warmup: { type: 'string', default: '3' },
+      'read-budget-s': { type: 'string', default: '180' },
+      mongo: { type: 'string', default: 'mongo-java-server' },
+      'mongo-heap': { type: 'string' },
+      only: { type: 'string', default: 'accept,worker,reads' },
+      'time-limit-s': { type: 'string', default: '3600' },
+      'no-build': { type: 'boolean', default: false },
+      json: { type: 'string' },
+      keep: { type: 'boolean', default: false },
+    },
+  });
+}
 const int = (name, min) => {
   const n = Number(args[name]);
   if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer >= ${min}, got "${args[name]}"`);
@@ -84,7 +124,8 @@ const PHASES = new Set(args.only.split(',').map((s) => s.trim()));
 for (const p of PHASES) if (!['accept', 'worker', 'reads'].includes(p)) throw new Error(`--only takes accept, worker, reads; got "${p}"`);
 if (!['mongo-java-server', 'ferretdb'].includes(args.mongo)) throw new Error(`--mongo must be mongo-java-server or ferretdb, got "${args.mongo}"`);
 // 1M task documents take several GiB of JVM heap in mongo-java-server's memory backend.
-const MONGO_HEAP = args['mongo-heap'] ?? (SIZES.at(-1) >= 500_000 && PHASES.has('reads') ? '16g' : '4g');
+const LARGEST_SIZE = Math.max(...SIZES);
+const MONGO_HEAP = args['mongo-heap'] ?? (LARGEST_SIZE >= 500_000 && PHASES.has('reads') ? '16g' : '4g');
 const TERMINAL = ['completed', 'failed', 'cancelled'];
 
 const started = Date.now();
@@ -177,6 +218,38 @@ const ready = (base) => waitFor(`${base}/readyz`, async () => (await fetch(`${ba
 // ---------------------------------------------------------------------------------------------
 // Build, servers, stubs
 
+/**
+ * What one run measured (written with --json; the table is rendered from it).
+ * @typedef {{ accepts_per_s: number, p50_ms: number, p99_ms: number, non_2xx: number, errors: number, half_rate_per_s: number,
+ *   half_rate_achieved_per_s: number, half_rate_p50_ms: number, half_rate_p99_ms: number, half_rate_non_2xx: number,
+ *   tasks_stored: number, rss_peak_mib?: number | null }} AcceptResult
+ * @typedef {{ provider_latency_ms: number, completions_per_s: number, span_s: number, completed: number,
+ *   not_completed: Record<string, number>, llm_calls_per_task: number, search_calls_per_task: number,
+ *   ceiling_per_s: number | null }} WorkerRun
+ * @typedef {{ requests: number, warmups: number, p50_ms: number, p95_ms: number, max_ms: number | undefined,
+ *   incomplete: number, problem: string | null }} GetTimings
+ * @typedef {{ tasks: number, seed_s: number, list: GetTimings, metrics: GetTimings, raw_list_p95_ms: number }} ReadsAtSize
+ * @typedef {object} Report
+ * @property {string} started_at
+ * @property {{ cpus: number, model: string | null, mem_gib: number, node: string }} machine
+ * @property {string | null} [commit]
+ * @property {string[]} load_before
+ * @property {Record<string, string[]>} [load_at_start_of]
+ * @property {string[]} [load_after]
+ * @property {{ connections: number, duration_s: number, tasks: number, provider_latency_ms: number,
+ *   worker_concurrency: number | 'default', sizes: number[], today: number, requests: number, warmup: number }} options
+ * @property {{ mongo: string, mongo_kind: string, redis: string }} [servers]
+ * @property {{ project?: AcceptResult, minimal?: AcceptResult }} accept
+ * @property {{ concurrency?: number | null, instant?: WorkerRun, latency?: WorkerRun, rss_peak_mib?: number | null,
+ *   api_rss_peak_mib?: number | null }} worker
+ * @property {ReadsAtSize[]} reads
+ * @property {number | null} [reads_api_rss_peak_mib]
+ * @property {number | null} [mongo_rss_peak_mib]
+ * @property {number} [duration_s]
+ * @property {string[]} notes
+ * @property {string} [error]
+ */
+/** @type {Report} */
 const report = {
   started_at: new Date(started).toISOString(),
   machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model ?? null, mem_gib: Math.round(os.totalmem() / 2 ** 30), node: process.version },
@@ -224,7 +297,7 @@ try {
   }
   const { startOpenAiStub } = require(path.join(ROOT, 'libs/agents-core/dist/testing/openai-stub.js'));
   const { startTavilyStub, defaultTavilyResults } = require(path.join(ROOT, 'libs/agent-content/dist/testing/tavily-stub.js'));
-  const { MongoClient } = require(require.resolve('mongodb', { paths: [path.join(ROOT, 'apps/api')] }));
+  const { MongoClient } = requireFromApi('mongodb');
   const autocannon = require('autocannon');
 
   const quietLog = (prefix) => (m) => say(`${prefix}: ${m}`);
@@ -269,7 +342,7 @@ try {
   const usedRedisDbs = [];
   if (!args.keep && redis.kind === 'external') {
     closers.push(async () => {
-      const Redis = require(require.resolve('ioredis', { paths: [path.join(ROOT, 'libs/platform')] }));
+      const Redis = requireFromMessaging('ioredis');
       for (const n of usedRedisDbs) {
         const r = new Redis(redisDb(n), { lazyConnect: true, maxRetriesPerRequest: 1 });
         await r
@@ -400,14 +473,18 @@ try {
     const db = dbName('worker');
     const api = await startApi('api-w', db, 3);
     const worker = launch('worker', path.join(ROOT, 'apps/worker/dist/main.js'), workerEnv(db, 3));
-    await waitFor('the worker to register', async () => (await (await fetch(`${api.base}/v1/agents`)).json()).data.length > 0, 90_000);
+    await waitFor(
+      'the worker to register',
+      async () => /** @type {{ data: unknown[] }} */ (await (await fetch(`${api.base}/v1/agents`)).json()).data.length > 0,
+      90_000,
+    );
     let concurrency = WORKER_CONCURRENCY;
     if (concurrency === undefined) {
       try {
-        const { loadWorkerConfig } = require(require.resolve('@agent-orchestrator/platform', { paths: [path.join(ROOT, 'apps/worker')] }));
+        const { loadWorkerConfig } = requireFromWorker('@agent-orchestrator/config');
         concurrency = loadWorkerConfig(workerEnv(db, 3)).concurrency;
       } catch (err) {
-        report.notes.push(`could not read the worker's default concurrency: ${err.message}`);
+        report.notes.push(`could not read the worker's default concurrency: ${errorMessage(err)}`);
       }
     }
     report.worker.concurrency = concurrency ?? null;
@@ -431,7 +508,7 @@ try {
               body: JSON.stringify({ task: kinds[n % 2].replace('{n}', String(n)) }),
             });
             if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
-            ids.push((await res.json()).task_id);
+            ids.push(/** @type {{ task_id: string }} */ (await res.json()).task_id);
           }
         }),
       );
@@ -452,6 +529,7 @@ try {
         .toArray();
       const first = Math.min(...docs.map((d) => d.created_at.getTime()));
       const last = Math.max(...docs.map((d) => (d.completed_at ?? d.created_at).getTime()));
+      /** @type {Record<string, number>} */
       const failed = {};
       for (const d of docs) if (d.status !== 'completed') failed[d.error?.type ?? d.status] = (failed[d.error?.type ?? d.status] ?? 0) + 1;
       const providerMsPerTask = (delay * calls.llm) / TASKS;
@@ -488,7 +566,7 @@ try {
     const tasks = mongoClient.db(db).collection('tasks');
     const rand = mulberry32(42);
     const now = Date.now();
-    const gen = documents(rand, SIZES.at(-1), now);
+    const gen = documents(rand, LARGEST_SIZE, now);
     let stored = 0;
     for (const n of SIZES) {
       if (Date.now() > deadline - 5 * 60_000) {
@@ -528,10 +606,10 @@ try {
           ? null
           : `tasks_today.total ${body.tasks_today.total} instead of ${Math.min(n, TODAY_COUNT)}`;
       });
-      for (const [name, x] of [
+      for (const [name, x] of /** @type {const} */ ([
         ['GET /v1/tasks', list],
         ['GET /v1/system/metrics', metrics],
-      ]) {
+      ])) {
         if (x.incomplete) {
           report.notes.push(`${name} at ${shortCount(n)}: ${x.incomplete} of ${x.requests + x.warmups} answers incomplete (${x.problem})`);
           say(report.notes.at(-1));
@@ -557,8 +635,8 @@ try {
   report.mongo_rss_peak_mib = peakMiB('mongo-java-server');
 } catch (err) {
   exitCode = 1;
-  report.error = err?.message ?? String(err);
-  say(`failed: ${err?.stack ?? err}`);
+  report.error = errorMessage(err);
+  say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
 } finally {
   await cleanup();
   if (!args.keep) rmSync(runDir, { recursive: true, force: true });

@@ -27,7 +27,8 @@ const MAIN = join(ROOT, 'apps', 'api', 'dist', 'main.js');
 const SCREENSHOT = join(ROOT, 'tmp', 'docs-page.png');
 /** The paths the issue names; every documented operation is checked besides. */
 const MUST_LIST = ['/v1/agent/execute', '/v1/tasks/{task_id}', '/v1/tasks', '/v1/system/metrics', '/v1/agents'];
-const BROWSER_TIMEOUT_MS = 60_000;
+// Generous: on a loaded 2-core machine Chromium alone has taken over 60 s to render the page.
+const BROWSER_TIMEOUT_MS = 180_000;
 
 const started = Date.now();
 const log = (msg) => process.stderr.write(`[docs-check] ${msg}\n`);

@@ -63,7 +63,8 @@ const noop = async () => {
  *   port: listen on this port (a restart on the same data dir and port keeps the URI); default a free one.
  *   backend: 'memory-server' | 'ferretdb' | 'mongo-java-server'; default $AO_MONGO_BACKEND, else the first that works.
  *   javaOpts: JVM options for mongo-java-server (e.g. ['-Xmx12g']); default $AO_MONGO_JAVA_OPTS split on spaces.
- * @returns {Promise<{ uri: string, kind: 'external' | 'memory-server' | 'ferretdb' | 'mongo-java-server', stop: () => Promise<void> }>}
+ * @returns {Promise<{ uri: string, kind: 'external' | 'memory-server' | 'ferretdb' | 'mongo-java-server', pid?: number, stop: () => Promise<void> }>}
+ *   pid: the server process's id, when this call started one that runs as a child (mongo-java-server).
  */
 export async function startMongo({ dataDir, port, backend, javaOpts, log = defaultLog('mongo') } = {}) {
   if (process.env.MONGO_URI) {
@@ -516,13 +517,14 @@ async function startMongoJavaServer({ dataDir, port: fixedPort, javaOpts, log })
       }
     });
     const tail = () => [tailOut(), tailErr()].filter(Boolean).join('\n');
+    /** @type {Error | undefined} */
     let spawnError;
     child.on('error', (err) => (spawnError = err));
     const unregister = onProcessExit(() => child.kill('SIGKILL'));
     child.unref();
-    child.stdin.unref?.();
-    child.stdout.unref?.();
-    child.stderr.unref?.();
+    unrefStream(child.stdin);
+    unrefStream(child.stdout);
+    unrefStream(child.stderr);
     const cleanup = async () => {
       unregister();
       await stopChild(child);
@@ -540,7 +542,7 @@ async function startMongoJavaServer({ dataDir, port: fixedPort, javaOpts, log })
       await mongoPing(port);
     } catch (err) {
       await cleanup();
-      if (attempt < 3 && /address already in use|BindException/i.test(String(err?.message))) {
+      if (attempt < 3 && /address already in use|BindException/i.test(errorMessage(err))) {
         log(fixedPort ? `port ${port} is still in use, retrying` : `port ${port} was taken meanwhile, retrying with another port`);
         if (fixedPort) await sleep(1000);
         continue;
@@ -550,7 +552,7 @@ async function startMongoJavaServer({ dataDir, port: fixedPort, javaOpts, log })
     const uri = `mongodb://127.0.0.1:${port}/`;
     log(`mongo-java-server (memory backend) started at ${uri} in ${Date.now() - started} ms (pid ${child.pid}${opts.length ? `, ${opts.join(' ')}` : ''})`);
     let stopped;
-    return { uri, kind: 'mongo-java-server', pid: child.pid, stop: () => (stopped ??= cleanup()) };
+    return { uri, kind: /** @type {const} */ ('mongo-java-server'), pid: child.pid, stop: () => (stopped ??= cleanup()) };
   }
 }
 

@@ -83,7 +83,9 @@ export async function stopChild(child, graceMs = 5000) {
   const exited = new Promise((r) => child.once('exit', r));
   // Servers are started unref()'d; without this the event loop could drain after the SIGKILL below,
   // before the exit event arrives, and Node would end the caller's pending await (exit code 13).
-  const keepAlive = setInterval(() => {}, 1000);
+  const keepAlive = setInterval(() => {
+    // only keeps the event loop alive until the exit event
+  }, 1000);
   child.kill('SIGTERM');
   /** @type {NodeJS.Timeout | undefined} */
   let timer;

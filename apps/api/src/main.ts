@@ -1,10 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { BufferedEventSink, TaskEventLog, taskMetricsSink } from '@agent-orchestrator/observability';
+import { BufferedEventSink, TaskEventLog, createApiMetrics, taskMetricsSink } from '@agent-orchestrator/observability';
 import { bullApiMessaging, createTaskQueue, pingQueue } from '@agent-orchestrator/messaging';
 import { loadApiConfig, loadEnvironment } from '@agent-orchestrator/config';
 import { createApp } from './app/app';
-import { createApiMetrics } from './app/metrics/api-metrics';
 import { connectRateLimitStore } from './app/http/rate-limit.store';
 import { installGracefulShutdown } from './app/graceful-shutdown';
 import { waitUntil } from './app/wait-until';

@@ -1,34 +1,13 @@
 /**
  * Holds every response the e2e suites get from the real API processes against
  * the OpenAPI document those processes serve (GET /v1/openapi.json), with the
- * api's own contract harness (apps/api/src/testing/contract), the one the api's
- * specs use. It is loaded by path, the way processes.ts starts the built apps:
- * e2e may import only libraries, and Ajv is a devDependency of the api. Those
- * files are inputs of e2e's test target (package.json), so changing them reruns it.
+ * contract's test kit (`@agent-orchestrator/api-contract/testing`), the one the
+ * api's specs use.
  */
-import { join } from 'node:path';
+import { contractFor, type ContractExchange, type OpenApiContract } from '@agent-orchestrator/api-contract/testing';
 
-const HARNESS = join(__dirname, '..', '..', 'api', 'src', 'testing', 'contract', 'openapi-contract.ts');
-
-/** What this file uses of the harness; see openapi-contract.ts there. */
-interface Exchange {
-  method: string;
-  path: string;
-  status: number;
-  headers: Record<string, string>;
-  body?: string;
-  bodyBytes: number;
-}
-interface Contract {
-  check(exchange: Exchange): string[];
-  describe(exchange: Exchange): string;
-}
-interface Harness {
-  contractFor(document: object): Contract;
-}
-
-let harness: Promise<Harness> | undefined;
-const loadHarness = (): Promise<Harness> => (harness ??= import(HARNESS) as Promise<Harness>);
+type Exchange = Omit<ContractExchange, 'route'>;
+type Contract = Pick<OpenApiContract, 'check' | 'describe'>;
 
 async function exchangeOf(url: string, method: string, res: Response): Promise<Exchange> {
   const bytes = Buffer.from(await res.clone().arrayBuffer());
@@ -77,7 +56,7 @@ export class ApiContract {
         const res = await fetch(url);
         if (res.status !== 200) throw new Error(`GET ${url} answered ${res.status}: ${await res.text()}`);
         const exchange = await exchangeOf(url, 'GET', res);
-        const loaded = (await loadHarness()).contractFor((await res.json()) as object);
+        const loaded = contractFor((await res.json()) as object);
         const problems = loaded.check(exchange);
         if (problems.length > 0) throw new Error(`GET ${url} breaks its own document: ${problems.join('; ')}`);
         return loaded;

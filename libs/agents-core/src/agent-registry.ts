@@ -1,4 +1,4 @@
-import { AgentNotFoundError, ConfigError } from '@agent-orchestrator/domain';
+import { AgentNotFoundError, ConfigError, agentSummary, type AgentSummary } from '@agent-orchestrator/domain';
 import type { Agent, AgentDeps, AgentDescriptor } from './agent';
 import { bindAgentObservers, withAgentName } from './observe';
 
@@ -7,13 +7,8 @@ export interface RegisteredAgent {
   agent: Agent;
 }
 
-/** Public summary of a registered agent (what the router prompt and the API show). */
-export interface AgentSummary {
-  name: string;
-  version: string;
-  agent_type: string;
-  description: string;
-}
+/** Public summary of a registered agent (what the router prompt and the API show): the domain's. */
+export type { AgentSummary };
 
 /** Maps agent names to live agent instances. Built once at worker boot. */
 export class AgentRegistry {
@@ -49,12 +44,7 @@ export class AgentRegistry {
   }
 
   list(): AgentSummary[] {
-    return [...this.agents.values()].map(({ descriptor: d }) => ({
-      name: d.name,
-      version: d.version,
-      agent_type: d.agent_type,
-      description: d.description,
-    }));
+    return [...this.agents.values()].map(({ descriptor }) => agentSummary(descriptor));
   }
 
   get size(): number {

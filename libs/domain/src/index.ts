@@ -10,3 +10,4 @@ export * from './percentile';
 export * from './retryable-errors';
 export * from './task-transitions';
 export * from './llm-models';
+export * from './agent-summary';

@@ -19,6 +19,22 @@ export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 
 export type TaskEventLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/** The task an event is about (the emitters of events: observability's TaskEventLog, the use cases' TaskEvents port). */
+export interface TaskEventSubject {
+  task_id: string;
+  session_id: string;
+  /** Request that created the task. */
+  request_id: string | null;
+}
+
+/** How one event is emitted: its agent, level and log message. */
+export interface EmitOptions {
+  agent_name?: string | null;
+  level?: TaskEventLevel;
+  /** Defaults to the event name with the dot as a space ("task completed"). */
+  message?: string;
+}
+
 /** One lifecycle event of one task. `data` holds the event's own figures (confidence, tokens, error type...). */
 export interface TaskEvent {
   event: TaskEventType;

@@ -7,13 +7,16 @@ export interface TokenCounts {
   total_tokens: number;
 }
 
-export interface ModelUsage extends TokenCounts {
-  model: string;
+/** Tokens and their estimated cost: the totals every usage figure carries (a call, a task, a day). */
+export interface UsageTotals extends TokenCounts {
   cost_usd: number;
 }
 
-export interface TaskUsage extends TokenCounts {
-  cost_usd: number;
+export interface ModelUsage extends UsageTotals {
+  model: string;
+}
+
+export interface TaskUsage extends UsageTotals {
   by_model: ModelUsage[];
 }
 
@@ -50,7 +53,9 @@ export const DEFAULT_PRICE_TABLE: PriceTable = {
   'claude-opus-4-1': { input_per_million: 15, output_per_million: 75 },
 };
 
-const round = (n: number): number => Math.round(n * 1e8) / 1e8;
+/** Costs are kept to 1e-8 dollars, so sums of many small costs do not gather float noise. */
+export const roundCost = (n: number): number => Math.round(n * 1e8) / 1e8;
+const round = roundCost;
 
 /**
  * Estimated cost of `counts` on `model` (a dated id priced as its base model); 0 for a model
@@ -77,6 +82,23 @@ export function emptyUsage(): TaskUsage {
   return { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] };
 }
 
+/** The totals of `usage` alone (a model, an agent or a day), without whatever else it carries. */
+export function usageTotals(usage: UsageTotals): UsageTotals {
+  return { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd };
+}
+
+/** The sum of totals (the cost rounded). */
+export function addUsage(rows: readonly UsageTotals[]): UsageTotals {
+  const t = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
+  for (const r of rows) {
+    t.prompt_tokens += r.prompt_tokens;
+    t.completion_tokens += r.completion_tokens;
+    t.total_tokens += r.total_tokens;
+    t.cost_usd += r.cost_usd;
+  }
+  return { ...t, cost_usd: round(t.cost_usd) };
+}
+
 /** Folds per-call usages into task totals, one entry per model. */
 export function sumUsage(usages: readonly ModelUsage[]): TaskUsage {
   const byModel = new Map<string, ModelUsage>();
@@ -89,11 +111,5 @@ export function sumUsage(usages: readonly ModelUsage[]): TaskUsage {
     byModel.set(u.model, acc);
   }
   const by_model = [...byModel.values()];
-  return {
-    prompt_tokens: by_model.reduce((s, u) => s + u.prompt_tokens, 0),
-    completion_tokens: by_model.reduce((s, u) => s + u.completion_tokens, 0),
-    total_tokens: by_model.reduce((s, u) => s + u.total_tokens, 0),
-    cost_usd: round(by_model.reduce((s, u) => s + u.cost_usd, 0)),
-    by_model,
-  };
+  return { ...addUsage(by_model), by_model };
 }

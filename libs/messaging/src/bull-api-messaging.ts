@@ -1,11 +1,12 @@
 import type { CancelChannel, WorkerDirectory } from '@agent-orchestrator/tasks';
-import { BullTaskProducer } from './bull-task-producer';
+import { BullTaskQueue } from './bull-task-queue';
 import type { TaskQueue as BullQueue } from './queue';
-import { RedisCancelPublisher } from './redis-cancel-publisher';
+import { RedisCancelChannel } from './redis-cancel-channel';
 import { redisWorkerDirectory } from './redis-worker-directory';
 
 export interface BullApiMessaging {
-  queue: BullTaskProducer;
+  /** The producer side of the task queue (the api never consumes). */
+  queue: BullTaskQueue;
   cancels: CancelChannel;
   /** True when Redis answers a PING within `timeoutMs`. */
   pingRedis: (timeoutMs: number) => Promise<boolean>;
@@ -14,10 +15,10 @@ export interface BullApiMessaging {
 
 /** The api's queue-side ports on one Bull queue and its Redis connection: producer, cancel publisher, live-worker directory. */
 export function bullApiMessaging(queue: BullQueue, options: { enqueueTimeoutMs: number; registryTimeoutMs?: number }): BullApiMessaging {
-  const producer = new BullTaskProducer(queue, { timeoutMs: options.enqueueTimeoutMs });
+  const producer = new BullTaskQueue(queue, { timeoutMs: options.enqueueTimeoutMs });
   return {
     queue: producer,
-    cancels: new RedisCancelPublisher(queue.client),
+    cancels: new RedisCancelChannel(queue.client),
     pingRedis: (timeoutMs) => producer.ping(timeoutMs),
     workerDirectory: redisWorkerDirectory(queue.client, options.registryTimeoutMs ?? 2000),
   };

@@ -1,9 +1,13 @@
 // needs: Redis (REDIS_URL), started by the Jest global setup (tools/jest/services-setup.mjs).
 // The Bull adapter of the TaskQueue / TaskConsumer ports on a real Redis (a key prefix of its own).
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 import { PROCESS_TASK_JOB } from '@agent-orchestrator/domain';
 import type { FailedDelivery, TaskDelivery } from '@agent-orchestrator/tasks';
+import { bullApiMessaging } from './bull-api-messaging';
 import { BullTaskQueue } from './bull-task-queue';
+import { createTaskQueue, pingQueue, type TaskQueue } from './queue';
+import { subscribeTaskCancels } from './task-cancel';
 
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -121,5 +125,83 @@ describe('BullTaskQueue (real Redis)', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(started).toEqual([first]);
     expect(await producer.jobState(second)).toBe('waiting');
+  });
+});
+
+const prefixOf = (q: TaskQueue): string => (q as unknown as { keyPrefix: string }).keyPrefix;
+
+describe('BullTaskQueue, the producer side alone (the api: on a fail-fast queue it opened)', () => {
+  const url = process.env['REDIS_URL']!;
+  let queue: TaskQueue;
+  let producer: BullTaskQueue;
+
+  beforeAll(async () => {
+    queue = createTaskQueue(url, { failFast: true, prefix: `btp-${randomBytes(4).toString('hex')}` });
+    // A fail-fast queue refuses commands until its connection is up (as the api's main.ts waits).
+    const deadline = Date.now() + 10_000;
+    while (!(await pingQueue(queue, 500)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    producer = new BullTaskQueue(queue, { timeoutMs: 2000 });
+  });
+  afterAll(async () => {
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  });
+
+  it('enqueues on the queue it was given, with its own timeout, and pings Redis', async () => {
+    const id = randomUUID();
+    await producer.enqueue(id);
+    expect(await queue.getJob(id)).toMatchObject({ id, name: 'process_task', data: { task_id: id } });
+    expect(await producer.jobState(id)).toBe('waiting');
+    expect(await producer.ping(1000)).toBe(true);
+  });
+
+  it('reports a finished job by its state, so a retry can replace it', async () => {
+    const id = randomUUID();
+    await producer.enqueue(id);
+    // A consumer on the same queue runs the job to completion.
+    const consumer = createTaskQueue(url, { prefix: prefixOf(queue) });
+    try {
+      void consumer.process('process_task', async () => 'done');
+      const deadline = Date.now() + 10_000;
+      while ((await producer.jobState(id)) !== 'completed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(await producer.jobState(id)).toBe('completed');
+      expect(await producer.remove(id)).toBe('removed');
+    } finally {
+      await consumer.close();
+    }
+  });
+
+  it('publishes cancels on the channel the workers listen to', async () => {
+    const seen: string[] = [];
+    const subscription = await subscribeTaskCancels(url, (taskId) => seen.push(taskId));
+    try {
+      const id = randomUUID();
+      await bullApiMessaging(queue, { enqueueTimeoutMs: 2000 }).cancels.publish(id);
+      const deadline = Date.now() + 5000;
+      while (!seen.includes(id) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(seen).toContain(id);
+    } finally {
+      await subscription.close();
+    }
+  });
+
+  it('fails with a retryable SERVICE_UNAVAILABLE when Redis does not answer in time', async () => {
+    // A server that accepts connections and never answers: Bull's commands wait forever without the timeout.
+    const sockets = new Set<Socket>();
+    const silent: Server = createServer((socket) => void sockets.add(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', () => resolve()));
+    const { port } = silent.address() as { port: number };
+    const stuck = createTaskQueue(`redis://127.0.0.1:${port}`);
+    try {
+      const slow = new BullTaskQueue(stuck, { timeoutMs: 200 });
+      await expect(slow.enqueue(randomUUID())).rejects.toMatchObject({ type: 'SERVICE_UNAVAILABLE', retryable: true });
+      await expect(slow.jobState(randomUUID())).rejects.toMatchObject({ type: 'SERVICE_UNAVAILABLE' });
+      await expect(slow.counts()).rejects.toMatchObject({ type: 'SERVICE_UNAVAILABLE' });
+      expect(await slow.ping(200)).toBe(false);
+    } finally {
+      for (const client of stuck.clients) client.disconnect();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

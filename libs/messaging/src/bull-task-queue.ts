@@ -2,29 +2,40 @@
  * The Bull adapter of the task queue ports (`TaskQueue`, `TaskConsumer` in
  * @agent-orchestrator/tasks), over the `agent_tasks` queue of createTaskQueue:
  * one `process_task` job per task whose id is the task id, the attempts,
- * backoff and stalled-job settings given there.
+ * backoff and stalled-job settings given there. The api uses the producer side
+ * alone (`TaskQueue`, on a fail-fast queue it opened: bullApiMessaging), the
+ * worker both sides.
  */
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import type { ConsumeOptions, JobState, Logger, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue as TaskQueuePort } from '@agent-orchestrator/tasks';
-import { createTaskQueue, enqueueTask, type TaskQueue, type TaskQueueOptions } from './queue';
+import { createTaskQueue, enqueueTask, pingQueue, withTimeout, type TaskQueue, type TaskQueueOptions } from './queue';
 
 const JOB_STATES: ReadonlySet<string> = new Set<JobState>(['waiting', 'delayed', 'active', 'paused', 'completed', 'failed', 'stuck']);
 
 export interface BullTaskQueueOptions extends TaskQueueOptions {
   /** Told about queue errors and malformed jobs. */
   logger?: Pick<Logger, 'warn' | 'error'>;
-  /** Longest wait for Redis on an enqueue. Default 5000 ms. */
-  enqueueTimeoutMs?: number;
+  /**
+   * Longest wait for Redis on each call of the `TaskQueue` port (enqueue, jobState, remove, counts):
+   * past it the call fails with QueueUnavailableError, where Bull would wait forever. Default 5000 ms.
+   */
+  timeoutMs?: number;
 }
 
 export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
   /** The Bull queue underneath (its `client` is the Redis connection the heartbeat and leases use). */
   readonly queue: TaskQueue;
+  private readonly timeoutMs: number;
   /** The handler calls in progress in this process. */
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(redisUrl: string, private readonly options: BullTaskQueueOptions = {}) {
-    this.queue = createTaskQueue(redisUrl, options);
+  /**
+   * @param source a Redis URL (the adapter opens the queue with `options`), or a queue the caller
+   * opened (the api opens it fail-fast and shares its connection with the cancel publisher)
+   */
+  constructor(source: string | TaskQueue, private readonly options: BullTaskQueueOptions = {}) {
+    this.queue = typeof source === 'string' ? createTaskQueue(source, options) : source;
+    this.timeoutMs = options.timeoutMs ?? 5000;
     const logger = options.logger;
     if (logger) this.queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
   }
@@ -38,33 +49,48 @@ export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
     await this.queue.isReady();
   }
 
+  /** True when Redis answers a PING within `timeoutMs` (readiness). */
+  ping(timeoutMs: number): Promise<boolean> {
+    return pingQueue(this.queue, timeoutMs);
+  }
+
   enqueue(taskId: string): Promise<void> {
-    return enqueueTask(this.queue, taskId, this.options.enqueueTimeoutMs);
+    return enqueueTask(this.queue, taskId, this.timeoutMs);
   }
 
-  async jobState(taskId: string): Promise<JobState> {
-    const job = await this.queue.getJob(taskId);
-    if (!job) return 'missing';
-    const state = await job.getState();
-    return JOB_STATES.has(state) ? (state as JobState) : 'missing';
+  jobState(taskId: string): Promise<JobState> {
+    const read = async (): Promise<JobState> => {
+      const job = await this.queue.getJob(taskId);
+      if (!job) return 'missing';
+      const state = await job.getState();
+      return JOB_STATES.has(state) ? (state as JobState) : 'missing';
+    };
+    return withTimeout(read(), this.timeoutMs, 'Reading the job');
   }
 
-  async remove(taskId: string): Promise<RemoveOutcome> {
-    const job = await this.queue.getJob(taskId);
-    if (!job) return 'missing';
-    try {
-      await job.remove();
-      return 'removed';
-    } catch {
-      // Bull refuses to remove a job a worker holds the lock of.
-      return 'locked';
-    }
+  remove(taskId: string): Promise<RemoveOutcome> {
+    const remove = async (): Promise<RemoveOutcome> => {
+      const job = await this.queue.getJob(taskId);
+      if (!job) return 'missing';
+      try {
+        await job.remove();
+        return 'removed';
+      } catch (err) {
+        // Bull refuses to remove a job a worker holds the lock of; any other failure is the queue's.
+        if (await job.isActive().catch(() => false)) return 'locked';
+        throw err;
+      }
+    };
+    return withTimeout(remove(), this.timeoutMs, 'Removing the job');
   }
 
-  async counts(): Promise<QueueCounts> {
-    const counts = (await this.queue.getJobCounts()) as unknown as Partial<Record<keyof QueueCounts, unknown>>;
-    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
-    return { waiting: n(counts.waiting), active: n(counts.active), delayed: n(counts.delayed), failed: n(counts.failed), completed: n(counts.completed), paused: n(counts.paused) };
+  counts(): Promise<QueueCounts> {
+    const count = async (): Promise<QueueCounts> => {
+      const counts = (await this.queue.getJobCounts()) as unknown as Partial<Record<keyof QueueCounts, unknown>>;
+      const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : 0);
+      return { waiting: n(counts.waiting), active: n(counts.active), delayed: n(counts.delayed), failed: n(counts.failed), completed: n(counts.completed), paused: n(counts.paused) };
+    };
+    return withTimeout(count(), this.timeoutMs, 'Counting the jobs');
   }
 
   async consume(handler: (delivery: TaskDelivery) => Promise<unknown>, options: ConsumeOptions): Promise<void> {

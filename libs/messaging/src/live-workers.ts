@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname as osHostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { ErrorType, OrchestratorError } from '@agent-orchestrator/domain';
+import { ErrorType, OrchestratorError, agentSummary, isAgentSummary, type AgentSummary } from '@agent-orchestrator/domain';
 
 export const WORKER_RECORD_PREFIX = 'ao:workers:';
 export const WORKER_INDEX_KEY = 'ao:workers';
@@ -25,13 +25,8 @@ const INDEX_GARBAGE_AFTER_MS = 24 * 3600_000;
 /** At most this many workers are read; far more than a deployment runs. */
 const MAX_WORKERS_READ = 1000;
 
-/** An agent as a worker registered it (the registry's public summary). */
-export interface PublishedAgent {
-  name: string;
-  version: string;
-  agent_type: string;
-  description: string;
-}
+/** An agent as a worker registered it: the domain's summary. */
+export type PublishedAgent = AgentSummary;
 
 /** What a live worker publishes about itself. Dates are ISO 8601 strings, as stored. */
 export interface WorkerRecord {
@@ -110,7 +105,7 @@ export async function publishWorker(redis: WorkerRegistryRedis, identity: Worker
   const key = workerRecordKey(worker_id);
   const started_at = (identity.started_at ?? now()).toISOString();
   // Field by field: a descriptor with more on it must not publish more.
-  const agents = identity.agents.map((a) => ({ name: a.name, version: a.version, agent_type: a.agent_type, description: a.description }));
+  const agents = identity.agents.map(agentSummary);
 
   let inFlight: Promise<boolean> | undefined;
   let stopped = false;
@@ -211,8 +206,8 @@ export function parseWorkerRecord(value: string | null | undefined): WorkerRecor
   if (!isString(worker_id) || !isString(hostname) || !Number.isInteger(pid) || !isIsoDate(started_at) || !isIsoDate(last_seen_at)) return null;
   const agents: PublishedAgent[] = [];
   for (const a of d['agents']) {
-    if (!isObject(a) || !isString(a['name']) || !isString(a['version']) || !isString(a['agent_type']) || !isString(a['description'])) return null;
-    agents.push({ name: a['name'], version: a['version'], agent_type: a['agent_type'], description: a['description'] });
+    if (!isAgentSummary(a)) return null;
+    agents.push(agentSummary(a));
   }
   return { worker_id, hostname, pid: pid as number, started_at, last_seen_at, agents };
 }

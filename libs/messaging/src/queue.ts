@@ -57,7 +57,7 @@ export function createTaskQueue(redisUrl: string, options: TaskQueueOptions = {}
 }
 
 /** Rejects after `ms` with a QueueUnavailableError; Bull would otherwise wait for Redis indefinitely. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new QueueUnavailableError(`${what} timed out after ${ms} ms: Redis is unreachable`)), ms);

@@ -1,23 +1,10 @@
-import type { TaskEvent, TaskEventLevel, TaskEventType } from '@agent-orchestrator/domain';
+import type { EmitOptions, TaskEvent, TaskEventSubject, TaskEventType } from '@agent-orchestrator/domain';
 import type { Logger } from './logger';
+
+export type { EmitOptions, TaskEventSubject };
 
 /** Receives every lifecycle event after it is logged (metrics, the `logs` collection...). Must not throw or block. */
 export type TaskEventSink = (event: TaskEvent) => void;
-
-/** The task an event is about. */
-export interface TaskEventSubject {
-  task_id: string;
-  session_id: string;
-  /** Request that created the task. */
-  request_id: string | null;
-}
-
-export interface EmitOptions {
-  agent_name?: string | null;
-  level?: TaskEventLevel;
-  /** Defaults to the event name with the dot as a space ("task completed"). */
-  message?: string;
-}
 
 /** Default log message of an event: `task.picked_up` → "task picked up". */
 export function eventMessage(event: TaskEventType): string {

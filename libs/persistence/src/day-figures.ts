@@ -3,7 +3,7 @@
  * worker's snapshots store, assembled in one place from the repositories'
  * day statistics so the API and the snapshots cannot disagree.
  */
-import { TASK_STATUSES, type TaskStatus } from '@agent-orchestrator/domain';
+import { TASK_STATUSES, usageTotals, type TaskStatus } from '@agent-orchestrator/domain';
 
 import type { TaskDayStats, UsageDayStats, UsageFigures } from './repositories';
 
@@ -26,24 +26,9 @@ export function dayFigures(day: TaskDayStats | null, usage: UsageDayStats | null
       p95_ms: day.latency_ms.p95,
     },
     usage: usage && {
-      prompt_tokens: usage.prompt_tokens,
-      completion_tokens: usage.completion_tokens,
-      total_tokens: usage.total_tokens,
-      cost_usd: usage.cost_usd,
-      by_agent: usage.by_agent.map((a) => ({
-        agent_name: a.agent_name,
-        prompt_tokens: a.prompt_tokens,
-        completion_tokens: a.completion_tokens,
-        total_tokens: a.total_tokens,
-        cost_usd: a.cost_usd,
-      })),
-      by_model: usage.by_model.map((m) => ({
-        model: m.model,
-        prompt_tokens: m.prompt_tokens,
-        completion_tokens: m.completion_tokens,
-        total_tokens: m.total_tokens,
-        cost_usd: m.cost_usd,
-      })),
+      ...usageTotals(usage),
+      by_agent: usage.by_agent.map((a) => ({ agent_name: a.agent_name, ...usageTotals(a) })),
+      by_model: usage.by_model.map((m) => ({ model: m.model, ...usageTotals(m) })),
     },
   };
 }

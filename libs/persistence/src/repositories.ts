@@ -1,7 +1,7 @@
-import type { AgentRun, Message, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskUsage } from '@agent-orchestrator/domain';
+import type { AgentRun, Message, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskUsage, UsageTotals } from '@agent-orchestrator/domain';
 
-/** Largest page `TaskRepository.list` returns. */
-export const MAX_TASK_PAGE_SIZE = 100;
+/** Largest page `TaskRepository.list` returns (the domain's, shared with the API's `limit`). */
+export { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/domain';
 
 /**
  * The persistence contract the apps code against. Implementations live in this
@@ -98,25 +98,39 @@ export interface TaskListQuery {
   after?: TaskListPosition;
 }
 
+/** The fields a summary shares with the task (`task` is the full text; callers shorten it for display). */
+export const TASK_SUMMARY_FIELDS = [
+  'task_id',
+  'session_id',
+  'task',
+  'status',
+  'created_at',
+  'queued_at',
+  'started_at',
+  'completed_at',
+  'updated_at',
+  'selected_agent',
+  'agent_type',
+  'agent_version',
+  'confidence',
+  'error',
+] as const satisfies readonly (keyof Task)[];
+
 /** A task without its heavy parts (full result, citations, per-model usage, metadata). */
-export interface TaskSummary {
-  task_id: string;
-  session_id: string;
-  /** The full task text; callers shorten it for display. */
-  task: string;
-  status: TaskStatus;
-  created_at: Date;
-  queued_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-  updated_at: Date;
-  selected_agent: string | null;
-  agent_type: string | null;
-  agent_version: string | null;
-  confidence: number | null;
-  error: TaskError | null;
+export interface TaskSummary extends Pick<Task, (typeof TASK_SUMMARY_FIELDS)[number]> {
   result_summary: string | null;
-  usage: { total_tokens: number; cost_usd: number };
+  usage: Pick<TaskUsage, 'total_tokens' | 'cost_usd'>;
+}
+
+/** The summary of a task: the one definition the Mongo mapper and the in-memory store both use. */
+export function taskSummary(task: Task): TaskSummary {
+  const shared = Object.fromEntries(TASK_SUMMARY_FIELDS.map((field) => [field, task[field]])) as Pick<Task, (typeof TASK_SUMMARY_FIELDS)[number]>;
+  return {
+    ...shared,
+    error: task.error && { type: task.error.type, message: task.error.message },
+    result_summary: task.result?.summary ?? null,
+    usage: { total_tokens: task.usage.total_tokens, cost_usd: task.usage.cost_usd },
+  };
 }
 
 export interface TaskListPage {
@@ -157,12 +171,8 @@ export interface AgentRunRepository {
 }
 
 /** Token and cost totals of one group of LLM calls. */
-export interface UsageTotals {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  cost_usd: number;
-}
+/** The domain's usage totals (tokens and estimated cost). */
+export type { UsageTotals } from '@agent-orchestrator/domain';
 
 export interface UsageDayStats extends UsageTotals {
   /** Midnight UTC that starts the day. */

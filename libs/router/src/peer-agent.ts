@@ -1,6 +1,6 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { UNKNOWN_AGENT, withAgentName, type AgentSummary, type LlmProvider } from '@agent-orchestrator/agents-core';
-import { ConfigError, ErrorType, OrchestratorError, ValidationError, type ErrorDetail } from '@agent-orchestrator/domain';
+import { ConfigError, ErrorType, OrchestratorError, ValidationError, agentSummary, type ErrorDetail } from '@agent-orchestrator/domain';
 import { buildPeerAgentGraph, type PeerAgentGraph } from './peer-agent.graph';
 import { DEFAULT_PROMPT_LIMITS } from './peer-agent.prompt';
 import type { PeerAgentOptions, RouteInput, RouteOptions, RoutingResult } from './peer-agent.types';
@@ -73,7 +73,7 @@ export class PeerAgent {
     this.model = model;
     this.minConfidence = minConfidence;
     this.version = version;
-    this.agents = Object.freeze(agents.map((a) => Object.freeze({ name: a.name, version: a.version, agent_type: a.agent_type, description: a.description })));
+    this.agents = Object.freeze(agents.map((a) => Object.freeze(agentSummary(a))));
     this.graph = buildPeerAgentGraph({
       chat: () => (this.chat ??= this.llm.chatModel({ model: this.model })),
       prices: llm.prices,

@@ -20,6 +20,8 @@ export { RECONCILER_LOCK_KEY, Reconciler } from './reconcile/reconciler';
 export type { ReconcileReport, ReconcilerDeps } from './reconcile/reconciler';
 export { startLeasedLoop } from './periodic/leased-loop';
 export type { LeasedLoop, LeasedLoopOptions } from './periodic/leased-loop';
+export { PeriodicTask } from './periodic/periodic-task';
+export type { PeriodicTaskOptions } from './periodic/periodic-task';
 export { intervalStart, snapshotClaimKey, takeMetricsSnapshot } from './housekeeping/metrics-snapshot';
 export type { SnapshotDeps } from './housekeeping/metrics-snapshot';
 export { PURGE_INTERVAL_MS, purgeExpired } from './housekeeping/purge';
@@ -28,7 +30,7 @@ export type { LiveAgent, LiveWorker, WorkerDirectory } from './ports/worker-dire
 
 export { AcceptTask, NOT_STORED_MESSAGE } from './accept/accept-task.use-case';
 export type { AcceptTaskDeps, RequestOrigin, TaskSubmission } from './accept/accept-task.use-case';
-export { IDEMPOTENCY_KEY_HEADER, IdempotentSubmission, bodyHash, canonicalJson, idempotencyKeyHash } from './accept/idempotent-submission';
+export { IdempotentSubmission, bodyHash, canonicalJson, idempotencyKeyHash } from './accept/idempotent-submission';
 export type { IdempotencyDeps, IdempotentOutcome } from './accept/idempotent-submission';
 export { GetTask } from './queries/get-task.query';
 export { ListTasks } from './queries/list-tasks.query';

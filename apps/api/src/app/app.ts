@@ -2,7 +2,7 @@ import express, { type Express, type RequestHandler } from 'express';
 import type { Store as RateLimitStore } from 'express-rate-limit';
 import helmet from 'helmet';
 import type { MongoStore } from '@agent-orchestrator/persistence';
-import { TaskEventLog, type Logger } from '@agent-orchestrator/observability';
+import { TaskEventLog, createApiMetrics, type ApiMetrics, type Logger } from '@agent-orchestrator/observability';
 import type { ApiConfig } from '@agent-orchestrator/config';
 import {
   AcceptTask,
@@ -26,7 +26,6 @@ import { apiKeyAuth } from './auth/api-key.middleware';
 import { createExecuteTaskDto } from './execute/execute-task.dto';
 import { executeRoutes } from './execute/execute.route';
 import { healthRoutes } from './health/health.route';
-import { createApiMetrics, type ApiMetrics } from './metrics/api-metrics';
 import { httpMetricsMiddleware } from './metrics/http-metrics.middleware';
 import { metricsRoutes } from './metrics/metrics.route';
 import { docsRoutes } from './docs/docs.route';
@@ -36,9 +35,8 @@ import { rateLimitMiddleware } from './http/rate-limit.middleware';
 import { requestIdMiddleware } from './http/request-id.middleware';
 import { requestLogMiddleware } from './http/request-log.middleware';
 import { optionsHandler, unmatchedRouteHandler } from './http/unmatched-route.middleware';
-import { buildOpenApiDocument } from './openapi/openapi.document';
 import { openApiRoutes } from './openapi/openapi.route';
-import type { OpenApiDocument } from './openapi/openapi.types';
+import { buildOpenApiDocument, type OpenApiDocument } from '@agent-orchestrator/api-contract';
 import { systemRoutes } from './system/system.route';
 import { tasksRoutes } from './tasks/tasks.route';
 import { taskCancelRoutes } from './tasks/task-cancel.route';

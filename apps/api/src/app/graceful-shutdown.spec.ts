@@ -24,8 +24,11 @@ function get(server: Server): Promise<string> {
 describe('installGracefulShutdown', () => {
   it('lets the in-flight request finish, then closes resources in order and exits 0', async () => {
     let release!: () => void;
+    let arrived!: () => void;
+    const reachedHandler = new Promise<void>((resolve) => (arrived = resolve));
     const server = await listen((_req, res) => {
       release = () => res.end('done');
+      arrived();
     });
     const order: string[] = [];
     const exit = jest.fn();
@@ -42,7 +45,8 @@ describe('installGracefulShutdown', () => {
     });
 
     const inFlight = get(server);
-    await new Promise((r) => setTimeout(r, 50));
+    // The request must be in the handler before the signal (a fixed delay is not enough on a loaded machine).
+    await reachedHandler;
     const done = shutdown('SIGTERM');
     await new Promise((r) => setTimeout(r, 50));
     expect(order).toEqual([]); // still waiting for the request

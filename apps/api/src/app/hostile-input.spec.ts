@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { fakeMessaging, FakeWorkerDirectory, InMemoryStore, InMemoryTaskQueue, recordingLogger, testConfig } from '../testing/fakes';
 import { createApp } from './app';
-import { LIST_TASKS_PARAMS } from './tasks/list-tasks.query';
+import { LIST_TASKS_PARAMS } from '@agent-orchestrator/api-contract';
 
 const EXECUTE = '/v1/agent/execute';
 const TASK_ID = '3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f';

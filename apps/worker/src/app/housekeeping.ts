@@ -7,8 +7,7 @@
 import type { MongoStore } from '@agent-orchestrator/persistence';
 import type { WorkerConfig } from '@agent-orchestrator/config';
 import type { Logger } from '@agent-orchestrator/observability';
-import { PURGE_INTERVAL_MS, purgeExpired, takeMetricsSnapshot, type Claims, type SnapshotDeps } from '@agent-orchestrator/tasks';
-import { PeriodicTask } from './periodic-task';
+import { PURGE_INTERVAL_MS, PeriodicTask, purgeExpired, takeMetricsSnapshot, type Claims, type SnapshotDeps } from '@agent-orchestrator/tasks';
 
 export interface Housekeeping {
   stop(): Promise<void>;

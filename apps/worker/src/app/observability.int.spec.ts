@@ -4,11 +4,11 @@
 // and the LOG_TO_MONGO sink writing (and surviving the loss of) a real database.
 import { randomInt, randomUUID } from 'node:crypto';
 import { newTask, type TaskEvent } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { BullTaskQueue, RedisClaims } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, REDACTED, TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { intervalStart, onDeliveryFailed, purgeExpired, takeMetricsSnapshot, type SnapshotDeps } from '@agent-orchestrator/tasks';
+import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 const mongoUri = process.env['MONGO_URI']!;
@@ -21,9 +21,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await store.close();
-  const client = await MongoClient.connect(mongoUri);
-  await client.db(dbName).dropDatabase();
-  await client.close();
+  await dropTestDatabase(dbName, { uri: mongoUri });
 });
 
 async function storedTask(requestId = 'req-obs') {

@@ -3,11 +3,11 @@
 // (a key prefix of its own, no consumer), and its leased loop on real Redis leases.
 import { randomInt, randomUUID } from 'node:crypto';
 import { PROCESS_TASK_JOB, newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { BullTaskQueue, RedisLock, type TaskQueue } from '@agent-orchestrator/messaging';
 import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { Reconciler, startLeasedLoop } from '@agent-orchestrator/tasks';
+import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 const MINUTE = 60_000;
@@ -59,17 +59,13 @@ describe('reconciler (real MongoDB + Redis)', () => {
   beforeEach(async () => {
     seen = [];
     await queue.obliterate({ force: true });
-    const client = await MongoClient.connect(process.env['MONGO_URI']!);
-    await client.db(dbName).collection('tasks').deleteMany({});
-    await client.close();
+    await dropTestDatabase(dbName, { collections: ['tasks'] });
   });
   afterAll(async () => {
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await store.close();
-    const client = await MongoClient.connect(process.env['MONGO_URI']!);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await dropTestDatabase(dbName);
   });
 
   it('re-enqueues a queued task that has no job (the enqueue failed after the insert)', async () => {

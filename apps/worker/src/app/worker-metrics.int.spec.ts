@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { AgentDescriptor } from '@agent-orchestrator/agents-core';
 import { startOpenAiStub, type OpenAiStub } from '@agent-orchestrator/agents-core/testing';
 import { newTask } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { loadWorkerConfig } from '@agent-orchestrator/config';
 import { createTaskQueue, enqueueTask, type TaskQueue } from '@agent-orchestrator/messaging';
 import { findSamples, type Logger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
+import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
 
 interface LogLine {
   level: string;
@@ -95,9 +95,7 @@ describe('worker metrics listener (real MongoDB and Redis)', () => {
     await worker?.stop(1000);
     await producer?.close();
     await store?.close();
-    const client = await MongoClient.connect(mongoUri);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await dropTestDatabase(dbName, { uri: mongoUri });
     await openai?.close();
   });
 

@@ -2,11 +2,11 @@
 // A whole worker process (startWorker) publishes itself and its agents to the live-worker registry.
 import { randomInt, randomUUID } from 'node:crypto';
 import type { AgentDescriptor } from '@agent-orchestrator/agents-core';
-import { MongoClient } from 'mongodb';
 import { loadWorkerConfig } from '@agent-orchestrator/config';
 import { createTaskQueue, listLiveWorkers, type TaskQueue } from '@agent-orchestrator/messaging';
 import { createLogger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
+import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
 
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
 
@@ -41,9 +41,7 @@ describe('worker presence in the live-worker registry', () => {
   afterAll(async () => {
     await worker?.stop(1000);
     await reader.close();
-    const client = await MongoClient.connect(mongoUri);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await dropTestDatabase(dbName, { uri: mongoUri });
   });
 
   it('publishes itself and its agents at boot and leaves on stop', async () => {

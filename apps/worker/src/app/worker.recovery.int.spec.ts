@@ -8,12 +8,12 @@ import { join } from 'node:path';
 import type { AgentDescriptor } from '@agent-orchestrator/agents-core';
 import { startOpenAiStub, type OpenAiStub } from '@agent-orchestrator/agents-core/testing';
 import { newTask, type Task } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { loadWorkerConfig } from '@agent-orchestrator/config';
 import { createTaskQueue, enqueueTask, publishTaskCancel, type TaskQueue } from '@agent-orchestrator/messaging';
 import { createLogger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
+import { dropTestDatabase } from '@agent-orchestrator/persistence/testing';
 
 jest.setTimeout(90_000);
 
@@ -113,9 +113,7 @@ describe('worker recovery (real worker processes, MongoDB, Redis)', () => {
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await store.close();
-    const client = await MongoClient.connect(process.env['MONGO_URI']!);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await dropTestDatabase(dbName);
     await openai.close();
   });
 

@@ -7,12 +7,11 @@ import { LlmRoles, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { connectMongo } from '@agent-orchestrator/persistence';
 import type { Env, WorkerConfig } from '@agent-orchestrator/config';
 import { BullTaskQueue, RedisCancelListener, RedisClaims, RedisLock, publishWorker } from '@agent-orchestrator/messaging';
-import { BufferedEventSink, TaskEventLog, type Logger } from '@agent-orchestrator/observability';
+import { BufferedEventSink, TaskEventLog, WorkerMetrics, type Logger } from '@agent-orchestrator/observability';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { CancelWatcher, ProcessTask, RECONCILER_LOCK_KEY, Reconciler, onDeliveryFailed, startLeasedLoop, type LeasedLoop } from '@agent-orchestrator/tasks';
 import { startHousekeeping } from './housekeeping';
 import { buildAgentRegistry } from './build-agent-registry';
-import { WorkerMetrics } from './worker-metrics';
 
 export interface RunningWorker {
   /** This process's id in the live-worker registry. */

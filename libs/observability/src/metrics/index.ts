@@ -11,4 +11,8 @@ export { METRICS_PATH, startMetricsServer } from './metrics-server';
 export type { MetricsServer } from './metrics-server';
 export type { Registry as MetricsRegistry } from 'prom-client';
 export { findSamples, parseExposition } from './exposition-text';
+export { createApiMetrics } from './api-metrics';
+export type { ApiMetrics } from './api-metrics';
+export { WorkerMetrics } from './worker-metrics';
+export type { WorkerMetricsOptions } from './worker-metrics';
 export type { ExpositionSample } from './exposition-text';

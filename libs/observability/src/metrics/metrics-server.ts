@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import { METRICS_PATH } from '@agent-orchestrator/domain';
 import { exposition } from './metrics-registry';
 
-export const METRICS_PATH = '/metrics';
+export { METRICS_PATH };
 
 export interface MetricsServer {
   /** The port actually bound (useful with port 0). */

@@ -1,9 +1,9 @@
-import { startOfNextUtcDay, startOfUtcDay, type AgentRun } from '@agent-orchestrator/domain';
+import { addUsage, roundCost, startOfNextUtcDay, startOfUtcDay, type AgentRun, type UsageTotals } from '@agent-orchestrator/domain';
 import mongoose from 'mongoose';
 
 import { guard, type ErrorContext } from '../errors';
 import { AGENT_RUNS_COLLECTION, type AgentRunModel } from '../models/agent-run.model';
-import type { AgentRunRepository, UsageDayStats, UsageTotals } from '../repositories';
+import type { AgentRunRepository, UsageDayStats } from '../repositories';
 import { dateArg, idArg } from './guards';
 import { toAgentRun } from './mappers';
 
@@ -51,7 +51,7 @@ export class MongoAgentRunRepository implements AgentRunRepository {
       const [agentRows, modelRows] = await Promise.all([Promise.all(fields.map(byAgent)), Promise.all(fields.map(byModel))]);
       const by_agent = collate(fields, agentRows).map(([agent_name, t]) => ({ agent_name, ...t }));
       const by_model = collate(fields, modelRows).map(([model, t]) => ({ model, ...t }));
-      return { day_start, ...fold(by_model), by_agent, by_model };
+      return { day_start, ...addUsage(by_model), by_agent, by_model };
     });
   }
 }
@@ -74,17 +74,4 @@ function collate(fields: readonly SummedField[], results: readonly { _id: unknow
   return [...totals.entries()]
     .map(([k, t]): [string, UsageTotals] => [k, { ...t, total_tokens: t.prompt_tokens + t.completion_tokens, cost_usd: roundCost(t.cost_usd) }])
     .sort((a, b) => b[1].total_tokens - a[1].total_tokens || a[0].localeCompare(b[0]));
-}
-
-const roundCost = (n: number): number => Math.round(n * 1e8) / 1e8;
-
-function fold(rows: readonly UsageTotals[]): UsageTotals {
-  const t = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
-  for (const r of rows) {
-    t.prompt_tokens += r.prompt_tokens;
-    t.completion_tokens += r.completion_tokens;
-    t.total_tokens += r.total_tokens;
-    t.cost_usd += r.cost_usd;
-  }
-  return { ...t, cost_usd: roundCost(t.cost_usd) };
 }

@@ -16,9 +16,10 @@ import {
   type TaskMetadata,
   type TaskResult,
   type TaskUsage,
+  type UsageTotals,
 } from '@agent-orchestrator/domain';
 
-import type { TaskSummary } from '../repositories';
+import { taskSummary, type TaskSummary } from '../repositories';
 
 type Doc = Record<string, unknown>;
 
@@ -69,7 +70,7 @@ export function toTaskError(value: unknown): TaskError | null {
 }
 
 /** Token counts and their estimated cost, as every usage-bearing document stores them. */
-function pricedCounts(d: Record<string, unknown>): Pick<ModelUsage, 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost_usd'> {
+export function toUsageTotals(d: Record<string, unknown>): UsageTotals {
   return {
     prompt_tokens: num(d['prompt_tokens']),
     completion_tokens: num(d['completion_tokens']),
@@ -80,13 +81,13 @@ function pricedCounts(d: Record<string, unknown>): Pick<ModelUsage, 'prompt_toke
 
 export function toModelUsage(value: unknown): ModelUsage {
   const d = doc(value);
-  return { model: str(d['model']), ...pricedCounts(d) };
+  return { model: str(d['model']), ...toUsageTotals(d) };
 }
 
 export function toTaskUsage(value: unknown): TaskUsage {
   const d = doc(value);
   return {
-    ...pricedCounts(d),
+    ...toUsageTotals(d),
     by_model: list(d['by_model'], toModelUsage),
   };
 }
@@ -155,29 +156,9 @@ export function toTaskRetry(value: unknown): TaskRetry {
   return { error: toTaskError(d['error']), failed_at: dateOrNull(d['failed_at']), retried_at: date(d['retried_at']), attempts: num(d['attempts']) };
 }
 
-/** A summary as listed; reads only the fields `TASK_SUMMARY_PROJECTION` fetches. */
+/** A summary as listed; reads only the fields `TASK_SUMMARY_PROJECTION` fetches (the others get toTask's defaults, then are dropped). */
 export function toTaskSummary(value: unknown): TaskSummary {
-  const d = doc(value);
-  const status = d['status'];
-  const usage = doc(d['usage']);
-  return {
-    task_id: str(d['task_id']),
-    session_id: str(d['session_id']),
-    task: str(d['task']),
-    status: isTaskStatus(status) ? status : 'failed',
-    created_at: date(d['created_at']),
-    queued_at: date(d['queued_at']),
-    started_at: dateOrNull(d['started_at']),
-    completed_at: dateOrNull(d['completed_at']),
-    updated_at: date(d['updated_at']),
-    selected_agent: strOrNull(d['selected_agent']),
-    agent_type: strOrNull(d['agent_type']),
-    agent_version: strOrNull(d['agent_version']),
-    confidence: numOrNull(d['confidence']),
-    error: toTaskError(d['error']),
-    result_summary: strOrNull(doc(d['result'])['summary']),
-    usage: { total_tokens: num(usage['total_tokens']), cost_usd: num(usage['cost_usd']) },
-  };
+  return taskSummary(toTask(value));
 }
 
 export function toAgentRun(value: unknown): AgentRun {
@@ -196,7 +177,7 @@ export function toAgentRun(value: unknown): AgentRun {
     outcome: d['outcome'] === 'success' ? 'success' : 'failure',
     error: toTaskError(d['error']),
     usage: list(d['usage'], toModelUsage),
-    ...pricedCounts(d),
+    ...toUsageTotals(d),
     started_at: date(d['started_at']),
     finished_at: date(d['finished_at']),
     duration_ms: num(d['duration_ms']),

@@ -3,7 +3,8 @@ import mongoose from 'mongoose';
 
 import { DuplicateKeyError, guard, type ErrorContext } from '../errors';
 import { SYSTEM_METRICS_COLLECTION, type SystemMetricsModel } from '../models/system-metrics.model';
-import { MAX_SNAPSHOTS, type SystemMetricsRepository, type SystemMetricsSnapshot, type UsageFigures, type UsageTotals } from '../repositories';
+import { MAX_SNAPSHOTS, type SystemMetricsRepository, type SystemMetricsSnapshot, type UsageFigures } from '../repositories';
+import { toUsageTotals as totals } from './mappers';
 import { dateArg, limitArg } from './guards';
 
 type Doc = Record<string, unknown>;
@@ -66,12 +67,6 @@ const numOrNull = (v: unknown): number | null => (typeof v === 'number' && Numbe
 const obj = (v: unknown): Doc | null => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Doc) : null);
 const arr = (v: unknown): Doc[] => (Array.isArray(v) ? v.map((x) => obj(x) ?? {}) : []);
 const date = (v: unknown): Date => (v instanceof Date ? new Date(v.getTime()) : new Date(Number.NaN));
-const totals = (d: Doc): UsageTotals => ({
-  prompt_tokens: num(d['prompt_tokens']),
-  completion_tokens: num(d['completion_tokens']),
-  total_tokens: num(d['total_tokens']),
-  cost_usd: num(d['cost_usd']),
-});
 
 function toUsage(value: unknown): UsageFigures | null {
   const d = obj(value);

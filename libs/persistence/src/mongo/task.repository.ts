@@ -19,31 +19,18 @@ import mongoose from 'mongoose';
 
 import { guard, type ErrorContext } from '../errors';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
-import { MAX_TASK_PAGE_SIZE, type CancelRequest, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
+import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
 import { toTask, toTaskSummary } from './mappers';
 
 /** The fields a TaskSummary is read from; the heavy ones (raw output, citations, metadata) stay on the server. */
 const TASK_SUMMARY_PROJECTION = {
   _id: 0,
-  task_id: 1,
-  session_id: 1,
-  task: 1,
-  status: 1,
-  created_at: 1,
-  queued_at: 1,
-  started_at: 1,
-  completed_at: 1,
-  updated_at: 1,
-  selected_agent: 1,
-  agent_type: 1,
-  agent_version: 1,
-  confidence: 1,
-  error: 1,
+  ...Object.fromEntries(TASK_SUMMARY_FIELDS.map((field) => [field, 1])),
   'result.summary': 1,
   'usage.total_tokens': 1,
   'usage.cost_usd': 1,
-} as const;
+};
 
 /** `error.message` of a cancelled task. */
 const CANCELLED_MESSAGE = 'The task was cancelled by a client before it finished.';

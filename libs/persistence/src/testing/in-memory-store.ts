@@ -1,5 +1,6 @@
 import {
   TASK_STATUSES,
+  canMove,
   isTerminalStatus,
   nearestRank,
   startOfNextUtcDay,
@@ -9,17 +10,19 @@ import {
   type Session,
   type Task,
   type TaskEvent,
+  type TaskMove,
   type TaskStatus,
 } from '@agent-orchestrator/domain';
 import type { MongoStore } from '../connection';
 import { DatabaseUnavailableError } from '../errors';
-import type { IdempotencyRecord, Repositories, SystemMetricsSnapshot, TaskListPosition, TaskSummary } from '../repositories';
+import { taskSummary, type IdempotencyRecord, type Repositories, type SystemMetricsSnapshot, type TaskListPosition } from '../repositories';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
 /**
- * The repository contract in memory, for unit specs of what sits on the repositories (use cases,
- * routes). `down = true` makes every call fail as if MongoDB were unreachable; `calls` names the
+ * The repository contract in memory, for unit specs of what sits on the repositories (the use cases
+ * of the api and of the worker, the routes). Status moves follow the domain's table (`canMove`),
+ * like the Mongo repository's conditional updates. `down = true` makes every call fail as if MongoDB were unreachable; `calls` names the
  * calls made, in order. The integration specs run the same flows on MongoDB.
  */
 export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> {
@@ -37,6 +40,15 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
   private guard(call: string): void {
     this.calls.push(call);
     if (this.down) throw new DatabaseUnavailableError('127.0.0.1:1', 100, 'connection refused');
+  }
+
+  /** One status move of the domain's table: null when the task is missing or the move is not allowed from its status. */
+  private move(call: string, id: string, move: TaskMove, change: Partial<Task>, now: Date): Task | null {
+    this.guard(call);
+    const t = this.tasks.get(id);
+    if (!t || !canMove(t.status, move)) return null;
+    Object.assign(t, change, { updated_at: now });
+    return clone(t);
   }
 
   writes(): number {
@@ -59,22 +71,11 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         const t = this.tasks.get(id);
         return t ? clone(t) : null;
       },
-      markProcessing: async () => {
-        throw new Error('not implemented in memory');
-      },
-      recordRouting: async () => {
-        throw new Error('not implemented in memory');
-      },
-      complete: async () => {
-        throw new Error('not implemented in memory');
-      },
-      fail: async (id, outcome, now) => {
-        this.guard('tasks.fail');
-        const t = this.tasks.get(id);
-        if (!t || isTerminalStatus(t.status)) return null;
-        Object.assign(t, { status: 'failed', error: outcome.error, completed_at: now, updated_at: now });
-        return clone(t);
-      },
+      markProcessing: async (id, now) =>
+        this.move('tasks.markProcessing', id, 'pick_up', { status: 'processing', started_at: now, attempts: (this.tasks.get(id)?.attempts ?? 0) + 1 }, now),
+      recordRouting: async (id, routing, now) => this.move('tasks.recordRouting', id, 'route', { ...routing }, now),
+      complete: async (id, { result, usage }, now) => this.move('tasks.complete', id, 'complete', { status: 'completed', result, usage, completed_at: now }, now),
+      fail: async (id, { error, usage }, now) => this.move('tasks.fail', id, 'fail', { status: 'failed', error, ...(usage ? { usage } : {}), completed_at: now }, now),
       requestCancel: async (id, now) => {
         this.guard('tasks.requestCancel');
         const t = this.tasks.get(id);
@@ -89,11 +90,16 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         }
         return { change: 'none', task: clone(t) };
       },
-      markCancelled: async () => {
-        throw new Error('not implemented in memory');
-      },
-      listStale: async () => {
-        throw new Error('not implemented in memory');
+      markCancelled: async (id, { usage }, now) =>
+        this.move('tasks.markCancelled', id, 'cancel', { status: 'cancelled', error: { type: 'CANCELLED', message: 'The task was cancelled.' }, ...(usage ? { usage } : {}), completed_at: now }, now),
+      listStale: async ({ status, olderThan, limit, after }) => {
+        this.guard('tasks.listStale');
+        return [...this.tasks.values()]
+          .filter((t) => t.status === status && t.queued_at < olderThan)
+          .sort((a, b) => a.queued_at.getTime() - b.queued_at.getTime() || a.task_id.localeCompare(b.task_id))
+          .filter((t) => !after || t.queued_at > after.queued_at || (t.queued_at.getTime() === after.queued_at.getTime() && t.task_id > after.task_id))
+          .slice(0, limit)
+          .map(clone);
       },
       requeueFailed: async (id, { retryableTypes }, now) => {
         this.guard('tasks.requeueFailed');
@@ -103,9 +109,13 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         Object.assign(t, { status: 'queued', error: null, result: null, started_at: null, completed_at: null, queued_at: now, updated_at: now });
         return clone(t);
       },
-      recentBySession: async (sessionId, { limit }) => {
+      recentBySession: async (sessionId, { limit, excludeTaskId, createdAtOrBefore }) => {
         this.guard('tasks.recentBySession');
-        return [...this.tasks.values()].filter((t) => t.session_id === sessionId).slice(0, limit).map(clone);
+        return [...this.tasks.values()]
+          .filter((t) => t.session_id === sessionId && t.task_id !== excludeTaskId && (!createdAtOrBefore || t.created_at <= createdAtOrBefore))
+          .sort((a, b) => b.created_at.getTime() - a.created_at.getTime())
+          .slice(0, limit)
+          .map(clone);
       },
       list: async (query) => {
         this.guard('tasks.list');
@@ -120,7 +130,7 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
               (query.after === undefined || newestFirst(t, query.after) > 0),
           )
           .sort(newestFirst);
-        return { items: matches.slice(0, query.limit).map(toSummary), has_more: matches.length > query.limit };
+        return { items: matches.slice(0, query.limit).map(taskSummary), has_more: matches.length > query.limit };
       },
       dayStats: async (now) => {
         this.guard('tasks.dayStats');
@@ -205,7 +215,7 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         if (existing) Object.assign(existing, { content: message.content, agent_name: message.agent_name });
         else this.messages.push(clone(message));
       },
-      recentBySession: async (sessionId, { limit }) => this.messages.filter((m) => m.session_id === sessionId).slice(-limit),
+      recentBySession: async (sessionId, { limit, before }) => this.messages.filter((m) => m.session_id === sessionId && (!before || m.created_at < before)).slice(-limit),
       listByTask: async (taskId) => this.messages.filter((m) => m.task_id === taskId),
     },
     idempotencyKeys: {
@@ -247,25 +257,4 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
 /** The order TaskRepository.list promises: created_at desc, then task_id desc. Negative when `a` comes first. */
 function newestFirst(a: TaskListPosition, b: TaskListPosition): number {
   return b.created_at.getTime() - a.created_at.getTime() || (a.task_id < b.task_id ? 1 : a.task_id > b.task_id ? -1 : 0);
-}
-
-function toSummary(t: Task): TaskSummary {
-  return {
-    task_id: t.task_id,
-    session_id: t.session_id,
-    task: t.task,
-    status: t.status,
-    created_at: t.created_at,
-    queued_at: t.queued_at,
-    started_at: t.started_at,
-    completed_at: t.completed_at,
-    updated_at: t.updated_at,
-    selected_agent: t.selected_agent,
-    agent_type: t.agent_type,
-    agent_version: t.agent_version,
-    confidence: t.confidence,
-    error: t.error && { ...t.error },
-    result_summary: t.result?.summary ?? null,
-    usage: { total_tokens: t.usage.total_tokens, cost_usd: t.usage.cost_usd },
-  };
 }

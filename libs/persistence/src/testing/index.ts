@@ -1,3 +1,3 @@
 export { InMemoryStore } from './in-memory-store';
-export { isFerretDB, makeTask, openTestDatabase, requireMongoUri, tick } from './mongo-test-env';
+export { dropTestDatabase, isFerretDB, makeTask, openTestDatabase, requireMongoUri, tick } from './mongo-test-env';
 export type { TestDatabase } from './mongo-test-env';

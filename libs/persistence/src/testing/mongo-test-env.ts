@@ -55,6 +55,20 @@ export async function openTestDatabase(prefix = 'ao_test'): Promise<TestDatabase
   };
 }
 
+/**
+ * Drops a database by name, or only empties the given collections. For specs outside this lib (the
+ * apps' integration specs), which clean up after themselves without importing a MongoDB driver.
+ */
+export async function dropTestDatabase(dbName: string, options: { collections?: string[]; uri?: string } = {}): Promise<void> {
+  const raw = await mongoose.createConnection(options.uri ?? requireMongoUri(), { dbName, autoIndex: false, autoCreate: false }).asPromise();
+  try {
+    if (options.collections) await Promise.all(options.collections.map((name) => raw.collection(name).deleteMany({})));
+    else await raw.dropDatabase();
+  } finally {
+    await raw.close();
+  }
+}
+
 /** Whether the server is FerretDB (its buildInfo carries `ferretdbVersion`). */
 export async function isFerretDB(raw: mongoose.Connection): Promise<boolean> {
   const info = await raw.db!.admin().command({ buildInfo: 1 });

@@ -7,13 +7,10 @@
  * requests with one key exactly one creates a task; the others wait briefly for it and replay it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, type Task } from '@agent-orchestrator/domain';
+import { ConflictError, IDEMPOTENCY_KEY_HEADER, type Task } from '@agent-orchestrator/domain';
 import type { IdempotencyKeyRepository, IdempotencyRecord, TaskRepository } from '@agent-orchestrator/persistence';
 import type { Logger } from '../ports/logger.port';
 import { storeError } from '../support/store-error';
-
-/** How clients name the key (HTTP header); the conflict messages say it. */
-export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 
 const NOT_STORED = 'The Idempotency-Key could not be checked because the database is unavailable. Try again shortly.';
 

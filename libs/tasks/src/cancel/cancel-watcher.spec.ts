@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { newTask } from '@agent-orchestrator/domain';
 import { InMemoryCancelChannel, recordingLogger } from '../testing';
-import { fakeTaskStore } from '../testing/fake-task-store';
+import { InMemoryStore } from '@agent-orchestrator/persistence/testing';
 import { CancelWatcher } from './cancel-watcher';
 
 describe('CancelWatcher', () => {
   const { logger, records } = recordingLogger();
 
   async function running() {
-    const store = fakeTaskStore();
+    const store = new InMemoryStore();
     const task = newTask({ task_id: randomUUID(), session_id: 's', task: 't', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: new Date() });
     await store.repositories.tasks.create(task);
     await store.repositories.tasks.markProcessing(task.task_id, new Date());

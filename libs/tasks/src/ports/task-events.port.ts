@@ -1,19 +1,6 @@
-import type { TaskEvent, TaskEventLevel, TaskEventType } from '@agent-orchestrator/domain';
+import type { EmitOptions, TaskEvent, TaskEventSubject, TaskEventType } from '@agent-orchestrator/domain';
 
-/** The task an event is about. */
-export interface TaskEventSubject {
-  task_id: string;
-  session_id: string;
-  /** Request that created the task. */
-  request_id: string | null;
-}
-
-export interface EmitOptions {
-  agent_name?: string | null;
-  level?: TaskEventLevel;
-  /** Defaults to the event name with the dot as a space ("task completed"). */
-  message?: string;
-}
+export type { EmitOptions, TaskEventSubject };
 
 /**
  * Where lifecycle events go: one log line each, then the sinks (metrics, the

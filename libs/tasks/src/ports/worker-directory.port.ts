@@ -1,10 +1,7 @@
-/** An agent as a worker registered it. */
-export interface LiveAgent {
-  name: string;
-  version: string;
-  agent_type: string;
-  description: string;
-}
+import type { AgentSummary } from '@agent-orchestrator/domain';
+
+/** An agent as a worker registered it: the domain's summary. */
+export type LiveAgent = AgentSummary;
 
 /** What a live worker publishes about itself. Dates are ISO 8601 strings, as stored. */
 export interface LiveWorker {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sumUsage, type AgentRun, type Task } from '@agent-orchestrator/domain';
+import { sumUsage, usageTotals, type AgentRun, type Task } from '@agent-orchestrator/domain';
 import type { AgentRunRepository } from '@agent-orchestrator/persistence';
 
 /** What a step knows of a router or agent run; the rest is filled in from the task and the usage. */
@@ -7,17 +7,13 @@ export type RunRecord = Omit<AgentRun, 'run_id' | 'task_id' | 'session_id' | 'at
 
 /** Stores one router or agent run of the task's `attempt`, with its token totals and duration. */
 export async function recordRun(agentRuns: Pick<AgentRunRepository, 'record'>, task: Task, attempt: number, run: RunRecord, finished: Date): Promise<void> {
-  const total = sumUsage(run.usage);
   await agentRuns.record({
     ...run,
     run_id: randomUUID(),
     task_id: task.task_id,
     session_id: task.session_id,
     attempt,
-    prompt_tokens: total.prompt_tokens,
-    completion_tokens: total.completion_tokens,
-    total_tokens: total.total_tokens,
-    cost_usd: total.cost_usd,
+    ...usageTotals(sumUsage(run.usage)),
     finished_at: finished,
     duration_ms: finished.getTime() - run.started_at.getTime(),
   });

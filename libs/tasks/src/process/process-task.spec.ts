@@ -4,7 +4,7 @@ import { LlmError, newTask, type Task } from '@agent-orchestrator/domain';
 import type { RouteInput, RoutingResult } from '@agent-orchestrator/router';
 import { CancelWatcher } from '../cancel/cancel-watcher';
 import { InMemoryCancelChannel, RecordingTaskEvents, recordingLogger } from '../testing';
-import { fakeTaskStore } from '../testing/fake-task-store';
+import { InMemoryStore } from '@agent-orchestrator/persistence/testing';
 import { ProcessTask, type ProcessTaskDeps, type TaskRouter } from './process-task';
 import { TaskAbandonedError } from './run-control';
 
@@ -28,13 +28,13 @@ function codeAgent(run: (signal?: AbortSignal) => Promise<AgentRunResult> = asyn
 }
 
 describe('ProcessTask', () => {
-  let store: ReturnType<typeof fakeTaskStore>;
+  let store: InMemoryStore;
   let events: RecordingTaskEvents;
   const { logger, records } = recordingLogger();
   let clock: number;
 
   beforeEach(() => {
-    store = fakeTaskStore();
+    store = new InMemoryStore();
     events = new RecordingTaskEvents();
     clock = Date.UTC(2030, 0, 1);
     records.length = 0;
@@ -63,7 +63,7 @@ describe('ProcessTask', () => {
     expect(events.events[0]!.data).toEqual({ attempt: 1, delivery: 1, queue_wait_ms: expect.any(Number) });
     expect(events.events[4]!.data).toMatchObject({ attempt: 1, total_tokens: 30, duration_ms: expect.any(Number), latency_ms: expect.any(Number) });
     expect(store.tasks.get(task.task_id)).toMatchObject({ status: 'completed', selected_agent: 'CodeAgent', agent_version: '1.2.3', attempts: 1 });
-    expect(store.runs.map((r) => [r.kind, r.outcome, r.attempt])).toEqual([
+    expect(store.agentRuns.map((r) => [r.kind, r.outcome, r.attempt])).toEqual([
       ['router', 'success', 1],
       ['agent', 'success', 1],
     ]);
@@ -76,9 +76,10 @@ describe('ProcessTask', () => {
     for (let i = 0; i < 7; i++) earlier.push(await queued(session, `task ${i}`));
     const r = router();
     // A retry of task 2, long after the later ones: it sees tasks 0 and 1, in that order.
+    const recent = jest.spyOn(store.repositories.tasks, 'recentBySession');
     await processor({ router: r }).run(earlier[2]!.task_id);
     expect(r.inputs[0]!.previousTasks.map((t) => t.task)).toEqual(['task 0', 'task 1']);
-    expect(store.taskQueries[0]).toEqual({ limit: 5, excludeTaskId: earlier[2]!.task_id, createdAtOrBefore: earlier[2]!.created_at });
+    expect(recent.mock.calls[0]![1]).toEqual({ limit: 5, excludeTaskId: earlier[2]!.task_id, createdAtOrBefore: earlier[2]!.created_at });
     // The newest task: the five before it, oldest first.
     await processor({ router: r }).run(earlier[6]!.task_id);
     expect(r.inputs[1]!.previousTasks.map((t) => t.task)).toEqual(['task 1', 'task 2', 'task 3', 'task 4', 'task 5']);
@@ -96,7 +97,7 @@ describe('ProcessTask', () => {
   it('records a failed agent run and fails the task with the agent error', async () => {
     const task = await queued();
     await expect(processor({}, codeAgent(() => Promise.reject(new LlmError('provider said no')))).run(task.task_id)).resolves.toBe('failed');
-    expect(store.runs.map((r) => [r.kind, r.outcome])).toEqual([
+    expect(store.agentRuns.map((r) => [r.kind, r.outcome])).toEqual([
       ['router', 'success'],
       ['agent', 'failure'],
     ]);
@@ -107,7 +108,7 @@ describe('ProcessTask', () => {
     const task = await queued();
     await processor({ llmConfigured: false }).run(task.task_id);
     expect(store.tasks.get(task.task_id)?.error?.type).toBe('LLM_NOT_CONFIGURED');
-    expect(store.runs).toEqual([]);
+    expect(store.agentRuns).toEqual([]);
   });
 
   it('skips a finished task and drops a missing one', async () => {
@@ -146,7 +147,7 @@ describe('ProcessTask', () => {
     await expect(run).resolves.toBe('cancelled');
     expect(events.names()).toEqual(['task.picked_up', 'task.routed', 'agent.started', 'task.cancelled']);
     expect(store.tasks.get(task.task_id)).toMatchObject({ status: 'cancelled', result: null });
-    expect(store.runs.find((r) => r.kind === 'agent')).toMatchObject({ outcome: 'failure', error: { type: 'CANCELLED' } });
+    expect(store.agentRuns.find((r) => r.kind === 'agent')).toMatchObject({ outcome: 'failure', error: { type: 'CANCELLED' } });
     await cancellation.stop();
   });
 

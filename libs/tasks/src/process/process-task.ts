@@ -17,6 +17,7 @@ import {
   isTerminalStatus,
   replyMessageId,
   sumUsage,
+  usageTotals,
   toOrchestratorError,
   type ModelUsage,
   type Task,
@@ -183,7 +184,7 @@ export class ProcessTask {
     this.deps.events.emit(
       subjectOf(task),
       'agent.finished',
-      { model: result.model, duration_ms: this.now().getTime() - started.getTime(), prompt_tokens: agentUsage.prompt_tokens, completion_tokens: agentUsage.completion_tokens, total_tokens: agentUsage.total_tokens, cost_usd: agentUsage.cost_usd },
+      { model: result.model, duration_ms: this.now().getTime() - started.getTime(), ...usageTotals(agentUsage) },
       { agent_name: name },
     );
     return result;

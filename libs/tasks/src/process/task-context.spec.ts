@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { newTask, type Task } from '@agent-orchestrator/domain';
-import { fakeTaskStore } from '../testing/fake-task-store';
+import { InMemoryStore } from '@agent-orchestrator/persistence/testing';
 import { PREVIOUS_TASKS, buildTaskContext } from './task-context';
 
 describe('buildTaskContext', () => {
@@ -9,7 +9,7 @@ describe('buildTaskContext', () => {
   const make = (i: number): Task => newTask({ task_id: randomUUID(), session_id: session, task: `task ${i}`, metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: at(i) });
 
   it('gives the last PREVIOUS_TASKS tasks created before the task, oldest first, and the history before it', async () => {
-    const store = fakeTaskStore();
+    const store = new InMemoryStore();
     const tasks = Array.from({ length: 9 }, (_, i) => make(i));
     for (const t of tasks) await store.repositories.tasks.create(t);
     for (const t of tasks) await store.repositories.messages.append({ message_id: randomUUID(), session_id: session, task_id: t.task_id, role: 'user', content: t.task, agent_name: null, created_at: t.created_at });
@@ -27,7 +27,7 @@ describe('buildTaskContext', () => {
   });
 
   it('reads no history when historyLimit is 0', async () => {
-    const store = fakeTaskStore();
+    const store = new InMemoryStore();
     const task = make(1);
     await store.repositories.tasks.create(task);
     expect(await buildTaskContext(task, { ...store.repositories, historyLimit: 0 })).toEqual({ history: [], previousTasks: [] });

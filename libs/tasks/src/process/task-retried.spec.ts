@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { newTask } from '@agent-orchestrator/domain';
 import { InMemoryTaskQueue, RecordingTaskEvents, recordingLogger } from '../testing';
-import { fakeTaskStore } from '../testing/fake-task-store';
+import { InMemoryStore } from '@agent-orchestrator/persistence/testing';
 import { onDeliveryFailed } from './task-retried';
 
 describe('onDeliveryFailed (task.retried)', () => {
   it('emits task.retried for each failed delivery the queue runs again, and only logs the last one', async () => {
-    const store = fakeTaskStore();
+    const store = new InMemoryStore();
     const task = newTask({ task_id: randomUUID(), session_id: 'sess', task: 't', metadata: { ip: null, user_agent: null, request_id: 'req-r', environment: 'test' }, now: new Date() });
     await store.repositories.tasks.create(task);
     const events = new RecordingTaskEvents();

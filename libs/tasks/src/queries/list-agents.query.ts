@@ -1,12 +1,8 @@
-import { ServiceUnavailableError } from '@agent-orchestrator/domain';
+import { ServiceUnavailableError, agentSummary, type AgentSummary } from '@agent-orchestrator/domain';
 import type { LiveWorker, WorkerDirectory } from '../ports/worker-directory.port';
 
 /** One agent as the live workers registered it. */
-export interface AgentView {
-  name: string;
-  version: string;
-  agent_type: string;
-  description: string;
+export interface AgentView extends AgentSummary {
   /** How many live workers registered this name at this version. */
   workers: number;
 }
@@ -27,7 +23,7 @@ export function agentCatalog(workers: readonly LiveWorker[]): AgentView[] {
       let entry = byKey.get(key);
       if (!entry) {
         entry = {
-          view: { name: agent.name, version: agent.version, agent_type: agent.agent_type, description: agent.description, workers: 0 },
+          view: { ...agentSummary(agent), workers: 0 },
           workerIds: new Set(),
         };
         byKey.set(key, entry);

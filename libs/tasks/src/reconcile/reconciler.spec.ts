@@ -1,20 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { newTask, type Task } from '@agent-orchestrator/domain';
 import { InMemoryTaskQueue, RecordingTaskEvents, recordingLogger } from '../testing';
-import { fakeTaskStore } from '../testing/fake-task-store';
+import { InMemoryStore } from '@agent-orchestrator/persistence/testing';
 import { Reconciler, type ReconcilerDeps } from './reconciler';
 
 const MINUTE = 60_000;
 
 describe('Reconciler (in-memory queue)', () => {
   const now = new Date(Date.UTC(2030, 0, 1, 12));
-  let store: ReturnType<typeof fakeTaskStore>;
+  let store: InMemoryStore;
   let queue: InMemoryTaskQueue;
   let events: RecordingTaskEvents;
   const { logger } = recordingLogger();
 
   beforeEach(() => {
-    store = fakeTaskStore();
+    store = new InMemoryStore();
     queue = new InMemoryTaskQueue();
     events = new RecordingTaskEvents();
   });

@@ -1,9 +1,9 @@
 /**
- * The files the docs page loads, by the name it serves them under
- * (`/docs/<name>`). Only these: the rest of swagger-ui-dist (its petstore
- * index.html and initializer, source maps, other bundles) is never served.
+ * How the api serves each file of the docs page (`/docs/<name>`; the names are the contract's
+ * DOCS_ASSET_NAMES). Only these: the rest of swagger-ui-dist (its petstore index.html and
+ * initializer, source maps, other bundles) is never served.
  */
-export const DOCS_PATH = '/docs';
+import { DOCS_ASSET_NAMES, type DocsAssetName } from '@agent-orchestrator/api-contract';
 
 export type DocsAsset = { contentType: string } & ({ file: string } | { generated: 'initializer' });
 
@@ -15,10 +15,8 @@ export const DOCS_ASSETS = {
   'favicon-16x16.png': { contentType: 'image/png', file: 'favicon-16x16.png' },
   // Ours: starts Swagger UI on /v1/openapi.json. A file, not an inline script, so the page's CSP can forbid inline scripts.
   'docs-initializer.js': { contentType: 'text/javascript; charset=utf-8', generated: 'initializer' },
-} as const satisfies Record<string, DocsAsset>;
-
-export type DocsAssetName = keyof typeof DOCS_ASSETS;
+} as const satisfies Record<DocsAssetName, DocsAsset>;
 
 export function isDocsAssetName(name: string): name is DocsAssetName {
-  return Object.prototype.hasOwnProperty.call(DOCS_ASSETS, name);
+  return (DOCS_ASSET_NAMES as readonly string[]).includes(name);
 }

@@ -2,8 +2,7 @@
  * The docs page: Swagger UI from swagger-ui-dist, served by the API itself so
  * it works offline and behind firewalls, with no CDN and no inline script.
  */
-import { OPENAPI_PATH } from '../openapi/openapi.paths';
-import { DOCS_PATH } from './docs.assets';
+import { DOCS_PATH, OPENAPI_PATH } from '@agent-orchestrator/api-contract';
 
 export const DOCS_PAGE_TITLE = 'Agent Orchestrator API';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { fakeMessaging, InMemoryStore, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
-import { buildOpenApiDocument } from '../openapi/openapi.document';
+import { buildOpenApiDocument } from '@agent-orchestrator/api-contract';
 import { DOCS_ASSETS } from './docs.assets';
 import { swaggerUiDistPath } from './docs.route';
 

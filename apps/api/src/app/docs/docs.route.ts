@@ -2,7 +2,8 @@ import { dirname } from 'node:path';
 import { Router } from 'express';
 import helmet from 'helmet';
 import { NotFoundError } from '@agent-orchestrator/domain';
-import { DOCS_ASSETS, DOCS_PATH, isDocsAssetName } from './docs.assets';
+import { DOCS_PATH } from '@agent-orchestrator/api-contract';
+import { DOCS_ASSETS, isDocsAssetName } from './docs.assets';
 import { DOCS_CSP_DIRECTIVES, DOCS_HTML, DOCS_INITIALIZER_JS } from './docs.page';
 
 /** How long browsers may reuse an asset without asking; they revalidate with ETag / Last-Modified after. */

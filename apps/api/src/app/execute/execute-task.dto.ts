@@ -1,13 +1,6 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-
-/** Letters, digits, `_` and `-`, 1 to 128 long: safe in logs, URLs and Mongo queries. */
-export const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
-
-/** Largest `max_tokens` budget a task may carry: far above any single task, low enough to catch typos. */
-export const MAX_BUDGET_TOKENS = 10_000_000;
-/** Largest `max_cost_usd` budget a task may carry. */
-export const MAX_BUDGET_COST_USD = 1000;
+import { MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, SESSION_ID_PATTERN } from '@agent-orchestrator/api-contract';
 
 /** The validated body of `POST /v1/agent/execute`; `task` is already trimmed. */
 export interface ExecuteTaskInput {

@@ -1,11 +1,12 @@
 import { Router, type RequestHandler } from 'express';
-import { API_VERSION } from '@agent-orchestrator/domain';
 import { jsonBody } from '../http/json-body.middleware';
 import { getRequestContext } from '../http/request-context';
 import { validateBody } from '../http/validate-body';
 import { bodyHash, idempotencyKeyHash, type AcceptTask, type IdempotentSubmission } from '@agent-orchestrator/tasks';
 import type { ExecuteTaskDtoClass } from './execute-task.dto';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER, parseIdempotencyKey } from './idempotency-key.header';
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from '@agent-orchestrator/api-contract';
+import { parseIdempotencyKey } from './idempotency-key.header';
+import { sendQueued } from '../tasks/task.presenter';
 
 export const EXECUTE_PATH = '/v1/agent/execute';
 const USER_AGENT_MAX_LENGTH = 512;
@@ -45,17 +46,7 @@ export function executeRoutes({ acceptTask, dto, bodyLimitBytes, rateLimit, idem
             logger,
           );
     if (replayed) res.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');
-    res
-      .status(202)
-      .location(`/v1/tasks/${task.task_id}`)
-      .json({
-        task_id: task.task_id,
-        session_id: task.session_id,
-        status: task.status,
-        queued_at: task.queued_at.toISOString(),
-        message: replayed ? `Task already accepted for this ${IDEMPOTENCY_KEY_HEADER}.` : 'Task accepted and queued.',
-        api_version: API_VERSION,
-      });
+    sendQueued(res, task, { message: replayed ? `Task already accepted for this ${IDEMPOTENCY_KEY_HEADER}.` : 'Task accepted and queued.' });
   });
   return router;
 }

@@ -3,12 +3,7 @@
  * is in @agent-orchestrator/tasks): its syntax, and the header that marks a replayed answer.
  */
 import { ValidationError } from '@agent-orchestrator/domain';
-import { IDEMPOTENCY_KEY_HEADER } from '@agent-orchestrator/tasks';
-
-export { IDEMPOTENCY_KEY_HEADER };
-export const IDEMPOTENT_REPLAYED_HEADER = 'Idempotent-Replayed';
-/** 1 to 255 printable ASCII characters (space to `~`). */
-export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7E]{1,255}$/;
+import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENCY_KEY_PATTERN } from '@agent-orchestrator/api-contract';
 
 /** The header's value, undefined when absent. @throws ValidationError (400) naming the header when malformed. */
 export function parseIdempotencyKey(value: string | undefined): string | undefined {

@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '@agent-orchestrator/observability';
+import { REQUEST_ID_HEADER, REQUEST_ID_PATTERN } from '@agent-orchestrator/api-contract';
 import { setRequestContext } from './request-context';
-
-export const REQUEST_ID_HEADER = 'X-Request-Id';
-const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
  * The caller's request id when it is safe to log and store (short, no spaces or

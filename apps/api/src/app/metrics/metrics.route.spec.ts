@@ -4,7 +4,7 @@ import request from 'supertest';
 import { findSamples } from '@agent-orchestrator/observability';
 import { fakeMessaging, InMemoryStore, recordingLogger, testConfig } from '../../testing/fakes';
 import { createApp } from '../app';
-import { createApiMetrics } from './api-metrics';
+import { createApiMetrics } from '@agent-orchestrator/observability';
 import { METRICS_DISABLED_MESSAGE, METRICS_REALM } from './metrics.route';
 
 const TOKEN = 'scrape-token-0123456789abcdef';

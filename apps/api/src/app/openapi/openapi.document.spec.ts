@@ -5,8 +5,7 @@ import { fakeMessaging, InMemoryStore, recordingLogger, testConfig } from '../..
 import { OpenApiContract, registeredRoutes } from '../../testing/contract';
 import { createApp } from '../app';
 import { presentTask } from '../tasks/task.presenter';
-import { buildOpenApiDocument } from './openapi.document';
-import type { OpenApiDocument, OperationObject, ParameterObject, Reference } from './openapi.types';
+import { buildOpenApiDocument, type OpenApiDocument, type OperationObject, type ParameterObject, type Reference } from '@agent-orchestrator/api-contract';
 
 const document = buildOpenApiDocument({ taskMaxLength: 20000, bodyLimitBytes: 84096 });
 const operations = (doc: OpenApiDocument): [string, string, OperationObject][] =>

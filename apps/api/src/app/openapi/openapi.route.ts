@@ -1,6 +1,5 @@
 import { Router } from 'express';
-import { OPENAPI_PATH } from './openapi.paths';
-import type { OpenApiDocument } from './openapi.types';
+import { OPENAPI_PATH, type OpenApiDocument } from '@agent-orchestrator/api-contract';
 
 /** `GET /v1/openapi.json`: the document. Public and not rate limited: mounted above the /v1 auth line. */
 export function openApiRoutes(document: OpenApiDocument): Router {

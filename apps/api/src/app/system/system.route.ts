@@ -2,8 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { noQueryParams } from '../http/no-query-params';
 import { getRequestContext } from '../http/request-context';
 import type { GetSystemMetrics } from '@agent-orchestrator/tasks';
-
-export const SYSTEM_METRICS_PATH = '/v1/system/metrics';
+import { SYSTEM_METRICS_PATH } from '@agent-orchestrator/api-contract';
 
 export interface SystemRouteDeps {
   metrics: GetSystemMetrics;

@@ -1,6 +1,7 @@
 import { ValidationError } from '@agent-orchestrator/domain';
 import { encodeCursor } from '@agent-orchestrator/tasks';
-import { DEFAULT_TASK_PAGE_SIZE, nextPageLink, parseIsoDate, parseListTasksQuery } from './list-tasks.query';
+import { DEFAULT_TASK_PAGE_SIZE } from '@agent-orchestrator/api-contract';
+import { nextPageLink, parseIsoDate, parseListTasksQuery } from './list-tasks.query';
 
 function rejects(query: unknown): { field?: string; message: string }[] {
   try {

@@ -3,26 +3,15 @@
  * parameter) and the next page's link. The cursor itself is the ListTasks use case's
  * (@agent-orchestrator/tasks). Nothing here touches a store.
  */
-import { TASK_STATUSES, ValidationError, isTaskStatus, type ErrorDetail, type TaskStatus } from '@agent-orchestrator/domain';
-import { MAX_TASK_PAGE_SIZE, type TaskListPosition } from '@agent-orchestrator/persistence';
+import { TASK_STATUSES, ValidationError, isTaskStatus, type ErrorDetail } from '@agent-orchestrator/domain';
+import type { TaskListQuery } from '@agent-orchestrator/persistence';
 import { decodeCursor } from '@agent-orchestrator/tasks';
-import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
+import { AGENT_TYPE_PATTERN, DEFAULT_TASK_PAGE_SIZE, LIST_TASKS_PARAMS, MAX_TASK_PAGE_SIZE, SESSION_ID_PATTERN } from '@agent-orchestrator/api-contract';
 
-export const DEFAULT_TASK_PAGE_SIZE = 20;
-export const LIST_TASKS_PARAMS = ['status', 'agent_type', 'session_id', 'created_from', 'created_to', 'limit', 'cursor'] as const;
 type Param = (typeof LIST_TASKS_PARAMS)[number];
 
-/** Agent types are short identifiers (`code`, `content`). */
-export const AGENT_TYPE_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
-
-export interface ListTasksParams {
-  status?: TaskStatus;
-  agent_type?: string;
-  session_id?: string;
-  created_from?: Date;
-  created_to?: Date;
-  limit: number;
-  after?: TaskListPosition;
+/** The repository's query, plus what the next page's link needs. */
+export interface ListTasksParams extends TaskListQuery {
   /** The filters exactly as the client sent them (valid ones only), for the next page's link. */
   filters: Partial<Record<Exclude<Param, 'limit' | 'cursor'>, string>>;
 }

@@ -1,5 +1,6 @@
 import type { TaskSummary } from '@agent-orchestrator/persistence';
-import { TASK_PREVIEW_LENGTH, presentTaskSummary, preview } from './task-summary.presenter';
+import { TASK_PREVIEW_LENGTH } from '@agent-orchestrator/api-contract';
+import { presentTaskSummary, preview } from './task-summary.presenter';
 
 const summary: TaskSummary = {
   task_id: 't1',

@@ -1,8 +1,6 @@
 import type { TaskError } from '@agent-orchestrator/domain';
 import type { TaskSummary } from '@agent-orchestrator/persistence';
-
-/** How much of the task text a summary shows, in characters (code points). */
-export const TASK_PREVIEW_LENGTH = 200;
+import { TASK_PREVIEW_LENGTH } from '@agent-orchestrator/api-contract';
 
 /** One item of `GET /v1/tasks`. The full task (`GET /v1/tasks/{task_id}`) has the complete text and result. */
 export interface TaskSummaryView {

@@ -1,4 +1,5 @@
-import type { Citation, ModelUsage, Task, TaskBudget, TaskError, TaskMetadata, TaskResult, TaskRetry, TaskUsage } from '@agent-orchestrator/domain';
+import type { Response } from 'express';
+import { API_VERSION, usageTotals, type Citation, type ModelUsage, type Task, type TaskBudget, type TaskError, type TaskMetadata, type TaskResult, type TaskRetry, type TaskUsage } from '@agent-orchestrator/domain';
 
 type Iso<T> = T extends Date ? string : T;
 
@@ -32,21 +33,20 @@ const citation = (c: Citation): Citation => ({ source: c.source, title: c.title,
 const result = (r: TaskResult | null): TaskResult | null =>
   r && { summary: r.summary, raw_output: r.raw_output, code_language: r.code_language, citations: r.citations.map(citation) };
 const error = (e: TaskError | null): TaskError | null => e && { type: e.type, message: e.message };
-const modelUsage = (u: ModelUsage): ModelUsage => ({
-  model: u.model,
-  prompt_tokens: u.prompt_tokens,
-  completion_tokens: u.completion_tokens,
-  total_tokens: u.total_tokens,
-  cost_usd: u.cost_usd,
-});
+const modelUsage = (u: ModelUsage): ModelUsage => ({ model: u.model, ...usageTotals(u) });
 const budget = (b: TaskBudget | null): TaskBudget | null => b && { max_tokens: b.max_tokens, max_cost_usd: b.max_cost_usd };
-const usage = (u: TaskUsage): TaskUsage => ({
-  prompt_tokens: u.prompt_tokens,
-  completion_tokens: u.completion_tokens,
-  total_tokens: u.total_tokens,
-  cost_usd: u.cost_usd,
-  by_model: u.by_model.map(modelUsage),
-});
+const usage = (u: TaskUsage): TaskUsage => ({ ...usageTotals(u), by_model: u.by_model.map(modelUsage) });
+
+/**
+ * A task just (re)queued, as a 202 answers it (submit, retry): status 202, `Location` of the task,
+ * its ids, status and queue time, then `extra`.
+ */
+export function sendQueued(res: Response, task: Task, extra: Record<string, unknown>): void {
+  res
+    .status(202)
+    .location(`/v1/tasks/${task.task_id}`)
+    .json({ task_id: task.task_id, session_id: task.session_id, status: task.status, queued_at: task.queued_at.toISOString(), ...extra, api_version: API_VERSION });
+}
 
 export const presentRetry = (r: TaskRetry): RetryView => ({ error: error(r.error), failed_at: iso(r.failed_at), retried_at: iso(r.retried_at), attempts: r.attempts });
 

@@ -1,6 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import type { ContractRecorder } from './contract-recorder';
-import { contractFor, type ContractExchange } from './openapi-contract';
+import { contractFor, type ContractExchange, type ContractRecorder } from '@agent-orchestrator/api-contract/testing';
 
 const isJson = (contentType: unknown): boolean => typeof contentType === 'string' && /^application\/([\w.+-]*\+)?json\b/i.test(contentType);
 

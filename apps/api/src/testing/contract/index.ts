@@ -1,5 +1,4 @@
-export { OpenApiContract, contractFor, type ContractExchange } from './openapi-contract';
-export { ContractRecorder, formatViolations, type ContractViolation } from './contract-recorder';
+export { OpenApiContract, contractFor, ContractRecorder, formatViolations, type ContractExchange, type ContractViolation } from '@agent-orchestrator/api-contract/testing';
 export { contractCheck } from './contract-check.middleware';
 export { sharedRecorder } from './shared-recorder';
 export { registeredRoutes } from './express-routes';

@@ -5,7 +5,7 @@ import express from 'express';
 import request from 'supertest';
 import { newTask, type Task } from '@agent-orchestrator/domain';
 import { createApp } from '../../app/app';
-import { buildOpenApiDocument } from '../../app/openapi/openapi.document';
+import { buildOpenApiDocument } from '@agent-orchestrator/api-contract';
 import { fakeMessaging, FakeWorkerDirectory, InMemoryStore, recordingLogger, testConfig } from '../fakes';
 import { ContractRecorder, OpenApiContract, contractCheck, sharedRecorder, type ContractExchange } from '.';
 

@@ -1,10 +1,7 @@
 // GET /metrics in the OpenAPI document: kept here so the document module only names it.
 import { ErrorType } from '@agent-orchestrator/domain';
-import { METRICS_PATH } from '@agent-orchestrator/observability';
-import { ref } from './openapi.schemas';
+import { ref } from './openapi.builders';
 import type { PathItemObject, ResponseObject, SecuritySchemeObject } from './openapi.types';
-
-export { METRICS_PATH };
 
 const headers = { 'X-Request-Id': { $ref: '#/components/headers/XRequestId' } };
 

@@ -26,7 +26,7 @@ export class ContractRecorder {
     const violations = this.take();
     if (violations.length > 0) {
       throw new Error(
-        `${violations.length} response(s) ${when} broke the OpenAPI contract (apps/api/src/app/openapi): fix the code, or the document if the code is right.\n${formatViolations(violations)}`,
+        `${violations.length} response(s) ${when} broke the OpenAPI contract (libs/api-contract): fix the code, or the document if the code is right.\n${formatViolations(violations)}`,
       );
     }
   }

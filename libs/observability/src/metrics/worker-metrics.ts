@@ -1,8 +1,22 @@
-import type { WorkerConfig } from '@agent-orchestrator/config';
-import { InFlightJobs, LlmMetrics, TaskMetrics, createMetricsRegistry, queueJobCounts, registerQueueMetrics, startMetricsServer, taskMetricsSink, type CountableQueue, type Logger, type MetricsRegistry, type MetricsServer, type TaskEventSink } from '@agent-orchestrator/observability';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import type { Logger } from '../logger';
+import type { TaskEventSink } from '../task-events';
+import { LlmMetrics } from './llm-metrics';
+import { createMetricsRegistry } from './metrics-registry';
+import { METRICS_PATH, startMetricsServer, type MetricsServer } from './metrics-server';
+import { InFlightJobs, queueJobCounts, registerQueueMetrics, type CountableQueue } from './queue-metrics';
+import { TaskMetrics, taskMetricsSink } from './task-metrics';
 
 /** Bound on each Redis read for queue counts (a scrape or a "queue depth" line), so a Redis outage never hangs them. */
 const QUEUE_COUNTS_TIMEOUT_MS = 1000;
+
+/** What WorkerMetrics reads of the worker's settings (a WorkerConfig has this shape). */
+export interface WorkerMetricsOptions {
+  metrics: { enabled: boolean; port: number; host: string };
+  /** Every this many ms, a "queue depth" log line; 0: never. */
+  queueDepthLogIntervalMs: number;
+  environment: string;
+}
 
 /**
  * The worker's observability: its Prometheus registry (process, task, LLM,
@@ -19,7 +33,7 @@ export class WorkerMetrics {
   private depthTimer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly config: Pick<WorkerConfig, 'metrics' | 'queueDepthLogIntervalMs' | 'environment'>,
+    private readonly config: WorkerMetricsOptions,
     private readonly logger: Logger,
   ) {
     this.registry = createMetricsRegistry('worker');
@@ -43,7 +57,7 @@ export class WorkerMetrics {
       const { port, host } = this.config.metrics;
       try {
         this.server = await startMetricsServer({ registry: this.registry, port, host });
-        this.logger.info('metrics listening', { host, port: this.server.port, path: '/metrics' });
+        this.logger.info('metrics listening', { host, port: this.server.port, path: METRICS_PATH });
       } catch (err) {
         this.logger.error('metrics listener could not start; the worker runs without it (set WORKER_METRICS_PORT or WORKER_METRICS_ENABLED=false)', {
           host,

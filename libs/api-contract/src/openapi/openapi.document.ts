@@ -2,18 +2,26 @@
  * The OpenAPI 3.1 document of the API, served at GET /v1/openapi.json and
  * rendered at GET /docs. It is built from the same constants the code enforces
  * (error types, statuses, patterns, limits) and held against every response
- * the api and e2e test suites see (src/testing/contract), so it cannot drift
+ * the api and e2e test suites see (`@agent-orchestrator/api-contract/testing`), so it cannot drift
  * from the code: a route, status, header or field the code answers with and
  * this document lacks fails those tests.
  */
 import { ErrorType } from '@agent-orchestrator/domain';
-import { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/persistence';
-import { SESSION_ID_PATTERN } from '../execute/execute-task.dto';
-import { IDEMPOTENCY_KEY_HEADER, IDEMPOTENT_REPLAYED_HEADER } from '../execute/idempotency-key.header';
-import { AGENT_TYPE_PATTERN, DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
-import { DOCS_ASSETS, DOCS_PATH } from '../docs/docs.assets';
-import { METRICS_PATH, METRICS_PATH_ITEM, METRICS_SECURITY_SCHEME } from './openapi.metrics';
-import { OPENAPI_PATH } from './openapi.paths';
+import {
+  AGENT_TYPE_PATTERN,
+  DEFAULT_TASK_PAGE_SIZE,
+  DOCS_ASSET_NAMES,
+  DOCS_PATH,
+  IDEMPOTENCY_KEY_HEADER,
+  IDEMPOTENCY_KEY_PATTERN,
+  IDEMPOTENT_REPLAYED_HEADER,
+  MAX_TASK_PAGE_SIZE,
+  METRICS_PATH,
+  OPENAPI_PATH,
+  SESSION_ID_PATTERN,
+  SYSTEM_METRICS_PATH,
+} from '../http';
+import { METRICS_PATH_ITEM, METRICS_SECURITY_SCHEME } from './openapi.metrics';
 import { REQUEST_ID_SCHEMA, UUID_V4_PATTERN, componentSchemas, ref } from './openapi.schemas';
 import type { HeaderObject, JsonSchema, MediaTypeObject, OpenApiDocument, OperationObject, Reference, ResponseObject, SecurityRequirement } from './openapi.types';
 
@@ -138,7 +146,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
               in: 'header',
               description:
                 'Any unique string of 1 to 255 printable ASCII characters (a UUID works well), scoped to your API key. For IDEMPOTENCY_TTL_HOURS (default 24) the same key with the same body answers with the task the first request created (`Idempotent-Replayed: true`, its current status); with a different body, 409.',
-              schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[ -~]{1,255}$' },
+              schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_PATTERN.source },
             },
           ],
           requestBody: {
@@ -305,7 +313,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           },
         }),
       },
-      '/v1/system/metrics': {
+      [SYSTEM_METRICS_PATH]: {
         get: v1Operation({
           operationId: 'getSystemMetrics',
           tags: ['Dashboard'],
@@ -400,7 +408,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           summary: 'Docs page asset',
           description: 'A script, style sheet or icon of the docs page.',
           security: [],
-          parameters: [{ name: 'asset', in: 'path', required: true, description: 'File name.', schema: { type: 'string', enum: Object.keys(DOCS_ASSETS) } }],
+          parameters: [{ name: 'asset', in: 'path', required: true, description: 'File name.', schema: { type: 'string', enum: [...DOCS_ASSET_NAMES] } }],
           responses: {
             '200': {
               description: 'The file.',

@@ -3,7 +3,7 @@
  * + path template), the status, the documented headers (required ones must be
  * there; every documented one present must match its schema), the content type
  * and the body (JSON Schema 2020-12, via Ajv with formats). Used by the api's
- * specs through contract-check.middleware.ts and by the e2e suites on `fetch`
+ * specs (apps/api's contract-check middleware) and by the e2e suites on `fetch`
  * responses. It knows nothing of this API beyond what the document says.
  *
  * Requests that match no operation are held against the document's

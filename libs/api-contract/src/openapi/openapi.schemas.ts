@@ -7,10 +7,7 @@
  * field the code adds without documenting it fails those tests).
  */
 import { API_VERSION, ErrorType, TASK_STATUSES } from '@agent-orchestrator/domain';
-import { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/persistence';
-import { MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, SESSION_ID_PATTERN } from '../execute/execute-task.dto';
-import { DEFAULT_TASK_PAGE_SIZE } from '../tasks/list-tasks.query';
-import { TASK_PREVIEW_LENGTH } from '../tasks/task-summary.presenter';
+import { DEFAULT_TASK_PAGE_SIZE, MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, MAX_TASK_PAGE_SIZE, REQUEST_ID_PATTERN, SESSION_ID_PATTERN, TASK_PREVIEW_LENGTH } from '../http';
 import { observabilitySchemas } from './openapi.observability';
 import { count, nullableRef, object, ref } from './openapi.builders';
 import type { JsonSchema } from './openapi.types';
@@ -18,7 +15,7 @@ import type { JsonSchema } from './openapi.types';
 export { ref };
 
 /** Request ids the API echoes (X-Request-Id, error.request_id): the caller's when safe, else a UUID. */
-export const REQUEST_ID_SCHEMA = { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } as const;
+export const REQUEST_ID_SCHEMA = { type: 'string', pattern: REQUEST_ID_PATTERN.source } as const;
 export const UUID_V4_PATTERN = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-4[0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$';
 
 const string = (description?: string, extra: JsonSchema = {}): JsonSchema => ({ type: 'string', ...(description ? { description } : {}), ...extra });
@@ -31,6 +28,14 @@ const apiVersion: JsonSchema = { const: API_VERSION, description: 'Version of th
 const UNREADABLE = ' Null only when the stored value is unreadable.';
 
 const ERROR_TYPES = Object.values(ErrorType);
+
+/** The domain's AgentSummary, as a worker publishes it and the api lists it. */
+const agentSummary = (description: string): Record<string, JsonSchema> => ({
+  name: string('Registry name, e.g. `CodeAgent`.'),
+  version: string('Version of the agent package.'),
+  agent_type: string('Kind of work, e.g. `code`.'),
+  description: string(description),
+});
 
 export const componentSchemas: Record<string, JsonSchema> = {
   ...observabilitySchemas,
@@ -242,12 +247,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
     },
     { description: 'Queued → completed/failed time of the tasks that finished today.' },
   ),
-  PublishedAgent: object({
-    name: string('Registry name, e.g. `CodeAgent`.'),
-    version: string('Version of the agent package.'),
-    agent_type: string('Kind of work, e.g. `code`.'),
-    description: string('What the agent does; the router reads it to choose.'),
-  }),
+  PublishedAgent: object(agentSummary('What the agent does; the router reads it to choose.')),
   WorkerRecord: object({
     worker_id: string('`hostname:pid:random`, unique per worker process.'),
     hostname: string(),
@@ -287,10 +287,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
   ),
 
   Agent: object({
-    name: string('Registry name, e.g. `CodeAgent`.'),
-    version: string('Version of the agent package.'),
-    agent_type: string('Kind of work, e.g. `code`.'),
-    description: string('What the agent does and when the router picks it.'),
+    ...agentSummary('What the agent does and when the router picks it.'),
     workers: { type: 'integer', minimum: 1, description: 'How many live workers registered this name at this version.' },
   }),
   AgentList: object(

@@ -1,4 +1,7 @@
-import { HttpMetrics, TaskMetrics, createMetricsRegistry, type MetricsRegistry } from '@agent-orchestrator/observability';
+import type { Registry as MetricsRegistry } from 'prom-client';
+import { HttpMetrics } from './http-metrics';
+import { createMetricsRegistry } from './metrics-registry';
+import { TaskMetrics } from './task-metrics';
 
 /** The API process's Prometheus metrics: process metrics, HTTP requests, and the task outcomes the API itself reports (cancellations). */
 export interface ApiMetrics {

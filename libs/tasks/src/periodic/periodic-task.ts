@@ -3,7 +3,7 @@
  * `intervalMs`, never two runs at once, never keeping the process alive.
  * A failing run is logged and the next one happens on time.
  */
-import type { Logger } from '@agent-orchestrator/observability';
+import type { Logger } from '../ports/logger.port';
 
 export interface PeriodicTaskOptions {
   name: string;
