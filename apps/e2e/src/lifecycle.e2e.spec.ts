@@ -13,6 +13,7 @@ import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 const CODE_TASK = 'Write a Python function is_prime(n) that checks whether a number is prime.';
 const WRITING_TASK = 'Now write a short blog post about how prime numbers keep online banking safe.';
 const UNROUTABLE_TASK = 'hey, how is your day going?';
+const TESTS_TASK = 'Write pytest unit tests for this function: def add(a, b): return a + b';
 const OPENAI_KEY = 'sk-e2e-0123456789abcdef';
 const TAVILY_KEY = 'tvly-e2e-0123456789abcdef';
 
@@ -23,6 +24,17 @@ const QUERY_USAGE = { prompt_tokens: 120, completion_tokens: 20 };
 
 /** The scripted LLM: answers each kind of request the system makes, by schema and task text. */
 function llm(req: StubChatRequest): StubReply {
+  if (req.schemaName === 'route_decision' && req.lastUser.includes(TESTS_TASK)) {
+    // Like a model would: the agent is chosen by the description the router sent ("- Name (kind of work: ...)\n    description").
+    const byDescription = /- (\w+) \(kind of work: [^)]*\)\s+Writes unit tests/.exec(req.system);
+    return { json: { agent_name: byDescription?.[1] ?? 'Unknown', confidence: 0.91, reasoning: 'The description that fits: writing unit tests.' }, usage: ROUTER_USAGE };
+  }
+  if (req.schemaName === 'test_answer') {
+    return {
+      json: { language: 'python', framework: 'pytest', content: '```python\nfrom add import add\n\ndef test_add():\n    assert add(2, 3) == 5\n```\nRun with `pytest`.', summary: 'Tests add() with pytest.' },
+      usage: CODE_USAGE,
+    };
+  }
   if (req.schemaName === 'route_decision') {
     // The writing task's prompt also carries the earlier code task as session context: check it first.
     if (req.lastUser.includes(WRITING_TASK)) return { json: { agent_name: 'ContentAgent', confidence: 0.88, reasoning: 'A blog post is long-form writing.' }, usage: ROUTER_USAGE };
@@ -306,5 +318,22 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
     expect(sampleValue(w, 'queue_jobs', { state: 'completed' })).toBeGreaterThanOrEqual(3);
     expect(samples(w, 'process_resident_memory_bytes', { service: 'worker' })).toHaveLength(1);
     expect(worker.output()).toContain('"message":"metrics listening"');
+  });
+
+  it('routes a test-writing task to TestAgent by the description the router sent', async () => {
+    const accepted = await submit(TESTS_TASK);
+    const done = await finished(accepted.task_id);
+    expect(done).toMatchObject({ status: 'completed', selected_agent: 'TestAgent' });
+    const doc = (await db.collection('tasks').findOne({ task_id: accepted.task_id }))!;
+    expect(doc).toMatchObject({ selected_agent: 'TestAgent', agent_type: 'test', confidence: 0.91, agent_version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(doc['result']).toMatchObject({ code_language: 'python', citations: [] });
+    expect(doc['result'].raw_output).toContain('def test_add');
+    const routed = openai.requests.find((r) => r.schemaName === 'route_decision' && r.lastUser.includes(TESTS_TASK))!;
+    expect(routed.system).toMatch(/- TestAgent \(kind of work: test\)\s+Writes unit tests/);
+    const runs = await db.collection('agent_runs').find({ task_id: accepted.task_id }).sort({ started_at: 1 }).toArray();
+    expect(runs.map((r) => [r['kind'], r['agent_name'], r['outcome']])).toEqual([
+      ['router', 'PeerAgent', 'success'],
+      ['agent', 'TestAgent', 'success'],
+    ]);
   });
 });

@@ -13,12 +13,16 @@ export type {
 export { noopLogger } from './agent';
 export { AgentRegistry, SETTING_PATTERN, UNKNOWN_AGENT, isAgentDescriptor, loadAgentDescriptors, settingsFor } from './agent-registry';
 export type { AgentSummary, ModuleImporter, RegisteredAgent } from './agent-registry';
-export { callPolicyOf, createOpenAiProvider, modelNameOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
+export { callPolicyOf, createChatProvider, createOpenAiProvider, modelNameOf, structuredMethodOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
+export { LLM_PROVIDER_TABLE, loadChatModelFactory, openAiFactory } from './providers';
+export type { ChatModelConstructor, ChatModelFactory, ChatModelSpec, ProviderEntry } from './providers';
+export { LlmRoles, llmRoleOf } from './llm-roles';
+export type { LlmRoleSettings, LlmRolesOptions, ProviderConnection, ResolvedRole } from './llm-roles';
 export { UsageMeter, currentUsageMeter, runWithUsageMeter } from './usage-meter';
 export { DEFAULT_CALL_POLICY, backoffDelay, callWithRetry, retryAfterMs } from './retry';
 export type { CallPolicy, RetryHooks } from './retry';
 export { abortError, abortable, throwIfAborted } from './abort';
-export type { OpenAiProviderOptions } from './llm';
+export type { ChatProviderOptions, OpenAiProviderOptions } from './llm';
 export { invokeStructured, invokeText } from './structured';
 export type { LlmCallResult, StructuredOutputMethod } from './structured';
 export { packageVersion } from './package-version';

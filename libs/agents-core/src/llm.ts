@@ -1,18 +1,39 @@
 import { ChatOpenAI } from '@langchain/openai';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import type { BaseMessage } from '@langchain/core/messages';
-import { LlmError, LlmNotConfiguredError, OrchestratorError, TimeoutError, modelUsage, type ModelUsage, type PriceTable } from '@agent-orchestrator/domain';
-import type { ChatModelOptions, LlmProvider } from './agent';
+import {
+  LlmError,
+  LlmNotConfiguredError,
+  OrchestratorError,
+  TimeoutError,
+  modelUsage,
+  outputLimitOf,
+  priceOf,
+  type LlmProviderName,
+  type ModelUsage,
+  type OutputLimitTable,
+  type PriceTable,
+  type StructuredOutputMethod,
+} from '@agent-orchestrator/domain';
+import type { AgentLogger, ChatModelOptions, LlmProvider } from './agent';
+import { LLM_PROVIDER_TABLE, openAiFactory, type ChatModelConstructor, type ChatModelFactory } from './providers';
 import { bindChatModel, type LlmCallObserver } from './observe';
 import { DEFAULT_CALL_POLICY, type CallPolicy } from './retry';
 
 const policies = new WeakMap<BaseChatModel, CallPolicy>();
 /** How to make the same chat model with a lower completion limit (budgets cap each call). */
 const cappers = new WeakMap<BaseChatModel, (maxTokens: number) => BaseChatModel>();
+/** The structured-output method of a chat model made by a provider (the provider's default or the config's override). */
+const structuredMethods = new WeakMap<BaseChatModel, StructuredOutputMethod>();
 
 /** The timeout/retry policy of a chat model made by a provider (defaults for others, e.g. fakes). */
 export function callPolicyOf(model: BaseChatModel): CallPolicy {
   return policies.get(model) ?? DEFAULT_CALL_POLICY;
+}
+
+/** The structured-output method configured for a chat model a provider made; undefined for others (fakes). */
+export function structuredMethodOf(model: BaseChatModel): StructuredOutputMethod | undefined {
+  return structuredMethods.get(model);
 }
 
 export interface OpenAiProviderOptions {
@@ -24,8 +45,21 @@ export interface OpenAiProviderOptions {
   /** Retries for transient failures (429, 5xx, network, timeouts), with exponential backoff. */
   maxRetries: number;
   prices: PriceTable;
+  /** Most completion tokens per call and model (a budget's cap never goes above it); default DEFAULT_OUTPUT_LIMITS. */
+  outputLimits?: OutputLimitTable;
+  /** Overrides the provider's structured-output method (e.g. `functionCalling` for a server without json_schema). */
+  structuredOutput?: StructuredOutputMethod;
   /** Told about every invokeText / invokeStructured call (model, agent, outcome, duration, tokens, cost): the worker's metrics. */
   observer?: LlmCallObserver;
+  /** Warned once per model the price table cannot price. */
+  logger?: AgentLogger;
+}
+
+export interface ChatProviderOptions extends OpenAiProviderOptions {
+  /** Which provider of the table (for its defaults). */
+  provider: LlmProviderName;
+  /** Makes the chat models (from `loadChatModelFactory`). */
+  factory: ChatModelFactory;
 }
 
 /**
@@ -33,34 +67,46 @@ export interface OpenAiProviderOptions {
  * API key, or a base URL (local servers often need none).
  */
 export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvider {
+  return createChatProvider({ ...options, provider: 'openai', factory: openAiFactory(ChatOpenAI as unknown as ChatModelConstructor) });
+}
+
+/**
+ * An LlmProvider for one provider of the table and one connection (key, base
+ * URL). Configured when there is an API key, or a base URL (local servers often need none).
+ */
+export function createChatProvider(options: ChatProviderOptions): LlmProvider {
   const configured = Boolean(options.apiKey) || Boolean(options.baseURL);
+  const entry = LLM_PROVIDER_TABLE[options.provider];
+  const method = options.structuredOutput ?? entry.structuredOutput;
+  const warned = new Set<string>();
   return {
     configured,
     prices: options.prices,
     chatModel({ model, temperature, maxTokens }: ChatModelOptions): BaseChatModel {
       if (!configured) throw new LlmNotConfiguredError();
-      const chat = makeChat(model, temperature, maxTokens);
-      cappers.set(chat, (cap) => makeChat(model, temperature, maxTokens === undefined ? cap : Math.min(maxTokens, cap)));
+      if (!warned.has(model) && priceOf(model, options.prices) === undefined) {
+        warned.add(model);
+        options.logger?.warn('LLM model has no price: its calls are recorded at $0 and a max_cost_usd budget cannot be enforced on it; add it to LLM_PRICES', {
+          model,
+          provider: options.provider,
+        });
+      }
+      const limit = outputLimitOf(model, options.outputLimits);
+      // What a call asks for without a budget: the caller's, else the provider's default (Anthropic requires one), else the server's.
+      const own = maxTokens ?? (entry.defaultMaxTokens === undefined ? undefined : Math.min(entry.defaultMaxTokens, limit));
+      const chat = makeChat(model, temperature, own);
+      // Under a budget the cap is the tokens left, but never more than the call would ask without one
+      // nor more than the model can write (the provider would answer 400).
+      cappers.set(chat, (cap) => makeChat(model, temperature, Math.min(own ?? limit, cap, limit)));
       if (options.observer) bindChatModel(chat, { observer: options.observer });
       return chat;
     },
   };
 
   function makeChat(model: string, temperature: number | undefined, maxTokens: number | undefined): BaseChatModel {
-    const chat = new ChatOpenAI({
-      model,
-      temperature,
-      maxTokens,
-      // Local OpenAI-compatible servers accept any key; the SDK insists on one.
-      apiKey: options.apiKey || 'not-needed',
-      configuration: options.baseURL ? { baseURL: options.baseURL } : undefined,
-      // Retries and deadlines are ours (callWithRetry): one policy for every provider,
-      // Retry-After honoured, and timeouts told apart from other failures reliably.
-      timeout: options.timeoutMs + 1000,
-      maxRetries: 0,
-      useResponsesApi: false,
-    });
+    const chat = options.factory({ model, temperature, maxTokens, apiKey: options.apiKey, baseURL: options.baseURL, timeoutMs: options.timeoutMs });
     policies.set(chat, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries });
+    structuredMethods.set(chat, method);
     return chat;
   }
 }

@@ -59,7 +59,10 @@ describe('LLM call observer', () => {
     const { llm, calls } = observed(() => JSON.stringify({ answer: 'not a number' }));
     const chat = withAgentName(llm, 'CodeAgent').chatModel({ model: 'm' });
     await expect(invokeStructured(chat, z.object({ answer: z.number() }), ask, { name: 'answer', prices })).rejects.toMatchObject({ type: 'LLM_ERROR' });
-    expect(calls).toEqual([expect.objectContaining({ outcome: 'failure', error_type: 'LLM_ERROR', prompt_tokens: 10, completion_tokens: 7 })]); // '{"answer":"not a number"}' is 26 characters
+    // One observation for the call and its re-ask: '{"answer":"not a number"}' (26 characters, 7 tokens) twice,
+    // the second prompt longer by the bad answer and the parse error.
+    expect(calls).toEqual([expect.objectContaining({ outcome: 'failure', error_type: 'LLM_ERROR', completion_tokens: 14 })]);
+    expect(calls[0]!.prompt_tokens).toBeGreaterThan(20);
   });
 
   it('reports structured successes too, and names unscoped calls "unknown"', async () => {

@@ -1,16 +1,22 @@
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import type { BaseMessage } from '@langchain/core/messages';
-import type { ModelUsage, PriceTable } from '@agent-orchestrator/domain';
-import { LlmError } from '@agent-orchestrator/domain';
+import { AIMessage, HumanMessage, type BaseMessage } from '@langchain/core/messages';
+import type { ModelUsage, PriceTable, StructuredOutputMethod } from '@agent-orchestrator/domain';
+import { BudgetExceededError, LlmError, priceOf } from '@agent-orchestrator/domain';
 import type { z } from 'zod';
-import { callPolicyOf, modelNameOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
+import { callPolicyOf, modelNameOf, structuredMethodOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 import { reportLlmCall } from './observe';
 import { callWithRetry } from './retry';
 import { currentUsageMeter } from './usage-meter';
 
 /** Under a task budget (see usage-meter.ts): refuses a call when nothing is left and caps its completion to what remains. */
-function budgeted(chat: BaseChatModel, model: string): BaseChatModel {
-  const cap = currentUsageMeter()?.beforeCall(model);
+function budgeted(chat: BaseChatModel, model: string, prices: PriceTable): BaseChatModel {
+  const meter = currentUsageMeter();
+  // A cost budget cannot be kept on a model without a price (its calls would count $0): refuse the call.
+  // The api refuses such budgets at submission; this holds when the worker's prices differ from the api's.
+  if (meter?.budget?.max_cost_usd != null && priceOf(model, prices) === undefined) {
+    throw new BudgetExceededError(`The task's budget of $${meter.budget.max_cost_usd} cannot be enforced: model ${model} has no price (LLM_PRICES); the call was not made.`);
+  }
+  const cap = meter?.beforeCall(model);
   return cap === undefined ? chat : withMaxTokens(chat, cap);
 }
 
@@ -20,12 +26,31 @@ export interface LlmCallResult<T> {
   model: string;
 }
 
-export type StructuredOutputMethod = 'jsonSchema' | 'functionCalling' | 'jsonMode';
+export type { StructuredOutputMethod };
+
+type Checked<T> = { success: true; data: T; error?: undefined } | { success: false; data?: undefined; error: { message: string } };
+type StructuredAnswer<T> = { raw: BaseMessage; parsed: T | null; parsingError?: unknown };
+
+/** The two usages of a call and its re-ask, as one (same model). */
+function addUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
+  const cost = Math.round((a.cost_usd + b.cost_usd) * 1e8) / 1e8;
+  return { model: a.model, prompt_tokens: a.prompt_tokens + b.prompt_tokens, completion_tokens: a.completion_tokens + b.completion_tokens, total_tokens: a.total_tokens + b.total_tokens, cost_usd: cost };
+}
+
+/** What the model answered, as text, to show it back when re-asking. */
+function answerText(raw: BaseMessage): string {
+  const calls = (raw as { tool_calls?: Array<{ args?: unknown }> }).tool_calls;
+  if (calls?.length) return JSON.stringify(calls[0]?.args ?? {});
+  return textOf(raw);
+}
 
 /**
- * One chat call whose answer must match `schema`. Uses the provider's native
- * structured output (JSON schema by default), records token usage, and maps
- * failures to typed errors.
+ * One chat call whose answer must match `schema`. Uses the structured-output
+ * method the provider was configured with (JSON schema for OpenAI, tool calling
+ * for Anthropic, `LLM_STRUCTURED_OUTPUT` / `LLM_<ROLE>_STRUCTURED_OUTPUT` to
+ * override), else `options.method`, else JSON schema. An answer that does not
+ * parse or match is re-asked once, with the parse error, before the call fails
+ * with LLM_ERROR. Records token usage (both calls) and maps failures to typed errors.
  */
 export async function invokeStructured<S extends z.ZodObject>(
   chat: BaseChatModel,
@@ -34,25 +59,42 @@ export async function invokeStructured<S extends z.ZodObject>(
   options: { name: string; prices: PriceTable; signal?: AbortSignal; method?: StructuredOutputMethod },
 ): Promise<LlmCallResult<z.infer<S>>> {
   const model = modelNameOf(chat);
+  const method = structuredMethodOf(chat) ?? options.method ?? 'jsonSchema';
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
-  try {
-    const runnable = budgeted(chat, model).withStructuredOutput(schema, { name: options.name, includeRaw: true, method: options.method ?? 'jsonSchema' });
+  const ask = async (prompt: BaseMessage[]): Promise<{ raw: BaseMessage; result: Checked<z.infer<S>>; parsingError?: unknown }> => {
+    const runnable = budgeted(chat, model, options.prices).withStructuredOutput(schema, { name: options.name, includeRaw: true, method });
     const out = await callWithRetry(
       `LLM call to ${model}`,
-      async (signal) => (await runnable.invoke(messages, { signal })) as { raw: BaseMessage; parsed: z.infer<S> | null },
+      async (signal) => (await runnable.invoke(prompt, { signal })) as StructuredAnswer<z.infer<S>>,
       (err) => toLlmError(err, model),
       callPolicyOf(chat),
       options.signal,
     );
-    usage = usageOf(out.raw, model, options.prices);
-    currentUsageMeter()?.record(usage);
-    const parsed = schema.safeParse(out.parsed);
-    if (!parsed.success) {
-      throw new LlmError(`Model ${model} returned output that does not match the ${options.name} schema: ${parsed.error.message}`);
+    const spent = usageOf(out.raw, model, options.prices);
+    usage = usage ? addUsage(usage, spent) : spent;
+    currentUsageMeter()?.record(spent);
+    return { raw: out.raw, result: schema.safeParse(out.parsed) as Checked<z.infer<S>>, parsingError: out.parsingError };
+  };
+  const problem = (answer: { result: Checked<unknown>; parsingError?: unknown }): string =>
+    answer.parsingError instanceof Error ? answer.parsingError.message : (answer.result.error?.message ?? 'unreadable answer');
+  try {
+    let answer = await ask(messages);
+    if (!answer.result.success) {
+      // Like a person would: show the model its answer and what is wrong with it, once.
+      const why = problem(answer);
+      answer = await ask([
+        ...messages,
+        new AIMessage(answerText(answer.raw)),
+        new HumanMessage(`That answer could not be used: ${why.slice(0, 2000)}\nAnswer again with only the ${options.name} output, matching its schema exactly.`),
+      ]);
     }
-    reportLlmCall(chat, { model, startedAt, usage });
-    return { value: parsed.data, usage, model };
+    if (!answer.result.success) {
+      throw new LlmError(`Model ${model} returned output that does not match the ${options.name} schema, twice: ${problem(answer)}`);
+    }
+    const spent = usage ?? usageOf(answer.raw, model, options.prices);
+    reportLlmCall(chat, { model, startedAt, usage: spent });
+    return { value: answer.result.data, usage: spent, model };
   } catch (err) {
     // An answer that fails the schema still cost its tokens: they are reported with the failure.
     reportLlmCall(chat, { model, startedAt, usage, error: err });
@@ -70,7 +112,7 @@ export async function invokeText(
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
   try {
-    const call = budgeted(chat, model);
+    const call = budgeted(chat, model, options.prices);
     const raw = await callWithRetry(`LLM call to ${model}`, (signal) => call.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
     usage = usageOf(raw, model, options.prices);
     currentUsageMeter()?.record(usage);

@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import { common, type CommonConfig } from './common.config';
 import { EnvReader, type Env } from './env-reader';
+import { unpricedModels, type PriceTable } from '@agent-orchestrator/domain';
+import { configuredModels } from './llm.config';
 
 export interface ApiConfig extends CommonConfig {
   port: number;
@@ -20,6 +22,11 @@ export interface ApiConfig extends CommonConfig {
   metrics: { enabled: boolean; token: string | undefined };
   /** How long an Idempotency-Key of POST /v1/agent/execute keeps answering with its task. */
   idempotencyTtlHours: number;
+  /**
+   * The models the worker's roles use (LLM_PEER_MODEL, every LLM_<ROLE>_MODEL) and LLM_PRICES, read
+   * the same way as the worker: a `max_cost_usd` budget is refused while one of them has no price.
+   */
+  llm: { prices: PriceTable; models: string[]; unpricedModels: string[] };
 }
 
 /** One configured API key. The secret itself is never kept, only its digest. */
@@ -121,6 +128,12 @@ function metricsToken(r: EnvReader): string | undefined {
   return token;
 }
 
+function llm(r: EnvReader): ApiConfig['llm'] {
+  const prices = r.prices('LLM_PRICES');
+  const models = configuredModels(r);
+  return { prices, models, unpricedModels: unpricedModels(models, prices) };
+}
+
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const r = new EnvReader(env);
   const taskMaxLength = r.int('TASK_MAX_LENGTH', 20_000, 1, 1_000_000);
@@ -139,6 +152,7 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     apiKeys: apiKeys(r),
     metrics: { enabled: r.bool('METRICS_ENABLED', true), token: metricsToken(r) },
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
+    llm: llm(r),
   };
   return r.done(config, 'api');
 }

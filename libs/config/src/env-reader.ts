@@ -14,6 +14,11 @@ export class EnvReader {
   readonly problems: ErrorDetail[] = [];
   constructor(private readonly env: Env) {}
 
+  /** Names of every variable in the env map. */
+  keys(): string[] {
+    return Object.keys(this.env);
+  }
+
   raw(name: string): string | undefined {
     const v = this.env[name]?.trim();
     return v === '' ? undefined : v;

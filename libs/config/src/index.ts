@@ -9,3 +9,5 @@ export { loadEnvironment } from './environment';
 export type { EnvironmentSources, LoadEnvironmentOptions, LoadedEnvironment } from './environment';
 export { SSM_ENV_NAME, loadSsmParameters } from './ssm';
 export type { LoadSsmParametersOptions, MutableEnv, SsmClientLike, SsmLoadResult } from './ssm';
+export { DEFAULT_PEER_MODEL, configuredModels } from './llm.config';
+export type { LlmRoleConfig } from './llm.config';

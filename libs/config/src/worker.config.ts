@@ -1,7 +1,8 @@
 /** The worker's settings (`loadWorkerConfig`): LLM, agents, concurrency, queue, reconciler, housekeeping. */
-import type { PriceTable } from '@agent-orchestrator/domain';
+import { LLM_PROVIDER_NAMES, STRUCTURED_OUTPUT_METHODS, type LlmProviderName, type OutputLimitTable, type PriceTable, type StructuredOutputMethod } from '@agent-orchestrator/domain';
 import { common, type CommonConfig } from './common.config';
 import { EnvReader, type Env } from './env-reader';
+import { DEFAULT_PEER_MODEL, llmRoles, outputLimits, type LlmRoleConfig } from './llm.config';
 
 export const DEFAULT_AGENTS = ['@agent-orchestrator/agent-content', '@agent-orchestrator/agent-code', '@agent-orchestrator/agent-test'];
 
@@ -13,12 +14,24 @@ export interface MetricsSnapshotConfig {
 }
 
 export interface LlmConfig {
+  /** OPENAI_API_KEY / OPENAI_BASE_URL: the OpenAI provider's connection (any OpenAI-compatible server). */
   apiKey: string | undefined;
   baseURL: string | undefined;
+  /** LLM_PEER_MODEL, possibly `provider:model`. */
   peerModel: string;
   timeoutMs: number;
   maxRetries: number;
   prices: PriceTable;
+  /** LLM_PROVIDER: the provider of a role that names none. */
+  provider: LlmProviderName;
+  /** ANTHROPIC_API_KEY / ANTHROPIC_BASE_URL. */
+  anthropic: { apiKey: string | undefined; baseURL: string | undefined };
+  /** LLM_STRUCTURED_OUTPUT: overrides every provider's structured-output method (a role's own setting wins). */
+  structuredOutput: StructuredOutputMethod | undefined;
+  /** LLM_OUTPUT_LIMITS over the built-in table: a call never asks more completion tokens. */
+  outputLimits: OutputLimitTable;
+  /** LLM_<ROLE>_MODEL / _PROVIDER / _BASE_URL / _STRUCTURED_OUTPUT, by role (`PEER`, `CONTENT`...). */
+  roles: Record<string, LlmRoleConfig>;
 }
 
 export interface WorkerConfig extends CommonConfig {
@@ -56,15 +69,21 @@ export interface WorkerConfig extends CommonConfig {
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const r = new EnvReader(env);
+  const provider = r.oneOf('LLM_PROVIDER', LLM_PROVIDER_NAMES, 'openai');
   const config: WorkerConfig = {
     ...common(r),
     llm: {
       apiKey: r.raw('OPENAI_API_KEY'),
       baseURL: r.url('OPENAI_BASE_URL', ['http:', 'https:'], false),
-      peerModel: r.string('LLM_PEER_MODEL', 'gpt-4o-mini'),
+      peerModel: r.string('LLM_PEER_MODEL', DEFAULT_PEER_MODEL),
       timeoutMs: r.int('LLM_TIMEOUT_MS', 60_000, 100, 600_000),
       maxRetries: r.int('LLM_MAX_RETRIES', 3, 0, 10),
       prices: r.prices('LLM_PRICES'),
+      provider,
+      anthropic: { apiKey: r.raw('ANTHROPIC_API_KEY'), baseURL: r.url('ANTHROPIC_BASE_URL', ['http:', 'https:'], false) },
+      structuredOutput: r.raw('LLM_STRUCTURED_OUTPUT') === undefined ? undefined : r.oneOf('LLM_STRUCTURED_OUTPUT', STRUCTURED_OUTPUT_METHODS, 'jsonSchema'),
+      outputLimits: outputLimits(r),
+      roles: llmRoles(r, provider),
     },
     agents: r.list('AGENTS', DEFAULT_AGENTS),
     routerMinConfidence: r.number('ROUTER_MIN_CONFIDENCE', 0.5, 0, 1),

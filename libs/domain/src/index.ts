@@ -9,4 +9,5 @@ export * from './utc-day';
 export * from './percentile';
 export * from './retryable-errors';
 export * from './task-transitions';
+export * from './llm-models';
 export * from './agent-summary';

@@ -1,3 +1,5 @@
+import { priceOf } from './llm-models';
+
 /** Token usage reported by a model provider for one or more calls. */
 export interface TokenCounts {
   prompt_tokens: number;
@@ -27,7 +29,8 @@ export interface ModelPrice {
 export type PriceTable = Readonly<Record<string, ModelPrice>>;
 
 /**
- * Public list prices of the OpenAI models the default config names, per 1M tokens.
+ * Public list prices of the OpenAI and Anthropic models, per 1M tokens; dated ids
+ * (`gpt-4o-mini-2024-07-18`, `claude-3-5-haiku-20241022`) are priced as their base model.
  * Estimates only: override with `LLM_PRICES` when they change or for other models.
  */
 export const DEFAULT_PRICE_TABLE: PriceTable = {
@@ -39,15 +42,28 @@ export const DEFAULT_PRICE_TABLE: PriceTable = {
   'gpt-5': { input_per_million: 1.25, output_per_million: 10 },
   'gpt-5-mini': { input_per_million: 0.25, output_per_million: 2 },
   'gpt-5-nano': { input_per_million: 0.05, output_per_million: 0.4 },
+  'claude-3-5-haiku': { input_per_million: 0.8, output_per_million: 4 },
+  'claude-haiku-4-5': { input_per_million: 1, output_per_million: 5 },
+  'claude-3-7-sonnet': { input_per_million: 3, output_per_million: 15 },
+  'claude-sonnet-4': { input_per_million: 3, output_per_million: 15 },
+  'claude-sonnet-4-0': { input_per_million: 3, output_per_million: 15 },
+  'claude-sonnet-4-5': { input_per_million: 3, output_per_million: 15 },
+  'claude-opus-4': { input_per_million: 15, output_per_million: 75 },
+  'claude-opus-4-0': { input_per_million: 15, output_per_million: 75 },
+  'claude-opus-4-1': { input_per_million: 15, output_per_million: 75 },
 };
 
 /** Costs are kept to 1e-8 dollars, so sums of many small costs do not gather float noise. */
 export const roundCost = (n: number): number => Math.round(n * 1e8) / 1e8;
 const round = roundCost;
 
-/** Estimated cost of `counts` on `model`; 0 for a model missing from the table. */
+/**
+ * Estimated cost of `counts` on `model` (a dated id priced as its base model); 0 for a model
+ * missing from the table: the worker warns once per such model, and the api refuses a
+ * `max_cost_usd` budget while a configured model has no price.
+ */
 export function estimateCost(model: string, counts: Pick<TokenCounts, 'prompt_tokens' | 'completion_tokens'>, prices: PriceTable): number {
-  const price = prices[model];
+  const price = priceOf(model, prices);
   if (!price) return 0;
   return round((counts.prompt_tokens * price.input_per_million + counts.completion_tokens * price.output_per_million) / 1_000_000);
 }

@@ -101,7 +101,7 @@ export function createApp(deps: AppDeps): Express {
   const events = deps.events ?? new TaskEventLog(logger, 'api');
   const { repositories } = store;
   const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now });
-  const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment });
+  const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment, unpricedModels: config.llm.unpricedModels });
 
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingRedis(readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
   app.use(openApiRoutes(openApiDocument));

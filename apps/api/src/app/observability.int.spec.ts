@@ -98,6 +98,15 @@ describe('observability through the HTTP app (integration)', () => {
       expect((await request(a).get(`/v1/tasks/${none.body.task_id}`).expect(200)).body.budget).toBeNull();
     });
 
+    it('refuses a max_cost_usd budget with a 400 naming the configured model that has no price; a token budget still goes', async () => {
+      const a = app({ LLM_CODE_MODEL: 'llama3.1:8b', LLM_CONTENT_MODEL: 'anthropic:claude-haiku-4-5-20251001' });
+      const res = await request(a).post('/v1/agent/execute').send({ task: 'Write a limerick', max_cost_usd: 0.05 }).expect(400);
+      expect(res.body.error).toMatchObject({ type: 'VALIDATION_ERROR', message: expect.stringContaining('llama3.1:8b'), details: [{ field: 'max_cost_usd', message: 'no price for llama3.1:8b' }] });
+      await request(a).post('/v1/agent/execute').send({ task: 'Write a limerick', max_tokens: 100 }).expect(202);
+      const priced = app({ LLM_CODE_MODEL: 'llama3.1:8b', LLM_PRICES: '{"llama3.1:8b":{"input_per_million":0,"output_per_million":0}}' });
+      await request(priced).post('/v1/agent/execute').send({ task: 'Write a limerick', max_cost_usd: 0.05 }).expect(202);
+    });
+
     it.each([
       [{ max_tokens: 0 }, 'max_tokens', 'positive integer'],
       [{ max_tokens: 1.5 }, 'max_tokens', 'positive integer'],

@@ -3,7 +3,7 @@
  * pub/sub, leases, metrics) → the use cases of @agent-orchestrator/tasks, and
  * the order in which they stop.
  */
-import { createOpenAiProvider, type ModuleImporter } from '@agent-orchestrator/agents-core';
+import { LlmRoles, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { connectMongo } from '@agent-orchestrator/persistence';
 import type { Env, WorkerConfig } from '@agent-orchestrator/config';
 import { BullTaskQueue, RedisCancelListener, RedisClaims, RedisLock, publishWorker } from '@agent-orchestrator/messaging';
@@ -29,12 +29,25 @@ export interface RunningWorker {
 /** Connects to MongoDB and Redis, builds the agent registry and router, and starts consuming `agent_tasks`. */
 export async function startWorker(config: WorkerConfig, logger: Logger, env: Env, importer?: ModuleImporter): Promise<RunningWorker> {
   const metrics = new WorkerMetrics(config, logger);
-  const llm = createOpenAiProvider({ apiKey: config.llm.apiKey, baseURL: config.llm.baseURL, timeoutMs: config.llm.timeoutMs, maxRetries: config.llm.maxRetries, prices: config.llm.prices, observer: metrics.llm.llmCall });
+  const { llm: c } = config;
+  const roles = await LlmRoles.create({
+    defaultProvider: c.provider,
+    connections: { openai: { apiKey: c.apiKey, baseURL: c.baseURL }, anthropic: c.anthropic },
+    roles: c.roles,
+    structuredOutput: c.structuredOutput,
+    timeoutMs: c.timeoutMs,
+    maxRetries: c.maxRetries,
+    prices: c.prices,
+    outputLimits: c.outputLimits,
+    observer: metrics.llm.llmCall,
+    logger,
+  });
+  const llm = roles.forRole('PEER');
   if (!llm.configured) {
-    logger.warn('No LLM provider configured (set OPENAI_API_KEY or OPENAI_BASE_URL): every task will fail fast with LLM_NOT_CONFIGURED.');
+    logger.warn(`No LLM provider configured for the router (set ${c.provider === 'openai' ? 'OPENAI_API_KEY or OPENAI_BASE_URL' : 'ANTHROPIC_API_KEY or ANTHROPIC_BASE_URL'}): every task will fail fast with LLM_NOT_CONFIGURED.`);
   }
-  const registry = await buildAgentRegistry({ packages: config.agents, llm, env, logger, importer, observers: { webSearch: metrics.llm.webSearch } });
-  const router = new PeerAgent({ llm, model: config.llm.peerModel, agents: registry.list(), minConfidence: config.routerMinConfidence });
+  const registry = await buildAgentRegistry({ packages: config.agents, llm: roles, env, logger, importer, observers: { webSearch: metrics.llm.webSearch } });
+  const router = new PeerAgent({ llm, model: c.peerModel, agents: registry.list(), minConfidence: config.routerMinConfidence });
 
   const store = await connectMongo({
     uri: config.mongo.uri,

@@ -1,6 +1,7 @@
 import { BaseChatModel, type BaseChatModelCallOptions } from '@langchain/core/language_models/chat_models';
 import { AIMessage, type BaseMessage } from '@langchain/core/messages';
 import type { ChatResult } from '@langchain/core/outputs';
+import { OutputParserException } from '@langchain/core/output_parsers';
 import { RunnableLambda } from '@langchain/core/runnables';
 import { DEFAULT_PRICE_TABLE, type PriceTable } from '@agent-orchestrator/domain';
 import type { ChatModelOptions, LlmProvider } from '../agent';
@@ -50,12 +51,27 @@ export class ScriptedChatModel extends BaseChatModel {
     return { generations: [{ text, message }] };
   }
 
-  // Structured output for the fake: the script's text is parsed as JSON.
-  override withStructuredOutput(_schema: unknown, config?: { includeRaw?: boolean }): never {
+  // Structured output for the fake, as LangChain does it: the script's text is parsed as JSON and
+  // checked against the schema; with `includeRaw` a bad answer gives `parsed: null` and the
+  // `parsingError` (the caller decides whether to re-ask), without it the call throws.
+  override withStructuredOutput(schema: unknown, config?: { includeRaw?: boolean }): never {
     return RunnableLambda.from(async (input: BaseMessage[], runConfig) => {
       const raw = await this.invoke(input, runConfig);
-      const parsed: unknown = JSON.parse(textOf(raw));
-      return config?.includeRaw ? { raw, parsed } : parsed;
+      let parsed: unknown;
+      let parsingError: Error | undefined;
+      try {
+        parsed = JSON.parse(textOf(raw));
+        const check = (schema as { safeParse?: (v: unknown) => { success: boolean; data?: unknown; error?: { message: string } } }).safeParse?.(parsed);
+        if (check && !check.success) throw new Error(`Failed to parse. Text: "${textOf(raw)}". Error: ${check.error?.message}`);
+        if (check) parsed = check.data;
+      } catch (err) {
+        parsingError = err instanceof SyntaxError ? new Error(`Failed to parse. Text: "${textOf(raw)}". Error: ${err.message}`) : (err as Error);
+      }
+      if (!config?.includeRaw) {
+        if (parsingError) throw new OutputParserException(parsingError.message, textOf(raw));
+        return parsed;
+      }
+      return parsingError ? { raw, parsed: null, parsingError } : { raw, parsed };
     }) as never;
   }
 }

@@ -7,17 +7,27 @@ import { AcceptTask, NOT_STORED_MESSAGE } from './accept-task.use-case';
 const NOW = new Date('2030-01-02T03:04:05.678Z');
 const ORIGIN = { ip: '203.0.113.7', user_agent: 'jest', request_id: 'req-1' };
 
-function setup(queue = new InMemoryTaskQueue()) {
+function setup(queue = new InMemoryTaskQueue(), unpricedModels: string[] = []) {
   const store = new InMemoryStore();
   let n = 0;
   const { logger, records } = recordingLogger();
   const events = new RecordingTaskEvents(() => NOW);
   const lifecycle = new TaskLifecycle({ tasks: store.repositories.tasks, events, now: () => NOW });
-  const service = new AcceptTask({ repositories: store.repositories, queue, lifecycle, now: () => NOW, environment: 'test', newId: () => `id-${++n}` });
+  const service = new AcceptTask({ repositories: store.repositories, queue, lifecycle, now: () => NOW, environment: 'test', newId: () => `id-${++n}`, unpricedModels });
   return { store, queue, service, logger, records, events };
 }
 
 describe('AcceptTask', () => {
+  it('refuses a max_cost_usd budget while a configured model has no price, naming it, and stores nothing', async () => {
+    const { store, queue, service, logger } = setup(new InMemoryTaskQueue(), ['llama3.1:8b']);
+    const err = await service.execute({ task: 'x', max_cost_usd: 0.5 }, ORIGIN, logger).catch((e: unknown) => e);
+    expect(err).toMatchObject({ type: ErrorType.VALIDATION_ERROR, message: expect.stringContaining('llama3.1:8b'), details: [{ field: 'max_cost_usd', message: 'no price for llama3.1:8b' }] });
+    expect(store.calls).toEqual([]);
+    expect(queue.enqueued).toEqual([]);
+    // A token budget alone is still accepted.
+    await expect(service.execute({ task: 'x', max_tokens: 1000 }, ORIGIN, logger)).resolves.toMatchObject({ budget: { max_tokens: 1000, max_cost_usd: null } });
+  });
+
   it('touches the session, stores the user message, then the task (the commit point), then enqueues', async () => {
     const { store, queue, service, logger } = setup();
     const task = await service.execute({ task: 'Write a haiku', session_id: 'sess-1' }, ORIGIN, logger);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { newTask, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
+import { ValidationError, newTask, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
 import type { TaskLifecycle } from '../lifecycle/task-lifecycle';
 import type { Logger } from '../ports/logger.port';
@@ -26,6 +26,11 @@ export interface AcceptTaskDeps {
   now: () => Date;
   environment: string;
   newId?: () => string;
+  /**
+   * Configured models the price table cannot price: a `max_cost_usd` budget is refused (400) while
+   * there is one, since the cost of their calls is unknown and the budget could never trip.
+   */
+  unpricedModels?: readonly string[];
 }
 
 export const NOT_STORED_MESSAGE = 'The task could not be stored because the database is unavailable. Try again shortly.';
@@ -53,7 +58,13 @@ export class AcceptTask {
 
   /** `options.taskId`: the id to create the task with (an Idempotency-Key reserves it first); default a new UUID. */
   async execute(input: TaskSubmission, origin: RequestOrigin, logger: Logger, options: { taskId?: string } = {}): Promise<Task> {
-    const { repositories, environment } = this.deps;
+    const { repositories, environment, unpricedModels = [] } = this.deps;
+    if (input.max_cost_usd !== undefined && unpricedModels.length > 0) {
+      const names = unpricedModels.join(', ');
+      throw new ValidationError(`max_cost_usd cannot be enforced: the configured model${unpricedModels.length > 1 ? 's' : ''} ${names} ha${unpricedModels.length > 1 ? 've' : 's'} no price. Add ${unpricedModels.length > 1 ? 'them' : 'it'} to LLM_PRICES or submit without max_cost_usd.`, [
+        { field: 'max_cost_usd', message: `no price for ${names}` },
+      ]);
+    }
     const now = this.deps.now();
     const task = newTask({
       task_id: options.taskId ?? this.newId(),
