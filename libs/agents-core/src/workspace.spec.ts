@@ -14,7 +14,7 @@ interface PackageJson {
   files?: string[];
   publishConfig?: Record<string, unknown>;
   peerDependencies?: Record<string, string>;
-  nx?: { name?: string; tags?: string[] };
+  nx?: { name?: string; tags?: string[]; targets?: Record<string, unknown> };
 }
 
 const readJson = <T>(path: string): T => JSON.parse(readFileSync(path, 'utf8')) as T;
@@ -69,9 +69,15 @@ describe.each(agentLibs.map(({ dir, pkg }) => [dir, pkg] as const))('agent libra
   });
 
   it('runs the conformance suite in a unit spec and in an integration spec', () => {
-    const runsSuite = (text: string) => text.includes("from '@agent-orchestrator/agents-core/testing'") && /^describeAgentConformance\(\{[^\n]*packageRoot/m.test(text);
+    const runsSuite = (text: string) =>
+      text.includes("from '@agent-orchestrator/agents-core/testing'") && /^describeAgentConformance\(\{[^\n]*packageRoot/m.test(text);
     const runs = specFiles(dir).filter((f) => runsSuite(readFileSync(f, 'utf8')));
     expect(runs.some((f) => !f.endsWith('.int.spec.ts'))).toBe(true);
     expect(runs.some((f) => f.endsWith('.int.spec.ts'))).toBe(true);
+  });
+
+  it('has a test-int target, so its integration spec runs under npm test', () => {
+    expect(pkg.nx?.targets?.['test-int']).toBeDefined();
+    expect(readFileSync(join(LIBS, dir, 'jest.int.config.cjs'), 'utf8')).toMatch(/jest\.int\.preset\.cjs/);
   });
 });

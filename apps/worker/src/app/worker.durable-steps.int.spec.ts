@@ -7,8 +7,8 @@ import { randomInt, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { startOpenAiStub, type OpenAiStub } from '@agent-orchestrator/agents-core/testing';
 import { newTask, type Task } from '@agent-orchestrator/domain';
-import { MongoClient } from 'mongodb';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 import { createTaskQueue, enqueueTask, type TaskQueue } from '@agent-orchestrator/messaging';
 
 jest.setTimeout(120_000);
@@ -34,7 +34,7 @@ interface Child {
 }
 
 describe('durable steps (real worker processes, MongoDB, Redis, OpenAI stub)', () => {
-  const dbName = `ao_durable_${randomUUID().slice(0, 8)}`;
+  const dbName = testDatabaseName('ao_durable');
   const redisUrl = (() => {
     const u = new URL(process.env['REDIS_URL']!);
     u.pathname = `/${randomInt(1, 16)}`;
@@ -113,9 +113,7 @@ describe('durable steps (real worker processes, MongoDB, Redis, OpenAI stub)', (
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await store.close();
-    const client = await MongoClient.connect(process.env['MONGO_URI']!);
-    await client.db(dbName).dropDatabase();
-    await client.close();
+    await dropTestDatabase(dbName);
     await openai.close();
   });
 

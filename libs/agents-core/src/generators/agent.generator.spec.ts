@@ -8,7 +8,10 @@ const { agentGenerator } = jest.requireActual<{ agentGenerator: AgentGenerator }
 
 function workspace(): Tree {
   const tree = createTreeWithEmptyWorkspace();
-  tree.write('libs/agents-core/package.json', JSON.stringify({ name: '@agent-orchestrator/agents-core', version: '0.3.1', dependencies: { '@langchain/core': '^1.4.0' } }));
+  tree.write(
+    'libs/agents-core/package.json',
+    JSON.stringify({ name: '@agent-orchestrator/agents-core', version: '0.3.1', dependencies: { '@langchain/core': '^1.4.0' } }),
+  );
   tree.write('libs/domain/package.json', JSON.stringify({ name: '@agent-orchestrator/domain', version: '0.2.0' }));
   tree.write('tsconfig.json', JSON.stringify({ files: [], references: [{ path: './libs/domain' }] }));
   return tree;
@@ -25,7 +28,7 @@ describe('agent generator', () => {
       version: '0.1.0',
       files: expect.arrayContaining(['dist', 'README.md']),
       publishConfig: { access: 'public' },
-      nx: { name: 'agent-translation', tags: ['type:lib', 'layer:agent'] },
+      nx: { name: 'agent-translation', tags: ['type:lib', 'layer:agent'], targets: { 'test-int': {} } },
       peerDependencies: { '@agent-orchestrator/agents-core': '^0.3.1', '@agent-orchestrator/domain': '^0.2.0', '@langchain/core': '^1.4.0' },
     });
     expect(pkg.exports['.']).toEqual({ '@agent-orchestrator/source': './src/index.ts', types: './dist/index.d.ts', default: './dist/index.js' });
@@ -33,6 +36,7 @@ describe('agent generator', () => {
       'README.md',
       'eslint.config.mjs',
       'jest.config.cjs',
+      'jest.int.config.cjs',
       'tsconfig.json',
       'tsconfig.lib.json',
       'tsconfig.spec.json',
