@@ -9,10 +9,9 @@ import {
   type LlmProvider,
   recentHistory,
 } from '@agent-orchestrator/agents-core';
-import { LlmError } from '@agent-orchestrator/domain';
+import { LlmError, languageFromFences, normalizeLanguage } from '@agent-orchestrator/domain';
 import { CODE_ANSWER_SCHEMA_NAME, buildCodeMessages, codeAnswerSchema, type CodeAnswer } from './code.prompt';
 import { parseCodeSettings, type CodeSettings } from './code.settings';
-import { languageFromFences, normalizeLanguage } from './language';
 import { CODE_AGENT_NAME, codeAgentVersion } from './version';
 
 const MAX_SUMMARY_CHARS = 300;

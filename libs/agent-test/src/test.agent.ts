@@ -9,8 +9,7 @@ import {
   type AgentRunResult,
   type LlmProvider,
 } from '@agent-orchestrator/agents-core';
-import { LlmError } from '@agent-orchestrator/domain';
-import { languageFromFences, normalizeLanguage } from './language';
+import { LlmError, languageFromFences, normalizeLanguage } from '@agent-orchestrator/domain';
 import { TEST_ANSWER_SCHEMA_NAME, buildTestMessages, testAnswerSchema, type TestAnswer } from './test.prompt';
 import { parseTestAgentSettings, type TestAgentSettings } from './test.settings';
 import { TEST_AGENT_NAME, agentVersion } from './version';

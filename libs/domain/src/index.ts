@@ -11,3 +11,4 @@ export * from './retryable-errors';
 export * from './task-transitions';
 export * from './llm-models';
 export * from './agent-summary';
+export { languageFromFences, normalizeLanguage } from './code-language';

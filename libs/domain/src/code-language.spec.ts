@@ -1,4 +1,4 @@
-import { languageFromFences, normalizeLanguage } from './language';
+import { languageFromFences, normalizeLanguage } from './code-language';
 
 describe('normalizeLanguage', () => {
   it.each([

@@ -1,5 +1,5 @@
 // `code_language` as stored on task results: one name from the domain's CODE_LANGUAGES, or null.
-import { isCodeLanguage, type CodeLanguage } from '@agent-orchestrator/domain';
+import { isCodeLanguage, type CodeLanguage } from './agent-output';
 
 const ALIASES: Readonly<Record<string, string>> = {
   ts: 'typescript',
