@@ -1,12 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { connectMongo } from '@agent-orchestrator/persistence';
 import { BufferedEventSink, TaskEventLog, createApiMetrics, taskMetricsSink } from '@agent-orchestrator/observability';
-import { bullApiMessaging, createTaskQueue, pingQueue } from '@agent-orchestrator/messaging';
+import { bullApiMessaging, createTaskQueue, pingQueue, waitUntil } from '@agent-orchestrator/messaging';
 import { loadApiConfig, loadEnvironment } from '@agent-orchestrator/config';
 import { createApp } from './app/app';
 import { connectRateLimitStore } from './app/http/rate-limit.store';
 import { installGracefulShutdown } from './app/graceful-shutdown';
-import { waitUntil } from './app/wait-until';
 
 async function main(): Promise<void> {
   // .env (development), then SSM_PARAMETER_PATH when set, then validation; a ConfigError ends the boot.

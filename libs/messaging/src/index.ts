@@ -28,3 +28,4 @@ export { bullApiMessaging } from './bull-api-messaging';
 export type { BullApiMessaging } from './bull-api-messaging';
 export { connectRateLimitRedis } from './rate-limit-redis';
 export type { RateLimitRedis } from './rate-limit-redis';
+export { waitUntil } from './wait-until';

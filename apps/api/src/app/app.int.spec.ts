@@ -9,8 +9,7 @@ import { bullApiMessaging, createTaskQueue, enqueueTask, pingQueue, type TaskQue
 import { createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig, type ApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
-import { waitUntil } from './wait-until';
-import { closeTestQueue, closedPort, testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { closeTestQueue, closedPort, testRedisUrl, waitUntil } from '@agent-orchestrator/messaging/testing';
 import { requireMongoUri, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const EXECUTE = '/v1/agent/execute';
@@ -40,7 +39,14 @@ describe('api (integration)', () => {
     });
 
   const app = (env: Record<string, string> = {}, deps: { store?: MongoStore; queue?: TaskQueue } = {}) =>
-    createApp({ config: config(env), logger, store: deps.store ?? store, ...bullApiMessaging(deps.queue ?? queue, { enqueueTimeoutMs: config(env).enqueueTimeoutMs, registryTimeoutMs: 1000 }), environment: 'int-test', readinessTimeoutMs: 1000 });
+    createApp({
+      config: config(env),
+      logger,
+      store: deps.store ?? store,
+      ...bullApiMessaging(deps.queue ?? queue, { enqueueTimeoutMs: config(env).enqueueTimeoutMs, registryTimeoutMs: 1000 }),
+      environment: 'int-test',
+      readinessTimeoutMs: 1000,
+    });
 
   /** Write calls the API could make; a rejected request must make none. */
   const writes = () => {
@@ -113,9 +119,7 @@ describe('api (integration)', () => {
       expect(stored!.created_at.toISOString()).toBe(queued_at);
 
       const messages = await store.repositories.messages.listByTask(task_id);
-      expect(messages).toEqual([
-        expect.objectContaining({ task_id, session_id, role: 'user', content: 'Write a haiku about queues', agent_name: null }),
-      ]);
+      expect(messages).toEqual([expect.objectContaining({ task_id, session_id, role: 'user', content: 'Write a haiku about queues', agent_name: null })]);
 
       const job = await queue.getJob(task_id);
       expect(job).not.toBeNull();
@@ -162,7 +166,11 @@ describe('api (integration)', () => {
       it.each(cases)('%s', async (_name, send, status, type, field) => {
         const spies = writes();
         const jobsBefore = await jobCount();
-        const res = await send(request(app({ TASK_MAX_LENGTH: '100' })).post(EXECUTE).set('X-Request-Id', 'int-bad')).expect(status);
+        const res = await send(
+          request(app({ TASK_MAX_LENGTH: '100' }))
+            .post(EXECUTE)
+            .set('X-Request-Id', 'int-bad'),
+        ).expect(status);
 
         expect(res.body).toEqual({
           error: { type, message: expect.any(String), request_id: 'int-bad', ...(field ? { details: expect.any(Array) } : {}) },
@@ -177,7 +185,10 @@ describe('api (integration)', () => {
     });
 
     it('answers 202 when Redis is down: the task is stored queued with its message, and a job can be added later under its id', async () => {
-      const res = await request(app({}, { queue: deadQueue })).post(EXECUTE).send({ task: 'run me once Redis is back', session_id: 'int-redis-down' }).expect(202);
+      const res = await request(app({}, { queue: deadQueue }))
+        .post(EXECUTE)
+        .send({ task: 'run me once Redis is back', session_id: 'int-redis-down' })
+        .expect(202);
       const taskId = res.body.task_id as string;
       expect(res.body).toMatchObject({ status: 'queued', session_id: 'int-redis-down' });
       expect(res.headers['location']).toBe(`/v1/tasks/${taskId}`);
@@ -195,7 +206,10 @@ describe('api (integration)', () => {
     });
 
     it('answers 503 with Retry-After and enqueues nothing when MongoDB is down', async () => {
-      const res = await request(app({}, { store: deadStore })).post(EXECUTE).send({ task: 'x' }).expect(503);
+      const res = await request(app({}, { store: deadStore }))
+        .post(EXECUTE)
+        .send({ task: 'x' })
+        .expect(503);
       expect(res.headers['retry-after']).toBe('5');
       expect(res.body.error.type).toBe('SERVICE_UNAVAILABLE');
       expect(await jobCount()).toBe(0);
@@ -268,18 +282,28 @@ describe('api (integration)', () => {
     });
 
     it('GET /readyz is 503 naming what is down', async () => {
-      const redisDown = await request(app({}, { queue: deadQueue })).get('/readyz').expect(503);
+      const redisDown = await request(app({}, { queue: deadQueue }))
+        .get('/readyz')
+        .expect(503);
       expect(redisDown.body.checks).toEqual({ mongodb: 'ok', redis: 'down' });
-      const mongoDown = await request(app({}, { store: deadStore })).get('/readyz').expect(503);
+      const mongoDown = await request(app({}, { store: deadStore }))
+        .get('/readyz')
+        .expect(503);
       expect(mongoDown.body.checks).toEqual({ mongodb: 'down', redis: 'ok' });
-      const bothDown = await request(app({}, { store: deadStore, queue: deadQueue })).get('/readyz').expect(503);
+      const bothDown = await request(app({}, { store: deadStore, queue: deadQueue }))
+        .get('/readyz')
+        .expect(503);
       expect(bothDown.body).toEqual({ status: 'unavailable', checks: { mongodb: 'down', redis: 'down' }, api_version: 'v1' });
     });
   });
 
   it('rate-limits per IP with RateLimit headers and a JSON 429', async () => {
     const limited = app({ API_RATE_LIMIT_PER_MINUTE: '3' });
-    for (let i = 0; i < 3; i++) await request(limited).post(EXECUTE).send({ task: `t${i}` }).expect(202);
+    for (let i = 0; i < 3; i++)
+      await request(limited)
+        .post(EXECUTE)
+        .send({ task: `t${i}` })
+        .expect(202);
     const res = await request(limited).post(EXECUTE).send({ task: 'one too many' }).expect(429);
     expect(res.body.error.type).toBe('RATE_LIMITED');
     expect(res.headers['ratelimit-limit']).toBe('3');

@@ -6,12 +6,21 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { newTask, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { bullApiMessaging, createTaskQueue, pingQueue, publishWorker, WORKER_INDEX_KEY, WORKER_RECORD_PREFIX, type PublishedAgent, type TaskQueue, type WorkerHeartbeat } from '@agent-orchestrator/messaging';
+import {
+  bullApiMessaging,
+  createTaskQueue,
+  pingQueue,
+  publishWorker,
+  WORKER_INDEX_KEY,
+  WORKER_RECORD_PREFIX,
+  type PublishedAgent,
+  type TaskQueue,
+  type WorkerHeartbeat,
+} from '@agent-orchestrator/messaging';
 import { createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
-import { waitUntil } from './wait-until';
-import { closeTestQueue, closedPort, testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { closeTestQueue, closedPort, testRedisUrl, waitUntil } from '@agent-orchestrator/messaging/testing';
 import { requireMongoUri } from '@agent-orchestrator/persistence/testing';
 
 /** A day of this file's own, so "today" is deterministic; the app's clock is pinned to it. */
@@ -39,7 +48,16 @@ describe('dashboard endpoints (integration)', () => {
   const config = () =>
     loadApiConfig({ MONGO_URI: mongoUri, REDIS_URL: redisUrl, APP_ENV: 'int-test', API_RATE_LIMIT_PER_MINUTE: '0', ENQUEUE_TIMEOUT_MS: '1000' });
   const app = (store: MongoStore, q: TaskQueue = queue) =>
-    createApp({ config: config(), logger, store, ...bullApiMessaging(q, { enqueueTimeoutMs: config().enqueueTimeoutMs, registryTimeoutMs: 1000 }), now: () => NOW, environment: 'int-test', readinessTimeoutMs: 1000, metricsTimeoutMs: 10_000 });
+    createApp({
+      config: config(),
+      logger,
+      store,
+      ...bullApiMessaging(q, { enqueueTimeoutMs: config().enqueueTimeoutMs, registryTimeoutMs: 1000 }),
+      now: () => NOW,
+      environment: 'int-test',
+      readinessTimeoutMs: 1000,
+      metricsTimeoutMs: 10_000,
+    });
 
   const clearWorkers = async () => {
     const keys = await queue.client.keys(`${WORKER_RECORD_PREFIX}*`);

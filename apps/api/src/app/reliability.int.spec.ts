@@ -9,8 +9,7 @@ import { bullApiMessaging, createTaskQueue, pingQueue, type TaskJob, type TaskQu
 import { createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
-import { waitUntil } from './wait-until';
-import { requireRedisUrl, uniquePrefix } from '@agent-orchestrator/messaging/testing';
+import { requireRedisUrl, uniquePrefix, waitUntil } from '@agent-orchestrator/messaging/testing';
 import { requireMongoUri, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const EXECUTE = '/v1/agent/execute';
@@ -27,7 +26,14 @@ describe('reliability (integration)', () => {
 
   const app = (env: Record<string, string> = {}) =>
     createApp({
-      config: loadApiConfig({ MONGO_URI: mongoUri, MONGO_DB_NAME: dbName, REDIS_URL: redisUrl, API_RATE_LIMIT_PER_MINUTE: '0', ENQUEUE_TIMEOUT_MS: '2000', ...env }),
+      config: loadApiConfig({
+        MONGO_URI: mongoUri,
+        MONGO_DB_NAME: dbName,
+        REDIS_URL: redisUrl,
+        API_RATE_LIMIT_PER_MINUTE: '0',
+        ENQUEUE_TIMEOUT_MS: '2000',
+        ...env,
+      }),
       logger,
       store,
       ...bullApiMessaging(queue, { enqueueTimeoutMs: 2000 }),
@@ -65,7 +71,7 @@ describe('reliability (integration)', () => {
       expect(await store.repositories.messages.listByTask(first.body.task_id)).toHaveLength(1);
     });
 
-    it('replays with the task\'s current status', async () => {
+    it("replays with the task's current status", async () => {
       const first = await request(app()).post(EXECUTE).set('Idempotency-Key', 'status-1').send({ task: 'x' }).expect(202);
       await store.repositories.tasks.markProcessing(first.body.task_id, now());
       const replay = await request(app()).post(EXECUTE).set('Idempotency-Key', 'status-1').send({ task: 'x' }).expect(202);
@@ -96,8 +102,18 @@ describe('reliability (integration)', () => {
     it('scopes keys to the API key: two clients with the same Idempotency-Key get two tasks', async () => {
       const session_id = `idem-${randomUUID()}`;
       const keyed = app({ API_KEYS: 'alice:alice-secret-0123456789abcdef,bob:bob-secret-0123456789abcdefgh' });
-      const a = await request(keyed).post(EXECUTE).set('X-API-Key', 'alice-secret-0123456789abcdef').set('Idempotency-Key', 'shared').send({ task: 'x', session_id }).expect(202);
-      const b = await request(keyed).post(EXECUTE).set('X-API-Key', 'bob-secret-0123456789abcdefgh').set('Idempotency-Key', 'shared').send({ task: 'x', session_id }).expect(202);
+      const a = await request(keyed)
+        .post(EXECUTE)
+        .set('X-API-Key', 'alice-secret-0123456789abcdef')
+        .set('Idempotency-Key', 'shared')
+        .send({ task: 'x', session_id })
+        .expect(202);
+      const b = await request(keyed)
+        .post(EXECUTE)
+        .set('X-API-Key', 'bob-secret-0123456789abcdefgh')
+        .set('Idempotency-Key', 'shared')
+        .send({ task: 'x', session_id })
+        .expect(202);
       expect(a.body.task_id).not.toBe(b.body.task_id);
       expect(b.headers['idempotent-replayed']).toBeUndefined();
       expect(await countTasks({ session_id })).toBe(2);
@@ -105,9 +121,17 @@ describe('reliability (integration)', () => {
 
     it('creates a new task once the key has expired (expired keys are ignored even where the server keeps them)', async () => {
       const session_id = `idem-${randomUUID()}`;
-      const first = await request(app({ IDEMPOTENCY_TTL_HOURS: '1' })).post(EXECUTE).set('Idempotency-Key', 'ttl-1').send({ task: 'x', session_id }).expect(202);
+      const first = await request(app({ IDEMPOTENCY_TTL_HOURS: '1' }))
+        .post(EXECUTE)
+        .set('Idempotency-Key', 'ttl-1')
+        .send({ task: 'x', session_id })
+        .expect(202);
       clock += 2 * 3_600_000;
-      const later = await request(app({ IDEMPOTENCY_TTL_HOURS: '1' })).post(EXECUTE).set('Idempotency-Key', 'ttl-1').send({ task: 'x', session_id }).expect(202);
+      const later = await request(app({ IDEMPOTENCY_TTL_HOURS: '1' }))
+        .post(EXECUTE)
+        .set('Idempotency-Key', 'ttl-1')
+        .send({ task: 'x', session_id })
+        .expect(202);
       expect(later.body.task_id).not.toBe(first.body.task_id);
       expect(later.headers['idempotent-replayed']).toBeUndefined();
       expect(await countTasks({ session_id })).toBe(2);
@@ -136,7 +160,10 @@ describe('reliability (integration)', () => {
   describe('POST /v1/tasks/{task_id}/retry', () => {
     async function failed(type: string): Promise<Task> {
       await queue.empty();
-      const res = await request(app()).post(EXECUTE).send({ task: `fails with ${type}` }).expect(202);
+      const res = await request(app())
+        .post(EXECUTE)
+        .send({ task: `fails with ${type}` })
+        .expect(202);
       const taskId = res.body.task_id as string;
       // What a worker does: it takes the job (which then ends completed in Bull) and fails the task.
       const job = (await (queue as unknown as { moveToActive(): Promise<TaskJob> }).moveToActive())!;
@@ -158,11 +185,24 @@ describe('reliability (integration)', () => {
         status: 'queued',
         queued_at: now().toISOString(),
         attempts: 1,
-        retries: [{ error: { type: 'LLM_ERROR', message: 'LLM_ERROR happened' }, failed_at: task.completed_at!.toISOString(), retried_at: now().toISOString(), attempts: 1 }],
+        retries: [
+          {
+            error: { type: 'LLM_ERROR', message: 'LLM_ERROR happened' },
+            failed_at: task.completed_at!.toISOString(),
+            retried_at: now().toISOString(),
+            attempts: 1,
+          },
+        ],
         message: 'Task queued again.',
         api_version: 'v1',
       });
-      expect(await store.repositories.tasks.findById(task.task_id)).toMatchObject({ status: 'queued', error: null, completed_at: null, started_at: null, attempts: 1 });
+      expect(await store.repositories.tasks.findById(task.task_id)).toMatchObject({
+        status: 'queued',
+        error: null,
+        completed_at: null,
+        started_at: null,
+        attempts: 1,
+      });
       const job = await queue.getJob(task.task_id);
       expect(await job!.getState()).toBe('waiting');
       const full = await request(app()).get(`/v1/tasks/${task.task_id}`).expect(200);
@@ -174,12 +214,15 @@ describe('reliability (integration)', () => {
       await request(app()).post(`/v1/tasks/${task.task_id}/retry`).expect(202);
     });
 
-    it.each(['UNKNOWN_TASK_TYPE', 'LLM_NOT_CONFIGURED', 'BUDGET_EXCEEDED', 'CANCELLED'])('answers 409 for a task that failed with %s (permanent)', async (type) => {
-      const task = await failed(type);
-      const res = await request(app()).post(`/v1/tasks/${task.task_id}/retry`).expect(409);
-      expect(res.body.error).toMatchObject({ type: 'CONFLICT', message: expect.stringContaining(type) });
-      expect((await store.repositories.tasks.findById(task.task_id))!.status).toBe('failed');
-    });
+    it.each(['UNKNOWN_TASK_TYPE', 'LLM_NOT_CONFIGURED', 'BUDGET_EXCEEDED', 'CANCELLED'])(
+      'answers 409 for a task that failed with %s (permanent)',
+      async (type) => {
+        const task = await failed(type);
+        const res = await request(app()).post(`/v1/tasks/${task.task_id}/retry`).expect(409);
+        expect(res.body.error).toMatchObject({ type: 'CONFLICT', message: expect.stringContaining(type) });
+        expect((await store.repositories.tasks.findById(task.task_id))!.status).toBe('failed');
+      },
+    );
 
     it('answers 409 for a task that is not failed, and for the second of two retries', async () => {
       const queued = await request(app()).post(EXECUTE).send({ task: 'still queued' }).expect(202);
@@ -202,7 +245,13 @@ describe('reliability (integration)', () => {
       const deadQueue = createTaskQueue('redis://127.0.0.1:1', { failFast: true });
       try {
         const dead = createApp({
-          config: loadApiConfig({ MONGO_URI: mongoUri, MONGO_DB_NAME: dbName, REDIS_URL: 'redis://127.0.0.1:1', API_RATE_LIMIT_PER_MINUTE: '0', ENQUEUE_TIMEOUT_MS: '500' }),
+          config: loadApiConfig({
+            MONGO_URI: mongoUri,
+            MONGO_DB_NAME: dbName,
+            REDIS_URL: 'redis://127.0.0.1:1',
+            API_RATE_LIMIT_PER_MINUTE: '0',
+            ENQUEUE_TIMEOUT_MS: '500',
+          }),
           logger,
           store,
           ...bullApiMessaging(deadQueue, { enqueueTimeoutMs: 500 }),

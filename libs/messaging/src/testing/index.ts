@@ -50,15 +50,9 @@ export async function unreachableRedisUrl(): Promise<string> {
   return `redis://127.0.0.1:${await closedPort()}`;
 }
 
-/** Polls `check` until it resolves true or `timeoutMs` passes; resolves whether it succeeded (errors count as false). */
-export async function waitUntil(check: () => Promise<boolean>, { timeoutMs, intervalMs = 100 }: { timeoutMs: number; intervalMs?: number }): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return true;
-    if (Date.now() + intervalMs > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
+import { waitUntil } from '../wait-until';
+
+export { waitUntil };
 
 /**
  * A Bull task queue of the spec's own: a unique key prefix (unless `prefix` is given) on `url`

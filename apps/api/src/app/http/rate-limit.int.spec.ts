@@ -9,10 +9,9 @@ import { createRedisClient, type RedisClient } from '@agent-orchestrator/messagi
 import type { Logger } from '@agent-orchestrator/observability';
 import { fakeMessaging, InMemoryStore, recordingLogger, testConfig, type LogRecord } from '../../testing/fakes';
 import { createApp } from '../app';
-import { waitUntil } from '../wait-until';
 import { FAIL_OPEN_WARNING } from './rate-limit.middleware';
 import { RATE_LIMIT_PREFIX, RedisRateLimitStore, connectRateLimitStore } from './rate-limit.store';
-import { closedPort, testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { closedPort, testRedisUrl, waitUntil } from '@agent-orchestrator/messaging/testing';
 
 const TASK = '/v1/tasks/3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f';
 /** Generous bound for "did not hang": a request that waited on an unanswering Redis would exceed it. */
@@ -27,7 +26,12 @@ describe('rate limiting on Redis (integration)', () => {
   /** An API app as main.ts builds it: its own Redis client and store, counting under ao:rl:. */
   function apiInstance(env: Record<string, string> = {}, options: { redisUrl?: string; logger?: Logger; timeoutMs?: string } = {}) {
     const { logger, records } = options.logger ? { logger: options.logger, records: [] as LogRecord[] } : recordingLogger();
-    const config = testConfig({ REDIS_URL: options.redisUrl ?? url, API_RATE_LIMIT_PER_MINUTE: '5', RATE_LIMIT_REDIS_TIMEOUT_MS: options.timeoutMs ?? '500', ...env });
+    const config = testConfig({
+      REDIS_URL: options.redisUrl ?? url,
+      API_RATE_LIMIT_PER_MINUTE: '5',
+      RATE_LIMIT_REDIS_TIMEOUT_MS: options.timeoutMs ?? '500',
+      ...env,
+    });
     const limiter = connectRateLimitStore(config, logger)!;
     cleanup.push(limiter.close);
     const app = createApp({ config, logger, store: new InMemoryStore(), ...fakeMessaging(), environment: 'int-test', rateLimitStore: limiter.store });
@@ -125,7 +129,14 @@ describe('rate limiting on Redis (integration)', () => {
       cleanup.push(() => client.disconnect());
       await new Promise<void>((resolve) => client.once('ready', () => resolve()));
       const config = testConfig({ API_RATE_LIMIT_PER_MINUTE: '1' });
-      const app = createApp({ config, logger, store: new InMemoryStore(), ...fakeMessaging(), environment: 'int-test', rateLimitStore: new RedisRateLimitStore({ client }) });
+      const app = createApp({
+        config,
+        logger,
+        store: new InMemoryStore(),
+        ...fakeMessaging(),
+        environment: 'int-test',
+        rateLimitStore: new RedisRateLimitStore({ client }),
+      });
 
       await request(app).get(TASK).timeout(NO_HANG_MS).expect(404);
       await request(app).get(TASK).timeout(NO_HANG_MS).expect(404);

@@ -5,12 +5,19 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
-import { bullApiMessaging, createTaskQueue, enqueueTask, pingQueue, subscribeTaskCancels, type TaskCancelSubscription, type TaskQueue } from '@agent-orchestrator/messaging';
+import {
+  bullApiMessaging,
+  createTaskQueue,
+  enqueueTask,
+  pingQueue,
+  subscribeTaskCancels,
+  type TaskCancelSubscription,
+  type TaskQueue,
+} from '@agent-orchestrator/messaging';
 import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from '../app';
-import { waitUntil } from '../wait-until';
-import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { testRedisUrl, waitUntil } from '@agent-orchestrator/messaging/testing';
 import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const cancelPath = (id: string) => `/v1/tasks/${id}/cancel`;
@@ -37,7 +44,17 @@ describe('POST /v1/tasks/{task_id}/cancel (integration)', () => {
     });
 
   async function seed(status: Task['status'], extra: Partial<Task> = {}): Promise<Task> {
-    const task = { ...newTask({ task_id: randomUUID(), session_id: randomUUID(), task: 'Write a poem', metadata: { ip: null, user_agent: null, request_id: 'r-1', environment: 'int-test' }, now: new Date() }), status, ...extra };
+    const task = {
+      ...newTask({
+        task_id: randomUUID(),
+        session_id: randomUUID(),
+        task: 'Write a poem',
+        metadata: { ip: null, user_agent: null, request_id: 'r-1', environment: 'int-test' },
+        now: new Date(),
+      }),
+      status,
+      ...extra,
+    };
     return store.repositories.tasks.create(task);
   }
 
@@ -62,7 +79,14 @@ describe('POST /v1/tasks/{task_id}/cancel (integration)', () => {
     expect(await queue.getJob(task.task_id)).not.toBeNull();
 
     const res = await request(app()).post(cancelPath(task.task_id.toUpperCase())).expect(200);
-    expect(res.body).toMatchObject({ task_id: task.task_id, status: 'cancelled', error: { type: 'CANCELLED' }, cancel_requested_at: expect.any(String), completed_at: expect.any(String), api_version: 'v1' });
+    expect(res.body).toMatchObject({
+      task_id: task.task_id,
+      status: 'cancelled',
+      error: { type: 'CANCELLED' },
+      cancel_requested_at: expect.any(String),
+      completed_at: expect.any(String),
+      api_version: 'v1',
+    });
     expect(await queue.getJob(task.task_id)).toBeNull();
     expect((await store.repositories.tasks.findById(task.task_id))?.status).toBe('cancelled');
     expect(events.filter((e) => e.task_id === task.task_id).map((e) => [e.event, e.service])).toEqual([['task.cancelled', 'api']]);
