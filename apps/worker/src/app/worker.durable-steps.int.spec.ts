@@ -2,94 +2,31 @@
 // and the local OpenAI stub (in-process) that counts every LLM call. Real worker processes
 // (src/testing/slow-worker.fixture.ts running the real CodeAgent) are SIGKILLed after the agent step
 // finished and before the task completed; a second worker must complete it without a new LLM call.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomInt, randomUUID } from 'node:crypto';
-import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { startOpenAiStub, type OpenAiStub } from '@agent-orchestrator/agents-core/testing';
-import { newTask, type Task } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
-import { createTaskQueue, enqueueTask, type TaskQueue } from '@agent-orchestrator/messaging';
+import { createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
+
+import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
+import { fixtureWorkerEnv, fixtureWorkers, submitTask, taskFinished, until } from '../testing/worker-processes';
 
 jest.setTimeout(120_000);
 
-const root = join(__dirname, '..', '..', '..', '..');
-const fixture = join(__dirname, '..', 'testing', 'slow-worker.fixture.ts');
-const registerTs = join(__dirname, '..', 'testing', 'register-ts.cjs');
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-interface Child {
-  proc: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
 describe('durable steps (real worker processes, MongoDB, Redis, OpenAI stub)', () => {
   const dbName = testDatabaseName('ao_durable');
-  const redisUrl = (() => {
-    const u = new URL(process.env['REDIS_URL']!);
-    u.pathname = `/${randomInt(1, 16)}`;
-    return u.toString();
-  })();
+  const redisUrl = testRedisUrl();
   let openai: OpenAiStub;
   let store: MongoStore;
   let queue: TaskQueue;
-  const children: Child[] = [];
 
-  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-    PATH: process.env['PATH'] ?? '',
-    NODE_ENV: 'test',
-    MONGO_URI: process.env['MONGO_URI']!,
-    MONGO_DB_NAME: dbName,
-    REDIS_URL: redisUrl,
-    OPENAI_API_KEY: 'sk-test-0123456789abcdef',
-    OPENAI_BASE_URL: openai.url,
-    AGENTS: 'slow-agent-fixture',
-    FIXTURE_AGENT: 'code',
-    LOG_LEVEL: 'error',
-    WORKER_CONCURRENCY: '1',
-    LLM_MAX_RETRIES: '0',
-    // Short locks so a dead worker's job is taken over within seconds.
-    QUEUE_LOCK_DURATION_MS: '2000',
-    QUEUE_STALLED_INTERVAL_MS: '1000',
-    RECONCILE_INTERVAL_MS: '0',
-    WORKER_HEARTBEAT_MS: '1000',
-    ...extra,
-  });
-
-  async function spawnWorker(extra: Record<string, string> = {}): Promise<Child> {
-    const proc = spawn(process.execPath, ['--conditions=@agent-orchestrator/source', '-r', registerTs, fixture], { cwd: root, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-    proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-    const child = { proc, output: () => out, exited };
-    children.push(child);
-    await until(`worker pid ${proc.pid} to be ready (output so far: ${out})`, async () => out.includes('READY') || (proc.exitCode !== null && Promise.reject(new Error(`worker exited: ${out}`))), 60_000);
-    return child;
-  }
-
-  async function submit(text: string): Promise<Task> {
-    const task = newTask({ task_id: randomUUID(), session_id: randomUUID(), task: text, metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: new Date() });
-    await store.repositories.tasks.create(task);
-    await enqueueTask(queue, task.task_id);
-    return task;
-  }
-
-  const finished = (taskId: string) =>
-    until('the task to finish', async () => {
-      const t = await store.repositories.tasks.findById(taskId);
-      return t && ['completed', 'failed', 'cancelled'].includes(t.status) ? t : undefined;
-    });
+  // The real CodeAgent, and no LLM retries: every call the stub serves is one the worker asked for once.
+  const workers = fixtureWorkers((extra) =>
+    fixtureWorkerEnv({ dbName, redisUrl, openaiUrl: openai.url }, { FIXTURE_AGENT: 'code', LLM_MAX_RETRIES: '0', ...extra }),
+  );
+  const spawnWorker = (extra: Record<string, string> = {}) => workers.spawn(extra);
+  const submit = (text: string) => submitTask(store, queue, text);
+  const finished = (taskId: string) => taskFinished(store, taskId);
 
   /** The stub's calls whose prompt carries `text` (the router's prompt and the agent's both quote the task). */
   const callsFor = (text: string) => openai.requests.filter((r) => r.messages.some((m) => JSON.stringify(m.content).includes(text)));
@@ -98,7 +35,10 @@ describe('durable steps (real worker processes, MongoDB, Redis, OpenAI stub)', (
     openai = await startOpenAiStub((req) =>
       req.schemaName === 'route_decision'
         ? { json: { agent_name: 'CodeAgent', confidence: 0.95, reasoning: 'It asks for code.' }, usage: { prompt_tokens: 200, completion_tokens: 20 } }
-        : { json: { language: 'python', mode: 'generate', summary: 'Prints 42.', content: '```python\nprint(42)\n```' }, usage: { prompt_tokens: 300, completion_tokens: 60 } },
+        : {
+            json: { language: 'python', mode: 'generate', summary: 'Prints 42.', content: '```python\nprint(42)\n```' },
+            usage: { prompt_tokens: 300, completion_tokens: 60 },
+          },
     );
     store = await connectMongo({ uri: process.env['MONGO_URI']!, dbName });
     await store.ensureIndexes();
@@ -108,8 +48,7 @@ describe('durable steps (real worker processes, MongoDB, Redis, OpenAI stub)', (
   });
 
   afterAll(async () => {
-    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await workers.killAll();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await store.close();
@@ -123,7 +62,9 @@ describe('durable steps (real worker processes, MongoDB, Redis, OpenAI stub)', (
     const task = await submit(text);
 
     // The first worker stops right after agent.finished: the agent's output is checkpointed, the result not written.
-    await until(`the first worker to stop after the agent step (output: ${first.output()})`, async () => first.output().includes(`HANGING agent.finished ${task.task_id}`));
+    await until(`the first worker to stop after the agent step (output: ${first.output()})`, async () =>
+      first.output().includes(`HANGING agent.finished ${task.task_id}`),
+    );
     const before = (await store.repositories.tasks.findById(task.task_id))!;
     expect(before).toMatchObject({ status: 'processing', result: null, attempts: 1, reused_steps: [] });
     expect(before.checkpoints.route?.decision).toMatchObject({ status: 'routed', agent_name: 'CodeAgent' });
@@ -137,7 +78,9 @@ describe('durable steps (real worker processes, MongoDB, Redis, OpenAI stub)', (
 
     const second = await spawnWorker();
     const done = await finished(task.task_id);
-    process.stdout.write(`durable steps proof: LLM calls before the kill ${callsAtKill}, after ${openai.requests.length}; task ${done.status}, attempts ${done.attempts}, reused_steps ${JSON.stringify(done.reused_steps)}\n`);
+    process.stdout.write(
+      `durable steps proof: LLM calls before the kill ${callsAtKill}, after ${openai.requests.length}; task ${done.status}, attempts ${done.attempts}, reused_steps ${JSON.stringify(done.reused_steps)}\n`,
+    );
 
     // Zero new LLM calls after the kill: the second worker took both steps from their checkpoints.
     expect(openai.requests.length).toBe(callsAtKill);

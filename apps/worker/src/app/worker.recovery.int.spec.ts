@@ -2,42 +2,21 @@
 // the router's LLM is the local OpenAI stub. Real worker processes (src/testing/slow-worker.fixture.ts)
 // are killed mid-task (SIGKILL) or stopped with a short grace (SIGTERM); a second worker must finish the
 // task, once. Cancellation runs through an in-process worker.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import type { AgentDescriptor } from '@agent-orchestrator/agents-core';
 import { startOpenAiStub, type OpenAiStub } from '@agent-orchestrator/agents-core/testing';
-import { newTask, type Task } from '@agent-orchestrator/domain';
 import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { loadWorkerConfig } from '@agent-orchestrator/config';
-import { createTaskQueue, enqueueTask, publishTaskCancel, type TaskQueue } from '@agent-orchestrator/messaging';
+import { createTaskQueue, publishTaskCancel, type TaskQueue } from '@agent-orchestrator/messaging';
 import { createLogger } from '@agent-orchestrator/observability';
 import { startWorker, type RunningWorker } from './worker';
 import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
+import { fixtureWorkerEnv, fixtureWorkers, submitTask, taskFinished, until } from '../testing/worker-processes';
+
 jest.setTimeout(90_000);
 
-const root = join(__dirname, '..', '..', '..', '..');
-const fixture = join(__dirname, '..', 'testing', 'slow-worker.fixture.ts');
-const registerTs = join(__dirname, '..', 'testing', 'register-ts.cjs');
 const logger = createLogger({ service: 'test', level: 'error', silent: true });
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-interface Child {
-  proc: ChildProcess;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 describe('worker recovery (real worker processes, MongoDB, Redis)', () => {
   const dbName = testDatabaseName('ao_recovery');
@@ -45,57 +24,22 @@ describe('worker recovery (real worker processes, MongoDB, Redis)', () => {
   let openai: OpenAiStub;
   let store: MongoStore;
   let queue: TaskQueue;
-  const children: Child[] = [];
 
-  const env = (extra: Record<string, string> = {}): Record<string, string> => ({
-    PATH: process.env['PATH'] ?? '',
-    NODE_ENV: 'test',
-    MONGO_URI: process.env['MONGO_URI']!,
-    MONGO_DB_NAME: dbName,
-    REDIS_URL: redisUrl,
-    OPENAI_API_KEY: 'sk-test-0123456789abcdef',
-    OPENAI_BASE_URL: openai.url,
-    AGENTS: 'slow-agent-fixture',
-    LOG_LEVEL: 'error',
-    WORKER_CONCURRENCY: '1',
-    // Short locks so a dead worker's job is taken over within seconds.
-    QUEUE_LOCK_DURATION_MS: '2000',
-    QUEUE_STALLED_INTERVAL_MS: '1000',
-    RECONCILE_INTERVAL_MS: '0',
-    WORKER_HEARTBEAT_MS: '1000',
-    ...extra,
-  });
-
-  async function spawnWorker(extra: Record<string, string>): Promise<Child> {
-    const proc = spawn(process.execPath, ['--conditions=@agent-orchestrator/source', '-r', registerTs, fixture], { cwd: root, env: env(extra), stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    proc.stdout?.on('data', (c: Buffer) => (out += c.toString()));
-    proc.stderr?.on('data', (c: Buffer) => (out += c.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal })));
-    const child = { proc, output: () => out, exited };
-    children.push(child);
-    await until(`worker pid ${proc.pid} to be ready (output so far: ${out})`, async () => out.includes('READY') || (proc.exitCode !== null && Promise.reject(new Error(`worker exited: ${out}`))), 60_000);
-    return child;
-  }
-
-  async function submit(): Promise<Task> {
-    const task = newTask({ task_id: randomUUID(), session_id: randomUUID(), task: 'Take your time with this one', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: new Date() });
-    await store.repositories.tasks.create(task);
-    await enqueueTask(queue, task.task_id);
-    return task;
-  }
+  const env = (extra: Record<string, string> = {}) => fixtureWorkerEnv({ dbName, redisUrl, openaiUrl: openai.url }, extra);
+  const workers = fixtureWorkers(env);
+  const spawnWorker = (extra: Record<string, string>) => workers.spawn(extra);
+  const submit = () => submitTask(store, queue, 'Take your time with this one');
 
   /** The router has answered and the agent is running. */
-  const agentRunning = (taskId: string) => until('the agent to start', async () => (await store.repositories.tasks.findById(taskId))?.selected_agent === 'SlowAgent');
-  const finished = (taskId: string) =>
-    until('the task to finish', async () => {
-      const t = await store.repositories.tasks.findById(taskId);
-      return t && ['completed', 'failed', 'cancelled'].includes(t.status) ? t : undefined;
-    });
+  const agentRunning = (taskId: string) =>
+    until('the agent to start', async () => (await store.repositories.tasks.findById(taskId))?.selected_agent === 'SlowAgent');
+  const finished = (taskId: string) => taskFinished(store, taskId);
 
   beforeAll(async () => {
     openai = await startOpenAiStub((req) =>
-      req.schemaName === 'route_decision' ? { json: { agent_name: 'SlowAgent', confidence: 0.95, reasoning: 'Everything goes to the slow agent here.' } } : { content: 'unused' },
+      req.schemaName === 'route_decision'
+        ? { json: { agent_name: 'SlowAgent', confidence: 0.95, reasoning: 'Everything goes to the slow agent here.' } }
+        : { content: 'unused' },
     );
     store = await connectMongo({ uri: process.env['MONGO_URI']!, dbName });
     await store.ensureIndexes();
@@ -105,8 +49,7 @@ describe('worker recovery (real worker processes, MongoDB, Redis)', () => {
   });
 
   afterAll(async () => {
-    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await workers.killAll();
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
     await store.close();
