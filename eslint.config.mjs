@@ -71,6 +71,9 @@ export default [
             { sourceTag: 'layer:router', onlyDependOnLibsWithTags: ['layer:agents-core', 'layer:domain'] },
             // The HTTP contract (libs/api-contract): the OpenAPI document and its constants, for the api and its clients.
             { sourceTag: 'layer:contract', onlyDependOnLibsWithTags: ['layer:domain'] },
+            // The typed client (libs/client), published for browsers and Node: nothing of ours, and no package at
+            // run time (its package.json has no dependencies; its tsconfig.lib.json has no Node types).
+            { sourceTag: 'layer:client', onlyDependOnLibsWithTags: [] },
             // Shared process wiring, split by what it is. config may use observability (its boot step
             // creates the logger); observability and messaging never import config (they take values).
             // messaging holds the Redis/Bull adapters of the application layer's ports.

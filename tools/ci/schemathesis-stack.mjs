@@ -1,7 +1,8 @@
 // The running system schemathesis fuzzes (tools/ci/schemathesis.sh): a throwaway MongoDB-compatible
 // server and Redis (or MONGO_URI / REDIS_URL when set, with a database of its own), the built api and
-// worker, an API key and a rate limit high enough for the fuzzer. The LLM is left unconfigured, so
-// tasks fail fast with LLM_NOT_CONFIGURED. Writes `URL=... KEY=...` to the file given as first
+// worker, a rate limit high enough for the fuzzer and, with `--keys`, an API key (else the API is
+// open, as a default `npm start` is). The LLM is left unconfigured, so tasks fail fast with
+// LLM_NOT_CONFIGURED. Writes `URL=... KEY=...` (KEY empty when open) to the file given as first
 // argument once /readyz answers 200; stops everything on SIGTERM/SIGINT.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,16 +16,17 @@ import { startRedis } from '../services/redis.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const readyFile = process.argv[2];
+const withKeys = process.argv.includes('--keys');
 const say = (/** @type {string} */ msg) => process.stderr.write(`[schemathesis-stack] ${msg}\n`);
 if (!readyFile) {
-  say('usage: node tools/ci/schemathesis-stack.mjs <ready-file>');
+  say('usage: node tools/ci/schemathesis-stack.mjs <ready-file> [--keys]');
   process.exit(2);
 }
 
 const mongo = await startMongo({ log: say });
 const redis = await startRedis({ log: say });
 const port = await freePort();
-const key = `fuzz-${randomBytes(16).toString('hex')}`;
+const key = withKeys ? `fuzz-${randomBytes(16).toString('hex')}` : '';
 /** @type {Record<string, string | undefined>} */
 const env = {
   ...process.env,
@@ -35,7 +37,7 @@ const env = {
   HOST: '127.0.0.1',
   APP_ENV: 'schemathesis',
   LOG_LEVEL: 'error',
-  API_KEYS: `fuzz:${key}`,
+  API_KEYS: withKeys ? `fuzz:${key}` : undefined,
   API_RATE_LIMIT_PER_MINUTE: '1000000',
 };
 for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'TAVILY_API_KEY', 'SSM_PARAMETER_PATH']) delete env[name];

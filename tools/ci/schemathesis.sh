@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Fuzzes the running API from its own OpenAPI document with schemathesis (PyPI): builds api and
-# worker, starts them against throwaway services (tools/ci/schemathesis-stack.mjs), runs schemathesis
-# with a bounded number of examples per operation, then stops everything. Fails on any 5xx or any
-# response the document does not describe (status, body, headers, content type).
+# Checks the running API against its own OpenAPI document: builds api and worker, then twice (an open
+# deployment, as a default `npm start` is, and one with API_KEYS) starts them against throwaway
+# services (tools/ci/schemathesis-stack.mjs), lints the document the API serves with Redocly's
+# recommended rules (tools/ci/redocly-lint.sh) and fuzzes it with schemathesis (PyPI) `--checks all`
+# and a bounded number of examples per operation, then stops everything. Fails on any lint error or
+# warning, any 5xx, any response the document does not describe (status, body, headers, content
+# type), schema-valid data rejected, invalid data accepted, or a declared auth the server ignores.
 #   SCHEMATHESIS_SKIP_BUILD=1      reuse apps/*/dist
 #   SCHEMATHESIS_MAX_EXAMPLES=N    examples per operation and phase (default 100)
+#   SCHEMATHESIS_MODES='open keys' which deployments to check (default both)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -26,40 +30,62 @@ fi
 
 work="$(mktemp -d)"
 stack_pid=""
-# shellcheck disable=SC2329  # invoked by the EXIT trap
-cleanup() {
+# shellcheck disable=SC2329  # invoked by the EXIT trap and between runs
+stop_stack() {
   if [ -n "$stack_pid" ] && kill -0 "$stack_pid" 2>/dev/null; then
     kill -TERM "$stack_pid" 2>/dev/null || true
     wait "$stack_pid" 2>/dev/null || true
   fi
+  stack_pid=""
+}
+# shellcheck disable=SC2329  # invoked by the EXIT trap
+cleanup() {
+  stop_stack
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-node tools/ci/schemathesis-stack.mjs "$work/ready" &
-stack_pid=$!
-for _ in $(seq 1 240); do
-  [ -s "$work/ready" ] && break
-  kill -0 "$stack_pid" 2>/dev/null || { say "the stack exited before it was ready"; exit 1; }
-  sleep 0.5
-done
-[ -s "$work/ready" ] || { say "the stack was not ready after 120 s"; exit 1; }
-url="$(sed -n 's/^URL=//p' "$work/ready")"
-key="$(sed -n 's/^KEY=//p' "$work/ready")"
+# check <mode>: one deployment (open: no API_KEYS; keys: API_KEYS set), linted and fuzzed.
+check() {
+  local mode="$1" ready="$work/ready-$1" args=() auth=()
+  [ "$mode" = keys ] && args=(--keys)
+  node tools/ci/schemathesis-stack.mjs "$ready" "${args[@]}" &
+  stack_pid=$!
+  for _ in $(seq 1 240); do
+    [ -s "$ready" ] && break
+    kill -0 "$stack_pid" 2>/dev/null || { say "the stack exited before it was ready"; return 1; }
+    sleep 0.5
+  done
+  [ -s "$ready" ] || { say "the stack was not ready after 120 s"; return 1; }
+  local url key status=0
+  url="$(sed -n 's/^URL=//p' "$ready")"
+  key="$(sed -n 's/^KEY=//p' "$ready")"
+  [ -n "$key" ] && auth=(--header "Authorization: Bearer $key")
 
-say "fuzzing $url/v1/openapi.json"
-status=0
-# One worker: with two, schemathesis's coverage phase sometimes dies inside CPython 3.11's compiler
-# ("AST constructor recursion depth mismatch"), a runtime error of the tool, not of the API.
-"$venv/bin/schemathesis" run "$url/v1/openapi.json" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance \
-  --header "Authorization: Bearer $key" \
-  --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-100}" \
-  --phases examples,coverage,fuzzing \
-  --workers 1 \
-  --request-timeout 20 \
-  --seed 20250101 \
-  --generation-database none \
-  --no-color || status=$?
-if [ "$status" -ne 0 ]; then say "schemathesis found problems (exit $status)"; fi
-exit "$status"
+  say "[$mode] Redocly lint of the served document"
+  curl -fsS "$url/v1/openapi.json" -o "$work/openapi-$mode.json"
+  bash tools/ci/redocly-lint.sh "$work/openapi-$mode.json" || status=$?
+
+  say "[$mode] fuzzing $url/v1/openapi.json"
+  # One worker: with two, schemathesis's coverage phase sometimes dies inside CPython 3.11's compiler
+  # ("AST constructor recursion depth mismatch"), a runtime error of the tool, not of the API.
+  "$venv/bin/schemathesis" --config-file tools/ci/schemathesis.toml run "$url/v1/openapi.json" \
+    --checks all \
+    "${auth[@]}" \
+    --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-100}" \
+    --phases examples,coverage,fuzzing,stateful \
+    --workers 1 \
+    --request-timeout 20 \
+    --seed 20250101 \
+    --generation-database none \
+    --no-color || status=$?
+  stop_stack
+  if [ "$status" -ne 0 ]; then say "[$mode] problems found (exit $status)"; fi
+  return "$status"
+}
+
+failed=0
+for mode in ${SCHEMATHESIS_MODES:-open keys}; do
+  check "$mode" || failed=1
+done
+exit "$failed"

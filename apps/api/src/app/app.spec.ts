@@ -274,6 +274,15 @@ describe('createApp', () => {
       expect(isUuidV4(res.headers['x-request-id'])).toBe(true);
     });
 
+    it('answers a query parameter on the public endpoints with a 400 naming it, like every /v1 endpoint that takes none', async () => {
+      const { app } = setup();
+      for (const path of ['/healthz', '/readyz', '/v1/openapi.json', '/docs']) {
+        const res = await request(app).get(`${path}?verbose=1`);
+        expect([path, res.status, res.body.error?.details]).toEqual([path, 400, [{ field: 'verbose', message: 'unknown query parameter' }]]);
+        expectErrorShape(res.body, 'VALIDATION_ERROR');
+      }
+    });
+
     it('sends security headers and no X-Powered-By', async () => {
       const { app } = setup();
       const res = await request(app).get('/healthz').expect(200);

@@ -86,7 +86,12 @@ export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
-  const openApiDocument = buildOpenApiDocument({ taskMaxLength: config.taskMaxLength, bodyLimitBytes: config.bodyLimitBytes });
+  const openApiDocument = buildOpenApiDocument({
+    taskMaxLength: config.taskMaxLength,
+    bodyLimitBytes: config.bodyLimitBytes,
+    apiKeys: config.apiKeys.length > 0,
+    metricsToken: config.metrics.token !== undefined,
+  });
   if (deps.contractCheck) app.use(deps.contractCheck(openApiDocument));
 
   app.use(requestIdMiddleware(logger));

@@ -21,7 +21,7 @@ import {
   SESSION_ID_PATTERN,
   SYSTEM_METRICS_PATH,
 } from '../http';
-import { METRICS_PATH_ITEM, METRICS_SECURITY_SCHEME } from './openapi.metrics';
+import { METRICS_SECURITY_SCHEME, metricsPathItem } from './openapi.metrics';
 import { REQUEST_ID_SCHEMA, UUID_V4_PATTERN, componentSchemas, ref } from './openapi.schemas';
 import type { HeaderObject, JsonSchema, MediaTypeObject, OpenApiDocument, OperationObject, Reference, ResponseObject, SecurityRequirement } from './openapi.types';
 
@@ -30,6 +30,13 @@ export interface OpenApiOptions {
   taskMaxLength: number;
   /** BODY_LIMIT_BYTES. */
   bodyLimitBytes: number;
+  /**
+   * Whether the deployment sets API_KEYS. Only then does the document declare API-key security (and
+   * the 401s that come with it): an open deployment enforces none, and its document says so.
+   */
+  apiKeys?: boolean;
+  /** Whether the deployment sets METRICS_TOKEN: only then does `GET /metrics` declare its bearer token. */
+  metricsToken?: boolean;
 }
 
 const headerRef = (name: string): Reference => ({ $ref: `#/components/headers/${name}` });
@@ -53,6 +60,9 @@ const V1_HEADERS: Record<string, Reference> = {
 };
 const PUBLIC_HEADERS: Record<string, Reference> = { 'X-Request-Id': headerRef('XRequestId') };
 
+/** What the server parses as an instant (`parseIsoDate`): a date (midnight UTC) or a date-time with a zone; anything else is a 400. */
+const ISO_DATE_OR_DATE_TIME: JsonSchema = { anyOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }] };
+
 const json = (schema: JsonSchema): Record<string, MediaTypeObject> => ({ 'application/json': { schema } });
 
 function errorResponse(type: ErrorType, description: string, headers: Record<string, HeaderObject | Reference> = {}): ResponseObject {
@@ -65,18 +75,32 @@ function errorResponse(type: ErrorType, description: string, headers: Record<str
   };
 }
 
-/** The error responses every /v1 operation can give besides its own. */
-const V1_ERRORS = {
-  '401': responseRef('Unauthorized'),
+/** The error responses every /v1 operation can give besides its own (401 only when API keys are configured). */
+const v1Errors = (apiKeys: boolean): Record<string, Reference> => ({
+  ...(apiKeys ? { '401': responseRef('Unauthorized') } : {}),
   '429': responseRef('TooManyRequests'),
   '500': responseRef('InternalError'),
-} as const;
+});
 
 const V1_SECURITY: SecurityRequirement[] = [{ bearerAuth: [] }, { apiKeyHeader: [] }];
 
-function v1Operation(operation: Omit<OperationObject, 'security'>): OperationObject {
-  return { ...operation, responses: { ...operation.responses, ...V1_ERRORS }, security: V1_SECURITY };
-}
+/** A /v1 operation: the shared errors, and API-key security when the deployment has keys (none otherwise). */
+const v1OperationFor =
+  (apiKeys: boolean) =>
+  (operation: Omit<OperationObject, 'security'>): OperationObject => ({
+    ...operation,
+    responses: { ...operation.responses, ...v1Errors(apiKeys) },
+    security: apiKeys ? V1_SECURITY : [],
+  });
+
+/** On a 405: the methods the path accepts. */
+const ALLOW_HEADER: HeaderObject = { description: 'The methods the path accepts.', required: true, schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } };
+
+/** The public endpoints (health, this document, the docs page) take no query parameters: any is a 400 naming it. */
+const PUBLIC_BAD_REQUEST: ResponseObject = {
+  ...errorResponse(ErrorType.VALIDATION_ERROR, 'A query parameter was given: this endpoint takes none (`error.details` names each).'),
+  headers: PUBLIC_HEADERS,
+};
 
 /**
  * Express gives every GET answer an ETag and answers a matching If-None-Match (or, for the docs
@@ -120,9 +144,13 @@ a 429 adds \`Retry-After\`. Health checks, this document and the docs page are n
 
 /** The document for one deployment's settings. Pure: the same options give an equal document. */
 export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
+  const apiKeys = options.apiKeys === true;
+  const v1Operation = v1OperationFor(apiKeys);
   return {
     openapi: '3.1.0',
     info: { title: 'Agent Orchestrator API', version: '1.0.0', description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
+    // Relative: the document is served by the API it describes, at whatever origin that is.
+    servers: [{ url: '/', description: 'The API that serves this document.' }],
     tags: [
       { name: 'Tasks', description: 'Submit tasks and follow them.' },
       { name: 'Dashboard', description: 'What the system is doing: metrics and registered agents.' },
@@ -284,8 +312,8 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           description:
             'The snapshots the workers took of the system figures (every METRICS_SNAPSHOT_INTERVAL_MS) with `from <= interval_start < to`, oldest first. Without parameters: the last 24 hours. A range is at most 7 days.',
           parameters: [
-            { name: 'from', in: 'query', required: false, description: 'Start (inclusive): ISO 8601 date or date-time with a zone. Default: `to` minus 24 hours.', schema: { type: 'string' } },
-            { name: 'to', in: 'query', required: false, description: 'End (exclusive). Default: now (or `from` plus 24 hours, when earlier).', schema: { type: 'string' } },
+            { name: 'from', in: 'query', required: false, description: 'Start (inclusive): ISO 8601 date or date-time with a zone. Default: `to` minus 24 hours.', schema: ISO_DATE_OR_DATE_TIME },
+            { name: 'to', in: 'query', required: false, description: 'End (exclusive). Default: now (or `from` plus 24 hours, when earlier).', schema: ISO_DATE_OR_DATE_TIME },
           ],
           responses: {
             '200': { description: 'The snapshots.', headers: { ...V1_HEADERS, 'Cache-Control': headerRef('NoStore') }, content: json(ref('MetricsHistory')) },
@@ -348,6 +376,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           security: [],
           responses: {
             '200': { description: 'Up.', headers: PUBLIC_HEADERS, content: json(ref('Health')) },
+            '400': PUBLIC_BAD_REQUEST,
             '500': responseRef('InternalError'),
           },
         },
@@ -370,11 +399,12 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
               headers: { ...PUBLIC_HEADERS, 'Retry-After': headerRef('RetryAfter') },
               content: json({ allOf: [ref('Readiness'), { type: 'object', properties: { status: { const: 'unavailable' } } }] }),
             },
+            '400': PUBLIC_BAD_REQUEST,
             '500': responseRef('InternalError'),
           },
         },
       },
-      [METRICS_PATH]: METRICS_PATH_ITEM,
+      [METRICS_PATH]: metricsPathItem(options.metricsToken === true),
       [OPENAPI_PATH]: {
         get: {
           operationId: 'getOpenApiDocument',
@@ -384,6 +414,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           security: [],
           responses: {
             '200': { description: 'The document.', headers: PUBLIC_HEADERS, content: json(ref('OpenApiDocument')) },
+            '400': PUBLIC_BAD_REQUEST,
             '500': responseRef('InternalError'),
           },
         },
@@ -397,6 +428,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           security: [],
           responses: {
             '200': { description: 'The page.', headers: PUBLIC_HEADERS, content: { 'text/html': { schema: { type: 'string' } } } },
+            '400': PUBLIC_BAD_REQUEST,
             '500': responseRef('InternalError'),
           },
         },
@@ -441,13 +473,13 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           in: 'query',
           description:
             'Only tasks created at or after this instant: an ISO 8601 date (`2025-01-31`, midnight UTC) or date-time with a zone (`2025-01-31T12:00:00Z`, `2025-01-31T14:00:00+02:00`; encode `+` as `%2B`).',
-          schema: { anyOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }] },
+          schema: ISO_DATE_OR_DATE_TIME,
         },
         CreatedTo: {
           name: 'created_to',
           in: 'query',
           description: 'Only tasks created before this instant (same formats as created_from); not before created_from.',
-          schema: { anyOf: [{ type: 'string', format: 'date' }, { type: 'string', format: 'date-time' }] },
+          schema: ISO_DATE_OR_DATE_TIME,
         },
       },
       headers: {
@@ -464,12 +496,15 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           schema: { const: 'true' },
         },
         Link: { description: 'The next page, `<url>; rel="next"`; absent on the last page.', schema: { type: 'string', pattern: '^<[^>]+>; rel="next"$' } },
-        Allow: { description: 'The methods the path accepts.', required: true, schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } },
-        WwwAuthenticate: {
-          description: '`Bearer realm="agent-orchestrator"`, with `error="invalid_token"` when a key was given but is wrong.',
-          required: true,
-          schema: { type: 'string', pattern: '^Bearer realm="agent-orchestrator"(, error="invalid_token")?$' },
-        },
+        ...(apiKeys
+          ? {
+              WwwAuthenticate: {
+                description: '`Bearer realm="agent-orchestrator"`, with `error="invalid_token"` when a key was given but is wrong.',
+                required: true,
+                schema: { type: 'string', pattern: '^Bearer realm="agent-orchestrator"(, error="invalid_token")?$' },
+              },
+            }
+          : {}),
         ETag: { description: 'Version of the answer, for `If-None-Match`.', schema: { type: 'string' } },
         NoStore: { description: 'Live figures: not cached.', schema: { const: 'no-store' } },
       },
@@ -479,12 +514,15 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           description: 'Not modified: the `If-None-Match` (or `If-Modified-Since`) sent matches, so the cached copy is current. No body.',
           headers: { 'X-Request-Id': headerRef('XRequestId'), ETag: headerRef('ETag') },
         },
-        Unauthorized: errorResponse(ErrorType.UNAUTHORIZED, 'Only when API_KEYS is set: the API key is missing or wrong.', {
-          'WWW-Authenticate': headerRef('WwwAuthenticate'),
-        }),
+        ...(apiKeys
+          ? {
+              Unauthorized: errorResponse(ErrorType.UNAUTHORIZED, 'The API key is missing or wrong.', {
+                'WWW-Authenticate': headerRef('WwwAuthenticate'),
+              }),
+            }
+          : {}),
         NotFound: errorResponse(ErrorType.NOT_FOUND, 'No such task, or no such route.'),
         Conflict: errorResponse(ErrorType.CONFLICT, 'The request conflicts with the state of the task, e.g. cancelling a task that already completed.'),
-        MethodNotAllowed: errorResponse(ErrorType.METHOD_NOT_ALLOWED, 'The path exists, but not for this method.', { Allow: headerRef('Allow') }),
         PayloadTooLarge: errorResponse(ErrorType.PAYLOAD_TOO_LARGE, `The body is larger than BODY_LIMIT_BYTES (${options.bodyLimitBytes} bytes here).`),
         UnsupportedMediaType: errorResponse(ErrorType.UNSUPPORTED_MEDIA_TYPE, 'The body is not UTF-8 JSON sent as `Content-Type: application/json`.'),
         TooManyRequests: errorResponse(ErrorType.RATE_LIMITED, 'Rate limited: retry after `Retry-After` seconds.', {
@@ -500,27 +538,24 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
         }),
         InternalError: errorResponse(ErrorType.INTERNAL_ERROR, 'A bug. The body never carries internals; quote `request_id` when reporting it.'),
       },
+      // Only the schemes this deployment enforces: API keys when API_KEYS is set, the metrics token when METRICS_TOKEN is.
       securitySchemes: {
-        bearerAuth: {
-          type: 'http',
-          scheme: 'bearer',
-          description: 'Only when the deployment sets API_KEYS (otherwise the API is open): `Authorization: Bearer <key>`.',
-        },
-        metricsToken: METRICS_SECURITY_SCHEME,
-        apiKeyHeader: {
-          type: 'apiKey',
-          in: 'header',
-          name: 'X-API-Key',
-          description: 'Only when the deployment sets API_KEYS (otherwise the API is open): `X-API-Key: <key>`.',
-        },
+        ...(apiKeys
+          ? {
+              bearerAuth: { type: 'http', scheme: 'bearer', description: 'The deployment sets API_KEYS: `Authorization: Bearer <key>`.' },
+              apiKeyHeader: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'The deployment sets API_KEYS: `X-API-Key: <key>`.' },
+            }
+          : {}),
+        ...(options.metricsToken ? { metricsToken: METRICS_SECURITY_SCHEME } : {}),
       },
     },
     'x-unmatched-request-responses': {
       // A path that is not valid URI encoding fails before any method is matched.
       '400': responseRef('BadRequest'),
-      '401': responseRef('Unauthorized'),
+      ...(apiKeys ? { '401': responseRef('Unauthorized') } : {}),
       '404': responseRef('NotFound'),
-      '405': responseRef('MethodNotAllowed'),
+      // Inline: only this extension uses it (a component would be one no operation references).
+      '405': errorResponse(ErrorType.METHOD_NOT_ALLOWED, 'The path exists, but not for this method.', { Allow: ALLOW_HEADER }),
       '429': responseRef('TooManyRequests'),
       '500': responseRef('InternalError'),
     },

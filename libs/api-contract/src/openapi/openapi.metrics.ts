@@ -24,7 +24,8 @@ export const METRICS_SECURITY_SCHEME: SecuritySchemeObject = {
   description: 'Only when the deployment sets METRICS_TOKEN (otherwise /metrics is open): `Authorization: Bearer <METRICS_TOKEN>`. Not an API key.',
 };
 
-export const METRICS_PATH_ITEM: PathItemObject = {
+/** The path item of `GET /metrics`; the bearer token (and its 401) only when the deployment sets METRICS_TOKEN. */
+export const metricsPathItem = (token: boolean): PathItemObject => ({
   get: {
     operationId: 'getPrometheusMetrics',
     tags: ['Health'],
@@ -34,22 +35,26 @@ export const METRICS_PATH_ITEM: PathItemObject = {
       'by method, route template and status, and the standard process metrics, each with a `service` label. Each API process answers for itself: scrape every one. ' +
       'Not rate limited and no API key; needs `Authorization: Bearer <METRICS_TOKEN>` when the deployment sets METRICS_TOKEN. Scrapes are not counted in the HTTP metrics. ' +
       'See docs/observability.md for every metric.',
-    security: [{}, { metricsToken: [] }],
+    security: token ? [{ metricsToken: [] }] : [],
     responses: {
       '200': {
         description: 'The metrics.',
         headers: { ...headers, 'Cache-Control': { $ref: '#/components/headers/NoStore' } },
         content: { 'text/plain': { schema: { type: 'string' } } },
       },
-      '401': metricsError(ErrorType.UNAUTHORIZED, 'Only when METRICS_TOKEN is set: the bearer token is missing or wrong.', {
-        'WWW-Authenticate': {
-          description: '`Bearer realm="agent-orchestrator-metrics"`.',
-          required: true,
-          schema: { const: 'Bearer realm="agent-orchestrator-metrics"' },
-        },
-      }),
+      ...(token
+        ? {
+            '401': metricsError(ErrorType.UNAUTHORIZED, 'The bearer token is missing or wrong.', {
+              'WWW-Authenticate': {
+                description: '`Bearer realm="agent-orchestrator-metrics"`.',
+                required: true,
+                schema: { const: 'Bearer realm="agent-orchestrator-metrics"' },
+              },
+            }),
+          }
+        : {}),
       '404': metricsError(ErrorType.NOT_FOUND, 'Metrics are turned off (METRICS_ENABLED=false).'),
       '500': { $ref: '#/components/responses/InternalError' },
     },
   },
-};
+});

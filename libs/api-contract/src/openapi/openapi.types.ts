@@ -74,6 +74,7 @@ export interface OpenApiDocument {
   openapi: '3.1.0';
   jsonSchemaDialect?: string;
   info: { title: string; version: string; description: string; license?: { name: string; identifier?: string } };
+  servers: { url: string; description?: string }[];
   tags: { name: string; description: string }[];
   paths: Record<string, PathItemObject>;
   components: {
@@ -89,5 +90,5 @@ export interface OpenApiDocument {
    * unknown path, or a known path with another method). OpenAPI has no place
    * for this, so it is an extension; the contract tests read it.
    */
-  'x-unmatched-request-responses': Record<string, Reference>;
+  'x-unmatched-request-responses': Record<string, Reference | ResponseObject>;
 }

@@ -24,7 +24,7 @@ describe('GET /v1/openapi.json', () => {
     for (let i = 0; i < 3; i++) {
       const res = await request(app).get('/v1/openapi.json').expect(200);
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
-      expect(res.body).toEqual(buildOpenApiDocument({ taskMaxLength: config.taskMaxLength, bodyLimitBytes: config.bodyLimitBytes }));
+      expect(res.body).toEqual(buildOpenApiDocument({ taskMaxLength: config.taskMaxLength, bodyLimitBytes: config.bodyLimitBytes, apiKeys: true }));
       expect(res.headers['ratelimit-limit']).toBeUndefined();
       expect(res.headers['cache-control']).toBe('no-cache');
     }

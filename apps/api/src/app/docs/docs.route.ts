@@ -3,6 +3,7 @@ import { Router } from 'express';
 import helmet from 'helmet';
 import { NotFoundError } from '@agent-orchestrator/domain';
 import { DOCS_PATH } from '@agent-orchestrator/api-contract';
+import { noQueryParams } from '../http/no-query-params';
 import { DOCS_ASSETS, isDocsAssetName } from './docs.assets';
 import { DOCS_CSP_DIRECTIVES, DOCS_HTML, DOCS_INITIALIZER_JS } from './docs.page';
 
@@ -28,7 +29,7 @@ export function docsRoutes(): Router {
   const root = swaggerUiDistPath();
   const csp = helmet.contentSecurityPolicy({ useDefaults: false, directives: DOCS_CSP_DIRECTIVES });
 
-  router.get(DOCS_PATH, csp, (_req, res) => {
+  router.get(DOCS_PATH, noQueryParams(), csp, (_req, res) => {
     res.setHeader('Cache-Control', 'no-cache');
     res.type('html').send(DOCS_HTML);
   });

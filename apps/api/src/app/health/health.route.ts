@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { API_VERSION } from '@agent-orchestrator/domain';
 import { RETRY_AFTER_SECONDS } from '../http/http-error';
+import { noQueryParams } from '../http/no-query-params';
 
 export type CheckStatus = 'ok' | 'down';
 
@@ -33,11 +34,11 @@ async function check(ping: () => Promise<unknown>, timeoutMs: number): Promise<C
  */
 export function healthRoutes({ pingMongo, pingRedis, timeoutMs }: HealthRouteDeps): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
+  router.get('/healthz', noQueryParams(), (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.json({ status: 'ok', api_version: API_VERSION });
   });
-  router.get('/readyz', async (_req, res) => {
+  router.get('/readyz', noQueryParams(), async (_req, res) => {
     const [mongodb, redis] = await Promise.all([check(pingMongo, timeoutMs), check(pingRedis, timeoutMs)]);
     const ready = mongodb === 'ok' && redis === 'ok';
     res.setHeader('Cache-Control', 'no-store');

@@ -7,7 +7,7 @@ import { createApp } from '../app';
 import { presentTask } from '../tasks/task.presenter';
 import { buildOpenApiDocument, type OpenApiDocument, type OperationObject, type ParameterObject, type Reference } from '@agent-orchestrator/api-contract';
 
-const document = buildOpenApiDocument({ taskMaxLength: 20000, bodyLimitBytes: 84096 });
+const document = buildOpenApiDocument({ taskMaxLength: 20000, bodyLimitBytes: 84096, apiKeys: true, metricsToken: true });
 const operations = (doc: OpenApiDocument): [string, string, OperationObject][] =>
   Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, op]) => [path, method, op as OperationObject] as [string, string, OperationObject]));
 const isRef = (value: object): value is Reference => '$ref' in value;
@@ -19,6 +19,25 @@ describe('the OpenAPI document', () => {
     expect(Object.keys(document.components.securitySchemes).sort()).toEqual(['apiKeyHeader', 'bearerAuth', 'metricsToken']);
     expect(document.components.securitySchemes['apiKeyHeader']).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-API-Key' });
     expect(document.components.securitySchemes['bearerAuth']).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.servers).toEqual([expect.objectContaining({ url: '/' })]);
+  });
+
+  it('declares API-key security and its 401s only when the deployment has keys, the metrics token only when it is set', () => {
+    const open = buildOpenApiDocument({ taskMaxLength: 20000, bodyLimitBytes: 84096 });
+    expect(open.components.securitySchemes).toEqual({});
+    expect(open.components.responses['Unauthorized']).toBeUndefined();
+    const ops = operations(open);
+    expect(ops.filter(([, , op]) => (op.security ?? []).length > 0 || '401' in op.responses).map(([path]) => path)).toEqual([]);
+    expect(operations(document).find(([path]) => path === '/v1/tasks')?.[2]).toMatchObject({ security: [{ bearerAuth: [] }, { apiKeyHeader: [] }], responses: { '401': expect.anything() } });
+    expect(operations(document).find(([path]) => path === '/metrics')?.[2].security).toEqual([{ metricsToken: [] }]);
+  });
+
+  it('gives every operation a 4xx answer and uses every component response (Redocly\'s recommended rules)', () => {
+    for (const doc of [document, buildOpenApiDocument({ taskMaxLength: 20000, bodyLimitBytes: 84096 })]) {
+      expect(operations(doc).filter(([, , op]) => !Object.keys(op.responses).some((s) => s.startsWith('4'))).map(([path]) => path)).toEqual([]);
+      const text = JSON.stringify(doc.paths);
+      expect(Object.keys(doc.components.responses).filter((name) => !text.includes(`"#/components/responses/${name}"`))).toEqual([]);
+    }
   });
 
   it('resolves every $ref and compiles every schema with Ajv in strict mode', () => {
@@ -33,7 +52,7 @@ describe('the OpenAPI document', () => {
 
   it('is plain JSON, and the same for the same settings', () => {
     expect(JSON.parse(JSON.stringify(document))).toEqual(document);
-    expect(buildOpenApiDocument({ taskMaxLength: 20000, bodyLimitBytes: 84096 })).toEqual(document);
+    expect(buildOpenApiDocument({ taskMaxLength: 20000, bodyLimitBytes: 84096, apiKeys: true, metricsToken: true })).toEqual(document);
   });
 
   it('states the deployment\'s task length and body limits', () => {
@@ -69,7 +88,7 @@ describe('the OpenAPI document', () => {
       const publicOp = !path.startsWith('/v1/') || path === '/v1/openapi.json';
       if (path === '/metrics') {
         // Open, or behind its own token (METRICS_TOKEN), never an API key.
-        expect([path, method, op.security]).toEqual([path, method, [{}, { metricsToken: [] }]]);
+        expect([path, method, op.security]).toEqual([path, method, [{ metricsToken: [] }]]);
         expect(op.responses['429']).toBeUndefined();
       } else if (publicOp) {
         expect([path, method, op.security]).toEqual([path, method, []]);

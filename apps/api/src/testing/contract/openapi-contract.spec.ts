@@ -9,7 +9,7 @@ import { buildOpenApiDocument } from '@agent-orchestrator/api-contract';
 import { fakeMessaging, FakeWorkerDirectory, InMemoryStore, recordingLogger, testConfig } from '../fakes';
 import { ContractRecorder, OpenApiContract, contractCheck, sharedRecorder, type ContractExchange } from '.';
 
-const document = buildOpenApiDocument({ taskMaxLength: 100, bodyLimitBytes: 2048 });
+const document = buildOpenApiDocument({ taskMaxLength: 100, bodyLimitBytes: 2048, apiKeys: true });
 const contract = new OpenApiContract(document as unknown as Record<string, unknown>);
 const TASK_ID = '3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f';
 const NOW = '2030-01-02T03:04:05.678Z';
