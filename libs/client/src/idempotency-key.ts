@@ -1,6 +1,12 @@
 /** A random UUID v4 for `Idempotency-Key`: crypto.randomUUID where it exists (Node, secure browser contexts), else from getRandomValues. */
+/** The slice of Web Crypto used (typed here, so the file compiles with DOM or Node types alike). */
+interface WebCrypto {
+  randomUUID?: () => string;
+  getRandomValues<T extends Uint8Array>(array: T): T;
+}
+
 export function newIdempotencyKey(): string {
-  const c = (globalThis as { crypto?: Crypto }).crypto;
+  const c = (globalThis as { crypto?: WebCrypto }).crypto;
   if (!c) throw new TypeError('No Web Crypto: pass an idempotencyKey.');
   if (typeof c.randomUUID === 'function') return c.randomUUID();
   const b = c.getRandomValues(new Uint8Array(16));
