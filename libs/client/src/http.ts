@@ -96,17 +96,22 @@ export class HttpTransport {
 
   /**
    * Opens a streaming GET (retried like a safe request until it starts): the response once its
-   * status is 2xx; the timeout stops applying then, `spec.signal` keeps applying.
+   * status is 2xx; the timeout stops applying then, `spec.signal` keeps applying. `close` ends the
+   * connection and lets go of the signal: call it once done with the body.
    */
-  async stream(spec: RequestSpec): Promise<Response> {
+  async stream(spec: RequestSpec): Promise<{ response: Response; close: () => void }> {
     return this.withRetries(spec, async (attempt) => {
-      const { response, finish } = await this.open(spec, attempt, 'text/event-stream', true);
+      const { response, finish, abort } = await this.open(spec, attempt, 'text/event-stream', true);
+      const close = () => {
+        finish();
+        abort();
+      };
       if (!response.ok) {
         const text = await response.text().catch(() => '');
-        finish();
+        close();
         throw apiError(response, text);
       }
-      return response;
+      return { response, close };
     });
   }
 
@@ -131,8 +136,8 @@ export class HttpTransport {
     return spec.retry === 'safe' && (err instanceof NetworkError || err instanceof TimeoutError);
   }
 
-  /** Sends one attempt; `finish` clears its timer (call it once the answer is read). */
-  private async open(spec: RequestSpec, attempt: number, accept: string, keepSignal = false): Promise<{ response: Response; finish: () => void }> {
+  /** Sends one attempt; `finish` clears its timer and lets go of the signal (call it once the answer is read), `abort` ends it. */
+  private async open(spec: RequestSpec, attempt: number, accept: string, keepSignal = false): Promise<{ response: Response; finish: () => void; abort: () => void }> {
     if (spec.signal?.aborted) throw new AbortError('Aborted.');
     const controller = new AbortController();
     const timeoutMs = spec.timeoutMs ?? this.timeoutMs;
@@ -143,9 +148,9 @@ export class HttpTransport {
     }, timeoutMs);
     const onAbort = () => controller.abort();
     spec.signal?.addEventListener('abort', onAbort, { once: true });
-    const finish = () => {
+    const release = () => {
       clearTimeout(timer);
-      if (!keepSignal) spec.signal?.removeEventListener('abort', onAbort);
+      spec.signal?.removeEventListener('abort', onAbort);
     };
     const headers: Record<string, string> = { Accept: accept, ...this.options.headers, ...spec.headers };
     if (this.options.apiKey) headers['Authorization'] = `Bearer ${this.options.apiKey}`;
@@ -156,10 +161,11 @@ export class HttpTransport {
     }
     try {
       const response = await this.fetchFn(this.url(spec.path, spec.query), { method: spec.method, headers, body, signal: controller.signal });
+      // A stream's timeout ends once it starts; it follows the caller's signal until closed.
       if (keepSignal) clearTimeout(timer);
-      return { response, finish };
+      return { response, finish: release, abort: () => controller.abort() };
     } catch (err) {
-      finish();
+      release();
       throw timedOut ? new TimeoutError(`${spec.method} ${spec.path}: no answer within ${timeoutMs} ms (attempt ${attempt + 1}).`) : this.failure(err, spec, attempt);
     }
   }

@@ -87,6 +87,22 @@ describe('stream', () => {
     expect(server.requests.map((r) => r.headers['last-event-id'])).toEqual([undefined, '3', '5']);
   });
 
+  it('closes the connection as soon as the caller leaves the loop', async () => {
+    let closed!: () => void;
+    const serverSawClose = new Promise<void>((resolve) => (closed = resolve));
+    server = await startServer((_req, res) => {
+      openStream(res);
+      res.write(message(1) + message(2));
+      res.on('close', () => closed());
+    });
+    for await (const e of client(server).stream(TASK_ID)) {
+      expect(e.id).toBe(1);
+      break;
+    }
+    await serverSawClose;
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('resumes from a lastEventId given by the caller', async () => {
     server = await startServer((req, res) => {
       openStream(res);

@@ -34,14 +34,17 @@ export async function* streamTask(transport: HttpTransport, taskId: string, opti
   for (;;) {
     const parser = new SseParser();
     let error: unknown = new NetworkError(`The stream of task ${taskId} ended before the task did.`);
+    let close = (): void => undefined;
     try {
-      const response = await transport.stream({
+      const opened = await transport.stream({
         method: 'GET',
         path: streamPath(taskId),
         headers: last === null ? {} : { 'Last-Event-ID': String(last) },
         signal,
         retry: 'safe',
       });
+      close = opened.close;
+      const response = opened.response;
       if (!response.body) throw new StreamProtocolError('The stream answer has no body.');
       for await (const message of readSse(response.body, parser)) {
         const id = Number(message.id);
@@ -63,6 +66,8 @@ export async function* streamTask(transport: HttpTransport, taskId: string, opti
       if (err instanceof AbortError || err instanceof StreamProtocolError || permanent(err)) throw err;
       if (signal?.aborted) throw new AbortError('Aborted.');
       error = err;
+    } finally {
+      close();
     }
     if (failures >= maxReconnects) throw error;
     failures++;
