@@ -26,10 +26,14 @@ export interface MetricsRouteDeps {
 /**
  * `GET /metrics`: the Prometheus text exposition of this API process. Outside
  * /v1: no API key and no rate limit (Prometheus scrapes on its own schedule);
- * protect it with METRICS_TOKEN or by network when the API is public.
+ * protect it with METRICS_TOKEN and by network when the API is public (the AWS
+ * stacks answer 404 for it at the load balancer and admit scrapes only from
+ * inside the VPC).
  */
 export function metricsRoutes({ registry, enabled, token }: MetricsRouteDeps): Router {
-  const router = Router();
+  // Exactly `/metrics`: not `/METRICS` nor `/metrics/` (Express matches both by default), so the load balancer's
+  // path rule for /metrics (infra, case-sensitive like every ALB path pattern) covers every path served here.
+  const router = Router({ caseSensitive: true, strict: true });
   const guards: RequestHandler[] = [];
   if (!enabled) guards.push((_req, _res, next) => next(new NotFoundError(METRICS_DISABLED_MESSAGE)));
   if (token !== undefined) guards.push(tokenGuard(token));
