@@ -11,7 +11,6 @@ export interface ScalingProps {
   autoScalingGroups: Record<AppName, autoscaling.AutoScalingGroup>;
 }
 
-
 /**
  * Target tracking, so each app scales on its own load:
  * - api: average CPU of its group and ALB requests per target per minute (scales out when either is over
