@@ -5,9 +5,10 @@
 # Where things come from:
 #   <revision>/image.env                    APP, IMAGE_URI (registry/repo@sha256:…), IMAGE_TAG, GIT_SHA:
 #                                           which image this revision deploys (written by the deploy workflow)
-#   /etc/agent-orchestrator/instance.env    AO_ENV, AWS_REGION, SSM_PARAMETER_PATH, *_LOG_GROUP: which
-#                                           environment this instance serves (written by the instance user
-#                                           data, infra/src/constructs/user-data.ts)
+#   /etc/agent-orchestrator/instance.env    AO_ENV, AO_APP, AWS_REGION, SSM_PARAMETER_PATH, *_LOG_GROUP: which
+#                                           environment this instance serves and the one app it runs (each app
+#                                           has its own Auto Scaling group; written by the instance user data,
+#                                           infra/src/constructs/user-data.ts)
 #   /etc/agent-orchestrator/<app>.env       what the container gets (written by AfterInstall, mode 0600):
 #                                           bootstrap settings only, no secrets. The app loads everything
 #                                           else, secrets included, from SSM_PARAMETER_PATH itself.
@@ -51,6 +52,10 @@ init() {
   [ -n "${IMAGE_URI:-}" ] || die "IMAGE_URI missing from $REVISION_DIR/image.env"
   read_env_file "$AO_ETC_DIR/instance.env"
   : "${AO_ENV:?missing from instance.env}" "${AWS_REGION:?missing from instance.env}" "${SSM_PARAMETER_PATH:?missing from instance.env}"
+  # Each app has its own Auto Scaling group and deployment group; an instance of one never runs the other.
+  if [ -n "${AO_APP:-}" ] && [ "$AO_APP" != "$APP" ]; then
+    die "this instance runs the $AO_APP app (AO_APP in instance.env, from its Auto Scaling group); refusing to deploy $APP here"
+  fi
 
   CONTAINER_NAME="agent-orchestrator-$APP"
   ENV_FILE="$AO_ETC_DIR/$APP.env"
@@ -59,13 +64,17 @@ init() {
     api)
       LOG_GROUP="${API_LOG_GROUP:-/agent-orchestrator/api}"
       CONTAINER_PORT=3000
-      # The security group opens 80 (and 443) to clients; the container listens on 3000.
+      # The load balancer (and the in-VPC metrics scraper) reach port 80; the container listens on 3000.
       HOST_PORT="${API_HOST_PORT:-80}"
       # The api finishes in-flight requests within 10 s of SIGTERM.
       STOP_TIMEOUT=20
       ;;
     worker)
       LOG_GROUP="${WORKER_LOG_GROUP:-/agent-orchestrator/worker}"
+      # The worker's metrics listener (WORKER_METRICS_PORT, default 9464), published for the in-VPC scraper:
+      # the worker security group admits it from the metrics-scraper group only (METRICS_TOKEN also guards it).
+      CONTAINER_PORT="${WORKER_METRICS_PORT:-9464}"
+      HOST_PORT="${WORKER_METRICS_HOST_PORT:-9464}"
       # The worker waits up to 30 s for its running tasks after SIGTERM.
       STOP_TIMEOUT=45
       ;;

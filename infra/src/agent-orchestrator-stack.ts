@@ -6,9 +6,11 @@ import { Cache } from './constructs/cache';
 import { Compute } from './constructs/compute';
 import { ContainerRegistry } from './constructs/container-registry';
 import { Deployment, DeploymentArtifacts } from './constructs/deployment';
+import { LoadBalancer } from './constructs/load-balancer';
 import { LogGroups } from './constructs/log-groups';
 import { Monitoring } from './constructs/monitoring';
 import { Network } from './constructs/network';
+import { Scaling } from './constructs/scaling';
 import { SecurityGroups } from './constructs/security-groups';
 
 export interface AgentOrchestratorStackProps extends StackProps {
@@ -25,7 +27,9 @@ export class AgentOrchestratorStack extends Stack {
   readonly cache: Cache;
   readonly parameters: AppParameters;
   readonly artifacts: DeploymentArtifacts;
+  readonly loadBalancer: LoadBalancer;
   readonly compute: Compute;
+  readonly scaling: Scaling;
   readonly monitoring: Monitoring;
   readonly deployment: Deployment;
 
@@ -33,7 +37,7 @@ export class AgentOrchestratorStack extends Stack {
     const { config, ...stackProps } = props;
     super(scope, id, {
       stackName: config.stackName,
-      description: `Agent Orchestrator ${config.envName}: VPC, EC2 (api + worker containers), ElastiCache Valkey, ECR, SSM, CodeDeploy, CloudWatch`,
+      description: `Agent Orchestrator ${config.envName}: VPC, HTTPS load balancer, api and worker Auto Scaling groups, ElastiCache Valkey, ECR, SSM, CodeDeploy, CloudWatch`,
       env: config.account || config.region ? { account: config.account, region: config.region } : undefined,
       terminationProtection: config.envName === 'prod',
       ...stackProps,
@@ -58,26 +62,33 @@ export class AgentOrchestratorStack extends Stack {
     this.cache = new Cache(this, 'Cache', { config, vpc, privateSubnetType: this.network.privateSubnetType, securityGroup: this.securityGroups.redis });
     this.parameters = new AppParameters(this, 'Parameters', { config, redisUrl: this.cache.url });
     this.artifacts = new DeploymentArtifacts(this, 'Artifacts');
+    this.loadBalancer = new LoadBalancer(this, 'LoadBalancer', { config, vpc, securityGroup: this.securityGroups.alb });
     this.compute = new Compute(this, 'Compute', {
       config,
       vpc,
-      securityGroup: this.securityGroups.ec2,
+      securityGroups: { api: this.securityGroups.api, worker: this.securityGroups.worker },
       repositories: this.registry.repositories,
       logGroups: [this.logGroups.api, this.logGroups.worker, this.logGroups.deploy],
       ssmKey: this.parameters.key,
       deploymentBucket: this.artifacts.bucket,
     });
+    const groups = this.compute.autoScalingGroups;
+    this.loadBalancer.targetGroup.addTarget(groups.api);
+    this.scaling = new Scaling(this, 'Scaling', { config, autoScalingGroups: groups });
     this.monitoring = new Monitoring(this, 'Monitoring', {
       config,
       apiLogGroup: this.logGroups.api,
       workerLogGroup: this.logGroups.worker,
-      autoScalingGroupName: this.compute.autoScalingGroup.autoScalingGroupName,
+      autoScalingGroupNames: { api: groups.api.autoScalingGroupName, worker: groups.worker.autoScalingGroupName },
+      loadBalancer: this.loadBalancer.alb,
+      apiTargetGroup: this.loadBalancer.targetGroup,
       cacheNodeIds: this.cache.nodeIds,
     });
     const { alarms } = this.monitoring;
     this.deployment = new Deployment(this, 'Deployment', {
       config,
-      autoScalingGroup: this.compute.autoScalingGroup,
+      autoScalingGroups: groups,
+      apiTargetGroup: this.loadBalancer.targetGroup,
       instanceRole: this.compute.role,
       alarms: { api: [alarms.apiErrorRate], worker: [alarms.taskLatencyP95, alarms.queueBacklog] },
       repositories: this.registry.repositories,
@@ -96,7 +107,10 @@ export class AgentOrchestratorStack extends Stack {
     output('ApiDeploymentGroup', this.deployment.groups.api.deploymentGroupName, 'CodeDeploy deployment group of the api');
     output('WorkerDeploymentGroup', this.deployment.groups.worker.deploymentGroupName, 'CodeDeploy deployment group of the worker');
     output('DeploymentBucketName', this.artifacts.bucket.bucketName, 'S3 bucket for CodeDeploy revisions');
-    output('AutoScalingGroupName', this.compute.autoScalingGroup.autoScalingGroupName, 'Auto Scaling group of the api + worker hosts');
+    output('LoadBalancerDnsName', this.loadBalancer.alb.loadBalancerDnsName, 'HTTPS endpoint of the api: point your DNS name (the certificate\'s) at it (CNAME or alias)');
+    output('ApiAutoScalingGroupName', groups.api.autoScalingGroupName, 'Auto Scaling group of the api hosts');
+    output('WorkerAutoScalingGroupName', groups.worker.autoScalingGroupName, 'Auto Scaling group of the worker hosts');
+    output('MetricsScraperSecurityGroupId', this.securityGroups.metricsScraper.securityGroupId, 'Attach to the in-VPC Prometheus: the only source allowed to scrape /metrics (api port 80, worker 9464)');
     output('AlarmTopicArn', this.monitoring.topic.topicArn, 'SNS topic the alarms notify');
     output('DashboardName', this.monitoring.dashboardName, 'CloudWatch dashboard');
     if (this.deployment.githubRole) output('GithubDeployRoleArn', this.deployment.githubRole.roleArn, 'Role the GitHub deploy workflows assume (OIDC)');

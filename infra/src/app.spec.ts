@@ -18,7 +18,8 @@ describe('the CDK app', () => {
 
   it('reads overrides from context before environment variables', () => {
     const app = new App({ context: { adminCidr: '198.51.100.7/32', allowedHttpCidrs: '198.51.100.0/24, 203.0.113.0/24' } });
-    expect(readOverrides(app, { ...ADMIN, AO_ALARM_EMAIL: 'a@example.com', CDK_DEFAULT_REGION: 'eu-west-1' })).toMatchObject({
+    expect(readOverrides(app, { ...ADMIN, AO_ALARM_EMAIL: 'a@example.com', AO_CERTIFICATE_ARN: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', CDK_DEFAULT_REGION: 'eu-west-1' })).toMatchObject({
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
       adminCidr: '198.51.100.7/32',
       allowedHttpCidrs: ['198.51.100.0/24', '203.0.113.0/24'],
       alarmEmail: 'a@example.com',

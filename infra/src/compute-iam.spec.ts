@@ -1,70 +1,92 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import { asList, onlyResource, renderText, resourcesOf, statementsOfRole, synth, type PolicyStatementJson } from './testing/stacks';
+import { asList, renderText, resourcesOf, statementsOfRole, synth, type PolicyStatementJson } from './testing/stacks';
 
 describe.each(['dev', 'prod'] as const)('compute (%s)', (env) => {
   const { template, stack } = synth(env);
-  const lt = onlyResource(template, 'AWS::EC2::LaunchTemplate');
-  const data = lt.props.LaunchTemplateData as Record<string, unknown>;
-  const userData = renderText(data.UserData);
+  const templates = template.findResources('AWS::EC2::LaunchTemplate');
+  const lt = (app: 'api' | 'worker') => {
+    const id = stack.getLogicalId(stack.compute.launchTemplates[app].node.defaultChild as never);
+    const props = templates[id].Properties as Record<string, unknown>;
+    const data = props.LaunchTemplateData as Record<string, unknown>;
+    return { id, props, data, userData: renderText(data.UserData) };
+  };
 
-  it('user data installs and starts Docker', () => {
-    expect(userData).toMatch(/^#!\/bin\/bash/);
-    expect(userData).toContain('dnf install -y docker');
-    expect(userData).toContain('systemctl enable --now docker');
+  it('one launch template and one Auto Scaling group per app', () => {
+    template.resourceCountIs('AWS::EC2::LaunchTemplate', 2);
+    template.resourceCountIs('AWS::AutoScaling::AutoScalingGroup', 2);
   });
 
-  it('user data installs, configures and starts the CloudWatch agent', () => {
-    expect(userData).toContain('dnf install -y amazon-cloudwatch-agent');
-    expect(userData).toContain('amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json');
-    expect(userData).toContain('"log_group_name": "/agent-orchestrator/deploy"');
-    expect(userData).toContain('"mem_used_percent"');
-  });
+  describe.each(['api', 'worker'] as const)('%s fleet', (app) => {
+    const { id, props, data, userData } = lt(app);
 
-  it('user data installs and starts the CodeDeploy agent from the regional bucket', () => {
-    expect(userData).toContain('https://aws-codedeploy-$REGION.s3.$REGION.amazonaws.com/latest/install');
-    expect(userData).toContain('/tmp/codedeploy-install auto');
-    expect(userData).toContain('systemctl enable --now codedeploy-agent');
-    expect(userData).toContain("REGION='${AWS::Region}'");
-  });
-
-  it('user data writes the instance environment the lifecycle scripts read, without secrets', () => {
-    expect(userData).toContain(`AO_ENV=${env}`);
-    expect(userData).toContain(`SSM_PARAMETER_PATH=/agent-orchestrator-api/${env}`);
-    expect(userData).toMatch(/API_IMAGE_REPOSITORY=\$\{[^}]+\}\.dkr\.ecr\.\$\{[^}]+\}\.\$\{AWS::URLSuffix\}\/\$\{RegistryApi\w+\}\n/);
-    expect(userData).toMatch(/WORKER_IMAGE_REPOSITORY=\$\{[^}]+\}\.dkr\.ecr\.\$\{[^}]+\}\.\$\{AWS::URLSuffix\}\/\$\{RegistryWorker\w+\}\n/);
-    expect(userData).toContain('WORKER_LOG_GROUP=/agent-orchestrator/worker');
-    expect(userData).not.toMatch(/OPENAI_API_KEY|TAVILY_API_KEY|MONGO_URI/);
-  });
-
-  it('launch template: instance type, AL2023 image, IMDSv2, encrypted gp3 root volume, EC2 group, instance profile', () => {
-    expect(lt.props.LaunchTemplateName).toBe(`agent-orchestrator-${env}`);
-    expect(data).toMatchObject({
-      InstanceType: env === 'dev' ? 't3.small' : 't3.medium',
-      ImageId: { Ref: expect.stringMatching(/^SsmParameterValueawsserviceamiamazonlinuxlatestal2023/) },
-      MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
-      Monitoring: { Enabled: true },
-      BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
-      SecurityGroupIds: [{ 'Fn::GetAtt': [stack.getLogicalId(stack.securityGroups.ec2.node.defaultChild as never), 'GroupId'] }],
-      IamInstanceProfile: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+    it('user data installs and starts Docker', () => {
+      expect(userData).toMatch(/^#!\/bin\/bash/);
+      expect(userData).toContain('dnf install -y docker');
+      expect(userData).toContain('systemctl enable --now docker');
     });
-    if (env === 'prod') expect(data.KeyName).toBe('agent-orchestrator-prod');
-    else expect(data.KeyName).toBeUndefined();
-    template.hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: [{ Ref: stack.getLogicalId(stack.compute.role.node.defaultChild as never) }] });
-  });
 
-  it('auto scaling group: the launch template, both public subnets, sized from the config', () => {
-    const asg = onlyResource(template, 'AWS::AutoScaling::AutoScalingGroup');
-    expect(asg.props).toMatchObject({
-      AutoScalingGroupName: `agent-orchestrator-${env}`,
-      MinSize: env === 'dev' ? '1' : '2',
-      MaxSize: env === 'dev' ? '2' : '4',
-      LaunchTemplate: { LaunchTemplateId: { Ref: lt.id } },
-      HealthCheckType: 'EC2',
+    it('user data installs, configures and starts the CloudWatch agent', () => {
+      expect(userData).toContain('dnf install -y amazon-cloudwatch-agent');
+      expect(userData).toContain('amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:/opt/aws/amazon-cloudwatch-agent/etc/amazon-cloudwatch-agent.json');
+      expect(userData).toContain('"log_group_name": "/agent-orchestrator/deploy"');
+      expect(userData).toContain('"mem_used_percent"');
     });
-    const zones = asg.props.VPCZoneIdentifier as { Ref: string }[];
-    expect(zones).toHaveLength(2);
-    for (const z of zones) expect(z.Ref).toMatch(/publicSubnet/);
-    template.hasResource('AWS::AutoScaling::AutoScalingGroup', { UpdatePolicy: { AutoScalingRollingUpdate: Match.objectLike({ MaxBatchSize: 1 }) } });
+
+    it('user data installs and starts the CodeDeploy agent from the regional bucket', () => {
+      expect(userData).toContain('https://aws-codedeploy-$REGION.s3.$REGION.amazonaws.com/latest/install');
+      expect(userData).toContain('/tmp/codedeploy-install auto');
+      expect(userData).toContain('systemctl enable --now codedeploy-agent');
+      expect(userData).toContain("REGION='${AWS::Region}'");
+    });
+
+    it('user data names the one app the instance runs, and writes the environment the lifecycle scripts read, without secrets', () => {
+      expect(userData).toContain(`AO_APP=${app}\n`);
+      expect(userData).not.toContain(`AO_APP=${app === 'api' ? 'worker' : 'api'}`);
+      expect(userData).toContain(`AO_ENV=${env}`);
+      expect(userData).toContain(`SSM_PARAMETER_PATH=/agent-orchestrator-api/${env}`);
+      expect(userData).toMatch(/API_IMAGE_REPOSITORY=\$\{[^}]+\}\.dkr\.ecr\.\$\{[^}]+\}\.\$\{AWS::URLSuffix\}\/\$\{RegistryApi\w+\}\n/);
+      expect(userData).toMatch(/WORKER_IMAGE_REPOSITORY=\$\{[^}]+\}\.dkr\.ecr\.\$\{[^}]+\}\.\$\{AWS::URLSuffix\}\/\$\{RegistryWorker\w+\}\n/);
+      expect(userData).toContain('WORKER_LOG_GROUP=/agent-orchestrator/worker');
+      expect(userData).not.toMatch(/OPENAI_API_KEY|TAVILY_API_KEY|MONGO_URI|METRICS_TOKEN/);
+    });
+
+    it("launch template: the app's instance type, AL2023 image, IMDSv2, encrypted gp3 root volume, the app's security group, instance profile", () => {
+      expect(props.LaunchTemplateName).toBe(`agent-orchestrator-${env}-${app}`);
+      const sizes = { dev: { api: 't3.small', worker: 't3.small' }, prod: { api: 't3.medium', worker: 't3.medium' } };
+      expect(data).toMatchObject({
+        InstanceType: sizes[env][app],
+        ImageId: { Ref: expect.stringMatching(/^SsmParameterValueawsserviceamiamazonlinuxlatestal2023/) },
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+        Monitoring: { Enabled: true },
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', DeleteOnTermination: true } }],
+        SecurityGroupIds: [{ 'Fn::GetAtt': [stack.getLogicalId(stack.securityGroups[app].node.defaultChild as never), 'GroupId'] }],
+        IamInstanceProfile: { Arn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } },
+      });
+      if (env === 'prod') expect(data.KeyName).toBe('agent-orchestrator-prod');
+      else expect(data.KeyName).toBeUndefined();
+      template.hasResourceProperties('AWS::IAM::InstanceProfile', { Roles: [{ Ref: stack.getLogicalId(stack.compute.role.node.defaultChild as never) }] });
+    });
+
+    it(`auto scaling group agent-orchestrator-${env}-${app}: its launch template, both public subnets, sized from the config, ${app === 'api' ? 'ELB' : 'EC2'} health checks`, () => {
+      const groupId = stack.getLogicalId(stack.compute.autoScalingGroups[app].node.defaultChild as never);
+      const group = template.findResources('AWS::AutoScaling::AutoScalingGroup')[groupId];
+      const bounds = { dev: { api: ['1', '2'], worker: ['1', '2'] }, prod: { api: ['2', '4'], worker: ['2', '6'] } }[env][app];
+      expect(group.Properties).toMatchObject({
+        AutoScalingGroupName: `agent-orchestrator-${env}-${app}`,
+        MinSize: bounds[0],
+        MaxSize: bounds[1],
+        LaunchTemplate: { LaunchTemplateId: { Ref: id } },
+        HealthCheckType: app === 'api' ? 'ELB' : 'EC2',
+        HealthCheckGracePeriod: 600,
+        DefaultInstanceWarmup: 300,
+      });
+      const zones = group.Properties.VPCZoneIdentifier as { Ref: string }[];
+      expect(zones).toHaveLength(2);
+      for (const z of zones) expect(z.Ref).toMatch(/publicSubnet/);
+      expect(group.UpdatePolicy).toMatchObject({ AutoScalingRollingUpdate: { MaxBatchSize: 1 } });
+      if (app === 'api') expect(group.Properties.TargetGroupARNs).toEqual([{ Ref: stack.getLogicalId(stack.loadBalancer.targetGroup.node.defaultChild as never) }]);
+      else expect(group.Properties.TargetGroupARNs).toBeUndefined();
+    });
   });
 });
 

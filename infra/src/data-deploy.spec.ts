@@ -108,21 +108,29 @@ describe.each(['dev', 'prod'] as const)('CodeDeploy (%s)', (env) => {
     template.hasResourceProperties('AWS::CodeDeploy::Application', { ApplicationName: `agent-orchestrator-${env}`, ComputePlatform: 'Server' });
   });
 
-  it('one deployment group per app on the Auto Scaling group, rolling back on failure, stop and alarm', () => {
+  it("one deployment group per app on that app's own Auto Scaling group, rolling back on failure, stop and alarm", () => {
     template.resourceCountIs('AWS::CodeDeploy::DeploymentGroup', 2);
-    const asgRef = { Ref: stack.getLogicalId(stack.compute.autoScalingGroup.node.defaultChild as never) };
+    const asgRef = (app: 'api' | 'worker') => ({ Ref: stack.getLogicalId(stack.compute.autoScalingGroups[app].node.defaultChild as never) });
     const { alarms } = stack.monitoring;
     const expected = { api: [alarms.apiErrorRate], worker: [alarms.taskLatencyP95, alarms.queueBacklog] };
     for (const app of ['api', 'worker'] as const) {
       template.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', {
         ApplicationName: { Ref: stack.getLogicalId(stack.deployment.application.node.defaultChild as never) },
         DeploymentGroupName: app,
-        AutoScalingGroups: [asgRef],
+        AutoScalingGroups: [asgRef(app)],
         DeploymentConfigName: env === 'dev' ? 'CodeDeployDefault.AllAtOnce' : 'CodeDeployDefault.OneAtATime',
         AutoRollbackConfiguration: { Enabled: true, Events: Match.arrayEquals(['DEPLOYMENT_FAILURE', 'DEPLOYMENT_STOP_ON_REQUEST', 'DEPLOYMENT_STOP_ON_ALARM']) },
         AlarmConfiguration: { Enabled: true, IgnorePollAlarmFailure: false, Alarms: expected[app].map((a) => ({ Name: alarmRef(a) })) },
       });
     }
+    // Only the api sits behind the load balancer: CodeDeploy blocks its traffic to an instance while the api is replaced there.
+    const groups = template.findResources('AWS::CodeDeploy::DeploymentGroup');
+    const byName = (app: string) => Object.values(groups).find((g) => g.Properties.DeploymentGroupName === app)!.Properties;
+    expect(byName('api')).toMatchObject({
+      DeploymentStyle: { DeploymentOption: 'WITH_TRAFFIC_CONTROL' },
+      LoadBalancerInfo: { TargetGroupInfoList: [{ Name: { 'Fn::GetAtt': [stack.getLogicalId(stack.loadBalancer.targetGroup.node.defaultChild as never), 'TargetGroupName'] } }] },
+    });
+    expect(byName('worker').LoadBalancerInfo).toBeUndefined();
     // Service roles: the AWS managed CodeDeploy policy plus the launch-template permissions.
     for (const group of Object.values(stack.deployment.groups)) {
       const role = template.findResources('AWS::IAM::Role')[stack.getLogicalId(group.role!.node.defaultChild as never)];
@@ -132,14 +140,17 @@ describe.each(['dev', 'prod'] as const)('CodeDeploy (%s)', (env) => {
   });
 
   it('a private, TLS-only, versioned bucket for revisions, kept when the stack goes', () => {
-    template.resourceCountIs('AWS::S3::Bucket', 1);
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    // The other bucket holds the load balancer's access logs (load-balancer.spec.ts).
+    template.resourceCountIs('AWS::S3::Bucket', 2);
+    const bucketId = stack.getLogicalId(stack.artifacts.bucket.node.defaultChild as never);
+    expect(template.findResources('AWS::S3::Bucket')[bucketId]).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
     template.hasResourceProperties('AWS::S3::Bucket', {
       PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
       VersioningConfiguration: { Status: 'Enabled' },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
   });

@@ -80,13 +80,18 @@ describe.each(['dev', 'prod'] as const)('alarms and notifications (%s)', (env) =
     }
   });
 
-  it('EC2 CPU high: average CPU of the Auto Scaling group', () => {
-    expect(alarm('ec2-cpu-high')).toMatchObject({
-      Namespace: 'AWS/EC2',
-      MetricName: 'CPUUtilization',
-      Dimensions: [{ Name: 'AutoScalingGroupName', Value: { Ref: stack.getLogicalId(stack.compute.autoScalingGroup.node.defaultChild as never) } }],
-      Statistic: 'Average',
-      Period: 300,
+  it('EC2 CPU high: the busier of the api and worker groups (average CPU of each)', () => {
+    const a = alarm('ec2-cpu-high');
+    const queries = a.Metrics as { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Stat: string; Period: number } }[];
+    expect(queries.find((q) => q.Expression)).toMatchObject({ Expression: 'MAX([apiCpu, workerCpu])' });
+    for (const app of ['api', 'worker'] as const) {
+      expect(queries.find((q) => q.Id === `${app}Cpu`)!.MetricStat).toEqual({
+        Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'AutoScalingGroupName', Value: { Ref: stack.getLogicalId(stack.compute.autoScalingGroups[app].node.defaultChild as never) } }] },
+        Stat: 'Average',
+        Period: 300,
+      });
+    }
+    expect(a).toMatchObject({
       Threshold: t.cpuHighPercent,
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 3,
@@ -157,10 +162,10 @@ describe.each(['dev', 'prod'] as const)('dashboard and outputs (%s)', (env) => {
     const dashboard = onlyResource(template, 'AWS::CloudWatch::Dashboard');
     expect(dashboard.props.DashboardName).toBe(`AgentOrchestrator-${env}`);
     const body = renderText(dashboard.props.DashboardBody);
-    for (const title of ['Alarms', 'EC2 CPU (%)', 'EC2 network (bytes)', 'EC2 memory and disk (%)', 'API requests and 5xx', 'API latency (ms)', 'Queue waiting (agent_tasks)', 'Tasks completed / failed', 'Task latency (ms)', 'Valkey engine CPU (%)', 'Valkey memory used (%)']) {
+    for (const title of ['Alarms', 'EC2 CPU by group (%)', 'Load balancer requests and errors', 'api targets: healthy / unhealthy, response time (s)', 'Worker backlog per instance (scaling metric)', 'EC2 network (bytes)', 'EC2 memory and disk (%)', 'API requests and 5xx', 'API latency (ms)', 'Queue waiting (agent_tasks)', 'Tasks completed / failed', 'Task latency (ms)', 'Valkey engine CPU (%)', 'Valkey memory used (%)']) {
       expect(body).toContain(`"title":"${title}"`);
     }
-    for (const metric of ['CPUUtilization', 'ApiRequests', 'Api5xxErrors', 'ApiLatencyMs', 'TaskLatencyMs', 'QueueWaiting', 'EngineCPUUtilization', 'DatabaseMemoryUsagePercentage']) expect(body).toContain(`"${metric}"`);
+    for (const metric of ['HealthyHostCount', 'UnHealthyHostCount', 'TargetResponseTime', 'HTTPCode_Target_5XX_Count', 'RequestCount', 'GroupInServiceInstances', 'CPUUtilization', 'ApiRequests', 'Api5xxErrors', 'ApiLatencyMs', 'TaskLatencyMs', 'QueueWaiting', 'EngineCPUUtilization', 'DatabaseMemoryUsagePercentage']) expect(body).toContain(`"${metric}"`);
     expect(body).toContain(`"CacheClusterId","agent-orchestrator-${env}-001"`);
     if (env === 'prod') expect(body).toContain('"CacheClusterId","agent-orchestrator-prod-002"');
   });
@@ -168,10 +173,12 @@ describe.each(['dev', 'prod'] as const)('dashboard and outputs (%s)', (env) => {
   it('outputs the repository URIs, Redis endpoint, SSM path, CodeDeploy names and dashboard name', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown; Export: { Name: string } }>;
     expect(Object.keys(outputs)).toEqual(
-      expect.arrayContaining(['ApiRepositoryUri', 'WorkerRepositoryUri', 'RedisEndpoint', 'SsmParameterPath', 'SsmKmsKeyAlias', 'CodeDeployApplication', 'ApiDeploymentGroup', 'WorkerDeploymentGroup', 'DashboardName', 'DeploymentBucketName', 'AlarmTopicArn', 'AutoScalingGroupName']),
+      expect.arrayContaining(['ApiRepositoryUri', 'WorkerRepositoryUri', 'RedisEndpoint', 'SsmParameterPath', 'SsmKmsKeyAlias', 'CodeDeployApplication', 'ApiDeploymentGroup', 'WorkerDeploymentGroup', 'DashboardName', 'DeploymentBucketName', 'AlarmTopicArn', 'LoadBalancerDnsName', 'ApiAutoScalingGroupName', 'WorkerAutoScalingGroupName', 'MetricsScraperSecurityGroupId']),
     );
     expect(outputs.SsmParameterPath.Value).toBe(`/agent-orchestrator-api/${env}`);
     expect(outputs.DashboardName.Value).toBe(`AgentOrchestrator-${env}`);
+    expect(outputs.AutoScalingGroupName).toBeUndefined();
+    expect(outputs.LoadBalancerDnsName.Value).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^LoadBalancerAlb/), 'DNSName'] });
     expect(renderText(outputs.ApiRepositoryUri.Value)).toMatch(/\.dkr\.ecr\./);
     expect(renderText(outputs.RedisEndpoint.Value)).toMatch(/PrimaryEndPoint\.Address\}:\$\{\w+\.PrimaryEndPoint\.Port\}$/);
     expect(outputs.ApiRepositoryUri.Export.Name).toBe(`AgentOrchestrator-${env}-ApiRepositoryUri`);

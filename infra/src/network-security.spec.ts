@@ -57,49 +57,93 @@ describe.each(['dev', 'prod'] as const)('network (%s)', (env) => {
 
 describe.each(['dev', 'prod'] as const)('security groups (%s)', (env) => {
   const { template, stack } = synth(env);
-  const ec2SgId = stack.getLogicalId(stack.securityGroups.ec2.node.defaultChild as never);
-  const redisSgId = stack.getLogicalId(stack.securityGroups.redis.node.defaultChild as never);
+  const idOf = (g: { node: { defaultChild?: unknown } }) => stack.getLogicalId(g.node.defaultChild as never);
+  const sg = stack.securityGroups;
+  const ids = { alb: idOf(sg.alb), api: idOf(sg.api), worker: idOf(sg.worker), scraper: idOf(sg.metricsScraper), redis: idOf(sg.redis) };
   const groups = template.findResources('AWS::EC2::SecurityGroup');
+  const gid = (id: string) => ({ 'Fn::GetAtt': [id, 'GroupId'] });
+  type Rule = { IpProtocol: unknown; FromPort: unknown; ToPort: unknown; CidrIp?: unknown; Source?: unknown };
+  const inlineIngress = (id: string): Rule[] =>
+    ((groups[id].Properties.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []).map((r) => ({ IpProtocol: r.IpProtocol, FromPort: r.FromPort, ToPort: r.ToPort, CidrIp: r.CidrIp }));
+  /** Group-to-group rules (separate resources), as { to, from, port }. */
+  const crossIngress = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => r.Properties);
+  const crossEgress = resourcesOf(template, 'AWS::EC2::SecurityGroupEgress').map(([, r]) => r.Properties);
+  const ingressInto = (id: string) => crossIngress.filter((p) => JSON.stringify(p.GroupId) === JSON.stringify(gid(id)));
 
-  it('creates exactly the EC2 and Redis groups', () => {
-    template.resourceCountIs('AWS::EC2::SecurityGroup', 2);
-    expect(groups[ec2SgId].Properties.GroupName).toBe(`agent-orchestrator-ec2-${env}`);
-    expect(groups[redisSgId].Properties.GroupName).toBe(`agent-orchestrator-redis-${env}`);
+  it('creates exactly the load balancer, api, worker, metrics-scraper and Redis groups', () => {
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 5);
+    expect(groups[ids.alb].Properties.GroupName).toBe(`agent-orchestrator-alb-${env}`);
+    expect(groups[ids.api].Properties.GroupName).toBe(`agent-orchestrator-api-${env}`);
+    expect(groups[ids.worker].Properties.GroupName).toBe(`agent-orchestrator-worker-${env}`);
+    expect(groups[ids.scraper].Properties.GroupName).toBe(`agent-orchestrator-metrics-scraper-${env}`);
+    expect(groups[ids.redis].Properties.GroupName).toBe(`agent-orchestrator-redis-${env}`);
   });
 
-  it('EC2 group: SSH 22 from the admin CIDR only, HTTP 80 and HTTPS 443 from the allowed sources, nothing else', () => {
-    const ingress = groups[ec2SgId].Properties.SecurityGroupIngress as Record<string, unknown>[];
-    const rules = ingress.map((r) => ({ IpProtocol: r.IpProtocol, FromPort: r.FromPort, ToPort: r.ToPort, CidrIp: r.CidrIp }));
-    expect(rules).toEqual(
+  it('load balancer: HTTPS 443 and HTTP 80 from the allowed sources only; out only to the api port of the api group', () => {
+    expect(inlineIngress(ids.alb)).toEqual(
       expect.arrayContaining([
-        { IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: TEST_ADMIN_CIDR },
-        { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIp: '0.0.0.0/0' },
         { IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0' },
+        { IpProtocol: 'tcp', FromPort: 80, ToPort: 80, CidrIp: '0.0.0.0/0' },
       ]),
     );
-    expect(rules).toHaveLength(3);
-    const ssh = rules.filter((r) => (r.FromPort as number) <= 22 && (r.ToPort as number) >= 22);
-    expect(ssh).toEqual([{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: TEST_ADMIN_CIDR }]);
-    // No rule anywhere opens 22 (or all ports) to another source.
-    for (const [, r] of resourcesOf(template, 'AWS::EC2::SecurityGroupIngress')) expect(r.Properties.FromPort).not.toBe(22);
-    expect(groups[ec2SgId].Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: '-1' })]);
+    expect(inlineIngress(ids.alb)).toHaveLength(2);
+    expect(ingressInto(ids.alb)).toEqual([]);
+    // No inline egress: CloudFormation drops the default allow-all rule once a group has an egress rule of its own, here
+    // the separate rule to the api instances (CDK removes its "no traffic" marker for the same reason).
+    expect(groups[ids.alb].Properties.SecurityGroupEgress).toBeUndefined();
+    expect(crossEgress.filter((p) => JSON.stringify(p.GroupId) === JSON.stringify(gid(ids.alb)))).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 80, ToPort: 80, DestinationSecurityGroupId: gid(ids.api) }),
+    ]);
   });
 
-  it('Redis group: TCP 6379 only from the EC2 group, no CIDR source, no open egress', () => {
-    expect(groups[redisSgId].Properties.SecurityGroupIngress).toBeUndefined();
-    const ingress = resourcesOf(template, 'AWS::EC2::SecurityGroupIngress');
-    expect(ingress).toHaveLength(1);
-    expect(ingress[0][1].Properties).toEqual({
-      IpProtocol: 'tcp',
-      FromPort: 6379,
-      ToPort: 6379,
-      GroupId: { 'Fn::GetAtt': [redisSgId, 'GroupId'] },
-      SourceSecurityGroupId: { 'Fn::GetAtt': [ec2SgId, 'GroupId'] },
-      Description: expect.any(String),
-    });
-    expect(ingress[0][1].Properties.CidrIp).toBeUndefined();
-    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
-    const egress = groups[redisSgId].Properties.SecurityGroupEgress as Record<string, unknown>[];
+  it('api instances: port 80 only from the load balancer and the metrics scraper, SSH only from the admin CIDR, nothing from the internet', () => {
+    expect(inlineIngress(ids.api)).toEqual([{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: TEST_ADMIN_CIDR }]);
+    const sources = ingressInto(ids.api).map((p) => ({ port: p.FromPort, to: p.ToPort, from: p.SourceSecurityGroupId, cidr: p.CidrIp }));
+    expect(sources).toEqual(
+      expect.arrayContaining([
+        { port: 80, to: 80, from: gid(ids.alb), cidr: undefined },
+        { port: 80, to: 80, from: gid(ids.scraper), cidr: undefined },
+      ]),
+    );
+    expect(sources).toHaveLength(2);
+    expect(groups[ids.api].Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: '-1' })]);
+  });
+
+  it('worker instances: no HTTP at all; the metrics port 9464 only from the metrics scraper; SSH only from the admin CIDR', () => {
+    expect(inlineIngress(ids.worker)).toEqual([{ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: TEST_ADMIN_CIDR }]);
+    expect(ingressInto(ids.worker).map((p) => ({ port: p.FromPort, to: p.ToPort, from: p.SourceSecurityGroupId }))).toEqual([{ port: 9464, to: 9464, from: gid(ids.scraper) }]);
+  });
+
+  it('metrics scraper: nothing in; out only to the api port and the worker metrics port', () => {
+    expect(groups[ids.scraper].Properties.SecurityGroupIngress).toBeUndefined();
+    expect(groups[ids.scraper].Properties.SecurityGroupEgress).toBeUndefined();
+    expect(ingressInto(ids.scraper)).toEqual([]);
+    const out = crossEgress.filter((p) => JSON.stringify(p.GroupId) === JSON.stringify(gid(ids.scraper))).map((p) => ({ port: p.FromPort, to: p.DestinationSecurityGroupId }));
+    expect(out).toEqual(expect.arrayContaining([{ port: 80, to: gid(ids.api) }, { port: 9464, to: gid(ids.worker) }]));
+    expect(out).toHaveLength(2);
+  });
+
+  it('no rule anywhere opens SSH to anything but the admin CIDR, and only the load balancer takes traffic from a CIDR besides SSH', () => {
+    for (const [id, group] of Object.entries(groups)) {
+      for (const r of (group.Properties.SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []) {
+        if (r.FromPort === 22) expect(r.CidrIp).toBe(TEST_ADMIN_CIDR);
+        else expect(id).toBe(ids.alb);
+      }
+    }
+    for (const p of crossIngress) {
+      expect(p.FromPort).not.toBe(22);
+      expect(p.CidrIp).toBeUndefined();
+    }
+  });
+
+  it('Redis group: TCP 6379 only from the api and worker groups, no CIDR source, no open egress', () => {
+    expect(groups[ids.redis].Properties.SecurityGroupIngress).toBeUndefined();
+    const ingress = ingressInto(ids.redis);
+    expect(ingress).toHaveLength(2);
+    for (const [i, from] of [ids.api, ids.worker].entries()) {
+      expect(ingress[i]).toEqual({ IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, GroupId: gid(ids.redis), SourceSecurityGroupId: gid(from), Description: expect.any(String) });
+    }
+    const egress = groups[ids.redis].Properties.SecurityGroupEgress as Record<string, unknown>[];
     // CDK's "allow nothing" marker rule: ICMP type 252 code 86 to 255.255.255.255/32.
     expect(egress).toEqual([expect.objectContaining({ CidrIp: '255.255.255.255/32', IpProtocol: 'icmp' })]);
   });

@@ -74,7 +74,7 @@ function setup(app, { overrides } = {}) {
   }
   fs.writeFileSync(
     path.join(etc, 'instance.env'),
-    ['AO_ENV=dev', 'AWS_REGION=eu-west-1', 'SSM_PARAMETER_PATH=/agent-orchestrator-api/dev', `API_LOG_GROUP=/agent-orchestrator/api`, `WORKER_LOG_GROUP=/agent-orchestrator/worker`, ''].join('\n'),
+    ['AO_ENV=dev', `AO_APP=${app}`, 'AWS_REGION=eu-west-1', 'SSM_PARAMETER_PATH=/agent-orchestrator-api/dev', `API_LOG_GROUP=/agent-orchestrator/api`, `WORKER_LOG_GROUP=/agent-orchestrator/worker`, ''].join('\n'),
   );
   if (overrides) fs.writeFileSync(path.join(etc, `${app}.overrides.env`), overrides);
   const zip = path.join(dir, 'revision.zip');
@@ -180,13 +180,13 @@ test('api: ValidateService fails at once when the container is crash-looping', (
   assert.match(result.stderr, /is restarting after 3 restart\(s\)/);
 });
 
-test('worker: a deployment runs the container without a published port and waits for a healthy HEALTHCHECK', () => {
+test('worker: a deployment runs the container with only its metrics port published and waits for a healthy HEALTHCHECK', () => {
   const ctx = setup('worker');
   const result = deploy(ctx);
   assert.equal(result.status, 0, `${result.hook} failed:\n${result.stderr}`);
   const run = ctx.calls().split('\n').find((l) => l.startsWith('docker run ')) ?? assert.fail('no docker run call');
   assert.ok(run.includes('--stop-timeout 45') && run.includes('awslogs-group=/agent-orchestrator/worker'), run);
-  assert.ok(!run.includes('--publish'), run);
+  assert.equal(run.match(/--publish \S+/g)?.join(' '), '--publish 9464:9464', run);
   assert.doesNotMatch(fs.readFileSync(path.join(ctx.etc, 'worker.env'), 'utf8'), /^PORT=/m);
 });
 
@@ -215,4 +215,15 @@ test('a revision refuses to run another app\'s hooks', () => {
   const result = runHook(ctx, 'BeforeInstall');
   assert.notEqual(result.status, 0);
   assert.match(result.stderr, /this revision deploys worker, but its hooks are those of api/);
+});
+
+test("an instance of one app's Auto Scaling group refuses a revision of the other app", () => {
+  for (const [app, other] of [['api', 'worker'], ['worker', 'api']]) {
+    const ctx = setup(app);
+    fs.writeFileSync(path.join(ctx.etc, 'instance.env'), fs.readFileSync(path.join(ctx.etc, 'instance.env'), 'utf8').replace(`AO_APP=${app}`, `AO_APP=${other}`));
+    const result = runHook(ctx, 'BeforeInstall');
+    assert.notEqual(result.status, 0);
+    assert.match(result.stderr, new RegExp(`this instance runs the ${other} app .*refusing to deploy ${app} here`));
+    assert.doesNotMatch(fs.existsSync(path.join(ctx.dir, 'calls')) ? ctx.calls() : '', /docker pull/);
+  }
 });

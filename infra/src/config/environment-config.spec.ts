@@ -1,4 +1,4 @@
-import { BASE_CONFIGS, InfraConfigError, OUT_OF_BAND_SECURE_PARAMETERS, isDocumentationCidr, resolveEnvironmentConfig, ssmPath, validateEnvironmentConfig, type EnvironmentConfig } from './environment-config';
+import { BASE_CONFIGS, InfraConfigError, certificateParameterName, OUT_OF_BAND_SECURE_PARAMETERS, isDocumentationCidr, resolveEnvironmentConfig, ssmPath, validateEnvironmentConfig, type EnvironmentConfig } from './environment-config';
 
 const ADMIN = '203.0.113.7/32';
 
@@ -109,7 +109,7 @@ describe('validateEnvironmentConfig', () => {
           ...base,
           maxAzs: 3,
           vpcCidr: '10.0.0.0/24',
-          compute: { ...base.compute, minInstances: 5, maxInstances: 2 },
+          compute: { ...base.compute, worker: { ...base.compute.worker, minInstances: 5, maxInstances: 2 } },
           cache: { ...base.cache, nodes: 0, nodeType: 't3.micro' },
           logRetentionDays: 10,
           alarms: { ...base.alarms, cpuHighPercent: 120, cpuEvaluationMinutes: 7, queueBacklogMinutes: 0 },
@@ -124,13 +124,46 @@ describe('validateEnvironmentConfig', () => {
       expect.arrayContaining([
         expect.stringMatching(/maxAzs must be 2/),
         expect.stringMatching(/vpcCidr must be a \/16 to \/20/),
-        expect.stringMatching(/minInstances \(5\) must not exceed/),
+        expect.stringMatching(/compute.worker.minInstances \(5\) must not exceed/),
         expect.stringMatching(/cache.nodes must be 1-6/),
         expect.stringMatching(/cache.nodeType must look like/),
         expect.stringMatching(/logRetentionDays must be one of/),
         expect.stringMatching(/cpuHighPercent must be at most 100/),
         expect.stringMatching(/cpuEvaluationMinutes must be a multiple of 5/),
         expect.stringMatching(/queueBacklogMinutes must be a positive integer/),
+      ]),
+    );
+  });
+
+  it('takes the HTTPS certificate ARN as given, or leaves it to the SSM parameter read at deploy time; refuses anything but an ACM ARN', () => {
+    const arn = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-4a5b-8c7d-0123456789ab';
+    expect(resolveEnvironmentConfig('prod', { adminCidr: ADMIN, certificateArn: arn }).loadBalancer.certificateArn).toBe(arn);
+    expect(valid('prod').loadBalancer.certificateArn).toBeUndefined();
+    expect(certificateParameterName('prod')).toBe('/agent-orchestrator/prod/alb-certificate-arn');
+    expect(certificateParameterName('dev').startsWith(`${ssmPath('dev')}/`)).toBe(false);
+    for (const bad of ['arn:aws:iam::123456789012:server-certificate/x', 'my-cert', 'arn:aws:acm:eu-west-1:123:certificate/x']) {
+      expect(problemsOf(() => resolveEnvironmentConfig('dev', { adminCidr: ADMIN, certificateArn: bad }))[0]).toMatch(/certificateArn must be an ACM certificate ARN/);
+    }
+  });
+
+  it('checks each fleet and the scaling targets', () => {
+    const base = valid('dev');
+    const problems = problemsOf(() =>
+      validateEnvironmentConfig({
+        ...base,
+        compute: { ...base.compute, api: { instanceType: 'big', minInstances: 0, maxInstances: 1 } },
+        scaling: { apiCpuTargetPercent: 95, apiRequestsPerTargetPerMinute: 0, workerBacklogPerInstance: -1, instanceWarmupSeconds: 300 },
+        loadBalancer: { ...base.loadBalancer, idleTimeoutSeconds: 0 },
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/compute.api.instanceType must look like t3.small/),
+        expect.stringMatching(/compute.api.minInstances must be a positive integer/),
+        expect.stringMatching(/scaling.apiCpuTargetPercent must be 10-90/),
+        expect.stringMatching(/scaling.apiRequestsPerTargetPerMinute must be a positive integer/),
+        expect.stringMatching(/scaling.workerBacklogPerInstance must be a positive integer/),
+        expect.stringMatching(/loadBalancer.idleTimeoutSeconds must be 1-4000/),
       ]),
     );
   });

@@ -17,6 +17,8 @@ export const SSM_ROOT = '/agent-orchestrator-api';
 /** Fixed names the apps, the deploy workflows and the runbooks rely on. */
 export const NAMES = {
   project: 'agent-orchestrator',
+  /** Where the stack reads the HTTPS certificate ARN at deploy time when none is given at synth: `/agent-orchestrator/{env}/alb-certificate-arn`. */
+  certificateParameterRoot: '/agent-orchestrator',
   ecrRepositories: { api: 'agent-orchestrator/api', worker: 'agent-orchestrator/worker' },
   logGroups: { api: '/agent-orchestrator/api', worker: '/agent-orchestrator/worker', deploy: '/agent-orchestrator/deploy' },
   metricNamespace: 'AgentOrchestrator',
@@ -52,13 +54,45 @@ export interface CacheConfig {
   transitEncryption: boolean;
 }
 
-export interface ComputeConfig {
+/** One Auto Scaling group: its instance type and size bounds. */
+export interface FleetConfig {
   instanceType: string;
   minInstances: number;
   maxInstances: number;
+}
+
+/** The two apps run on their own Auto Scaling groups, so they deploy and scale apart. */
+export interface ComputeConfig {
+  api: FleetConfig;
+  worker: FleetConfig;
   rootVolumeGiB: number;
   /** EC2 key pair for SSH (optional: without one, nobody can SSH in even from the admin CIDR). */
   keyPairName?: string;
+}
+
+/** Target-tracking scaling of the two Auto Scaling groups. */
+export interface ScalingConfig {
+  /** api: average CPU of its group, percent. */
+  apiCpuTargetPercent: number;
+  /** api: ALB requests per healthy target per minute (ALBRequestCountPerTarget). */
+  apiRequestsPerTargetPerMinute: number;
+  /** worker: jobs waiting in agent_tasks (QueueWaiting) per in-service worker instance. */
+  workerBacklogPerInstance: number;
+  /** Seconds a new instance needs (boot + CodeDeploy of its app) before its metrics count. */
+  instanceWarmupSeconds: number;
+}
+
+/** The Application Load Balancer in front of the api. */
+export interface LoadBalancerConfig {
+  /**
+   * ACM certificate for the HTTPS listener. Absent: read at deploy time from the SSM String parameter
+   * `/agent-orchestrator/{env}/alb-certificate-arn` (see certificateParameterName).
+   */
+  certificateArn?: string;
+  /** Seconds an idle client connection is kept (long polls and streams need more than the 60 s default). */
+  idleTimeoutSeconds: number;
+  /** Days ALB access logs are kept in their bucket. */
+  accessLogRetentionDays: number;
 }
 
 export interface GithubDeployConfig {
@@ -88,10 +122,12 @@ export interface EnvironmentConfig {
   adminCidr: string;
   /** True when `adminCidr` is the offline placeholder (TEST-NET, unroutable) rather than a real admin network. */
   adminCidrIsPlaceholder: boolean;
-  /** Sources allowed on 80/443 (architecture §3.2: initially 0.0.0.0/0, later the ALB only). */
+  /** Sources allowed to reach the load balancer on 443 (and 80, which only redirects to 443). The instances accept only the load balancer. */
   allowedHttpCidrs: string[];
 
   compute: ComputeConfig;
+  scaling: ScalingConfig;
+  loadBalancer: LoadBalancerConfig;
   cache: CacheConfig;
   logRetentionDays: number;
   alarms: AlarmThresholds;
@@ -112,6 +148,8 @@ export interface ConfigOverrides {
   /** Used only when no admin CIDR is given: an unroutable documentation address so offline synth works. */
   placeholderAdminCidr?: string;
   allowedHttpCidrs?: string[];
+  /** ACM certificate ARN of the HTTPS listener; absent: the SSM parameter is read at deploy time. */
+  certificateArn?: string;
   alarmEmail?: string;
   keyPairName?: string;
   githubRepository?: string;
@@ -129,7 +167,8 @@ const COMMON_PARAMETERS: Record<string, string> = {
   LLM_CONTENT_MODEL: 'gpt-4o-mini',
   LLM_CODE_MODEL: 'gpt-4o-mini',
   API_RATE_LIMIT_PER_MINUTE: '60',
-  TRUST_PROXY: 'false',
+  // One proxy in front of the api: the load balancer. Client IPs (rate limits, logs) come from its X-Forwarded-For entry.
+  TRUST_PROXY: '1',
   TASK_TIMEOUT_MS: '300000',
 };
 
@@ -142,7 +181,13 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     nat: 'none',
     flowLogTraffic: 'REJECT',
     allowedHttpCidrs: ['0.0.0.0/0'],
-    compute: { instanceType: 't3.small', minInstances: 1, maxInstances: 2, rootVolumeGiB: 30 },
+    compute: {
+      api: { instanceType: 't3.small', minInstances: 1, maxInstances: 2 },
+      worker: { instanceType: 't3.small', minInstances: 1, maxInstances: 2 },
+      rootVolumeGiB: 30,
+    },
+    scaling: { apiCpuTargetPercent: 60, apiRequestsPerTargetPerMinute: 600, workerBacklogPerInstance: 10, instanceWarmupSeconds: 300 },
+    loadBalancer: { idleTimeoutSeconds: 120, accessLogRetentionDays: 30 },
     cache: { nodeType: 'cache.t4g.micro', nodes: 1, engineVersion: '8.0', snapshotRetentionDays: 1, transitEncryption: true },
     logRetentionDays: 14,
     alarms: {
@@ -167,7 +212,13 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     nat: 'single',
     flowLogTraffic: 'ALL',
     allowedHttpCidrs: ['0.0.0.0/0'],
-    compute: { instanceType: 't3.medium', minInstances: 2, maxInstances: 4, rootVolumeGiB: 40 },
+    compute: {
+      api: { instanceType: 't3.medium', minInstances: 2, maxInstances: 4 },
+      worker: { instanceType: 't3.medium', minInstances: 2, maxInstances: 6 },
+      rootVolumeGiB: 40,
+    },
+    scaling: { apiCpuTargetPercent: 60, apiRequestsPerTargetPerMinute: 1200, workerBacklogPerInstance: 20, instanceWarmupSeconds: 300 },
+    loadBalancer: { idleTimeoutSeconds: 120, accessLogRetentionDays: 90 },
     cache: { nodeType: 'cache.t4g.small', nodes: 2, engineVersion: '8.0', snapshotRetentionDays: 7, transitEncryption: true },
     logRetentionDays: 90,
     alarms: {
@@ -187,10 +238,13 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
 };
 
 /** Parameter names that hold secrets: they are SecureStrings created out of band, never values in this repo. */
-export const OUT_OF_BAND_SECURE_PARAMETERS = ['MONGO_URI', 'OPENAI_API_KEY', 'TAVILY_API_KEY', 'API_KEYS'] as const;
+export const OUT_OF_BAND_SECURE_PARAMETERS = ['MONGO_URI', 'OPENAI_API_KEY', 'TAVILY_API_KEY', 'API_KEYS', 'METRICS_TOKEN'] as const;
 
 /** Names set by the stack itself from the resources it creates. */
 export const DERIVED_PARAMETERS = ['APP_ENV', 'REDIS_URL'] as const;
+
+/** An ACM certificate ARN (any partition). */
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 
 const SECRET_NAME = /(KEY|SECRET|PASSWORD|TOKEN|CREDENTIAL)S?$|^MONGO_URI$/i;
 const PARAMETER_NAME = /^[A-Z][A-Z0-9_]*$/;
@@ -289,16 +343,31 @@ export function validateEnvironmentConfig(config: EnvironmentConfig): Environmen
   checkCidr('vpcCidr', config.vpcCidr, problems);
   const vpc = parseIpv4Cidr(config.vpcCidr);
   if (vpc && (vpc.prefix < 16 || vpc.prefix > 20)) problems.push(`vpcCidr must be a /16 to /20 so that four /24 subnets fit (got /${vpc.prefix})`);
-  if (config.allowedHttpCidrs.length === 0) problems.push('allowedHttpCidrs must list at least one CIDR (0.0.0.0/0 while there is no load balancer)');
+  if (config.allowedHttpCidrs.length === 0) problems.push('allowedHttpCidrs must list at least one CIDR (the sources allowed to reach the load balancer; 0.0.0.0/0 for a public API)');
   config.allowedHttpCidrs.forEach((c, i) => checkCidr(`allowedHttpCidrs[${i}]`, c, problems));
   if (config.maxAzs !== 2) problems.push(`maxAzs must be 2 (architecture §3.1: two AZs; got ${config.maxAzs})`);
   if (!['none', 'single', 'per-az'].includes(config.nat)) problems.push(`nat must be none, single or per-az (got "${config.nat}")`);
 
-  const { compute, cache, alarms } = config;
-  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(compute.instanceType)) problems.push(`compute.instanceType must look like t3.small (got "${compute.instanceType}")`);
-  checkPositive('compute.minInstances', compute.minInstances, problems);
-  checkPositive('compute.maxInstances', compute.maxInstances, problems);
-  if (compute.minInstances > compute.maxInstances) problems.push(`compute.minInstances (${compute.minInstances}) must not exceed compute.maxInstances (${compute.maxInstances})`);
+  const { compute, cache, alarms, scaling, loadBalancer } = config;
+  for (const app of ['api', 'worker'] as const) {
+    const fleet = compute[app];
+    if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(fleet.instanceType)) problems.push(`compute.${app}.instanceType must look like t3.small (got "${fleet.instanceType}")`);
+    // At least one of each: the worker publishes the queue depth its scaling reads, and the api serves the health check.
+    checkPositive(`compute.${app}.minInstances`, fleet.minInstances, problems);
+    checkPositive(`compute.${app}.maxInstances`, fleet.maxInstances, problems);
+    if (fleet.minInstances > fleet.maxInstances) problems.push(`compute.${app}.minInstances (${fleet.minInstances}) must not exceed compute.${app}.maxInstances (${fleet.maxInstances})`);
+  }
+  if (!(scaling.apiCpuTargetPercent >= 10 && scaling.apiCpuTargetPercent <= 90)) problems.push(`scaling.apiCpuTargetPercent must be 10-90 (got ${scaling.apiCpuTargetPercent})`);
+  checkPositive('scaling.apiRequestsPerTargetPerMinute', scaling.apiRequestsPerTargetPerMinute, problems);
+  checkPositive('scaling.workerBacklogPerInstance', scaling.workerBacklogPerInstance, problems);
+  checkPositive('scaling.instanceWarmupSeconds', scaling.instanceWarmupSeconds, problems);
+  if (loadBalancer.certificateArn !== undefined && !CERTIFICATE_ARN.test(loadBalancer.certificateArn)) {
+    problems.push(`certificateArn must be an ACM certificate ARN like arn:aws:acm:eu-west-1:123456789012:certificate/<id> (got "${loadBalancer.certificateArn}")`);
+  }
+  if (!(Number.isInteger(loadBalancer.idleTimeoutSeconds) && loadBalancer.idleTimeoutSeconds >= 1 && loadBalancer.idleTimeoutSeconds <= 4000)) {
+    problems.push(`loadBalancer.idleTimeoutSeconds must be 1-4000 (got ${loadBalancer.idleTimeoutSeconds})`);
+  }
+  checkPositive('loadBalancer.accessLogRetentionDays', loadBalancer.accessLogRetentionDays, problems);
   if (!(compute.rootVolumeGiB >= 20 && compute.rootVolumeGiB <= 500)) problems.push(`compute.rootVolumeGiB must be 20-500 (got ${compute.rootVolumeGiB})`);
 
   if (!/^cache\.[a-z0-9]+\.[a-z0-9]+$/.test(cache.nodeType)) problems.push(`cache.nodeType must look like cache.t4g.micro (got "${cache.nodeType}")`);
@@ -357,6 +426,7 @@ export function resolveEnvironmentConfig(envName: string, overrides: ConfigOverr
     ...base,
     compute: { ...base.compute, ...(overrides.keyPairName ? { keyPairName: overrides.keyPairName } : {}) },
     allowedHttpCidrs: overrides.allowedHttpCidrs && overrides.allowedHttpCidrs.length > 0 ? overrides.allowedHttpCidrs : base.allowedHttpCidrs,
+    loadBalancer: { ...base.loadBalancer, ...(overrides.certificateArn ? { certificateArn: overrides.certificateArn } : {}) },
     adminCidr,
     adminCidrIsPlaceholder: placeholder,
     account: overrides.account,
@@ -364,6 +434,14 @@ export function resolveEnvironmentConfig(envName: string, overrides: ConfigOverr
     alarmEmail: overrides.alarmEmail,
     github: overrides.githubRepository ? { repository: overrides.githubRepository, oidcProviderArn: overrides.githubOidcProviderArn } : undefined,
   });
+}
+
+/**
+ * `/agent-orchestrator/{env}/alb-certificate-arn`: the SSM String parameter holding the HTTPS certificate ARN, read at
+ * deploy time when no certificateArn is given at synth. Outside SSM_PARAMETER_PATH on purpose: the apps never load it.
+ */
+export function certificateParameterName(envName: EnvironmentName): string {
+  return `${NAMES.certificateParameterRoot}/${envName}/alb-certificate-arn`;
 }
 
 /** `/agent-orchestrator-api/{env}`: the value apps get as SSM_PARAMETER_PATH. */

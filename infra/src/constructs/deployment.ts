@@ -3,6 +3,7 @@ import type * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as codedeploy from 'aws-cdk-lib/aws-codedeploy';
 import type * as ecr from 'aws-cdk-lib/aws-ecr';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -41,7 +42,10 @@ export class DeploymentArtifacts extends Construct {
 
 export interface DeploymentProps {
   config: EnvironmentConfig;
-  autoScalingGroup: autoscaling.IAutoScalingGroup;
+  /** Each app's deployment group targets only its own Auto Scaling group. */
+  autoScalingGroups: Record<AppName, autoscaling.IAutoScalingGroup>;
+  /** The api's target group: CodeDeploy takes an instance out of it while the api is replaced there. */
+  apiTargetGroup: elbv2.IApplicationTargetGroup;
   instanceRole: iam.IRole;
   /** Alarms that stop and roll back a deployment of each app. */
   alarms: Record<AppName, cloudwatch.IAlarm[]>;
@@ -57,8 +61,9 @@ const DEPLOYMENT_CONFIGS: Record<DeploymentConfigName, codedeploy.IServerDeploym
 
 /**
  * CodeDeploy (EC2/on-premises) application `agent-orchestrator-{env}` with one deployment group
- * per app (`api`, `worker`), both targeting the Auto Scaling group (instances launched later
- * get the last good revision of each group). Deployments roll back automatically when they
+ * per app (`api`, `worker`), each targeting its own app's Auto Scaling group (instances launched
+ * later get the last good revision of their app only). The api group also blocks the load
+ * balancer's traffic to an instance while its container is replaced, and allows it again after. Deployments roll back automatically when they
  * fail, are stopped, or when one of the app's alarms fires during the deployment.
  *
  * Optionally a GitHub Actions OIDC role that can push to the two repositories, upload
@@ -71,7 +76,7 @@ export class Deployment extends Construct {
 
   constructor(scope: Construct, id: string, props: DeploymentProps) {
     super(scope, id);
-    const { config, autoScalingGroup, instanceRole, alarms, repositories, bucket } = props;
+    const { config, autoScalingGroups, apiTargetGroup, instanceRole, alarms, repositories, bucket } = props;
     const stack = Stack.of(this);
 
     this.application = new codedeploy.ServerApplication(this, 'Application', { applicationName: codeDeployApplicationName(config) });
@@ -80,7 +85,8 @@ export class Deployment extends Construct {
       const group = new codedeploy.ServerDeploymentGroup(this, constructId, {
         application: this.application,
         deploymentGroupName: app,
-        autoScalingGroups: [autoScalingGroup],
+        autoScalingGroups: [autoScalingGroups[app]],
+        loadBalancers: app === 'api' ? [codedeploy.LoadBalancer.application(apiTargetGroup)] : undefined,
         // The launch template's user data installs the agent; CDK's installer would need a launch configuration.
         installAgent: false,
         deploymentConfig: DEPLOYMENT_CONFIGS[config.deploymentConfig],

@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -8,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { NAMES, type EnvironmentConfig } from '../config/environment-config';
+import type { AppName } from './container-registry';
 
 /**
  * The metric contract the alarms rely on (documented in infra/README.md, "Metric and log contract").
@@ -29,6 +31,12 @@ export const METRICS = {
   /** worker: `queue_waiting` of each "queue depth" line (jobs waiting in agent_tasks), dimension Environment from its `environment` (APP_ENV). */
   queueWaiting: 'QueueWaiting',
 } as const;
+
+/**
+ * The worker scaling metric: jobs waiting per in-service worker instance (AWS's documented "backlog per
+ * instance" shape; the group never has fewer than one instance, compute.worker.minInstances >= 1).
+ */
+export const BACKLOG_EXPRESSION = 'waiting / instances';
 
 /** JSON filter patterns over the apps' log lines (fields from apps/api request-log.middleware.ts and apps/worker process-task.job.ts). */
 export const FILTER_PATTERNS = {
@@ -57,7 +65,10 @@ export interface MonitoringProps {
   config: EnvironmentConfig;
   apiLogGroup: logs.ILogGroup;
   workerLogGroup: logs.ILogGroup;
-  autoScalingGroupName: string;
+  /** The api and worker Auto Scaling groups (names). */
+  autoScalingGroupNames: Record<AppName, string>;
+  loadBalancer: elbv2.IApplicationLoadBalancer;
+  apiTargetGroup: elbv2.IApplicationTargetGroup;
   cacheNodeIds: string[];
 }
 
@@ -132,7 +143,12 @@ export class Monitoring extends Construct {
     const fiveMinutes = Duration.minutes(5);
     const custom = (metricName: string, statistic: string, period = fiveMinutes, dimensionsMap?: Record<string, string>): cloudwatch.Metric =>
       new cloudwatch.Metric({ namespace: METRICS.namespace, metricName, statistic, period, dimensionsMap });
-    const cpu = new cloudwatch.Metric({ namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensionsMap: { AutoScalingGroupName: props.autoScalingGroupName }, statistic: 'Average', period: fiveMinutes });
+    const groupCpu = (app: AppName): cloudwatch.Metric =>
+      new cloudwatch.Metric({ namespace: 'AWS/EC2', metricName: 'CPUUtilization', dimensionsMap: { AutoScalingGroupName: props.autoScalingGroupNames[app] }, statistic: 'Average', period: fiveMinutes, label: app });
+    const apiCpu = groupCpu('api');
+    const workerCpu = groupCpu('worker');
+    // The busier of the two groups (each scales on its own; this fires when scaling cannot keep up).
+    const cpu = new cloudwatch.MathExpression({ expression: 'MAX([apiCpu, workerCpu])', usingMetrics: { apiCpu, workerCpu }, period: fiveMinutes, label: 'busier group CPU (%)' });
     const requests = custom(METRICS.apiRequests, 'Sum');
     const errors = custom(METRICS.api5xx, 'Sum');
     const errorRate = new cloudwatch.MathExpression({
@@ -148,7 +164,7 @@ export class Monitoring extends Construct {
     const cpuPeriods = t.cpuEvaluationMinutes / 5;
     const cpuHigh = new cloudwatch.Alarm(this, 'CpuHighAlarm', {
       alarmName: alarmName(config, 'ec2-cpu-high'),
-      alarmDescription: `Average CPU of the ${config.envName} instances above ${t.cpuHighPercent}% for ${t.cpuEvaluationMinutes} minutes. Runbook: docs/operational-runbook.md#alarm-ec2-cpu-high`,
+      alarmDescription: `Average CPU of the ${config.envName} api or worker Auto Scaling group above ${t.cpuHighPercent}% for ${t.cpuEvaluationMinutes} minutes. Runbook: docs/operational-runbook.md#alarm-ec2-cpu-high`,
       metric: cpu,
       threshold: t.cpuHighPercent,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -196,9 +212,12 @@ export class Monitoring extends Construct {
     // --- dashboard ---
     this.dashboardName = `AgentOrchestrator-${config.envName}`;
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: this.dashboardName, defaultInterval: Duration.hours(6) });
-    const asg = { AutoScalingGroupName: props.autoScalingGroupName };
-    const ec2Metric = (metricName: string, statistic: string, label: string): cloudwatch.Metric =>
-      new cloudwatch.Metric({ namespace: 'AWS/EC2', metricName, dimensionsMap: asg, statistic, period: fiveMinutes, label });
+    const ec2Metric = (app: AppName, metricName: string, statistic: string, label: string): cloudwatch.Metric =>
+      new cloudwatch.Metric({ namespace: 'AWS/EC2', metricName, dimensionsMap: { AutoScalingGroupName: props.autoScalingGroupNames[app] }, statistic, period: fiveMinutes, label: `${app} ${label}` });
+    const inService = (app: AppName, period: Duration): cloudwatch.Metric =>
+      new cloudwatch.Metric({ namespace: 'AWS/AutoScaling', metricName: 'GroupInServiceInstances', dimensionsMap: { AutoScalingGroupName: props.autoScalingGroupNames[app] }, statistic: 'Average', period, label: app });
+    const alb = props.loadBalancer.metrics;
+    const targets = props.apiTargetGroup.metrics;
     const cacheMetric = (metricName: string, statistic: string): cloudwatch.IMetric[] =>
       cacheNodeIds.map((node) => new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName, dimensionsMap: { CacheClusterId: node }, statistic, period: fiveMinutes, label: node }));
     const width = 8;
@@ -206,8 +225,12 @@ export class Monitoring extends Construct {
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: Object.values(this.alarms), width: 24, height: 3 }),
     );
     this.dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'EC2 CPU (%)', left: [cpu], leftAnnotations: [{ value: t.cpuHighPercent, label: 'alarm' }], width }),
-      new cloudwatch.GraphWidget({ title: 'EC2 network (bytes)', left: [ec2Metric('NetworkIn', 'Sum', 'in'), ec2Metric('NetworkOut', 'Sum', 'out')], width }),
+      new cloudwatch.GraphWidget({ title: 'EC2 CPU by group (%)', left: [apiCpu, workerCpu], leftAnnotations: [{ value: t.cpuHighPercent, label: 'alarm' }], width }),
+      new cloudwatch.GraphWidget({
+        title: 'EC2 network (bytes)',
+        left: [ec2Metric('api', 'NetworkIn', 'Sum', 'in'), ec2Metric('api', 'NetworkOut', 'Sum', 'out'), ec2Metric('worker', 'NetworkIn', 'Sum', 'in'), ec2Metric('worker', 'NetworkOut', 'Sum', 'out')],
+        width,
+      }),
       new cloudwatch.GraphWidget({
         title: 'EC2 memory and disk (%)',
         left: [
@@ -225,7 +248,33 @@ export class Monitoring extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Tasks completed / failed', left: [custom(METRICS.tasksCompleted, 'Sum').with({ label: 'completed' }), custom(METRICS.tasksFailed, 'Sum').with({ label: 'failed' })], width }),
       new cloudwatch.GraphWidget({ title: 'Task latency (ms)', left: [custom(METRICS.taskLatency, 'Average').with({ label: 'avg' }), taskP95.with({ label: 'p95' })], leftAnnotations: [{ value: t.taskLatencyP95Ms, label: 'alarm' }], width }),
-      new cloudwatch.GraphWidget({ title: 'Instances in service', left: [new cloudwatch.Metric({ namespace: 'AWS/AutoScaling', metricName: 'GroupInServiceInstances', dimensionsMap: asg, statistic: 'Average', period: fiveMinutes })], width }),
+      new cloudwatch.GraphWidget({ title: 'Instances in service', left: [inService('api', fiveMinutes), inService('worker', fiveMinutes)], width }),
+    );
+    const oneMinute = Duration.minutes(1);
+    const workersInService = inService('worker', oneMinute);
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Load balancer requests and errors',
+        left: [alb.requestCount({ period: fiveMinutes, label: 'requests' })],
+        right: [
+          alb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: fiveMinutes, label: 'ELB 5xx' }),
+          targets.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: fiveMinutes, label: 'target 5xx' }),
+        ],
+        width,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'api targets: healthy / unhealthy, response time (s)',
+        left: [targets.healthyHostCount({ period: oneMinute, label: 'healthy' }), targets.unhealthyHostCount({ period: oneMinute, label: 'unhealthy' })],
+        right: [targets.targetResponseTime({ period: fiveMinutes, statistic: 'p95', label: 'p95 response time' })],
+        width,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Worker backlog per instance (scaling metric)',
+        left: [new cloudwatch.MathExpression({ expression: BACKLOG_EXPRESSION, usingMetrics: { waiting: queueWaiting, instances: workersInService }, period: oneMinute, label: 'waiting per worker' })],
+        leftAnnotations: [{ value: config.scaling.workerBacklogPerInstance, label: 'target' }],
+        right: [workersInService],
+        width,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Valkey engine CPU (%)', left: cacheMetric('EngineCPUUtilization', 'Average'), width }),

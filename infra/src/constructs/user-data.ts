@@ -1,7 +1,10 @@
 import { NAMES, ssmPath, type EnvironmentConfig } from '../config/environment-config';
+import type { AppName } from './container-registry';
 
 export interface BootstrapOptions {
   config: EnvironmentConfig;
+  /** The one app this instance runs (its Auto Scaling group's): written as AO_APP for the deploy hooks. */
+  app: AppName;
   /** Region (a token at synth time). */
   region: string;
   apiRepositoryUri: string;
@@ -40,10 +43,12 @@ export function cloudWatchAgentConfig(): Record<string, unknown> {
 
 /**
  * User data for Amazon Linux 2023: installs and starts Docker, the CloudWatch agent and the
- * CodeDeploy agent, and writes INSTANCE_ENV_FILE for the lifecycle scripts. Application
- * containers are not started here: CodeDeploy deployments do that (one deployment group per app).
+ * CodeDeploy agent, and writes INSTANCE_ENV_FILE for the lifecycle scripts, naming the one app
+ * this instance runs (AO_APP). The container itself is started by CodeDeploy: each app's deployment
+ * group targets only that app's Auto Scaling group, so a new instance gets the last good revision of
+ * its own app and nothing else (and the hooks refuse a revision of the other app).
  */
-export function bootstrapCommands({ config, region, apiRepositoryUri, workerRepositoryUri }: BootstrapOptions): string[] {
+export function bootstrapCommands({ config, app, region, apiRepositoryUri, workerRepositoryUri }: BootstrapOptions): string[] {
   return [
     'set -euo pipefail',
     'exec > >(tee -a /var/log/agent-orchestrator-bootstrap.log) 2>&1',
@@ -75,6 +80,7 @@ export function bootstrapCommands({ config, region, apiRepositoryUri, workerRepo
     'mkdir -p /etc/agent-orchestrator',
     `cat > ${INSTANCE_ENV_FILE} <<INSTANCEENV`,
     `AO_ENV=${config.envName}`,
+    `AO_APP=${app}`,
     'AWS_REGION=$REGION',
     `SSM_PARAMETER_PATH=${ssmPath(config.envName)}`,
     `API_IMAGE_REPOSITORY=${apiRepositoryUri}`,

@@ -7,11 +7,12 @@ import { resolveEnvironmentConfig, type ConfigOverrides, type EnvironmentName } 
 export const TEST_ADMIN_CIDR = '203.0.113.7/32';
 export const TEST_GITHUB_REPOSITORY = 'example-org/agent-orchestrator';
 export const TEST_ALARM_EMAIL = 'oncall@example.com';
+export const TEST_CERTIFICATE_ARN = 'arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-4a5b-8c7d-0123456789ab';
 
-/** dev: minimal overrides; prod: alarm e-mail, key pair and the GitHub deploy role too. */
+/** dev: minimal overrides (certificate ARN from SSM at deploy time); prod: certificate ARN, alarm e-mail, key pair and the GitHub deploy role too. */
 export const TEST_OVERRIDES: Record<EnvironmentName, ConfigOverrides> = {
   dev: { adminCidr: TEST_ADMIN_CIDR },
-  prod: { adminCidr: TEST_ADMIN_CIDR, alarmEmail: TEST_ALARM_EMAIL, keyPairName: 'agent-orchestrator-prod', githubRepository: TEST_GITHUB_REPOSITORY },
+  prod: { adminCidr: TEST_ADMIN_CIDR, certificateArn: TEST_CERTIFICATE_ARN, alarmEmail: TEST_ALARM_EMAIL, keyPairName: 'agent-orchestrator-prod', githubRepository: TEST_GITHUB_REPOSITORY },
 };
 
 export interface Synthesized {

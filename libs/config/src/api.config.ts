@@ -4,6 +4,7 @@ import { common, type CommonConfig } from './common.config';
 import { EnvReader, type Env } from './env-reader';
 import { unpricedModels, type PriceTable } from '@agent-orchestrator/domain';
 import { configuredModels } from './llm.config';
+import { metricsToken } from './metrics-token.config';
 
 export interface ApiConfig extends CommonConfig {
   port: number;
@@ -116,16 +117,6 @@ function corsOrigins(r: EnvReader): string[] {
     }
   }
   return origins;
-}
-
-/** `METRICS_TOKEN`: optional; when set, at least 16 visible ASCII characters (it goes in a bearer header). Never echoed in problems. */
-function metricsToken(r: EnvReader): string | undefined {
-  const token = r.raw('METRICS_TOKEN');
-  if (token !== undefined && (token.length < API_KEY_MIN_LENGTH || !API_KEY_SECRET.test(token))) {
-    r.problems.push({ field: 'METRICS_TOKEN', message: `METRICS_TOKEN must be at least ${API_KEY_MIN_LENGTH} visible ASCII characters without spaces (e.g. openssl rand -hex 32)` });
-    return undefined;
-  }
-  return token;
 }
 
 function llm(r: EnvReader): ApiConfig['llm'] {

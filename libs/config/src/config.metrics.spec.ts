@@ -26,7 +26,7 @@ describe('metrics settings', () => {
 
   it('worker: listener on 0.0.0.0:9464 and a queue depth line every minute by default', () => {
     const c = loadWorkerConfig(base);
-    expect(c.metrics).toEqual({ enabled: true, port: 9464, host: '0.0.0.0' });
+    expect(c.metrics).toEqual({ enabled: true, port: 9464, host: '0.0.0.0', token: undefined });
     expect(c.queueDepthLogIntervalMs).toBe(60_000);
   });
 
@@ -38,9 +38,24 @@ describe('metrics settings', () => {
       WORKER_METRICS_ENABLED: '0',
       QUEUE_DEPTH_LOG_INTERVAL_MS: '0',
     });
-    expect(c.metrics).toEqual({ enabled: false, port: 0, host: '127.0.0.1' });
+    expect(c.metrics).toEqual({ enabled: false, port: 0, host: '127.0.0.1', token: undefined });
     expect(c.queueDepthLogIntervalMs).toBe(0);
     expect(() => loadWorkerConfig({ ...base, WORKER_METRICS_PORT: '70000' })).toThrow(/WORKER_METRICS_PORT/);
     expect(() => loadWorkerConfig({ ...base, QUEUE_DEPTH_LOG_INTERVAL_MS: '-1' })).toThrow(/QUEUE_DEPTH_LOG_INTERVAL_MS/);
+  });
+
+  it('worker: METRICS_TOKEN (the same secret as the api) protects its listener; a bad one stops the boot without being echoed', () => {
+    expect(loadWorkerConfig({ ...base, METRICS_TOKEN: 'scrape-0123456789abcdef' }).metrics.token).toBe('scrape-0123456789abcdef');
+    for (const bad of ['short-secret', 'has spaces in the middle of it']) {
+      let error: unknown;
+      try {
+        loadWorkerConfig({ ...base, METRICS_TOKEN: bad });
+      } catch (err) {
+        error = err;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as Error).message).toMatch(/METRICS_TOKEN must be at least 16 visible ASCII characters/);
+      expect((error as Error).message).not.toContain(bad);
+    }
   });
 });

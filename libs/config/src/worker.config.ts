@@ -3,6 +3,7 @@ import { LLM_PROVIDER_NAMES, STRUCTURED_OUTPUT_METHODS, type LlmProviderName, ty
 import { common, type CommonConfig } from './common.config';
 import { EnvReader, type Env } from './env-reader';
 import { DEFAULT_PEER_MODEL, llmRoles, outputLimits, type LlmRoleConfig } from './llm.config';
+import { metricsToken } from './metrics-token.config';
 
 export const DEFAULT_AGENTS = ['@agent-orchestrator/agent-content', '@agent-orchestrator/agent-code', '@agent-orchestrator/agent-test'];
 
@@ -60,8 +61,11 @@ export interface WorkerConfig extends CommonConfig {
   shutdownGraceMs: number;
   /** Fallback check of a running task's cancel request (the pub/sub message is the fast path). */
   cancelPollIntervalMs: number;
-  /** The worker's own Prometheus listener (GET /metrics): WORKER_METRICS_ENABLED, _PORT (0 = any free port), _HOST. */
-  metrics: { enabled: boolean; port: number; host: string };
+  /**
+   * The worker's own Prometheus listener (GET /metrics): WORKER_METRICS_ENABLED, _PORT (0 = any free port), _HOST,
+   * and METRICS_TOKEN (a secret, shared with the api) when scrapes must send `Authorization: Bearer <token>`.
+   */
+  metrics: { enabled: boolean; port: number; host: string; token: string | undefined };
   /** How often the worker logs a "queue depth" line (CloudWatch's QueueWaiting); 0 = never. */
   queueDepthLogIntervalMs: number;
   metricsSnapshots: MetricsSnapshotConfig;
@@ -101,7 +105,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
     taskDeadlineMs: r.int('TASK_DEADLINE_MS', 900_000, 1000, 86_400_000),
     shutdownGraceMs: r.int('WORKER_SHUTDOWN_GRACE_MS', 25_000, 0, 3_600_000),
     cancelPollIntervalMs: r.int('CANCEL_POLL_INTERVAL_MS', 2000, 100, 60_000),
-    metrics: { enabled: r.bool('WORKER_METRICS_ENABLED', true), port: r.int('WORKER_METRICS_PORT', 9464, 0, 65_535), host: r.string('WORKER_METRICS_HOST', '0.0.0.0') },
+    metrics: { enabled: r.bool('WORKER_METRICS_ENABLED', true), port: r.int('WORKER_METRICS_PORT', 9464, 0, 65_535), host: r.string('WORKER_METRICS_HOST', '0.0.0.0'), token: metricsToken(r) },
     queueDepthLogIntervalMs: r.int('QUEUE_DEPTH_LOG_INTERVAL_MS', 60_000, 0, 3_600_000),
     metricsSnapshots: {
       intervalMs: r.int('METRICS_SNAPSHOT_INTERVAL_MS', 60_000, 0, 86_400_000),

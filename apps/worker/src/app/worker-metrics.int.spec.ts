@@ -68,7 +68,10 @@ describe('worker metrics listener (real MongoDB and Redis)', () => {
     }),
   };
 
-  const scrape = async (path = '/metrics') => fetch(`http://127.0.0.1:${worker!.metrics_port}${path}`);
+  // METRICS_TOKEN is set, as in the deployed stacks: every scrape sends it unless a test says otherwise.
+  const token = 'worker-metrics-int-token-0123456789';
+  const scrape = async (path = '/metrics', authorization: string | null = `Bearer ${token}`) =>
+    fetch(`http://127.0.0.1:${worker!.metrics_port}${path}`, { headers: authorization === null ? {} : { authorization } });
   const metricsText = async () => {
     const res = await scrape();
     expect(res.status).toBe(200);
@@ -109,11 +112,19 @@ describe('worker metrics listener (real MongoDB and Redis)', () => {
       WORKER_METRICS_PORT: '0',
       WORKER_METRICS_HOST: '127.0.0.1',
       QUEUE_DEPTH_LOG_INTERVAL_MS: '100',
+      METRICS_TOKEN: token,
       LOG_LEVEL: 'error',
     });
     worker = await startWorker(config, recordingLogger(lines), {}, async () => ({ agentDescriptor: descriptor }));
     expect(worker.metrics_port).toEqual(expect.any(Number));
     expect(worker.metrics_port).toBeGreaterThan(0);
+
+    // The listener refuses scrapes without the token or with a wrong one.
+    for (const authorization of [null, 'Bearer not-the-worker-token-at-all']) {
+      const refused = await scrape('/metrics', authorization);
+      expect(refused.status).toBe(401);
+      expect(await refused.text()).not.toContain('worker_jobs_in_flight');
+    }
 
     const idle = await metricsText();
     expect(value(idle, 'worker_jobs_in_flight', { service: 'worker' })).toEqual([0]);

@@ -8,6 +8,7 @@ export type { LlmCallRecord, WebSearchRecord } from './llm-metrics';
 export { InFlightJobs, QUEUE_STATES, queueJobCounts, registerQueueMetrics } from './queue-metrics';
 export type { CountableQueue, QueueCounts, QueueState } from './queue-metrics';
 export { METRICS_PATH, startMetricsServer } from './metrics-server';
+export { METRICS_REALM, METRICS_TOKEN_MESSAGE, metricsTokenCheck } from './metrics-auth';
 export type { MetricsServer } from './metrics-server';
 export type { Registry as MetricsRegistry } from 'prom-client';
 export { findSamples, parseExposition } from './exposition-text';

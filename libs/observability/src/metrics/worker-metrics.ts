@@ -12,7 +12,8 @@ const QUEUE_COUNTS_TIMEOUT_MS = 1000;
 
 /** What WorkerMetrics reads of the worker's settings (a WorkerConfig has this shape). */
 export interface WorkerMetricsOptions {
-  metrics: { enabled: boolean; port: number; host: string };
+  /** `token`: METRICS_TOKEN; when set, scrapes of the listener need `Authorization: Bearer <token>`. */
+  metrics: { enabled: boolean; port: number; host: string; token?: string };
   /** Every this many ms, a "queue depth" log line; 0: never. */
   queueDepthLogIntervalMs: number;
   environment: string;
@@ -54,10 +55,10 @@ export class WorkerMetrics {
   async start(queue: CountableQueue): Promise<void> {
     registerQueueMetrics(this.registry, queue, { timeoutMs: QUEUE_COUNTS_TIMEOUT_MS });
     if (this.config.metrics.enabled) {
-      const { port, host } = this.config.metrics;
+      const { port, host, token } = this.config.metrics;
       try {
-        this.server = await startMetricsServer({ registry: this.registry, port, host });
-        this.logger.info('metrics listening', { host, port: this.server.port, path: METRICS_PATH });
+        this.server = await startMetricsServer({ registry: this.registry, port, host, token });
+        this.logger.info('metrics listening', { host, port: this.server.port, path: METRICS_PATH, scrapes_need_bearer: token !== undefined });
       } catch (err) {
         this.logger.error('metrics listener could not start; the worker runs without it (set WORKER_METRICS_PORT or WORKER_METRICS_ENABLED=false)', {
           host,

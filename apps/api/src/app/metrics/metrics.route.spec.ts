@@ -83,6 +83,15 @@ describe('GET /metrics', () => {
     expect(findSamples(ok.text, 'http_requests_total')).toEqual([]);
   });
 
+  it('serves exactly /metrics: other cases and a trailing slash are unknown paths (the load balancer rule is case-sensitive)', async () => {
+    const { app } = setup();
+    for (const path of ['/METRICS', '/Metrics', '/metrics/', '/metrics/x']) {
+      const res = await request(app).get(path).expect(404);
+      expect(res.text).not.toContain('process_cpu');
+    }
+    await request(app).get('/metrics?x=1').expect(200);
+  });
+
   it('answers 404 when METRICS_ENABLED=false', async () => {
     const { app } = setup({ METRICS_ENABLED: 'false' });
     const res = await request(app).get('/metrics').expect(404);

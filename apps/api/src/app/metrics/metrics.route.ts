@@ -1,22 +1,16 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import { ErrorType, NotFoundError } from '@agent-orchestrator/domain';
-import { METRICS_PATH, exposition, type MetricsRegistry } from '@agent-orchestrator/observability';
+import { METRICS_PATH, METRICS_REALM, METRICS_TOKEN_MESSAGE, exposition, metricsTokenCheck, type MetricsRegistry } from '@agent-orchestrator/observability';
 import { ApiError } from '../http/http-error';
 
-export const METRICS_REALM = 'Bearer realm="agent-orchestrator-metrics"';
+export { METRICS_REALM, METRICS_TOKEN_MESSAGE };
 export const METRICS_DISABLED_MESSAGE = 'Metrics are turned off on this deployment (METRICS_ENABLED=false).';
-export const METRICS_TOKEN_MESSAGE = 'This endpoint needs the metrics token: send "Authorization: Bearer <METRICS_TOKEN>".';
 
-const BEARER = /^Bearer +([^\s]+) *$/i;
-const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
-/** Compares the presented bearer token with the configured one in constant time (both hashed first, so lengths never leak). */
+/** Lets a scrape through only with `Authorization: Bearer <METRICS_TOKEN>` (constant-time check shared with the worker's listener). */
 function tokenGuard(token: string): RequestHandler {
-  const expected = digest(token);
+  const authorized = metricsTokenCheck(token);
   return (req, _res, next) => {
-    const presented = BEARER.exec(req.get('Authorization') ?? '')?.[1];
-    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return next();
+    if (authorized(req.get('Authorization'))) return next();
     next(new ApiError(ErrorType.UNAUTHORIZED, METRICS_TOKEN_MESSAGE, { headers: { 'WWW-Authenticate': METRICS_REALM } }));
   };
 }
@@ -32,10 +26,14 @@ export interface MetricsRouteDeps {
 /**
  * `GET /metrics`: the Prometheus text exposition of this API process. Outside
  * /v1: no API key and no rate limit (Prometheus scrapes on its own schedule);
- * protect it with METRICS_TOKEN or by network when the API is public.
+ * protect it with METRICS_TOKEN and by network when the API is public (the AWS
+ * stacks answer 404 for it at the load balancer and admit scrapes only from
+ * inside the VPC).
  */
 export function metricsRoutes({ registry, enabled, token }: MetricsRouteDeps): Router {
-  const router = Router();
+  // Exactly `/metrics`: not `/METRICS` nor `/metrics/` (Express matches both by default), so the load balancer's
+  // path rule for /metrics (infra, case-sensitive like every ALB path pattern) covers every path served here.
+  const router = Router({ caseSensitive: true, strict: true });
   const guards: RequestHandler[] = [];
   if (!enabled) guards.push((_req, _res, next) => next(new NotFoundError(METRICS_DISABLED_MESSAGE)));
   if (token !== undefined) guards.push(tokenGuard(token));
