@@ -1,0 +1,70 @@
+/**
+ * Records the query shapes the driver sends, through MongoDB command monitoring (`commandStarted`
+ * events), for index-coverage checks in integration specs. Only clients opened with command
+ * monitoring on emit these events: open them with `withCommandMonitoring(uri)`.
+ */
+import type { EventEmitter } from 'node:events';
+
+import mongoose from 'mongoose';
+
+import { shapesOfCommand, type CommandLike, type QueryShape } from './query-shapes';
+
+type MongoClient = ReturnType<mongoose.Connection['getClient']>;
+
+/** mongoose announces each `createConnection` on `mongoose.events` (not in its type declarations). */
+const connectionEvents = (): EventEmitter => (mongoose as unknown as { events: EventEmitter }).events;
+
+/** The connection string with `monitorCommands=true`, so the driver emits command events. */
+export function withCommandMonitoring(uri: string): string {
+  const url = new URL(uri);
+  url.searchParams.set('monitorCommands', 'true');
+  return url.toString();
+}
+
+export interface QueryRecorder {
+  /** Every query shape seen so far, in order. */
+  readonly shapes: QueryShape[];
+  /** How many commands were seen (queries or not), to tell "nothing recorded" from "not listening". */
+  readonly commands: number;
+  /** Stops recording (the shapes stay). */
+  stop(): void;
+}
+
+/**
+ * Records the queries of every mongoose connection of this process (the ones open now and the ones
+ * opened later, such as a `MongoStore`'s), for databases `database` accepts (default: all).
+ */
+export function recordQueryShapes(options: { database?: (name: string) => boolean } = {}): QueryRecorder {
+  const accept = options.database ?? (() => true);
+  const shapes: QueryShape[] = [];
+  let commands = 0;
+  const clients = new Set<MongoClient>();
+  const onCommand = (event: CommandLike) => {
+    if (!accept(event.databaseName)) return;
+    commands++;
+    shapes.push(...shapesOfCommand(event));
+  };
+  const attachClient = (client: MongoClient | undefined) => {
+    if (!client || clients.has(client)) return;
+    clients.add(client);
+    client.on('commandStarted', onCommand);
+  };
+  const attach = (conn: mongoose.Connection) => {
+    attachClient(conn.getClient() as MongoClient | undefined);
+    // A connection being opened has no client yet: it has one once connected, before any query.
+    conn.on('connected', () => attachClient(conn.getClient()));
+  };
+  for (const conn of mongoose.connections) attach(conn);
+  connectionEvents().on('createConnection', attach);
+  return {
+    shapes,
+    get commands() {
+      return commands;
+    },
+    stop() {
+      connectionEvents().off('createConnection', attach);
+      for (const client of clients) client.off('commandStarted', onCommand);
+      clients.clear();
+    },
+  };
+}
