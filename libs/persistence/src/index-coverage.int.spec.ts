@@ -37,6 +37,7 @@ const KNOWN_UNCOVERED: Record<string, string> = {
   'messages find {task_id: eq} sort {created_at: 1, _id: 1}': 'MessageRepository.listByTask: index {task_id} lacks created_at, _id',
   'tasks find {created_at: range, session_id: eq, task_id: range} sort {created_at: -1, _id: -1} limited':
     "TaskRepository.recentBySession (the router's context): index {session_id, created_at, task_id} gives created_at but not _id (perf-accept moves this context onto the session)",
+  'tasks find {session_id: eq, task_id: range} sort {created_at: -1, _id: -1} limited': 'TaskRepository.recentBySession (excludeTaskId only): same',
   'tasks find {session_id: eq} sort {created_at: -1, _id: -1} limited': 'TaskRepository.recentBySession without bounds: same',
 };
 
@@ -172,6 +173,7 @@ async function exercise(repos: Repositories): Promise<void> {
   for (const task of [done, failed, cancelled]) {
     expect(await tasks.markProcessing(task.task_id, tick())).toMatchObject({ status: 'processing' });
     await tasks.recentBySession(sessionId, { limit: 10, excludeTaskId: task.task_id, createdAtOrBefore: task.created_at });
+    await tasks.recentBySession(sessionId, { limit: 10, excludeTaskId: task.task_id });
     await tasks.recentBySession(sessionId, { limit: 10 });
     await messages.recentBySession(sessionId, { limit: 20, before: task.created_at });
     await messages.recentBySession(sessionId, { limit: 20 });

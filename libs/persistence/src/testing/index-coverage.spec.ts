@@ -1,4 +1,5 @@
 import { checkCoverage, checkShape, formatFindings, type IndexCatalog } from './index-coverage';
+import { withCommandMonitoring } from './query-recorder';
 import { describeShape, filterShape, predicateKind, shapesOfCommand, type QueryShape } from './query-shapes';
 
 const catalog: IndexCatalog = {
@@ -179,5 +180,15 @@ describe('checkCoverage', () => {
       ].join('\n'),
     );
     expect(formatFindings([])).toBe('every query is index-backed');
+  });
+});
+
+describe('withCommandMonitoring', () => {
+  it.each([
+    ['mongodb://127.0.0.1:27017', 'mongodb://127.0.0.1:27017?monitorCommands=true'],
+    ['mongodb://127.0.0.1:27017/', 'mongodb://127.0.0.1:27017/?monitorCommands=true'],
+    ['mongodb://u:p@a:1,b:2/db?replicaSet=rs&monitorCommands=false', 'mongodb://u:p@a:1,b:2/db?replicaSet=rs&monitorCommands=true'],
+  ])('%s → %s', (uri, expected) => {
+    expect(withCommandMonitoring(uri)).toBe(expected);
   });
 });

@@ -16,9 +16,11 @@ const connectionEvents = (): EventEmitter => (mongoose as unknown as { events: E
 
 /** The connection string with `monitorCommands=true`, so the driver emits command events. */
 export function withCommandMonitoring(uri: string): string {
-  const url = new URL(uri);
-  url.searchParams.set('monitorCommands', 'true');
-  return url.toString();
+  // Not `new URL`: it rejects multi-host strings (`mongodb://a:1,b:2/db`).
+  const q = uri.indexOf('?');
+  const params = new URLSearchParams(q < 0 ? '' : uri.slice(q + 1));
+  params.set('monitorCommands', 'true');
+  return `${q < 0 ? uri : uri.slice(0, q)}?${params}`;
 }
 
 export interface QueryRecorder {
