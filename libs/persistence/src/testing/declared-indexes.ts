@@ -21,7 +21,12 @@ export const CODE_CREATED_INDEXES: Readonly<Record<string, { field: string; name
 
 const defaultName = (keys: IndexSpec['keys']): string => keys.map(([f, d]) => `${f}_${d}`).join('_');
 
-export function declaredIndexes(): IndexCatalog {
+/**
+ * The declared indexes. With `created`, an index made in code (CODE_CREATED_INDEXES) counts only
+ * when `created(collection)` names it: in a database where `ensureRetention` never ran (the api's,
+ * or a spec's that only called `ensureIndexes`), the TTL indexes do not exist.
+ */
+export function declaredIndexes(options: { created?: (collection: string) => ReadonlySet<string> | undefined } = {}): IndexCatalog {
   const conn = mongoose.createConnection();
   try {
     const catalog: IndexCatalog = {};
@@ -33,7 +38,7 @@ export function declaredIndexes(): IndexCatalog {
         specs.push({ name: typeof options?.name === 'string' ? options.name : defaultName(keys), keys, unique: options?.unique === true });
       }
       const extra = CODE_CREATED_INDEXES[collection];
-      if (extra) specs.push({ name: extra.name, keys: [[extra.field, 1]], unique: false });
+      if (extra && (!options.created || options.created(collection)?.has(extra.name))) specs.push({ name: extra.name, keys: [[extra.field, 1]], unique: false });
       catalog[collection] = specs;
     }
     return catalog;

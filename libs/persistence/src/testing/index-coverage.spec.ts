@@ -1,3 +1,4 @@
+import { declaredIndexes } from './declared-indexes';
 import { checkCoverage, checkShape, formatFindings, type IndexCatalog } from './index-coverage';
 import { withCommandMonitoring } from './query-recorder';
 import { describeShape, filterShape, predicateKind, shapesOfCommand, type QueryShape } from './query-shapes';
@@ -190,5 +191,19 @@ describe('withCommandMonitoring', () => {
     ['mongodb://u:p@a:1,b:2/db?replicaSet=rs&monitorCommands=false', 'mongodb://u:p@a:1,b:2/db?replicaSet=rs&monitorCommands=true'],
   ])('%s → %s', (uri, expected) => {
     expect(withCommandMonitoring(uri)).toBe(expected);
+  });
+});
+
+describe('declaredIndexes', () => {
+  it("lists each model's schema indexes with _id, and the TTL indexes made in code only where they were created", () => {
+    const all = declaredIndexes();
+    expect(all['tasks']).toEqual(expect.arrayContaining([{ name: '_id_', keys: [['_id', 1]], unique: true }, { name: 'task_id_1', keys: [['task_id', 1]], unique: true }]));
+    expect(all['logs']!.map((i) => i.name)).toEqual(['_id_', 'task_id_1_timestamp_1', 'timestamp_ttl']);
+    const withoutRetention = declaredIndexes({ created: () => new Set(['expires_at_ttl']) });
+    expect(withoutRetention['logs']!.map((i) => i.name)).toEqual(['_id_', 'task_id_1_timestamp_1']);
+    expect(withoutRetention['idempotency_keys']!.map((i) => i.name)).toContain('expires_at_ttl');
+    const [purge] = shapesOfCommand({ commandName: 'delete', databaseName: 'ao', command: { delete: 'logs', deletes: [{ q: { timestamp: { $lt: new Date() } }, limit: 0 }] } });
+    expect(checkShape(purge!, all)).toMatchObject({ ok: true, index: 'timestamp_ttl' });
+    expect(checkShape(purge!, withoutRetention)).toMatchObject({ ok: false, problem: 'no-index' });
   });
 });

@@ -28,6 +28,11 @@ export interface QueryRecorder {
   readonly shapes: QueryShape[];
   /** How many commands were seen (queries or not), to tell "nothing recorded" from "not listening". */
   readonly commands: number;
+  /**
+   * Names of the indexes `createIndexes` commands had asked for on `collection` of the database of
+   * `shapes[i]` before that query was sent (an index made later does not serve it).
+   */
+  indexesCreatedBefore(i: number, collection: string): Set<string>;
   /** Stops recording (the shapes stay). */
   stop(): void;
 }
@@ -40,11 +45,18 @@ export function recordQueryShapes(options: { database?: (name: string) => boolea
   const accept = options.database ?? (() => true);
   const shapes: QueryShape[] = [];
   let commands = 0;
+  /** Parallel to `shapes`: the command count when each was sent. */
+  const sentAt: number[] = [];
+  const created: Array<{ database: string; collection: string; name: string; at: number }> = [];
   const clients = new Set<MongoClient>();
   const onCommand = (event: CommandLike) => {
     if (!accept(event.databaseName)) return;
     commands++;
-    shapes.push(...shapesOfCommand(event));
+    if (event.commandName === 'createIndexes') created.push(...indexesOf(event, commands));
+    for (const shape of shapesOfCommand(event)) {
+      shapes.push(shape);
+      sentAt.push(commands);
+    }
   };
   const attachClient = (client: MongoClient | undefined) => {
     if (!client || clients.has(client)) return;
@@ -63,10 +75,20 @@ export function recordQueryShapes(options: { database?: (name: string) => boolea
     get commands() {
       return commands;
     },
+    indexesCreatedBefore(i, collection) {
+      const database = shapes[i]?.database;
+      return new Set(created.filter((c) => c.database === database && c.collection === collection && c.at < sentAt[i]!).map((c) => c.name));
+    },
     stop() {
       connectionEvents().off('createConnection', attach);
       for (const client of clients) client.off('commandStarted', onCommand);
       clients.clear();
     },
   };
+}
+
+function indexesOf(event: CommandLike, at: number): Array<{ database: string; collection: string; name: string; at: number }> {
+  const collection = String(event.command['createIndexes']);
+  const specs = Array.isArray(event.command['indexes']) ? (event.command['indexes'] as Array<{ name?: unknown }>) : [];
+  return specs.flatMap((spec) => (typeof spec.name === 'string' ? [{ database: event.databaseName, collection, name: spec.name, at }] : []));
 }

@@ -30,6 +30,8 @@ export type SortShape = Array<[field: string, direction: 1 | -1]>;
 export type QueryOp = 'find' | 'update' | 'delete' | 'findAndModify' | 'aggregate' | 'count' | 'distinct';
 
 export interface QueryShape {
+  /** The database it was sent to (not part of `describeShape`: the same query on two databases is one query). */
+  database?: string;
   collection: string;
   op: QueryOp;
   filter: FilterShape;
@@ -120,6 +122,10 @@ const positive = (v: unknown): boolean => typeof v === 'number' ? v > 0 : typeof
  */
 export function shapesOfCommand(event: CommandLike): QueryShape[] {
   if (INTERNAL_DBS.has(event.databaseName)) return [];
+  return queryShapes(event).map((shape) => ({ database: event.databaseName, ...shape }));
+}
+
+function queryShapes(event: CommandLike): QueryShape[] {
   const c = event.command;
   const collection = (name: string): string => String(c[name]);
   switch (event.commandName) {
