@@ -9,4 +9,7 @@ module.exports = {
   testMatch: ['<rootDir>/src/**/*.int.spec.ts', '<rootDir>/src/**/*.e2e.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
   reporters: ['default', [require.resolve('./tools/jest/summary-reporter.cjs'), { suffix: 'int' }]],
+  // With AO_QUERY_SHAPES_DIR set: index coverage of every spec's queries (see the file). Jest runs a
+  // preset's setupFilesAfterEnv before the project's own.
+  setupFilesAfterEnv: process.env.AO_QUERY_SHAPES_DIR ? [require.resolve('./libs/persistence/src/testing/query-shapes.jest-setup.ts')] : [],
 };

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { freePort, waitFor } from './processes';
-import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const root = join(__dirname, '..', '..', '..');
 
@@ -17,6 +17,7 @@ superviseApps({ root: ${JSON.stringify(root)}, apps: ['api'], env: process.env, 
 describe('npm start launcher', () => {
   it('one Ctrl-C (SIGINT to the process group) gives the api one clean shutdown', async () => {
     const port = await freePort();
+    const dbName = testDatabaseName('ao_e2e_start');
     const launcher = spawn(process.execPath, ['--input-type=module', '-e', LAUNCHER], {
       cwd: root,
       // A process group of its own, like a shell job: the test can signal the group as a terminal would.
@@ -25,7 +26,7 @@ describe('npm start launcher', () => {
         PATH: process.env['PATH'] ?? '',
         NODE_ENV: 'test',
         MONGO_URI: process.env['MONGO_URI']!,
-        MONGO_DB_NAME: testDatabaseName('ao_e2e_start'),
+        MONGO_DB_NAME: dbName,
         REDIS_URL: process.env['REDIS_URL']!,
         HOST: '127.0.0.1',
         PORT: String(port),
@@ -48,6 +49,7 @@ describe('npm start launcher', () => {
       expect(shutdownLines.filter((l) => /received again|"level":"(error|warn)"|\b(error|warn)\b:/i.test(l))).toEqual([]);
     } finally {
       if (launcher.exitCode === null) process.kill(-launcher.pid!, 'SIGKILL');
+      await dropTestDatabase(dbName);
     }
   }, 60_000);
 });

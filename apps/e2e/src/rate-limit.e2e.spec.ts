@@ -4,7 +4,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { ApiContract } from './contract';
 import { freePort, startApp, waitFor, type AppProcess } from './processes';
-import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 
 const LIMIT = 5;
@@ -17,11 +17,12 @@ describe('rate limit shared by two API processes (one Redis)', () => {
   const apis: { process: AppProcess; base: string }[] = [];
   // Every API response is held against the OpenAPI document the API serves.
   const contract = new ApiContract();
+  const dbName = testDatabaseName('ao_e2e_rl');
 
   beforeAll(async () => {
     const env = {
       MONGO_URI: process.env['MONGO_URI']!,
-      MONGO_DB_NAME: testDatabaseName('ao_e2e_rl'),
+      MONGO_DB_NAME: dbName,
       // A logical database of its own: the lifecycle suite's API counts in another one.
       REDIS_URL: testRedisUrl(5),
       HOST: '127.0.0.1',
@@ -48,6 +49,7 @@ describe('rate limit shared by two API processes (one Redis)', () => {
 
   afterAll(async () => {
     await Promise.allSettled(apis.map((a) => a.process.stop()));
+    await dropTestDatabase(dbName);
   });
 
   afterEach(() => contract.assertClean());

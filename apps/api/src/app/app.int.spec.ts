@@ -10,7 +10,7 @@ import { createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig, type ApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
 import { closeTestQueue, closedPort, testRedisUrl, waitUntil } from '@agent-orchestrator/messaging/testing';
-import { requireMongoUri, testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { dropTestDatabase, requireMongoUri, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const EXECUTE = '/v1/agent/execute';
 
@@ -77,8 +77,8 @@ describe('api (integration)', () => {
   afterAll(async () => {
     await queue?.empty().catch(() => undefined);
     await Promise.all([queue, deadQueue].filter(Boolean).map(closeTestQueue));
-    // MongoStore has no dropDatabase; the database lives on the throwaway server the global setup started.
     await store?.close();
+    await dropTestDatabase(dbName);
   });
 
   describe('POST /v1/agent/execute', () => {

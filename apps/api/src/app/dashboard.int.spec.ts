@@ -21,7 +21,7 @@ import { createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
 import { closeTestQueue, closedPort, testRedisUrl, waitUntil } from '@agent-orchestrator/messaging/testing';
-import { requireMongoUri } from '@agent-orchestrator/persistence/testing';
+import { dropTestDatabase, requireMongoUri } from '@agent-orchestrator/persistence/testing';
 
 /** A day of this file's own, so "today" is deterministic; the app's clock is pinned to it. */
 const NOW = new Date('2034-04-05T12:00:00.000Z');
@@ -87,6 +87,7 @@ describe('dashboard endpoints (integration)', () => {
     await clearWorkers().catch(() => undefined);
     await Promise.all([queue, deadQueue].filter(Boolean).map(closeTestQueue));
     await Promise.all([listStore, metricsStore].filter(Boolean).map((s) => s.close()));
+    await Promise.all(['list', 'metrics'].map((name) => dropTestDatabase(`api_dash_${name}_${suffix}`)));
   });
 
   describe('GET /v1/tasks', () => {

@@ -10,7 +10,7 @@ import { loadApiConfig } from '@agent-orchestrator/config';
 import { recordingLogger } from '../testing/fakes';
 import { createApp } from './app';
 import { testRedisUrl, uniquePrefix } from '@agent-orchestrator/messaging/testing';
-import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const mongoUri = process.env['MONGO_URI']!;
 const redisUrl = testRedisUrl();
@@ -47,7 +47,7 @@ describe('observability through the HTTP app (integration)', () => {
     await sink.close();
     await queue.close();
     await store.close();
-    // MongoStore has no dropDatabase; the database lives on the throwaway server the global setup started.
+    await dropTestDatabase(dbName);
   });
 
   describe('request log', () => {

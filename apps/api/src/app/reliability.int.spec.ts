@@ -10,7 +10,7 @@ import { createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from './app';
 import { requireRedisUrl, uniquePrefix, waitUntil } from '@agent-orchestrator/messaging/testing';
-import { requireMongoUri, testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { dropTestDatabase, requireMongoUri, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const EXECUTE = '/v1/agent/execute';
 
@@ -54,6 +54,7 @@ describe('reliability (integration)', () => {
     await queue?.obliterate({ force: true }).catch(() => undefined);
     await queue?.close();
     await store?.close();
+    await dropTestDatabase(dbName);
   });
 
   describe('Idempotency-Key on POST /v1/agent/execute', () => {

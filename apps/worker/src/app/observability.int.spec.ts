@@ -19,6 +19,8 @@ let store: MongoStore;
 beforeAll(async () => {
   store = await connectMongo({ uri: mongoUri, dbName });
   await store.ensureIndexes();
+  // As the worker at boot (the purges walk these TTL indexes), with a lifetime no fixture reaches.
+  await store.ensureRetention({ logsDays: 3650, snapshotsDays: 3650 });
 });
 afterAll(async () => {
   await store.close();

@@ -4,7 +4,7 @@
 // it started and the worker (src/main.ts, run from source); the launcher then forwards a SIGTERM too.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 jest.setTimeout(90_000);
 
@@ -34,11 +34,12 @@ process.on('SIGTERM', stop);
 
 describe('worker shutdown on Ctrl-C', () => {
   it('one Ctrl-C gives one clean shutdown: exit 0, one "shutting down", no error line', async () => {
+    const dbName = testDatabaseName('ao_shutdown');
     const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '',
       NODE_ENV: 'test',
       MONGO_URI: process.env['MONGO_URI']!,
-      MONGO_DB_NAME: testDatabaseName('ao_shutdown'),
+      MONGO_DB_NAME: dbName,
       WORKER_METRICS_PORT: '0',
       // Every loop that touches Redis or MongoDB is running when the signal comes.
       RECONCILE_INTERVAL_MS: '200',
@@ -69,6 +70,7 @@ describe('worker shutdown on Ctrl-C', () => {
       expect(lines.filter((l) => /"level":"error"|shutdown failed|Connection is closed/.test(l))).toEqual([]);
     } finally {
       if (launcher.exitCode === null) process.kill(-launcher.pid!, 'SIGKILL');
+      await dropTestDatabase(dbName);
     }
   });
 });

@@ -55,6 +55,9 @@ describe('TaskEventRepository', () => {
   });
 
   it('deletes the events older than a cutoff and keeps the rest', async () => {
+    // As the worker at boot: the purge walks the timestamp index ensureRetention makes (a lifetime no
+    // event here reaches), so it is index-bounded (MongoDB with notablescan refuses a collection scan).
+    await db.store.ensureRetention({ logsDays: 3650, snapshotsDays: 3650 });
     const repo = db.store.repositories.taskEvents;
     const id = randomUUID();
     const cutoff = new Date(Date.UTC(2020, 5, 1));

@@ -1,3 +1,10 @@
 export { InMemoryStore } from './in-memory-store';
 export { dropTestDatabase, isFerretDB, makeTask, openTestDatabase, requireMongoUri, testDatabaseName, testMongoEnv, tick, useTestDatabase } from './mongo-test-env';
 export type { TestDatabase, TestDatabaseOptions } from './mongo-test-env';
+export { checkCoverage, checkShape, formatFindings, ID_INDEX } from './index-coverage';
+export type { CoverageFinding, CoverageProblem, CoverageReport, IndexCatalog, IndexSpec, Verdict } from './index-coverage';
+export { CODE_CREATED_INDEXES, declaredIndexes } from './declared-indexes';
+export { describeShape, filterShape, predicateKind, shapesOfCommand, sortShape } from './query-shapes';
+export type { CommandLike, FilterShape, PredicateKind, QueryOp, QueryShape, SortShape } from './query-shapes';
+export { recordQueryShapes, withCommandMonitoring } from './query-recorder';
+export type { QueryRecorder } from './query-recorder';

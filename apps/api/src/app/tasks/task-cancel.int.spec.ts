@@ -18,7 +18,7 @@ import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
 import { createApp } from '../app';
 import { testRedisUrl, waitUntil } from '@agent-orchestrator/messaging/testing';
-import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
+import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
 const cancelPath = (id: string) => `/v1/tasks/${id}/cancel`;
 
@@ -71,6 +71,7 @@ describe('POST /v1/tasks/{task_id}/cancel (integration)', () => {
     await queue?.empty().catch(() => undefined);
     await queue?.close();
     await store?.close();
+    await dropTestDatabase(dbName);
   });
 
   it('cancels a queued task at once, drops its job and answers 200 with the task', async () => {
