@@ -44,8 +44,8 @@ export interface LlmConfig {
  * and a few MongoDB writes, against a few milliseconds of the worker's own CPU, so a slot spends
  * almost all of its time waiting. 32 keeps a process busy at real provider latencies (32 tasks in
  * flight at ~1 s of provider time each is ~30 tasks/s, beyond what the stores take per process)
- * while bounding what it holds: each running task keeps its prompt, history and answer (tens of kB),
- * measured at well under the 250 MB RSS target under load (apps/worker/README.md). Bull's own cost
+ * while bounding what it holds: at 32 slots under load the heap in use stayed under ~90 MiB and the
+ * RSS at 210 MiB with the image's heap cap (apps/worker/README.md#memory). Bull's own cost
  * does not grow with it beyond one lock renewal per running job every QUEUE_LOCK_DURATION_MS / 2
  * and one stalled-job script over the active list every QUEUE_STALLED_INTERVAL_MS. The provider's
  * limits are LLM_MAX_CONCURRENCY and LLM_RPM, not this.
