@@ -201,7 +201,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     },
     ecr: { maxImageCount: 30, untaggedExpiryDays: 7 },
     deploymentConfig: 'AllAtOnce',
-    parameters: { ...COMMON_PARAMETERS, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '2' },
+    parameters: { ...COMMON_PARAMETERS, LOG_LEVEL: 'debug', WORKER_CONCURRENCY: '16' },
     retainData: false,
   },
   prod: {
@@ -232,7 +232,7 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
     },
     ecr: { maxImageCount: 100, untaggedExpiryDays: 7 },
     deploymentConfig: 'OneAtATime',
-    parameters: { ...COMMON_PARAMETERS, LOG_LEVEL: 'info', WORKER_CONCURRENCY: '4' },
+    parameters: { ...COMMON_PARAMETERS, LOG_LEVEL: 'info', WORKER_CONCURRENCY: '32' },
     retainData: true,
   },
 };

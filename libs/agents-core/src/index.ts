@@ -19,6 +19,8 @@ export type { ChatModelConstructor, ChatModelFactory, ChatModelSpec, ProviderEnt
 export { LlmRoles, llmRoleOf } from './llm-roles';
 export type { LlmRoleSettings, LlmRolesOptions, ProviderConnection, ResolvedRole } from './llm-roles';
 export { UsageMeter, currentUsageMeter, runWithUsageMeter } from './usage-meter';
+export { CallLimiter } from './call-limiter';
+export type { CallLimits, Release } from './call-limiter';
 export { DEFAULT_CALL_POLICY, backoffDelay, callWithRetry, retryAfterMs } from './retry';
 export type { CallPolicy, RetryHooks } from './retry';
 export { abortError, abortable, throwIfAborted } from './abort';

@@ -16,6 +16,7 @@ import {
 } from '@agent-orchestrator/domain';
 import type { AgentLogger, ChatModelOptions, LlmProvider } from './agent';
 import type { ModuleImporter } from './agent-registry';
+import { CallLimiter, type CallLimits } from './call-limiter';
 import { createChatProvider } from './llm';
 import type { LlmCallObserver } from './observe';
 import { loadChatModelFactory, type ChatModelFactory } from './providers';
@@ -53,6 +54,11 @@ export interface LlmRolesOptions {
   observer?: LlmCallObserver;
   logger?: AgentLogger;
   importer?: ModuleImporter;
+  /**
+   * LLM_MAX_CONCURRENCY / LLM_RPM: limits of each provider connection (provider + base URL), shared
+   * by every role and task of the process that calls it; a call over them waits. Unset: none.
+   */
+  limits?: CallLimits;
 }
 
 export interface ResolvedRole {
@@ -73,6 +79,8 @@ export function llmRoleOf(descriptor: { agent_type: string; settings?: readonly 
 
 export class LlmRoles {
   private readonly providers = new Map<string, LlmProvider>();
+  /** One per provider connection (`provider baseURL`), whatever the role or structured-output method. */
+  private readonly limiters = new Map<string, CallLimiter>();
 
   private constructor(
     private readonly options: LlmRolesOptions,
@@ -129,14 +137,16 @@ export class LlmRoles {
   forRole(role: string): LlmProvider {
     const of = (model?: string): LlmProvider => {
       const { provider, baseURL } = this.resolve(role, model);
-      const key = `${provider} ${baseURL ?? ''} ${this.methodOf(role) ?? ''}`;
+      // One provider per role, so the chat models it reuses carry that role's agent name only.
+      const key = `${role} ${provider} ${baseURL ?? ''} ${this.methodOf(role) ?? ''}`;
       let p = this.providers.get(key);
       if (!p) {
         const factory = this.factories.get(provider);
         if (!factory) throw new ConfigError(`The LLM provider "${provider}" (role ${role}) was not loaded at boot; name it in LLM_${role}_PROVIDER or LLM_${role}_MODEL.`);
         const { timeoutMs, maxRetries, prices, outputLimits, observer, logger } = this.options;
         const connection = this.options.connections[provider] ?? {};
-        p = createChatProvider({ provider, factory, apiKey: connection.apiKey, baseURL, timeoutMs, maxRetries, prices, outputLimits, observer, logger, structuredOutput: this.methodOf(role) });
+        const limiter = this.limiterOf(`${provider} ${baseURL ?? ''}`);
+        p = createChatProvider({ provider, factory, apiKey: connection.apiKey, baseURL, timeoutMs, maxRetries, prices, outputLimits, observer, logger, limiter, structuredOutput: this.methodOf(role) });
         this.providers.set(key, p);
       }
       return p;
@@ -152,6 +162,15 @@ export class LlmRoles {
         return of(options.model).chatModel({ ...options, model: ref.model });
       },
     };
+  }
+
+  /** The limiter of a provider connection; undefined without limits. */
+  private limiterOf(connection: string): CallLimiter | undefined {
+    const limits = this.options.limits;
+    if (!limits || (limits.maxConcurrent === 0 && limits.perMinute === 0)) return undefined;
+    let limiter = this.limiters.get(connection);
+    if (!limiter) this.limiters.set(connection, (limiter = new CallLimiter(limits)));
+    return limiter;
   }
 
   private methodOf(role: string): StructuredOutputMethod | undefined {

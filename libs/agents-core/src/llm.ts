@@ -19,6 +19,7 @@ import type { AgentLogger, ChatModelOptions, LlmProvider } from './agent';
 import { LLM_PROVIDER_TABLE, openAiFactory, type ChatModelConstructor, type ChatModelFactory } from './providers';
 import { bindChatModel, type LlmCallObserver } from './observe';
 import { DEFAULT_CALL_POLICY, type CallPolicy } from './retry';
+import type { CallLimiter } from './call-limiter';
 
 const policies = new WeakMap<BaseChatModel, CallPolicy>();
 /** How to make the same chat model with a lower completion limit (budgets cap each call). */
@@ -53,6 +54,8 @@ export interface OpenAiProviderOptions {
   observer?: LlmCallObserver;
   /** Warned once per model the price table cannot price. */
   logger?: AgentLogger;
+  /** The provider's limits (concurrent requests, requests per minute), shared by every model it makes; none when unset. */
+  limiter?: CallLimiter;
 }
 
 export interface ChatProviderOptions extends OpenAiProviderOptions {
@@ -73,12 +76,18 @@ export function createOpenAiProvider(options: OpenAiProviderOptions): LlmProvide
 /**
  * An LlmProvider for one provider of the table and one connection (key, base
  * URL). Configured when there is an API key, or a base URL (local servers often need none).
+ *
+ * It hands out the same chat model for the same options: LangChain chat models keep no state
+ * between calls, and making one (an SDK client, its HTTP agent) per task is measurable work. An
+ * agent name bound to a chat model (withAgentName) is therefore shared by everyone using this
+ * provider with the same options: give each agent its own provider (LlmRoles does, per role).
  */
 export function createChatProvider(options: ChatProviderOptions): LlmProvider {
   const configured = Boolean(options.apiKey) || Boolean(options.baseURL);
   const entry = LLM_PROVIDER_TABLE[options.provider];
   const method = options.structuredOutput ?? entry.structuredOutput;
   const warned = new Set<string>();
+  const made = new Map<string, BaseChatModel>();
   return {
     configured,
     prices: options.prices,
@@ -91,6 +100,9 @@ export function createChatProvider(options: ChatProviderOptions): LlmProvider {
           provider: options.provider,
         });
       }
+      const key = `${model}\u0000${temperature ?? ''}\u0000${maxTokens ?? ''}`;
+      const known = made.get(key);
+      if (known) return known;
       const limit = outputLimitOf(model, options.outputLimits);
       // What a call asks for without a budget: the caller's, else the provider's default (Anthropic requires one), else the server's.
       const own = maxTokens ?? (entry.defaultMaxTokens === undefined ? undefined : Math.min(entry.defaultMaxTokens, limit));
@@ -99,13 +111,14 @@ export function createChatProvider(options: ChatProviderOptions): LlmProvider {
       // nor more than the model can write (the provider would answer 400).
       cappers.set(chat, (cap) => makeChat(model, temperature, Math.min(own ?? limit, cap, limit)));
       if (options.observer) bindChatModel(chat, { observer: options.observer });
+      made.set(key, chat);
       return chat;
     },
   };
 
   function makeChat(model: string, temperature: number | undefined, maxTokens: number | undefined): BaseChatModel {
     const chat = options.factory({ model, temperature, maxTokens, apiKey: options.apiKey, baseURL: options.baseURL, timeoutMs: options.timeoutMs });
-    policies.set(chat, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries });
+    policies.set(chat, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, ...(options.limiter ? { limiter: options.limiter } : {}) });
     structuredMethods.set(chat, method);
     return chat;
   }

@@ -1,6 +1,8 @@
 import { ConfigError } from '@agent-orchestrator/domain';
 import { HumanMessage } from '@langchain/core/messages';
 import { z } from 'zod';
+import { ChatOpenAI } from '@langchain/openai';
+import { callPolicyOf } from './llm';
 import { LlmRoles, llmRoleOf } from './llm-roles';
 import { LLM_PROVIDER_TABLE, loadChatModelFactory } from './providers';
 import { invokeStructured } from './structured';
@@ -47,6 +49,42 @@ describe('LLM provider table', () => {
     expect(() => roles.check('CODE')).toThrow(/LLM_CODE_MODEL must be set: the CODE role uses the anthropic provider/);
     expect(() => roles.check('CONTENT')).not.toThrow();
     expect(roles.forRole('CONTENT').configured).toBe(true);
+  });
+
+  it('reuses one chat model per role and options, and shares one limiter per provider connection', async () => {
+    let made = 0;
+    const CountingChatOpenAI = class extends ChatOpenAI {
+      constructor(fields: ConstructorParameters<typeof ChatOpenAI>[0]) {
+        super(fields);
+        made++;
+      }
+    };
+    const roles = await LlmRoles.create({
+      defaultProvider: 'openai',
+      connections: { openai: { apiKey: 'sk-test', baseURL: 'http://openai.test/v1' } },
+      roles: { PEER: {}, CONTENT: {}, TEST: { baseURL: 'http://vllm.test/v1' } },
+      timeoutMs: 1000,
+      maxRetries: 0,
+      prices,
+      limits: { maxConcurrent: 4, perMinute: 100 },
+      importer: async () => ({ ChatOpenAI: CountingChatOpenAI }),
+    });
+    const peer = roles.forRole('PEER');
+    const first = peer.chatModel({ model: 'gpt-4o-mini' });
+    expect(peer.chatModel({ model: 'gpt-4o-mini' })).toBe(first);
+    expect(made).toBe(1);
+    expect(peer.chatModel({ model: 'gpt-4o-mini', temperature: 0.2 })).not.toBe(first);
+    const content = roles.forRole('CONTENT').chatModel({ model: 'gpt-4o-mini' });
+    expect(content).not.toBe(first); // its own instance: agent names are bound per instance
+    const limiter = callPolicyOf(first).limiter;
+    expect(limiter?.limits).toEqual({ maxConcurrent: 4, perMinute: 100 });
+    expect(callPolicyOf(content).limiter).toBe(limiter);
+    const vllm = callPolicyOf(roles.forRole('TEST').chatModel({ model: 'qwen2.5:7b' })).limiter;
+    expect(vllm).toBeDefined();
+    expect(vllm).not.toBe(limiter);
+
+    const unlimited = await LlmRoles.create({ defaultProvider: 'openai', connections: { openai: { apiKey: 'sk-test' } }, roles: { PEER: {} }, timeoutMs: 1000, maxRetries: 0, prices, limits: { maxConcurrent: 0, perMinute: 0 } });
+    expect(callPolicyOf(unlimited.forRole('PEER').chatModel({ model: 'gpt-4o-mini' })).limiter).toBeUndefined();
   });
 
   it('finds an agent\'s role from the settings it declares', () => {

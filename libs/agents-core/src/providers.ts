@@ -6,6 +6,7 @@
  * an "install X" message, like a missing agent package. Adding a provider is one
  * entry here (and its name in the domain's LLM_PROVIDER_NAMES).
  */
+import { createRequire } from 'node:module';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { ConfigError, type LlmProviderName, type StructuredOutputMethod } from '@agent-orchestrator/domain';
 import type { ModuleImporter } from './agent-registry';
@@ -98,7 +99,13 @@ export const LLM_PROVIDER_TABLE: Readonly<Record<LlmProviderName, ProviderEntry>
   },
 };
 
-const defaultImporter: ModuleImporter = (specifier) => import(specifier);
+/**
+ * With require, resolved from this lib: the libs are CommonJS, and an import() of @langchain/openai
+ * loads its ESM build, which brings a second LangChain core, OpenAI SDK and zod into memory next to
+ * the CommonJS ones the rest of the worker uses (measured: both copies on the hot path).
+ */
+const requireHere = createRequire(__filename);
+const defaultImporter: ModuleImporter = async (specifier) => requireHere(specifier) as unknown;
 
 /**
  * The chat model factory of `provider`, its package imported now. A missing

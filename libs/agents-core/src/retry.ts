@@ -1,6 +1,7 @@
 // The one retry engine: LLM calls (invokeText / invokeStructured) and agents' own calls (ContentAgent's web search).
 import { OrchestratorError, TimeoutError } from '@agent-orchestrator/domain';
 import { abortable } from './abort';
+import type { CallLimiter, Release } from './call-limiter';
 
 export interface CallPolicy {
   /** Deadline of one attempt. Unset: no deadline of its own (the caller's signal still bounds it). */
@@ -14,6 +15,11 @@ export interface CallPolicy {
   jitter?: 'full' | 'equal';
   /** Source of jitter in [0, 1), default Math.random; injectable so tests are deterministic. */
   random?: () => number;
+  /**
+   * The provider's limits (LLM_MAX_CONCURRENCY, LLM_RPM), shared by every call to it in the process:
+   * each attempt waits for a slot first, outside its own deadline; the caller's signal ends the wait.
+   */
+  limiter?: CallLimiter;
 }
 
 export const DEFAULT_CALL_POLICY: CallPolicy = { timeoutMs: 60_000, maxRetries: 2, baseDelayMs: 500, maxDelayMs: 20_000 };
@@ -92,17 +98,28 @@ export async function callWithRetry<T>(
     signal && hooks.abortError ? hooks.abortError(signal, what) : new TimeoutError(message, { cause });
   for (let n = 0; ; n++) {
     if (signal?.aborted) throw aborted(`${what} was aborted before it started.`, signal.reason);
+    let release: Release | undefined;
+    if (policy.limiter && !policy.limiter.unlimited) {
+      try {
+        release = await policy.limiter.acquire(signal);
+      } catch (err) {
+        throw aborted(`${what} was aborted while waiting for the provider's limits.`, err);
+      }
+    }
     const deadline = policy.timeoutMs === undefined ? undefined : AbortSignal.timeout(policy.timeoutMs);
     const combined = signal && deadline ? AbortSignal.any([signal, deadline]) : (signal ?? deadline);
     try {
       return await abortable(attempt(combined ?? NEVER_ABORTED), combined);
     } catch (err) {
+      release?.(); // no slot held through the backoff
       if (signal?.aborted) throw aborted(`${what} was aborted.`, err);
       const error = deadline?.aborted ? new TimeoutError(`${what} timed out after ${policy.timeoutMs} ms.`, { cause: err }) : classify(err);
       if (!error.retryable || n >= policy.maxRetries) throw error;
       const delay = backoffDelay(n, policy, retryAfterMs(err));
       hooks.onRetry?.(error, n + 1, delay);
       await sleep(delay, signal).catch(() => undefined);
+    } finally {
+      release?.();
     }
   }
 }

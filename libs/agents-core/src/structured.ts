@@ -20,6 +20,21 @@ function budgeted(chat: BaseChatModel, model: string, prices: PriceTable): BaseC
   return cap === undefined ? chat : withMaxTokens(chat, cap);
 }
 
+type StructuredRunnable = ReturnType<BaseChatModel['withStructuredOutput']>;
+/** Structured runnables by chat model, schema and `name method`: making one converts the schema to JSON Schema, so it is done once. */
+const structuredRunnables = new WeakMap<BaseChatModel, WeakMap<object, Map<string, StructuredRunnable>>>();
+
+function structuredRunnable(chat: BaseChatModel, schema: z.ZodObject, name: string, method: StructuredOutputMethod): StructuredRunnable {
+  let bySchema = structuredRunnables.get(chat);
+  if (!bySchema) structuredRunnables.set(chat, (bySchema = new WeakMap()));
+  let byName = bySchema.get(schema);
+  if (!byName) bySchema.set(schema, (byName = new Map()));
+  const key = `${name} ${method}`;
+  let runnable = byName.get(key);
+  if (!runnable) byName.set(key, (runnable = chat.withStructuredOutput(schema, { name, includeRaw: true, method })));
+  return runnable;
+}
+
 export interface LlmCallResult<T> {
   value: T;
   usage: ModelUsage;
@@ -63,7 +78,7 @@ export async function invokeStructured<S extends z.ZodObject>(
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
   const ask = async (prompt: BaseMessage[]): Promise<{ raw: BaseMessage; result: Checked<z.infer<S>>; parsingError?: unknown }> => {
-    const runnable = budgeted(chat, model, options.prices).withStructuredOutput(schema, { name: options.name, includeRaw: true, method });
+    const runnable = structuredRunnable(budgeted(chat, model, options.prices), schema, options.name, method);
     const out = await callWithRetry(
       `LLM call to ${model}`,
       async (signal) => (await runnable.invoke(prompt, { signal })) as StructuredAnswer<z.infer<S>>,

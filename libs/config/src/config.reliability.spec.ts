@@ -1,5 +1,5 @@
 import { ConfigError } from '@agent-orchestrator/domain';
-import { loadWorkerConfig } from './worker.config';
+import { DEFAULT_WORKER_CONCURRENCY, loadWorkerConfig } from './worker.config';
 
 const base = { MONGO_URI: 'mongodb://localhost:27017', REDIS_URL: 'redis://localhost:6379' };
 
@@ -56,6 +56,20 @@ describe('worker reliability settings', () => {
     }
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).details?.map((d) => d.field)).toEqual(['RECONCILE_BATCH_SIZE', 'TASK_DEADLINE_MS', 'QUEUE_STALLED_INTERVAL_MS']);
+  });
+
+  it('sizes the worker for I/O-bound tasks by default (WORKER_CONCURRENCY 32) and bounds it', () => {
+    expect(loadWorkerConfig(base).concurrency).toBe(DEFAULT_WORKER_CONCURRENCY);
+    expect(DEFAULT_WORKER_CONCURRENCY).toBe(32);
+    expect(loadWorkerConfig({ ...base, WORKER_CONCURRENCY: '2' }).concurrency).toBe(2);
+    expect(() => loadWorkerConfig({ ...base, WORKER_CONCURRENCY: '257' })).toThrow(ConfigError);
+  });
+
+  it('reads the provider limits LLM_MAX_CONCURRENCY and LLM_RPM: none by default, bounded', () => {
+    expect(loadWorkerConfig(base).llm.limits).toEqual({ maxConcurrent: 0, perMinute: 0 });
+    expect(loadWorkerConfig({ ...base, LLM_MAX_CONCURRENCY: '16', LLM_RPM: '500' }).llm.limits).toEqual({ maxConcurrent: 16, perMinute: 500 });
+    expect(() => loadWorkerConfig({ ...base, LLM_MAX_CONCURRENCY: '-1' })).toThrow(ConfigError);
+    expect(() => loadWorkerConfig({ ...base, LLM_RPM: 'lots' })).toThrow(ConfigError);
   });
 
   it('bounds LLM_MAX_RETRIES (transient LLM failures are retried a bounded number of times; 401 is never retried, see agents-core llm.int.spec.ts)', () => {

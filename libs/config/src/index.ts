@@ -2,7 +2,7 @@ export type { Env } from './env-reader';
 export type { CommonConfig, TaskEventStoreConfig } from './common.config';
 export { loadApiConfig } from './api.config';
 export type { ApiConfig, ApiKeyConfig } from './api.config';
-export { DEFAULT_AGENTS, loadWorkerConfig } from './worker.config';
+export { DEFAULT_AGENTS, DEFAULT_WORKER_CONCURRENCY, loadWorkerConfig } from './worker.config';
 export type { LlmConfig, MetricsSnapshotConfig, WorkerConfig } from './worker.config';
 export { loadDotEnv } from './dotenv';
 export { loadEnvironment } from './environment';

@@ -33,7 +33,25 @@ export interface LlmConfig {
   outputLimits: OutputLimitTable;
   /** LLM_<ROLE>_MODEL / _PROVIDER / _BASE_URL / _STRUCTURED_OUTPUT, by role (`PEER`, `CONTENT`...). */
   roles: Record<string, LlmRoleConfig>;
+  /**
+   * LLM_MAX_CONCURRENCY / LLM_RPM: per provider connection (provider + base URL), requests in flight and
+   * requests started per minute, shared by every task of the process; a call over them waits. 0 = no limit.
+   */
+  limits: { maxConcurrent: number; perMinute: number };
 }
+
+/**
+ * Jobs one worker process runs at once. A task is I/O-bound: two or more LLM calls of 0.5–20 s each
+ * and a few MongoDB writes, against a few milliseconds of the worker's own CPU, so a slot spends
+ * almost all of its time waiting. 32 keeps a process busy at real provider latencies (32 tasks in
+ * flight at ~1 s of provider time each is ~30 tasks/s, beyond what the stores take per process)
+ * while bounding what it holds: at 32 slots under load the heap in use stayed under ~90 MiB and the
+ * RSS at 210 MiB with the image's heap cap (apps/worker/README.md#memory). Bull's own cost
+ * does not grow with it beyond one lock renewal per running job every QUEUE_LOCK_DURATION_MS / 2
+ * and one stalled-job script over the active list every QUEUE_STALLED_INTERVAL_MS. The provider's
+ * limits are LLM_MAX_CONCURRENCY and LLM_RPM, not this.
+ */
+export const DEFAULT_WORKER_CONCURRENCY = 32;
 
 export interface WorkerConfig extends CommonConfig {
   llm: LlmConfig;
@@ -88,10 +106,11 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       structuredOutput: r.raw('LLM_STRUCTURED_OUTPUT') === undefined ? undefined : r.oneOf('LLM_STRUCTURED_OUTPUT', STRUCTURED_OUTPUT_METHODS, 'jsonSchema'),
       outputLimits: outputLimits(r),
       roles: llmRoles(r, provider),
+      limits: { maxConcurrent: r.int('LLM_MAX_CONCURRENCY', 0, 0, 10_000), perMinute: r.int('LLM_RPM', 0, 0, 1_000_000) },
     },
     agents: r.list('AGENTS', DEFAULT_AGENTS),
     routerMinConfidence: r.number('ROUTER_MIN_CONFIDENCE', 0.5, 0, 1),
-    concurrency: r.int('WORKER_CONCURRENCY', 2, 1, 256),
+    concurrency: r.int('WORKER_CONCURRENCY', DEFAULT_WORKER_CONCURRENCY, 1, 256),
     taskTimeoutMs: r.int('TASK_TIMEOUT_MS', 300_000, 1000, 3_600_000),
     jobAttempts: r.int('JOB_ATTEMPTS', 3, 1, 20),
     historyLimit: r.int('SESSION_HISTORY_LIMIT', 10, 0, 200),

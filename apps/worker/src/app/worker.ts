@@ -39,6 +39,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     maxRetries: c.maxRetries,
     prices: c.prices,
     outputLimits: c.outputLimits,
+    limits: c.limits,
     observer: metrics.llm.llmCall,
     logger,
   });
@@ -116,6 +117,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     worker_id: heartbeat.worker_id,
     queue: queue.name,
     concurrency: config.concurrency,
+    llm_limits: c.limits,
     agents: registry.list().map((a) => `${a.name}@${a.version}`),
   });
 

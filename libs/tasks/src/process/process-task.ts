@@ -114,19 +114,11 @@ export class ProcessTask {
 
   /** Runs the task; `delivery` is the queue's delivery number of its job (reported in task.picked_up). */
   async run(taskId: string, delivery?: number): Promise<ProcessOutcome> {
-    const found = await this.deps.repositories.tasks.findById(taskId);
-    if (!found) {
-      this.deps.logger.warn('task not found; dropping job', { task_id: taskId });
-      return 'missing';
-    }
-    if (isTerminalStatus(found.status)) {
-      this.deps.logger.info('task already finished; nothing to do', { task_id: taskId, status: found.status });
-      return 'skipped';
-    }
     const control = new RunControl(taskId, { timeoutMs: this.deps.taskTimeoutMs, cancellation: this.deps.cancellation, shutdown: this.deps.shutdown });
     try {
+      // The claim is the first read: only a task it cannot move (missing, finished, taken) costs a second one.
       const task = await this.claim(taskId, delivery);
-      if (!task) return 'skipped';
+      if (!task) return await this.unclaimed(taskId);
       control.started(task.cancel_requested_at !== null);
       return await this.runClaimed(task, control);
     } finally {
@@ -134,7 +126,18 @@ export class ProcessTask {
     }
   }
 
-  /** Step 1, load and claim: queued|processing → processing, `task.picked_up`. Null when another worker finished it. */
+  /** Why a task could not be claimed: it is gone, or already finished (by another worker, or a cancel). */
+  private async unclaimed(taskId: string): Promise<ProcessOutcome> {
+    const found = await this.deps.repositories.tasks.findById(taskId);
+    if (!found) {
+      this.deps.logger.warn('task not found; dropping job', { task_id: taskId });
+      return 'missing';
+    }
+    if (isTerminalStatus(found.status)) this.deps.logger.info('task already finished; nothing to do', { task_id: taskId, status: found.status });
+    return 'skipped';
+  }
+
+  /** Step 1, load and claim: queued|processing → processing, `task.picked_up`. Null when the task is missing or another worker finished it. */
   private claim(taskId: string, delivery: number | undefined): Promise<Task | null> {
     return this.lifecycle.pickUp(taskId, (task) => ({
       attempt: task.attempts,
@@ -188,10 +191,12 @@ export class ProcessTask {
       }
       const { decision } = routing;
       const kept: RouteCheckpoint = { decision: { status: decision.status, agent_name: decision.agent_name, confidence: decision.confidence, reasoning: decision.reasoning }, model: routing.model, usage: routing.usage, finished_at: this.now() };
-      // The checkpoint first (the shortest window in which a dying worker loses a paid answer), then the
-      // run; each write retried on its own, so a run is recorded once.
-      await this.keepStep(run, 'route', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: kept }, this.now()));
-      await this.keepStep(run, 'route', () => this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started }));
+      // The checkpoint and the run at once (the checkpoint is not delayed: the window in which a dying worker
+      // loses a paid answer stays one write long); each write retried on its own, so a run is recorded once.
+      await Promise.all([
+        this.keepStep(run, 'route', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: kept }, this.now())),
+        this.keepStep(run, 'route', () => this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started })),
+      ]);
       checkpoint = kept;
     }
     run.usages.push(...checkpoint.usage);
@@ -257,8 +262,10 @@ export class ProcessTask {
       usage: result.usage,
       finished_at: this.now(),
     };
-    await this.keepStep(run, 'agent', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: kept }, this.now()));
-    await this.keepStep(run, 'agent', () => this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started }));
+    await Promise.all([
+      this.keepStep(run, 'agent', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: kept }, this.now())),
+      this.keepStep(run, 'agent', () => this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started })),
+    ]);
     const agentUsage = sumUsage(result.usage);
     this.deps.events.emit(
       subjectOf(task),
