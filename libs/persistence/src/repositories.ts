@@ -47,7 +47,7 @@ export interface TaskRepository {
    */
   requeueFailed(taskId: string, options: { retryableTypes: readonly string[] }, now: Date): Promise<Task | null>;
   /**
-   * The session's most recent tasks, newest first, excluding `excludeTaskId`; with
+   * The session's most recent tasks, newest first (ties by task id, as `list`), excluding `excludeTaskId`; with
    * `createdAtOrBefore`, only tasks created at or before it (applied in the query,
    * before the limit, so an old task sees its own predecessors).
    */

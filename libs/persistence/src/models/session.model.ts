@@ -6,6 +6,8 @@ export const SESSIONS_COLLECTION = 'sessions';
 
 export const sessionSchema = new Schema(
   {
+    /** The session id: a session is touched and read by primary key. */
+    _id: { type: String },
     session_id: { type: String, required: true },
     created_at: { type: Date, required: true },
     updated_at: { type: Date, required: true },

@@ -5,6 +5,7 @@ import { guard, isDuplicateKey, type ErrorContext } from '../errors';
 import { MESSAGES_COLLECTION, type MessageModel } from '../models/message.model';
 import type { MessageRepository } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
+import { messageDocument } from './documents';
 import { toMessage } from './mappers';
 
 export class MongoMessageRepository implements MessageRepository {
@@ -15,9 +16,8 @@ export class MongoMessageRepository implements MessageRepository {
 
   async append(message: Message): Promise<void> {
     return guard(MESSAGES_COLLECTION, this.ctx, async () => {
-      idArg(message?.message_id, 'message_id');
-      idArg(message?.session_id, 'session_id');
-      await this.model.create(message);
+      // Built and checked field by field (documents.ts), inserted by the driver: no mongoose document.
+      await this.model.collection.insertOne(messageDocument(message));
     });
   }
 
@@ -28,10 +28,11 @@ export class MongoMessageRepository implements MessageRepository {
       const { content, agent_name, ...identity } = message;
       const update = { $set: { content, agent_name }, $setOnInsert: identity };
       try {
-        await this.model.updateOne({ message_id }, update, { upsert: true, runValidators: true });
+        await this.model.updateOne({ _id: message_id }, update, { upsert: true, runValidators: true });
       } catch (err) {
         // Two upserts racing on a new id: the loser hits the unique index (MongoDB 11000; FerretDB
-        // reports code 1 "UNIQUE constraint"). The message exists now, so update it instead.
+        // reports code 1 "UNIQUE constraint"). The message exists now, so update it instead (by
+        // message_id: a message stored before `_id` was its id has an ObjectId there).
         if (!isDuplicateKey(err) && !isUniqueViolation(err)) throw err;
         await this.model.updateOne({ message_id }, { $set: update.$set }, { runValidators: true });
       }

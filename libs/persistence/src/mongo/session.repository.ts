@@ -12,16 +12,18 @@ export class MongoSessionRepository implements SessionRepository {
   async touch(sessionId: string, now: Date): Promise<void> {
     const session_id = idArg(sessionId, 'sessionId');
     const at = dateArg(now, 'now');
+    // By primary key, through the driver: no query casting on the accept path. The update only
+    // holds operators built here from checked values, so there is nothing for mongoose to sanitize.
     const upsert = () =>
-      this.model.updateOne(
-        { session_id },
+      this.model.collection.updateOne(
+        { _id: session_id as never },
         {
-          $setOnInsert: { created_at: at },
+          $setOnInsert: { session_id, created_at: at },
           // $max: a late, out-of-order touch never moves updated_at backwards.
           $max: { updated_at: at },
           $inc: { task_count: 1 },
         },
-        { upsert: true, setDefaultsOnInsert: false },
+        { upsert: true },
       );
     return guard(SESSIONS_COLLECTION, this.ctx, async () => {
       try {

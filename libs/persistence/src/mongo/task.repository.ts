@@ -9,8 +9,6 @@ import {
   startOfNextUtcDay,
   startOfUtcDay,
   utcDayKey,
-  type AgentCheckpoint,
-  type RouteCheckpoint,
   type Task,
   type TaskError,
   type TaskStep,
@@ -24,6 +22,7 @@ import { guard, type ErrorContext } from '../errors';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
 import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
+import { agentCheckpointDoc, routeCheckpointDoc, taskDocument } from './documents';
 import { toTask, toTaskSummary } from './mappers';
 
 /** The fields a TaskSummary is read from; the heavy ones (raw output, citations, metadata) stay on the server. */
@@ -59,17 +58,17 @@ export class MongoTaskRepository implements TaskRepository {
 
   async create(task: Task): Promise<Task> {
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      idArg(task?.task_id, 'task_id');
-      idArg(task?.session_id, 'session_id');
-      const created = await this.model.create(task);
-      return toTask(created.toObject());
+      // Built and checked field by field (documents.ts), inserted by the driver: no mongoose document.
+      const doc = taskDocument(task);
+      await this.model.collection.insertOne(doc);
+      return toTask(doc);
     });
   }
 
   async findById(taskId: string): Promise<Task | null> {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const found = await this.model.findOne({ task_id }).lean();
+      const found = await this.model.collection.findOne({ _id: task_id as never });
       return found ? toTask(found) : null;
     });
   }
@@ -206,7 +205,7 @@ export class MongoTaskRepository implements TaskRepository {
       throw new ValidationError('retryableTypes must be an array of strings', [{ field: 'retryableTypes', message: 'expected strings' }]);
     }
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const current = await this.model.findOne({ task_id }).lean();
+      const current = await this.model.findOne({ _id: task_id }).lean();
       if (!current || !canMove(current.status as TaskStatus, 'retry')) return null;
       const before = toTask(current);
       if (before.error === null || !types.includes(before.error.type)) return null;
@@ -214,7 +213,7 @@ export class MongoTaskRepository implements TaskRepository {
       // version (status and updated_at unchanged): no pipeline update, which FerretDB v1 lacks.
       const updated = await this.model
         .findOneAndUpdate(
-          { task_id, status: current.status, updated_at: current.updated_at },
+          { _id: task_id, status: current.status, updated_at: current.updated_at },
           {
             $set: {
               status: 'queued',
@@ -250,8 +249,8 @@ export class MongoTaskRepository implements TaskRepository {
       if (exclude !== undefined) filter['task_id'] = mongoose.trusted({ $ne: exclude });
       // In the query, before the limit: the bound must not be applied to the newest few only.
       if (until !== undefined) filter['created_at'] = mongoose.trusted({ $lte: until });
-      // _id breaks ties between tasks created in the same millisecond (insertion order).
-      const docs = await this.model.find(filter).sort({ created_at: -1, _id: -1 }).limit(limit).lean();
+      // The task id breaks ties between tasks created in the same millisecond, as in `list`.
+      const docs = await this.model.find(filter).sort({ created_at: -1, task_id: -1 }).limit(limit).lean();
       return docs.map(toTask);
     });
   }
@@ -339,7 +338,7 @@ export class MongoTaskRepository implements TaskRepository {
   private async finishStamp(taskId: string, at: Date): Promise<{ latency_ms?: number; finished_day?: string } | null> {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const found = await this.model.findOne({ task_id }).select({ _id: 0, queued_at: 1 }).lean();
+      const found = await this.model.collection.findOne({ _id: task_id as never }, { projection: { _id: 0, queued_at: 1 } });
       if (!found) return null;
       const queuedAt = found.queued_at instanceof Date ? found.queued_at.getTime() : Number.NaN;
       if (!Number.isFinite(queuedAt)) return {};
@@ -360,7 +359,7 @@ export class MongoTaskRepository implements TaskRepository {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
       const updated = await this.model
-        .findOneAndUpdate({ ...where, task_id }, update, {
+        .findOneAndUpdate({ ...where, _id: task_id }, update, {
           returnDocument: 'after',
           runValidators: true,
         })
@@ -368,37 +367,6 @@ export class MongoTaskRepository implements TaskRepository {
       return updated ? toTask(updated) : null;
     });
   }
-}
-
-const usageDocs = (usage: RouteCheckpoint['usage']) =>
-  (Array.isArray(usage) ? usage : []).map((u) => ({ model: u.model, prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens, cost_usd: u.cost_usd }));
-
-function routeCheckpointDoc(c: RouteCheckpoint): Record<string, unknown> {
-  const d = c.decision;
-  return {
-    decision: { status: d.status, agent_name: d.agent_name, confidence: d.confidence, reasoning: d.reasoning },
-    model: c.model ?? null,
-    usage: usageDocs(c.usage),
-    finished_at: dateArg(c.finished_at, 'checkpoint.finished_at'),
-  };
-}
-
-function agentCheckpointDoc(c: AgentCheckpoint): Record<string, unknown> {
-  const o = c.output;
-  return {
-    agent_name: c.agent_name,
-    agent_version: c.agent_version,
-    model: c.model ?? null,
-    output: {
-      agent_name: o.agent_name,
-      content: o.content,
-      code_language: o.code_language ?? null,
-      citations: (o.citations ?? []).map((x) => ({ source: x.source, title: x.title ?? null, url: x.url ?? null })),
-      summary: o.summary ?? null,
-    },
-    usage: usageDocs(c.usage),
-    finished_at: dateArg(c.finished_at, 'checkpoint.finished_at'),
-  };
 }
 
 function positiveIntArg(value: unknown, field: string): number {

@@ -36,7 +36,7 @@ export interface AcceptTaskDeps {
 export const NOT_STORED_MESSAGE = 'The task could not be stored because the database is unavailable. Try again shortly.';
 
 /**
- * Accepts a task: stores the session and the user's message, then the task as `queued`, then
+ * Accepts a task: stores the session and the user's message (concurrently), then the task as `queued`, then
  * enqueues it. Accepted means durable: once those three writes are in MongoDB the answer is
  * "accepted" (202), even when the enqueue fails or times out. Such a task stays `queued` without
  * a job, and the worker's reconciler enqueues it after its grace period (job id = task id, so a
@@ -77,16 +77,19 @@ export class AcceptTask {
     const log = logger.child({ task_id: task.task_id, session_id: task.session_id });
 
     try {
-      await repositories.sessions.touch(task.session_id, now);
-      await repositories.messages.append({
-        message_id: this.newId(),
-        session_id: task.session_id,
-        task_id: task.task_id,
-        role: 'user',
-        content: task.task,
-        agent_name: null,
-        created_at: now,
-      });
+      // Independent writes, issued together; both settle before the commit point.
+      await settleAll([
+        repositories.sessions.touch(task.session_id, now),
+        repositories.messages.append({
+          message_id: this.newId(),
+          session_id: task.session_id,
+          task_id: task.task_id,
+          role: 'user',
+          content: task.task,
+          agent_name: null,
+          created_at: now,
+        }),
+      ]);
       // The commit point: from here on the task exists and is the reconciler's if the enqueue fails.
       await repositories.tasks.create(task);
     } catch (err) {
@@ -103,4 +106,14 @@ export class AcceptTask {
     this.deps.lifecycle.accepted(task, { api_key_id: task.metadata.api_key_id ?? null, task_length: task.task.length, enqueued });
     return task;
   }
+}
+
+/**
+ * Waits for every write, then throws the first failure: the task insert never starts while one of
+ * them may still be in flight (a plain Promise.all would reject early and leave the other running).
+ */
+async function settleAll(writes: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }
