@@ -74,7 +74,6 @@ export class AcceptTask {
       now,
       budget: input.max_tokens === undefined && input.max_cost_usd === undefined ? null : { max_tokens: input.max_tokens ?? null, max_cost_usd: input.max_cost_usd ?? null },
     });
-    const log = logger.child({ task_id: task.task_id, session_id: task.session_id });
 
     try {
       // Independent writes, issued together; both settle before the commit point.
@@ -101,7 +100,8 @@ export class AcceptTask {
     } catch (err) {
       // Stored is accepted: the reconciler in the worker enqueues queued tasks that have no job.
       enqueued = false;
-      log.warn('task stored but not enqueued; it stays queued for the reconciler', { err });
+      // The child logger is made here, on the rare path that logs, not for every accepted task.
+      logger.child({ task_id: task.task_id, session_id: task.session_id }).warn('task stored but not enqueued; it stays queued for the reconciler', { err });
     }
     this.deps.lifecycle.accepted(task, { api_key_id: task.metadata.api_key_id ?? null, task_length: task.task.length, enqueued });
     return task;
