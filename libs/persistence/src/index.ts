@@ -10,6 +10,7 @@ export type {
   MessageRepository,
   Repositories,
   SessionRepository,
+  SessionTurnInput,
   StaleTaskQuery,
   SystemMetricsRepository,
   SystemMetricsSnapshot,

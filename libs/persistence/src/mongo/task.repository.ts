@@ -19,11 +19,13 @@ import {
 import mongoose from 'mongoose';
 
 import { guard, type ErrorContext } from '../errors';
+import type { SessionModel } from '../models/session.model';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
 import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
 import { agentCheckpointDoc, routeCheckpointDoc, taskDocument } from './documents';
 import { toTask, toTaskSummary } from './mappers';
+import { readSessionTurns } from './session-turns';
 
 /** The fields a TaskSummary is read from; the heavy ones (raw output, citations, metadata) stay on the server. */
 const TASK_SUMMARY_PROJECTION = {
@@ -54,6 +56,8 @@ export class MongoTaskRepository implements TaskRepository {
   constructor(
     private readonly model: TaskModel,
     private readonly ctx: ErrorContext,
+    /** The sessions' recent slices (session-turns.ts), read first by `recentBySession`. */
+    private readonly sessions?: SessionModel,
   ) {}
 
   async create(task: Task): Promise<Task> {
@@ -245,6 +249,8 @@ export class MongoTaskRepository implements TaskRepository {
     const until = options.createdAtOrBefore === undefined ? undefined : dateArg(options.createdAtOrBefore, 'createdAtOrBefore');
     if (limit === 0) return []; // limit(0) means "no limit" to MongoDB
     return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const fromSlice = await this.recentFromSlice(session_id, limit, exclude, until);
+      if (fromSlice) return fromSlice;
       const filter: Record<string, unknown> = { session_id };
       if (exclude !== undefined) filter['task_id'] = mongoose.trusted({ $ne: exclude });
       // In the query, before the limit: the bound must not be applied to the newest few only.
@@ -253,6 +259,28 @@ export class MongoTaskRepository implements TaskRepository {
       const docs = await this.model.find(filter).sort({ created_at: -1, task_id: -1 }).limit(limit).lean();
       return docs.map(toTask);
     });
+  }
+
+  /**
+   * `recentBySession` from the session's recent slice: one read of the session and one primary-key
+   * lookup per task, so nothing scans. Null when the slice cannot answer exactly (no session
+   * document, or a trimmed slice with fewer turns than asked for before the bound): the caller
+   * then runs the indexed query.
+   */
+  private async recentFromSlice(sessionId: string, limit: number, exclude: string | undefined, until: Date | undefined): Promise<Task[] | null> {
+    if (!this.sessions) return null;
+    const slice = await readSessionTurns(this.sessions.collection, sessionId);
+    if (!slice) return null;
+    const candidates = slice.turns
+      .filter((t) => t.task_id !== exclude && (until === undefined || t.created_at.getTime() <= until.getTime()))
+      .sort((a, b) => b.created_at.getTime() - a.created_at.getTime() || (a.task_id < b.task_id ? 1 : a.task_id > b.task_id ? -1 : 0))
+      .slice(0, limit);
+    if (!slice.complete && candidates.length < limit) return null;
+    const found = await Promise.all(candidates.map((t) => this.model.collection.findOne({ _id: t.task_id as never })));
+    const tasks = found.filter((d) => d !== null).map(toTask);
+    // A turn whose task insert failed (the accept's 503) has no task: exact only if the slice is complete.
+    if (tasks.length < candidates.length && !slice.complete) return null;
+    return tasks;
   }
 
   async list(query: TaskListQuery): Promise<TaskListPage> {

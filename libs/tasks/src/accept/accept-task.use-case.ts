@@ -77,10 +77,12 @@ export class AcceptTask {
 
     try {
       // Independent writes, issued together; both settle before the commit point.
+      const messageId = this.newId();
       await settleAll([
-        repositories.sessions.touch(task.session_id, now),
+        // The turn goes into the session's recent slice, from which the worker reads the context.
+        repositories.sessions.touch(task.session_id, now, { task_id: task.task_id, message_id: messageId, created_at: now }),
         repositories.messages.append({
-          message_id: this.newId(),
+          message_id: messageId,
           session_id: task.session_id,
           task_id: task.task_id,
           role: 'user',
