@@ -13,7 +13,7 @@ import { dateArg, idArg } from './guards';
 
 type Doc = Record<string, unknown>;
 
-const strOrNull = (value: unknown, field: string): string | null => (value === null || value === undefined ? null : idArg(value, field));
+export const strOrNull = (value: unknown, field: string): string | null => (value === null || value === undefined ? null : idArg(value, field));
 const dateOrNull = (value: unknown, field: string): Date | null => (value === null || value === undefined ? null : dateArg(value, field));
 
 function nonNegative(value: unknown, field: string): number {
@@ -23,7 +23,7 @@ function nonNegative(value: unknown, field: string): number {
   return value;
 }
 
-function numOrNull(value: unknown, field: string, min?: number): number | null {
+export function numOrNull(value: unknown, field: string, min?: number): number | null {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'number' || Number.isNaN(value) || (min !== undefined && value < min)) {
     throw new ValidationError(`${field} must be a number${min === undefined ? '' : ` ≥ ${min}`}`, [{ field, message: `got ${String(value)}` }]);
@@ -70,6 +70,7 @@ const usageDocs = (usage: RouteCheckpoint['usage'] | undefined) => (Array.isArra
 
 export function routeCheckpointDoc(c: RouteCheckpoint): Doc {
   const d = c.decision;
+  if (d?.status !== 'routed' && d?.status !== 'unroutable') throw new ValidationError('checkpoint.decision.status must be routed or unroutable', [{ field: 'checkpoint.decision.status', message: `got ${String(d?.status)}` }]);
   return {
     decision: { status: d.status, agent_name: d.agent_name, confidence: d.confidence, reasoning: d.reasoning },
     model: c.model ?? null,

@@ -16,14 +16,14 @@ import {
   type TaskStatus,
   type TaskUsage,
 } from '@agent-orchestrator/domain';
-import mongoose from 'mongoose';
+import mongoose, { type mongo } from 'mongoose';
 
 import { guard, type ErrorContext } from '../errors';
 import type { SessionModel } from '../models/session.model';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
 import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
-import { agentCheckpointDoc, routeCheckpointDoc, taskDocument } from './documents';
+import { agentCheckpointDoc, numOrNull, routeCheckpointDoc, strOrNull, taskDocument, taskErrorDoc, taskResultDoc, taskUsageDoc } from './documents';
 import { toTask, toTaskSummary } from './mappers';
 import { readSessionTurns } from './session-turns';
 
@@ -90,11 +90,11 @@ export class MongoTaskRepository implements TaskRepository {
     // Copy field by field: a routing object with extra keys must not write them.
     return this.transition(taskId, ALLOWED_FROM.recordRouting, {
       $set: {
-        selected_agent: routing.selected_agent,
-        agent_type: routing.agent_type,
-        agent_version: routing.agent_version,
-        peer_routing_reason: routing.peer_routing_reason,
-        confidence: routing.confidence,
+        selected_agent: strOrNull(routing?.selected_agent, 'selected_agent'),
+        agent_type: strOrNull(routing.agent_type, 'agent_type'),
+        agent_version: strOrNull(routing.agent_version, 'agent_version'),
+        peer_routing_reason: strOrNull(routing.peer_routing_reason, 'peer_routing_reason'),
+        confidence: numOrNull(routing.confidence, 'confidence'),
         updated_at: at,
       },
     });
@@ -118,13 +118,15 @@ export class MongoTaskRepository implements TaskRepository {
 
   async complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null> {
     const at = dateArg(now, 'now');
+    const result = taskResultDoc(outcome?.result);
+    const usage = taskUsageDoc(outcome.usage);
     const stamp = await this.finishStamp(taskId, at);
     if (stamp === null) return null;
     return this.transition(taskId, ALLOWED_FROM.complete, {
       $set: {
         status: 'completed',
-        result: outcome.result,
-        usage: outcome.usage,
+        result,
+        usage,
         error: null,
         completed_at: at,
         updated_at: at,
@@ -135,7 +137,9 @@ export class MongoTaskRepository implements TaskRepository {
 
   async fail(taskId: string, outcome: { error: TaskError; usage?: TaskUsage }, now: Date): Promise<Task | null> {
     const at = dateArg(now, 'now');
-    const error: TaskError = { type: outcome.error.type, message: outcome.error.message };
+    const error = taskErrorDoc(outcome?.error);
+    if (error === null) throw new ValidationError('error is required', [{ field: 'error', message: 'expected an error' }]);
+    const usage = outcome.usage ? taskUsageDoc(outcome.usage) : undefined;
     const stamp = await this.finishStamp(taskId, at);
     if (stamp === null) return null;
     return this.transition(taskId, ALLOWED_FROM.fail, {
@@ -144,7 +148,7 @@ export class MongoTaskRepository implements TaskRepository {
         error,
         completed_at: at,
         updated_at: at,
-        ...(outcome.usage ? { usage: outcome.usage } : {}),
+        ...(usage ? { usage } : {}),
         ...stamp,
       },
     });
@@ -158,7 +162,7 @@ export class MongoTaskRepository implements TaskRepository {
     });
     if (cancelled) return { change: 'cancelled', task: cancelled };
     // Running: leave a mark for the worker. `cancel_requested_at: null` keeps the first request's time (and makes this one-shot).
-    const requested = await this.transitionWhere(taskId, { status: mongoose.trusted({ $in: [...allowedFrom('request_cancel')] }), cancel_requested_at: null }, { $set: { cancel_requested_at: at, updated_at: at } });
+    const requested = await this.transitionWhere(taskId, { status: { $in: [...allowedFrom('request_cancel')] }, cancel_requested_at: null }, { $set: { cancel_requested_at: at, updated_at: at } });
     if (requested) return { change: 'requested', task: requested };
     const current = await this.findById(taskId);
     return current ? { change: 'none', task: current } : null;
@@ -172,7 +176,7 @@ export class MongoTaskRepository implements TaskRepository {
         error: { type: ErrorType.CANCELLED, message: CANCELLED_MESSAGE },
         completed_at: at,
         updated_at: at,
-        ...(outcome?.usage ? { usage: outcome.usage } : {}),
+        ...(outcome?.usage ? { usage: taskUsageDoc(outcome.usage) } : {}),
       },
     });
   }
@@ -378,20 +382,18 @@ export class MongoTaskRepository implements TaskRepository {
    * The one way a task's status moves: an atomic "update if the status is one
    * of `from`". Returns null when the task does not exist or is in another state.
    */
-  private async transition(taskId: string, from: readonly TaskStatus[], update: mongoose.UpdateQuery<unknown>): Promise<Task | null> {
-    return this.transitionWhere(taskId, { status: mongoose.trusted({ $in: [...from] }) }, update);
+  private async transition(taskId: string, from: readonly TaskStatus[], update: mongo.UpdateFilter<mongo.Document>): Promise<Task | null> {
+    return this.transitionWhere(taskId, { status: { $in: [...from] } }, update);
   }
 
   /** `transition` with any condition on the document besides its id (built here, never from callers' values). */
-  private async transitionWhere(taskId: string, where: Record<string, unknown>, update: mongoose.UpdateQuery<unknown>): Promise<Task | null> {
+  private async transitionWhere(taskId: string, where: Record<string, unknown>, update: mongo.UpdateFilter<mongo.Document>): Promise<Task | null> {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const updated = await this.model
-        .findOneAndUpdate({ ...where, _id: task_id }, update, {
-          returnDocument: 'after',
-          runValidators: true,
-        })
-        .lean();
+      // By primary key, through the driver (the worker's hot path): every value in `update` was
+      // built and checked here (documents.ts), as the schema's validators would, and the filter
+      // holds only operators built here, so there is nothing for mongoose to cast or sanitize.
+      const updated = await this.model.collection.findOneAndUpdate({ ...where, _id: task_id as never }, update, { returnDocument: 'after' });
       return updated ? toTask(updated) : null;
     });
   }
