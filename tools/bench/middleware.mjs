@@ -67,14 +67,16 @@ async function parent() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
   const headers = { 'content-type': 'application/json', 'user-agent': 'ao-bench/1.0', ...(args['api-keys'] ? { 'x-api-key': API_KEY } : {}) };
   const post = () =>
-    new Promise((resolve, reject) => {
-      const req = http.request({ host: '127.0.0.1', port, path: '/v1/agent/execute', method: 'POST', agent, headers }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
-      });
-      req.on('error', reject);
-      req.end(BODY);
-    });
+    /** @type {Promise<void>} */ (
+      new Promise((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, path: '/v1/agent/execute', method: 'POST', agent, headers }, (res) => {
+          res.resume();
+          res.on('end', () => (res.statusCode === 202 ? resolve() : reject(new Error(`status ${res.statusCode}`))));
+        });
+        req.on('error', reject);
+        req.end(BODY);
+      })
+    );
   const run = async (n) => {
     let next = 0;
     await Promise.all(
@@ -111,9 +113,7 @@ async function parent() {
     `| ${pad('CPU of the app process per request', 48)} |           | ${num(cpu)} |       100.0% |`,
   ];
   console.log(lines.join('\n'));
-  console.log(
-    `\nThe wrappers' own cost (process.cpuUsage calls, ${report.probeUs.toFixed(2)} µs each) is taken off the layers and left in "not attributed".`,
-  );
+  console.log(`\nThe wrappers' own cost (process.cpuUsage calls, ${report.probeUs.toFixed(2)} µs each) is taken off the layers and left in "not attributed".`);
   console.log(
     `${report.requests} requests (after ${warmup} warm-up), ${concurrency} in flight, ${(report.requests / seconds).toFixed(0)} req/s in this run; API keys ${args['api-keys'] ? 'on' : 'off'}; in-memory store and queue; Node ${process.version}; load average ${report.loadavg.map((x) => x.toFixed(2)).join(' ')}`,
   );
@@ -188,6 +188,7 @@ async function child() {
       const timed = (listener) => {
         // Attributed to the innermost middleware that registers it (outer wrappers see it marked).
         if (listener[TIMED]) return listener;
+        /** @this {unknown} @param {unknown[]} a */
         const t = function (...a) {
           const t0 = nowUs();
           try {
@@ -235,12 +236,18 @@ async function child() {
       }
     };
     // Keep the arity: Express tells error handlers (4 arguments) from the others by it.
-    return fn.length === 4 ? (err, req, res, next) => call((n) => fn(err, req, res, n), res, next) : (req, res, next) => call((n) => fn(req, res, n), res, next);
+    return fn.length === 4
+      ? (err, req, res, next) => call((n) => fn(err, req, res, n), res, next)
+      : (req, res, next) => call((n) => fn(req, res, n), res, next);
   }
 
   function instrument(stack, prefix) {
     for (const layer of stack) {
-      const label = layer.route ? `${Object.keys(layer.route.methods ?? {}).join(',').toUpperCase()} ${layer.route.path}` : layer.handle?.name || '<anonymous>';
+      const label = layer.route
+        ? `${Object.keys(layer.route.methods ?? {})
+            .join(',')
+            .toUpperCase()} ${layer.route.path}`
+        : layer.handle?.name || '<anonymous>';
       if (layer.route) instrument(layer.route.stack, `${prefix}${label} › `);
       else if (Array.isArray(layer.handle?.stack)) instrument(layer.handle.stack, `${prefix}router › `);
       else layer.handle = wrap(uniqueName(`${prefix}${label}`), layer.handle);
@@ -250,11 +257,15 @@ async function child() {
 
   const server = http.createServer(app);
   server.keepAliveTimeout = 60_000;
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  /** @param {unknown} message */
+  const send = (message) => process.send?.(message);
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
   let cpu0 = process.cpuUsage();
   let requests = 0;
   server.on('request', () => requests++);
-  process.on('message', (msg) => {
+  process.on('message', (/** @type {{ cmd: string }} */ msg) => {
     if (msg.cmd === 'reset') {
       for (const s of layers.values()) Object.assign(s, { calls: 0, us: 0 });
       // The store keeps every task: start the measured run from an empty one, like the warm-up did.
@@ -263,7 +274,7 @@ async function child() {
       store.sessions.clear();
       requests = 0;
       cpu0 = process.cpuUsage();
-      process.send({ ok: true });
+      send({ ok: true });
     } else if (msg.cmd === 'exit') {
       server.closeAllConnections();
       server.close();
@@ -271,8 +282,8 @@ async function child() {
       setTimeout(() => process.exit(0), 200).unref();
     } else if (msg.cmd === 'report') {
       const cpu = process.cpuUsage(cpu0);
-      process.send({ requests, cpuUs: cpu.user + cpu.system, layers: [...layers.values()], loadavg: os.loadavg(), probeUs });
+      send({ requests, cpuUs: cpu.user + cpu.system, layers: [...layers.values()], loadavg: os.loadavg(), probeUs });
     }
   });
-  process.send({ port: server.address().port });
+  send({ port });
 }
