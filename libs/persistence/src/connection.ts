@@ -76,9 +76,9 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
 
   return {
     repositories: {
-      tasks: new MongoTaskRepository(models.tasks, ctx),
+      tasks: new MongoTaskRepository(models.tasks, ctx, models.sessions),
       agentRuns: new MongoAgentRunRepository(models.agentRuns, ctx),
-      messages: new MongoMessageRepository(models.messages, ctx),
+      messages: new MongoMessageRepository(models.messages, ctx, models.sessions),
       sessions: new MongoSessionRepository(models.sessions, ctx),
       taskEvents: new MongoTaskEventRepository(models.logs, ctx),
       systemMetrics: new MongoSystemMetricsRepository(models.systemMetrics, ctx),

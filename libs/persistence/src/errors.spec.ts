@@ -45,6 +45,12 @@ describe('mapMongoError', () => {
     },
   );
 
+  it('maps FerretDB cancelling an operation as it shuts down ("context canceled") to DatabaseUnavailableError, and nothing else with that wording', () => {
+    const message = '[msg_findandmodify.go:196 handler.(*Handler).findAndModifyDocument] [query_iterator.go:79 sqlite.(*queryIterator).Next] context canceled after delay';
+    expect(mapMongoError(Object.assign(new Error(message), { name: 'MongoServerError', code: 1 }), 'tasks', ctx)).toBeInstanceOf(DatabaseUnavailableError);
+    expect(mapMongoError(Object.assign(new Error('the context canceled field'), { name: 'Error' }), 'tasks', ctx)).not.toBeInstanceOf(DatabaseUnavailableError);
+  });
+
   it.each([91, 11600, 189, 10107])('maps a server that is shutting down or stepping down (code %i) to DatabaseUnavailableError', (code) => {
     const mapped = mapMongoError(Object.assign(new Error('interrupted at shutdown'), { name: 'MongoServerError', code }), 'tasks', ctx);
     expect(mapped).toBeInstanceOf(DatabaseUnavailableError);

@@ -87,9 +87,19 @@ export function isDuplicateKey(err: unknown): boolean {
   return e.code === 11000 || e.code === 11001;
 }
 
+/**
+ * FerretDB cancels the operations in flight when it shuts down and answers them with an error whose
+ * message ends in "context canceled" (no specific code): the server going away, like ShutdownInProgress.
+ */
+const SERVER_SHUTDOWN_MESSAGE = /\bcontext canceled\b/;
+
 export function isNetworkError(err: unknown): boolean {
   const e = asErrorLike(err);
-  return (typeof e.name === 'string' && NETWORK_ERROR_NAMES.has(e.name)) || (typeof e.code === 'number' && SERVER_UNAVAILABLE_CODES.has(e.code));
+  return (
+    (typeof e.name === 'string' && NETWORK_ERROR_NAMES.has(e.name)) ||
+    (typeof e.code === 'number' && SERVER_UNAVAILABLE_CODES.has(e.code)) ||
+    (e.name === 'MongoServerError' && typeof e.message === 'string' && SERVER_SHUTDOWN_MESSAGE.test(e.message))
+  );
 }
 
 function message(err: unknown): string {

@@ -10,6 +10,7 @@ export type {
   MessageRepository,
   Repositories,
   SessionRepository,
+  SessionTurnInput,
   StaleTaskQuery,
   SystemMetricsRepository,
   SystemMetricsSnapshot,
@@ -32,3 +33,5 @@ export type { MonitorStall } from './mongo/monitor-watchdog';
 export { redactMongoUri } from './redact';
 export { dayFigures } from './day-figures';
 export type { DayFigures } from './day-figures';
+export { migratePrimaryKeys } from './mongo/primary-keys.migration';
+export type { KeyMigrationReport } from './mongo/primary-keys.migration';

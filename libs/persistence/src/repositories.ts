@@ -47,7 +47,7 @@ export interface TaskRepository {
    */
   requeueFailed(taskId: string, options: { retryableTypes: readonly string[] }, now: Date): Promise<Task | null>;
   /**
-   * The session's most recent tasks, newest first, excluding `excludeTaskId`; with
+   * The session's most recent tasks, newest first (ties by task id, as `list`), excluding `excludeTaskId`; with
    * `createdAtOrBefore`, only tasks created at or before it (applied in the query,
    * before the limit, so an old task sees its own predecessors).
    */
@@ -254,8 +254,20 @@ export interface MessageRepository {
 }
 
 export interface SessionRepository {
-  /** Creates the session if new, bumps `task_count` and `updated_at`. */
-  touch(sessionId: string, now: Date): Promise<void>;
+  /**
+   * Creates the session if new, bumps `task_count` and `updated_at`. With `turn` (an accepted
+   * task and its user message), also keeps it in the session's bounded recent slice, from which
+   * `tasks.recentBySession` and `messages.recentBySession` answer by primary-key lookups.
+   */
+  touch(sessionId: string, now: Date, turn?: SessionTurnInput): Promise<void>;
+}
+
+/** A task accepted in a session, as its recent slice keeps it. */
+export interface SessionTurnInput {
+  task_id: string;
+  /** The id of the task's user message. */
+  message_id: string;
+  created_at: Date;
 }
 
 /** An `Idempotency-Key` of `POST /v1/agent/execute` and the task it created. Only hashes, never the key. */

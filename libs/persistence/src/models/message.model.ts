@@ -6,6 +6,8 @@ export const MESSAGES_COLLECTION = 'messages';
 
 export const messageSchema = new Schema(
   {
+    /** The message id (messages stored before it have an ObjectId). */
+    _id: { type: String },
     message_id: { type: String, required: true },
     session_id: { type: String, required: true },
     task_id: { type: String, required: true },

@@ -109,6 +109,8 @@ const taskCheckpointsSchema = new Schema(
 
 export const taskSchema = new Schema(
   {
+    /** The task id: tasks are looked up, and their status moved, by primary key (issue 11). */
+    _id: { type: String },
     task_id: { type: String, required: true },
     session_id: { type: String, required: true },
     task: { type: String, default: '' },

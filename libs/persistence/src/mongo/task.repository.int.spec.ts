@@ -251,12 +251,12 @@ describe('recentBySession', () => {
     expect(await tasks.recentBySession('empty-session', { limit: 5 })).toEqual([]);
   });
 
-  it('breaks created_at ties by insertion order', async () => {
+  it('breaks created_at ties by task id, newest order as in list', async () => {
     const session_id = 'session-ties';
     const at = tick();
-    for (const name of ['first', 'second', 'third']) await seed('queued', { session_id, created_at: at, task: name });
+    for (const [name, task_id] of [['b', 'tie-b'], ['c', 'tie-c'], ['a', 'tie-a']]) await seed('queued', { session_id, created_at: at, task: name, task_id });
     const got = await tasks.recentBySession(session_id, { limit: 10 });
-    expect(got.map((t) => t.task)).toEqual(['third', 'second', 'first']);
+    expect(got.map((t) => t.task)).toEqual(['c', 'b', 'a']);
   });
 
   it('bounds by createdAtOrBefore in the query, before the limit, so an old task sees its own predecessors', async () => {

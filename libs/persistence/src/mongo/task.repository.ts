@@ -9,8 +9,6 @@ import {
   startOfNextUtcDay,
   startOfUtcDay,
   utcDayKey,
-  type AgentCheckpoint,
-  type RouteCheckpoint,
   type Task,
   type TaskError,
   type TaskStep,
@@ -18,13 +16,16 @@ import {
   type TaskStatus,
   type TaskUsage,
 } from '@agent-orchestrator/domain';
-import mongoose from 'mongoose';
+import mongoose, { type mongo } from 'mongoose';
 
 import { guard, type ErrorContext } from '../errors';
+import type { SessionModel } from '../models/session.model';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
 import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
+import { agentCheckpointDoc, numOrNull, routeCheckpointDoc, strOrNull, taskDocument, taskErrorDoc, taskResultDoc, taskUsageDoc } from './documents';
 import { toTask, toTaskSummary } from './mappers';
+import { readSessionTurns } from './session-turns';
 
 /** The fields a TaskSummary is read from; the heavy ones (raw output, citations, metadata) stay on the server. */
 const TASK_SUMMARY_PROJECTION = {
@@ -55,21 +56,23 @@ export class MongoTaskRepository implements TaskRepository {
   constructor(
     private readonly model: TaskModel,
     private readonly ctx: ErrorContext,
+    /** The sessions' recent slices (session-turns.ts), read first by `recentBySession`. */
+    private readonly sessions?: SessionModel,
   ) {}
 
   async create(task: Task): Promise<Task> {
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      idArg(task?.task_id, 'task_id');
-      idArg(task?.session_id, 'session_id');
-      const created = await this.model.create(task);
-      return toTask(created.toObject());
+      // Built and checked field by field (documents.ts), inserted by the driver: no mongoose document.
+      const doc = taskDocument(task);
+      await this.model.collection.insertOne(doc);
+      return toTask(doc);
     });
   }
 
   async findById(taskId: string): Promise<Task | null> {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const found = await this.model.findOne({ task_id }).lean();
+      const found = await this.model.collection.findOne({ _id: task_id as never });
       return found ? toTask(found) : null;
     });
   }
@@ -87,11 +90,11 @@ export class MongoTaskRepository implements TaskRepository {
     // Copy field by field: a routing object with extra keys must not write them.
     return this.transition(taskId, ALLOWED_FROM.recordRouting, {
       $set: {
-        selected_agent: routing.selected_agent,
-        agent_type: routing.agent_type,
-        agent_version: routing.agent_version,
-        peer_routing_reason: routing.peer_routing_reason,
-        confidence: routing.confidence,
+        selected_agent: strOrNull(routing?.selected_agent, 'selected_agent'),
+        agent_type: strOrNull(routing.agent_type, 'agent_type'),
+        agent_version: strOrNull(routing.agent_version, 'agent_version'),
+        peer_routing_reason: strOrNull(routing.peer_routing_reason, 'peer_routing_reason'),
+        confidence: numOrNull(routing.confidence, 'confidence'),
         updated_at: at,
       },
     });
@@ -115,13 +118,15 @@ export class MongoTaskRepository implements TaskRepository {
 
   async complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null> {
     const at = dateArg(now, 'now');
+    const result = taskResultDoc(outcome?.result);
+    const usage = taskUsageDoc(outcome.usage);
     const stamp = await this.finishStamp(taskId, at);
     if (stamp === null) return null;
     return this.transition(taskId, ALLOWED_FROM.complete, {
       $set: {
         status: 'completed',
-        result: outcome.result,
-        usage: outcome.usage,
+        result,
+        usage,
         error: null,
         completed_at: at,
         updated_at: at,
@@ -132,7 +137,9 @@ export class MongoTaskRepository implements TaskRepository {
 
   async fail(taskId: string, outcome: { error: TaskError; usage?: TaskUsage }, now: Date): Promise<Task | null> {
     const at = dateArg(now, 'now');
-    const error: TaskError = { type: outcome.error.type, message: outcome.error.message };
+    const error = taskErrorDoc(outcome?.error);
+    if (error === null) throw new ValidationError('error is required', [{ field: 'error', message: 'expected an error' }]);
+    const usage = outcome.usage ? taskUsageDoc(outcome.usage) : undefined;
     const stamp = await this.finishStamp(taskId, at);
     if (stamp === null) return null;
     return this.transition(taskId, ALLOWED_FROM.fail, {
@@ -141,7 +148,7 @@ export class MongoTaskRepository implements TaskRepository {
         error,
         completed_at: at,
         updated_at: at,
-        ...(outcome.usage ? { usage: outcome.usage } : {}),
+        ...(usage ? { usage } : {}),
         ...stamp,
       },
     });
@@ -155,7 +162,7 @@ export class MongoTaskRepository implements TaskRepository {
     });
     if (cancelled) return { change: 'cancelled', task: cancelled };
     // Running: leave a mark for the worker. `cancel_requested_at: null` keeps the first request's time (and makes this one-shot).
-    const requested = await this.transitionWhere(taskId, { status: mongoose.trusted({ $in: [...allowedFrom('request_cancel')] }), cancel_requested_at: null }, { $set: { cancel_requested_at: at, updated_at: at } });
+    const requested = await this.transitionWhere(taskId, { status: { $in: [...allowedFrom('request_cancel')] }, cancel_requested_at: null }, { $set: { cancel_requested_at: at, updated_at: at } });
     if (requested) return { change: 'requested', task: requested };
     const current = await this.findById(taskId);
     return current ? { change: 'none', task: current } : null;
@@ -169,7 +176,7 @@ export class MongoTaskRepository implements TaskRepository {
         error: { type: ErrorType.CANCELLED, message: CANCELLED_MESSAGE },
         completed_at: at,
         updated_at: at,
-        ...(outcome?.usage ? { usage: outcome.usage } : {}),
+        ...(outcome?.usage ? { usage: taskUsageDoc(outcome.usage) } : {}),
       },
     });
   }
@@ -206,7 +213,7 @@ export class MongoTaskRepository implements TaskRepository {
       throw new ValidationError('retryableTypes must be an array of strings', [{ field: 'retryableTypes', message: 'expected strings' }]);
     }
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const current = await this.model.findOne({ task_id }).lean();
+      const current = await this.model.findOne({ _id: task_id }).lean();
       if (!current || !canMove(current.status as TaskStatus, 'retry')) return null;
       const before = toTask(current);
       if (before.error === null || !types.includes(before.error.type)) return null;
@@ -214,7 +221,7 @@ export class MongoTaskRepository implements TaskRepository {
       // version (status and updated_at unchanged): no pipeline update, which FerretDB v1 lacks.
       const updated = await this.model
         .findOneAndUpdate(
-          { task_id, status: current.status, updated_at: current.updated_at },
+          { _id: task_id, status: current.status, updated_at: current.updated_at },
           {
             $set: {
               status: 'queued',
@@ -246,14 +253,38 @@ export class MongoTaskRepository implements TaskRepository {
     const until = options.createdAtOrBefore === undefined ? undefined : dateArg(options.createdAtOrBefore, 'createdAtOrBefore');
     if (limit === 0) return []; // limit(0) means "no limit" to MongoDB
     return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const fromSlice = await this.recentFromSlice(session_id, limit, exclude, until);
+      if (fromSlice) return fromSlice;
       const filter: Record<string, unknown> = { session_id };
       if (exclude !== undefined) filter['task_id'] = mongoose.trusted({ $ne: exclude });
       // In the query, before the limit: the bound must not be applied to the newest few only.
       if (until !== undefined) filter['created_at'] = mongoose.trusted({ $lte: until });
-      // _id breaks ties between tasks created in the same millisecond (insertion order).
-      const docs = await this.model.find(filter).sort({ created_at: -1, _id: -1 }).limit(limit).lean();
+      // The task id breaks ties between tasks created in the same millisecond, as in `list`.
+      const docs = await this.model.find(filter).sort({ created_at: -1, task_id: -1 }).limit(limit).lean();
       return docs.map(toTask);
     });
+  }
+
+  /**
+   * `recentBySession` from the session's recent slice: one read of the session and one primary-key
+   * lookup per task, so nothing scans. Null when the slice cannot answer exactly (no session
+   * document, or a trimmed slice with fewer turns than asked for before the bound): the caller
+   * then runs the indexed query.
+   */
+  private async recentFromSlice(sessionId: string, limit: number, exclude: string | undefined, until: Date | undefined): Promise<Task[] | null> {
+    if (!this.sessions) return null;
+    const slice = await readSessionTurns(this.sessions.collection, sessionId);
+    if (!slice) return null;
+    const candidates = slice.turns
+      .filter((t) => t.task_id !== exclude && (until === undefined || t.created_at.getTime() <= until.getTime()))
+      .sort((a, b) => b.created_at.getTime() - a.created_at.getTime() || (a.task_id < b.task_id ? 1 : a.task_id > b.task_id ? -1 : 0))
+      .slice(0, limit);
+    if (!slice.complete && candidates.length < limit) return null;
+    const found = await Promise.all(candidates.map((t) => this.model.collection.findOne({ _id: t.task_id as never })));
+    const tasks = found.filter((d) => d !== null).map(toTask);
+    // A turn whose task insert failed (the accept's 503) has no task: exact only if the slice is complete.
+    if (tasks.length < candidates.length && !slice.complete) return null;
+    return tasks;
   }
 
   async list(query: TaskListQuery): Promise<TaskListPage> {
@@ -339,7 +370,7 @@ export class MongoTaskRepository implements TaskRepository {
   private async finishStamp(taskId: string, at: Date): Promise<{ latency_ms?: number; finished_day?: string } | null> {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const found = await this.model.findOne({ task_id }).select({ _id: 0, queued_at: 1 }).lean();
+      const found = await this.model.collection.findOne({ _id: task_id as never }, { projection: { _id: 0, queued_at: 1 } });
       if (!found) return null;
       const queuedAt = found.queued_at instanceof Date ? found.queued_at.getTime() : Number.NaN;
       if (!Number.isFinite(queuedAt)) return {};
@@ -351,54 +382,21 @@ export class MongoTaskRepository implements TaskRepository {
    * The one way a task's status moves: an atomic "update if the status is one
    * of `from`". Returns null when the task does not exist or is in another state.
    */
-  private async transition(taskId: string, from: readonly TaskStatus[], update: mongoose.UpdateQuery<unknown>): Promise<Task | null> {
-    return this.transitionWhere(taskId, { status: mongoose.trusted({ $in: [...from] }) }, update);
+  private async transition(taskId: string, from: readonly TaskStatus[], update: mongo.UpdateFilter<mongo.Document>): Promise<Task | null> {
+    return this.transitionWhere(taskId, { status: { $in: [...from] } }, update);
   }
 
   /** `transition` with any condition on the document besides its id (built here, never from callers' values). */
-  private async transitionWhere(taskId: string, where: Record<string, unknown>, update: mongoose.UpdateQuery<unknown>): Promise<Task | null> {
+  private async transitionWhere(taskId: string, where: Record<string, unknown>, update: mongo.UpdateFilter<mongo.Document>): Promise<Task | null> {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const updated = await this.model
-        .findOneAndUpdate({ ...where, task_id }, update, {
-          returnDocument: 'after',
-          runValidators: true,
-        })
-        .lean();
+      // By primary key, through the driver (the worker's hot path): every value in `update` was
+      // built and checked here (documents.ts), as the schema's validators would, and the filter
+      // holds only operators built here, so there is nothing for mongoose to cast or sanitize.
+      const updated = await this.model.collection.findOneAndUpdate({ ...where, _id: task_id as never }, update, { returnDocument: 'after' });
       return updated ? toTask(updated) : null;
     });
   }
-}
-
-const usageDocs = (usage: RouteCheckpoint['usage']) =>
-  (Array.isArray(usage) ? usage : []).map((u) => ({ model: u.model, prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens, cost_usd: u.cost_usd }));
-
-function routeCheckpointDoc(c: RouteCheckpoint): Record<string, unknown> {
-  const d = c.decision;
-  return {
-    decision: { status: d.status, agent_name: d.agent_name, confidence: d.confidence, reasoning: d.reasoning },
-    model: c.model ?? null,
-    usage: usageDocs(c.usage),
-    finished_at: dateArg(c.finished_at, 'checkpoint.finished_at'),
-  };
-}
-
-function agentCheckpointDoc(c: AgentCheckpoint): Record<string, unknown> {
-  const o = c.output;
-  return {
-    agent_name: c.agent_name,
-    agent_version: c.agent_version,
-    model: c.model ?? null,
-    output: {
-      agent_name: o.agent_name,
-      content: o.content,
-      code_language: o.code_language ?? null,
-      citations: (o.citations ?? []).map((x) => ({ source: x.source, title: x.title ?? null, url: x.url ?? null })),
-      summary: o.summary ?? null,
-    },
-    usage: usageDocs(c.usage),
-    finished_at: dateArg(c.finished_at, 'checkpoint.finished_at'),
-  };
 }
 
 function positiveIntArg(value: unknown, field: string): number {

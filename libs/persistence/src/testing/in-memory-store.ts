@@ -149,7 +149,7 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         this.guard('tasks.recentBySession');
         return [...this.tasks.values()]
           .filter((t) => t.session_id === sessionId && t.task_id !== excludeTaskId && (!createdAtOrBefore || t.created_at <= createdAtOrBefore))
-          .sort((a, b) => b.created_at.getTime() - a.created_at.getTime())
+          .sort(newestFirst)
           .slice(0, limit)
           .map(clone);
       },

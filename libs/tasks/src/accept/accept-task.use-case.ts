@@ -36,7 +36,7 @@ export interface AcceptTaskDeps {
 export const NOT_STORED_MESSAGE = 'The task could not be stored because the database is unavailable. Try again shortly.';
 
 /**
- * Accepts a task: stores the session and the user's message, then the task as `queued`, then
+ * Accepts a task: stores the session and the user's message (concurrently), then the task as `queued`, then
  * enqueues it. Accepted means durable: once those three writes are in MongoDB the answer is
  * "accepted" (202), even when the enqueue fails or times out. Such a task stays `queued` without
  * a job, and the worker's reconciler enqueues it after its grace period (job id = task id, so a
@@ -74,19 +74,23 @@ export class AcceptTask {
       now,
       budget: input.max_tokens === undefined && input.max_cost_usd === undefined ? null : { max_tokens: input.max_tokens ?? null, max_cost_usd: input.max_cost_usd ?? null },
     });
-    const log = logger.child({ task_id: task.task_id, session_id: task.session_id });
 
     try {
-      await repositories.sessions.touch(task.session_id, now);
-      await repositories.messages.append({
-        message_id: this.newId(),
-        session_id: task.session_id,
-        task_id: task.task_id,
-        role: 'user',
-        content: task.task,
-        agent_name: null,
-        created_at: now,
-      });
+      // Independent writes, issued together; both settle before the commit point.
+      const messageId = this.newId();
+      await settleAll([
+        // The turn goes into the session's recent slice, from which the worker reads the context.
+        repositories.sessions.touch(task.session_id, now, { task_id: task.task_id, message_id: messageId, created_at: now }),
+        repositories.messages.append({
+          message_id: messageId,
+          session_id: task.session_id,
+          task_id: task.task_id,
+          role: 'user',
+          content: task.task,
+          agent_name: null,
+          created_at: now,
+        }),
+      ]);
       // The commit point: from here on the task exists and is the reconciler's if the enqueue fails.
       await repositories.tasks.create(task);
     } catch (err) {
@@ -98,9 +102,20 @@ export class AcceptTask {
     } catch (err) {
       // Stored is accepted: the reconciler in the worker enqueues queued tasks that have no job.
       enqueued = false;
-      log.warn('task stored but not enqueued; it stays queued for the reconciler', { err });
+      // The child logger is made here, on the rare path that logs, not for every accepted task.
+      logger.child({ task_id: task.task_id, session_id: task.session_id }).warn('task stored but not enqueued; it stays queued for the reconciler', { err });
     }
     this.deps.lifecycle.accepted(task, { api_key_id: task.metadata.api_key_id ?? null, task_length: task.task.length, enqueued });
     return task;
   }
+}
+
+/**
+ * Waits for every write, then throws the first failure: the task insert never starts while one of
+ * them may still be in flight (a plain Promise.all would reject early and leave the other running).
+ */
+async function settleAll(writes: Promise<unknown>[]): Promise<void> {
+  const results = await Promise.allSettled(writes);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
 }

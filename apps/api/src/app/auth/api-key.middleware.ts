@@ -50,8 +50,9 @@ export function apiKeyAuth({ keys, logger }: { keys: readonly ApiKeyConfig[]; lo
   const authenticator = new ApiKeyAuthenticator(keys);
   if (!authenticator.enabled) {
     logger.warn(OPEN_API_WARNING);
-    const pass: RequestHandler = (_req, _res, next) => next();
-    return { identify: pass, require: pass, enabled: false };
+    const identifyNone: RequestHandler = (_req, _res, next) => next();
+    const requireNone: RequestHandler = (_req, _res, next) => next();
+    return { identify: identifyNone, require: requireNone, enabled: false };
   }
 
   const identify: RequestHandler = (req, res, next) => {

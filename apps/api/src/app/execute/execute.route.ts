@@ -27,7 +27,7 @@ export interface ExecuteRouteDeps {
  */
 export function executeRoutes({ acceptTask, dto, bodyLimitBytes, rateLimit, idempotency }: ExecuteRouteDeps): Router {
   const router = Router();
-  router.post(EXECUTE_PATH, rateLimit, ...jsonBody(bodyLimitBytes), async (req, res) => {
+  router.post(EXECUTE_PATH, rateLimit, ...jsonBody(bodyLimitBytes), async function executeTask(req, res) {
     const idempotencyKey = parseIdempotencyKey(req.get(IDEMPOTENCY_KEY_HEADER));
     const input = await validateBody(dto, req.body);
     const { requestId, logger, apiKeyId } = getRequestContext(res);

@@ -16,7 +16,7 @@ const PREFLIGHT_MAX_AGE_SECONDS = 600;
  */
 export function corsMiddleware(origins: readonly string[]): RequestHandler {
   const allowed = new Set(origins.map((o) => o.trim().replace(/\/+$/, '')).filter(Boolean));
-  return (req, res, next) => {
+  return function cors(req, res, next) {
     const origin = req.get('Origin');
     const preflight = req.method === 'OPTIONS' && origin !== undefined && req.get('Access-Control-Request-Method') !== undefined;
     // Responses differ by Origin only when some origin is allowed; caches must know.

@@ -70,7 +70,7 @@ export function rateLimitMiddleware({ perMinute, store, logger, warnEveryMs = 60
       next(new OrchestratorError(ErrorType.RATE_LIMITED, 'Too many requests. Retry after the number of seconds in the Retry-After header.', { retryable: true }));
     },
   });
-  return (req, res, next) => {
+  return function rateLimitOnce(req, res, next) {
     if (res.locals[COUNTED] === true) return next();
     res.locals[COUNTED] = true;
     void limiter(req, res, next);

@@ -14,7 +14,7 @@ export function sanitizeRequestId(value: unknown, generate: () => string = rando
 
 /** Assigns the request id, echoes it in `X-Request-Id` and binds it into a per-request child logger. */
 export function requestIdMiddleware(logger: Logger): RequestHandler {
-  return (req, res, next) => {
+  return function requestId(req, res, next) {
     const requestId = sanitizeRequestId(req.get(REQUEST_ID_HEADER));
     res.setHeader(REQUEST_ID_HEADER, requestId);
     setRequestContext(res, { requestId, logger: logger.child({ request_id: requestId }) });

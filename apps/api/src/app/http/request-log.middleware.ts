@@ -12,7 +12,7 @@ export function routeTemplate(req: Request): string {
 
 /** One log line per request when the response is finished (or the client went away). No bodies, no headers, no secrets. */
 export function requestLogMiddleware(): RequestHandler {
-  return (req, res, next) => {
+  return function requestLog(req, res, next) {
     const started = process.hrtime.bigint();
     let logged = false;
     const log = (): void => {

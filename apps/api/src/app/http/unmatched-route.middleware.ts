@@ -51,7 +51,7 @@ function allowHeader(methods: readonly string[]): string {
  * text/plain 200. Registered before the routes; unknown paths fall through to 404.
  */
 export function optionsHandler(): RequestHandler {
-  return (req, res, next) => {
+  return function options(req, res, next) {
     if (req.method !== 'OPTIONS') return next();
     const methods = allowedMethods(req);
     if (methods.length === 0) return next();

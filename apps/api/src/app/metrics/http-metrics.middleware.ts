@@ -9,7 +9,7 @@ import { routeTemplate } from '../http/request-log.middleware';
  * outnumber real traffic and say nothing about it.
  */
 export function httpMetricsMiddleware(metrics: HttpMetrics): RequestHandler {
-  return (req, res, next) => {
+  return function httpMetrics(req, res, next) {
     const started = process.hrtime.bigint();
     let recorded = false;
     const record = (): void => {

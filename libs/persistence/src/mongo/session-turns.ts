@@ -1,0 +1,54 @@
+/**
+ * The bounded recent slice kept on a session document (issue 11, goal 3), so the worker builds a
+ * task's context from one session read and lookups by primary key, never a query by session_id.
+ *
+ * Each accepted task pushes one turn `{ task_id, message_id, created_at }` (its user message's id)
+ * onto `recent`, and counts it in `recent_len`. FerretDB v1 ignores `$push`'s `$slice` (the array
+ * would grow for ever), so the bound is kept portably: when the count passes RECENT_TURNS_KEPT, the
+ * oldest turn is `$pop`ped and the session marked `recent_complete: false`. A session created with
+ * turns has `recent_complete: true` until then: its turns are all its tasks. Sessions from before
+ * the slice lack the flag and are treated as trimmed.
+ *
+ * Readers use the slice only when it can answer exactly: when it is complete, or when it holds
+ * enough turns before the bound (older turns were pushed earlier, so they are older); otherwise
+ * they fall back to the indexed query by session_id.
+ */
+import { replyMessageId } from '@agent-orchestrator/domain';
+import type { mongo } from 'mongoose';
+
+/** Turns kept on a session: more than PREVIOUS_TASKS and the default SESSION_HISTORY_LIMIT (10) need. */
+export const RECENT_TURNS_KEPT = 16;
+
+export interface SessionTurn {
+  task_id: string;
+  /** The task's user message. */
+  message_id: string;
+  created_at: Date;
+}
+
+export interface SessionTurns {
+  /** Oldest first (push order). */
+  turns: SessionTurn[];
+  /** Whether the turns are all the session's tasks (never trimmed, created with the slice). */
+  complete: boolean;
+}
+
+/** The session's turns, or null when it has no session document (a task stored without a session touch). */
+export async function readSessionTurns(sessions: mongo.Collection, sessionId: string): Promise<SessionTurns | null> {
+  const doc = await sessions.findOne({ _id: sessionId as never }, { projection: { _id: 0, recent: 1, recent_complete: 1 } });
+  if (!doc) return null;
+  const raw = Array.isArray(doc['recent']) ? (doc['recent'] as unknown[]) : [];
+  const turns: SessionTurn[] = [];
+  for (const t of raw) {
+    const d = (typeof t === 'object' && t !== null ? t : {}) as Record<string, unknown>;
+    if (typeof d['task_id'] === 'string' && typeof d['message_id'] === 'string' && d['created_at'] instanceof Date) {
+      turns.push({ task_id: d['task_id'], message_id: d['message_id'], created_at: d['created_at'] });
+    }
+  }
+  return { turns, complete: doc['recent_complete'] === true };
+}
+
+/** The message ids a turn may have: its user message and its one reply. */
+export function turnMessageIds(turn: SessionTurn): { user: string; reply: string } {
+  return { user: turn.message_id, reply: replyMessageId(turn.task_id) };
+}
