@@ -22,6 +22,7 @@ import {
   SYSTEM_METRICS_PATH,
 } from '../http';
 import { METRICS_PATH_ITEM, METRICS_SECURITY_SCHEME } from './openapi.metrics';
+import { STREAM_DESCRIPTION } from './openapi.stream';
 import { REQUEST_ID_SCHEMA, UUID_V4_PATTERN, componentSchemas, ref } from './openapi.schemas';
 import type { HeaderObject, JsonSchema, MediaTypeObject, OpenApiDocument, OperationObject, Reference, ResponseObject, SecurityRequirement } from './openapi.types';
 
@@ -76,6 +77,15 @@ const V1_SECURITY: SecurityRequirement[] = [{ bearerAuth: [] }, { apiKeyHeader: 
 
 function v1Operation(operation: Omit<OperationObject, 'security'>): OperationObject {
   return { ...operation, responses: { ...operation.responses, ...V1_ERRORS }, security: V1_SECURITY };
+}
+
+/**
+ * A /v1 operation whose 429 is also "too many open streams": `Retry-After` always, the `RateLimit-*`
+ * headers only while rate limiting is on.
+ */
+function v1Stream(operation: Omit<OperationObject, 'security'>): OperationObject {
+  const op = v1Operation(operation);
+  return { ...op, responses: { ...op.responses, '429': responseRef('TooManyRequestsOrStreams') } };
 }
 
 /**
@@ -270,6 +280,39 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           parameters: [parameterRef('TaskId')],
           responses: {
             '200': { description: 'The events.', headers: V1_HEADERS, content: json(ref('TaskEvents')) },
+            '400': responseRef('BadRequest'),
+            '404': responseRef('NotFound'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/v1/tasks/{task_id}/stream': {
+        get: v1Stream({
+          operationId: 'streamTask',
+          tags: ['Tasks'],
+          summary: "Follow a task live (Server-Sent Events)",
+          description: STREAM_DESCRIPTION,
+          parameters: [
+            parameterRef('TaskId'),
+            {
+              name: 'Last-Event-ID',
+              in: 'header',
+              description: 'Resume after this event id (the `id:` of the last message received). Wins over `last_event_id`.',
+              schema: { type: 'string', pattern: '^\\d{1,16}$' },
+            },
+            {
+              name: 'last_event_id',
+              in: 'query',
+              description: 'Same as the `Last-Event-ID` header, for clients that cannot set headers (EventSource sets it itself on reconnect).',
+              schema: { type: 'string', pattern: '^\\d{1,16}$' },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The stream: events until the task ends (or the client goes).',
+              headers: { ...V1_HEADERS, 'Cache-Control': { description: '`no-cache`.', required: true, schema: { const: 'no-cache' } }, 'X-Accel-Buffering': { description: '`no`: proxies must not buffer the stream.', required: true, schema: { const: 'no' } } },
+              content: { 'text/event-stream': { schema: { type: 'string', description: 'Messages `id:` / `event:` / `data:` (JSON, schema TaskStreamEvent), separated by blank lines; `: ping` comments between them.' } } },
+            },
             '400': responseRef('BadRequest'),
             '404': responseRef('NotFound'),
             '503': responseRef('ServiceUnavailable'),
@@ -494,6 +537,9 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           'RateLimit-Limit': { ...RATE_LIMIT_HEADERS.RateLimitLimit, required: true },
           'RateLimit-Remaining': { ...RATE_LIMIT_HEADERS.RateLimitRemaining, required: true },
           'RateLimit-Reset': { ...RATE_LIMIT_HEADERS.RateLimitReset, required: true },
+        }),
+        TooManyRequestsOrStreams: errorResponse(ErrorType.RATE_LIMITED, 'Rate limited, or too many open streams (STREAM_MAX_OPEN_PER_CLIENT): retry after `Retry-After` seconds.', {
+          'Retry-After': headerRef('RetryAfter'),
         }),
         ServiceUnavailable: errorResponse(ErrorType.SERVICE_UNAVAILABLE, 'MongoDB or Redis is unavailable: retry after `Retry-After` seconds.', {
           'Retry-After': headerRef('RetryAfter'),
