@@ -79,6 +79,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     logger,
     deltaIntervalMs: config.stream.deltaIntervalMs,
     deltaMaxChars: config.stream.deltaMaxChars,
+    // The api writes task.accepted after the enqueue: a quick pickup waits for it (bounded) to stay second.
+    awaitFirst: { event: 'task.accepted', waitMs: 2000 },
   });
   events.addSink(streams.sink);
   const cancellation = new CancelWatcher({ tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });

@@ -100,7 +100,8 @@ function withNotModified(paths: OpenApiDocument['paths']): OpenApiDocument['path
 
 const DESCRIPTION = `
 Agent Orchestrator accepts tasks in plain language, routes each to the agent that fits (code, writing…) and keeps everything it did.
-Submit with \`POST /v1/agent/execute\` (202 with a \`Location\`), then poll \`GET /v1/tasks/{task_id}\` until \`status\` is \`completed\` or \`failed\`.
+Submit with \`POST /v1/agent/execute\` (202 with a \`Location\`), then poll \`GET /v1/tasks/{task_id}\` until \`status\` is \`completed\` or \`failed\`,
+or follow it live with \`GET /v1/tasks/{task_id}/stream\` (Server-Sent Events: each step and the agent's text as it is written, resumable with \`Last-Event-ID\`).
 
 **Conventions.** Every JSON body carries \`api_version: "v1"\`; fields are snake_case; dates are ISO 8601 in UTC.
 New fields may be added within v1: ignore those you do not know.
@@ -298,13 +299,13 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
               name: 'Last-Event-ID',
               in: 'header',
               description: 'Resume after this event id (the `id:` of the last message received). Wins over `last_event_id`.',
-              schema: { type: 'string', pattern: '^\\d{1,16}$' },
+              schema: { type: 'string', pattern: '^\\d{1,15}$' },
             },
             {
               name: 'last_event_id',
               in: 'query',
               description: 'Same as the `Last-Event-ID` header, for clients that cannot set headers (EventSource sets it itself on reconnect).',
-              schema: { type: 'string', pattern: '^\\d{1,16}$' },
+              schema: { type: 'string', pattern: '^\\d{1,15}$' },
             },
           ],
           responses: {

@@ -7,13 +7,13 @@
  * caller's path: the sink never blocks or throws, and a store that stays down loses events (with a
  * warning), never the task.
  */
-import { DELTA_EVENT, isTerminalStreamEvent, type StreamEventDraft, type TaskEvent } from '@agent-orchestrator/domain';
+import { DELTA_EVENT, isTerminalStreamEvent, type StreamEventDraft, type StreamEventType, type TaskEvent } from '@agent-orchestrator/domain';
 import type { TaskStreamRepository } from '@agent-orchestrator/persistence';
 import type { Logger } from '../ports/logger.port';
 import type { TaskDeltas, TaskStreamBus } from '../ports/task-stream.port';
 
 export interface TaskStreamPublisherOptions {
-  store: Pick<TaskStreamRepository, 'append'>;
+  store: Pick<TaskStreamRepository, 'append' | 'lastSeq'>;
   bus: Pick<TaskStreamBus, 'publish'>;
   logger: Pick<Logger, 'warn'>;
   /** A delta is written at most this long after its first chunk arrived (STREAM_DELTA_INTERVAL_MS). */
@@ -23,6 +23,12 @@ export interface TaskStreamPublisherOptions {
   now?: () => Date;
   /** Waits between the attempts of a failed write; its length is the number of retries. Default 100, 400, 1600 ms. */
   retryDelaysMs?: readonly number[];
+  /**
+   * The worker's: a task's first event written here waits up to `waitMs` for the task's stream to
+   * hold `event` (`task.accepted`, which the api writes after the enqueue), so a quick worker's
+   * `task.picked_up` does not come before it. Given up after the wait (the api's write was lost).
+   */
+  awaitFirst?: { event: StreamEventType; waitMs: number };
 }
 
 interface PendingDelta {
@@ -136,10 +142,24 @@ export class TaskStreamPublisher implements TaskDeltas {
     });
   }
 
+  /** Before a task's first write here: its last number, once the event that must come first is there (or the wait is over). */
+  private async firstNumber(draft: StreamEventDraft): Promise<number> {
+    const first = this.options.awaitFirst;
+    let last = await this.options.store.lastSeq(draft.task_id);
+    if (!first || last > 0 || draft.event === first.event) return last;
+    const until = Date.now() + first.waitMs;
+    while (last === 0 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 25).unref());
+      last = await this.options.store.lastSeq(draft.task_id);
+    }
+    return last;
+  }
+
   private async store(state: TaskState, draft: StreamEventDraft): Promise<void> {
     const delays = this.options.retryDelaysMs ?? [100, 400, 1600];
     for (let attempt = 0; ; attempt++) {
       try {
+        if (state.lastSeq === undefined) state.lastSeq = await this.firstNumber(draft);
         const event = await this.options.store.append(draft, state.lastSeq);
         state.lastSeq = event.seq;
         await this.options.bus.publish(event).catch((err: unknown) => {

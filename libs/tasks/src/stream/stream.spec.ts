@@ -89,6 +89,32 @@ describe('TaskStreamPublisher', () => {
     expect(bus.published.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
   });
 
+  it("keeps task.accepted first when the worker is quicker than the api's write (awaitFirst), and waits a bounded time only", async () => {
+    const { store, bus } = setup();
+    const { logger, records } = recordingLogger();
+    const make = (awaitFirst?: { event: 'task.accepted'; waitMs: number }) =>
+      new TaskStreamPublisher({ store: store.repositories.taskStream, bus, logger, deltaIntervalMs: 30, deltaMaxChars: 1024, ...(awaitFirst ? { awaitFirst } : {}) });
+    const worker = make({ event: 'task.accepted', waitMs: 2000 });
+    const api = make();
+    const task = putTask(store);
+    worker.sink(lifecycle(task.task_id, 'task.picked_up'));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(store.streamEvents.get(task.task_id) ?? []).toEqual([]);
+    api.sink(lifecycle(task.task_id, 'task.accepted'));
+    await Promise.all([api.flush(), worker.flush()]);
+    expect((await store.repositories.taskStream.listAfter(task.task_id, 0)).map((e) => [e.seq, e.event])).toEqual([
+      [1, 'task.accepted'],
+      [2, 'task.picked_up'],
+    ]);
+    // Never written by the api: the worker goes on after its wait.
+    const lonely = putTask(store);
+    const quick = make({ event: 'task.accepted', waitMs: 50 });
+    quick.sink(lifecycle(lonely.task_id, 'task.picked_up'));
+    await quick.flush();
+    expect((await store.repositories.taskStream.listAfter(lonely.task_id, 0)).map((e) => e.event)).toEqual(['task.picked_up']);
+    expect(records).toEqual([]);
+  });
+
   it('coalesces the agent text into few delta events, joined in order, written before the next lifecycle event', async () => {
     const { store, publisher } = setup({ deltaIntervalMs: 10_000, deltaMaxChars: 100 });
     const worker = publisher(10_000);
@@ -262,7 +288,8 @@ describe('parseLastEventId', () => {
   it('refuses what is not a decimal integer, naming where it came from', () => {
     expect(() => parseLastEventId('1e3', undefined)).toThrow(/Last-Event-ID/);
     expect(() => parseLastEventId(undefined, ['1', '2'])).toThrow(/last_event_id/);
-    expect(() => parseLastEventId(undefined, '99999999999999999')).toThrow(ValidationError);
+    expect(() => parseLastEventId(undefined, '1234567890123456')).toThrow(ValidationError);
+    expect(parseLastEventId('123456789012345', undefined)).toBe(123456789012345);
   });
 });
 
