@@ -153,7 +153,7 @@ describe('live task stream end to end (two api processes, a worker, real MongoDB
     const final = all.at(-1)!;
     expect(final.event).toBe('task.completed');
     const got = await contract.fetch(`${b}/v1/tasks/${task_id}`);
-    const { api_version: _v, ...view } = (await got.json()) as Record<string, unknown>;
+    const view = (await got.json()) as Record<string, unknown>;
     expect(final.data.task).toEqual(view);
     expect(view['status']).toBe('completed');
 

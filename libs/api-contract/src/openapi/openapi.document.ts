@@ -22,7 +22,7 @@ import {
   SYSTEM_METRICS_PATH,
 } from '../http';
 import { METRICS_PATH_ITEM, METRICS_SECURITY_SCHEME } from './openapi.metrics';
-import { STREAM_DESCRIPTION } from './openapi.stream';
+import { STREAM_DESCRIPTION, STREAM_MESSAGE_SCHEMA } from './openapi.stream';
 import { REQUEST_ID_SCHEMA, UUID_V4_PATTERN, componentSchemas, ref } from './openapi.schemas';
 import type { HeaderObject, JsonSchema, MediaTypeObject, OpenApiDocument, OperationObject, Reference, ResponseObject, SecurityRequirement } from './openapi.types';
 
@@ -312,7 +312,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
             '200': {
               description: 'The stream: events until the task ends (or the client goes).',
               headers: { ...V1_HEADERS, 'Cache-Control': { description: '`no-cache`.', required: true, schema: { const: 'no-cache' } }, 'X-Accel-Buffering': { description: '`no`: proxies must not buffer the stream.', required: true, schema: { const: 'no' } } },
-              content: { 'text/event-stream': { schema: { type: 'string', description: 'Messages `id:` / `event:` / `data:` (JSON, schema TaskStreamEvent), separated by blank lines; `: ping` comments between them.' } } },
+              content: { 'text/event-stream': { schema: STREAM_MESSAGE_SCHEMA } },
             },
             '400': responseRef('BadRequest'),
             '404': responseRef('NotFound'),

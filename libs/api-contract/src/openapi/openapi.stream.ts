@@ -35,12 +35,28 @@ export const streamSchemas: Record<string, JsonSchema> = {
   TaskStreamTerminalEvent: envelope(
     { enum: [...TERMINAL], description: 'The task ended; the server closes the stream after it (unless the task was retried meanwhile and has later events).' },
     { type: 'object', description: "The event's own figures (attempt, total_tokens, cost_usd, error_type...)." },
-    { task: { ...ref('Task'), description: 'The task as GET /v1/tasks/{task_id} returns it.' } },
+    { task: { ...ref('Task'), description: 'The task: the same body GET /v1/tasks/{task_id} returns (`api_version` included).' } },
   ),
   TaskStreamEvent: {
     description:
       'The JSON of one stream message (its `data:` line). The message also has `id:` (the per-task sequence number: 1, 2, 3... with no gap) and `event:` (the same name as `event` here).',
     oneOf: [ref('TaskStreamLifecycleEvent'), ref('TaskStreamDeltaEvent'), ref('TaskStreamTerminalEvent')],
+  },
+};
+
+/**
+ * One message of the stream, as SSE parsers read it (OpenAPI 3.1 has no `itemSchema`: for
+ * `text/event-stream` the `schema` describes each event, the way schemathesis validates it):
+ * `id`, `event` and `data`, the JSON of `TaskStreamEvent`.
+ */
+export const STREAM_MESSAGE_SCHEMA: JsonSchema = {
+  type: 'object',
+  description: 'One message: `id:`, `event:` and one `data:` line of JSON (schema TaskStreamEvent). `: ping` comments come between messages.',
+  required: ['id', 'event', 'data'],
+  properties: {
+    id: { type: 'string', pattern: '^[1-9][0-9]*$', description: "The task's sequence number: 1, 2, 3... with no gap. Send it back as Last-Event-ID to resume." },
+    event: { enum: [...TASK_EVENT_TYPES, DELTA_EVENT], description: 'The event name, the same as `event` in the data.' },
+    data: { type: 'string', contentMediaType: 'application/json', contentSchema: ref('TaskStreamEvent'), description: 'JSON: the TaskStreamEvent.' },
   },
 };
 

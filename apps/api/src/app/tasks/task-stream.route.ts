@@ -1,5 +1,5 @@
 import { Router, type RequestHandler, type Response } from 'express';
-import { ValidationError, type StreamEvent, type Task } from '@agent-orchestrator/domain';
+import { API_VERSION, ValidationError, type StreamEvent, type Task } from '@agent-orchestrator/domain';
 import type { OpenStreamLimit, StreamTask } from '@agent-orchestrator/tasks';
 import { rateLimitKey } from '../http/rate-limit.middleware';
 import { presentTask } from './task.presenter';
@@ -24,7 +24,8 @@ export function sseMessage(event: StreamEvent, task: Task | null): string {
     task_id: event.task_id,
     agent_name: event.agent_name,
     data: event.data,
-    ...(task ? { task: presentTask(task) } : {}),
+    // The very body GET /v1/tasks/{task_id} answers.
+    ...(task ? { task: { ...presentTask(task), api_version: API_VERSION } } : {}),
   };
   // JSON.stringify never emits a raw newline, so the payload is one `data:` line.
   return `id: ${event.seq}\nevent: ${event.event}\ndata: ${JSON.stringify(payload)}\n\n`;
