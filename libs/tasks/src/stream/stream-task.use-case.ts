@@ -116,6 +116,7 @@ export class TaskStreamSession {
 
   /** Starts sending: the history after the last event id, then the live events, with a heartbeat every `heartbeatMs`. */
   start(sink: StreamSink): void {
+    if (this.ended) return;
     this.sink = sink;
     this.timer = setInterval(() => {
       if (this.ended) return;

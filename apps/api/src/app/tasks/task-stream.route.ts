@@ -61,6 +61,11 @@ export function taskStreamRoutes({ streamTask, openStreams, rateLimit }: TaskStr
       void opened.close();
     };
     res.on('close', finish);
+    // The client may have gone while the stream was being opened (its 'close' came before the listener).
+    if (res.destroyed || req.socket.destroyed) {
+      finish();
+      return;
+    }
     res.status(200);
     res.setHeader('Content-Type', 'text/event-stream; charset=utf-8');
     res.setHeader('Cache-Control', 'no-cache');
