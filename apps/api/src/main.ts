@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import { connectMongo } from '@agent-orchestrator/persistence';
 import { BufferedEventSink, TaskEventLog, createApiMetrics, taskMetricsSink } from '@agent-orchestrator/observability';
-import { bullApiMessaging, createTaskQueue, pingQueue, waitUntil } from '@agent-orchestrator/messaging';
+import { RedisTaskStreamBus, bullApiMessaging, createTaskQueue, pingQueue, waitUntil } from '@agent-orchestrator/messaging';
+import { TaskStreamPublisher } from '@agent-orchestrator/tasks';
 import { loadApiConfig, loadEnvironment } from '@agent-orchestrator/config';
-import { createApp } from './app/app';
+import { createApp, endOpenStreams } from './app/app';
 import { connectRateLimitStore } from './app/http/rate-limit.store';
 import { installGracefulShutdown } from './app/graceful-shutdown';
 
@@ -37,8 +38,13 @@ async function main(): Promise<void> {
     ? new BufferedEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
     : undefined;
   if (eventSink) events.addSink(eventSink.sink);
+  // The task streams: this process numbers and announces its own events (task.accepted, a queued
+  // task's cancel, a retry) and serves any task's stream, whichever worker runs it.
+  const streamBus = new RedisTaskStreamBus({ redisUrl: config.redis.url, publisher: queue.client, logger });
+  const streams = new TaskStreamPublisher({ store: store.repositories.taskStream, bus: streamBus, logger, deltaIntervalMs: config.stream.deltaIntervalMs, deltaMaxChars: config.stream.deltaMaxChars });
+  events.addSink(streams.sink);
   const messaging = bullApiMessaging(queue, { enqueueTimeoutMs: config.enqueueTimeoutMs });
-  const app = createApp({ config, logger, store, ...messaging, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events });
+  const app = createApp({ config, logger, store, ...messaging, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events, streamBus });
   const server = app.listen(config.port, config.host, (err) => {
     if (err) {
       logger.error('could not listen', { err, host: config.host, port: config.port });
@@ -51,10 +57,13 @@ async function main(): Promise<void> {
   installGracefulShutdown({
     server,
     logger,
+    endLongRequests: () => endOpenStreams(app),
     resources: [
       { name: 'queue', close: () => queue.close() },
       ...(rateLimit ? [{ name: 'rate-limit redis', close: rateLimit.close }] : []),
       ...(eventSink ? [{ name: 'task event sink', close: () => eventSink.close() }] : []),
+      { name: 'task streams', close: () => streams.close() },
+      { name: 'task stream subscriber', close: () => streamBus.close() },
       { name: 'mongodb', close: () => store.close() },
     ],
   });

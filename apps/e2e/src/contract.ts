@@ -12,8 +12,8 @@ type Contract = Pick<OpenApiContract, 'check' | 'describe'>;
 async function exchangeOf(url: string, method: string, res: Response): Promise<Exchange> {
   const bytes = Buffer.from(await res.clone().arrayBuffer());
   const headers = Object.fromEntries(res.headers.entries());
-  const json = /^application\/([\w.+-]*\+)?json\b/i.test(headers['content-type'] ?? '');
-  return { method: method.toUpperCase(), path: new URL(url).pathname, status: res.status, headers, body: json ? bytes.toString('utf8') : undefined, bodyBytes: bytes.length };
+  const checked = /^(application\/([\w.+-]*\+)?json\b|text\/event-stream\b)/i.test(headers['content-type'] ?? '');
+  return { method: method.toUpperCase(), path: new URL(url).pathname, status: res.status, headers, body: checked ? bytes.toString('utf8') : undefined, bodyBytes: bytes.length };
 }
 
 export class ApiContract {

@@ -37,6 +37,16 @@ const makeDeps = (settings: Record<string, string> = {}): AgentDeps => ({
 describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => makeDeps(), packageRoot: join(__dirname, '..') });
 
 describe('CodeAgent against the OpenAI stub', () => {
+  it("streams the answer's content to the host's onDelta as it is written, the result and usage unchanged", async () => {
+    const pieces: string[] = [];
+    const result = await agentDescriptor.create(makeDeps()).run({ task_id: 't', session_id: 's', task: 'Fix it', history: [] }, { onDelta: (t) => pieces.push(t) });
+    expect(openai.requests[0]!.body['stream']).toBe(true);
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(pieces.join('')).toBe('Fixed:\n\n```ts\nconst n: number = 1;\n```');
+    expect(result.output).toMatchObject({ agent_name: 'CodeAgent', code_language: 'typescript', content: pieces.join('') });
+    expect(result.usage[0]).toMatchObject(USAGE);
+  });
+
   it('asks for the code_answer JSON schema on the configured model and reports the provider usage', async () => {
     const history = [{ role: 'user' as const, content: 'const n: number = "1";' }];
     const result = await agentDescriptor

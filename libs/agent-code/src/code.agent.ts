@@ -55,6 +55,7 @@ export class CodeAgent implements Agent {
       name: CODE_ANSWER_SCHEMA_NAME,
       prices: this.llm.prices,
       signal: ctx.signal,
+      ...(ctx.onDelta ? { stream: { field: 'content' as const, onDelta: ctx.onDelta } } : {}),
     });
     const content = value.content.trim();
     if (!content)

@@ -49,6 +49,16 @@ const run = (task: string, settings?: Record<string, string | undefined>, signal
 describeAgentConformance({ descriptor: agentDescriptor, makeDeps: () => makeDeps(), packageRoot: join(__dirname, '..') });
 
 describe('ContentAgent against the OpenAI and Tavily stubs', () => {
+  it("streams the writer's answer to the host's onDelta (only the writing call), the result and usage unchanged", async () => {
+    const pieces: string[] = [];
+    const result = await agentDescriptor.create(makeDeps()).run(input('Explain the water cycle'), { onDelta: (t) => pieces.push(t) });
+    expect(openai.requests.map((r) => r.body['stream'] === true)).toEqual([true]);
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(pieces.join('')).toBe('# The water cycle\n\nWater evaporates [2] and falls as rain [1].');
+    expect(result.output.citations).toHaveLength(2);
+    expect(result.usage).toEqual([{ model: 'gpt-4o-mini', ...WRITE_USAGE, total_tokens: 520, cost_usd: estimateCost('gpt-4o-mini', WRITE_USAGE, DEFAULT_PRICE_TABLE) }]);
+  });
+
   it('searches, writes with the sources and returns the cited ones with usage from the provider', async () => {
     const result = await run('Explain the water cycle', { LLM_CONTENT_MODEL: 'gpt-4.1-mini' });
 

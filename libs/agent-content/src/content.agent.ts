@@ -116,7 +116,7 @@ export class ContentAgent implements Agent {
       sources: sources.length,
     });
 
-    const written = await invokeText(chat, buildWriterMessages(input.task, history, sources), { prices, signal });
+    const written = await invokeText(chat, buildWriterMessages(input.task, history, sources), { prices, signal, onDelta: ctx.onDelta });
     usage.push(written.usage);
 
     const { content, citations } = extractCitations(written.value, sources, this.search.source);

@@ -31,6 +31,11 @@ export interface AgentContext {
   /** Aborted when the task's deadline passes or the task is cancelled. Pass it to every I/O call. */
   signal?: AbortSignal;
   logger?: AgentLogger;
+  /**
+   * The host's ear for the agent's text as it is written (the task stream's `delta` events).
+   * Agents pass it to `invokeText` (`onDelta`), which then streams the LLM's answer; absent, nothing streams.
+   */
+  onDelta?: (text: string) => void;
 }
 
 export interface AgentRunResult {

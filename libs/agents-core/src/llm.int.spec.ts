@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { createOpenAiProvider } from './llm';
 import { withAgentName, type LlmCallObservation } from './observe';
 import { invokeStructured, invokeText } from './structured';
+import { UsageMeter, runWithUsageMeter } from './usage-meter';
 import { startOpenAiStub, type OpenAiStub } from './testing';
 
 describe('OpenAI provider against a local stub (real SDK path)', () => {
@@ -89,5 +90,43 @@ describe('OpenAI provider against a local stub (real SDK path)', () => {
     stub.setHandler(() => ({ status: 401, message: 'Incorrect API key provided' }));
     await expect(invokeText(chat, [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE })).rejects.toMatchObject({ type: 'LLM_ERROR' });
     expect(seen[1]).toMatchObject({ agent: 'PeerAgent', outcome: 'failure', error_type: 'LLM_ERROR', prompt_tokens: 0 });
+  });
+
+  it('streams the answer to onDelta, chunk by chunk, keeping the usage the metered path needs (OpenAI SSE chunks, include_usage)', async () => {
+    const text = 'Prime numbers keep online banking safe because factoring is hard.';
+    stub.setHandler(() => ({ content: text, usage: { prompt_tokens: 40, completion_tokens: 14 }, chunkChars: 7 }));
+    const pieces: string[] = [];
+    const meter = new UsageMeter({ max_tokens: 1000, max_cost_usd: null });
+    const res = await runWithUsageMeter(meter, () =>
+      invokeText(provider().chatModel({ model: 'gpt-4o-mini' }), [new HumanMessage('write')], { prices: DEFAULT_PRICE_TABLE, onDelta: (t) => pieces.push(t) }),
+    );
+    expect(stub.requests[0]!.body['stream']).toBe(true);
+    expect(pieces.length).toBe(Math.ceil(text.length / 7));
+    expect(pieces.join('')).toBe(text);
+    expect(res.value).toBe(text);
+    expect(res.usage).toMatchObject({ model: 'gpt-4o-mini', prompt_tokens: 40, completion_tokens: 14, total_tokens: 54 });
+    expect(res.usage.cost_usd).toBeGreaterThan(0);
+    // The task's meter saw the streamed call like any other, and the budget capped its completion.
+    expect(meter.usages).toEqual([res.usage]);
+    expect(stub.requests[0]!.body['max_tokens'] ?? stub.requests[0]!.body['max_completion_tokens']).toBe(1000);
+  });
+
+  it('without onDelta makes a plain (not streamed) call', async () => {
+    await invokeText(provider().chatModel({ model: 'gpt-4o-mini' }), [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE });
+    expect(stub.requests[0]!.body['stream']).not.toBe(true);
+  });
+
+  it.each(['jsonSchema', 'functionCalling'] as const)('streams one string field of a structured answer (%s) and still parses and meters the whole answer', async (method) => {
+    const answer = { language: 'python', content: 'def add(a, b):\n    return a + b  # "sum"', summary: 'Adds.' };
+    stub.setHandler(() => ({ json: answer, usage: { prompt_tokens: 30, completion_tokens: 25 }, chunkChars: 5 }));
+    const chat = createOpenAiProvider({ baseURL: stub.url, apiKey: 'sk-test-key', timeoutMs: 2000, maxRetries: 0, prices: DEFAULT_PRICE_TABLE, structuredOutput: method }).chatModel({ model: 'gpt-4o-mini' });
+    const pieces: string[] = [];
+    const schema = z.object({ language: z.string(), content: z.string(), summary: z.string() });
+    const res = await invokeStructured(chat, schema, [new HumanMessage('code')], { name: 'code_answer', prices: DEFAULT_PRICE_TABLE, stream: { field: 'content', onDelta: (t) => pieces.push(t) } });
+    expect(stub.requests[0]!.body['stream']).toBe(true);
+    expect(res.value).toEqual(answer);
+    expect(pieces.length).toBeGreaterThan(3);
+    expect(pieces.join('')).toBe(answer.content);
+    expect(res.usage).toMatchObject({ prompt_tokens: 30, completion_tokens: 25 });
   });
 });

@@ -1,10 +1,12 @@
+import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
-import { AIMessage, HumanMessage, type BaseMessage } from '@langchain/core/messages';
+import { AIMessage, HumanMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { ModelUsage, PriceTable, StructuredOutputMethod } from '@agent-orchestrator/domain';
 import { BudgetExceededError, LlmError, priceOf } from '@agent-orchestrator/domain';
 import type { z } from 'zod';
 import { callPolicyOf, modelNameOf, structuredMethodOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 import { reportLlmCall } from './observe';
+import { JsonStringFieldReader } from './json-field-stream';
 import { callWithRetry } from './retry';
 import { currentUsageMeter } from './usage-meter';
 
@@ -59,29 +61,53 @@ function answerText(raw: BaseMessage): string {
   return textOf(raw);
 }
 
+/** One string field of a structured answer, handed to `onDelta` as the model writes it. */
+export interface StreamField<S extends z.ZodObject> {
+  field: keyof z.infer<S> & string;
+  onDelta: (text: string) => void;
+}
+
+/**
+ * A LangChain callback that makes the chat model stream inside `invoke` (`lc_prefer_streaming`) and
+ * feeds each chunk of the answer (its text, or a tool call's arguments) to a reader of the field.
+ */
+function streamingHandler(stream: { field: string; onDelta: (text: string) => void }): BaseCallbackHandler {
+  const reader = new JsonStringFieldReader(stream.field, stream.onDelta);
+  const handler = BaseCallbackHandler.fromMethods({
+    handleLLMNewToken(token, _idx, _runId, _parentRunId, _tags, fields) {
+      const message = (fields?.chunk as { message?: { tool_call_chunks?: Array<{ args?: string }> } } | undefined)?.message;
+      reader.push(token + (message?.tool_call_chunks ?? []).map((c) => c.args ?? '').join(''));
+    },
+  });
+  // Tokens in order, before invoke returns.
+  return Object.assign(handler, { lc_prefer_streaming: true, awaitHandlers: true });
+}
+
 /**
  * One chat call whose answer must match `schema`. Uses the structured-output
  * method the provider was configured with (JSON schema for OpenAI, tool calling
  * for Anthropic, `LLM_STRUCTURED_OUTPUT` / `LLM_<ROLE>_STRUCTURED_OUTPUT` to
  * override), else `options.method`, else JSON schema. An answer that does not
  * parse or match is re-asked once, with the parse error, before the call fails
- * with LLM_ERROR. Records token usage (both calls) and maps failures to typed errors.
+ * with LLM_ERROR. Records token usage (both calls) and maps failures to typed errors. With
+ * `stream`, the answer is streamed and the text of one of its string fields (a CodeAgent's
+ * `content`) is handed to `stream.onDelta` as it is written.
  */
 export async function invokeStructured<S extends z.ZodObject>(
   chat: BaseChatModel,
   schema: S,
   messages: BaseMessage[],
-  options: { name: string; prices: PriceTable; signal?: AbortSignal; method?: StructuredOutputMethod },
+  options: { name: string; prices: PriceTable; signal?: AbortSignal; method?: StructuredOutputMethod; stream?: StreamField<S> },
 ): Promise<LlmCallResult<z.infer<S>>> {
   const model = modelNameOf(chat);
   const method = structuredMethodOf(chat) ?? options.method ?? 'jsonSchema';
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
-  const ask = async (prompt: BaseMessage[]): Promise<{ raw: BaseMessage; result: Checked<z.infer<S>>; parsingError?: unknown }> => {
+  const ask = async (prompt: BaseMessage[], stream?: StreamField<S>): Promise<{ raw: BaseMessage; result: Checked<z.infer<S>>; parsingError?: unknown }> => {
     const runnable = structuredRunnable(budgeted(chat, model, options.prices), schema, options.name, method);
     const out = await callWithRetry(
       `LLM call to ${model}`,
-      async (signal) => (await runnable.invoke(prompt, { signal })) as StructuredAnswer<z.infer<S>>,
+      async (signal) => (await runnable.invoke(prompt, { signal, ...(stream ? { callbacks: [streamingHandler(stream)] } : {}) })) as StructuredAnswer<z.infer<S>>,
       (err) => toLlmError(err, model),
       callPolicyOf(chat),
       options.signal,
@@ -94,7 +120,8 @@ export async function invokeStructured<S extends z.ZodObject>(
   const problem = (answer: { result: Checked<unknown>; parsingError?: unknown }): string =>
     answer.parsingError instanceof Error ? answer.parsingError.message : (answer.result.error?.message ?? 'unreadable answer');
   try {
-    let answer = await ask(messages);
+    // Only the first answer streams: a re-ask would send the field's text a second time.
+    let answer = await ask(messages, options.stream);
     if (!answer.result.success) {
       // Like a person would: show the model its answer and what is wrong with it, once.
       const why = problem(answer);
@@ -117,18 +144,44 @@ export async function invokeStructured<S extends z.ZodObject>(
   }
 }
 
-/** One plain chat call; returns the text and its usage. */
+/**
+ * The answer of one streamed call, chunk by chunk: each chunk's text goes to `onDelta` as it
+ * arrives, and the chunks are joined into one message (its usage is the provider's last chunk's,
+ * which LangChain asks OpenAI for with `stream_options.include_usage`).
+ */
+async function streamed(chat: BaseChatModel, messages: BaseMessage[], signal: AbortSignal, onDelta: (text: string) => void): Promise<BaseMessage> {
+  let whole: AIMessageChunk | undefined;
+  for await (const chunk of await chat.stream(messages, { signal })) {
+    const text = textOf(chunk);
+    if (text) onDelta(text);
+    whole = whole ? whole.concat(chunk) : chunk;
+  }
+  if (!whole) throw new LlmError('The LLM stream ended without an answer.', { retryable: true });
+  return whole;
+}
+
+/**
+ * One plain chat call; returns the text and its usage. With `onDelta` the answer is streamed and
+ * each piece of text is passed to it as it is written (a retried attempt streams again from its start).
+ */
 export async function invokeText(
   chat: BaseChatModel,
   messages: BaseMessage[],
-  options: { prices: PriceTable; signal?: AbortSignal },
+  options: { prices: PriceTable; signal?: AbortSignal; onDelta?: (text: string) => void },
 ): Promise<LlmCallResult<string>> {
   const model = modelNameOf(chat);
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
+  const { onDelta } = options;
   try {
     const call = budgeted(chat, model, options.prices);
-    const raw = await callWithRetry(`LLM call to ${model}`, (signal) => call.invoke(messages, { signal }), (err) => toLlmError(err, model), callPolicyOf(chat), options.signal);
+    const raw = await callWithRetry(
+      `LLM call to ${model}`,
+      (signal) => (onDelta ? streamed(call, messages, signal, onDelta) : call.invoke(messages, { signal })),
+      (err) => toLlmError(err, model),
+      callPolicyOf(chat),
+      options.signal,
+    );
     usage = usageOf(raw, model, options.prices);
     currentUsageMeter()?.record(usage);
     const text = textOf(raw).trim();

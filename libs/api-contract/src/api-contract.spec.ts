@@ -29,4 +29,23 @@ describe('buildOpenApiDocument', () => {
     expect(contractFor(document).check(exchange)).toEqual([]);
     expect(contractFor(document).check({ ...exchange, status: 418 })).toEqual([expect.stringContaining('status 418 is not documented')]);
   });
+
+  it('holds each message of an event stream against the event schema and its JSON data against TaskStreamEvent', () => {
+    const taskId = '3b241101-e2bb-4255-8caf-4136c566a962';
+    const message = (id: number, event: string, data: unknown) => `id: ${id}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    const envelope = { timestamp: '2026-12-02T09:00:00.000Z', task_id: taskId, agent_name: 'ContentAgent' };
+    const exchange = (body: string) => ({
+      method: 'GET',
+      path: `/v1/tasks/${taskId}/stream`,
+      status: 200,
+      headers: { 'x-request-id': 'r-1', 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
+      body,
+      bodyBytes: body.length,
+    });
+    const good = `: ping\n\n${message(1, 'agent.started', { event: 'agent.started', ...envelope, data: { attempt: 1 } })}${message(2, 'delta', { event: 'delta', ...envelope, data: { text: 'Hi' } })}`;
+    expect(contractFor(document).check(exchange(good))).toEqual([]);
+    const badDelta = message(3, 'delta', { event: 'delta', ...envelope, data: { text: 1 } });
+    expect(contractFor(document).check(exchange(badDelta))).toEqual(expect.arrayContaining([expect.stringContaining('event #0 (delta) data')]));
+    expect(contractFor(document).check(exchange('id: x\nevent: nope\ndata: {}\n\n'))).toEqual(expect.arrayContaining([expect.stringContaining('event #0 (nope)')]));
+  });
 });

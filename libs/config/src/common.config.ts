@@ -10,6 +10,21 @@ export interface CommonConfig {
   redis: { url: string };
   /** LOG_TO_MONGO and friends: lifecycle events also go to the `logs` collection (task timeline). */
   taskEventStore: TaskEventStoreConfig;
+  /** The live progress stream (GET /v1/tasks/{task_id}/stream): its history, heartbeat, limits and deltas. */
+  stream: StreamConfig;
+}
+
+export interface StreamConfig {
+  /** Days a task's stream events are kept (TTL index on `task_stream_events.timestamp`, plus the worker's hourly purge). */
+  retentionDays: number;
+  /** A `: ping` comment (and a read of the store) every this many ms on each open stream. */
+  heartbeatMs: number;
+  /** Streams one API key (else IP) may hold open on one api process; one more is a 429. */
+  maxOpenPerClient: number;
+  /** The agent's text is sent as one `delta` event per this many ms at most... */
+  deltaIntervalMs: number;
+  /** ... or as soon as it holds this many characters. */
+  deltaMaxChars: number;
 }
 
 export interface TaskEventStoreConfig {
@@ -37,6 +52,13 @@ export function common(r: EnvReader): CommonConfig {
       retentionDays: r.int('LOG_RETENTION_DAYS', 14, 1, 3650),
       bufferSize: r.int('LOG_MONGO_BUFFER_SIZE', 1000, 10, 1_000_000),
       flushIntervalMs: r.int('LOG_MONGO_FLUSH_MS', 1000, 50, 60_000),
+    },
+    stream: {
+      retentionDays: r.int('STREAM_RETENTION_DAYS', 90, 1, 3650),
+      heartbeatMs: r.int('STREAM_HEARTBEAT_MS', 15_000, 100, 300_000),
+      maxOpenPerClient: r.int('STREAM_MAX_OPEN_PER_CLIENT', 20, 1, 10_000),
+      deltaIntervalMs: r.int('STREAM_DELTA_INTERVAL_MS', 200, 10, 10_000),
+      deltaMaxChars: r.int('STREAM_DELTA_MAX_CHARS', 1024, 16, 1_000_000),
     },
   };
 }

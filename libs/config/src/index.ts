@@ -1,5 +1,5 @@
 export type { Env } from './env-reader';
-export type { CommonConfig, TaskEventStoreConfig } from './common.config';
+export type { CommonConfig, StreamConfig, TaskEventStoreConfig } from './common.config';
 export { loadApiConfig } from './api.config';
 export type { ApiConfig, ApiKeyConfig } from './api.config';
 export { DEFAULT_AGENTS, DEFAULT_WORKER_CONCURRENCY, loadWorkerConfig } from './worker.config';

@@ -12,3 +12,4 @@ export * from './task-transitions';
 export * from './llm-models';
 export * from './agent-summary';
 export { languageFromFences, normalizeLanguage } from './code-language';
+export * from './task-stream';

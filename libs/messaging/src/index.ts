@@ -29,3 +29,5 @@ export type { BullApiMessaging } from './bull-api-messaging';
 export { connectRateLimitRedis } from './rate-limit-redis';
 export type { RateLimitRedis } from './rate-limit-redis';
 export { waitUntil } from './wait-until';
+export { RedisTaskStreamBus, TASK_STREAM_CHANNEL_PREFIX, decodeStreamEvent, encodeStreamEvent, taskStreamChannel } from './redis-task-stream-bus';
+export type { RedisTaskStreamBusOptions } from './redis-task-stream-bus';

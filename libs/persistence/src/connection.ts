@@ -9,6 +9,7 @@ import { type MonitorStall, watchServerMonitors } from './mongo/monitor-watchdog
 import { MongoSessionRepository } from './mongo/session.repository';
 import { MongoSystemMetricsRepository } from './mongo/system-metrics.repository';
 import { MongoTaskEventRepository } from './mongo/task-event.repository';
+import { MongoTaskStreamRepository } from './mongo/task-stream.repository';
 import { ensureTtlIndex } from './mongo/ttl-index';
 import { openConnection } from './mongo/open-connection';
 import { MongoTaskRepository } from './mongo/task.repository';
@@ -48,7 +49,7 @@ export interface MongoStore {
    * metrics snapshots (`system_metrics.taken_at`) after the given number of days. Servers
    * without TTL (FerretDB v1) refuse it (`ttl: false`) or ignore it: callers also purge periodically.
    */
-  ensureRetention(retention: { logsDays: number; snapshotsDays: number }): Promise<{ ttl: boolean }>;
+  ensureRetention(retention: { logsDays: number; snapshotsDays: number; streamDays?: number }): Promise<{ ttl: boolean }>;
   /** Closes the connection pool. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -83,6 +84,7 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
       taskEvents: new MongoTaskEventRepository(models.logs, ctx),
       systemMetrics: new MongoSystemMetricsRepository(models.systemMetrics, ctx),
       idempotencyKeys: new MongoIdempotencyKeyRepository(models.idempotencyKeys, ctx),
+      taskStream: new MongoTaskStreamRepository(models.taskStream, ctx),
     },
     async ping() {
       try {
@@ -102,11 +104,13 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
         throw err;
       }
     },
-    async ensureRetention({ logsDays, snapshotsDays }) {
+    async ensureRetention({ logsDays, snapshotsDays, streamDays }) {
       try {
         const logs = await ensureTtlIndex(models.logs.collection, 'timestamp', logsDays * 86_400);
         const snapshots = await ensureTtlIndex(models.systemMetrics.collection, 'taken_at', snapshotsDays * 86_400);
-        return { ttl: logs && snapshots };
+        // The stream's history (task_stream_events): its own lifetime, STREAM_RETENTION_DAYS.
+        const stream = streamDays === undefined ? true : await ensureTtlIndex(models.taskStream.collection, 'timestamp', streamDays * 86_400);
+        return { ttl: logs && snapshots && stream };
       } catch (err) {
         if (isNetworkError(err)) throw new DatabaseUnavailableError(ctx.host, ctx.timeoutMs, errorMessage(err), { cause: err });
         throw err;

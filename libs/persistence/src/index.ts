@@ -1,6 +1,6 @@
 export { connectMongo } from './connection';
 export type { ConnectMongoOptions, MongoStore } from './connection';
-export { MAX_SNAPSHOTS, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositories';
+export { MAX_SNAPSHOTS, MAX_STREAM_PAGE, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositories';
 export type {
   AgentRunRepository,
   CancelRequest,
@@ -15,6 +15,7 @@ export type {
   SystemMetricsRepository,
   SystemMetricsSnapshot,
   TaskEventRepository,
+  TaskStreamRepository,
   UsageDayStats,
   UsageFigures,
   UsageTotals,

@@ -1,4 +1,4 @@
-import type { AgentCheckpoint, AgentRun, Message, RouteCheckpoint, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskStep, TaskUsage, UsageTotals } from '@agent-orchestrator/domain';
+import type { AgentCheckpoint, AgentRun, Message, RouteCheckpoint, StreamEvent, StreamEventDraft, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskStep, TaskUsage, UsageTotals } from '@agent-orchestrator/domain';
 
 /** Largest page `TaskRepository.list` returns (the domain's, shared with the API's `limit`). */
 export { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/domain';
@@ -298,6 +298,31 @@ export interface IdempotencyKeyRepository {
   purgeExpired(now: Date): Promise<number>;
 }
 
+/** Largest page `TaskStreamRepository.listAfter` returns. */
+export const MAX_STREAM_PAGE = 500;
+
+/**
+ * The numbered events of each task's live progress stream (collection `task_stream_events`), kept
+ * whatever LOG_TO_MONGO says. The store is the truth of the sequence: an event exists with number
+ * n only if its insert succeeded, and each insert takes the task's last number + 1, so the numbers
+ * of a task are 1, 2, 3, ... with no gap, whichever processes write them.
+ */
+export interface TaskStreamRepository {
+  /**
+   * Stores `draft` as the task's next event and returns it numbered. `lastSeq` is the caller's
+   * guess of the task's last number (what it wrote last; `undefined`: read it): when another
+   * writer took that number first (a duplicate key), the last number is read again and the
+   * insert retried.
+   */
+  append(draft: StreamEventDraft, lastSeq?: number): Promise<StreamEvent>;
+  /** The task's events with `seq > afterSeq`, in order, at most `limit` (default and cap MAX_STREAM_PAGE). */
+  listAfter(taskId: string, afterSeq: number, options?: { limit?: number }): Promise<StreamEvent[]>;
+  /** The task's last number, 0 when it has no event. */
+  lastSeq(taskId: string): Promise<number>;
+  /** Deletes every event older than `cutoff`; returns how many. The fallback for servers without TTL (FerretDB). */
+  deleteOlderThan(cutoff: Date): Promise<number>;
+}
+
 export interface Repositories {
   tasks: TaskRepository;
   agentRuns: AgentRunRepository;
@@ -306,6 +331,7 @@ export interface Repositories {
   taskEvents: TaskEventRepository;
   systemMetrics: SystemMetricsRepository;
   idempotencyKeys: IdempotencyKeyRepository;
+  taskStream: TaskStreamRepository;
 }
 
 export type { TaskStatus };

@@ -14,11 +14,14 @@ import {
   IdempotentSubmission,
   ListAgents,
   ListTasks,
+  OpenStreamLimit,
   RetryTask,
+  StreamTask,
   TaskLifecycle,
   type CancelChannel,
   type TaskEvents,
   type TaskQueue,
+  type TaskStreamBus,
   type WorkerDirectory,
 } from '@agent-orchestrator/tasks';
 import { agentsRoutes } from './agents/agents.route';
@@ -41,6 +44,7 @@ import { systemRoutes } from './system/system.route';
 import { tasksRoutes } from './tasks/tasks.route';
 import { taskCancelRoutes } from './tasks/task-cancel.route';
 import { taskEventsRoutes } from './tasks/task-events.route';
+import { taskStreamRoutes } from './tasks/task-stream.route';
 import { metricsHistoryRoutes } from './system/metrics-history.route';
 import { taskRetryRoutes } from './tasks/task-retry.route';
 
@@ -75,6 +79,22 @@ export interface AppDeps {
   events?: TaskEvents;
   /** Prometheus metrics of this process (GET /metrics); a fresh registry per app by default. */
   metrics?: ApiMetrics;
+  /**
+   * Where stream events are announced (main.ts: Redis pub/sub), for GET /v1/tasks/{task_id}/stream.
+   * Without it streams are served from the store alone: events arrive on each heartbeat.
+   */
+  streamBus?: Pick<TaskStreamBus, 'subscribe'>;
+}
+
+/** A bus that announces nothing: streams then read the store on each heartbeat. */
+const STORE_ONLY_BUS: Pick<TaskStreamBus, 'subscribe'> = { subscribe: async () => ({ close: async () => undefined }) };
+
+const STREAM_TASK = 'streamTask';
+
+/** Ends the app's open task streams (at shutdown: their clients reconnect to another process). */
+export function endOpenStreams(app: Express): Promise<void> {
+  const streams = app.locals[STREAM_TASK] as StreamTask | undefined;
+  return streams ? streams.endAll() : Promise.resolve();
 }
 
 /** The Express app, fully wired but not listening: main.ts listens, tests use supertest. */
@@ -123,6 +143,9 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskCancelRoutes({ cancelTask: new CancelTask({ lifecycle, queue, cancels, logger }), rateLimit }));
   const taskEvents = new GetTaskEvents({ tasks: repositories.tasks, taskEvents: repositories.taskEvents });
   app.use(taskEventsRoutes({ taskEvents, loggingEnabled: config.taskEventStore.enabled, rateLimit }));
+  const streamTask = new StreamTask({ tasks: repositories.tasks, stream: repositories.taskStream, bus: deps.streamBus ?? STORE_ONLY_BUS, logger, heartbeatMs: config.stream.heartbeatMs, now });
+  app.locals[STREAM_TASK] = streamTask;
+  app.use(taskStreamRoutes({ streamTask, openStreams: new OpenStreamLimit(config.stream.maxOpenPerClient), rateLimit }));
   app.use(taskRetryRoutes({ retryTask: new RetryTask({ tasks: repositories.tasks, lifecycle, queue, requeueTimeoutMs: config.enqueueTimeoutMs }), rateLimit }));
   const workers = deps.workerDirectory;
   const metricsTimeoutMs = deps.metricsTimeoutMs ?? 5000;

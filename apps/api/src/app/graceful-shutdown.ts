@@ -10,6 +10,8 @@ export interface GracefulShutdownOptions {
   graceMs?: number;
   signals?: NodeJS.Signals[];
   exit?: (code: number) => void;
+  /** Called first: ends the long-lived responses (open task streams), whose clients reconnect elsewhere. */
+  endLongRequests?: () => Promise<void>;
 }
 
 /**
@@ -18,7 +20,7 @@ export interface GracefulShutdownOptions {
  * running out, exits 1 at once. Returns the shutdown function (for tests).
  */
 export function installGracefulShutdown(options: GracefulShutdownOptions): (signal: string) => Promise<void> {
-  const { server, logger, resources, graceMs = 10_000, signals = ['SIGTERM', 'SIGINT'], exit = (code) => process.exit(code) } = options;
+  const { server, logger, resources, graceMs = 10_000, signals = ['SIGTERM', 'SIGINT'], exit = (code) => process.exit(code), endLongRequests } = options;
   let shuttingDown = false;
 
   const shutdown = async (signal: string): Promise<void> => {
@@ -40,6 +42,7 @@ export function installGracefulShutdown(options: GracefulShutdownOptions): (sign
     // still arriving on them are told to close, and idle ones are swept.
     server.prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
     const sweep = setInterval(() => server.closeIdleConnections(), 100);
+    await endLongRequests?.().catch((err: unknown) => logger.warn('ending open streams failed', { err }));
     await new Promise<void>((resolve) => {
       server.close((err) => {
         if (err) logger.warn('server close', { err });

@@ -14,7 +14,7 @@ export interface Housekeeping {
 }
 
 export interface HousekeepingDeps {
-  config: Pick<WorkerConfig, 'metricsSnapshots' | 'taskEventStore'>;
+  config: Pick<WorkerConfig, 'metricsSnapshots' | 'taskEventStore' | 'stream'>;
   store: Pick<MongoStore, 'repositories'>;
   queueCounts: SnapshotDeps['queueCounts'];
   claims: Claims;
@@ -30,7 +30,7 @@ export function startHousekeeping(deps: HousekeepingDeps): Housekeeping {
     const snapshot: SnapshotDeps = { repositories, queueCounts: deps.queueCounts, claims: deps.claims, now, intervalMs, maxTimeMs: Math.min(intervalMs, 10_000) };
     tasks.push(new PeriodicTask({ name: 'metrics snapshot', intervalMs, logger: deps.logger, run: async () => void (await takeMetricsSnapshot(snapshot)) }));
   }
-  const retention = { eventsDays: deps.config.taskEventStore.retentionDays, snapshotsDays: deps.config.metricsSnapshots.retentionDays };
+  const retention = { eventsDays: deps.config.taskEventStore.retentionDays, snapshotsDays: deps.config.metricsSnapshots.retentionDays, streamDays: deps.config.stream.retentionDays };
   tasks.push(
     new PeriodicTask({
       name: 'retention purge',
@@ -39,7 +39,7 @@ export function startHousekeeping(deps: HousekeepingDeps): Housekeeping {
       runAtStart: true,
       run: async () => {
         const removed = await purgeExpired({ repositories, retention }, now());
-        if (removed.events + removed.snapshots + removed.idempotency_keys > 0) deps.logger.info('retention purge', removed);
+        if (removed.events + removed.snapshots + removed.idempotency_keys + removed.stream_events > 0) deps.logger.info('retention purge', removed);
       },
     }),
   );

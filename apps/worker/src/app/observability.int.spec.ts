@@ -215,8 +215,13 @@ describe('retention purge', () => {
       taskEventStore: { enabled: true, retentionDays: 14, bufferSize: 10, flushIntervalMs: 1000 },
       metricsSnapshots: { intervalMs: 60_000, retentionDays: 30 },
     };
-    const purge = { repositories: store.repositories, retention: { eventsDays: config.taskEventStore.retentionDays, snapshotsDays: config.metricsSnapshots.retentionDays } };
+    const streamEvent = (at: Date) => ({ task_id: id, event: 'task.accepted' as const, timestamp: at, agent_name: null, data: {} });
+    await store.repositories.taskStream.append(streamEvent(new Date(now.getTime() - 91 * day)));
+    await store.repositories.taskStream.append(streamEvent(new Date(now.getTime() - 89 * day)));
+    const purge = { repositories: store.repositories, retention: { eventsDays: config.taskEventStore.retentionDays, snapshotsDays: config.metricsSnapshots.retentionDays, streamDays: 90 } };
     const removed = await purgeExpired(purge, now);
+    expect(removed.stream_events).toBe(1);
+    expect((await store.repositories.taskStream.listAfter(id, 0)).map((e) => e.seq)).toEqual([2]);
     expect(removed.events).toBeGreaterThanOrEqual(1);
     expect(removed.snapshots).toBeGreaterThanOrEqual(1);
     expect(removed.idempotency_keys).toBeGreaterThanOrEqual(1);
@@ -226,7 +231,7 @@ describe('retention purge', () => {
       (await store.repositories.systemMetrics.list({ from: new Date(now.getTime() - 40 * day), to: now, limit: 10 })).map((s) => s.interval_start),
     ).toEqual([new Date(now.getTime() - 29 * day)]);
     // A second worker purging at the same time finds nothing more to do.
-    expect(await purgeExpired(purge, now)).toEqual({ events: 0, snapshots: 0, idempotency_keys: 0 });
+    expect(await purgeExpired(purge, now)).toEqual({ events: 0, snapshots: 0, idempotency_keys: 0, stream_events: 0 });
   });
 });
 

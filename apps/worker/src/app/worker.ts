@@ -6,10 +6,10 @@
 import { LlmRoles, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { connectMongo } from '@agent-orchestrator/persistence';
 import type { Env, WorkerConfig } from '@agent-orchestrator/config';
-import { BullTaskQueue, RedisCancelListener, RedisClaims, RedisLock, publishWorker } from '@agent-orchestrator/messaging';
+import { BullTaskQueue, RedisCancelListener, RedisClaims, RedisLock, RedisTaskStreamBus, publishWorker } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, TaskEventLog, WorkerMetrics, type Logger } from '@agent-orchestrator/observability';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { CancelWatcher, ProcessTask, RECONCILER_LOCK_KEY, Reconciler, onDeliveryFailed, startLeasedLoop, type LeasedLoop } from '@agent-orchestrator/tasks';
+import { CancelWatcher, ProcessTask, RECONCILER_LOCK_KEY, Reconciler, TaskStreamPublisher, onDeliveryFailed, startLeasedLoop, type LeasedLoop } from '@agent-orchestrator/tasks';
 import { startHousekeeping } from './housekeeping';
 import { buildAgentRegistry } from './build-agent-registry';
 
@@ -58,7 +58,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     onMonitorStall: (stall) => logger.warn('MongoDB server monitor was stuck; restarted it', { address: stall.address, stalled_ms: stall.stalledMs, restarted: stall.restarted }),
   });
   await store.ensureIndexes();
-  const { ttl } = await store.ensureRetention({ logsDays: config.taskEventStore.retentionDays, snapshotsDays: config.metricsSnapshots.retentionDays });
+  const { ttl } = await store.ensureRetention({ logsDays: config.taskEventStore.retentionDays, snapshotsDays: config.metricsSnapshots.retentionDays, streamDays: config.stream.retentionDays });
   if (!ttl) logger.info('MongoDB has no TTL indexes (FerretDB?): old events and snapshots are removed by the hourly purge only');
   const { tasks } = store.repositories;
   const queue = new BullTaskQueue(config.redis.url, {
@@ -72,10 +72,22 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     ? new BufferedEventSink({ writer: store.repositories.taskEvents, logger, bufferSize: taskEventStore.bufferSize, flushIntervalMs: taskEventStore.flushIntervalMs })
     : undefined;
   if (eventSink) events.addSink(eventSink.sink);
+  // The task streams (GET /v1/tasks/{task_id}/stream): every lifecycle event and the agents' text, numbered
+  // in MongoDB whatever LOG_TO_MONGO says, announced on Redis for the api processes serving them.
+  const streams = new TaskStreamPublisher({
+    store: store.repositories.taskStream,
+    bus: new RedisTaskStreamBus({ redisUrl: config.redis.url, publisher: queue.queue.client, logger }),
+    logger,
+    deltaIntervalMs: config.stream.deltaIntervalMs,
+    deltaMaxChars: config.stream.deltaMaxChars,
+    // The api writes task.accepted after the enqueue: a quick pickup waits for it (bounded) to stay second.
+    awaitFirst: { event: 'task.accepted', waitMs: 2000 },
+  });
+  events.addSink(streams.sink);
   const cancellation = new CancelWatcher({ tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
-  const processTask = new ProcessTask({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit, cancellation, shutdown: shutdown.signal });
+  const processTask = new ProcessTask({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit, cancellation, shutdown: shutdown.signal, deltas: streams });
 
   await queue.consume(
     ({ task_id, delivery }) => {
@@ -143,6 +155,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     await metrics.stop();
     // Events of the last tasks go out before the connection closes.
     await eventSink?.close();
+    await streams.close();
     await store.close();
   };
   let stopping: Promise<void> | undefined;

@@ -20,9 +20,15 @@ export interface StubChatRequest {
   answered?: { status: number; delivered: boolean };
 }
 
+/** How a streamed answer (`stream: true`) is paced: pieces of `chunkChars` characters (default 16), `chunkDelayMs` apart (default 0). */
+export interface StubStreamPacing {
+  chunkChars?: number;
+  chunkDelayMs?: number;
+}
+
 export type StubReply =
-  | { content: string; usage?: { prompt_tokens: number; completion_tokens: number }; delayMs?: number }
-  | { json: unknown; usage?: { prompt_tokens: number; completion_tokens: number }; delayMs?: number }
+  | ({ content: string; usage?: { prompt_tokens: number; completion_tokens: number }; delayMs?: number } & StubStreamPacing)
+  | ({ json: unknown; usage?: { prompt_tokens: number; completion_tokens: number }; delayMs?: number } & StubStreamPacing)
   | { status: number; message?: string; headers?: Record<string, string>; delayMs?: number };
 
 export type StubHandler = (req: StubChatRequest) => StubReply | Promise<StubReply>;
@@ -80,6 +86,51 @@ function completion(req: StubChatRequest, reply: Extract<StubReply, { content: s
   };
 }
 
+/** The pieces a streamed answer is cut into: about `size` characters each. */
+function pieces(text: string, size: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out.length > 0 ? out : [''];
+}
+
+/**
+ * A streamed answer as OpenAI sends it (`stream: true`): Server-Sent Events of `chat.completion.chunk`
+ * objects (the role, then the content in pieces, or the tool call's arguments in pieces, then the
+ * finish reason), a last chunk with the usage and no choices when the request asked for it
+ * (`stream_options.include_usage`), then `data: [DONE]`. `chunkChars` and `chunkDelayMs` pace it.
+ */
+async function sendStream(res: ServerResponse, req: StubChatRequest, reply: Extract<StubReply, { content: string } | { json: unknown }>): Promise<void> {
+  const full = completion(req, reply);
+  const choice = full.choices[0]!;
+  const message = choice.message as { content: string | null; tool_calls?: Array<{ id: string; type: string; function: { name: string | null; arguments: string } }> };
+  const base = { id: full.id, object: 'chat.completion.chunk', created: full.created, model: full.model };
+  const write = (payload: unknown): boolean => res.write(`data: ${JSON.stringify(payload)}\n\n`);
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const size = reply.chunkChars ?? 16;
+  const pause = () => (reply.chunkDelayMs ? new Promise((r) => setTimeout(r, reply.chunkDelayMs)) : Promise.resolve());
+  write(chunk({ role: 'assistant', content: message.tool_calls ? null : '' }));
+  if (message.tool_calls) {
+    const call = message.tool_calls[0]!;
+    write(chunk({ tool_calls: [{ index: 0, id: call.id, type: 'function', function: { name: call.function.name, arguments: '' } }] }));
+    for (const part of pieces(call.function.arguments, size)) {
+      if (res.destroyed) return;
+      write(chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }));
+      await pause();
+    }
+  } else {
+    for (const part of pieces(message.content ?? '', size)) {
+      if (res.destroyed) return;
+      write(chunk({ content: part }));
+      await pause();
+    }
+  }
+  write(chunk({}, choice.finish_reason));
+  const options = req.body['stream_options'] as { include_usage?: boolean } | undefined;
+  if (options?.include_usage) write({ ...base, choices: [], usage: full.usage });
+  res.end('data: [DONE]\n\n');
+}
+
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
@@ -88,7 +139,8 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 /**
  * A local HTTP server that speaks enough of the OpenAI Chat Completions API for
  * the real SDK (through LangChain) to talk to it: plain text answers, JSON-schema
- * structured output, tool calls, usage, and error statuses. Tests script the
+ * structured output, tool calls, usage, and error statuses, whole or streamed (`stream: true`,
+ * Server-Sent Events of chunks as OpenAI sends them). Tests script the
  * answers with a handler and inspect the recorded requests.
  */
 export async function startOpenAiStub(handler: StubHandler): Promise<OpenAiStub> {
@@ -114,10 +166,6 @@ export async function startOpenAiStub(handler: StubHandler): Promise<OpenAiStub>
           send(res, 400, { error: { message: 'stub: invalid JSON', type: 'invalid_request_error' } });
           return;
         }
-        if (body['stream'] === true) {
-          send(res, 400, { error: { message: 'stub: streaming is not supported', type: 'invalid_request_error' } });
-          return;
-        }
         const parsed = parseRequest(body, req.headers);
         requests.push(parsed);
         // 'close' comes after a finished response, or first when the caller went away (nothing or not all of it sent).
@@ -129,6 +177,8 @@ export async function startOpenAiStub(handler: StubHandler): Promise<OpenAiStub>
           if (reply.delayMs) await new Promise((r) => setTimeout(r, reply.delayMs));
           if ('status' in reply) {
             send(res, reply.status, { error: { message: reply.message ?? `stub error ${reply.status}`, type: 'api_error', code: null } }, reply.headers);
+          } else if (body['stream'] === true) {
+            await sendStream(res, parsed, reply);
           } else {
             send(res, 200, completion(parsed, reply));
           }

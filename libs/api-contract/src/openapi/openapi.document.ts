@@ -22,6 +22,7 @@ import {
   SYSTEM_METRICS_PATH,
 } from '../http';
 import { METRICS_SECURITY_SCHEME, metricsPathItem } from './openapi.metrics';
+import { STREAM_DESCRIPTION, STREAM_MESSAGE_SCHEMA } from './openapi.stream';
 import { REQUEST_ID_SCHEMA, UUID_V4_PATTERN, componentSchemas, ref } from './openapi.schemas';
 import type { HeaderObject, JsonSchema, MediaTypeObject, OpenApiDocument, OperationObject, Reference, ResponseObject, SecurityRequirement } from './openapi.types';
 
@@ -103,6 +104,17 @@ const PUBLIC_BAD_REQUEST: ResponseObject = {
 };
 
 /**
+ * A /v1 operation whose 429 is also "too many open streams": `Retry-After` always, the `RateLimit-*`
+ * headers only while rate limiting is on.
+ */
+const v1StreamFor =
+  (apiKeys: boolean) =>
+  (operation: Omit<OperationObject, 'security'>): OperationObject => {
+    const op = v1OperationFor(apiKeys)(operation);
+    return { ...op, responses: { ...op.responses, '429': responseRef('TooManyRequestsOrStreams') } };
+  };
+
+/**
  * Express gives every GET answer an ETag and answers a matching If-None-Match (or, for the docs
  * assets, If-Modified-Since) with an empty 304; browsers do so on their own when they revalidate.
  */
@@ -114,7 +126,8 @@ function withNotModified(paths: OpenApiDocument['paths']): OpenApiDocument['path
 
 const DESCRIPTION = `
 Agent Orchestrator accepts tasks in plain language, routes each to the agent that fits (code, writing…) and keeps everything it did.
-Submit with \`POST /v1/agent/execute\` (202 with a \`Location\`), then poll \`GET /v1/tasks/{task_id}\` until \`status\` is \`completed\` or \`failed\`.
+Submit with \`POST /v1/agent/execute\` (202 with a \`Location\`), then poll \`GET /v1/tasks/{task_id}\` until \`status\` is \`completed\` or \`failed\`,
+or follow it live with \`GET /v1/tasks/{task_id}/stream\` (Server-Sent Events: each step and the agent's text as it is written, resumable with \`Last-Event-ID\`).
 
 **Conventions.** Every JSON body carries \`api_version: "v1"\`; fields are snake_case; dates are ISO 8601 in UTC.
 New fields may be added within v1: ignore those you do not know.
@@ -146,6 +159,7 @@ a 429 adds \`Retry-After\`. Health checks, this document and the docs page are n
 export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
   const apiKeys = options.apiKeys === true;
   const v1Operation = v1OperationFor(apiKeys);
+  const v1Stream = v1StreamFor(apiKeys);
   return {
     openapi: '3.1.0',
     info: { title: 'Agent Orchestrator API', version: '1.0.0', description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
@@ -298,6 +312,39 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           parameters: [parameterRef('TaskId')],
           responses: {
             '200': { description: 'The events.', headers: V1_HEADERS, content: json(ref('TaskEvents')) },
+            '400': responseRef('BadRequest'),
+            '404': responseRef('NotFound'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/v1/tasks/{task_id}/stream': {
+        get: v1Stream({
+          operationId: 'streamTask',
+          tags: ['Tasks'],
+          summary: "Follow a task live (Server-Sent Events)",
+          description: STREAM_DESCRIPTION,
+          parameters: [
+            parameterRef('TaskId'),
+            {
+              name: 'Last-Event-ID',
+              in: 'header',
+              description: 'Resume after this event id (the `id:` of the last message received). Wins over `last_event_id`.',
+              schema: { type: 'string', pattern: '^\\d{1,15}$' },
+            },
+            {
+              name: 'last_event_id',
+              in: 'query',
+              description: 'Same as the `Last-Event-ID` header, for clients that cannot set headers (EventSource sets it itself on reconnect).',
+              schema: { type: 'string', pattern: '^\\d{1,15}$' },
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The stream: events until the task ends (or the client goes).',
+              headers: { ...V1_HEADERS, 'Cache-Control': { description: '`no-cache`.', required: true, schema: { const: 'no-cache' } }, 'X-Accel-Buffering': { description: '`no`: proxies must not buffer the stream.', required: true, schema: { const: 'no' } } },
+              content: { 'text/event-stream': { schema: STREAM_MESSAGE_SCHEMA } },
+            },
             '400': responseRef('BadRequest'),
             '404': responseRef('NotFound'),
             '503': responseRef('ServiceUnavailable'),
@@ -532,6 +579,9 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           'RateLimit-Limit': { ...RATE_LIMIT_HEADERS.RateLimitLimit, required: true },
           'RateLimit-Remaining': { ...RATE_LIMIT_HEADERS.RateLimitRemaining, required: true },
           'RateLimit-Reset': { ...RATE_LIMIT_HEADERS.RateLimitReset, required: true },
+        }),
+        TooManyRequestsOrStreams: errorResponse(ErrorType.RATE_LIMITED, 'Rate limited, or too many open streams (STREAM_MAX_OPEN_PER_CLIENT): retry after `Retry-After` seconds.', {
+          'Retry-After': headerRef('RetryAfter'),
         }),
         ServiceUnavailable: errorResponse(ErrorType.SERVICE_UNAVAILABLE, 'MongoDB or Redis is unavailable: retry after `Retry-After` seconds.', {
           'Retry-After': headerRef('RetryAfter'),

@@ -9,6 +9,7 @@
 import { API_VERSION, ErrorType, TASK_STATUSES, TASK_STEPS } from '@agent-orchestrator/domain';
 import { DEFAULT_TASK_PAGE_SIZE, MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, MAX_TASK_PAGE_SIZE, REQUEST_ID_PATTERN, SESSION_ID_PATTERN, TASK_PREVIEW_LENGTH } from '../http';
 import { observabilitySchemas } from './openapi.observability';
+import { streamSchemas } from './openapi.stream';
 import { count, nullableRef, object, ref } from './openapi.builders';
 import type { JsonSchema } from './openapi.types';
 
@@ -39,6 +40,7 @@ const agentSummary = (description: string): Record<string, JsonSchema> => ({
 
 export const componentSchemas: Record<string, JsonSchema> = {
   ...observabilitySchemas,
+  ...streamSchemas,
   ExecuteRequest: {
     type: 'object',
     required: ['task'],

@@ -1,2 +1,2 @@
-export { OpenApiContract, contractFor, type ContractExchange } from './openapi-contract';
+export { OpenApiContract, contractFor, sseMessages, type ContractExchange } from './openapi-contract';
 export { ContractRecorder, formatViolations, type ContractViolation } from './contract-recorder';

@@ -68,6 +68,35 @@ function mediaTypeOf(contentType: string | undefined): string | undefined {
 
 const isJsonMediaType = (type: string): boolean => type === 'application/json' || type.endsWith('+json');
 
+/**
+ * The messages of a Server-Sent Events body as a parser sees them (`{ id?, event, data, retry? }`,
+ * `data` lines joined, comments skipped), the shape the document's `text/event-stream` schema
+ * describes (OpenAPI 3.1: `schema` is each event's).
+ */
+export function sseMessages(text: string): Record<string, unknown>[] {
+  const messages: Record<string, unknown>[] = [];
+  let fields: Record<string, unknown> = {};
+  let data: string[] = [];
+  const flush = () => {
+    if (data.length > 0) messages.push({ ...fields, event: fields['event'] ?? 'message', data: data.join('\n') });
+    fields = {};
+    data = [];
+  };
+  for (const line of text.split(/\r\n|\r|\n/)) {
+    if (line === '') flush();
+    else if (!line.startsWith(':')) {
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      const value = colon < 0 ? '' : line.slice(colon + 1).replace(/^ /, '');
+      if (field === 'data') data.push(value);
+      else if (field === 'event' || field === 'id') fields[field] = value;
+      else if (field === 'retry' && /^\d+$/.test(value)) fields[field] = Number(value);
+    }
+  }
+  flush();
+  return messages;
+}
+
 interface PathMatcher {
   template: string;
   regex: RegExp;
@@ -221,6 +250,10 @@ export class OpenApiContract {
     const mediaKey = documented.find((m) => m.toLowerCase() === type) ?? documented.find((m) => m.endsWith('/*') && type.startsWith(m.slice(0, -1)));
     if (mediaKey === undefined) return [`Content-Type ${type} is not documented (documented: ${documented.join(', ')})`];
     const media = this.resolve(content[mediaKey]);
+    if (type === 'text/event-stream' && isObject(media['schema'])) {
+      if (exchange.body === undefined) return [`a ${type} body that was not captured`];
+      return this.checkEvents(this.resolve(media['schema']), exchange.body);
+    }
     if (!isJsonMediaType(type) || !isObject(media['schema'])) return [];
     if (exchange.body === undefined) return [`a ${type} body that was not captured`];
     let body: unknown;
@@ -231,6 +264,30 @@ export class OpenApiContract {
     }
     const validate = this.validator(media['schema']);
     return validate(body) ? [] : this.describeErrors(validate.errors, 'body');
+  }
+
+  /** Each message against the event schema, and its `data` against `contentSchema` when the schema says it is JSON. */
+  private checkEvents(schema: Json, body: string): string[] {
+    const validate = this.validator(schema);
+    const properties = isObject(schema['properties']) ? schema['properties'] : {};
+    const dataSchema = isObject(properties['data']) ? this.resolve(properties['data']) : {};
+    const content = dataSchema['contentMediaType'] === 'application/json' && isObject(dataSchema['contentSchema']) ? dataSchema['contentSchema'] : undefined;
+    const problems: string[] = [];
+    sseMessages(body).forEach((message, i) => {
+      const subject = `event #${i} (${String(message['event'])})`;
+      if (!validate(message)) problems.push(...this.describeErrors(validate.errors, subject));
+      if (!content) return;
+      let data: unknown;
+      try {
+        data = JSON.parse(String(message['data']));
+      } catch {
+        problems.push(`${subject} data is not valid JSON: ${String(message['data']).slice(0, 80)}`);
+        return;
+      }
+      const validateData = this.validator(content);
+      if (!validateData(data)) problems.push(...this.describeErrors(validateData.errors, `${subject} data`));
+    });
+    return problems;
   }
 
   private validator(schema: Json): ValidateFunction {

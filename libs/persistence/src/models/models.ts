@@ -7,6 +7,7 @@ import { messageModel } from './message.model';
 import { sessionModel } from './session.model';
 import { systemMetricsModel } from './system-metrics.model';
 import { taskModel } from './task.model';
+import { taskStreamModel } from './task-stream.model';
 
 /** Registers every model on `conn` (a dedicated connection, never mongoose's default one). */
 export function createModels(conn: Connection) {
@@ -18,6 +19,7 @@ export function createModels(conn: Connection) {
     logs: logModel(conn),
     systemMetrics: systemMetricsModel(conn),
     idempotencyKeys: idempotencyKeyModel(conn),
+    taskStream: taskStreamModel(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

@@ -8,6 +8,7 @@ import {
   type AgentRun,
   type Message,
   type Session,
+  type StreamEvent,
   type Task,
   type TaskEvent,
   type TaskMove,
@@ -33,6 +34,8 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
   readonly taskEvents: TaskEvent[] = [];
   readonly snapshots: SystemMetricsSnapshot[] = [];
   readonly idempotencyKeys = new Map<string, IdempotencyRecord>();
+  /** The stream events of every task, by task id, in number order. */
+  readonly streamEvents = new Map<string, StreamEvent[]>();
   down = false;
   /** Names of the calls made, e.g. `tasks.create`. */
   readonly calls: string[] = [];
@@ -207,6 +210,35 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         this.guard('agentRuns.usageDayStats');
         // Day usage is exercised on MongoDB (persistence and api integration specs); unit specs see an empty day.
         return { day_start: startOfUtcDay(now), prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_agent: [], by_model: [] };
+      },
+    },
+    taskStream: {
+      append: async (draft) => {
+        this.guard('taskStream.append');
+        const list = this.streamEvents.get(draft.task_id) ?? [];
+        this.streamEvents.set(draft.task_id, list);
+        // As on MongoDB: a number already taken is a duplicate key, and the writer takes the next free one.
+        const seq = list.length + 1;
+        const event: StreamEvent = { ...clone(draft), seq };
+        list.push(event);
+        return clone(event);
+      },
+      listAfter: async (taskId, afterSeq, options) => {
+        this.guard('taskStream.listAfter');
+        return (this.streamEvents.get(taskId) ?? []).filter((e) => e.seq > afterSeq).slice(0, options?.limit ?? 500).map(clone);
+      },
+      lastSeq: async (taskId) => {
+        this.guard('taskStream.findLastSeq');
+        return this.streamEvents.get(taskId)?.length ?? 0;
+      },
+      deleteOlderThan: async (cutoff) => {
+        let deleted = 0;
+        for (const [id, list] of this.streamEvents) {
+          const kept = list.filter((e) => e.timestamp >= cutoff);
+          deleted += list.length - kept.length;
+          this.streamEvents.set(id, kept);
+        }
+        return deleted;
       },
     },
     taskEvents: {

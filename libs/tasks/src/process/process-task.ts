@@ -37,6 +37,7 @@ import type { CancelWatch } from '../cancel/cancel-watcher';
 import { TaskLifecycle, subjectOf } from '../lifecycle/task-lifecycle';
 import type { Logger } from '../ports/logger.port';
 import type { TaskEvents } from '../ports/task-events.port';
+import type { TaskDeltas } from '../ports/task-stream.port';
 import { recordRun, type RunRecord } from './agent-runs';
 import { RunControl, TaskAbandonedError, deadlineError } from './run-control';
 import { buildTaskContext, type TaskContext } from './task-context';
@@ -67,6 +68,8 @@ export interface ProcessTaskDeps {
    * checkpoint, instead of failing and paying for the step again on the next attempt. Default 15 s.
    */
   stepWritePatienceMs?: number;
+  /** Where the agent's text goes as it is written (the task stream's `delta` events); without it agents do not stream. */
+  deltas?: TaskDeltas;
 }
 
 const DEFAULT_STEP_WRITE_PATIENCE_MS = 15_000;
@@ -246,7 +249,11 @@ export class ProcessTask {
     let result: AgentRunResult;
     try {
       const agent = chosen.agent;
-      result = await runWithUsageMeter(meter, () => agent.run({ task_id: task.task_id, session_id: task.session_id, task: task.task, history: context.history }, { signal: control.signal, logger: run.log.child({ agent_name: name }) }));
+      const deltas = this.deps.deltas;
+      const onDelta = deltas ? (text: string) => deltas.delta(task.task_id, name, text) : undefined;
+      result = await runWithUsageMeter(meter, () =>
+        agent.run({ task_id: task.task_id, session_id: task.session_id, task: task.task, history: context.history }, { signal: control.signal, logger: run.log.child({ agent_name: name }), ...(onDelta ? { onDelta } : {}) }),
+      );
     } catch (err) {
       const e = control.stopError(err) ?? toOrchestratorError(err);
       await this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: null, input: task.task, output: null, outcome: 'failure', error: { type: e.type, message: e.message }, usage: meter.usages.slice(agentCallsFrom), started_at: started });

@@ -26,7 +26,7 @@ describe('CORS', () => {
       expect(res.headers['access-control-allow-origin']).toBe(APP_ORIGIN);
       expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD, POST, OPTIONS');
       const allowed = res.headers['access-control-allow-headers']!.split(', ');
-      expect(allowed).toEqual(expect.arrayContaining(['Authorization', 'Content-Type', 'Idempotency-Key', 'X-API-Key', 'X-Request-Id']));
+      expect(allowed).toEqual(expect.arrayContaining(['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'X-API-Key', 'X-Request-Id']));
       expect(res.headers['access-control-max-age']).toBe('600');
       expect(res.headers['vary']).toMatch(/Origin/);
       // No cookies, so no credentials mode.

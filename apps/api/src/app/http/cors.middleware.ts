@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 
 export const CORS_ALLOWED_METHODS = 'GET, HEAD, POST, OPTIONS';
-export const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Key, X-API-Key, X-Request-Id';
+export const CORS_ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Key, Last-Event-ID, X-API-Key, X-Request-Id';
 export const CORS_EXPOSED_HEADERS = 'X-Request-Id, Location, Retry-After, RateLimit-Policy, RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Idempotent-Replayed';
 const PREFLIGHT_MAX_AGE_SECONDS = 600;
 

@@ -1,7 +1,8 @@
 import type { RequestHandler, Response } from 'express';
 import { contractFor, type ContractExchange, type ContractRecorder } from '@agent-orchestrator/api-contract/testing';
 
-const isJson = (contentType: unknown): boolean => typeof contentType === 'string' && /^application\/([\w.+-]*\+)?json\b/i.test(contentType);
+/** JSON bodies, and event streams (each message is checked), are captured; other bodies only counted. */
+const isChecked = (contentType: unknown): boolean => typeof contentType === 'string' && /^(application\/([\w.+-]*\+)?json\b|text\/event-stream\b)/i.test(contentType);
 
 type Chunk = string | Buffer | Uint8Array;
 const toBuffer = (chunk: Chunk, encoding: unknown): Buffer =>
@@ -25,8 +26,8 @@ export function contractCheck(recorder: ContractRecorder): (document: object) =>
         if (typeof chunk !== 'string' && !(chunk instanceof Uint8Array)) return;
         const buffer = toBuffer(chunk, encoding);
         bytes += buffer.length;
-        // Only JSON is validated field by field; other bodies (the 1.7 MB Swagger UI bundle) are only counted.
-        if (isJson(res.getHeader('Content-Type'))) chunks.push(buffer);
+        // Only JSON and event streams are validated field by field; other bodies (the 1.7 MB Swagger UI bundle) are only counted.
+        if (isChecked(res.getHeader('Content-Type'))) chunks.push(buffer);
       };
       const check = (): void => {
         if (done) return;

@@ -1,0 +1,185 @@
+/**
+ * Writes tasks' stream events (GET /v1/tasks/{task_id}/stream): a sink of the lifecycle events
+ * (`TaskEventLog.addSink(publisher.sink)`) plus the agent's text (`delta`), coalesced. Each event
+ * is numbered by the store (the truth of the sequence), then announced on the bus, so any api
+ * process serves it live. Per task, events are written one after another in the order they came
+ * (a delta pending for the task is written before the task's next lifecycle event), off the
+ * caller's path: the sink never blocks or throws, and a store that stays down loses events (with a
+ * warning), never the task.
+ */
+import { DELTA_EVENT, isTerminalStreamEvent, type StreamEventDraft, type StreamEventType, type TaskEvent } from '@agent-orchestrator/domain';
+import type { TaskStreamRepository } from '@agent-orchestrator/persistence';
+import type { Logger } from '../ports/logger.port';
+import type { TaskDeltas, TaskStreamBus } from '../ports/task-stream.port';
+
+export interface TaskStreamPublisherOptions {
+  store: Pick<TaskStreamRepository, 'append' | 'lastSeq'>;
+  bus: Pick<TaskStreamBus, 'publish'>;
+  logger: Pick<Logger, 'warn'>;
+  /** A delta is written at most this long after its first chunk arrived (STREAM_DELTA_INTERVAL_MS). */
+  deltaIntervalMs: number;
+  /** ... or as soon as it holds this many characters (STREAM_DELTA_MAX_CHARS). */
+  deltaMaxChars: number;
+  now?: () => Date;
+  /** Waits between the attempts of a failed write; its length is the number of retries. Default 100, 400, 1600 ms. */
+  retryDelaysMs?: readonly number[];
+  /**
+   * The worker's: a task's first event written here waits up to `waitMs` for the task's stream to
+   * hold `event` (`task.accepted`, which the api writes after the enqueue), so a quick worker's
+   * `task.picked_up` does not come before it. Given up after the wait (the api's write was lost).
+   */
+  awaitFirst?: { event: StreamEventType; waitMs: number };
+}
+
+interface PendingDelta {
+  agent_name: string;
+  text: string;
+  timestamp: Date;
+  timer: NodeJS.Timeout;
+}
+
+interface TaskState {
+  /** The writes of the task, one after another. */
+  chain: Promise<void>;
+  /** The number this process wrote last (a hint for the next insert; the store corrects it). */
+  lastSeq?: number;
+  pending?: PendingDelta;
+  /** Writes queued and not finished. */
+  queued: number;
+}
+
+export class TaskStreamPublisher implements TaskDeltas {
+  private readonly tasks = new Map<string, TaskState>();
+  private readonly now: () => Date;
+  private closed = false;
+  private lostTotal = 0;
+
+  constructor(private readonly options: TaskStreamPublisherOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Pass to `TaskEventLog.addSink`. Synchronous, never throws. */
+  readonly sink = (event: TaskEvent): void => {
+    if (this.closed) return;
+    this.enqueue({ task_id: event.task_id, event: event.event, timestamp: event.timestamp, agent_name: event.agent_name, data: event.data });
+  };
+
+  /** A chunk of the agent's output: joined with the next ones into one `delta` event per interval (or size). */
+  delta(taskId: string, agentName: string, text: string): void {
+    if (this.closed || text.length === 0) return;
+    const state = this.state(taskId);
+    const pending = state.pending;
+    if (pending && pending.agent_name === agentName) {
+      pending.text += text;
+    } else {
+      if (pending) this.flushDelta(taskId);
+      const timer = setTimeout(() => this.flushDelta(taskId), this.options.deltaIntervalMs);
+      timer.unref();
+      state.pending = { agent_name: agentName, text, timestamp: this.now(), timer };
+    }
+    if ((state.pending?.text.length ?? 0) >= this.options.deltaMaxChars) this.flushDelta(taskId);
+  }
+
+  /** Events lost because the store refused them after every retry. */
+  get lost(): number {
+    return this.lostTotal;
+  }
+
+  /** Resolves when everything handed over so far is written (or given up). */
+  async flush(): Promise<void> {
+    for (const taskId of [...this.tasks.keys()]) this.flushDelta(taskId);
+    await Promise.all([...this.tasks.values()].map((s) => s.chain));
+  }
+
+  /** Takes nothing more and writes what is pending, giving up after `timeoutMs`. */
+  async close(timeoutMs = 5000): Promise<void> {
+    const done = this.flush();
+    this.closed = true;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, timeoutMs);
+      timer.unref();
+    });
+    await Promise.race([done, late]);
+    clearTimeout(timer);
+  }
+
+  private state(taskId: string): TaskState {
+    let state = this.tasks.get(taskId);
+    if (!state) {
+      state = { chain: Promise.resolve(), queued: 0 };
+      this.tasks.set(taskId, state);
+    }
+    return state;
+  }
+
+  private flushDelta(taskId: string): void {
+    const state = this.tasks.get(taskId);
+    const pending = state?.pending;
+    if (!state || !pending) return;
+    clearTimeout(pending.timer);
+    state.pending = undefined;
+    this.write(state, { task_id: taskId, event: DELTA_EVENT, timestamp: pending.timestamp, agent_name: pending.agent_name, data: { text: pending.text } });
+  }
+
+  private enqueue(draft: StreamEventDraft): void {
+    const state = this.state(draft.task_id);
+    // The text written so far comes before what happens next (agent.finished, a failure...).
+    this.flushDelta(draft.task_id);
+    this.write(state, draft);
+  }
+
+  private write(state: TaskState, draft: StreamEventDraft): void {
+    state.queued += 1;
+    state.chain = state.chain.then(async () => {
+      try {
+        await this.store(state, draft);
+      } finally {
+        state.queued -= 1;
+        // A finished task's state goes once its last write is done (a retried task gets a new one).
+        if (state.queued === 0 && !state.pending && isTerminalStreamEvent(draft.event)) this.tasks.delete(draft.task_id);
+      }
+    });
+  }
+
+  /** Before a task's first write here: its last number, once the event that must come first is there (or the wait is over). */
+  private async firstNumber(draft: StreamEventDraft): Promise<number> {
+    const first = this.options.awaitFirst;
+    let last = await this.options.store.lastSeq(draft.task_id);
+    if (!first || last > 0 || draft.event === first.event) return last;
+    const until = Date.now() + first.waitMs;
+    while (last === 0 && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 25).unref());
+      last = await this.options.store.lastSeq(draft.task_id);
+    }
+    return last;
+  }
+
+  private async store(state: TaskState, draft: StreamEventDraft): Promise<void> {
+    const delays = this.options.retryDelaysMs ?? [100, 400, 1600];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        if (state.lastSeq === undefined) state.lastSeq = await this.firstNumber(draft);
+        const event = await this.options.store.append(draft, state.lastSeq);
+        state.lastSeq = event.seq;
+        await this.options.bus.publish(event).catch((err: unknown) => {
+          // Subscribers read the store when they see a gap or on their next heartbeat.
+          this.options.logger.warn('stream event stored but not announced; streams catch up from the store', { task_id: draft.task_id, seq: event.seq, error_message: message(err) });
+        });
+        return;
+      } catch (err) {
+        const delay = delays[attempt];
+        if (delay === undefined) {
+          this.lostTotal += 1;
+          this.options.logger.warn('stream event could not be stored; it is missing from the task stream', { task_id: draft.task_id, event: draft.event, error_message: message(err) });
+          return;
+        }
+        // The hint may be what failed (a number taken meanwhile): read it again next time.
+        state.lastSeq = undefined;
+        await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      }
+    }
+  }
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
