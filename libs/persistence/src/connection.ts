@@ -7,7 +7,7 @@ import { MongoIdempotencyKeyRepository } from './mongo/idempotency-key.repositor
 import { MongoMessageRepository } from './mongo/message.repository';
 import { type MonitorStall, watchServerMonitors } from './mongo/monitor-watchdog';
 import { MongoSessionRepository } from './mongo/session.repository';
-import { MongoSystemMetricsRepository } from './mongo/system-metrics.repository';
+import { MongoTaskCounterRepository } from './mongo/task-counter.repository';
 import { MongoTaskEventRepository } from './mongo/task-event.repository';
 import { ensureTtlIndex } from './mongo/ttl-index';
 import { openConnection } from './mongo/open-connection';
@@ -45,7 +45,8 @@ export interface MongoStore {
   ensureIndexes(): Promise<void>;
   /**
    * Creates (or re-times) the TTL indexes that expire lifecycle events (`logs.timestamp`) and
-   * metrics snapshots (`system_metrics.taken_at`) after the given number of days. Servers
+   * the minute counters of the metrics history (`task_counters.minute_start`; day counters are
+   * kept) after the given number of days. Servers
    * without TTL (FerretDB v1) refuse it (`ttl: false`) or ignore it: callers also purge periodically.
    */
   ensureRetention(retention: { logsDays: number; snapshotsDays: number }): Promise<{ ttl: boolean }>;
@@ -74,15 +75,18 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
   const models = createModels(connection);
   let closing: Promise<void> | undefined;
 
+  const tasks = new MongoTaskRepository(models.tasks, ctx);
+  const agentRuns = new MongoAgentRunRepository(models.agentRuns, ctx);
+
   return {
     repositories: {
-      tasks: new MongoTaskRepository(models.tasks, ctx),
-      agentRuns: new MongoAgentRunRepository(models.agentRuns, ctx),
+      tasks,
+      agentRuns,
       messages: new MongoMessageRepository(models.messages, ctx),
       sessions: new MongoSessionRepository(models.sessions, ctx),
       taskEvents: new MongoTaskEventRepository(models.logs, ctx),
-      systemMetrics: new MongoSystemMetricsRepository(models.systemMetrics, ctx),
       idempotencyKeys: new MongoIdempotencyKeyRepository(models.idempotencyKeys, ctx),
+      taskCounters: new MongoTaskCounterRepository(models.taskCounters, ctx, { tasks, agentRuns, taskModel: models.tasks }),
     },
     async ping() {
       try {
@@ -105,8 +109,8 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
     async ensureRetention({ logsDays, snapshotsDays }) {
       try {
         const logs = await ensureTtlIndex(models.logs.collection, 'timestamp', logsDays * 86_400);
-        const snapshots = await ensureTtlIndex(models.systemMetrics.collection, 'taken_at', snapshotsDays * 86_400);
-        return { ttl: logs && snapshots };
+        const minutes = await ensureTtlIndex(models.taskCounters.collection, 'minute_start', snapshotsDays * 86_400);
+        return { ttl: logs && minutes };
       } catch (err) {
         if (isNetworkError(err)) throw new DatabaseUnavailableError(ctx.host, ctx.timeoutMs, errorMessage(err), { cause: err });
         throw err;

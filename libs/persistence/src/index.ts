@@ -1,6 +1,6 @@
 export { connectMongo } from './connection';
 export type { ConnectMongoOptions, MongoStore } from './connection';
-export { MAX_SNAPSHOTS, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositories';
+export { MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositories';
 export type {
   AgentRunRepository,
   CancelRequest,
@@ -11,7 +11,6 @@ export type {
   Repositories,
   SessionRepository,
   StaleTaskQuery,
-  SystemMetricsRepository,
   SystemMetricsSnapshot,
   TaskEventRepository,
   UsageDayStats,
@@ -32,3 +31,6 @@ export type { MonitorStall } from './mongo/monitor-watchdog';
 export { redactMongoUri } from './redact';
 export { dayFigures } from './day-figures';
 export type { DayFigures } from './day-figures';
+export { MAX_HISTORY_MINUTES } from './task-counters';
+export type { CounterIncrement, DayCounters, QueueSample, TaskCounterRepository } from './task-counters';
+export { LATENCY_BUCKET_RATIO, LATENCY_FIRST_BOUND_MS, LATENCY_P95_MAX_RELATIVE_ERROR, latencyBucket, latencyBucketBounds, latencyBucketValue } from './counters/latency-buckets';

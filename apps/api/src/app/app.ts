@@ -15,6 +15,7 @@ import {
   ListAgents,
   ListTasks,
   RetryTask,
+  TaskCounting,
   TaskLifecycle,
   type CancelChannel,
   type TaskEvents,
@@ -100,7 +101,8 @@ export function createApp(deps: AppDeps): Express {
   const rateLimit = rateLimitMiddleware({ perMinute: config.rateLimitPerMinute, store: deps.rateLimitStore, logger });
   const events = deps.events ?? new TaskEventLog(logger, 'api');
   const { repositories } = store;
-  const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now });
+  const counting = new TaskCounting({ counters: repositories.taskCounters, logger });
+  const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now, counting });
   const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment, unpricedModels: config.llm.unpricedModels });
 
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingRedis(readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
@@ -122,8 +124,7 @@ export function createApp(deps: AppDeps): Express {
   const workers = deps.workerDirectory;
   const metricsTimeoutMs = deps.metricsTimeoutMs ?? 5000;
   const metrics = new GetSystemMetrics({
-    tasks: repositories.tasks,
-    agentRuns: repositories.agentRuns,
+    counters: repositories.taskCounters,
     queue,
     workers,
     pingMongo: () => store.ping(),
@@ -131,7 +132,7 @@ export function createApp(deps: AppDeps): Express {
     now,
     timeoutMs: metricsTimeoutMs,
   });
-  app.use(metricsHistoryRoutes({ history: new GetMetricsHistory({ snapshots: repositories.systemMetrics, now }), rateLimit }));
+  app.use(metricsHistoryRoutes({ history: new GetMetricsHistory({ counters: repositories.taskCounters, now }), rateLimit }));
   app.use(systemRoutes({ metrics, rateLimit }));
   app.use(agentsRoutes({ listAgents: new ListAgents({ workers }), rateLimit }));
   app.use(rateLimit, unmatchedRouteHandler());

@@ -37,6 +37,7 @@ import type { CancelWatch } from '../cancel/cancel-watcher';
 import { TaskLifecycle, subjectOf } from '../lifecycle/task-lifecycle';
 import type { Logger } from '../ports/logger.port';
 import type { TaskEvents } from '../ports/task-events.port';
+import type { TaskCounting } from '../system/task-counting';
 import { recordRun, type RunRecord } from './agent-runs';
 import { RunControl, TaskAbandonedError, deadlineError } from './run-control';
 import { buildTaskContext, type TaskContext } from './task-context';
@@ -67,6 +68,8 @@ export interface ProcessTaskDeps {
    * checkpoint, instead of failing and paying for the step again on the next attempt. Default 15 s.
    */
   stepWritePatienceMs?: number;
+  /** The running counters of GET /v1/system/metrics (status moves, runs' usage). Optional (tests). */
+  counting?: TaskCounting;
 }
 
 const DEFAULT_STEP_WRITE_PATIENCE_MS = 15_000;
@@ -109,7 +112,7 @@ export class ProcessTask {
 
   constructor(private readonly deps: ProcessTaskDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.lifecycle = new TaskLifecycle({ tasks: deps.repositories.tasks, events: deps.events, now: this.now });
+    this.lifecycle = new TaskLifecycle({ tasks: deps.repositories.tasks, events: deps.events, now: this.now, counting: deps.counting });
   }
 
   /** Runs the task; `delivery` is the queue's delivery number of its job (reported in task.picked_up). */
@@ -337,7 +340,7 @@ export class ProcessTask {
   }
 
   private record(task: Task, attempt: number, run: RunRecord): Promise<void> {
-    return recordRun(this.deps.repositories.agentRuns, task, attempt, run, this.now());
+    return recordRun(this.deps.repositories.agentRuns, task, attempt, run, this.now(), this.deps.counting);
   }
 }
 
