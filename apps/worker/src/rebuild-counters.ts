@@ -1,10 +1,10 @@
 // Repair command: `node dist/rebuild-counters.js [YYYY-MM-DD ...]` (default: today, UTC) in /app of
 // the worker image, with the worker's settings (MONGO_URI, MONGO_DB_NAME, or SSM_PARAMETER_PATH).
-// Recomputes each day's running counters from tasks and agent_runs; see src/repair/rebuild-counters.ts
+// Recomputes each day's running counters from tasks and agent_runs; see libs/tasks/src/system/rebuild-counters.ts
 // and libs/persistence/README.md ("Running counters"). Exit 0 = rebuilt, 1 = failed.
 import { loadEnvironment, loadWorkerConfig } from '@agent-orchestrator/config';
 import { connectMongo } from '@agent-orchestrator/persistence';
-import { parseDays, rebuildCounters } from './repair/rebuild-counters';
+import { parseDays, rebuildCounters } from '@agent-orchestrator/tasks';
 
 async function main(): Promise<void> {
   const days = parseDays(process.argv.slice(2), new Date());

@@ -47,6 +47,7 @@ export type { RetryTaskDeps } from './retry/retry-task.use-case';
 export { GetSystemMetrics } from './system/system-metrics.query';
 export { TaskCounting, moveIncrements, pickedUpFromQueued, runIncrement } from './system/task-counting';
 export type { RoutingBefore, TaskCountingDeps } from './system/task-counting';
+export { parseDays, rebuildCounters } from './system/rebuild-counters';
 export { DEFAULT_HISTORY_RANGE_MS, GetMetricsHistory, MAX_HISTORY_POINTS, MAX_HISTORY_RANGE_MS } from './system/metrics-history.query';
 export type { MetricsHistory } from './system/metrics-history.query';
 export type { Health, SystemMetricsDeps, SystemMetricsView } from './system/system-metrics.query';

@@ -1,5 +1,6 @@
 /**
- * The repair path of the running counters (`task_counters`): recomputes the given UTC days from
+ * The repair path of the running counters (`task_counters`), run by the worker image's command
+ * `node dist/rebuild-counters.js [YYYY-MM-DD ...]`: recomputes the given UTC days from
  * `tasks` and `agent_runs` (the aggregations GET /v1/system/metrics used to run) and replaces each
  * day's counter document. For drift (a process that died between a status move and its increment,
  * a write that failed, FerretDB's non-atomic updates across processes) and for tasks stored past the
