@@ -6,10 +6,20 @@ import { loadEnvironment, loadWorkerConfig } from '@agent-orchestrator/config';
 import { connectMongo } from '@agent-orchestrator/persistence';
 import { parseDays, rebuildCounters } from '@agent-orchestrator/tasks';
 
+/** How long one day's aggregations may take before the command gives up. */
+const REBUILD_SOCKET_TIMEOUT_MS = 15 * 60_000;
+
 async function main(): Promise<void> {
   const days = parseDays(process.argv.slice(2), new Date());
   const { config } = await loadEnvironment('rebuild-counters', loadWorkerConfig, { silent: true });
-  const store = await connectMongo({ uri: config.mongo.uri, dbName: config.mongo.dbName, serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs, appName: 'ao-rebuild-counters' });
+  const store = await connectMongo({
+    uri: config.mongo.uri,
+    dbName: config.mongo.dbName,
+    serverSelectionTimeoutMS: config.mongo.serverSelectionTimeoutMs,
+    // A day's aggregation can take minutes on a server that scans (FerretDB): not the request path's 30 s.
+    socketTimeoutMS: REBUILD_SOCKET_TIMEOUT_MS,
+    appName: 'ao-rebuild-counters',
+  });
   try {
     for (const line of await rebuildCounters(store.repositories.taskCounters, days)) process.stdout.write(`${line}\n`);
   } finally {
