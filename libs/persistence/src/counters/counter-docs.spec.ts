@@ -46,11 +46,22 @@ describe('counter documents', () => {
 
   it('keeps agent and model names that are not field names (dots, dollars, colons, empty)', () => {
     const docs = documentUpdates([
-      { day: '2030-01-02', at: at('2030-01-02T10:00:00Z'), agents: [{ agent_name: 'a.b$c:d', agent_type: 'x.y', count: 1 }, { agent_name: '', agent_type: null, count: 2 }] },
       {
         day: '2030-01-02',
         at: at('2030-01-02T10:00:00Z'),
-        usage: { agent_name: '$Peer.Agent', totals: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, cost_usd: 0.5 }, by_model: [{ model: 'claude-3.5', prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, cost_usd: 0.5 }] },
+        agents: [
+          { agent_name: 'a.b$c:d', agent_type: 'x.y', count: 1 },
+          { agent_name: '', agent_type: null, count: 2 },
+        ],
+      },
+      {
+        day: '2030-01-02',
+        at: at('2030-01-02T10:00:00Z'),
+        usage: {
+          agent_name: '$Peer.Agent',
+          totals: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, cost_usd: 0.5 },
+          by_model: [{ model: 'claude-3.5', prompt_tokens: 3, completion_tokens: 1, total_tokens: 4, cost_usd: 0.5 }],
+        },
       },
     ]);
     const doc = applyPaths({}, docs.get('day:2030-01-02')!.inc);
@@ -60,27 +71,44 @@ describe('counter documents', () => {
       { agent_name: '', agent_type: null, count: 2 },
       { agent_name: 'a.b$c:d', agent_type: 'x.y', count: 1 },
     ]);
-    expect(figures.usage).toMatchObject({ total_tokens: 4, cost_usd: 0.5, by_agent: [{ agent_name: '$Peer.Agent', total_tokens: 4 }], by_model: [{ model: 'claude-3.5', total_tokens: 4 }] });
+    expect(figures.usage).toMatchObject({
+      total_tokens: 4,
+      cost_usd: 0.5,
+      by_agent: [{ agent_name: '$Peer.Agent', total_tokens: 4 }],
+      by_model: [{ model: 'claude-3.5', total_tokens: 4 }],
+    });
   });
 
   it('reads a drifted counter below zero as 0, and a missing document as an empty day', () => {
     const empty = figuresOf(counterPaths(null), at('2030-01-02T12:00:00Z'));
-    expect(empty.tasks).toEqual({ day_start: at('2030-01-02T00:00:00Z'), created_by_status: { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 }, created_by_agent: [], latency_ms: { count: 0, sum: 0, p95: null } });
+    expect(empty.tasks).toEqual({
+      day_start: at('2030-01-02T00:00:00Z'),
+      created_by_status: { queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 },
+      created_by_agent: [],
+      latency_ms: { count: 0, sum: 0, p95: null },
+    });
     expect(figuresOf({ 'status.queued': -2 }, at('2030-01-02T12:00:00Z')).tasks.created_by_status.queued).toBe(0);
   });
 
   it('gives history points with the running figures of their own day', () => {
-    const minute = (iso: string, inc: Record<string, number>, queue?: object): CounterDoc => applyPaths({ minute_start: at(iso), ...(queue ? { queue } : {}) }, inc);
+    const minute = (iso: string, inc: Record<string, number>, queue?: object): CounterDoc =>
+      applyPaths({ minute_start: at(iso), ...(queue ? { queue } : {}) }, inc);
     const docs = [
       minute('2030-01-01T23:59:00Z', { 'status.queued': 5 }),
       minute('2030-01-02T00:00:00Z', { 'status.queued': 1 }),
       minute('2030-01-02T00:01:00Z', { 'status.queued': -1, 'status.processing': 1 }, { waiting: 2 }),
     ];
     const points = historyPoints(docs, { from: at('2030-01-01T23:59:00Z'), to: at('2030-01-02T01:00:00Z'), limit: 10 });
-    expect(points.map((p) => [p.tasks_by_status?.queued, p.tasks_by_status?.processing])).toEqual([[5, 0], [1, 0], [0, 1]]);
+    expect(points.map((p) => [p.tasks_by_status?.queued, p.tasks_by_status?.processing])).toEqual([
+      [5, 0],
+      [1, 0],
+      [0, 1],
+    ]);
     expect(points[2]!.queue).toEqual({ waiting: 2, active: 0, delayed: 0, failed: 0, completed: 0, paused: 0 });
     expect(points[0]!.queue).toBeNull();
-    expect(historyPoints(docs, { from: at('2030-01-02T00:00:30Z'), to: at('2030-01-02T01:00:00Z'), limit: 10 }).map((p) => p.tasks_by_status?.processing)).toEqual([1]);
+    expect(
+      historyPoints(docs, { from: at('2030-01-02T00:00:30Z'), to: at('2030-01-02T01:00:00Z'), limit: 10 }).map((p) => p.tasks_by_status?.processing),
+    ).toEqual([1]);
     expect(historyPoints(docs, { from: at('2030-01-01T00:00:00Z'), to: at('2030-01-03T00:00:00Z'), limit: 2 })).toHaveLength(2);
   });
 });

@@ -153,7 +153,11 @@ export function figuresOf(flat: Flat, day: Date): DayCounters {
     day_start,
     created_by_status,
     created_by_agent: agents.sort((a, b) => b.count - a.count || a.agent_name.localeCompare(b.agent_name)),
-    latency_ms: { count: latencyCount, sum: latencyCount > 0 ? count(flat['latency.sum_ms']) : 0, p95: latencyCount > 0 ? histogramPercentile(buckets, LATENCY_PERCENTILE) : null },
+    latency_ms: {
+      count: latencyCount,
+      sum: latencyCount > 0 ? count(flat['latency.sum_ms']) : 0,
+      p95: latencyCount > 0 ? histogramPercentile(buckets, LATENCY_PERCENTILE) : null,
+    },
   };
   const by_agent = usageRows(byAgent).map(([agent_name, t]) => ({ agent_name, ...t }));
   const by_model = usageRows(byModel).map(([model, t]) => ({ model, ...t }));

@@ -20,8 +20,12 @@ const day = '2031-03-04';
 describe('TaskCounterRepository (task_counters)', () => {
   it('adds increments with one upsert per document, and loses none when many run at once', async () => {
     // 200 concurrent increments of the same day and minute: coalesced, so even FerretDB (read-then-write updates) keeps them all.
-    await Promise.all(Array.from({ length: 200 }, (_, i) => counters.increment([{ day, at: at(10, 1), status: { queued: 1 }, latency: { ms: 100 + i, count: 1 } }])));
-    await counters.increment([{ day, at: at(10, 2), status: { queued: -50, processing: 50 }, agents: [{ agent_name: 'Code.Agent', agent_type: 'code', count: 3 }] }]);
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) => counters.increment([{ day, at: at(10, 1), status: { queued: 1 }, latency: { ms: 100 + i, count: 1 } }])),
+    );
+    await counters.increment([
+      { day, at: at(10, 2), status: { queued: -50, processing: 50 }, agents: [{ agent_name: 'Code.Agent', agent_type: 'code', count: 3 }] },
+    ]);
     const read = await counters.day(at(23));
     expect(read.tasks.created_by_status).toEqual({ queued: 150, processing: 50, completed: 0, failed: 0, cancelled: 0 });
     expect(read.tasks.created_by_agent).toEqual([{ agent_name: 'Code.Agent', agent_type: 'code', count: 3 }]);
@@ -52,7 +56,13 @@ describe('TaskCounterRepository (task_counters)', () => {
     const { tasks, agentRuns } = db.store.repositories;
     const rebuildDay = new Date(Date.UTC(2031, 2, 5, 12));
     const created = (h: number) => new Date(Date.UTC(2031, 2, 5, h));
-    const routing = (agent: string, type: string) => ({ selected_agent: agent, agent_type: type, agent_version: '1', peer_routing_reason: 'r', confidence: 0.9 });
+    const routing = (agent: string, type: string) => ({
+      selected_agent: agent,
+      agent_type: type,
+      agent_version: '1',
+      peer_routing_reason: 'r',
+      confidence: 0.9,
+    });
     const result = { summary: null, raw_output: 'ok', code_language: null, citations: [] };
     const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] };
     for (let i = 0; i < 12; i++) {
@@ -65,9 +75,26 @@ describe('TaskCounterRepository (task_counters)', () => {
       else await tasks.complete(t.task_id, { result, usage }, new Date(created(1).getTime() + 60_000 * (i + 1)));
     }
     const run: AgentRun = {
-      run_id: randomUUID(), task_id: randomUUID(), session_id: 's', kind: 'router', agent_name: 'PeerAgent', agent_version: '1', model: 'gpt-4o-mini', attempt: 1, input: 'x', output: 'y', outcome: 'success', error: null,
+      run_id: randomUUID(),
+      task_id: randomUUID(),
+      session_id: 's',
+      kind: 'router',
+      agent_name: 'PeerAgent',
+      agent_version: '1',
+      model: 'gpt-4o-mini',
+      attempt: 1,
+      input: 'x',
+      output: 'y',
+      outcome: 'success',
+      error: null,
       usage: [{ model: 'gpt-4o-mini', prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost_usd: 0.001 }],
-      prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost_usd: 0.001, started_at: created(3), finished_at: created(3), duration_ms: 1,
+      prompt_tokens: 10,
+      completion_tokens: 5,
+      total_tokens: 15,
+      cost_usd: 0.001,
+      started_at: created(3),
+      finished_at: created(3),
+      duration_ms: 1,
     };
     await agentRuns.record(run);
     // Counters that drifted (a process died between a move and its increment): the rebuild replaces them.

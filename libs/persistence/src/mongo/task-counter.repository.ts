@@ -52,7 +52,8 @@ export class MongoTaskCounterRepository implements TaskCounterRepository {
 
   async increment(increments: readonly CounterIncrement[]): Promise<void> {
     for (const x of increments) {
-      if (typeof x?.day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(x.day)) throw new ValidationError('increment.day must be YYYY-MM-DD', [{ field: 'day', message: `got ${String(x?.day)}` }]);
+      if (typeof x?.day !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(x.day))
+        throw new ValidationError('increment.day must be YYYY-MM-DD', [{ field: 'day', message: `got ${String(x?.day)}` }]);
       dateArg(x.at, 'at');
     }
     await Promise.all([...documentUpdates(increments)].map(([id, update]) => this.write(id, update)));
@@ -61,7 +62,10 @@ export class MongoTaskCounterRepository implements TaskCounterRepository {
   async day(now: Date, options: { maxTimeMs?: number } = {}): Promise<DayCounters> {
     const at = dateArg(now, 'now');
     return guard(TASK_COUNTERS_COLLECTION, this.ctx, async () => {
-      const doc = await this.model.collection.findOne<CounterDoc>({ _id: dayId(utcDayKey(at)) as never }, options.maxTimeMs === undefined ? {} : { maxTimeMS: options.maxTimeMs });
+      const doc = await this.model.collection.findOne<CounterDoc>(
+        { _id: dayId(utcDayKey(at)) as never },
+        options.maxTimeMs === undefined ? {} : { maxTimeMS: options.maxTimeMs },
+      );
       return figuresOf(counterPaths(doc), at);
     });
   }
@@ -94,7 +98,11 @@ export class MongoTaskCounterRepository implements TaskCounterRepository {
     return guard(TASK_COUNTERS_COLLECTION, this.ctx, async () => {
       let latencyQuery = this.sources.taskModel.find({ finished_day }).select({ _id: 0, latency_ms: 1 });
       if (options.maxTimeMs !== undefined) latencyQuery = latencyQuery.maxTimeMS(options.maxTimeMs);
-      const [tasks, usage, rows] = await Promise.all([this.sources.tasks.dayStats(at, options), this.sources.agentRuns.usageDayStats(at, options), latencyQuery.lean()]);
+      const [tasks, usage, rows] = await Promise.all([
+        this.sources.tasks.dayStats(at, options),
+        this.sources.agentRuns.usageDayStats(at, options),
+        latencyQuery.lean(),
+      ]);
       const latencies = rows.map((r) => r.latency_ms).filter((ms): ms is number => typeof ms === 'number' && Number.isFinite(ms));
       const flat = rebuiltPaths({ tasks, usage }, latencies);
       const id = dayId(finished_day);

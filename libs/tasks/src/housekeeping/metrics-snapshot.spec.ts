@@ -22,7 +22,13 @@ describe('takeMetricsSnapshot (the queue sample of the history)', () => {
     const claims = sharedClaims();
     let reads = 0;
     let at = new Date('2030-01-01T10:00:05Z');
-    const worker = (): SnapshotDeps => ({ repositories: store.repositories, queueCounts: async () => (reads++, { waiting: 3, active: 1 }), now: () => at, intervalMs: 60_000, claims });
+    const worker = (): SnapshotDeps => ({
+      repositories: store.repositories,
+      queueCounts: async () => (reads++, { waiting: 3, active: 1 }),
+      now: () => at,
+      intervalMs: 60_000,
+      claims,
+    });
     const workers = [worker(), worker(), worker()];
 
     expect((await Promise.all(workers.map((w) => takeMetricsSnapshot(w)))).filter((s) => s !== null)).toHaveLength(1);
@@ -35,7 +41,10 @@ describe('takeMetricsSnapshot (the queue sample of the history)', () => {
 
     const points = await store.repositories.taskCounters.history({ from: new Date('2030-01-01T09:00:00Z'), to: new Date('2030-01-01T11:00:00Z'), limit: 10 });
     expect(points.map((p) => p.interval_start.toISOString())).toEqual(['2030-01-01T10:00:00.000Z', '2030-01-01T10:01:00.000Z']);
-    expect(points[0]).toMatchObject({ queue: { waiting: 3, active: 1, delayed: 0, failed: 0, completed: 0, paused: 0 }, tasks_by_status: { queued: 0, completed: 0 } });
+    expect(points[0]).toMatchObject({
+      queue: { waiting: 3, active: 1, delayed: 0, failed: 0, completed: 0, paused: 0 },
+      tasks_by_status: { queued: 0, completed: 0 },
+    });
   });
 
   it('samples anyway when the claims cannot be reached, and stores nothing when the queue cannot be read', async () => {

@@ -18,6 +18,12 @@ describe('rebuild-counters (repair command)', () => {
     await store.repositories.tasks.create(task);
     await store.repositories.taskCounters.increment([{ day: '2030-01-02', at: now, status: { failed: 7 } }]);
     await expect(rebuildCounters(store.repositories.taskCounters, [now])).resolves.toEqual(['2030-01-02: 1 tasks created, 0 finished, 0 tokens']);
-    expect((await store.repositories.taskCounters.day(now)).tasks.created_by_status).toEqual({ queued: 1, processing: 0, completed: 0, failed: 0, cancelled: 0 });
+    expect((await store.repositories.taskCounters.day(now)).tasks.created_by_status).toEqual({
+      queued: 1,
+      processing: 0,
+      completed: 0,
+      failed: 0,
+      cancelled: 0,
+    });
   });
 });

@@ -21,7 +21,11 @@ export function parseDays(args: readonly string[], now: Date): Date[] {
 }
 
 /** Rebuilds each day in turn; returns one line per day for the operator. */
-export async function rebuildCounters(counters: Pick<TaskCounterRepository, 'rebuildDay'>, days: readonly Date[], options: { maxTimeMs?: number } = {}): Promise<string[]> {
+export async function rebuildCounters(
+  counters: Pick<TaskCounterRepository, 'rebuildDay'>,
+  days: readonly Date[],
+  options: { maxTimeMs?: number } = {},
+): Promise<string[]> {
   const lines: string[] = [];
   for (const day of days) {
     const { tasks, usage } = await counters.rebuildDay(day, options);

@@ -54,14 +54,36 @@ describe('running counters through the lifecycle (real MongoDB-compatible server
       return JSON.stringify({ agent_name: agent, confidence: 0.9, reasoning: 'test' });
     });
     const registry = new AgentRegistry();
-    registry.register(testAgent('CodeAgent', 'code', async () => ok('CodeAgent', 'gpt-4o')), { llm, settings: {}, logger });
+    registry.register(
+      testAgent('CodeAgent', 'code', async () => ok('CodeAgent', 'gpt-4o')),
+      { llm, settings: {}, logger },
+    );
     // The first essay fails with a transient LLM error; a client's retry then succeeds.
-    registry.register(testAgent('ContentAgent', 'content', async () => (++contentCalls === 1 ? Promise.reject(new LlmError('hiccup')) : ok('ContentAgent', 'gpt-4o-mini'))), { llm, settings: {}, logger });
+    registry.register(
+      testAgent('ContentAgent', 'content', async () => (++contentCalls === 1 ? Promise.reject(new LlmError('hiccup')) : ok('ContentAgent', 'gpt-4o-mini'))),
+      { llm, settings: {}, logger },
+    );
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
-    const processor = new ProcessTask({ repositories: store.repositories, registry, router, llmConfigured: true, logger, events: new RecordingTaskEvents(), taskTimeoutMs: 5000, historyLimit: 5, counting });
+    const processor = new ProcessTask({
+      repositories: store.repositories,
+      registry,
+      router,
+      llmConfigured: true,
+      logger,
+      events: new RecordingTaskEvents(),
+      taskTimeoutMs: 5000,
+      historyLimit: 5,
+      counting,
+    });
 
     async function accept(text: string): Promise<Task> {
-      const task = newTask({ task_id: randomUUID(), session_id: randomUUID(), task: text, metadata: { ip: null, user_agent: 'jest', request_id: 'r', environment: 'test' }, now: new Date() });
+      const task = newTask({
+        task_id: randomUUID(),
+        session_id: randomUUID(),
+        task: text,
+        metadata: { ip: null, user_agent: 'jest', request_id: 'r', environment: 'test' },
+        now: new Date(),
+      });
       await store.repositories.tasks.create(task);
       lifecycle.accepted(task, {});
       return task;
@@ -83,7 +105,11 @@ describe('running counters through the lifecycle (real MongoDB-compatible server
     await counting.settled();
 
     const now = new Date();
-    const [read, tasks, usage] = await Promise.all([store.repositories.taskCounters.day(now), store.repositories.tasks.dayStats(now), store.repositories.agentRuns.usageDayStats(now)]);
+    const [read, tasks, usage] = await Promise.all([
+      store.repositories.taskCounters.day(now),
+      store.repositories.tasks.dayStats(now),
+      store.repositories.agentRuns.usageDayStats(now),
+    ]);
     expect(read.tasks.created_by_status).toEqual({ queued: 1, processing: 0, completed: 4, failed: 1, cancelled: 1 });
     expect(read.tasks.created_by_status).toEqual(tasks.created_by_status);
     expect(read.tasks.created_by_agent).toEqual(tasks.created_by_agent);

@@ -17,13 +17,23 @@ function setup() {
   const lifecycle = new TaskLifecycle({ tasks: store.repositories.tasks, events: new RecordingTaskEvents(), now: () => clock, counting });
   const set = (d: Date) => (clock = d);
   async function accept(created = clock): Promise<Task> {
-    const task = newTask({ task_id: randomUUID(), session_id: 's', task: 't', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: created });
+    const task = newTask({
+      task_id: randomUUID(),
+      session_id: 's',
+      task: 't',
+      metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' },
+      now: created,
+    });
     await store.repositories.tasks.create(task);
     lifecycle.accepted(task, {});
     return task;
   }
   const route = async (t: Task, agent: string, type: string) =>
-    lifecycle.route((await store.repositories.tasks.findById(t.task_id))!, { selected_agent: agent, agent_type: type, agent_version: '1', peer_routing_reason: 'r', confidence: 0.9 }, {});
+    lifecycle.route(
+      (await store.repositories.tasks.findById(t.task_id))!,
+      { selected_agent: agent, agent_type: type, agent_version: '1', peer_routing_reason: 'r', confidence: 0.9 },
+      {},
+    );
   const result = { summary: null, raw_output: 'ok', code_language: null, citations: [] };
   const usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] };
   return { store, records, counting, lifecycle, set, accept, route, complete: (t: Task) => lifecycle.complete(t, { result, usage }, {}) };
@@ -33,10 +43,26 @@ function run(agent_name: string, finished_at: Date, usage: { model: string; p: n
   const calls = usage.map((u) => ({ model: u.model, prompt_tokens: u.p, completion_tokens: u.c, total_tokens: u.p + u.c, cost_usd: u.cost }));
   const sum = (k: 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost_usd') => calls.reduce((s, x) => s + x[k], 0);
   return {
-    run_id: randomUUID(), task_id: randomUUID(), session_id: 's', kind: 'agent', agent_name, agent_version: '1', model: calls[0]?.model ?? null, attempt: 1,
-    input: 'x', output: 'y', outcome: 'success', error: null, usage: calls,
-    prompt_tokens: sum('prompt_tokens'), completion_tokens: sum('completion_tokens'), total_tokens: sum('total_tokens'), cost_usd: sum('cost_usd'),
-    started_at: new Date(finished_at.getTime() - 1000), finished_at, duration_ms: 1000,
+    run_id: randomUUID(),
+    task_id: randomUUID(),
+    session_id: 's',
+    kind: 'agent',
+    agent_name,
+    agent_version: '1',
+    model: calls[0]?.model ?? null,
+    attempt: 1,
+    input: 'x',
+    output: 'y',
+    outcome: 'success',
+    error: null,
+    usage: calls,
+    prompt_tokens: sum('prompt_tokens'),
+    completion_tokens: sum('completion_tokens'),
+    total_tokens: sum('total_tokens'),
+    cost_usd: sum('cost_usd'),
+    started_at: new Date(finished_at.getTime() - 1000),
+    finished_at,
+    duration_ms: 1000,
   };
 }
 
@@ -89,7 +115,12 @@ describe('TaskCounting through TaskLifecycle (in memory)', () => {
     await lifecycle.pickUp(t7.task_id, {});
 
     await counting.runRecorded(run('PeerAgent', at(9, 2), [{ model: 'gpt-4o-mini', p: 100, c: 10, cost: 0.0001 }]));
-    await counting.runRecorded(run('CodeAgent', at(9, 2), [{ model: 'gpt-4o-mini', p: 200, c: 50, cost: 0.0002 }, { model: 'gpt.4o', p: 300, c: 100, cost: 0.002 }]));
+    await counting.runRecorded(
+      run('CodeAgent', at(9, 2), [
+        { model: 'gpt-4o-mini', p: 200, c: 50, cost: 0.0002 },
+        { model: 'gpt.4o', p: 300, c: 100, cost: 0.002 },
+      ]),
+    );
     await store.repositories.agentRuns.record(run('PeerAgent', at(9, 2), [{ model: 'gpt-4o-mini', p: 100, c: 10, cost: 0.0001 }]));
     await counting.settled();
 
@@ -103,8 +134,14 @@ describe('TaskCounting through TaskLifecycle (in memory)', () => {
     expect(day.tasks.latency_ms.count).toBe(5);
     expect(day.tasks.latency_ms.sum).toBe(latencies.reduce((a, b) => a + b, 0));
     expect(day.usage).toMatchObject({ prompt_tokens: 600, completion_tokens: 160, total_tokens: 760, cost_usd: 0.0023 });
-    expect(day.usage.by_model.map((m) => [m.model, m.total_tokens])).toEqual([['gpt.4o', 400], ['gpt-4o-mini', 360]]);
-    expect(day.usage.by_agent.map((a) => [a.agent_name, a.total_tokens])).toEqual([['CodeAgent', 650], ['PeerAgent', 110]]);
+    expect(day.usage.by_model.map((m) => [m.model, m.total_tokens])).toEqual([
+      ['gpt.4o', 400],
+      ['gpt-4o-mini', 360],
+    ]);
+    expect(day.usage.by_agent.map((a) => [a.agent_name, a.total_tokens])).toEqual([
+      ['CodeAgent', 650],
+      ['PeerAgent', 110],
+    ]);
     const yesterday = await store.repositories.taskCounters.day(new Date(DAY.getTime() - 1));
     expect(yesterday.tasks.created_by_status).toEqual({ queued: 0, processing: 0, completed: 1, failed: 0, cancelled: 0 });
     expect(yesterday.tasks.latency_ms.count).toBe(0);
@@ -148,7 +185,13 @@ describe('TaskCounting through TaskLifecycle (in memory)', () => {
 });
 
 describe('moveIncrements', () => {
-  const base = newTask({ task_id: 't', session_id: 's', task: 'x', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: at(9) });
+  const base = newTask({
+    task_id: 't',
+    session_id: 's',
+    task: 'x',
+    metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' },
+    now: at(9),
+  });
 
   it('tells a first pick-up (from queued) from a redelivery (from processing), across retries', () => {
     expect(pickedUpFromQueued({ attempts: 1, retries: [] })).toBe(true);

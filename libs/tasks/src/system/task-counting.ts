@@ -86,7 +86,13 @@ export function runIncrement(run: AgentRun): CounterIncrement {
     usage: {
       agent_name: run.agent_name,
       totals: { prompt_tokens: run.prompt_tokens, completion_tokens: run.completion_tokens, total_tokens: run.total_tokens, cost_usd: run.cost_usd },
-      by_model: run.usage.map((u) => ({ model: u.model, prompt_tokens: u.prompt_tokens, completion_tokens: u.completion_tokens, total_tokens: u.total_tokens, cost_usd: u.cost_usd })),
+      by_model: run.usage.map((u) => ({
+        model: u.model,
+        prompt_tokens: u.prompt_tokens,
+        completion_tokens: u.completion_tokens,
+        total_tokens: u.total_tokens,
+        cost_usd: u.cost_usd,
+      })),
     },
   };
 }
@@ -131,6 +137,9 @@ export class TaskCounting {
   }
 
   private failed(err: unknown, what: Record<string, unknown>): void {
-    this.deps.logger.warn('task counters: an increment was not stored; the day drifts until it is rebuilt', { ...what, error_message: (err as Error)?.message });
+    this.deps.logger.warn('task counters: an increment was not stored; the day drifts until it is rebuilt', {
+      ...what,
+      error_message: (err as Error)?.message,
+    });
   }
 }
