@@ -32,7 +32,6 @@ describe('connectMongo against a live server', () => {
       messages: [{ key: { session_id: 1, created_at: 1 } }, { key: { task_id: 1 } }, { key: { message_id: 1 }, unique: true }],
       sessions: [{ key: { session_id: 1 }, unique: true }],
       logs: [{ key: { task_id: 1, timestamp: 1 } }],
-      system_metrics: [{ key: { taken_at: -1 } }, { key: { interval_start: 1 }, unique: true }],
     };
     for (const [collection, indexes] of Object.entries(expected)) {
       const listed = await db.raw.collection(collection).listIndexes().toArray();

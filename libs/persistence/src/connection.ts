@@ -7,7 +7,7 @@ import { MongoIdempotencyKeyRepository } from './mongo/idempotency-key.repositor
 import { MongoMessageRepository } from './mongo/message.repository';
 import { type MonitorStall, watchServerMonitors } from './mongo/monitor-watchdog';
 import { MongoSessionRepository } from './mongo/session.repository';
-import { MongoSystemMetricsRepository } from './mongo/system-metrics.repository';
+import { MongoTaskCounterRepository } from './mongo/task-counter.repository';
 import { MongoTaskEventRepository } from './mongo/task-event.repository';
 import { MongoTaskStreamRepository } from './mongo/task-stream.repository';
 import { ensureTtlIndex } from './mongo/ttl-index';
@@ -46,7 +46,8 @@ export interface MongoStore {
   ensureIndexes(): Promise<void>;
   /**
    * Creates (or re-times) the TTL indexes that expire lifecycle events (`logs.timestamp`) and
-   * metrics snapshots (`system_metrics.taken_at`) after the given number of days. Servers
+   * the minute counters of the metrics history (`task_counters.minute_start`; day counters are
+   * kept) after the given number of days. Servers
    * without TTL (FerretDB v1) refuse it (`ttl: false`) or ignore it: callers also purge periodically.
    */
   ensureRetention(retention: { logsDays: number; snapshotsDays: number; streamDays?: number }): Promise<{ ttl: boolean }>;
@@ -75,16 +76,19 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
   const models = createModels(connection);
   let closing: Promise<void> | undefined;
 
+  const tasks = new MongoTaskRepository(models.tasks, ctx, models.sessions);
+  const agentRuns = new MongoAgentRunRepository(models.agentRuns, ctx);
+
   return {
     repositories: {
-      tasks: new MongoTaskRepository(models.tasks, ctx, models.sessions),
-      agentRuns: new MongoAgentRunRepository(models.agentRuns, ctx),
+      tasks,
+      agentRuns,
       messages: new MongoMessageRepository(models.messages, ctx, models.sessions),
       sessions: new MongoSessionRepository(models.sessions, ctx),
       taskEvents: new MongoTaskEventRepository(models.logs, ctx),
-      systemMetrics: new MongoSystemMetricsRepository(models.systemMetrics, ctx),
       idempotencyKeys: new MongoIdempotencyKeyRepository(models.idempotencyKeys, ctx),
       taskStream: new MongoTaskStreamRepository(models.taskStream, ctx),
+      taskCounters: new MongoTaskCounterRepository(models.taskCounters, ctx, { tasks, agentRuns, taskModel: models.tasks }),
     },
     async ping() {
       try {
@@ -107,10 +111,10 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
     async ensureRetention({ logsDays, snapshotsDays, streamDays }) {
       try {
         const logs = await ensureTtlIndex(models.logs.collection, 'timestamp', logsDays * 86_400);
-        const snapshots = await ensureTtlIndex(models.systemMetrics.collection, 'taken_at', snapshotsDays * 86_400);
+        const minutes = await ensureTtlIndex(models.taskCounters.collection, 'minute_start', snapshotsDays * 86_400);
         // The stream's history (task_stream_events): its own lifetime, STREAM_RETENTION_DAYS.
         const stream = streamDays === undefined ? true : await ensureTtlIndex(models.taskStream.collection, 'timestamp', streamDays * 86_400);
-        return { ttl: logs && snapshots && stream };
+        return { ttl: logs && minutes && stream };
       } catch (err) {
         if (isNetworkError(err)) throw new DatabaseUnavailableError(ctx.host, ctx.timeoutMs, errorMessage(err), { cause: err });
         throw err;

@@ -1,6 +1,6 @@
 export { connectMongo } from './connection';
 export type { ConnectMongoOptions, MongoStore } from './connection';
-export { MAX_SNAPSHOTS, MAX_STREAM_PAGE, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositories';
+export { MAX_STREAM_PAGE, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositories';
 export type {
   AgentRunRepository,
   CancelRequest,
@@ -12,7 +12,6 @@ export type {
   SessionRepository,
   SessionTurnInput,
   StaleTaskQuery,
-  SystemMetricsRepository,
   SystemMetricsSnapshot,
   TaskEventRepository,
   TaskStreamRepository,
@@ -36,3 +35,6 @@ export { dayFigures } from './day-figures';
 export type { DayFigures } from './day-figures';
 export { migratePrimaryKeys } from './mongo/primary-keys.migration';
 export type { KeyMigrationReport } from './mongo/primary-keys.migration';
+export { MAX_HISTORY_MINUTES } from './task-counters';
+export type { CounterIncrement, DayCounters, QueueSample, TaskCounterRepository } from './task-counters';
+export { LATENCY_BUCKET_RATIO, LATENCY_FIRST_BOUND_MS, LATENCY_P95_MAX_RELATIVE_ERROR, latencyBucket, latencyBucketBounds, latencyBucketValue } from './counters/latency-buckets';

@@ -1,5 +1,7 @@
 import type { AgentCheckpoint, AgentRun, Message, RouteCheckpoint, StreamEvent, StreamEventDraft, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskStep, TaskUsage, UsageTotals } from '@agent-orchestrator/domain';
 
+import type { TaskCounterRepository } from './task-counters';
+
 /** Largest page `TaskRepository.list` returns (the domain's, shared with the API's `limit`). */
 export { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/domain';
 
@@ -208,14 +210,15 @@ export interface TaskEventRepository {
   deleteOlderThan(cutoff: Date): Promise<number>;
 }
 
-/** One periodic snapshot of the figures of GET /v1/system/metrics (collection `system_metrics`). */
+/** One point of GET /v1/system/metrics/history: the figures of a minute's UTC day at the end of that minute (from `task_counters`). */
 export interface SystemMetricsSnapshot {
-  /** Start of the snapshot interval; unique, so several workers write one snapshot per interval. */
+  /** Start of the minute. */
   interval_start: Date;
-  /** When the figures were read. */
+  /** Time of the latest change counted in that minute (or of its queue sample). */
   taken_at: Date;
+  /** The queue's counts sampled in that minute by a worker; null when none was. */
   queue: { waiting: number; active: number; delayed: number; failed: number; completed: number; paused: number } | null;
-  /** Tasks created that UTC day, by their current status. */
+  /** Tasks created that UTC day, by their status at the end of the minute. */
   tasks_by_status: Record<TaskStatus, number> | null;
   tasks_by_agent: { agent_name: string; agent_type: string | null; count: number }[] | null;
   latency: { count: number; avg_ms: number | null; p95_ms: number | null } | null;
@@ -226,18 +229,6 @@ export interface SystemMetricsSnapshot {
 export interface UsageFigures extends UsageTotals {
   by_agent: (UsageTotals & { agent_name: string })[];
   by_model: (UsageTotals & { model: string })[];
-}
-
-/** Largest number of snapshots `SystemMetricsRepository.list` returns. */
-export const MAX_SNAPSHOTS = 10_080;
-
-export interface SystemMetricsRepository {
-  /** Stores a snapshot; `false` when one for the same `interval_start` exists (another worker wrote it). */
-  record(snapshot: SystemMetricsSnapshot): Promise<boolean>;
-  /** Snapshots with `from <= interval_start < to`, oldest first, at most `limit` (capped at MAX_SNAPSHOTS). */
-  list(range: { from: Date; to: Date; limit: number }): Promise<SystemMetricsSnapshot[]>;
-  /** Deletes snapshots older than `cutoff`; returns how many. */
-  deleteOlderThan(cutoff: Date): Promise<number>;
 }
 
 export interface MessageRepository {
@@ -329,9 +320,10 @@ export interface Repositories {
   messages: MessageRepository;
   sessions: SessionRepository;
   taskEvents: TaskEventRepository;
-  systemMetrics: SystemMetricsRepository;
   idempotencyKeys: IdempotencyKeyRepository;
   taskStream: TaskStreamRepository;
+  /** Running counters per day and minute (GET /v1/system/metrics and its history). */
+  taskCounters: TaskCounterRepository;
 }
 
 export type { TaskStatus };

@@ -17,6 +17,7 @@ import {
   OpenStreamLimit,
   RetryTask,
   StreamTask,
+  TaskCounting,
   TaskLifecycle,
   type CancelChannel,
   type TaskEvents,
@@ -125,7 +126,8 @@ export function createApp(deps: AppDeps): Express {
   const rateLimit = rateLimitMiddleware({ perMinute: config.rateLimitPerMinute, store: deps.rateLimitStore, logger });
   const events = deps.events ?? new TaskEventLog(logger, 'api');
   const { repositories } = store;
-  const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now });
+  const counting = new TaskCounting({ counters: repositories.taskCounters, logger });
+  const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now, counting });
   const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment, unpricedModels: config.llm.unpricedModels });
 
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingRedis(readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
@@ -150,8 +152,7 @@ export function createApp(deps: AppDeps): Express {
   const workers = deps.workerDirectory;
   const metricsTimeoutMs = deps.metricsTimeoutMs ?? 5000;
   const metrics = new GetSystemMetrics({
-    tasks: repositories.tasks,
-    agentRuns: repositories.agentRuns,
+    counters: repositories.taskCounters,
     queue,
     workers,
     pingMongo: () => store.ping(),
@@ -159,7 +160,7 @@ export function createApp(deps: AppDeps): Express {
     now,
     timeoutMs: metricsTimeoutMs,
   });
-  app.use(metricsHistoryRoutes({ history: new GetMetricsHistory({ snapshots: repositories.systemMetrics, now }), rateLimit }));
+  app.use(metricsHistoryRoutes({ history: new GetMetricsHistory({ counters: repositories.taskCounters, now }), rateLimit }));
   app.use(systemRoutes({ metrics, rateLimit }));
   app.use(agentsRoutes({ listAgents: new ListAgents({ workers }), rateLimit }));
   app.use(rateLimit, unmatchedRouteHandler());

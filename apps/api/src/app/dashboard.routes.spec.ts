@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { newTask, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 import type { WorkerRecord } from '@agent-orchestrator/messaging';
+import { latencyBucket, latencyBucketValue } from '@agent-orchestrator/persistence';
 import { fakeMessaging, FakeWorkerDirectory, InMemoryStore, InMemoryTaskQueue, recordingLogger, testConfig } from '../testing/fakes';
 import { createApp } from './app';
 
@@ -146,6 +147,8 @@ describe('GET /v1/system/metrics', () => {
     put(store, '2030-01-02T11:00:00Z', { status: 'failed', selected_agent: 'CodeAgent', agent_type: 'code', completed_at: new Date('2030-01-02T11:00:03Z') });
     const worker: WorkerRecord = { worker_id: 'h:1:aa', hostname: 'h', pid: 1, started_at: NOW.toISOString(), last_seen_at: NOW.toISOString(), agents: [] };
     workers.workers = [worker];
+    // Put straight into the store, past TaskLifecycle's counting: the repair path rebuilds the day's counters.
+    await store.repositories.taskCounters.rebuildDay(NOW);
 
     const res = await request(app).get('/v1/system/metrics').expect(200);
     expect(res.headers['cache-control']).toBe('no-store');
@@ -155,7 +158,8 @@ describe('GET /v1/system/metrics', () => {
       queue: { waiting: 2, active: 1, delayed: 0, failed: 3, completed: 7, paused: 0 },
       tasks_today: { queued: 1, processing: 0, completed: 0, failed: 1, cancelled: 0, total: 2 },
       agent_distribution_today: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 1 }],
-      latency_today_ms: { count: 2, avg: 2500, p95: 3000 },
+      // p95: the nearest-rank latency (3000 ms) as the middle of its histogram bucket.
+      latency_today_ms: { count: 2, avg: 2500, p95: latencyBucketValue(latencyBucket(3000)) },
       workers: { alive: 1, items: [worker] },
       usage_today: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_agent: [], by_model: [] },
       health: { mongodb: 'ok', redis: 'ok', workers: 'ok' },

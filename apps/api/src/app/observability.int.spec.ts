@@ -3,7 +3,7 @@
 // usage, through the real HTTP app on a real store and a real Bull queue.
 import { randomBytes, randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { connectMongo, type MongoStore, type SystemMetricsSnapshot } from '@agent-orchestrator/persistence';
+import { connectMongo, type MongoStore } from '@agent-orchestrator/persistence';
 import { bullApiMessaging, createTaskQueue, type TaskQueue } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, TaskEventLog } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
@@ -174,33 +174,22 @@ describe('observability through the HTTP app (integration)', () => {
 
   describe('GET /v1/system/metrics/history', () => {
     const minute = 60_000;
-    const snap = (at: Date): SystemMetricsSnapshot => ({
-      interval_start: at,
-      taken_at: new Date(at.getTime() + 100),
-      queue: { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 5, paused: 0 },
-      tasks_by_status: { queued: 1, processing: 0, completed: 5, failed: 1, cancelled: 0 },
-      tasks_by_agent: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 4 }],
-      latency: { count: 6, avg_ms: 950.5, p95_ms: 2100 },
-      usage: {
-        prompt_tokens: 10,
-        completion_tokens: 5,
-        total_tokens: 15,
-        cost_usd: 0.00001,
-        by_agent: [{ agent_name: 'CodeAgent', prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost_usd: 0.00001 }],
-        by_model: [{ model: 'gpt-4o-mini', prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost_usd: 0.00001 }],
-      },
-    });
+    const queue = { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 5, paused: 0 };
+    /** One task created and completed in that minute (950 ms), with one CodeAgent run; and a queue sample. */
+    const activity = async (at: Date) => {
+      const day = at.toISOString().slice(0, 10);
+      const totals = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost_usd: 0.00001 };
+      await store.repositories.taskCounters.increment([
+        { day, at, status: { completed: 1 }, agents: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 1 }], latency: { ms: 950, count: 1 } },
+        { day, at, usage: { agent_name: 'CodeAgent', totals, by_model: [{ model: 'gpt-4o-mini', ...totals }] } },
+      ]);
+      await store.repositories.taskCounters.recordQueue(at, queue);
+    };
 
     beforeAll(async () => {
-      for (const ago of [25 * 60, 23 * 60, 60, 2]) await store.repositories.systemMetrics.record(snap(new Date(NOW.getTime() - ago * minute)));
-      await store.repositories.systemMetrics.record({
-        ...snap(new Date(NOW.getTime() - 30 * minute)),
-        queue: null,
-        usage: null,
-        latency: null,
-        tasks_by_status: null,
-        tasks_by_agent: null,
-      });
+      for (const ago of [25 * 60, 23 * 60, 60, 2]) await activity(new Date(NOW.getTime() - ago * minute));
+      // A minute with a queue sample only: the day's running figures, unchanged.
+      await store.repositories.taskCounters.recordQueue(new Date(NOW.getTime() - 30 * minute), { ...queue, waiting: 4 });
     });
 
     it('returns the last 24 hours by default, oldest first', async () => {
@@ -211,12 +200,17 @@ describe('observability through the HTTP app (integration)', () => {
       expect(res.body.snapshots.map((s: { interval_start: string }) => s.interval_start)).toEqual(
         [23 * 60, 60, 30, 2].map((ago) => new Date(NOW.getTime() - ago * minute).toISOString()),
       );
+      // Each point: the running figures of its own UTC day at the end of the minute (the day before NOW holds two minutes).
       expect(res.body.snapshots[0]).toMatchObject({
-        latency_ms: { count: 6, avg: 950.5, p95: 2100 },
-        usage: { total_tokens: 15 },
-        tasks_by_status: { completed: 5 },
+        queue,
+        latency_ms: { count: 2, avg: 950 },
+        usage: { total_tokens: 30, by_model: [{ model: 'gpt-4o-mini', total_tokens: 30 }] },
+        tasks_by_status: { completed: 2, queued: 0 },
+        tasks_by_agent: [{ agent_name: 'CodeAgent', agent_type: 'code', count: 2 }],
       });
-      expect(res.body.snapshots[2]).toMatchObject({ queue: null, usage: null, latency_ms: null, tasks_by_status: null, tasks_by_agent: null });
+      expect(res.body.snapshots[1]).toMatchObject({ tasks_by_status: { completed: 1 }, usage: { total_tokens: 15 } });
+      expect(res.body.snapshots[2]).toMatchObject({ queue: { waiting: 4 }, tasks_by_status: { completed: 1 }, latency_ms: { count: 1 } });
+      expect(res.body.snapshots[3]).toMatchObject({ tasks_by_status: { completed: 2 }, latency_ms: { count: 2 } });
     });
 
     it('takes an explicit range', async () => {
@@ -264,6 +258,8 @@ describe('observability through the HTTP app (integration)', () => {
       });
       await store.repositories.agentRuns.record(run('PeerAgent', 'gpt-4o-mini', 100, 20, 0.000027));
       await store.repositories.agentRuns.record(run('CodeAgent', 'gpt-4o', 400, 200, 0.003));
+      // Stored straight into agent_runs, past the counting: the repair path rebuilds the day from them.
+      await store.repositories.taskCounters.rebuildDay(NOW);
       const res = await request(app()).get('/v1/system/metrics').expect(200);
       expect(res.body.usage_today).toEqual({
         prompt_tokens: 500,

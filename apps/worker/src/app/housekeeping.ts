@@ -1,7 +1,7 @@
 /**
- * The worker's periodic chores, scheduled: the metrics snapshot (every
- * METRICS_SNAPSHOT_INTERVAL_MS, taken by the worker that claims the interval)
- * and the hourly retention purge. The chores themselves are use cases of
+ * The worker's periodic chores, scheduled: the queue sample of the metrics
+ * history (every METRICS_SNAPSHOT_INTERVAL_MS, taken by the worker that claims
+ * the interval) and the hourly retention purge. The chores themselves are use cases of
  * @agent-orchestrator/tasks.
  */
 import type { MongoStore } from '@agent-orchestrator/persistence';
@@ -27,8 +27,8 @@ export function startHousekeeping(deps: HousekeepingDeps): Housekeeping {
   const { intervalMs } = deps.config.metricsSnapshots;
   const tasks: PeriodicTask[] = [];
   if (intervalMs > 0) {
-    const snapshot: SnapshotDeps = { repositories, queueCounts: deps.queueCounts, claims: deps.claims, now, intervalMs, maxTimeMs: Math.min(intervalMs, 10_000) };
-    tasks.push(new PeriodicTask({ name: 'metrics snapshot', intervalMs, logger: deps.logger, run: async () => void (await takeMetricsSnapshot(snapshot)) }));
+    const snapshot: SnapshotDeps = { repositories, queueCounts: deps.queueCounts, claims: deps.claims, now, intervalMs };
+    tasks.push(new PeriodicTask({ name: 'metrics queue sample', intervalMs, logger: deps.logger, run: async () => void (await takeMetricsSnapshot(snapshot)) }));
   }
   const retention = { eventsDays: deps.config.taskEventStore.retentionDays, snapshotsDays: deps.config.metricsSnapshots.retentionDays, streamDays: deps.config.stream.retentionDays };
   tasks.push(

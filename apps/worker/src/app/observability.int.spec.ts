@@ -102,82 +102,47 @@ describe('task.retried (real Bull queue)', () => {
   });
 });
 
-describe('metrics snapshots', () => {
-  it("stores exactly one snapshot per interval when several workers take it at once, with today's figures", async () => {
-    const done = await storedTask();
-    await store.repositories.tasks.markProcessing(done.task_id, new Date());
-    await store.repositories.tasks.complete(
-      done.task_id,
-      {
-        result: { summary: null, raw_output: 'ok', code_language: null, citations: [] },
-        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2, cost_usd: 0, by_model: [] },
-      },
-      new Date(),
-    );
-    const at = new Date();
-    const deps = { repositories: store.repositories, queueCounts: async () => ({ waiting: 4, active: 1 }), now: () => at, intervalMs: 60_000 };
-    const results = await Promise.all([takeMetricsSnapshot(deps), takeMetricsSnapshot(deps), takeMetricsSnapshot(deps)]);
-    expect(results.filter((r) => r !== null)).toHaveLength(1);
-    const stored = await store.repositories.systemMetrics.list({ from: new Date(at.getTime() - 120_000), to: new Date(at.getTime() + 60_000), limit: 10 });
-    expect(stored).toHaveLength(1);
-    expect(stored[0]!.interval_start).toEqual(intervalStart(at, 60_000));
-    expect(stored[0]!.queue).toEqual({ waiting: 4, active: 1, delayed: 0, failed: 0, completed: 0, paused: 0 });
-    expect(stored[0]!.tasks_by_status?.completed).toBeGreaterThanOrEqual(1);
-    expect(stored[0]!.latency?.count).toBeGreaterThanOrEqual(1);
-    expect(stored[0]!.usage).toMatchObject({ total_tokens: expect.any(Number), by_agent: expect.any(Array), by_model: expect.any(Array) });
-  });
+describe('metrics history: queue samples', () => {
+  const history = (start: number) => store.repositories.taskCounters.history({ from: new Date(start), to: new Date(start + 10 * 60_000), limit: 10 });
 
-  it('keeps a part it could not read as null instead of skipping the snapshot', async () => {
-    const at = new Date(Date.UTC(2024, 5, 1, 8, 30));
-    const snap = await takeMetricsSnapshot({
-      repositories: store.repositories,
-      queueCounts: () => Promise.reject(new Error('redis down')),
-      now: () => at,
-      intervalMs: 60_000,
-    });
-    expect(snap?.queue).toBeNull();
-    expect(snap?.tasks_by_status).toEqual({ queued: 0, processing: 0, completed: 0, failed: 0, cancelled: 0 });
-  });
-
-  it('runs the day aggregations once per interval: only the worker that claims it (real Redis) reads and writes', async () => {
+  it('samples the queue once per interval: only the worker that claims it (real Redis) reads the queue and writes', async () => {
     const redis = new BullTaskQueue(redisUrl, { prefix: uniquePrefix('claims') });
     await redis.ready();
     try {
-      const reads = { day: 0, usage: 0 };
-      const repositories: SnapshotDeps['repositories'] = {
-        ...store.repositories,
-        tasks: { ...store.repositories.tasks, dayStats: (...args) => (reads.day++, store.repositories.tasks.dayStats(...args)) },
-        agentRuns: { ...store.repositories.agentRuns, usageDayStats: (...args) => (reads.usage++, store.repositories.agentRuns.usageDayStats(...args)) },
-      };
-      // Far in the future (and random, for a Redis that outlives the run), so no other snapshot holds these intervals.
+      let reads = 0;
+      // Far in the future (and random, for a Redis that outlives the run), so no other sample holds these intervals.
       const start = Date.UTC(2031, 2, 3) + randomInt(1, 500_000) * 60_000;
       let at = new Date(start + 6000);
       // Four workers, each with its own connection's claims, as separate processes would have.
-      const workers = ['w1', 'w2', 'w3', 'w4'].map((owner) => ({ repositories, queueCounts: async () => ({}), now: () => at, intervalMs: 60_000, claims: new RedisClaims(redis.queue.client, owner) }));
-      const first = await Promise.all(workers.map((w) => takeMetricsSnapshot(w)));
-      expect(first.filter((r) => r !== null)).toHaveLength(1);
-      expect(reads).toEqual({ day: 1, usage: 1 });
+      const workers: SnapshotDeps[] = ['w1', 'w2', 'w3', 'w4'].map((owner) => ({
+        repositories: store.repositories,
+        queueCounts: async () => (reads++, { waiting: 4, active: 1 }),
+        now: () => at,
+        intervalMs: 60_000,
+        claims: new RedisClaims(redis.queue.client, owner),
+      }));
+      expect((await Promise.all(workers.map((w) => takeMetricsSnapshot(w)))).filter((r) => r !== null)).toHaveLength(1);
       // Later in the same interval: nobody reads again.
       at = new Date(at.getTime() + 30_000);
       expect((await Promise.all(workers.map((w) => takeMetricsSnapshot(w)))).filter((r) => r !== null)).toHaveLength(0);
-      expect(reads).toEqual({ day: 1, usage: 1 });
       // The next interval: one worker again.
       at = new Date(at.getTime() + 60_000);
       expect((await Promise.all(workers.map((w) => takeMetricsSnapshot(w)))).filter((r) => r !== null)).toHaveLength(1);
-      expect(reads).toEqual({ day: 2, usage: 2 });
-      const stored = await store.repositories.systemMetrics.list({ from: new Date(start), to: new Date(start + 10 * 60_000), limit: 10 });
-      expect(stored.map((s) => s.interval_start.getTime())).toEqual([start, start + 60_000]);
+      expect(reads).toBe(2);
+      const points = await history(start);
+      expect(points.map((p) => p.interval_start.getTime())).toEqual([start, start + 60_000]);
+      expect(points[0]!.queue).toEqual({ waiting: 4, active: 1, delayed: 0, failed: 0, completed: 0, paused: 0 });
     } finally {
       await redis.close();
     }
   });
 
-  it('still takes the snapshot when the claims cannot be reached: the unique interval picks one write', async () => {
-    const at = new Date(Date.UTC(2031, 5, 6, 7, 8, 9));
+  it('still samples when the claims cannot be reached: the minute keeps one sample', async () => {
+    const start = Date.UTC(2031, 5, 6, 7, 8);
     const claims = { claim: () => Promise.reject(new Error('redis down')) };
-    const deps = { repositories: store.repositories, queueCounts: async () => ({}), now: () => at, intervalMs: 60_000, claims };
-    const results = await Promise.all([takeMetricsSnapshot(deps), takeMetricsSnapshot(deps)]);
-    expect(results.filter((r) => r !== null)).toHaveLength(1);
+    const deps = { repositories: store.repositories, queueCounts: async () => ({ waiting: 2 }), now: () => new Date(start + 9000), intervalMs: 60_000, claims };
+    expect((await Promise.all([takeMetricsSnapshot(deps), takeMetricsSnapshot(deps)])).filter((r) => r !== null)).toHaveLength(2);
+    expect((await history(start)).map((p) => p.queue?.waiting)).toEqual([2]);
   });
 
   it('aligns intervals on the epoch, so every worker computes the same key', () => {
@@ -187,7 +152,7 @@ describe('metrics snapshots', () => {
 });
 
 describe('retention purge', () => {
-  it('removes events and snapshots past their retention and keeps the rest', async () => {
+  it('removes events and minute counters past their retention and keeps the rest', async () => {
     const now = new Date(Date.UTC(2030, 0, 31));
     const day = 86_400_000;
     const id = randomUUID();
@@ -204,9 +169,9 @@ describe('retention purge', () => {
       data: {},
     });
     await store.repositories.taskEvents.appendMany([ev(new Date(now.getTime() - 15 * day)), ev(new Date(now.getTime() - 13 * day))]);
-    const snapAt = (at: Date) => ({ interval_start: at, taken_at: at, queue: null, tasks_by_status: null, tasks_by_agent: null, latency: null, usage: null });
-    await store.repositories.systemMetrics.record(snapAt(new Date(now.getTime() - 31 * day)));
-    await store.repositories.systemMetrics.record(snapAt(new Date(now.getTime() - 29 * day)));
+    const queue = { waiting: 0, active: 0, delayed: 0, failed: 0, completed: 0, paused: 0 };
+    await store.repositories.taskCounters.recordQueue(new Date(now.getTime() - 31 * day), queue);
+    await store.repositories.taskCounters.recordQueue(new Date(now.getTime() - 29 * day), queue);
     const key = (hash: string, expires: Date) => ({ key_hash: hash, body_hash: 'b', task_id: randomUUID(), created_at: new Date(expires.getTime() - day), expires_at: expires });
     const liveKey = `live-${randomUUID()}`;
     await store.repositories.idempotencyKeys.reserve(key(`expired-${randomUUID()}`, new Date(now.getTime() - 1000)), new Date(now.getTime() - 2000));
@@ -227,9 +192,10 @@ describe('retention purge', () => {
     expect(removed.idempotency_keys).toBeGreaterThanOrEqual(1);
     expect(await store.repositories.idempotencyKeys.find(liveKey, now)).not.toBeNull();
     expect((await store.repositories.taskEvents.listByTask(id)).map((e) => e.timestamp)).toEqual([new Date(now.getTime() - 13 * day)]);
-    expect(
-      (await store.repositories.systemMetrics.list({ from: new Date(now.getTime() - 40 * day), to: now, limit: 10 })).map((s) => s.interval_start),
-    ).toEqual([new Date(now.getTime() - 29 * day)]);
+    // Minute counters go; the history keeps the younger one.
+    const minuteOf = (d: number) => store.repositories.taskCounters.history({ from: new Date(now.getTime() - d * day), to: new Date(now.getTime() - d * day + 60_000), limit: 10 });
+    const left = (await Promise.all([31, 29].map(minuteOf))).flat();
+    expect(left.map((p) => p.interval_start)).toEqual([new Date(now.getTime() - 29 * day)]);
     // A second worker purging at the same time finds nothing more to do.
     expect(await purgeExpired(purge, now)).toEqual({ events: 0, snapshots: 0, idempotency_keys: 0, stream_events: 0 });
   });

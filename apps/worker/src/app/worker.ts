@@ -9,7 +9,7 @@ import type { Env, WorkerConfig } from '@agent-orchestrator/config';
 import { BullTaskQueue, RedisCancelListener, RedisClaims, RedisLock, RedisTaskStreamBus, publishWorker } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, TaskEventLog, WorkerMetrics, type Logger } from '@agent-orchestrator/observability';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { CancelWatcher, ProcessTask, RECONCILER_LOCK_KEY, Reconciler, TaskStreamPublisher, onDeliveryFailed, startLeasedLoop, type LeasedLoop } from '@agent-orchestrator/tasks';
+import { CancelWatcher, ProcessTask, TaskCounting, RECONCILER_LOCK_KEY, Reconciler, TaskStreamPublisher, onDeliveryFailed, startLeasedLoop, type LeasedLoop } from '@agent-orchestrator/tasks';
 import { startHousekeeping } from './housekeeping';
 import { buildAgentRegistry } from './build-agent-registry';
 
@@ -87,7 +87,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const cancellation = new CancelWatcher({ tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
-  const processTask = new ProcessTask({ repositories: store.repositories, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit, cancellation, shutdown: shutdown.signal, deltas: streams });
+  const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger });
+  const processTask = new ProcessTask({ repositories: store.repositories, counting, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit, cancellation, shutdown: shutdown.signal, deltas: streams });
 
   await queue.consume(
     ({ task_id, delivery }) => {
@@ -114,7 +115,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const housekeeping = startHousekeeping({ config, store, queueCounts: queueCounts.getJobCounts, claims: new RedisClaims(redis, heartbeat.worker_id), logger });
   // Every worker runs the loop; the Redis lease (three intervals long, so a dead holder is replaced within that time) picks who acts.
   const { reconcileIntervalMs: intervalMs } = config;
-  const reconcile = new Reconciler({ tasks, queue, events, logger, graceMs: config.reconcileGraceMs, deadlineMs: config.taskDeadlineMs, batchSize: config.reconcileBatchSize });
+  const reconcile = new Reconciler({ tasks, queue, events, logger, graceMs: config.reconcileGraceMs, deadlineMs: config.taskDeadlineMs, batchSize: config.reconcileBatchSize, counting });
   const reconciler: LeasedLoop | undefined =
     intervalMs > 0
       ? startLeasedLoop({

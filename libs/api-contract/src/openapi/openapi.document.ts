@@ -357,13 +357,13 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           tags: ['Dashboard'],
           summary: 'System metrics history',
           description:
-            'The snapshots the workers took of the system figures (every METRICS_SNAPSHOT_INTERVAL_MS) with `from <= interval_start < to`, oldest first. Without parameters: the last 24 hours. A range is at most 7 days.',
+            'The system figures minute by minute (running counters; the queue as sampled every METRICS_SNAPSHOT_INTERVAL_MS) with `from <= interval_start < to`, oldest first. Without parameters: the last 24 hours. A range is at most 7 days.',
           parameters: [
             { name: 'from', in: 'query', required: false, description: 'Start (inclusive): ISO 8601 date or date-time with a zone. Default: `to` minus 24 hours.', schema: ISO_DATE_OR_DATE_TIME },
             { name: 'to', in: 'query', required: false, description: 'End (exclusive). Default: now (or `from` plus 24 hours, when earlier).', schema: ISO_DATE_OR_DATE_TIME },
           ],
           responses: {
-            '200': { description: 'The snapshots.', headers: { ...V1_HEADERS, 'Cache-Control': headerRef('NoStore') }, content: json(ref('MetricsHistory')) },
+            '200': { description: 'The points of the range.', headers: { ...V1_HEADERS, 'Cache-Control': headerRef('NoStore') }, content: json(ref('MetricsHistory')) },
             '400': responseRef('BadRequest'),
             '503': responseRef('ServiceUnavailable'),
           },

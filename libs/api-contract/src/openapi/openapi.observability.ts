@@ -59,26 +59,26 @@ export const observabilitySchemas: Record<string, JsonSchema> = {
   ),
   MetricsSnapshot: object(
     {
-      interval_start: { type: ['string', 'null'], format: 'date-time', description: 'Start of the snapshot interval (unique).' },
-      taken_at: { type: ['string', 'null'], format: 'date-time', description: 'When the figures were read.' },
-      queue: nullable('QueueCounts', 'Null when Redis could not be read.'),
+      interval_start: { type: ['string', 'null'], format: 'date-time', description: 'Start of the minute (unique).' },
+      taken_at: { type: ['string', 'null'], format: 'date-time', description: 'Time of the latest change counted in that minute, or of its queue sample.' },
+      queue: nullable('QueueCounts', 'The queue sampled by a worker in that minute; null when none was.'),
       tasks_by_status: {
-        description: 'Tasks created that UTC day, by current status. Null when MongoDB could not be read.',
+        description: 'Tasks created that UTC day, by their status at the end of the minute.',
         oneOf: [object(Object.fromEntries(TASK_STATUSES.map((s) => [s, count(`Tasks now ${s}.`)]))), { type: 'null' }],
       },
       tasks_by_agent: { type: ['array', 'null'], items: ref('AgentCount'), description: 'Tasks created that day routed to each agent.' },
       latency_ms: nullable('LatencyToday', 'Latency of the tasks finished that day.'),
       usage: nullable('UsageToday', 'Tokens and cost of that day so far.'),
     },
-    { description: 'The figures of GET /v1/system/metrics at one moment, as the worker stored them.' },
+    { description: 'The figures of GET /v1/system/metrics as they stood at the end of one minute (from the running counters).' },
   ),
   MetricsHistory: object(
     {
       from: { type: 'string', format: 'date-time', description: 'Start of the range (inclusive).' },
       to: { type: 'string', format: 'date-time', description: 'End of the range (exclusive).' },
-      snapshots: { type: 'array', items: ref('MetricsSnapshot'), description: 'Oldest first, one per METRICS_SNAPSHOT_INTERVAL_MS; at most 10080.' },
+      snapshots: { type: 'array', items: ref('MetricsSnapshot'), description: 'Oldest first, one per minute with activity or a queue sample; at most 10080.' },
       api_version: apiVersion,
     },
-    { description: 'Snapshots of the system figures over a range.' },
+    { description: 'The system figures minute by minute over a range.' },
   ),
 };

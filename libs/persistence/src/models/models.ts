@@ -5,7 +5,7 @@ import { ensureIdempotencyKeyTtlIndex, idempotencyKeyModel } from './idempotency
 import { logModel } from './log.model';
 import { messageModel } from './message.model';
 import { sessionModel } from './session.model';
-import { systemMetricsModel } from './system-metrics.model';
+import { taskCountersModel } from './task-counters.model';
 import { taskModel } from './task.model';
 import { taskStreamModel } from './task-stream.model';
 
@@ -17,9 +17,9 @@ export function createModels(conn: Connection) {
     messages: messageModel(conn),
     sessions: sessionModel(conn),
     logs: logModel(conn),
-    systemMetrics: systemMetricsModel(conn),
     idempotencyKeys: idempotencyKeyModel(conn),
     taskStream: taskStreamModel(conn),
+    taskCounters: taskCountersModel(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

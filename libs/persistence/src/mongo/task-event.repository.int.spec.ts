@@ -78,7 +78,7 @@ describe('TaskEventRepository', () => {
       (await db.raw.db!.collection(collection).indexes()).find((i) => i.name === `${field}_ttl`)?.expireAfterSeconds;
     if (!ferret) {
       expect(await lifetime('logs', 'timestamp')).toBe(14 * 86_400);
-      expect(await lifetime('system_metrics', 'taken_at')).toBe(30 * 86_400);
+      expect(await lifetime('task_counters', 'minute_start')).toBe(30 * 86_400);
     }
     // Idempotent, and a changed retention does not fail the boot (updated in place on MongoDB).
     await db.store.ensureRetention({ logsDays: 14, snapshotsDays: 30 });

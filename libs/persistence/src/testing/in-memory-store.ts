@@ -16,7 +16,9 @@ import {
 } from '@agent-orchestrator/domain';
 import type { MongoStore } from '../connection';
 import { DatabaseUnavailableError } from '../errors';
-import { taskSummary, type IdempotencyRecord, type Repositories, type SystemMetricsSnapshot, type TaskListPosition } from '../repositories';
+import { applyPaths, counterPaths, dayId, documentUpdates, figuresOf, historyPoints, minuteId, minuteStart, rebuiltPaths, type CounterDoc } from '../counters/counter-docs';
+import { taskSummary, type IdempotencyRecord, type Repositories, type TaskListPosition } from '../repositories';
+import { MAX_HISTORY_MINUTES, type DayCounters } from '../task-counters';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
@@ -32,7 +34,8 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
   readonly sessions = new Map<string, Session>();
   readonly agentRuns: AgentRun[] = [];
   readonly taskEvents: TaskEvent[] = [];
-  readonly snapshots: SystemMetricsSnapshot[] = [];
+  /** `task_counters` documents by `_id`. */
+  readonly counters = new Map<string, CounterDoc>();
   readonly idempotencyKeys = new Map<string, IdempotencyRecord>();
   /** The stream events of every task, by task id, in number order. */
   readonly streamEvents = new Map<string, StreamEvent[]>();
@@ -45,6 +48,63 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
     if (this.down) throw new DatabaseUnavailableError('127.0.0.1:1', 100, 'connection refused');
   }
 
+  /** The counter document `id` (created like an upsert would), with `inc` added. */
+  private counterDoc(id: string, setOnInsert: { day: string; minute_start?: Date }, at: Date, inc: Record<string, number>): CounterDoc {
+    const doc = this.counters.get(id) ?? { _id: id, ...setOnInsert, updated_at: at };
+    if (!(doc['updated_at'] instanceof Date) || doc['updated_at'] < at) doc['updated_at'] = at;
+    applyPaths(doc, inc);
+    this.counters.set(id, doc);
+    return doc;
+  }
+
+  /**
+   * What the Mongo aggregations give for the day of `day` (the rebuild's source): tasks created that day by
+   * status and agent, latencies of the tasks that completed or failed that day, usage of the runs that finished that day.
+   */
+  private dayFromSources(day: Date): { day: DayCounters; latencies: number[] } {
+    const day_start = startOfUtcDay(day);
+    const day_end = startOfNextUtcDay(day);
+    const inDay = (d: Date | null) => d !== null && d >= day_start && d < day_end;
+    const created = [...this.tasks.values()].filter((t) => inDay(t.created_at));
+    const created_by_status = Object.fromEntries(TASK_STATUSES.map((s) => [s, created.filter((t) => t.status === s).length])) as Record<TaskStatus, number>;
+    const agents = new Map<string, { agent_name: string; agent_type: string | null; count: number }>();
+    for (const t of created) {
+      if (t.selected_agent === null) continue;
+      const key = `${t.selected_agent}\u0000${t.agent_type ?? ''}`;
+      const entry = agents.get(key) ?? { agent_name: t.selected_agent, agent_type: t.agent_type, count: 0 };
+      entry.count += 1;
+      agents.set(key, entry);
+    }
+    const latencies = [...this.tasks.values()]
+      .filter((t) => (t.status === 'completed' || t.status === 'failed') && inDay(t.completed_at))
+      .map((t) => Math.max(0, t.completed_at!.getTime() - t.queued_at.getTime()));
+    const runs = this.agentRuns.filter((r) => inDay(r.finished_at));
+    const totals = () => ({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 });
+    const byAgent = new Map<string, ReturnType<typeof totals>>();
+    const byModel = new Map<string, ReturnType<typeof totals>>();
+    const addTo = (map: Map<string, ReturnType<typeof totals>>, key: string, u: { prompt_tokens: number; completion_tokens: number; cost_usd: number }) => {
+      const t = map.get(key) ?? totals();
+      t.prompt_tokens += u.prompt_tokens;
+      t.completion_tokens += u.completion_tokens;
+      t.total_tokens = t.prompt_tokens + t.completion_tokens;
+      t.cost_usd += u.cost_usd;
+      map.set(key, t);
+    };
+    for (const r of runs) {
+      addTo(byAgent, r.agent_name, r);
+      for (const u of r.usage) addTo(byModel, u.model, u);
+    }
+    const by_model = [...byModel.entries()].map(([model, t]) => ({ model, ...t }));
+    const sum = by_model.reduce((acc, t) => ({ prompt_tokens: acc.prompt_tokens + t.prompt_tokens, completion_tokens: acc.completion_tokens + t.completion_tokens, total_tokens: acc.total_tokens + t.total_tokens, cost_usd: acc.cost_usd + t.cost_usd }), totals());
+    return {
+      day: {
+        tasks: { day_start, created_by_status, created_by_agent: [...agents.values()], latency_ms: { count: latencies.length, sum: latencies.reduce((a, b) => a + b, 0), p95: null } },
+        usage: { day_start, ...sum, by_agent: [...byAgent.entries()].map(([agent_name, t]) => ({ agent_name, ...t })), by_model },
+      },
+      latencies,
+    };
+  }
+
   /** One status move of the domain's table: null when the task is missing or the move is not allowed from its status. */
   private move(call: string, id: string, move: TaskMove, change: Partial<Task>, now: Date): Task | null {
     this.guard(call);
@@ -55,7 +115,7 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
   }
 
   writes(): number {
-    return this.calls.filter((c) => !/\.(find|list|recent|dayStats|usageDayStats)/.test(c)).length;
+    return this.calls.filter((c) => !/\.(find|list|recent|dayStats|usageDayStats|day|history)\b/.test(c)).length;
   }
 
   async ping(): Promise<boolean> {
@@ -256,23 +316,43 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         return before - this.taskEvents.length;
       },
     },
-    systemMetrics: {
-      record: async (snapshot) => {
-        if (this.snapshots.some((x) => x.interval_start.getTime() === snapshot.interval_start.getTime())) return false;
-        this.snapshots.push(clone(snapshot));
-        return true;
+    taskCounters: {
+      increment: async (increments) => {
+        this.guard('taskCounters.increment');
+        for (const [id, update] of documentUpdates(increments)) this.counterDoc(id, update.setOnInsert, update.at, update.inc);
       },
-      list: async ({ from, to, limit }) => {
-        this.guard('systemMetrics.list');
-        return this.snapshots
-          .filter((x) => x.interval_start >= from && x.interval_start < to)
-          .sort((a, b) => a.interval_start.getTime() - b.interval_start.getTime())
-          .slice(0, limit);
+      day: async (now) => {
+        this.guard('taskCounters.day');
+        return figuresOf(counterPaths(this.counters.get(dayId(now.toISOString().slice(0, 10)))), now);
       },
-      deleteOlderThan: async (cutoff) => {
-        const before = this.snapshots.length;
-        this.snapshots.splice(0, this.snapshots.length, ...this.snapshots.filter((x) => x.interval_start >= cutoff));
-        return before - this.snapshots.length;
+      history: async ({ from, to, limit }) => {
+        this.guard('taskCounters.history');
+        const first = minuteId(startOfUtcDay(from));
+        const last = minuteId(to);
+        const docs = [...this.counters.entries()]
+          .filter(([id]) => id >= first && id <= last)
+          .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+          .map(([, doc]) => doc);
+        return historyPoints(docs, { from, to, limit: Math.min(limit, MAX_HISTORY_MINUTES) });
+      },
+      recordQueue: async (at, queue) => {
+        this.guard('taskCounters.recordQueue');
+        const doc = this.counterDoc(minuteId(at), { day: at.toISOString().slice(0, 10), minute_start: minuteStart(at) }, at, {});
+        doc['queue'] = { ...queue };
+      },
+      rebuildDay: async (day) => {
+        this.guard('taskCounters.rebuildDay');
+        const figures = this.dayFromSources(day);
+        const flat = rebuiltPaths(figures.day, figures.latencies);
+        const key = day.toISOString().slice(0, 10);
+        this.counters.set(dayId(key), applyPaths({ _id: dayId(key), day: key, updated_at: new Date() }, flat));
+        return figuresOf(flat, day);
+      },
+      deleteMinutesBefore: async (cutoff) => {
+        this.guard('taskCounters.deleteMinutesBefore');
+        let n = 0;
+        for (const [id, doc] of this.counters) if (doc['minute_start'] instanceof Date && doc['minute_start'] < cutoff && this.counters.delete(id)) n++;
+        return n;
       },
     },
     messages: {

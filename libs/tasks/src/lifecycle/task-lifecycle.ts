@@ -1,6 +1,7 @@
 import { moveEvent, type Task, type TaskError, type TaskMove, type TaskResult, type TaskUsage } from '@agent-orchestrator/domain';
 import type { CancelRequest, TaskRepository, TaskRouting } from '@agent-orchestrator/persistence';
 import type { EmitOptions, TaskEventSubject, TaskEvents } from '../ports/task-events.port';
+import type { RoutingBefore, TaskCounting } from '../system/task-counting';
 
 /** An event's figures, or a function of the task after the move (timings, attempts). */
 export type EventData = Record<string, unknown> | ((moved: Task) => Record<string, unknown>);
@@ -11,6 +12,8 @@ export interface TaskLifecycleDeps {
   tasks: LifecycleTasks;
   events: TaskEvents;
   now?: () => Date;
+  /** The running counters of GET /v1/system/metrics: told of every move that happened. Optional (tests). */
+  counting?: TaskCounting;
 }
 
 /** The subject of a task's events. */
@@ -23,7 +26,8 @@ export function subjectOf(task: Pick<Task, 'task_id' | 'session_id' | 'metadata'
  * one move of the domain's table (`TASK_MOVES`): the repository applies it only
  * from the statuses the table allows, and the move's event is emitted exactly
  * when the move happened. `null` means it did not (the task is missing, or
- * someone else moved it first) and nothing was emitted.
+ * someone else moved it first) and nothing was emitted. A move that happened is
+ * also counted in the running counters (`counting`, see system/task-counting.ts).
  */
 export class TaskLifecycle {
   private readonly now: () => Date;
@@ -34,6 +38,8 @@ export class TaskLifecycle {
 
   /** `task.accepted` for a task the caller has just stored. */
   accepted(task: Task, data: Record<string, unknown>): void {
+    // Not awaited: the accept path does not wait for the counters (`counting.settled()` does).
+    void this.deps.counting?.moved('accept', task);
     this.emit('accept', task, data);
   }
 
@@ -44,7 +50,7 @@ export class TaskLifecycle {
 
   /** The router's decision, stored while the task runs. */
   async route(task: Task, routing: TaskRouting, data: EventData, options?: EmitOptions): Promise<Task | null> {
-    return this.moved('route', await this.deps.tasks.recordRouting(task.task_id, routing, this.now()), data, options);
+    return this.moved('route', await this.deps.tasks.recordRouting(task.task_id, routing, this.now()), data, options, task);
   }
 
   /** processing → completed with the result. */
@@ -68,7 +74,7 @@ export class TaskLifecycle {
    */
   async requestCancel(taskId: string, data: EventData): Promise<CancelRequest | null> {
     const request = await this.deps.tasks.requestCancel(taskId, this.now());
-    if (request?.change === 'cancelled') this.moved('cancel', request.task, data);
+    if (request?.change === 'cancelled') await this.moved('cancel', request.task, data);
     return request;
   }
 
@@ -84,7 +90,9 @@ export class TaskLifecycle {
    */
   async retryThen(taskId: string, retryableTypes: readonly string[], requeue: (moved: Task) => Promise<Record<string, unknown>>, options?: EmitOptions): Promise<Task | null> {
     const task = await this.deps.tasks.requeueFailed(taskId, { retryableTypes }, this.now());
-    if (task) this.emit('retry', task, await requeue(task), options);
+    if (!task) return null;
+    await this.deps.counting?.moved('retry', task);
+    this.emit('retry', task, await requeue(task), options);
     return task;
   }
 
@@ -93,8 +101,10 @@ export class TaskLifecycle {
     this.emit('requeue', task, data, options);
   }
 
-  private moved(move: TaskMove, task: Task | null, data: EventData, options?: EmitOptions): Task | null {
-    if (task) this.emit(move, task, typeof data === 'function' ? data(task) : data, options);
+  private async moved(move: TaskMove, task: Task | null, data: EventData, options?: EmitOptions, before?: RoutingBefore): Promise<Task | null> {
+    if (!task) return null;
+    this.emit(move, task, typeof data === 'function' ? data(task) : data, options);
+    await this.deps.counting?.moved(move, task, before);
     return task;
   }
 

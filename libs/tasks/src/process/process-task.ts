@@ -38,6 +38,7 @@ import { TaskLifecycle, subjectOf } from '../lifecycle/task-lifecycle';
 import type { Logger } from '../ports/logger.port';
 import type { TaskEvents } from '../ports/task-events.port';
 import type { TaskDeltas } from '../ports/task-stream.port';
+import type { TaskCounting } from '../system/task-counting';
 import { recordRun, type RunRecord } from './agent-runs';
 import { RunControl, TaskAbandonedError, deadlineError } from './run-control';
 import { buildTaskContext, type TaskContext } from './task-context';
@@ -70,6 +71,8 @@ export interface ProcessTaskDeps {
   stepWritePatienceMs?: number;
   /** Where the agent's text goes as it is written (the task stream's `delta` events); without it agents do not stream. */
   deltas?: TaskDeltas;
+  /** The running counters of GET /v1/system/metrics (status moves, runs' usage). Optional (tests). */
+  counting?: TaskCounting;
 }
 
 const DEFAULT_STEP_WRITE_PATIENCE_MS = 15_000;
@@ -112,7 +115,7 @@ export class ProcessTask {
 
   constructor(private readonly deps: ProcessTaskDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.lifecycle = new TaskLifecycle({ tasks: deps.repositories.tasks, events: deps.events, now: this.now });
+    this.lifecycle = new TaskLifecycle({ tasks: deps.repositories.tasks, events: deps.events, now: this.now, counting: deps.counting });
   }
 
   /** Runs the task; `delivery` is the queue's delivery number of its job (reported in task.picked_up). */
@@ -351,7 +354,7 @@ export class ProcessTask {
   }
 
   private record(task: Task, attempt: number, run: RunRecord): Promise<void> {
-    return recordRun(this.deps.repositories.agentRuns, task, attempt, run, this.now());
+    return recordRun(this.deps.repositories.agentRuns, task, attempt, run, this.now(), this.deps.counting);
   }
 }
 

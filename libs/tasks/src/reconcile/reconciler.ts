@@ -22,6 +22,7 @@ import { TaskLifecycle, type LifecycleTasks } from '../lifecycle/task-lifecycle'
 import type { Logger } from '../ports/logger.port';
 import type { TaskEvents } from '../ports/task-events.port';
 import { LIVE_JOB_STATES, type JobState, type TaskQueue } from '../ports/task-queue.port';
+import type { TaskCounting } from '../system/task-counting';
 
 type ReconciledStatus = 'queued' | 'processing';
 const STATUSES: readonly ReconciledStatus[] = ['queued', 'processing'];
@@ -42,6 +43,8 @@ export interface ReconcilerDeps {
   /** Tasks read per status and step. */
   batchSize: number;
   now?: () => Date;
+  /** The running counters of GET /v1/system/metrics. Optional (tests). */
+  counting?: TaskCounting;
 }
 
 export interface ReconcileReport {
@@ -62,7 +65,7 @@ export class Reconciler {
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.lifecycle = new TaskLifecycle({ tasks: deps.tasks, events: deps.events, now: () => this.passNow });
+    this.lifecycle = new TaskLifecycle({ tasks: deps.tasks, events: deps.events, now: () => this.passNow, counting: deps.counting });
   }
 
   async runOnce(): Promise<ReconcileReport> {

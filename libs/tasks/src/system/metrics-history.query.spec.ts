@@ -7,8 +7,8 @@ const H = 3_600_000;
 
 function setup() {
   const store = new InMemoryStore();
-  const list = jest.spyOn(store.repositories.systemMetrics, 'list');
-  return { store, list, history: new GetMetricsHistory({ snapshots: store.repositories.systemMetrics, now: () => NOW }) };
+  const list = jest.spyOn(store.repositories.taskCounters, 'history');
+  return { store, list, history: new GetMetricsHistory({ counters: store.repositories.taskCounters, now: () => NOW }) };
 }
 
 describe('GetMetricsHistory', () => {

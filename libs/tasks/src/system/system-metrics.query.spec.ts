@@ -28,8 +28,7 @@ const worker: LiveWorker = { worker_id: 'h:1:ab', hostname: 'h', pid: 1, started
 
 function deps(overrides: Partial<SystemMetricsDeps> = {}): SystemMetricsDeps {
   return {
-    tasks: { dayStats: async () => stats },
-    agentRuns: { usageDayStats: async () => usage },
+    counters: { day: async () => ({ tasks: stats, usage }) },
     // A queue that leaves some states out: they count as 0.
     queue: { counts: async () => ({ waiting: 4, active: 1, completed: 10, failed: 2, delayed: 3 }) as QueueCounts },
     workers: { listLive: async () => [worker] },
@@ -59,14 +58,14 @@ describe('SystemMetricsService', () => {
   });
 
   it('passes its deadline to the database and asks for the day of now', async () => {
-    const dayStats = jest.fn(async () => stats);
-    await new GetSystemMetrics(deps({ tasks: { dayStats } })).execute(logger);
-    expect(dayStats).toHaveBeenCalledWith(NOW, { maxTimeMs: 200 });
+    const day = jest.fn(async () => ({ tasks: stats, usage }));
+    await new GetSystemMetrics(deps({ counters: { day } })).execute(logger);
+    expect(day).toHaveBeenCalledWith(NOW, { maxTimeMs: 200 });
   });
 
   it('has no average and no p95 for a day without finished tasks', async () => {
     const empty = { ...stats, latency_ms: { count: 0, sum: 0, p95: null } };
-    const view = await new GetSystemMetrics(deps({ tasks: { dayStats: async () => empty } })).execute(logger);
+    const view = await new GetSystemMetrics(deps({ counters: { day: async () => ({ tasks: empty, usage }) } })).execute(logger);
     expect(view.latency_today_ms).toEqual({ count: 0, avg: null, p95: null });
   });
 
@@ -77,9 +76,9 @@ describe('SystemMetricsService', () => {
   });
 
   it('answers with the parts it has when MongoDB is down', async () => {
-    const down = deps({ tasks: { dayStats: async () => Promise.reject(new Error('ECONNREFUSED')) }, pingMongo: async () => false });
+    const down = deps({ counters: { day: async () => Promise.reject(new Error('ECONNREFUSED')) }, pingMongo: async () => false });
     const view = await new GetSystemMetrics(down).execute(logger);
-    expect(view).toMatchObject({ tasks_today: null, agent_distribution_today: null, latency_today_ms: null, today: { start: '2030-01-02T00:00:00.000Z' } });
+    expect(view).toMatchObject({ tasks_today: null, agent_distribution_today: null, latency_today_ms: null, usage_today: null, today: { start: '2030-01-02T00:00:00.000Z' } });
     expect(view.queue).not.toBeNull();
     expect(view.health).toEqual({ mongodb: 'down', redis: 'ok', workers: 'ok' });
   });
@@ -95,7 +94,7 @@ describe('SystemMetricsService', () => {
     const never = () => new Promise<never>(() => undefined);
     const started = Date.now();
     const view = await new GetSystemMetrics(
-      deps({ tasks: { dayStats: never }, queue: { counts: never }, workers: { listLive: never }, pingMongo: never, pingRedis: never, timeoutMs: 50 }),
+      deps({ counters: { day: never }, queue: { counts: never }, workers: { listLive: never }, pingMongo: never, pingRedis: never, timeoutMs: 50 }),
     ).execute(logger);
     expect(Date.now() - started).toBeLessThan(1000);
     expect(view).toMatchObject({ queue: null, tasks_today: null, workers: null, health: { mongodb: 'down', redis: 'down', workers: 'unknown' } });

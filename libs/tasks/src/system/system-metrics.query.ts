@@ -4,15 +4,16 @@
  * "Today" is the current UTC day, from midnight UTC. Every part is bounded so
  * the cost does not grow with the number of tasks ever stored:
  * - queue: the queue's counters (Bull: O(1) Redis commands, LLEN / ZCARD);
- * - tasks_today, agent_distribution_today, latency_today_ms: TaskRepository.dayStats,
- *   index ranges limited to today (its doc gives the plan of each query);
+ * - tasks_today, agent_distribution_today, latency_today_ms, usage_today: the day's running
+ *   counters (TaskCounterRepository.day): one document read by `_id`, whatever the number of
+ *   tasks stored, on any MongoDB-compatible server (system/task-counting.ts keeps them);
  * - workers: the live-worker registry, one index read and one MGET.
  * Each part has its own deadline. A part that fails or is late is `null` and
  * the answer is still 200 (health says what is down): a dashboard shows what it
  * can instead of an error page.
  */
 import { API_VERSION, TASK_STATUSES, startOfUtcDay, type TaskStatus } from '@agent-orchestrator/domain';
-import { dayFigures, type AgentRunRepository, type TaskDayStats, type TaskRepository, type UsageDayStats, type UsageFigures } from '@agent-orchestrator/persistence';
+import { dayFigures, type DayCounters, type TaskCounterRepository, type TaskDayStats, type UsageFigures } from '@agent-orchestrator/persistence';
 import type { Logger } from '../ports/logger.port';
 import type { QueueCounts, TaskQueue } from '../ports/task-queue.port';
 import type { LiveWorker, WorkerDirectory } from '../ports/worker-directory.port';
@@ -28,7 +29,10 @@ export interface SystemMetricsView {
   tasks_today: (Record<TaskStatus, number> & { total: number }) | null;
   /** Tasks created today that were routed to an agent, by agent, most used first. */
   agent_distribution_today: { agent_name: string; agent_type: string | null; count: number }[] | null;
-  /** queued_at → completed_at of the tasks that reached completed or failed today. p95 by nearest rank. */
+  /**
+   * queued_at → completed_at of the tasks that reached completed or failed today. avg exact; p95 by
+   * nearest rank over the counters' latency histogram (within ±4.9 %, or ±5 ms under 10 ms).
+   */
   latency_today_ms: { count: number; avg: number | null; p95: number | null } | null;
   workers: { alive: number; items: LiveWorker[] } | null;
   /** Tokens and estimated cost of the LLM calls (router and agents) that finished today, by agent and by model. */
@@ -38,8 +42,7 @@ export interface SystemMetricsView {
 }
 
 export interface SystemMetricsDeps {
-  tasks: Pick<TaskRepository, 'dayStats'>;
-  agentRuns: Pick<AgentRunRepository, 'usageDayStats'>;
+  counters: Pick<TaskCounterRepository, 'day'>;
   queue: Pick<TaskQueue, 'counts'>;
   workers: WorkerDirectory;
   pingMongo: () => Promise<boolean>;
@@ -58,18 +61,16 @@ export class GetSystemMetrics {
     const { deps } = this;
     const now = deps.now();
     const t = deps.timeoutMs;
-    const [stats, queue, workers, mongoUp, redisUp, usage] = await Promise.allSettled([
-      // The server gives up too, so a slow query does not keep running after we stopped waiting.
-      within(t, () => deps.tasks.dayStats(now, { maxTimeMs: t })),
+    const [counters, queue, workers, mongoUp, redisUp] = await Promise.allSettled([
+      // The server gives up too, so a slow read does not keep running after we stopped waiting.
+      within(t, () => deps.counters.day(now, { maxTimeMs: t })),
       within(t, () => deps.queue.counts()),
       within(t, () => deps.workers.listLive()),
       within(t, deps.pingMongo),
       within(t, deps.pingRedis),
-      within(t, () => deps.agentRuns.usageDayStats(now, { maxTimeMs: t })),
     ]);
     for (const [part, result] of [
-      ['tasks', stats],
-      ['usage', usage],
+      ['counters', counters],
       ['queue', queue],
       ['workers', workers],
     ] as const) {
@@ -79,10 +80,10 @@ export class GetSystemMetrics {
       }
     }
 
-    const day: TaskDayStats | null = stats.status === 'fulfilled' ? stats.value : null;
-    const usageStats: UsageDayStats | null = usage.status === 'fulfilled' ? usage.value : null;
-    // Shared with the worker's snapshots, so history and the live figures are computed alike.
-    const figures = dayFigures(day, usageStats);
+    const read: DayCounters | null = counters.status === 'fulfilled' ? counters.value : null;
+    const day: TaskDayStats | null = read?.tasks ?? null;
+    // Shared with the history's points, so history and the live figures are computed alike.
+    const figures = dayFigures(day, read?.usage ?? null);
     const live = workers.status === 'fulfilled' ? workers.value : null;
     const up = (r: PromiseSettledResult<boolean>): Health => (r.status === 'fulfilled' && r.value === true ? 'ok' : 'down');
 
