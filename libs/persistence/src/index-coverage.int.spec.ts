@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { AgentCheckpoint, AgentRun, Message, RouteCheckpoint, TaskEvent, TaskUsage } from '@agent-orchestrator/domain';
 
 import { connectMongo, type MongoStore } from './connection';
-import type { Repositories, SystemMetricsSnapshot } from './repositories';
+import type { Repositories } from './repositories';
 import { CODE_CREATED_INDEXES, declaredIndexes } from './testing/declared-indexes';
 import { InMemoryStore } from './testing/in-memory-store';
 import { checkCoverage, formatFindings, type CoverageReport, type IndexCatalog } from './testing/index-coverage';
@@ -31,14 +31,7 @@ const KNOWN_UNCOVERED: Record<string, string> = {
   // created_at: 1, _id: 1}), or tie-break on a key the index has (tasks: task_id).
   'agent_runs find {task_id: eq} sort {started_at: 1, _id: 1}': 'AgentRunRepository.listByTask: index {task_id, started_at} lacks _id',
   'logs find {task_id: eq} sort {timestamp: 1, _id: 1} limited': 'TaskEventRepository.listByTask: index {task_id, timestamp} lacks _id',
-  'messages find {created_at: range, session_id: eq} sort {created_at: -1, _id: -1} limited':
-    "MessageRepository.recentBySession (before): index {session_id, created_at} lacks _id; a session's messages grow without bound",
-  'messages find {session_id: eq} sort {created_at: -1, _id: -1} limited': 'MessageRepository.recentBySession: same',
   'messages find {task_id: eq} sort {created_at: 1, _id: 1}': 'MessageRepository.listByTask: index {task_id} lacks created_at, _id',
-  'tasks find {created_at: range, session_id: eq, task_id: range} sort {created_at: -1, _id: -1} limited':
-    "TaskRepository.recentBySession (the router's context): index {session_id, created_at, task_id} gives created_at but not _id (perf-accept moves this context onto the session)",
-  'tasks find {session_id: eq, task_id: range} sort {created_at: -1, _id: -1} limited': 'TaskRepository.recentBySession (excludeTaskId only): same',
-  'tasks find {session_id: eq} sort {created_at: -1, _id: -1} limited': 'TaskRepository.recentBySession without bounds: same',
 };
 
 const db = useTestDatabase('ao_idx');
@@ -74,7 +67,7 @@ function contractMethods(): string[] {
 beforeAll(async () => {
   recorder = recordQueryShapes({ database: (name) => name === db.dbName });
   store = await connectMongo({ uri: withCommandMonitoring(db.uri), dbName: db.dbName, appName: 'index-coverage-int-tests' });
-  ({ ttl } = await store.ensureRetention({ logsDays: 7, snapshotsDays: 30 }));
+  ({ ttl } = await store.ensureRetention({ logsDays: 7, snapshotsDays: 30, streamDays: 90 }));
 });
 
 afterAll(async () => {
@@ -124,10 +117,6 @@ function event(taskId: string, sessionId: string, name: TaskEvent['event'], at: 
   return { event: name, level: 'info', message: name, timestamp: at, task_id: taskId, session_id: sessionId, request_id: null, agent_name: null, service: 'worker', data: {} };
 }
 
-function snapshot(at: Date): SystemMetricsSnapshot {
-  return { interval_start: at, taken_at: at, queue: null, tasks_by_status: null, tasks_by_agent: null, latency: null, usage: null };
-}
-
 const routeCheckpoint = (): RouteCheckpoint => ({
   decision: { status: 'routed', agent_name: 'CodeAgent', confidence: 0.9, reasoning: 'asks for code' },
   model: 'gpt-4o-mini',
@@ -145,7 +134,7 @@ const agentCheckpoint = (): AgentCheckpoint => ({
 
 /** What the api, the worker and housekeeping do, through every repository method, in each variant they use. */
 async function exercise(repos: Repositories): Promise<void> {
-  const { tasks, agentRuns, messages, sessions, taskEvents, systemMetrics, idempotencyKeys } = repos;
+  const { tasks, agentRuns, messages, sessions, taskEvents, taskCounters, taskStream, idempotencyKeys } = repos;
   const sessionId = randomUUID();
 
   // api: POST /v1/agent/execute (idempotency key, task, session, user message, accepted event).
@@ -157,10 +146,14 @@ async function exercise(repos: Repositories): Promise<void> {
     expect(await idempotencyKeys.reserve(key, now)).toEqual({ reserved: true });
     expect(await idempotencyKeys.reserve({ ...key, task_id: 'other' }, now)).toMatchObject({ reserved: false });
     expect(await idempotencyKeys.find(key.key_hash, now)).toMatchObject({ task_id: task.task_id });
+    const userMessage = message(task.task_id, sessionId, 'user', now);
+    await sessions.touch(sessionId, now, { task_id: task.task_id, message_id: userMessage.message_id, created_at: now });
+    await messages.append(userMessage);
     await tasks.create(task);
-    await sessions.touch(sessionId, now);
-    await messages.append(message(task.task_id, sessionId, 'user', now));
     await taskEvents.appendMany([event(task.task_id, sessionId, 'task.accepted', now)]);
+    const first = await taskStream.append({ task_id: task.task_id, event: 'task.accepted', timestamp: now, agent_name: null, data: {} });
+    await taskStream.append({ task_id: task.task_id, event: 'task.picked_up', timestamp: now, agent_name: null, data: {} }, first.seq);
+    await taskCounters.increment([{ day: now.toISOString().slice(0, 10), at: now, status: { queued: 1 } }]);
     accepted.push(task);
   }
   // A failed creation frees its key.
@@ -200,6 +193,10 @@ async function exercise(repos: Repositories): Promise<void> {
   await agentRuns.listByTask(done.task_id);
   await messages.listByTask(done.task_id);
   await taskEvents.listByTask(done.task_id, { limit: 100 });
+  // api: GET /v1/tasks/{id}/stream (the history after Last-Event-ID; the last number when live).
+  await taskStream.listAfter(done.task_id, 0);
+  await taskStream.listAfter(done.task_id, 1, { limit: 10 });
+  await taskStream.lastSeq(done.task_id);
   const from = accepted[0]!.created_at;
   const to = tick();
   for (const filter of [{}, { status: 'queued' as const }, { agent_type: 'code' }, { session_id: sessionId }, { status: 'completed' as const, agent_type: 'code' }]) {
@@ -211,10 +208,13 @@ async function exercise(repos: Repositories): Promise<void> {
   }
 
   // api: GET /v1/system/metrics (today's figures); GET /v1/system/metrics/history.
+  await taskCounters.day(tick());
+  await taskCounters.recordQueue(tick(), { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0, paused: 0 });
+  await taskCounters.history({ from, to: tick(), limit: 100 });
+  // worker: the rebuild-counters command (the day's aggregations, then the day's document).
   await tasks.dayStats(tick());
   await agentRuns.usageDayStats(tick());
-  await systemMetrics.record(snapshot(tick()));
-  await systemMetrics.list({ from, to: tick(), limit: 100 });
+  await taskCounters.rebuildDay(tick());
 
   // worker: reconciler passes (stale queued and processing tasks, keyset pages); housekeeping purges.
   for (const status of ['queued', 'processing'] as const) {
@@ -223,7 +223,8 @@ async function exercise(repos: Repositories): Promise<void> {
     if (last) await tasks.listStale({ status, olderThan: tick(), limit: 1, after: { queued_at: last.queued_at, task_id: last.task_id } });
   }
   await taskEvents.deleteOlderThan(from);
-  await systemMetrics.deleteOlderThan(from);
+  await taskCounters.deleteMinutesBefore(from);
+  await taskStream.deleteOlderThan(from);
   await idempotencyKeys.purgeExpired(tick());
 }
 

@@ -12,9 +12,11 @@ import { ID_INDEX, type IndexCatalog, type IndexSpec } from './index-coverage';
 
 /** Created by code rather than declared on a schema: collection → indexed field (ascending). */
 export const CODE_CREATED_INDEXES: Readonly<Record<string, { field: string; name: string }>> = {
-  // MongoStore.ensureRetention: task events and metrics snapshots expire (TTL; FerretDB refuses it).
+  // MongoStore.ensureRetention: task events, the history's minute counters and the streams' events
+  // expire (TTL; FerretDB refuses it).
   logs: { field: 'timestamp', name: ttlIndexName('timestamp') },
-  system_metrics: { field: 'taken_at', name: ttlIndexName('taken_at') },
+  task_counters: { field: 'minute_start', name: ttlIndexName('minute_start') },
+  task_stream_events: { field: 'timestamp', name: ttlIndexName('timestamp') },
   // ensureIdempotencyKeyTtlIndex (from ensureIndexes): TTL, or a plain `expires_at_1` where TTL is refused.
   idempotency_keys: { field: 'expires_at', name: ttlIndexName('expires_at') },
 };
