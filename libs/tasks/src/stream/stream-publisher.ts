@@ -145,6 +145,10 @@ export class TaskStreamPublisher implements TaskDeltas {
   /** Before a task's first write here: its last number, once the event that must come first is there (or the wait is over). */
   private async firstNumber(draft: StreamEventDraft): Promise<number> {
     const first = this.options.awaitFirst;
+    // A task's first event (`task.accepted`, written by the api that has just stored the task) takes
+    // number 1 without a read: when something took it meanwhile, the append reads the last number
+    // and goes on from there.
+    if (draft.event === 'task.accepted') return 0;
     let last = await this.options.store.lastSeq(draft.task_id);
     if (!first || last > 0 || draft.event === first.event) return last;
     const until = Date.now() + first.waitMs;

@@ -115,6 +115,29 @@ describe('TaskStreamPublisher', () => {
     expect(records).toEqual([]);
   });
 
+  it("writes task.accepted as number 1 without reading the task's last number, and still numbers it after events that came first", async () => {
+    const { store, bus } = setup();
+    const { logger } = recordingLogger();
+    const reads: string[] = [];
+    const taskStream = store.repositories.taskStream;
+    const counted = { ...taskStream, append: taskStream.append.bind(taskStream), listAfter: taskStream.listAfter.bind(taskStream), deleteOlderThan: taskStream.deleteOlderThan.bind(taskStream), lastSeq: async (id: string) => (reads.push(id), taskStream.lastSeq(id)) };
+    const api = new TaskStreamPublisher({ store: counted, bus, logger, deltaIntervalMs: 30, deltaMaxChars: 1024 });
+    const fresh = putTask(store);
+    api.sink(lifecycle(fresh.task_id, 'task.accepted'));
+    await api.flush();
+    expect(reads).toEqual([]);
+    expect((await taskStream.listAfter(fresh.task_id, 0)).map((e) => [e.seq, e.event])).toEqual([[1, 'task.accepted']]);
+    // Number 1 taken meanwhile (a worker that gave up waiting): the append reads the last number and goes on.
+    const late = putTask(store);
+    await taskStream.append(lifecycle(late.task_id, 'task.picked_up'));
+    api.sink(lifecycle(late.task_id, 'task.accepted'));
+    await api.flush();
+    expect((await taskStream.listAfter(late.task_id, 0)).map((e) => [e.seq, e.event])).toEqual([
+      [1, 'task.picked_up'],
+      [2, 'task.accepted'],
+    ]);
+  });
+
   it('coalesces the agent text into few delta events, joined in order, written before the next lifecycle event', async () => {
     const { store, publisher } = setup({ deltaIntervalMs: 10_000, deltaMaxChars: 100 });
     const worker = publisher(10_000);
