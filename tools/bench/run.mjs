@@ -182,8 +182,10 @@ const setpriv = process.platform === 'linux' ? which('setpriv', ['/usr/bin', '/b
 /** Starts a node script as a tracked child (killed with us: setpriv --pdeathsig), output to runDir/<label>.log. */
 function launch(label, script, env, { stdout = 'file' } = {}) {
   const fd = openSync(path.join(runDir, `${label}.log`), 'a');
-  // BENCH_WORKER_NODE_ARGS: node flags for the worker only, e.g. the image's `--max-old-space-size=160`, or `--cpu-prof`.
-  const nodeArgs = label === 'worker' && process.env.BENCH_WORKER_NODE_ARGS ? process.env.BENCH_WORKER_NODE_ARGS.split(' ').filter(Boolean) : [];
+  // BENCH_WORKER_NODE_ARGS / BENCH_API_NODE_ARGS: node flags for the worker / the api only, e.g. the
+  // worker image's `--max-old-space-size=160`, or `--cpu-prof --cpu-prof-dir=DIR`.
+  const flags = { worker: process.env.BENCH_WORKER_NODE_ARGS, api: process.env.BENCH_API_NODE_ARGS }[label];
+  const nodeArgs = flags ? flags.split(' ').filter(Boolean) : [];
   const cmd = [process.execPath, ...nodeArgs, script];
   // setpriv execs the program, so the pid is node's own (what the RSS sampler reads).
   const [bin, argv] = setpriv ? [setpriv, ['--pdeathsig', 'KILL', '--', ...cmd]] : [cmd[0], cmd.slice(1)];
