@@ -197,6 +197,7 @@ async function exercise(repos: Repositories): Promise<void> {
   await taskStream.listAfter(done.task_id, 0);
   await taskStream.listAfter(done.task_id, 1, { limit: 10 });
   await taskStream.lastSeq(done.task_id);
+  await taskStream.has(done.task_id, 1);
   const from = accepted[0]!.created_at;
   const to = tick();
   for (const filter of [{}, { status: 'queued' as const }, { agent_type: 'code' }, { session_id: sessionId }, { status: 'completed' as const, agent_type: 'code' }]) {

@@ -310,6 +310,8 @@ export interface TaskStreamRepository {
   listAfter(taskId: string, afterSeq: number, options?: { limit?: number }): Promise<StreamEvent[]>;
   /** The task's last number, 0 when it has no event. */
   lastSeq(taskId: string): Promise<number>;
+  /** Whether the task's event number `seq` is stored: one lookup by primary key (never a scan, even on FerretDB). */
+  has(taskId: string, seq: number): Promise<boolean>;
   /** Deletes every event older than `cutoff`; returns how many. The fallback for servers without TTL (FerretDB). */
   deleteOlderThan(cutoff: Date): Promise<number>;
 }

@@ -36,6 +36,8 @@ describe('TaskStreamRepository', () => {
     expect(all[0]?.timestamp).toBeInstanceOf(Date);
     expect((await repo.listAfter(id, 1, { limit: 1 })).map((e) => e.seq)).toEqual([2]);
     expect(await repo.listAfter(id, 3)).toEqual([]);
+    // has: one number of one task, by primary key.
+    expect([await repo.has(id, 1), await repo.has(id, 3), await repo.has(id, 4), await repo.has(id, 0), await repo.has(randomUUID(), 1)]).toEqual([true, true, false, false, false]);
   });
 
   it('gives concurrent writers with stale guesses distinct numbers and no gap (a duplicate key takes the next number)', async () => {

@@ -49,6 +49,15 @@ export class MongoTaskStreamRepository implements TaskStreamRepository {
     });
   }
 
+  async has(taskId: string, seq: number): Promise<boolean> {
+    const task_id = idArg(taskId, 'taskId');
+    if (!Number.isSafeInteger(seq) || seq < 1) return false;
+    return guard(TASK_STREAM_COLLECTION, this.ctx, async () => {
+      const doc = await this.model.collection.findOne({ _id: streamEventKey(task_id, seq) } as never, { projection: { _id: 1 } });
+      return doc !== null;
+    });
+  }
+
   async lastSeq(taskId: string): Promise<number> {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASK_STREAM_COLLECTION, this.ctx, async () => {

@@ -291,6 +291,10 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         this.guard('taskStream.findLastSeq');
         return this.streamEvents.get(taskId)?.length ?? 0;
       },
+      has: async (taskId, seq) => {
+        this.guard('taskStream.has');
+        return (this.streamEvents.get(taskId) ?? []).some((e) => e.seq === seq);
+      },
       deleteOlderThan: async (cutoff) => {
         let deleted = 0;
         for (const [id, list] of this.streamEvents) {

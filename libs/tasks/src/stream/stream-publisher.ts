@@ -13,7 +13,7 @@ import type { Logger } from '../ports/logger.port';
 import type { TaskDeltas, TaskStreamBus } from '../ports/task-stream.port';
 
 export interface TaskStreamPublisherOptions {
-  store: Pick<TaskStreamRepository, 'append' | 'lastSeq'>;
+  store: Pick<TaskStreamRepository, 'append' | 'lastSeq' | 'has'>;
   bus: Pick<TaskStreamBus, 'publish'>;
   logger: Pick<Logger, 'warn'>;
   /** A delta is written at most this long after its first chunk arrived (STREAM_DELTA_INTERVAL_MS). */
@@ -142,21 +142,27 @@ export class TaskStreamPublisher implements TaskDeltas {
     });
   }
 
-  /** Before a task's first write here: its last number, once the event that must come first is there (or the wait is over). */
+  /**
+   * Before a task's first write here: the number to go on from. A worker (`awaitFirst`) waits, a
+   * bounded time, for the task's first event by its primary key, then takes it as the last one:
+   * the append inserts number 2, and reads the real last number only when that one is taken (a task
+   * that ran before). So the usual path never queries by `task_id` (a scan on FerretDB).
+   */
   private async firstNumber(draft: StreamEventDraft): Promise<number> {
     const first = this.options.awaitFirst;
+    const store = this.options.store;
     // A task's first event (`task.accepted`, written by the api that has just stored the task) takes
     // number 1 without a read: when something took it meanwhile, the append reads the last number
     // and goes on from there.
     if (draft.event === 'task.accepted') return 0;
-    let last = await this.options.store.lastSeq(draft.task_id);
-    if (!first || last > 0 || draft.event === first.event) return last;
+    if (!first) return store.lastSeq(draft.task_id);
     const until = Date.now() + first.waitMs;
-    while (last === 0 && Date.now() < until) {
+    let present = await store.has(draft.task_id, 1);
+    while (!present && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 25).unref());
-      last = await this.options.store.lastSeq(draft.task_id);
+      present = await store.has(draft.task_id, 1);
     }
-    return last;
+    return present ? 1 : 0;
   }
 
   private async store(state: TaskState, draft: StreamEventDraft): Promise<void> {

@@ -138,6 +138,23 @@ describe('TaskStreamPublisher', () => {
     ]);
   });
 
+  it("goes on after a task's earlier events when a worker picks it up again (its guess of number 1 is taken)", async () => {
+    const { store, bus } = setup();
+    const { logger } = recordingLogger();
+    const task = putTask(store);
+    for (const name of ['task.accepted', 'task.picked_up', 'task.failed', 'task.retried'] as const) await store.repositories.taskStream.append(lifecycle(task.task_id, name));
+    const worker = new TaskStreamPublisher({ store: store.repositories.taskStream, bus, logger, deltaIntervalMs: 30, deltaMaxChars: 1024, awaitFirst: { event: 'task.accepted', waitMs: 2000 } });
+    worker.sink(lifecycle(task.task_id, 'task.picked_up', { attempt: 2 }));
+    await worker.flush();
+    expect((await store.repositories.taskStream.listAfter(task.task_id, 0)).map((e) => [e.seq, e.event])).toEqual([
+      [1, 'task.accepted'],
+      [2, 'task.picked_up'],
+      [3, 'task.failed'],
+      [4, 'task.retried'],
+      [5, 'task.picked_up'],
+    ]);
+  });
+
   it('coalesces the agent text into few delta events, joined in order, written before the next lifecycle event', async () => {
     const { store, publisher } = setup({ deltaIntervalMs: 10_000, deltaMaxChars: 100 });
     const worker = publisher(10_000);
