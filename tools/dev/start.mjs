@@ -41,6 +41,10 @@ superviseApps({
   },
 });
 say(`API: http://localhost:${port}  (POST /v1/agent/execute, GET /v1/tasks/{id})`);
-if (!process.env.OPENAI_API_KEY && !process.env.OPENAI_BASE_URL) {
-  say('OPENAI_API_KEY is not set: tasks will be accepted but fail with LLM_NOT_CONFIGURED.');
+// The default provider's key (roles may name another with LLM_<ROLE>_PROVIDER; the worker checks each at boot).
+const provider = (process.env.LLM_PROVIDER ?? 'openai').trim().toLowerCase();
+const providerKey = { openai: 'OPENAI_API_KEY', anthropic: 'ANTHROPIC_API_KEY' }[provider];
+const keyed = provider === 'openai' ? process.env.OPENAI_API_KEY || process.env.OPENAI_BASE_URL : providerKey && process.env[providerKey];
+if (!keyed) {
+  say(`${providerKey ?? `a key for LLM_PROVIDER=${provider}`} is not set: tasks will be accepted but fail with LLM_NOT_CONFIGURED.`);
 }
