@@ -9,7 +9,8 @@ import { errorBody, sendJson, startServer, type LocalServer, type SeenRequest } 
 
 const STREAM = `/v1/tasks/${TASK_ID}/stream`;
 
-/** The task's whole history: 4 lifecycle events, 3 deltas, the terminal event with the task. */
+/** The task's whole history: 4 lifecycle events, 3 deltas, the terminal event (its figures in `data`, the task next to it, as the API sends them). */
+const FINAL_TASK = task({ status: 'completed', completed_at: '2026-01-01T00:00:09.000Z' });
 const HISTORY: [string, Record<string, unknown>][] = [
   ['task.accepted', {}],
   ['task.picked_up', { attempt: 1 }],
@@ -18,12 +19,13 @@ const HISTORY: [string, Record<string, unknown>][] = [
   ['delta', { text: 'Primes ' }],
   ['delta', { text: 'keep banking ' }],
   ['delta', { text: 'safe.' }],
-  ['task.completed', { task: task({ status: 'completed', completed_at: '2026-01-01T00:00:09.000Z' }) }],
+  ['task.completed', { attempt: 1, total_tokens: 1200 }],
 ];
 
-function message(n: number): string {
-  const [event, data] = HISTORY[n - 1]!;
-  return `id: ${n}\nevent: ${event}\ndata: ${JSON.stringify({ event, timestamp: '2026-01-01T00:00:00.000Z', task_id: TASK_ID, agent_name: 'ContentAgent', data })}\n\n`;
+function message(n: number, history = HISTORY): string {
+  const [event, data] = history[n - 1]!;
+  const terminal = event === 'task.completed';
+  return `id: ${n}\nevent: ${event}\ndata: ${JSON.stringify({ event, timestamp: '2026-01-01T00:00:00.000Z', task_id: TASK_ID, agent_name: 'ContentAgent', data, ...(terminal ? { task: FINAL_TASK } : {}) })}\n\n`;
 }
 
 function openStream(res: ServerResponse): void {
@@ -59,7 +61,11 @@ describe('stream', () => {
     expect(events.map((e) => `${e.id} ${e.event}`)).toEqual(HISTORY.map(([name], i) => `${i + 1} ${name}`));
     expect(text).toBe('Primes keep banking safe.');
     const last = events.at(-1)!;
-    expect(last.event === 'task.completed' && last.data.task.status).toBe('completed');
+    expect(last.event === 'task.completed' && last.task).toEqual(FINAL_TASK);
+    expect(last.data).toEqual({ attempt: 1, total_tokens: 1200 });
+    // Narrowed by its name, a lifecycle event's figures are `Record<string, unknown>`.
+    const routed = events.find((e) => e.event === 'task.routed');
+    expect(routed?.event === 'task.routed' && routed.data['confidence']).toBe(0.9);
     expect(server.requests).toEqual([expect.objectContaining({ method: 'GET', url: STREAM })]);
     expect(server.requests[0]!.headers).toMatchObject({ accept: 'text/event-stream', authorization: 'Bearer k' });
   });
@@ -133,6 +139,39 @@ describe('stream', () => {
     await expect(run).rejects.toBeInstanceOf(NetworkError);
     // The 429, then an empty stream and 2 reconnects that bring nothing.
     expect(server.requests).toHaveLength(4);
+  });
+
+  it('skips an event name it does not know (a newer server) but resumes after it', async () => {
+    const withNew: [string, Record<string, unknown>][] = [...HISTORY.slice(0, 2), ['task.something_new', { x: 1 }], ...HISTORY.slice(2)];
+    server = await startServer((req, res, i) => {
+      openStream(res);
+      const from = resumeAfter(req);
+      // The first connection drops right after the unknown event.
+      if (i === 0) {
+        res.write(message(1, withNew) + message(2, withNew) + message(3, withNew));
+        setTimeout(() => res.socket?.destroy(), 20);
+        return;
+      }
+      res.end(withNew.slice(from).map((_, k) => message(from + k + 1, withNew)).join(''));
+    });
+    const seen: string[] = [];
+    for await (const e of client(server).stream(TASK_ID)) seen.push(`${e.id} ${e.event}`);
+    expect(seen).toEqual(withNew.map(([name], i) => `${i + 1} ${name}`).filter((s) => !s.endsWith('something_new')));
+    expect(server.requests.map((r) => r.headers['last-event-id'])).toEqual([undefined, '3']);
+  });
+
+  it('refuses a lastEventId the API would refuse, before any request', async () => {
+    server = await startServer((_req, res) => sendJson(res, 500, errorBody('INTERNAL_ERROR', 'not expected')));
+    for (const bad of [-1, 1.5, '12a', '1234567890123456']) await expect(client(server).stream(TASK_ID, { lastEventId: bad }).next()).rejects.toBeInstanceOf(RangeError);
+    expect(server.requests).toHaveLength(0);
+  });
+
+  it('stops on a message without an event id', async () => {
+    server = await startServer((_req, res) => {
+      openStream(res);
+      res.write('event: task.accepted\ndata: {"event":"task.accepted"}\n\n');
+    });
+    await expect(client(server).stream(TASK_ID).next()).rejects.toBeInstanceOf(StreamProtocolError);
   });
 
   it('stops on a message that is not the contract\'s JSON, and when the signal fires', async () => {

@@ -5,11 +5,11 @@
 import { AbortError, AgentOrchestratorError, ApiError, NetworkError } from './errors';
 import type { HttpTransport } from './http';
 import { backoffDelay, sleep } from './retry';
-import { SseParser, readSse } from './sse';
-import { isTerminalEvent, type TaskStreamEvent } from './stream-types';
+import { SseParser, readSse, type SseMessage } from './sse';
+import { isKnownStreamEvent, isTerminalEvent, type TaskStreamEvent } from './stream-types';
 
 export interface StreamOptions {
-  /** Resume after this event id (what a previous stream yielded last). */
+  /** Resume after this event id (what a previous stream yielded last): a whole number of 1 to 15 digits (`Last-Event-ID`). */
   lastEventId?: number | string;
   signal?: AbortSignal;
   /** Reconnects in a row without receiving an event before giving up. Default: the client's retry policy's `retries`. */
@@ -26,10 +26,38 @@ export const streamPath = (taskId: string): string => `/v1/tasks/${encodeURIComp
 /** 4xx answers other than 408 and 429 will not change by reconnecting. */
 const permanent = (err: unknown): boolean => err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 429;
 
+/** An event id as the API sends and accepts it (`Last-Event-ID`: 1 to 15 decimal digits). */
+const EVENT_ID = /^\d{1,15}$/;
+
+function startAfter(lastEventId: StreamOptions['lastEventId']): number | null {
+  if (lastEventId === undefined) return null;
+  const text = String(lastEventId);
+  if (!EVENT_ID.test(text)) throw new RangeError(`lastEventId must be an event id (a whole number of 1 to 15 digits), not ${JSON.stringify(lastEventId)}.`);
+  return Number(text);
+}
+
+/** One message as the typed event, or null for a name this client does not know (the list of names only grows). */
+function toEvent(message: SseMessage): TaskStreamEvent | null {
+  if (message.id === null || !EVENT_ID.test(message.id)) throw new StreamProtocolError(`A ${message.event} message has no event id (${JSON.stringify(message.id)}).`);
+  let payload: unknown;
+  try {
+    payload = JSON.parse(message.data);
+  } catch {
+    throw new StreamProtocolError(`Event ${message.id} (${message.event}) is not JSON.`);
+  }
+  if (typeof payload !== 'object' || payload === null || typeof (payload as { event?: unknown }).event !== 'string') {
+    throw new StreamProtocolError(`Event ${message.id} (${message.event}) is not a stream event.`);
+  }
+  const name = (payload as { event: string }).event;
+  if (!isKnownStreamEvent(name)) return null;
+  // The contract's JSON (generated types) plus the message's id.
+  return { ...(payload as Omit<TaskStreamEvent, 'id'>), id: Number(message.id) } as TaskStreamEvent;
+}
+
 export async function* streamTask(transport: HttpTransport, taskId: string, options: StreamOptions = {}): AsyncGenerator<TaskStreamEvent, void, undefined> {
   const { signal } = options;
   const maxReconnects = options.maxReconnects ?? transport.policy.retries;
-  let last = options.lastEventId === undefined ? null : Number(options.lastEventId);
+  let last = startAfter(options.lastEventId);
   let failures = 0;
   for (;;) {
     const parser = new SseParser();
@@ -47,17 +75,13 @@ export async function* streamTask(transport: HttpTransport, taskId: string, opti
       const response = opened.response;
       if (!response.body) throw new StreamProtocolError('The stream answer has no body.');
       for await (const message of readSse(response.body, parser)) {
+        const event = toEvent(message);
         const id = Number(message.id);
         // Never yield an event twice, whatever the server resends.
-        if (message.id !== null && last !== null && id <= last) continue;
-        let event: TaskStreamEvent;
-        try {
-          event = { ...(JSON.parse(message.data) as Omit<TaskStreamEvent, 'id'>), id } as TaskStreamEvent;
-        } catch {
-          throw new StreamProtocolError(`Event ${message.id ?? '?'} (${message.event}) is not JSON.`);
-        }
-        if (message.id !== null) last = id;
+        if (last !== null && id <= last) continue;
+        last = id;
         failures = 0;
+        if (event === null) continue;
         yield event;
         if (isTerminalEvent(event)) return;
       }
@@ -65,7 +89,8 @@ export async function* streamTask(transport: HttpTransport, taskId: string, opti
     } catch (err) {
       if (err instanceof AbortError || err instanceof StreamProtocolError || permanent(err)) throw err;
       if (signal?.aborted) throw new AbortError('Aborted.');
-      error = err;
+      // A body cut mid-read rejects with the runtime's own error: say what it is.
+      error = err instanceof AgentOrchestratorError ? err : new NetworkError(`The stream of task ${taskId} broke: ${(err as Error)?.message ?? String(err)}.`, { cause: err });
     } finally {
       close();
     }

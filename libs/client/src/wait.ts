@@ -61,7 +61,7 @@ async function viaStream(deps: WaitDeps, taskId: string, signal: AbortSignal, on
   try {
     for await (const event of deps.stream(taskId, { signal })) {
       onEvent?.(event);
-      if (isTerminalEvent(event)) return event.data.task;
+      if (isTerminalEvent(event)) return event.task;
     }
     return undefined;
   } catch (err) {
