@@ -28,6 +28,20 @@ function message(n: number, history = HISTORY): string {
   return `id: ${n}\nevent: ${event}\ndata: ${JSON.stringify({ event, timestamp: '2026-01-01T00:00:00.000Z', task_id: TASK_ID, agent_name: 'ContentAgent', data, ...(terminal ? { task: FINAL_TASK } : {}) })}\n\n`;
 }
 
+/** A message with any name and, for a terminal event, the task it carries. */
+function raw(n: number, event: string, data: Record<string, unknown> = {}, carried?: ReturnType<typeof task>): string {
+  return `id: ${n}\nevent: ${event}\ndata: ${JSON.stringify({ event, timestamp: '2026-01-01T00:00:00.000Z', task_id: TASK_ID, agent_name: null, data, ...(carried ? { task: carried } : {}) })}\n\n`;
+}
+
+/** A task that failed, was retried, and completed: its `task.failed` replayed carries the task as it is when sent. */
+const RETRIED_HISTORY = (failedCarries: ReturnType<typeof task>) =>
+  raw(1, 'task.accepted') +
+  raw(2, 'task.picked_up', { attempt: 1 }) +
+  raw(3, 'task.failed', { error_type: 'LLM_ERROR' }, failedCarries) +
+  raw(4, 'task.retried') +
+  raw(5, 'task.picked_up', { attempt: 2 }) +
+  raw(6, 'task.completed', { attempt: 2 }, FINAL_TASK);
+
 function openStream(res: ServerResponse): void {
   res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', 'X-Accel-Buffering': 'no' });
   res.write(': ping\n\n');
@@ -174,6 +188,29 @@ describe('stream', () => {
     await expect(client(server).stream(TASK_ID).next()).rejects.toBeInstanceOf(StreamProtocolError);
   });
 
+  it('goes on after a task.failed the server follows with more events (a retried task), and ends when the server closes', async () => {
+    server = await startServer((_req, res) => {
+      openStream(res);
+      res.end(RETRIED_HISTORY(task({ status: 'queued' })));
+    });
+    const seen: string[] = [];
+    for await (const e of client(server).stream(TASK_ID)) seen.push(`${e.id} ${e.event}`);
+    expect(seen).toEqual(['1 task.accepted', '2 task.picked_up', '3 task.failed', '4 task.retried', '5 task.picked_up', '6 task.completed']);
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('ends without reconnecting when the connection is cut right after the terminal event', async () => {
+    server = await startServer((_req, res) => {
+      openStream(res);
+      res.write(HISTORY.map((_, i) => message(i + 1)).join(''));
+      setTimeout(() => res.socket?.destroy(), 20);
+    });
+    const ids: number[] = [];
+    for await (const e of client(server).stream(TASK_ID)) ids.push(e.id);
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('stops on a message that is not the contract\'s JSON, and when the signal fires', async () => {
     server = await startServer((_req, res) => {
       openStream(res);
@@ -217,6 +254,30 @@ describe('waitForCompletion', () => {
     expect(done.status).toBe('completed');
     expect(seen).toHaveLength(HISTORY.length);
     expect(server.requests.map((r) => r.url)).toEqual([STREAM]);
+  });
+
+  it('reads past a task.failed whose task was retried since, to the finished task', async () => {
+    server = await startServer((_req, res) => {
+      openStream(res);
+      res.end(RETRIED_HISTORY(task({ status: 'processing', attempts: 2 })));
+    });
+    const seen: number[] = [];
+    const done = await client(server).waitForCompletion(TASK_ID, { onEvent: (e) => seen.push(e.id) });
+    expect(done).toEqual(FINAL_TASK);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(server.requests.map((r) => r.url)).toEqual([STREAM]);
+  });
+
+  it('polls when the stream ended on a terminal event whose task is not finished (retried just then)', async () => {
+    server = await startServer((req, res) => {
+      if (req.url === STREAM) {
+        openStream(res);
+        return void res.end(raw(1, 'task.accepted') + raw(2, 'task.failed', {}, task({ status: 'queued' })));
+      }
+      sendJson(res, 200, FINAL_TASK);
+    });
+    expect(await client(server).waitForCompletion(TASK_ID, { pollIntervalMs: 20 })).toEqual(FINAL_TASK);
+    expect(server.requests.map((r) => r.url)).toEqual([STREAM, `/v1/tasks/${TASK_ID}`]);
   });
 
   it('polls with backoff when the API has no stream (404 on the stream path)', async () => {

@@ -1,6 +1,7 @@
 /**
  * `stream`: the typed events of one task as an async iterator that reconnects by itself, resuming
- * with `Last-Event-ID` so no event is lost or repeated, until the terminal event.
+ * with `Last-Event-ID` so no event is lost or repeated, until the server closes the stream after a
+ * terminal event (a failed task retried meanwhile has more events after its `task.failed`: they follow).
  */
 import { AbortError, AgentOrchestratorError, ApiError, NetworkError } from './errors';
 import type { HttpTransport } from './http';
@@ -59,6 +60,8 @@ export async function* streamTask(transport: HttpTransport, taskId: string, opti
   const maxReconnects = options.maxReconnects ?? transport.policy.retries;
   let last = startAfter(options.lastEventId);
   let failures = 0;
+  /** The last event received was terminal: the server closes the stream after it, unless the task was retried. */
+  let ended = false;
   for (;;) {
     const parser = new SseParser();
     let error: unknown = new NetworkError(`The stream of task ${taskId} ended before the task did.`);
@@ -81,14 +84,16 @@ export async function* streamTask(transport: HttpTransport, taskId: string, opti
         if (last !== null && id <= last) continue;
         last = id;
         failures = 0;
-        if (event === null) continue;
-        yield event;
-        if (isTerminalEvent(event)) return;
+        ended = event !== null && isTerminalEvent(event);
+        if (event !== null) yield event;
       }
+      if (ended) return;
       // Closed before the terminal event (a proxy, a deploy): reconnect.
     } catch (err) {
       if (err instanceof AbortError || err instanceof StreamProtocolError || permanent(err)) throw err;
       if (signal?.aborted) throw new AbortError('Aborted.');
+      // Cut just after the end: the task is over (a reconnect would wait for events that will not come).
+      if (ended) return;
       // A body cut mid-read rejects with the runtime's own error: say what it is.
       error = err instanceof AgentOrchestratorError ? err : new NetworkError(`The stream of task ${taskId} broke: ${(err as Error)?.message ?? String(err)}.`, { cause: err });
     } finally {
