@@ -211,6 +211,28 @@ describe('stream', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('replaces a connection that goes silent (no event, no ping) for idleTimeoutMs, resuming after the last event', async () => {
+    server = await startServer((req, res, i) => {
+      openStream(res);
+      const from = resumeAfter(req);
+      // The first connection stops sending anything after event 2 but stays open (a half-open TCP connection).
+      if (i === 0) return void res.write(message(1) + message(2));
+      res.end(HISTORY.slice(from).map((_, k) => message(from + k + 1)).join(''));
+    });
+    const ids: number[] = [];
+    const started = Date.now();
+    for await (const e of client(server).stream(TASK_ID, { idleTimeoutMs: 150 })) ids.push(e.id);
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(server.requests.map((r) => r.headers['last-event-id'])).toEqual([undefined, '2']);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('gives up with TimeoutError when every connection stays silent', async () => {
+    server = await startServer((_req, res) => openStream(res));
+    await expect(client(server).stream(TASK_ID, { idleTimeoutMs: 50, maxReconnects: 1 }).next()).rejects.toBeInstanceOf(TimeoutError);
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('stops on a message that is not the contract\'s JSON, and when the signal fires', async () => {
     server = await startServer((_req, res) => {
       openStream(res);

@@ -3,7 +3,7 @@
  * with `Last-Event-ID` so no event is lost or repeated, until the server closes the stream after a
  * terminal event (a failed task retried meanwhile has more events after its `task.failed`: they follow).
  */
-import { AbortError, AgentOrchestratorError, ApiError, NetworkError } from './errors';
+import { AbortError, AgentOrchestratorError, ApiError, NetworkError, TimeoutError } from './errors';
 import type { HttpTransport } from './http';
 import { backoffDelay, sleep } from './retry';
 import { SseParser, readSse, type SseMessage } from './sse';
@@ -15,6 +15,12 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Reconnects in a row without receiving an event before giving up. Default: the client's retry policy's `retries`. */
   maxReconnects?: number;
+  /**
+   * A connection that brings nothing, not even the server's `: ping`, for this long is taken for dead
+   * (a half-open TCP connection) and replaced, resuming with Last-Event-ID. Keep it above the API's
+   * STREAM_HEARTBEAT_MS (15 s by default). Default 45 000 ms; 0: never.
+   */
+  idleTimeoutMs?: number;
 }
 
 /** The stream broke in a way reconnecting cannot fix (a message that is not the contract's JSON). */
@@ -62,10 +68,22 @@ export async function* streamTask(transport: HttpTransport, taskId: string, opti
   let failures = 0;
   /** The last event received was terminal: the server closes the stream after it, unless the task was retried. */
   let ended = false;
+  const idleTimeoutMs = options.idleTimeoutMs ?? 45_000;
   for (;;) {
     const parser = new SseParser();
     let error: unknown = new NetworkError(`The stream of task ${taskId} ended before the task did.`);
     let close = (): void => undefined;
+    let idle: ReturnType<typeof setTimeout> | undefined;
+    let idledOut = false;
+    /** (Re)starts the idle timer: on its expiry the connection is closed, and replaced below. */
+    const alive = (): void => {
+      clearTimeout(idle);
+      if (idleTimeoutMs > 0)
+        idle = setTimeout(() => {
+          idledOut = true;
+          close();
+        }, idleTimeoutMs);
+    };
     try {
       const opened = await transport.stream({
         method: 'GET',
@@ -77,7 +95,8 @@ export async function* streamTask(transport: HttpTransport, taskId: string, opti
       close = opened.close;
       const response = opened.response;
       if (!response.body) throw new StreamProtocolError('The stream answer has no body.');
-      for await (const message of readSse(response.body, parser)) {
+      alive();
+      for await (const message of readSse(response.body, parser, alive)) {
         const event = toEvent(message);
         const id = Number(message.id);
         // Never yield an event twice, whatever the server resends.
@@ -85,18 +104,25 @@ export async function* streamTask(transport: HttpTransport, taskId: string, opti
         last = id;
         failures = 0;
         ended = event !== null && isTerminalEvent(event);
-        if (event !== null) yield event;
+        if (event === null) continue;
+        // The caller's time with the event is not the connection's silence.
+        clearTimeout(idle);
+        yield event;
+        alive();
       }
       if (ended) return;
       // Closed before the terminal event (a proxy, a deploy): reconnect.
+      if (idledOut) error = new TimeoutError(`The stream of task ${taskId} brought nothing for ${idleTimeoutMs} ms.`);
     } catch (err) {
       if (err instanceof AbortError || err instanceof StreamProtocolError || permanent(err)) throw err;
       if (signal?.aborted) throw new AbortError('Aborted.');
       // Cut just after the end: the task is over (a reconnect would wait for events that will not come).
       if (ended) return;
+      if (idledOut) error = new TimeoutError(`The stream of task ${taskId} brought nothing for ${idleTimeoutMs} ms.`);
       // A body cut mid-read rejects with the runtime's own error: say what it is.
-      error = err instanceof AgentOrchestratorError ? err : new NetworkError(`The stream of task ${taskId} broke: ${(err as Error)?.message ?? String(err)}.`, { cause: err });
+      else error = err instanceof AgentOrchestratorError ? err : new NetworkError(`The stream of task ${taskId} broke: ${(err as Error)?.message ?? String(err)}.`, { cause: err });
     } finally {
+      clearTimeout(idle);
       close();
     }
     if (failures >= maxReconnects) throw error;
