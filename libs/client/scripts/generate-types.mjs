@@ -61,7 +61,8 @@ const HEADER = `/**
 
 /** The TypeScript of a document: the same document always gives the same text. */
 export async function generate(document) {
-  const ast = await openapiTS(document, { alphabetize: false, exportType: false, defaultNonNullable: true });
+  // emptyObjectsUnknown: an object schema without properties (an event's `data` figures) is `Record<string, unknown>`, not `Record<string, never>`.
+  const ast = await openapiTS(document, { alphabetize: false, exportType: false, defaultNonNullable: true, emptyObjectsUnknown: true });
   return HEADER + astToString(ast);
 }
 

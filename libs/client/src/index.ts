@@ -3,7 +3,18 @@ export { AbortError, AgentOrchestratorError, ApiError, NetworkError, TimeoutErro
 export type { FetchLike, TransportOptions } from './http';
 export { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export { StreamProtocolError, type StreamOptions } from './stream';
-export { TERMINAL_STREAM_EVENTS, isTerminalEvent, type DeltaEvent, type LifecycleEvent, type TaskLifecycleEventName, type TaskStreamEvent, type TerminalEvent, type TerminalStreamEventName } from './stream-types';
+export {
+  STREAM_EVENT_NAMES,
+  TERMINAL_STREAM_EVENTS,
+  isTerminalEvent,
+  type DeltaEvent,
+  type LifecycleEvent,
+  type TaskLifecycleEventName,
+  type TaskStreamEvent,
+  type TaskStreamEventName,
+  type TerminalEvent,
+  type TerminalStreamEventName,
+} from './stream-types';
 export { TERMINAL_STATUSES, isTerminal } from './types';
 export type { ApiErrorType, ErrorBody, ExecuteAccepted, ExecuteRequest, ListTasksParams, Task, TaskEvent, TaskEvents, TaskList, TaskRetried, TaskStatus, TaskSummary } from './types';
 export type { WaitOptions } from './wait';

@@ -66,14 +66,15 @@ export class SseParser {
   }
 }
 
-/** The messages of a response body, in order; ends when the server closes the stream. */
-export async function* readSse(body: ReadableStream<Uint8Array>, parser: SseParser = new SseParser()): AsyncGenerator<SseMessage> {
+/** The messages of a response body, in order; ends when the server closes the stream. `onBytes` hears of every chunk (comments included). */
+export async function* readSse(body: ReadableStream<Uint8Array>, parser: SseParser = new SseParser(), onBytes: () => void = () => undefined): AsyncGenerator<SseMessage> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   try {
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      onBytes();
       yield* parser.push(decoder.decode(value, { stream: true }));
     }
     // A message without its closing blank line at the end of the stream is dropped, as EventSource does.

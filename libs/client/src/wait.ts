@@ -56,12 +56,16 @@ export async function waitForCompletion(deps: WaitDeps, taskId: string, options:
   }
 }
 
-/** The terminal task from the stream; undefined when the stream is not available (the caller polls). */
+/**
+ * The finished task from the stream; undefined when the stream is not available or ended without
+ * one (the caller polls). A terminal event carries the task as it is when sent: a `task.failed`
+ * replayed for a task retried since carries the task queued again, so reading goes on.
+ */
 async function viaStream(deps: WaitDeps, taskId: string, signal: AbortSignal, onEvent?: (e: TaskStreamEvent) => void): Promise<Task | undefined> {
   try {
     for await (const event of deps.stream(taskId, { signal })) {
       onEvent?.(event);
-      if (isTerminalEvent(event)) return event.data.task;
+      if (isTerminalEvent(event) && isTerminal(event.task.status)) return event.task;
     }
     return undefined;
   } catch (err) {
