@@ -329,14 +329,14 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
             {
               name: 'Last-Event-ID',
               in: 'header',
-              description: 'Resume after this event id (the `id:` of the last message received). Wins over `last_event_id`.',
-              schema: { type: 'string', pattern: '^\\d{1,15}$' },
+              description: 'Resume after this event id (the `id:` of the last message received). Wins over `last_event_id`. Empty, like absent: from the start.',
+              schema: { type: 'string', pattern: '^(\\d{1,15})?$' },
             },
             {
               name: 'last_event_id',
               in: 'query',
-              description: 'Same as the `Last-Event-ID` header, for clients that cannot set headers (EventSource sets it itself on reconnect).',
-              schema: { type: 'string', pattern: '^\\d{1,15}$' },
+              description: 'Same as the `Last-Event-ID` header, for clients that cannot set headers (EventSource sets it itself on reconnect). Empty, like absent: from the start.',
+              schema: { type: 'string', pattern: '^(\\d{1,15})?$' },
             },
           ],
           responses: {

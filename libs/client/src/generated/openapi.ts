@@ -1481,11 +1481,11 @@ export interface operations {
     streamTask: {
         parameters: {
             query?: {
-                /** @description Same as the `Last-Event-ID` header, for clients that cannot set headers (EventSource sets it itself on reconnect). */
+                /** @description Same as the `Last-Event-ID` header, for clients that cannot set headers (EventSource sets it itself on reconnect). Empty, like absent: from the start. */
                 last_event_id?: string;
             };
             header?: {
-                /** @description Resume after this event id (the `id:` of the last message received). Wins over `last_event_id`. */
+                /** @description Resume after this event id (the `id:` of the last message received). Wins over `last_event_id`. Empty, like absent: from the start. */
                 "Last-Event-ID"?: string;
             };
             path: {
