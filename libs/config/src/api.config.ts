@@ -1,10 +1,10 @@
 /** The api's settings (`loadApiConfig`): HTTP listener, limits, API keys, CORS, metrics endpoint, idempotency. */
-import { createHash } from 'node:crypto';
 import { common, type CommonConfig } from './common.config';
 import { EnvReader, type Env } from './env-reader';
 import { unpricedModels, type PriceTable } from '@agent-orchestrator/domain';
 import { configuredModels } from './llm.config';
 import { metricsToken } from './metrics-token.config';
+import { apiKeys, type ApiKeyConfig } from './api-keys.config';
 
 export interface ApiConfig extends CommonConfig {
   port: number;
@@ -17,7 +17,7 @@ export interface ApiConfig extends CommonConfig {
   enqueueTimeoutMs: number;
   /** Bound on each rate-limit call to Redis; past it (or with Redis down) the request goes through unlimited. */
   rateLimitRedisTimeoutMs: number;
-  /** Keys from API_KEYS, secrets already reduced to SHA-256 digests. Empty: the API runs open. */
+  /** Keys from API_KEYS (libs/config/src/api-keys.config.ts), secrets already reduced to SHA-256 digests. Empty: the API runs open. */
   apiKeys: ApiKeyConfig[];
   /** GET /metrics (Prometheus): METRICS_ENABLED, and METRICS_TOKEN (a secret) when scrapes must send `Authorization: Bearer <token>`. */
   metrics: { enabled: boolean; token: string | undefined };
@@ -30,69 +30,11 @@ export interface ApiConfig extends CommonConfig {
   llm: { prices: PriceTable; models: string[]; unpricedModels: string[] };
 }
 
-/** One configured API key. The secret itself is never kept, only its digest. */
-export interface ApiKeyConfig {
-  /** Public name of the key, logged and stored on tasks (`api_key_id`). */
-  id: string;
-  /** SHA-256 of the secret, 64 lowercase hex characters. */
-  sha256: string;
-}
-
 function trustProxy(value: string | undefined): string | number | boolean {
   if (value === undefined || value === 'false') return false;
   if (value === 'true') return true;
   const n = Number(value);
   return Number.isInteger(n) ? n : value;
-}
-
-const API_KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
-/** Visible ASCII without spaces: what fits a bearer token and an X-API-Key header unchanged. */
-const API_KEY_SECRET = /^[\x21-\x7e]+$/;
-const SHA256_HEX = /^[0-9a-f]{64}$/i;
-export const API_KEY_MIN_LENGTH = 16;
-
-/**
- * `API_KEYS`: comma-separated `id:secret` or `id:sha256:<hex digest of the secret>`.
- * Problems name the entry by position and id, never by secret.
- */
-function apiKeys(r: EnvReader): ApiKeyConfig[] {
-  const keys: ApiKeyConfig[] = [];
-  r.list('API_KEYS', []).forEach((entry, index) => {
-    const where = `API_KEYS entry ${index + 1}`;
-    const colon = entry.indexOf(':');
-    const id = colon < 0 ? '' : entry.slice(0, colon).trim();
-    const rest = colon < 0 ? '' : entry.slice(colon + 1).trim();
-    if (!API_KEY_ID.test(id)) {
-      r.problems.push({ field: 'API_KEYS', message: `${where} must be "id:secret" or "id:sha256:<hex>" with an id of 1 to 64 characters from A-Z, a-z, 0-9, "_", "." and "-"` });
-      return;
-    }
-    let sha256: string;
-    if (rest.toLowerCase().startsWith('sha256:')) {
-      const hex = rest.slice('sha256:'.length);
-      if (!SHA256_HEX.test(hex)) {
-        r.problems.push({ field: 'API_KEYS', message: `${where} (id "${id}") must give the digest as 64 hex characters after "sha256:"` });
-        return;
-      }
-      sha256 = hex.toLowerCase();
-    } else {
-      if (rest.length < API_KEY_MIN_LENGTH || !API_KEY_SECRET.test(rest)) {
-        r.problems.push({
-          field: 'API_KEYS',
-          message: `${where} (id "${id}") needs a secret of at least ${API_KEY_MIN_LENGTH} visible ASCII characters without spaces or commas (e.g. openssl rand -hex 32)`,
-        });
-        return;
-      }
-      sha256 = createHash('sha256').update(rest, 'utf8').digest('hex');
-    }
-    if (keys.some((k) => k.id === id)) {
-      r.problems.push({ field: 'API_KEYS', message: `${where}: the id "${id}" is used twice` });
-    } else if (keys.some((k) => k.sha256 === sha256)) {
-      r.problems.push({ field: 'API_KEYS', message: `${where} (id "${id}") has the same secret as another key` });
-    } else {
-      keys.push({ id, sha256 });
-    }
-  });
-  return keys;
 }
 
 /** `CORS_ORIGINS`: exact origins (`https://app.example.com`), normalised as browsers send them. No `*`. */

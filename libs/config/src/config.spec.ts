@@ -53,14 +53,16 @@ describe('loadApiConfig: protection settings', () => {
     const digest = sha256('ci-secret-0123456789');
     const c = loadApiConfig({ ...base, API_KEYS: ` dashboard:dash-secret-0123456789 , ci:sha256:${digest.toUpperCase()} ` });
     expect(c.apiKeys).toEqual([
-      { id: 'dashboard', sha256: sha256('dash-secret-0123456789') },
-      { id: 'ci', sha256: digest },
+      { id: 'dashboard', sha256: sha256('dash-secret-0123456789'), tenant: 'default', scopes: ['admin'] },
+      { id: 'ci', sha256: digest, tenant: 'default', scopes: ['admin'] },
     ]);
     expect(JSON.stringify(c)).not.toContain('dash-secret-0123456789');
   });
 
   it('keeps colons inside a secret', () => {
-    expect(loadApiConfig({ ...base, API_KEYS: 'k:abc:def:0123456789xyz' }).apiKeys).toEqual([{ id: 'k', sha256: sha256('abc:def:0123456789xyz') }]);
+    expect(loadApiConfig({ ...base, API_KEYS: 'k:abc:def:0123456789xyz' }).apiKeys).toEqual([
+      { id: 'k', sha256: sha256('abc:def:0123456789xyz'), tenant: 'default', scopes: ['admin'] },
+    ]);
   });
 
   it.each([
@@ -75,6 +77,45 @@ describe('loadApiConfig: protection settings', () => {
     const found = problems({ API_KEYS: value });
     expect(found).toEqual([expect.stringMatching(message)]);
     expect(found.join()).not.toMatch(/secret-0123456789abc|short|justasecret/);
+  });
+
+  describe('the JSON form', () => {
+    const whsec = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const json = (...entries: object[]) => JSON.stringify(entries);
+
+    it('reads tenant, scopes, webhook secret and default callback, keeping only digests', () => {
+      const digest = sha256('beta-secret-0123456789');
+      const c = loadApiConfig({
+        ...base,
+        API_KEYS: json(
+          { id: 'acme-web', secret: 'acme-secret-0123456789', tenant: 'acme', scopes: ['tasks:submit', 'tasks:read', 'tasks:read'], webhook_secret: whsec, callback_url: 'https://hooks.acme.example/ao' },
+          { id: 'beta-ops', secret_sha256: digest.toUpperCase(), tenant: 'beta', scopes: ['admin'] },
+        ),
+      });
+      expect(c.apiKeys).toEqual([
+        { id: 'acme-web', sha256: sha256('acme-secret-0123456789'), tenant: 'acme', scopes: ['tasks:submit', 'tasks:read'], webhookSecret: whsec, callbackUrl: 'https://hooks.acme.example/ao' },
+        { id: 'beta-ops', sha256: digest, tenant: 'beta', scopes: ['admin'] },
+      ]);
+      expect(JSON.stringify(c)).not.toContain('acme-secret-0123456789');
+    });
+
+    it.each([
+      ['invalid JSON (without quoting it)', '[{"id":"k","secret":"leaky-secret-0123456789"', /not valid JSON/],
+      ['a non-object entry', '["k:leaky-secret-0123456789"]', /entry 1 must be an object/],
+      ['a missing tenant', json({ id: 'k', secret: 'leaky-secret-0123456789', scopes: ['admin'] }), /entry 1 \(id "k"\) needs a "tenant"/],
+      ['no scopes', json({ id: 'k', secret: 'leaky-secret-0123456789', tenant: 't', scopes: [] }), /needs "scopes"/],
+      ['an unknown scope', json({ id: 'k', secret: 'leaky-secret-0123456789', tenant: 't', scopes: ['root'] }), /unknown scope\(s\) "root"/],
+      ['an unknown field', json({ id: 'k', secret: 'leaky-secret-0123456789', tenant: 't', scopes: ['admin'], tenent: 'x' }), /unknown field\(s\) "tenent"/],
+      ['both secret forms', json({ id: 'k', secret: 'leaky-secret-0123456789', secret_sha256: 'ab', tenant: 't', scopes: ['admin'] }), /not both/],
+      ['a short secret', json({ id: 'k', secret: 'leaky', tenant: 't', scopes: ['admin'] }), /needs a "secret"/],
+      ['a bad webhook secret', json({ id: 'k', secret: 'leaky-secret-0123456789', tenant: 't', scopes: ['admin'], webhook_secret: 'whsec_c2hvcnQ=' }), /"webhook_secret" as a Standard Webhooks secret/],
+      ['a callback with credentials', json({ id: 'k', secret: 'leaky-secret-0123456789', tenant: 't', scopes: ['admin'], callback_url: 'https://u:p@x.example/' }), /"callback_url" as an http\(s\) URL/],
+      ['a reused id', json({ id: 'k', secret: 'leaky-secret-0123456789', tenant: 't', scopes: ['admin'] }, { id: 'k', secret: 'other-secret-0123456789', tenant: 'u', scopes: ['admin'] }), /entry 2: the id "k" is used twice/],
+    ])('rejects %s, without echoing secrets', (_name, value, message) => {
+      const found = problems({ API_KEYS: value });
+      expect(found).toEqual([expect.stringMatching(message)]);
+      expect(found.join()).not.toMatch(/leaky|other-secret/);
+    });
   });
 
   it('normalises CORS origins the way browsers send them', () => {

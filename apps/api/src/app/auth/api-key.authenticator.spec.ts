@@ -4,11 +4,8 @@ import { ApiKeyAuthenticator } from './api-key.authenticator';
 /** The real module object the implementation calls into (an `import *` would be a copy). */
 const nodeCrypto = jest.requireActual<typeof import('node:crypto')>('node:crypto');
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
-const KEYS = [
-  { id: 'dashboard', sha256: sha256('dashboard-secret-0123456789') },
-  { id: 'ci', sha256: sha256('ci-secret-0123456789abcdef') },
-  { id: 'ops', sha256: sha256('ops-secret-0123456789abcdef') },
-];
+const key = (id: string, secret: string) => ({ id, sha256: sha256(secret), tenant: 'default', scopes: ['admin' as const] });
+const KEYS = [key('dashboard', 'dashboard-secret-0123456789'), key('ci', 'ci-secret-0123456789abcdef'), key('ops', 'ops-secret-0123456789abcdef')];
 
 describe('ApiKeyAuthenticator', () => {
   const auth = new ApiKeyAuthenticator(KEYS);
