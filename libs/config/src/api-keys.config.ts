@@ -13,14 +13,15 @@
  * Problems name the entry by position and id, never by secret.
  */
 import { createHash } from 'node:crypto';
+import { DEFAULT_TENANT } from '@agent-orchestrator/domain';
 import type { EnvReader } from './env-reader';
 
 /** What a key may do. `admin` implies every other scope. */
 export const API_KEY_SCOPES = ['tasks:submit', 'tasks:read', 'tasks:manage', 'system:read', 'admin'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
-/** The tenant of compact-form keys and of an open deployment (no keys). */
-export const DEFAULT_TENANT = 'default';
+/** The tenant of compact-form keys and of an open deployment (no keys): the domain's. */
+export { DEFAULT_TENANT };
 
 /** One configured API key. The secret itself is never kept, only its digest. */
 export interface ApiKeyConfig {

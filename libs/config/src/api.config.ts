@@ -5,6 +5,7 @@ import { unpricedModels, type PriceTable } from '@agent-orchestrator/domain';
 import { configuredModels } from './llm.config';
 import { metricsToken } from './metrics-token.config';
 import { apiKeys, type ApiKeyConfig } from './api-keys.config';
+import { tenantLimits, type TenantLimits } from './tenant-limits.config';
 
 export interface ApiConfig extends CommonConfig {
   port: number;
@@ -19,6 +20,8 @@ export interface ApiConfig extends CommonConfig {
   rateLimitRedisTimeoutMs: number;
   /** Keys from API_KEYS (libs/config/src/api-keys.config.ts), secrets already reduced to SHA-256 digests. Empty: the API runs open. */
   apiKeys: ApiKeyConfig[];
+  /** TENANT_LIMITS (libs/config/src/tenant-limits.config.ts): requests per minute, tasks in flight, daily tokens and cost, per tenant. */
+  tenantLimits: TenantLimits;
   /** GET /metrics (Prometheus): METRICS_ENABLED, and METRICS_TOKEN (a secret) when scrapes must send `Authorization: Bearer <token>`. */
   metrics: { enabled: boolean; token: string | undefined };
   /** How long an Idempotency-Key of POST /v1/agent/execute keeps answering with its task. */
@@ -70,6 +73,7 @@ function llm(r: EnvReader): ApiConfig['llm'] {
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const r = new EnvReader(env);
   const taskMaxLength = r.int('TASK_MAX_LENGTH', 20_000, 1, 1_000_000);
+  const rateLimitPerMinute = r.int('API_RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000);
   const config: ApiConfig = {
     ...common(r),
     port: r.int('PORT', 3000, 0, 65_535),
@@ -77,12 +81,13 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     taskMaxLength,
     // A body must fit the longest task even if every character takes 4 bytes in UTF-8.
     bodyLimitBytes: r.int('BODY_LIMIT_BYTES', Math.max(16_384, taskMaxLength * 4 + 4096), 1024, 50_000_000),
-    rateLimitPerMinute: r.int('API_RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000),
+    rateLimitPerMinute,
     corsOrigins: corsOrigins(r),
     trustProxy: trustProxy(r.raw('TRUST_PROXY')),
     enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 5000, 100, 60_000),
     rateLimitRedisTimeoutMs: r.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, 10, 10_000),
     apiKeys: apiKeys(r),
+    tenantLimits: tenantLimits(r, rateLimitPerMinute),
     metrics: { enabled: r.bool('METRICS_ENABLED', true), token: metricsToken(r) },
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
     llm: llm(r),

@@ -13,3 +13,4 @@ export { SSM_ENV_NAME, loadSsmParameters } from './ssm';
 export type { LoadSsmParametersOptions, MutableEnv, SsmClientLike, SsmLoadResult } from './ssm';
 export { DEFAULT_PEER_MODEL, configuredModels } from './llm.config';
 export type { LlmRoleConfig } from './llm.config';
+export { tenantLimits, type TenantLimit, type TenantLimits } from './tenant-limits.config';

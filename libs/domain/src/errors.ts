@@ -27,6 +27,12 @@ export const ErrorType = {
   CANCELLED: 'CANCELLED',
   /** HTTP: the request conflicts with the resource's state or an earlier request (409). */
   CONFLICT: 'CONFLICT',
+  /** HTTP: the API key is valid but lacks the scope the route needs (403). */
+  FORBIDDEN: 'FORBIDDEN',
+  /** HTTP: the tenant already has its `max_tasks_in_flight` tasks queued or processing (429, with Retry-After). */
+  TENANT_TASK_LIMIT: 'TENANT_TASK_LIMIT',
+  /** HTTP: the tenant spent its daily token or cost quota; new submissions wait for midnight UTC (429, with Retry-After). */
+  QUOTA_EXCEEDED: 'QUOTA_EXCEEDED',
 } as const;
 export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
 
@@ -115,6 +121,27 @@ export class NotFoundError extends OrchestratorError {
 export class ConflictError extends OrchestratorError {
   constructor(message: string) {
     super(ErrorType.CONFLICT, message);
+  }
+}
+
+/** A key without the scope a route needs (HTTP 403). */
+export class ForbiddenError extends OrchestratorError {
+  constructor(message: string) {
+    super(ErrorType.FORBIDDEN, message);
+  }
+}
+
+/**
+ * A tenant limit refused a submission (HTTP 429): `TENANT_TASK_LIMIT` or `QUOTA_EXCEEDED`.
+ * `retryAfterSeconds` is when trying again may succeed.
+ */
+export class TenantLimitError extends OrchestratorError {
+  constructor(
+    type: typeof ErrorType.TENANT_TASK_LIMIT | typeof ErrorType.QUOTA_EXCEEDED,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(type, message, { retryable: true });
   }
 }
 

@@ -13,3 +13,4 @@ export * from './llm-models';
 export * from './agent-summary';
 export { languageFromFences, normalizeLanguage } from './code-language';
 export * from './task-stream';
+export * from './tenant';

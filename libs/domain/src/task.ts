@@ -1,3 +1,4 @@
+import { DEFAULT_TENANT } from './tenant';
 import type { AgentOutput, Citation } from './agent-output';
 import type { ModelUsage, TaskUsage } from './usage';
 
@@ -108,6 +109,9 @@ export function emptyCheckpoints(): TaskCheckpoints {
  */
 export interface Task {
   task_id: string;
+  /** The tenant that owns the task (`default` for tasks stored before tenants, or an open API). */
+  tenant_id: string;
+  /** The client's session id (unique within the tenant only; see `sessionKey`). */
   session_id: string;
   task: string;
   status: TaskStatus;
@@ -148,6 +152,8 @@ export interface Task {
 /** The fields a caller supplies to create a task; the rest is set by the system. */
 export interface NewTask {
   task_id: string;
+  /** Default: the default tenant. */
+  tenant_id?: string;
   session_id: string;
   task: string;
   metadata: TaskMetadata;
@@ -155,9 +161,10 @@ export interface NewTask {
   budget?: TaskBudget | null;
 }
 
-export function newTask({ task_id, session_id, task, metadata, now, budget = null }: NewTask): Task {
+export function newTask({ task_id, tenant_id = DEFAULT_TENANT, session_id, task, metadata, now, budget = null }: NewTask): Task {
   return {
     task_id,
+    tenant_id,
     session_id,
     task,
     status: 'queued',

@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 
-import type { AgentCheckpoint, AgentRun, Message, RouteCheckpoint, TaskEvent, TaskUsage } from '@agent-orchestrator/domain';
+import { DEFAULT_TENANT, type AgentCheckpoint, type AgentRun, type Message, type RouteCheckpoint, type TaskEvent, type TaskUsage } from '@agent-orchestrator/domain';
 
 import { connectMongo, type MongoStore } from './connection';
 import type { Repositories } from './repositories';
@@ -202,9 +202,9 @@ async function exercise(repos: Repositories): Promise<void> {
   const to = tick();
   for (const filter of [{}, { status: 'queued' as const }, { agent_type: 'code' }, { session_id: sessionId }, { status: 'completed' as const, agent_type: 'code' }]) {
     for (const range of [{}, { created_from: from }, { created_to: to }, { created_from: from, created_to: to }]) {
-      const first = await tasks.list({ ...filter, ...range, limit: 1 });
+      const first = await tasks.list({ tenant_id: DEFAULT_TENANT, ...filter, ...range, limit: 1 });
       const last = first.items.at(-1);
-      if (last) await tasks.list({ ...filter, ...range, limit: 1, after: { created_at: last.created_at, task_id: last.task_id } });
+      if (last) await tasks.list({ tenant_id: DEFAULT_TENANT, ...filter, ...range, limit: 1, after: { created_at: last.created_at, task_id: last.task_id } });
     }
   }
 

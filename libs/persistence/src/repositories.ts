@@ -53,7 +53,12 @@ export interface TaskRepository {
    * `createdAtOrBefore`, only tasks created at or before it (applied in the query,
    * before the limit, so an old task sees its own predecessors).
    */
-  recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string; createdAtOrBefore?: Date }): Promise<Task[]>;
+  recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string; createdAtOrBefore?: Date; tenantId?: string }): Promise<Task[]>;
+  /**
+   * How many of the tenant's tasks are queued or processing, counting at most `cap` (a limit check
+   * needs no more): one count over the `{tenant_id, status}` index prefix, O(min(in flight, cap)).
+   */
+  countInFlight(tenantId: string, cap: number): Promise<number>;
   /**
    * Tasks in `status` queued before `olderThan`, oldest first (`queued_at`, then
    * `task_id`), starting strictly after `after`: one range of the
@@ -61,7 +66,7 @@ export interface TaskRepository {
    */
   listStale(query: StaleTaskQuery): Promise<Task[]>;
   /**
-   * One page of task summaries, newest first (`created_at` desc, then `task_id`
+   * One page of the tenant's task summaries (`tenant_id`: only that tenant's tasks), newest first (`created_at` desc, then `task_id`
    * desc), starting strictly after `after` (keyset pagination: tasks created
    * later never shift a page). Every filter is an index prefix.
    */
@@ -97,6 +102,8 @@ export interface TaskListPosition {
 }
 
 export interface TaskListQuery {
+  /** The caller's tenant: a page never holds another tenant's task. */
+  tenant_id: string;
   status?: TaskStatus;
   agent_type?: string;
   session_id?: string;
@@ -239,7 +246,7 @@ export interface MessageRepository {
    * many times the task is run.
    */
   put(message: Message): Promise<void>;
-  /** The session's last `limit` messages, oldest first. */
+  /** The session's last `limit` messages, oldest first. `sessionId` is the session's storage key (domain `sessionKey`). */
   recentBySession(sessionId: string, options: { limit: number; before?: Date }): Promise<Message[]>;
   listByTask(taskId: string): Promise<Message[]>;
 }
@@ -251,6 +258,7 @@ export interface SessionRepository {
    * `tasks.recentBySession` and `messages.recentBySession` answer by primary-key lookups.
    */
   touch(sessionId: string, now: Date, turn?: SessionTurnInput): Promise<void>;
+  // `sessionId` here is the storage key (domain `sessionKey(tenant, session_id)`), never a bare client id.
 }
 
 /** A task accepted in a session, as its recent slice keeps it. */

@@ -14,6 +14,8 @@ export interface CounterIncrement {
    * `finished_at` day for `usage`.
    */
   day: string;
+  /** The task's tenant: the change is also added to that tenant's day document (`tday:<tenant>:<day>`). */
+  tenant?: string;
   /**
    * When the change happened. It is also added to that minute's document when
    * that minute belongs to `day` (the history's running figures of the day).
@@ -51,6 +53,8 @@ export interface TaskCounterRepository {
   increment(increments: readonly CounterIncrement[]): Promise<void>;
   /** The figures of the UTC day containing `now`: one read by `_id`; zeros for a day without a document. */
   day(now: Date, options?: { maxTimeMs?: number }): Promise<DayCounters>;
+  /** One tenant's figures of the UTC day containing `now` (`tday:<tenant>:<day>`): one read by `_id`; zeros when none. */
+  tenantDay(tenant: string, now: Date): Promise<DayCounters>;
   /**
    * One point per minute document with `from <= minute < to`, oldest first, at most `limit`: the running
    * figures of the minute's UTC day at the end of that minute, and the queue sampled in it (null if none).

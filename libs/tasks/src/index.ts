@@ -60,3 +60,8 @@ export { StreamTask, TaskStreamSession } from './stream/stream-task.use-case';
 export type { StreamRequest, StreamSink, StreamTaskDeps } from './stream/stream-task.use-case';
 export { OpenStreamLimit } from './stream/open-streams';
 export { parseLastEventId } from './stream/last-event-id';
+export { findOwnTask } from './tenancy/own-task';
+export { IN_FLIGHT_RETRY_AFTER_SECONDS, TenantQuota } from './tenancy/tenant-quota';
+export type { TenantQuotaDeps, TenantQuotaLimits } from './tenancy/tenant-quota';
+export { GetTenantUsage } from './tenancy/tenant-usage.query';
+export type { TenantUsageDeps, TenantUsageView } from './tenancy/tenant-usage.query';

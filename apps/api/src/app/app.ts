@@ -11,6 +11,8 @@ import {
   GetSystemMetrics,
   GetTask,
   GetTaskEvents,
+  GetTenantUsage,
+  TenantQuota,
   IdempotentSubmission,
   ListAgents,
   ListTasks,
@@ -27,6 +29,8 @@ import {
 } from '@agent-orchestrator/tasks';
 import { agentsRoutes } from './agents/agents.route';
 import { apiKeyAuth } from './auth/api-key.middleware';
+import { requireScope } from './auth/scopes';
+import { usageRoutes } from './usage/usage.route';
 import { createExecuteTaskDto } from './execute/execute-task.dto';
 import { executeRoutes } from './execute/execute.route';
 import { healthRoutes } from './health/health.route';
@@ -123,26 +127,34 @@ export function createApp(deps: AppDeps): Express {
   app.use(corsMiddleware(config.corsOrigins));
   app.use(optionsHandler());
 
-  const rateLimit = rateLimitMiddleware({ perMinute: config.rateLimitPerMinute, store: deps.rateLimitStore, logger });
+  const rateLimit = rateLimitMiddleware({
+    perMinute: config.rateLimitPerMinute,
+    perMinuteOfTenant: (tenant) => config.tenantLimits.of(tenant).requestsPerMinute,
+    store: deps.rateLimitStore,
+    logger,
+  });
   const events = deps.events ?? new TaskEventLog(logger, 'api');
   const { repositories } = store;
   const counting = new TaskCounting({ counters: repositories.taskCounters, logger });
   const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now, counting });
-  const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment, unpricedModels: config.llm.unpricedModels });
+  const limitsOf = (tenant: string) => config.tenantLimits.of(tenant);
+  const quota = new TenantQuota({ tasks: repositories.tasks, counters: repositories.taskCounters, limitsOf, now });
+  const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment, unpricedModels: config.llm.unpricedModels, quota });
 
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingRedis(readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
   app.use(openApiRoutes(openApiDocument));
   app.use(docsRoutes());
   app.use(metricsRoutes({ registry: prometheus.registry, ...config.metrics }));
   // Public routes (health; the OpenAPI document and docs page) go ABOVE this line. Every /v1 route
-  // below needs an API key when keys are configured, and is rate limited per key, else per IP
-  // (a missing or wrong key is counted against the IP before the 401).
+  // below needs an API key when keys are configured, and is rate limited per tenant, else per IP
+  // (a missing or wrong key is counted against the IP before the 401), then needs its route's scope
+  // (403). Every route below reads and changes only the caller's tenant's data (principalOf).
   const auth = apiKeyAuth({ keys: config.apiKeys, logger });
-  app.use('/v1', auth.identify, rateLimit, auth.require);
+  app.use('/v1', auth.identify, rateLimit, auth.require, requireScope());
   const idempotency = new IdempotentSubmission({ keys: repositories.idempotencyKeys, tasks: repositories.tasks, ttlMs: config.idempotencyTtlHours * 3_600_000, now });
   app.use(executeRoutes({ acceptTask, dto: createExecuteTaskDto(config), bodyLimitBytes: config.bodyLimitBytes, rateLimit, idempotency }));
   app.use(tasksRoutes({ listTasks: new ListTasks({ tasks: repositories.tasks }), getTask: new GetTask({ tasks: repositories.tasks }), rateLimit }));
-  app.use(taskCancelRoutes({ cancelTask: new CancelTask({ lifecycle, queue, cancels, logger }), rateLimit }));
+  app.use(taskCancelRoutes({ cancelTask: new CancelTask({ tasks: repositories.tasks, lifecycle, queue, cancels, logger }), rateLimit }));
   const taskEvents = new GetTaskEvents({ tasks: repositories.tasks, taskEvents: repositories.taskEvents });
   app.use(taskEventsRoutes({ taskEvents, loggingEnabled: config.taskEventStore.enabled, rateLimit }));
   const streamTask = new StreamTask({ tasks: repositories.tasks, stream: repositories.taskStream, bus: deps.streamBus ?? STORE_ONLY_BUS, logger, heartbeatMs: config.stream.heartbeatMs, now });
@@ -163,6 +175,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(metricsHistoryRoutes({ history: new GetMetricsHistory({ counters: repositories.taskCounters, now }), rateLimit }));
   app.use(systemRoutes({ metrics, rateLimit }));
   app.use(agentsRoutes({ listAgents: new ListAgents({ workers }), rateLimit }));
+  app.use(usageRoutes({ usage: new GetTenantUsage({ tasks: repositories.tasks, counters: repositories.taskCounters, limitsOf, now }), rateLimit }));
   app.use(rateLimit, unmatchedRouteHandler());
   app.use(errorHandler());
   return app;

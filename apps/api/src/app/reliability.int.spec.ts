@@ -41,7 +41,7 @@ describe('reliability (integration)', () => {
       environment: 'int-test',
     });
 
-  const countTasks = (filter: Record<string, unknown>) => store.repositories.tasks.list({ limit: 100, ...filter }).then((p) => p.items.length);
+  const countTasks = (filter: Record<string, unknown>) => store.repositories.tasks.list({ tenant_id: 'default', limit: 100, ...filter }).then((p) => p.items.length);
 
   beforeAll(async () => {
     store = await connectMongo({ uri: mongoUri, dbName, serverSelectionTimeoutMS: 5000, appName: 'api-rel-tests' });

@@ -76,9 +76,9 @@ function errorResponse(type: ErrorType, description: string, headers: Record<str
   };
 }
 
-/** The error responses every /v1 operation can give besides its own (401 only when API keys are configured). */
+/** The error responses every /v1 operation can give besides its own (401 and 403 only when API keys are configured). */
 const v1Errors = (apiKeys: boolean): Record<string, Reference> => ({
-  ...(apiKeys ? { '401': responseRef('Unauthorized') } : {}),
+  ...(apiKeys ? { '401': responseRef('Unauthorized'), '403': responseRef('Forbidden') } : {}),
   '429': responseRef('TooManyRequests'),
   '500': responseRef('InternalError'),
 });
@@ -93,6 +93,14 @@ const v1OperationFor =
     responses: { ...operation.responses, ...v1Errors(apiKeys) },
     security: apiKeys ? V1_SECURITY : [],
   });
+
+/** `POST /v1/agent/execute`: its 429 is also a tenant limit (`TENANT_TASK_LIMIT`, `QUOTA_EXCEEDED`). */
+const v1SubmitFor =
+  (apiKeys: boolean) =>
+  (operation: Omit<OperationObject, 'security'>): OperationObject => {
+    const op = v1OperationFor(apiKeys)(operation);
+    return { ...op, responses: { ...op.responses, '429': responseRef('TooManySubmissions') } };
+  };
 
 /** On a 405: the methods the path accepts. */
 const ALLOW_HEADER: HeaderObject = { description: 'The methods the path accepts.', required: true, schema: { type: 'string', pattern: '^[A-Z]+(, [A-Z]+)*$' } };
@@ -133,8 +141,8 @@ or follow it live with \`GET /v1/tasks/{task_id}/stream\` (Server-Sent Events: e
 New fields may be added within v1: ignore those you do not know.
 
 **Errors** always have one shape, \`{ "error": { "type", "message", "details"?, "request_id" }, "api_version" }\`, with the status the type implies:
-400 \`VALIDATION_ERROR\`, 401 \`UNAUTHORIZED\`, 404 \`NOT_FOUND\`, 405 \`METHOD_NOT_ALLOWED\`, 409 \`CONFLICT\`, 413 \`PAYLOAD_TOO_LARGE\`, 415 \`UNSUPPORTED_MEDIA_TYPE\`,
-429 \`RATE_LIMITED\`, 503 \`SERVICE_UNAVAILABLE\` (retry after \`Retry-After\` seconds) and 500 \`INTERNAL_ERROR\` (a bug; never with internals).
+400 \`VALIDATION_ERROR\`, 401 \`UNAUTHORIZED\`, 403 \`FORBIDDEN\`, 404 \`NOT_FOUND\`, 405 \`METHOD_NOT_ALLOWED\`, 409 \`CONFLICT\`, 413 \`PAYLOAD_TOO_LARGE\`, 415 \`UNSUPPORTED_MEDIA_TYPE\`,
+429 \`RATE_LIMITED\` (and, on submissions, \`TENANT_TASK_LIMIT\` or \`QUOTA_EXCEEDED\`), 503 \`SERVICE_UNAVAILABLE\` (retry after \`Retry-After\` seconds) and 500 \`INTERNAL_ERROR\` (a bug; never with internals).
 Any path not listed here answers 404; a listed path with another method answers 405 with \`Allow\`.
 
 **Reliability.** A 202 means the task is stored in MongoDB: if the queue (Redis) is briefly unreachable it stays \`queued\` and is enqueued by the workers' reconciler.
@@ -144,10 +152,15 @@ A task that failed for a transient cause (\`TIMEOUT\`, \`LLM_ERROR\`, \`SEARCH_E
 **Request ids.** Send \`X-Request-Id\` (1 to 128 of \`A-Z a-z 0-9 . _ : -\`) to correlate; otherwise one is generated. It is echoed in the response,
 in error bodies, in the logs and on the task.
 
-**API keys.** Only when the deployment sets \`API_KEYS\`: every \`/v1\` route then needs \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`
-(401 otherwise). Without keys the API is open. \`/healthz\`, \`/readyz\`, this document and the docs page are always public.
+**API keys and tenants.** Only when the deployment sets \`API_KEYS\`: every \`/v1\` route then needs \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`
+(401 otherwise). Each key belongs to a tenant and carries scopes: \`tasks:submit\` (submit), \`tasks:read\` (list, get, events, stream, \`/v1/usage\`),
+\`tasks:manage\` (cancel, retry), \`system:read\` (\`/v1/agents\`, \`/v1/system/...\`), \`admin\` (all of them); a route outside the key's scopes is a 403 \`FORBIDDEN\` naming the scope.
+A key sees only its tenant's tasks: another tenant's task answers 404 exactly like an unknown id, lists hold only the tenant's tasks,
+a \`session_id\` and an \`Idempotency-Key\` are the tenant's own. Without keys the API is open, as one tenant (\`default\`) with every scope.
+\`/healthz\`, \`/readyz\`, this document and the docs page are always public.
 
-**Rate limits.** \`API_RATE_LIMIT_PER_MINUTE\` requests per minute per API key, else per client IP, shared by all API instances.
+**Rate limits.** Requests per minute per tenant (\`TENANT_LIMITS\`, else \`API_RATE_LIMIT_PER_MINUTE\`; every key of a tenant shares the budget), else per client IP, shared by all API instances.
+A tenant may also be limited in tasks queued or processing at once (429 \`TENANT_TASK_LIMIT\`) and in tokens or cost per UTC day (429 \`QUOTA_EXCEEDED\` until midnight UTC), both with \`Retry-After\`.
 \`/v1\` responses carry \`RateLimit-Policy\`, \`RateLimit-Limit\`, \`RateLimit-Remaining\` and \`RateLimit-Reset\` (IETF draft 6) while limiting is on;
 a 429 adds \`Retry-After\`. Health checks, this document and the docs page are not limited.
 
@@ -160,6 +173,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
   const apiKeys = options.apiKeys === true;
   const v1Operation = v1OperationFor(apiKeys);
   const v1Stream = v1StreamFor(apiKeys);
+  const v1Submit = v1SubmitFor(apiKeys);
   return {
     openapi: '3.1.0',
     info: { title: 'Agent Orchestrator API', version: '1.0.0', description: DESCRIPTION, license: { name: 'MIT', identifier: 'MIT' } },
@@ -174,7 +188,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     security: [],
     paths: withNotModified({
       '/v1/agent/execute': {
-        post: v1Operation({
+        post: v1Submit({
           operationId: 'executeTask',
           tags: ['Tasks'],
           summary: 'Submit a task',
@@ -187,7 +201,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
               name: IDEMPOTENCY_KEY_HEADER,
               in: 'header',
               description:
-                'Any unique string of 1 to 255 printable ASCII characters (a UUID works well), scoped to your API key. For IDEMPOTENCY_TTL_HOURS (default 24) the same key with the same body answers with the task the first request created (`Idempotent-Replayed: true`, its current status); with a different body, 409.',
+                'Any unique string of 1 to 255 printable ASCII characters (a UUID works well), scoped to your tenant (every key of the tenant shares it; other tenants never see it). For IDEMPOTENCY_TTL_HOURS (default 24) the same key with the same body answers with the task the first request created (`Idempotent-Replayed: true`, its current status); with a different body, 409.',
               schema: { type: 'string', minLength: 1, maxLength: 255, pattern: IDEMPOTENCY_KEY_PATTERN.source },
             },
           ],
@@ -401,6 +415,20 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           },
         }),
       },
+      '/v1/usage': {
+        get: v1Operation({
+          operationId: 'getUsage',
+          tags: ['Tasks'],
+          summary: "Your tenant's usage today",
+          description:
+            "The caller's own tenant, current UTC day: tokens and estimated cost, tasks created today by status, its limits and tasks in flight. Needs `tasks:read`; never shows another tenant. Takes no query parameters.",
+          responses: {
+            '200': { description: 'The usage.', headers: { ...V1_HEADERS, 'Cache-Control': headerRef('NoStore') }, content: json(ref('TenantUsage')) },
+            '400': responseRef('BadRequest'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
       '/v1/agents': {
         get: v1Operation({
           operationId: 'listAgents',
@@ -566,6 +594,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
               Unauthorized: errorResponse(ErrorType.UNAUTHORIZED, 'The API key is missing or wrong.', {
                 'WWW-Authenticate': headerRef('WwwAuthenticate'),
               }),
+              Forbidden: errorResponse(ErrorType.FORBIDDEN, 'The API key is valid but lacks the scope this route needs (the message names it).'),
             }
           : {}),
         NotFound: errorResponse(ErrorType.NOT_FOUND, 'No such task, or no such route.'),
@@ -580,6 +609,17 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           'RateLimit-Remaining': { ...RATE_LIMIT_HEADERS.RateLimitRemaining, required: true },
           'RateLimit-Reset': { ...RATE_LIMIT_HEADERS.RateLimitReset, required: true },
         }),
+        TooManySubmissions: {
+          description:
+            "Rate limited (`RATE_LIMITED`), or the tenant's limits refuse a new task: `TENANT_TASK_LIMIT` (too many tasks queued or processing) or `QUOTA_EXCEEDED` (the daily tokens or cost are spent, until midnight UTC). Retry after `Retry-After` seconds.",
+          headers: { ...V1_HEADERS, 'Retry-After': headerRef('RetryAfter') },
+          content: json({
+            allOf: [
+              ref('Error'),
+              { type: 'object', properties: { error: { type: 'object', properties: { type: { enum: [ErrorType.RATE_LIMITED, ErrorType.TENANT_TASK_LIMIT, ErrorType.QUOTA_EXCEEDED] } } } } },
+            ],
+          }),
+        },
         TooManyRequestsOrStreams: errorResponse(ErrorType.RATE_LIMITED, 'Rate limited, or too many open streams (STREAM_MAX_OPEN_PER_CLIENT): retry after `Retry-After` seconds.', {
           'Retry-After': headerRef('RetryAfter'),
         }),
@@ -602,7 +642,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
     'x-unmatched-request-responses': {
       // A path that is not valid URI encoding fails before any method is matched.
       '400': responseRef('BadRequest'),
-      ...(apiKeys ? { '401': responseRef('Unauthorized') } : {}),
+      ...(apiKeys ? { '401': responseRef('Unauthorized'), '403': responseRef('Forbidden') } : {}),
       '404': responseRef('NotFound'),
       // Inline: only this extension uses it (a component would be one no operation references).
       '405': errorResponse(ErrorType.METHOD_NOT_ALLOWED, 'The path exists, but not for this method.', { Allow: ALLOW_HEADER }),

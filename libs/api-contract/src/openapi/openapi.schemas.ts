@@ -49,7 +49,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
         minLength: 1,
         pattern: '^[^\\u0000]*$',
       }),
-      session_id: string('Continue this session: earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.', {
+      session_id: string('Continue this session of your tenant (another tenant's session with the same id is a different session): earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.', {
         pattern: SESSION_ID_PATTERN.source,
       }),
       max_tokens: {
@@ -299,6 +299,36 @@ export const componentSchemas: Record<string, JsonSchema> = {
     ...agentSummary('What the agent does and when the router picks it.'),
     workers: { type: 'integer', minimum: 1, description: 'How many live workers registered this name at this version.' },
   }),
+  TenantUsage: object(
+    {
+      tenant_id: string("The caller's tenant (its API key's; `default` when the API runs without keys)."),
+      day_start: dateTime('Start of the current UTC day: the figures below are since then.'),
+      tasks_by_status: object(Object.fromEntries(TASK_STATUSES.map((s) => [s, count(`Tasks created today that are ${s} now.`)])), {
+        description: "The tenant's tasks created today, by their current status.",
+      }),
+      usage: object(
+        {
+          prompt_tokens: count(),
+          completion_tokens: count(),
+          total_tokens: count('What `daily_tokens` is checked against.'),
+          cost_usd: { type: 'number', minimum: 0, description: 'Estimated US dollars, from LLM_PRICES: what `daily_cost_usd` is checked against.' },
+        },
+        { description: "Tokens and estimated cost of the tenant's router and agent runs that finished today." },
+      ),
+      limits: object(
+        {
+          requests_per_minute: { type: ['integer', 'null'], minimum: 1, description: 'Shared by every key of the tenant; null: unlimited.' },
+          max_tasks_in_flight: { type: ['integer', 'null'], minimum: 1, description: 'Tasks queued or processing at once; beyond it a submission is a 429 `TENANT_TASK_LIMIT`. Null: unlimited.' },
+          daily_tokens: { type: ['integer', 'null'], minimum: 1, description: 'Once `usage.total_tokens` reaches it, submissions are a 429 `QUOTA_EXCEEDED` until midnight UTC. Null: unlimited.' },
+          daily_cost_usd: { type: ['number', 'null'], exclusiveMinimum: 0, description: 'Once `usage.cost_usd` reaches it, submissions are a 429 `QUOTA_EXCEEDED` until midnight UTC. Null: unlimited.' },
+        },
+        { description: "The tenant's limits (TENANT_LIMITS)." },
+      ),
+      tasks_in_flight: { type: ['integer', 'null'], minimum: 0, description: 'Tasks queued or processing now, counted up to `max_tasks_in_flight`; null when there is no such limit.' },
+      api_version: apiVersion,
+    },
+    { description: "The caller's own tenant today: usage, tasks, limits. Never another tenant's." },
+  ),
   AgentList: object(
     {
       data: { type: 'array', items: ref('Agent'), description: 'By name, then newest version first. Empty when no worker is alive: the API does not guess.' },

@@ -70,6 +70,6 @@ A comment line \`: ping\` comes every STREAM_HEARTBEAT_MS (15 s by default) so p
 **Resume.** Reconnect with the header \`Last-Event-ID: <n>\` (or the query parameter \`last_event_id\` for clients that cannot set headers; the header wins): you get every event after \`n\`, in order, each once, then the live ones.
 A client that connects after the task ended gets its whole history, then the end. Events are kept STREAM_RETENTION_DAYS (90 by default), whatever LOG_TO_MONGO says.
 
-**Limits.** STREAM_MAX_OPEN_PER_CLIENT open streams per API key (else per IP) and API process: one more is a 429 \`RATE_LIMITED\` with \`Retry-After\`.
-Errors before the stream starts (400, 401, 404, 429, 503) have the usual JSON error shape.
+**Limits.** STREAM_MAX_OPEN_PER_CLIENT open streams per tenant (else per IP) and API process: one more is a 429 \`RATE_LIMITED\` with \`Retry-After\`.
+Errors before the stream starts (400, 401, 403, 404, 429, 503) have the usual JSON error shape.
 `.trim();

@@ -21,6 +21,8 @@ export type Flat = Record<string, number>;
 export type CounterDoc = Record<string, unknown>;
 
 export const dayId = (day: string): string => `day:${day}`;
+/** `tday:<tenant>:YYYY-MM-DD`: one tenant's figures of a day (tenant ids hold no `:`); no minute documents per tenant. */
+export const tenantDayId = (tenant: string, day: string): string => `tday:${tenant}:${day}`;
 /** `min:YYYY-MM-DDTHH:MM` of the minute containing `at` (UTC). */
 export const minuteId = (at: Date): string => `min:${at.toISOString().slice(0, 16)}`;
 export const minuteStart = (at: Date): Date => new Date(Math.floor(at.getTime() / 60_000) * 60_000);
@@ -84,6 +86,8 @@ export function documentUpdates(increments: readonly CounterIncrement[]): Map<st
     if (Object.keys(paths).length === 0) continue;
     const targets = [touch(dayId(x.day), { day: x.day }, x.at)];
     if (dayOf(x.at) === x.day) targets.push(touch(minuteId(x.at), { day: x.day, minute_start: minuteStart(x.at) }, x.at));
+    // The tenant's own day (GET /v1/usage, the daily quotas): the same counters, one more document.
+    if (x.tenant !== undefined) targets.push(touch(tenantDayId(x.tenant, x.day), { day: x.day }, x.at));
     for (const doc of targets) for (const [path, n] of Object.entries(paths)) add(doc.inc, path, n);
   }
   return docs;

@@ -112,6 +112,8 @@ export const taskSchema = new Schema(
     /** The task id: tasks are looked up, and their status moved, by primary key (issue 11). */
     _id: { type: String },
     task_id: { type: String, required: true },
+    /** Owner (issue 14). Tasks stored before tenants lack it and read as the default tenant's (libs/persistence/README.md). */
+    tenant_id: { type: String, default: 'default' },
     session_id: { type: String, required: true },
     task: { type: String, default: '' },
     status: { type: String, enum: TASK_STATUSES, required: true },
@@ -159,6 +161,13 @@ taskSchema.index({ created_at: -1, task_id: -1 });
 taskSchema.index({ status: 1, created_at: -1, task_id: -1 });
 taskSchema.index({ agent_type: 1, created_at: -1, task_id: -1 });
 taskSchema.index({ session_id: 1, created_at: -1, task_id: -1 });
+// The same lists within one tenant (every GET /v1/tasks filters by the caller's tenant), and the
+// router's fallback read of a session's earlier tasks. Also the tenant's tasks in flight: a count
+// over {tenant_id, status ∈ queued|processing}, bounded by the status index and stopped at the cap.
+taskSchema.index({ tenant_id: 1, created_at: -1, task_id: -1 });
+taskSchema.index({ tenant_id: 1, status: 1, created_at: -1, task_id: -1 });
+taskSchema.index({ tenant_id: 1, agent_type: 1, created_at: -1, task_id: -1 });
+taskSchema.index({ tenant_id: 1, session_id: 1, created_at: -1, task_id: -1 });
 // Today's counts by status and agent (GET /v1/system/metrics): a covered scan of today's range.
 taskSchema.index({ created_at: -1, status: 1, selected_agent: 1, agent_type: 1 });
 // Today's latency count, sum and p95: a covered scan of one day, walked from the slow end for p95.

@@ -7,7 +7,7 @@
  * on the input are never written, and the cheap checks the schema would make on these values
  * (ids are strings, dates are valid, the status and role are known) are made here.
  */
-import { ValidationError, isTaskStatus, type AgentCheckpoint, type Message, type ModelUsage, type RouteCheckpoint, type Task, type TaskError, type TaskResult, type TaskRetry, type TaskUsage } from '@agent-orchestrator/domain';
+import { DEFAULT_TENANT, TENANT_ID_PATTERN, ValidationError, isTaskStatus, type AgentCheckpoint, type Message, type ModelUsage, type RouteCheckpoint, type Task, type TaskError, type TaskResult, type TaskRetry, type TaskUsage } from '@agent-orchestrator/domain';
 
 import { dateArg, idArg } from './guards';
 
@@ -102,6 +102,13 @@ function retryDoc(r: TaskRetry): Doc {
 }
 
 /** The `tasks` document of a task, `_id` = task_id (what `taskModel.create(task)` stores, with the task id as key). */
+/** A task's tenant: a tenant id (TENANT_ID_PATTERN); absent means the default tenant. */
+function tenantArg(value: unknown): string {
+  if (value === undefined) return DEFAULT_TENANT;
+  if (typeof value !== 'string' || !TENANT_ID_PATTERN.test(value)) throw new ValidationError('tenant_id is not a tenant id', [{ field: 'tenant_id', message: `got ${String(value).slice(0, 80)}` }]);
+  return value;
+}
+
 export function taskDocument(task: Task): Doc {
   const task_id = idArg(task?.task_id, 'task_id');
   if (!isTaskStatus(task.status)) throw new ValidationError('status is not a task status', [{ field: 'status', message: `got ${String(task.status)}` }]);
@@ -112,6 +119,7 @@ export function taskDocument(task: Task): Doc {
   return {
     _id: task_id,
     task_id,
+    tenant_id: tenantArg(task.tenant_id),
     session_id: idArg(task.session_id, 'session_id'),
     task: task.task ?? '',
     status: task.status,

@@ -4,6 +4,7 @@
  * callers, and documents written by an older schema get the domain defaults.
  */
 import {
+  tenantOf,
   TASK_STEPS,
   isTaskStatus,
   type AgentCheckpoint,
@@ -130,6 +131,8 @@ export function toTask(value: unknown): Task {
   const status = d['status'];
   return {
     task_id: str(d['task_id']),
+    // Tasks stored before tenants have no tenant_id: they are the default tenant's.
+    tenant_id: tenantOf(d),
     session_id: str(d['session_id']),
     task: str(d['task']),
     // The schema's enum keeps bad statuses out; should one appear anyway, a

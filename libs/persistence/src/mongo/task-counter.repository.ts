@@ -11,6 +11,7 @@ import {
   minuteId,
   minuteStart,
   rebuiltPaths,
+  tenantDayId,
   type CounterDoc,
   type DocUpdate,
 } from '../counters/counter-docs';
@@ -66,6 +67,15 @@ export class MongoTaskCounterRepository implements TaskCounterRepository {
         { _id: dayId(utcDayKey(at)) as never },
         options.maxTimeMs === undefined ? {} : { maxTimeMS: options.maxTimeMs },
       );
+      return figuresOf(counterPaths(doc), at);
+    });
+  }
+
+  async tenantDay(tenant: string, now: Date): Promise<DayCounters> {
+    const at = dateArg(now, 'now');
+    if (typeof tenant !== 'string' || tenant === '') throw new ValidationError('tenant must be a tenant id', [{ field: 'tenant', message: `got ${String(tenant)}` }]);
+    return guard(TASK_COUNTERS_COLLECTION, this.ctx, async () => {
+      const doc = await this.model.collection.findOne<CounterDoc>({ _id: tenantDayId(tenant, utcDayKey(at)) as never });
       return figuresOf(counterPaths(doc), at);
     });
   }

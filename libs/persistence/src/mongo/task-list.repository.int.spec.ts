@@ -1,7 +1,7 @@
 // Integration test: needs MongoDB (or FerretDB) at MONGO_URI, provided by the Jest globalSetup.
 // TaskRepository.list (keyset pagination, filters) and dayStats (today's counts and latency).
 import { randomUUID } from 'node:crypto';
-import { ValidationError, type Task, type TaskStatus } from '@agent-orchestrator/domain';
+import { DEFAULT_TENANT, ValidationError, type Task, type TaskStatus } from '@agent-orchestrator/domain';
 
 import type { TaskListPosition, TaskListQuery, TaskRepository, TaskSummary } from '../repositories';
 import { makeTask, useTestDatabase } from '../testing/mongo-test-env';
@@ -16,11 +16,11 @@ beforeAll(() => {
 const at = (iso: string) => new Date(iso);
 
 /** Every page of `query`, following `after` from each page's last item. */
-async function allPages(query: Omit<TaskListQuery, 'after'>, between?: (page: number) => Promise<void>): Promise<TaskSummary[][]> {
+async function allPages(query: Omit<TaskListQuery, 'after' | 'tenant_id'> & { tenant_id?: string }, between?: (page: number) => Promise<void>): Promise<TaskSummary[][]> {
   const pages: TaskSummary[][] = [];
   let after: TaskListPosition | undefined;
   for (;;) {
-    const page = await tasks.list({ ...query, ...(after ? { after } : {}) });
+    const page = await tasks.list({ tenant_id: DEFAULT_TENANT, ...query, ...(after ? { after } : {}) });
     pages.push(page.items);
     if (!page.has_more) return pages;
     const last = page.items[page.items.length - 1]!;
@@ -81,7 +81,7 @@ describe('list', () => {
   const range = { created_from: at('2030-01-01T00:00:00Z'), created_to: at('2030-01-02T00:00:00Z') };
 
   it('returns summaries newest first, task_id breaking ties, with has_more', async () => {
-    const page = await tasks.list({ ...range, limit: 5 });
+    const page = await tasks.list({ tenant_id: DEFAULT_TENANT, ...range, limit: 5 });
     const expected = seeded.filter(inRange).sort(newestFirst);
     expect(ids(page.items)).toEqual(ids(expected.slice(0, 5)));
     expect(page.has_more).toBe(true);
@@ -90,6 +90,7 @@ describe('list', () => {
   it('maps a summary without the heavy fields', async () => {
     const source = seeded.find((t) => t.status === 'completed')!;
     const { items } = await tasks.list({
+      tenant_id: DEFAULT_TENANT,
       session_id: source.session_id,
       created_from: source.created_at,
       created_to: new Date(source.created_at.getTime() + 1),
@@ -115,7 +116,7 @@ describe('list', () => {
       usage: { total_tokens: 15, cost_usd: 0.25 },
     });
     const failed = seeded.find((t) => t.status === 'failed')!;
-    const [f] = (await tasks.list({ status: 'failed', created_from: failed.created_at, created_to: new Date(failed.created_at.getTime() + 1), limit: 10 }))
+    const [f] = (await tasks.list({ tenant_id: DEFAULT_TENANT, status: 'failed', created_from: failed.created_at, created_to: new Date(failed.created_at.getTime() + 1), limit: 10 }))
       .items;
     expect(f).toMatchObject({
       task_id: failed.task_id,
@@ -144,11 +145,11 @@ describe('list', () => {
   it('treats created_from as inclusive and created_to as exclusive', async () => {
     const from = at('2030-01-01T00:02:00Z');
     const to = at('2030-01-01T00:04:00Z');
-    const { items, has_more } = await tasks.list({ created_from: from, created_to: to, limit: 100 });
+    const { items, has_more } = await tasks.list({ tenant_id: DEFAULT_TENANT, created_from: from, created_to: to, limit: 100 });
     expect(has_more).toBe(false);
     expect(ids(items)).toEqual(ids(seeded.filter((t) => t.created_at >= from && t.created_at < to).sort(newestFirst)));
     expect(items).toHaveLength(6);
-    expect((await tasks.list({ created_from: from, created_to: from, limit: 10 })).items).toEqual([]);
+    expect((await tasks.list({ tenant_id: DEFAULT_TENANT, created_from: from, created_to: from, limit: 10 })).items).toEqual([]);
   });
 
   it.each([1, 2, 3, 5, 7, 24, 100])('pages of %d cover every task exactly once', async (limit) => {
@@ -199,7 +200,7 @@ describe('list', () => {
       { after: { created_at: 'yesterday' as unknown as Date, task_id: 'x' } },
     ];
     for (const q of bad) {
-      await expect(tasks.list({ limit: 10, ...q })).rejects.toBeInstanceOf(ValidationError);
+      await expect(tasks.list({ tenant_id: DEFAULT_TENANT, limit: 10, ...q })).rejects.toBeInstanceOf(ValidationError);
     }
   });
 });

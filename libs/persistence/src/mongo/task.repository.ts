@@ -1,4 +1,6 @@
 import {
+  DEFAULT_TENANT,
+  sessionKey,
   ErrorType,
   allowedFrom,
   canMove,
@@ -246,16 +248,18 @@ export class MongoTaskRepository implements TaskRepository {
     });
   }
 
-  async recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string; createdAtOrBefore?: Date }): Promise<Task[]> {
+  async recentBySession(sessionId: string, options: { limit: number; excludeTaskId?: string; createdAtOrBefore?: Date; tenantId?: string }): Promise<Task[]> {
     const session_id = idArg(sessionId, 'sessionId');
+    const tenant_id = idArg(options?.tenantId ?? DEFAULT_TENANT, 'tenantId');
     const limit = limitArg(options?.limit);
     const exclude = options.excludeTaskId === undefined ? undefined : idArg(options.excludeTaskId, 'excludeTaskId');
     const until = options.createdAtOrBefore === undefined ? undefined : dateArg(options.createdAtOrBefore, 'createdAtOrBefore');
     if (limit === 0) return []; // limit(0) means "no limit" to MongoDB
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const fromSlice = await this.recentFromSlice(session_id, limit, exclude, until);
+      // The session document is the tenant's own (its _id is the tenant's session key).
+      const fromSlice = await this.recentFromSlice(sessionKey(tenant_id, session_id), limit, exclude, until);
       if (fromSlice) return fromSlice;
-      const filter: Record<string, unknown> = { session_id };
+      const filter: Record<string, unknown> = { tenant_id, session_id };
       if (exclude !== undefined) filter['task_id'] = mongoose.trusted({ $ne: exclude });
       // In the query, before the limit: the bound must not be applied to the newest few only.
       if (until !== undefined) filter['created_at'] = mongoose.trusted({ $lte: until });
@@ -285,6 +289,14 @@ export class MongoTaskRepository implements TaskRepository {
     // A turn whose task insert failed (the accept's 503) has no task: exact only if the slice is complete.
     if (tasks.length < candidates.length && !slice.complete) return null;
     return tasks;
+  }
+
+  async countInFlight(tenantId: string, cap: number): Promise<number> {
+    const tenant_id = idArg(tenantId, 'tenantId');
+    if (typeof cap !== 'number' || !Number.isInteger(cap) || cap < 0) throw new ValidationError('cap must be a non-negative integer', [{ field: 'cap', message: `got ${String(cap)}` }]);
+    const limit = cap;
+    if (limit === 0) return 0;
+    return guard(TASKS_COLLECTION, this.ctx, () => this.model.countDocuments({ tenant_id, status: mongoose.trusted({ $in: ['queued', 'processing'] }) }, { limit }));
   }
 
   async list(query: TaskListQuery): Promise<TaskListPage> {
@@ -419,7 +431,8 @@ function listFilter(query: TaskListQuery): { filter: Record<string, unknown>; li
   if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > MAX_TASK_PAGE_SIZE) {
     throw new ValidationError(`limit must be an integer from 1 to ${MAX_TASK_PAGE_SIZE}`, [{ field: 'limit', message: `got ${String(limit)}` }]);
   }
-  const filter: Record<string, unknown> = {};
+  // Always the caller's tenant first: every list index starts with tenant_id.
+  const filter: Record<string, unknown> = { tenant_id: idArg(query.tenant_id, 'tenant_id') };
   if (query.status !== undefined) {
     if (!isTaskStatus(query.status)) throw new ValidationError('status is not a task status', [{ field: 'status', message: `got ${String(query.status)}` }]);
     filter['status'] = query.status;

@@ -1,4 +1,6 @@
 import {
+  DEFAULT_TENANT,
+  tenantOf,
   TASK_STATUSES,
   canMove,
   isTerminalStatus,
@@ -16,7 +18,7 @@ import {
 } from '@agent-orchestrator/domain';
 import type { MongoStore } from '../connection';
 import { DatabaseUnavailableError } from '../errors';
-import { applyPaths, counterPaths, dayId, documentUpdates, figuresOf, historyPoints, minuteId, minuteStart, rebuiltPaths, type CounterDoc } from '../counters/counter-docs';
+import { applyPaths, counterPaths, dayId, documentUpdates, figuresOf, historyPoints, minuteId, minuteStart, rebuiltPaths, tenantDayId, type CounterDoc } from '../counters/counter-docs';
 import { taskSummary, type IdempotencyRecord, type Repositories, type TaskListPosition } from '../repositories';
 import { MAX_HISTORY_MINUTES, type DayCounters } from '../task-counters';
 
@@ -126,8 +128,9 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
     tasks: {
       create: async (task) => {
         this.guard('tasks.create');
-        this.tasks.set(task.task_id, clone(task));
-        return clone(task);
+        const stored = { ...task, tenant_id: tenantOf(task) };
+        this.tasks.set(task.task_id, clone(stored));
+        return clone(stored);
       },
       findById: async (id) => {
         this.guard('tasks.findById');
@@ -208,19 +211,24 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         });
         return clone(t);
       },
-      recentBySession: async (sessionId, { limit, excludeTaskId, createdAtOrBefore }) => {
+      recentBySession: async (sessionId, { limit, excludeTaskId, createdAtOrBefore, tenantId = DEFAULT_TENANT }) => {
         this.guard('tasks.recentBySession');
         return [...this.tasks.values()]
-          .filter((t) => t.session_id === sessionId && t.task_id !== excludeTaskId && (!createdAtOrBefore || t.created_at <= createdAtOrBefore))
+          .filter((t) => tenantOf(t) === tenantId && t.session_id === sessionId && t.task_id !== excludeTaskId && (!createdAtOrBefore || t.created_at <= createdAtOrBefore))
           .sort(newestFirst)
           .slice(0, limit)
           .map(clone);
+      },
+      countInFlight: async (tenantId, cap) => {
+        this.guard('tasks.countInFlight');
+        return Math.min(cap, [...this.tasks.values()].filter((t) => tenantOf(t) === tenantId && (t.status === 'queued' || t.status === 'processing')).length);
       },
       list: async (query) => {
         this.guard('tasks.list');
         const matches = [...this.tasks.values()]
           .filter(
             (t) =>
+              tenantOf(t) === query.tenant_id &&
               (query.status === undefined || t.status === query.status) &&
               (query.agent_type === undefined || t.agent_type === query.agent_type) &&
               (query.session_id === undefined || t.session_id === query.session_id) &&
@@ -328,6 +336,10 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
       day: async (now) => {
         this.guard('taskCounters.day');
         return figuresOf(counterPaths(this.counters.get(dayId(now.toISOString().slice(0, 10)))), now);
+      },
+      tenantDay: async (tenant, now) => {
+        this.guard('taskCounters.tenantDay');
+        return figuresOf(counterPaths(this.counters.get(tenantDayId(tenant, now.toISOString().slice(0, 10)))), now);
       },
       history: async ({ from, to, limit }) => {
         this.guard('taskCounters.history');

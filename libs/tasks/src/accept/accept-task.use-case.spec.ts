@@ -93,7 +93,7 @@ describe('AcceptTask', () => {
     expect(err).toMatchObject({ type: ErrorType.SERVICE_UNAVAILABLE, message: NOT_STORED_MESSAGE });
     store.down = false;
     expect(store.tasks.size).toBe(0);
-    expect(await store.repositories.tasks.list({ limit: 10, status: 'queued' })).toMatchObject({ items: [] });
+    expect(await store.repositories.tasks.list({ tenant_id: 'default', limit: 10, status: 'queued' })).toMatchObject({ items: [] });
     expect(queue.enqueued).toEqual([]);
     expect(store.calls.filter((c) => c === 'tasks.fail')).toEqual([]);
   });

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { ValidationError, newTask, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
+import { DEFAULT_TENANT, ValidationError, newTask, sessionKey, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
 import type { TaskLifecycle } from '../lifecycle/task-lifecycle';
 import type { Logger } from '../ports/logger.port';
 import type { TaskQueue } from '../ports/task-queue.port';
 import { storeError } from '../support/store-error';
+import type { TenantQuota } from '../tenancy/tenant-quota';
 
 /** A task as a client submits it (validated and trimmed by the caller). */
 export interface TaskSubmission {
@@ -31,6 +32,8 @@ export interface AcceptTaskDeps {
    * there is one, since the cost of their calls is unknown and the budget could never trip.
    */
   unpricedModels?: readonly string[];
+  /** The tenant's limits on new tasks (TENANT_LIMITS), checked before anything is written; none when absent. */
+  quota?: Pick<TenantQuota, 'check'>;
 }
 
 export const NOT_STORED_MESSAGE = 'The task could not be stored because the database is unavailable. Try again shortly.';
@@ -56,8 +59,13 @@ export class AcceptTask {
     this.newId = deps.newId ?? randomUUID;
   }
 
-  /** `options.taskId`: the id to create the task with (an Idempotency-Key reserves it first); default a new UUID. */
-  async execute(input: TaskSubmission, origin: RequestOrigin, logger: Logger, options: { taskId?: string } = {}): Promise<Task> {
+  /**
+   * `options.taskId`: the id to create the task with (an Idempotency-Key reserves it first); default a new UUID.
+   * `options.tenantId`: the owner (default: the default tenant); its session is `sessionKey(tenant, session_id)`.
+   * @throws ValidationError, TenantLimitError (429), ServiceUnavailableError
+   */
+  async execute(input: TaskSubmission, origin: RequestOrigin, logger: Logger, options: { taskId?: string; tenantId?: string } = {}): Promise<Task> {
+    const tenantId = options.tenantId ?? DEFAULT_TENANT;
     const { repositories, environment, unpricedModels = [] } = this.deps;
     if (input.max_cost_usd !== undefined && unpricedModels.length > 0) {
       const names = unpricedModels.join(', ');
@@ -65,9 +73,11 @@ export class AcceptTask {
         { field: 'max_cost_usd', message: `no price for ${names}` },
       ]);
     }
+    await this.deps.quota?.check(tenantId);
     const now = this.deps.now();
     const task = newTask({
       task_id: options.taskId ?? this.newId(),
+      tenant_id: tenantId,
       session_id: input.session_id ?? this.newId(),
       task: input.task,
       metadata: { ...origin, environment },
@@ -78,12 +88,14 @@ export class AcceptTask {
     try {
       // Independent writes, issued together; both settle before the commit point.
       const messageId = this.newId();
+      // The tenant's own session: the same session_id from another tenant is another document.
+      const session = sessionKey(tenantId, task.session_id);
       await settleAll([
         // The turn goes into the session's recent slice, from which the worker reads the context.
-        repositories.sessions.touch(task.session_id, now, { task_id: task.task_id, message_id: messageId, created_at: now }),
+        repositories.sessions.touch(session, now, { task_id: task.task_id, message_id: messageId, created_at: now }),
         repositories.messages.append({
           message_id: messageId,
-          session_id: task.session_id,
+          session_id: session,
           task_id: task.task_id,
           role: 'user',
           content: task.task,

@@ -26,7 +26,7 @@ function setup(options: { waitForTaskMs?: number; staleAfterMs?: number } = {}) 
   return { store, submission, create, logger, records, advance: (ms: number) => (clock += ms) };
 }
 
-const request = { keyHash: idempotencyKeyHash('k-1', undefined), bodyHash: bodyHash({ task: 'x' }) };
+const request = { keyHash: idempotencyKeyHash('k-1', 'default'), bodyHash: bodyHash({ task: 'x' }) };
 
 describe('IdempotentSubmission', () => {
   it('creates once per key and replays the same task for the same body', async () => {
@@ -62,7 +62,7 @@ describe('IdempotentSubmission', () => {
 
   it('scopes keys by API key and hashes bodies whatever their key order', () => {
     expect(idempotencyKeyHash('k', 'a')).not.toBe(idempotencyKeyHash('k', 'b'));
-    expect(idempotencyKeyHash('k', undefined)).not.toBe(idempotencyKeyHash('k', 'global'));
+    expect(idempotencyKeyHash('k', 'default')).not.toBe(idempotencyKeyHash('k', 'global'));
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: undefined } })).toBe('{"a":{"d":[1,{"e":3,"f":2}]},"b":1}');
     expect(bodyHash({ task: 'x', session_id: 's' })).toBe(bodyHash({ session_id: 's', task: 'x' }));
   });

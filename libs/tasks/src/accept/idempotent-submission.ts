@@ -1,13 +1,13 @@
 /**
  * `Idempotency-Key` on a task submission: the same key with the same body gives the same task for
- * the key's TTL, the same key with another body a conflict. Keys are scoped to the API key the
- * request authenticated with (else one global scope), and only a hash of scope and key is stored.
+ * the key's TTL, the same key with another body a conflict. Keys are scoped to the tenant of the
+ * API key the request authenticated with, and only a hash of tenant and key is stored.
  *
  * The key is reserved (an insert on a unique index) before the task is created, so of concurrent
  * requests with one key exactly one creates a task; the others wait briefly for it and replay it.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { ConflictError, IDEMPOTENCY_KEY_HEADER, type Task } from '@agent-orchestrator/domain';
+import { ConflictError, DEFAULT_TENANT, IDEMPOTENCY_KEY_HEADER, type Task } from '@agent-orchestrator/domain';
 import type { IdempotencyKeyRepository, IdempotencyRecord, TaskRepository } from '@agent-orchestrator/persistence';
 import type { Logger } from '../ports/logger.port';
 import { storeError } from '../support/store-error';
@@ -16,9 +16,13 @@ const NOT_STORED = 'The Idempotency-Key could not be checked because the databas
 
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** The stored form of a key: scope and key hashed together, so keys of different API keys never meet. */
-export function idempotencyKeyHash(key: string, apiKeyId: string | undefined): string {
-  const scope = apiKeyId === undefined ? 'global' : `api-key:${apiKeyId}`;
+/**
+ * The stored form of a key: tenant and key hashed together, so keys of different tenants never meet
+ * (and every key of one tenant shares them). The default tenant keeps the scope keys had before
+ * tenants (`global`), so its keys stored then still answer.
+ */
+export function idempotencyKeyHash(key: string, tenantId: string): string {
+  const scope = tenantId === DEFAULT_TENANT ? 'global' : `tenant:${tenantId}`;
   return sha256(`${scope.length}:${scope}:${key}`);
 }
 

@@ -11,13 +11,16 @@ import type { Logger } from '../ports/logger.port';
 import type { TaskQueue } from '../ports/task-queue.port';
 import { bestEffort } from '../support/deadline';
 import { storeError } from '../support/store-error';
-import { parseTaskId } from '../support/task-id';
+import { findOwnTask } from '../tenancy/own-task';
+import type { TaskRepository } from '@agent-orchestrator/persistence';
 
 /** How long the best-effort queue and channel calls (drop the job, tell the workers) may take; the answer never waits longer. */
 export const CANCEL_BEST_EFFORT_MS = 1000;
 
 export interface CancelTaskDeps {
   lifecycle: Pick<TaskLifecycle, 'requestCancel'>;
+  /** Where the tenant check reads the task before anything changes. */
+  tasks: Pick<TaskRepository, 'findById'>;
   queue: Pick<TaskQueue, 'remove'>;
   cancels: CancelChannel;
   logger: Logger;
@@ -28,10 +31,11 @@ export class CancelTask {
   constructor(private readonly deps: CancelTaskDeps) {}
 
   /** The task after the cancel: `cancelled`, or still `processing` with `cancel_requested_at`. @throws ValidationError, NotFoundError, ConflictError */
-  async execute(taskId: unknown): Promise<Task> {
+  async execute(taskId: unknown, tenantId: string): Promise<Task> {
     const { lifecycle, queue, cancels, logger } = this.deps;
     const ms = this.deps.bestEffortMs ?? CANCEL_BEST_EFFORT_MS;
-    const id = parseTaskId(taskId);
+    // Another tenant's task: not found, and nothing changes (a task never changes tenant, so the check holds for the update).
+    const { task_id: id } = await findOwnTask(this.deps.tasks, taskId, tenantId, 'The task could not be cancelled because the database is unavailable. Try again shortly.');
     let outcome;
     try {
       outcome = await lifecycle.requestCancel(id, { previous_status: 'queued' });

@@ -19,5 +19,5 @@ export async function recordRun(agentRuns: Pick<AgentRunRepository, 'record'>, t
     duration_ms: finished.getTime() - run.started_at.getTime(),
   };
   await agentRuns.record(stored);
-  await counting?.runRecorded(stored);
+  await counting?.runRecorded(stored, task.tenant_id);
 }

@@ -30,6 +30,8 @@ import {
   type RouteCheckpoint,
   type Task,
   type TaskStep,
+  sessionKey,
+  tenantOf,
 } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
 import type { PeerAgent } from '@agent-orchestrator/router';
@@ -290,7 +292,7 @@ export class ProcessTask {
   private async persistResult(run: Run, result: AgentRunResult): Promise<ProcessOutcome> {
     const { task, attempt, agentName } = run;
     const usage = sumUsage(run.usages);
-    await this.deps.repositories.messages.put({ message_id: replyMessageId(task.task_id), session_id: task.session_id, task_id: task.task_id, role: 'assistant', content: result.output.content, agent_name: agentName, created_at: this.now() });
+    await this.deps.repositories.messages.put({ message_id: replyMessageId(task.task_id), session_id: sessionKey(tenantOf(task), task.session_id), task_id: task.task_id, role: 'assistant', content: result.output.content, agent_name: agentName, created_at: this.now() });
     const done = await this.lifecycle.complete(
       task,
       { result: { summary: result.output.summary ?? null, raw_output: result.output.content, code_language: result.output.code_language ?? null, citations: result.output.citations }, usage },

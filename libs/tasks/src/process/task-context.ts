@@ -3,7 +3,7 @@
  * before this task, both oldest first as their prompts say.
  */
 import type { ConversationTurn } from '@agent-orchestrator/agents-core';
-import type { Task } from '@agent-orchestrator/domain';
+import { sessionKey, tenantOf, type Task } from '@agent-orchestrator/domain';
 import type { MessageRepository, TaskRepository } from '@agent-orchestrator/persistence';
 import type { PreviousTask } from '@agent-orchestrator/router';
 
@@ -25,9 +25,10 @@ export interface TaskContextDeps {
 
 export async function buildTaskContext(task: Task, deps: TaskContextDeps): Promise<TaskContext> {
   const [messages, previous] = await Promise.all([
-    deps.historyLimit > 0 ? deps.messages.recentBySession(task.session_id, { limit: deps.historyLimit + 1, before: task.created_at }) : Promise.resolve([]),
+    // Only the task's own tenant's session: its storage key holds the tenant.
+    deps.historyLimit > 0 ? deps.messages.recentBySession(sessionKey(tenantOf(task), task.session_id), { limit: deps.historyLimit + 1, before: task.created_at }) : Promise.resolve([]),
     // Bounded by the task's own creation in the query, so a retried old task still sees its predecessors.
-    deps.tasks.recentBySession(task.session_id, { limit: PREVIOUS_TASKS, excludeTaskId: task.task_id, createdAtOrBefore: task.created_at }),
+    deps.tasks.recentBySession(task.session_id, { limit: PREVIOUS_TASKS, excludeTaskId: task.task_id, createdAtOrBefore: task.created_at, tenantId: tenantOf(task) }),
   ]);
   const history = messages
     .filter((m) => m.task_id !== task.task_id)

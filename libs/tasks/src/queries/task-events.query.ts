@@ -1,7 +1,7 @@
-import { NotFoundError, type TaskEvent } from '@agent-orchestrator/domain';
+import type { TaskEvent } from '@agent-orchestrator/domain';
 import type { TaskEventRepository, TaskRepository } from '@agent-orchestrator/persistence';
 import { fromStore } from '../support/store-error';
-import { parseTaskId } from '../support/task-id';
+import { findOwnTask } from '../tenancy/own-task';
 
 export interface TaskTimeline {
   task_id: string;
@@ -11,16 +11,15 @@ export interface TaskTimeline {
 
 /**
  * A task's lifecycle events, for the dashboard's timeline: a task that does not exist is not
- * found (rather than an empty timeline). @throws ValidationError, NotFoundError
+ * found (rather than an empty timeline), and so is another tenant's task. @throws ValidationError, NotFoundError
  */
 export class GetTaskEvents {
   constructor(private readonly deps: { tasks: Pick<TaskRepository, 'findById'>; taskEvents: Pick<TaskEventRepository, 'listByTask'> }) {}
 
-  async execute(taskId: unknown): Promise<TaskTimeline> {
-    const id = parseTaskId(taskId);
+  async execute(taskId: unknown, tenantId: string): Promise<TaskTimeline> {
     const message = "The task's events could not be read because the database is unavailable. Try again shortly.";
-    const task = await fromStore(() => this.deps.tasks.findById(id), message);
-    if (!task) throw new NotFoundError(`No task with id ${String(taskId)}.`);
+    // Events are looked up by task id only: reachable through the tenant-checked task alone.
+    const { task_id: id } = await findOwnTask(this.deps.tasks, taskId, tenantId, message);
     return { task_id: id, events: await fromStore(() => this.deps.taskEvents.listByTask(id), message) };
   }
 }

@@ -29,7 +29,7 @@ function setup(status: TaskStatus = 'failed', extra: Partial<Task> = {}) {
 describe('RetryTask', () => {
   it('queues a task that failed for a transient cause again, enqueues it and emits task.retried once', async () => {
     const { task, retry, queue, events, logger } = setup();
-    const done = await retry.execute(task.task_id, logger);
+    const done = await retry.execute(task.task_id, logger, 'default');
     expect(done).toMatchObject({ status: 'queued', retries: [expect.objectContaining({ error: { type: 'TIMEOUT', message: 'late' } })] });
     expect(queue.enqueued).toEqual([task.task_id]);
     expect(events.events).toEqual([
@@ -40,7 +40,7 @@ describe('RetryTask', () => {
   it('replaces a finished job kept under the task id, which would swallow the new one', async () => {
     const { task, retry, queue, logger } = setup();
     queue.jobs.set(task.task_id, { state: 'failed', deliveries: 3 });
-    await retry.execute(task.task_id, logger);
+    await retry.execute(task.task_id, logger, 'default');
     expect(await queue.jobState(task.task_id)).toBe('waiting');
     expect(queue.enqueued).toEqual([task.task_id]);
   });
@@ -48,7 +48,7 @@ describe('RetryTask', () => {
   it('leaves a waiting job alone: it runs the task anyway', async () => {
     const { task, retry, queue, logger } = setup();
     await queue.enqueue(task.task_id);
-    await retry.execute(task.task_id, logger);
+    await retry.execute(task.task_id, logger, 'default');
     expect(queue.enqueued).toEqual([task.task_id]);
     expect(await queue.jobState(task.task_id)).toBe('waiting');
   });
@@ -56,7 +56,7 @@ describe('RetryTask', () => {
   it('queues the task even when the queue is down: the reconciler enqueues it', async () => {
     const { task, retry, queue, events, logger, records, store } = setup();
     queue.unavailable = true;
-    await expect(retry.execute(task.task_id, logger)).resolves.toMatchObject({ status: 'queued' });
+    await expect(retry.execute(task.task_id, logger, 'default')).resolves.toMatchObject({ status: 'queued' });
     expect(store.tasks.get(task.task_id)?.status).toBe('queued');
     expect(records).toContainEqual(expect.objectContaining({ level: 'warn', message: 'retried task not enqueued; it stays queued for the reconciler', task_id: task.task_id }));
     expect(events.events[0]?.data).toMatchObject({ enqueued: false });
@@ -65,15 +65,15 @@ describe('RetryTask', () => {
   it('gives up on a queue that does not answer in time', async () => {
     const { task, retry, queue, events, logger } = setup();
     jest.spyOn(queue, 'jobState').mockReturnValue(new Promise(() => undefined));
-    await expect(retry.execute(task.task_id, logger)).resolves.toMatchObject({ status: 'queued' });
+    await expect(retry.execute(task.task_id, logger, 'default')).resolves.toMatchObject({ status: 'queued' });
     expect(events.events[0]?.data).toMatchObject({ enqueued: false });
   });
 
   it('refuses a task that is not failed, or failed for a cause retrying would not fix', async () => {
     const running = setup('processing');
-    await expect(running.retry.execute(running.task.task_id, running.logger)).rejects.toEqual(new ConflictError('Only failed tasks can be retried; this task is processing.'));
+    await expect(running.retry.execute(running.task.task_id, running.logger, 'default')).rejects.toEqual(new ConflictError('Only failed tasks can be retried; this task is processing.'));
     const bad = setup('failed', { error: { type: 'VALIDATION_ERROR', message: 'no' } });
-    await expect(bad.retry.execute(bad.task.task_id, bad.logger)).rejects.toMatchObject({ type: 'CONFLICT', message: expect.stringContaining('This task failed with VALIDATION_ERROR') });
+    await expect(bad.retry.execute(bad.task.task_id, bad.logger, 'default')).rejects.toMatchObject({ type: 'CONFLICT', message: expect.stringContaining('This task failed with VALIDATION_ERROR') });
     expect(bad.queue.enqueued).toEqual([]);
   });
 
@@ -83,14 +83,14 @@ describe('RetryTask', () => {
       store.tasks.get(task.task_id)!.status = 'queued';
       return null;
     });
-    await expect(retry.execute(task.task_id, logger)).rejects.toEqual(new ConflictError('Only failed tasks can be retried; this task is queued.'));
+    await expect(retry.execute(task.task_id, logger, 'default')).rejects.toEqual(new ConflictError('Only failed tasks can be retried; this task is queued.'));
   });
 
   it('rejects an unknown task, and answers SERVICE_UNAVAILABLE when the database is down', async () => {
     const { retry, store, logger } = setup();
     const id = randomUUID();
-    await expect(retry.execute(id, logger)).rejects.toEqual(new NotFoundError(`No task with id ${id}.`));
+    await expect(retry.execute(id, logger, 'default')).rejects.toEqual(new NotFoundError(`No task with id ${id}.`));
     store.down = true;
-    await expect(retry.execute(id, logger)).rejects.toMatchObject({ type: 'SERVICE_UNAVAILABLE', message: 'The task could not be retried because the database is unavailable. Try again shortly.' });
+    await expect(retry.execute(id, logger, 'default')).rejects.toMatchObject({ type: 'SERVICE_UNAVAILABLE', message: 'The task could not be retried because the database is unavailable. Try again shortly.' });
   });
 });

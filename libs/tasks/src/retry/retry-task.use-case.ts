@@ -10,7 +10,7 @@ import type { Logger } from '../ports/logger.port';
 import type { JobState, TaskQueue } from '../ports/task-queue.port';
 import { within } from '../support/deadline';
 import { fromStore } from '../support/store-error';
-import { parseTaskId } from '../support/task-id';
+import { findOwnTask } from '../tenancy/own-task';
 
 export interface RetryTaskDeps {
   tasks: Pick<TaskRepository, 'findById'>;
@@ -36,11 +36,11 @@ export class RetryTask {
   constructor(private readonly deps: RetryTaskDeps) {}
 
   /** The task, queued again. @throws ValidationError, NotFoundError, ConflictError (not failed, or not for a transient cause) */
-  async execute(taskId: unknown, logger: Pick<Logger, 'warn'>): Promise<Task> {
+  async execute(taskId: unknown, logger: Pick<Logger, 'warn'>, tenantId: string): Promise<Task> {
     const { tasks, lifecycle } = this.deps;
-    const id = parseTaskId(taskId);
-    const found = await fromStore(() => tasks.findById(id), NOT_STORED);
-    if (!found) throw new NotFoundError(`No task with id ${String(taskId)}.`);
+    // Another tenant's task: not found, and nothing changes.
+    const found = await findOwnTask(tasks, taskId, tenantId, NOT_STORED);
+    const id = found.task_id;
     if (found.status !== 'failed' || !isRetryableTaskError(found.error)) throw conflict(found);
 
     const task = await fromStore(

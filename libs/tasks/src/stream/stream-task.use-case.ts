@@ -6,13 +6,13 @@
  * session read the store instead, and so does every heartbeat, so a lost announcement only delays
  * an event by one heartbeat.
  */
-import { NotFoundError, isTerminalStatus, isTerminalStreamEvent, type StreamEvent, type Task } from '@agent-orchestrator/domain';
+import { isTerminalStatus, isTerminalStreamEvent, type StreamEvent, type Task } from '@agent-orchestrator/domain';
 import type { TaskRepository, TaskStreamRepository } from '@agent-orchestrator/persistence';
 import type { Logger } from '../ports/logger.port';
 import type { StreamSubscription, TaskStreamBus } from '../ports/task-stream.port';
-import { fromStore } from '../support/store-error';
 import { parseTaskId } from '../support/task-id';
 import { parseLastEventId } from './last-event-id';
+import { findOwnTask } from '../tenancy/own-task';
 
 /** Events read from the store per query. */
 const PAGE = 200;
@@ -43,6 +43,8 @@ export interface StreamSink {
 
 export interface StreamRequest {
   task_id: unknown;
+  /** The caller's tenant: another tenant's task is not found. */
+  tenant_id: string;
   /** The `Last-Event-ID` header, which wins over `last_event_id`. */
   last_event_id_header?: unknown;
   /** The `last_event_id` query parameter. */
@@ -72,8 +74,8 @@ export class StreamTask {
     const taskId = parseTaskId(request.task_id);
     const after = parseLastEventId(request.last_event_id_header, request.last_event_id_query);
     const unavailable = "The task's stream could not be opened because the database is unavailable. Try again shortly.";
-    const task = await fromStore(() => this.deps.tasks.findById(taskId), unavailable);
-    if (!task) throw new NotFoundError(`No task with id ${String(request.task_id)}.`);
+    // Stream events are read by task id only: reachable through this tenant check alone.
+    await findOwnTask(this.deps.tasks, taskId, request.tenant_id, unavailable);
     const session = new TaskStreamSession(taskId, after, this.deps, () => this.sessions.delete(session));
     this.sessions.add(session);
     try {

@@ -9,7 +9,7 @@ import { StreamTask, type StreamSink } from './stream-task.use-case';
 
 function putTask(store: InMemoryStore, status: Task['status'] = 'queued', completedAgoMs = 0): Task {
   const now = new Date();
-  const task = newTask({ task_id: randomUUID(), session_id: 's', task: 'Write a post', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now });
+  const task = newTask({ tenant_id: 'default', task_id: randomUUID(), session_id: 's', task: 'Write a post', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now });
   task.status = status;
   if (status === 'completed' || status === 'failed' || status === 'cancelled') task.completed_at = new Date(now.getTime() - completedAgoMs);
   store.tasks.set(task.task_id, task);
@@ -207,7 +207,7 @@ describe('StreamTask', () => {
     worker.sink(lifecycle(task.task_id, 'task.accepted'));
     worker.sink(lifecycle(task.task_id, 'task.picked_up'));
     await worker.flush();
-    const session = await streams.open({ task_id: task.task_id });
+    const session = await streams.open({ tenant_id: 'default', task_id: task.task_id });
     const seen = client();
     session.start(seen);
     await until('the history', () => seen.events.length === 2);
@@ -224,7 +224,7 @@ describe('StreamTask', () => {
       [4, 'agent.finished'],
       [5, 'task.completed'],
     ]);
-    expect(seen.events[4]?.task).toMatchObject({ task_id: task.task_id, status: 'completed' });
+    expect(seen.events[4]?.task).toMatchObject({ tenant_id: 'default', task_id: task.task_id, status: 'completed' });
     expect(seen.events.slice(0, 4).every((e) => e.task === null)).toBe(true);
     // The client's disconnect (or the end) frees the subscription and the session.
     expect(bus.subscribers).toBe(0);
@@ -237,14 +237,14 @@ describe('StreamTask', () => {
     const task = putTask(store, 'completed');
     for (const e of ['task.accepted', 'task.picked_up', 'task.routed', 'agent.started', 'agent.finished', 'task.completed'] as const) worker.sink(lifecycle(task.task_id, e));
     await worker.flush();
-    const session = await streams.open({ task_id: task.task_id, last_event_id_header: '3', last_event_id_query: '1' });
+    const session = await streams.open({ tenant_id: 'default', task_id: task.task_id, last_event_id_header: '3', last_event_id_query: '1' });
     const seen = client();
     session.start(seen);
     await until('the end', () => seen.ended);
     expect(seen.events.map((e) => e.event.seq)).toEqual([4, 5, 6]);
     // A client that connects after the end gets the whole history, then the end.
     const again = client();
-    (await streams.open({ task_id: task.task_id.toUpperCase(), last_event_id_query: '' })).start(again);
+    (await streams.open({ tenant_id: 'default', task_id: task.task_id.toUpperCase(), last_event_id_query: '' })).start(again);
     await until('the end', () => again.ended);
     expect(again.events.map((e) => e.event.event)).toEqual(['task.accepted', 'task.picked_up', 'task.routed', 'agent.started', 'agent.finished', 'task.completed']);
   });
@@ -254,7 +254,7 @@ describe('StreamTask', () => {
     const worker = publisher();
     const task = putTask(store);
     const seen = client();
-    (await streams.open({ task_id: task.task_id })).start(seen);
+    (await streams.open({ tenant_id: 'default', task_id: task.task_id })).start(seen);
     bus.drop = 1;
     worker.sink(lifecycle(task.task_id, 'task.accepted'));
     worker.sink(lifecycle(task.task_id, 'task.picked_up'));
@@ -277,7 +277,7 @@ describe('StreamTask', () => {
     for (const e of ['task.accepted', 'task.failed', 'task.retried', 'task.picked_up', 'task.completed'] as const) worker.sink(lifecycle(task.task_id, e));
     await worker.flush();
     const seen = client();
-    (await streams.open({ task_id: task.task_id })).start(seen);
+    (await streams.open({ tenant_id: 'default', task_id: task.task_id })).start(seen);
     await until('the end', () => seen.ended);
     expect(seen.events.map((e) => e.event.event)).toEqual(['task.accepted', 'task.failed', 'task.retried', 'task.picked_up', 'task.completed']);
   });
@@ -286,7 +286,7 @@ describe('StreamTask', () => {
     const { store, streams } = setup();
     const task = putTask(store, 'completed', 10_000);
     const seen = client();
-    (await streams.open({ task_id: task.task_id })).start(seen);
+    (await streams.open({ tenant_id: 'default', task_id: task.task_id })).start(seen);
     await until('the end', () => seen.ended);
     expect(seen.events).toEqual([]);
   });
@@ -295,7 +295,7 @@ describe('StreamTask', () => {
     const { store, publisher, streams, bus } = setup({ heartbeatMs: 20 });
     const task = putTask(store);
     const seen = client();
-    const session = await streams.open({ task_id: task.task_id });
+    const session = await streams.open({ tenant_id: 'default', task_id: task.task_id });
     session.start(seen);
     expect(bus.subscribers).toBe(1);
     await session.close();
@@ -311,9 +311,9 @@ describe('StreamTask', () => {
 
   it('refuses a malformed task id or event id, and an unknown task, before subscribing', async () => {
     const { streams, bus } = setup();
-    await expect(streams.open({ task_id: 'nope' })).rejects.toBeInstanceOf(ValidationError);
-    await expect(streams.open({ task_id: randomUUID(), last_event_id_header: '-1' })).rejects.toBeInstanceOf(ValidationError);
-    await expect(streams.open({ task_id: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(streams.open({ tenant_id: 'default', task_id: 'nope' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(streams.open({ tenant_id: 'default', task_id: randomUUID(), last_event_id_header: '-1' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(streams.open({ tenant_id: 'default', task_id: randomUUID() })).rejects.toBeInstanceOf(NotFoundError);
     expect(bus.subscribers).toBe(0);
   });
 });

@@ -8,7 +8,7 @@
  * process died between the move and the increment) leaves the day's counters drifted, logged
  * here, and `rebuildDay` recomputes a day from the tasks and runs (the repair path).
  */
-import { utcDayKey, type AgentRun, type Task, type TaskMove, type TaskStatus } from '@agent-orchestrator/domain';
+import { tenantOf, utcDayKey, type AgentRun, type Task, type TaskMove, type TaskStatus } from '@agent-orchestrator/domain';
 import type { CounterIncrement, TaskCounterRepository } from '@agent-orchestrator/persistence';
 import type { Logger } from '../ports/logger.port';
 
@@ -37,6 +37,11 @@ const latencyMs = (from: Date, to: Date): number => Math.max(0, to.getTime() - f
  * today, by their current status"); latency to the day it finished.
  */
 export function moveIncrements(move: TaskMove, task: Task, before?: RoutingBefore | null): CounterIncrement[] {
+  // Every increment also goes to the task's tenant's day (GET /v1/usage).
+  return tasksIncrements(move, task, before).map((x) => ({ ...x, tenant: tenantOf(task) }));
+}
+
+function tasksIncrements(move: TaskMove, task: Task, before?: RoutingBefore | null): CounterIncrement[] {
   const created = { day: utcDayKey(task.created_at), at: task.updated_at };
   const finished = (status: TaskStatus, from: TaskStatus): CounterIncrement[] => {
     const moved: CounterIncrement = { ...created, status: { [from]: -1, [status]: 1 } };
@@ -78,10 +83,11 @@ export function moveIncrements(move: TaskMove, task: Task, before?: RoutingBefor
   }
 }
 
-/** The counter increment of a recorded run: its usage on the day it finished. */
-export function runIncrement(run: AgentRun): CounterIncrement {
+/** The counter increment of a recorded run: its usage on the day it finished (also on its tenant's day when given). */
+export function runIncrement(run: AgentRun, tenant?: string): CounterIncrement {
   return {
     day: utcDayKey(run.finished_at),
+    ...(tenant === undefined ? {} : { tenant }),
     at: run.finished_at,
     usage: {
       agent_name: run.agent_name,
@@ -114,8 +120,8 @@ export class TaskCounting {
   }
 
   /** A run of the router or an agent was recorded. */
-  runRecorded(run: AgentRun): Promise<void> {
-    return this.write([runIncrement(run)], { run: run.agent_name, task_id: run.task_id });
+  runRecorded(run: AgentRun, tenant?: string): Promise<void> {
+    return this.write([runIncrement(run, tenant)], { run: run.agent_name, task_id: run.task_id });
   }
 
   /** Resolves when every write started so far has ended (tests, shutdown). */

@@ -11,9 +11,9 @@ describe('ApiKeyAuthenticator', () => {
   const auth = new ApiKeyAuthenticator(KEYS);
 
   it('names the key a secret belongs to', () => {
-    expect(auth.identify('dashboard-secret-0123456789')).toBe('dashboard');
-    expect(auth.identify('ci-secret-0123456789abcdef')).toBe('ci');
-    expect(auth.identify('ops-secret-0123456789abcdef')).toBe('ops');
+    expect(auth.identify('dashboard-secret-0123456789')?.id).toBe('dashboard');
+    expect(auth.identify('ci-secret-0123456789abcdef')?.id).toBe('ci');
+    expect(auth.identify('ops-secret-0123456789abcdef')?.id).toBe('ops');
   });
 
   it.each([

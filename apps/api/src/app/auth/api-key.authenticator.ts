@@ -11,10 +11,10 @@ import type { ApiKeyConfig } from '@agent-orchestrator/config';
  * how many) came before the right one.
  */
 export class ApiKeyAuthenticator {
-  private readonly keys: readonly { id: string; digest: Buffer }[];
+  private readonly keys: readonly { key: ApiKeyConfig; digest: Buffer }[];
 
   constructor(keys: readonly ApiKeyConfig[]) {
-    this.keys = keys.map((k) => ({ id: k.id, digest: Buffer.from(k.sha256, 'hex') }));
+    this.keys = keys.map((k) => ({ key: k, digest: Buffer.from(k.sha256, 'hex') }));
   }
 
   /** False when no key is configured: the API then runs open. */
@@ -22,13 +22,13 @@ export class ApiKeyAuthenticator {
     return this.keys.length > 0;
   }
 
-  /** The id of the key whose secret is `presented`, or null when it is none of them. */
-  identify(presented: string): string | null {
+  /** The key whose secret is `presented` (its id, tenant and scopes), or null when it is none of them. */
+  identify(presented: string): ApiKeyConfig | null {
     const digest = createHash('sha256').update(presented, 'utf8').digest();
-    let match: string | null = null;
-    for (const key of this.keys) {
-      const equal = timingSafeEqual(digest, key.digest);
-      match = equal && match === null ? key.id : match;
+    let match: ApiKeyConfig | null = null;
+    for (const { key, digest: expected } of this.keys) {
+      const equal = timingSafeEqual(digest, expected);
+      match = equal && match === null ? key : match;
     }
     return match;
   }

@@ -1,9 +1,9 @@
 import type { Request, RequestHandler, Response } from 'express';
 import { ErrorType } from '@agent-orchestrator/domain';
-import type { ApiKeyConfig } from '@agent-orchestrator/config';
+import { API_KEY_SCOPES, DEFAULT_TENANT, type ApiKeyConfig } from '@agent-orchestrator/config';
 import type { Logger } from '@agent-orchestrator/observability';
 import { ApiError } from '../http/http-error';
-import { attachApiKey } from '../http/request-context';
+import { attachPrincipal, type Principal } from '../http/request-context';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
 
 export const API_KEY_HEADER = 'X-API-Key';
@@ -12,7 +12,10 @@ const REALM = 'Bearer realm="agent-orchestrator"';
 
 export const MISSING_KEY_MESSAGE = 'An API key is required: send it as "Authorization: Bearer <key>" or "X-API-Key: <key>".';
 export const INVALID_KEY_MESSAGE = 'The API key is not valid.';
-export const OPEN_API_WARNING = 'API_KEYS is empty: every /v1 route is open to anyone who can reach the API';
+export const OPEN_API_WARNING = `API_KEYS is empty: every /v1 route is open to anyone who can reach the API, as one tenant ("${DEFAULT_TENANT}") with every scope`;
+
+/** The principal of every request when no keys are configured: the default tenant, every scope. */
+export const OPEN_PRINCIPAL: Principal = Object.freeze({ tenantId: DEFAULT_TENANT, apiKeyId: null, scopes: API_KEY_SCOPES });
 
 type Credential = { kind: 'missing' } | { kind: 'given'; value: string } | { kind: 'conflicting' };
 
@@ -33,7 +36,7 @@ const OUTCOME = 'apiKeyOutcome';
 type Outcome = 'missing' | 'invalid' | 'valid';
 
 export interface ApiKeyAuth {
-  /** Recognises the key, if any, and attaches its id to the request; never rejects (so the rate limiter runs between). */
+  /** Recognises the key, if any, and attaches its principal (tenant, key id, scopes); never rejects (so the rate limiter runs between). */
   identify: RequestHandler;
   /** Answers 401 unless `identify` recognised a key. Lets everything through when no keys are configured. */
   require: RequestHandler;
@@ -50,7 +53,10 @@ export function apiKeyAuth({ keys, logger }: { keys: readonly ApiKeyConfig[]; lo
   const authenticator = new ApiKeyAuthenticator(keys);
   if (!authenticator.enabled) {
     logger.warn(OPEN_API_WARNING);
-    const identifyNone: RequestHandler = (_req, _res, next) => next();
+    const identifyNone: RequestHandler = (_req, res, next) => {
+      attachPrincipal(res, OPEN_PRINCIPAL);
+      next();
+    };
     const requireNone: RequestHandler = (_req, _res, next) => next();
     return { identify: identifyNone, require: requireNone, enabled: false };
   }
@@ -59,9 +65,9 @@ export function apiKeyAuth({ keys, logger }: { keys: readonly ApiKeyConfig[]; lo
     const credential = presentedCredential(req);
     let outcome: Outcome = credential.kind === 'missing' ? 'missing' : 'invalid';
     if (credential.kind === 'given') {
-      const id = authenticator.identify(credential.value);
-      if (id !== null) {
-        attachApiKey(res, id);
+      const key = authenticator.identify(credential.value);
+      if (key !== null) {
+        attachPrincipal(res, { tenantId: key.tenant, apiKeyId: key.id, scopes: key.scopes });
         outcome = 'valid';
       }
     }

@@ -1,6 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import { jsonBody } from '../http/json-body.middleware';
-import { getRequestContext } from '../http/request-context';
+import { getRequestContext, principalOf } from '../http/request-context';
 import { validateBody } from '../http/validate-body';
 import { bodyHash, idempotencyKeyHash, type AcceptTask, type IdempotentSubmission } from '@agent-orchestrator/tasks';
 import type { ExecuteTaskDtoClass } from './execute-task.dto';
@@ -31,6 +31,7 @@ export function executeRoutes({ acceptTask, dto, bodyLimitBytes, rateLimit, idem
     const idempotencyKey = parseIdempotencyKey(req.get(IDEMPOTENCY_KEY_HEADER));
     const input = await validateBody(dto, req.body);
     const { requestId, logger, apiKeyId } = getRequestContext(res);
+    const { tenantId } = principalOf(res);
     const origin = {
       ip: req.ip ?? null,
       user_agent: req.get('User-Agent')?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
@@ -39,10 +40,11 @@ export function executeRoutes({ acceptTask, dto, bodyLimitBytes, rateLimit, idem
     };
     const { task, replayed } =
       idempotencyKey === undefined
-        ? { task: await acceptTask.execute(input, origin, logger), replayed: false }
+        ? { task: await acceptTask.execute(input, origin, logger, { tenantId }), replayed: false }
         : await idempotency.submit(
-            { keyHash: idempotencyKeyHash(idempotencyKey, apiKeyId), bodyHash: bodyHash(input) },
-            (taskId) => acceptTask.execute(input, origin, logger, { taskId }),
+            // Keys are the tenant's: every key of the tenant shares them, other tenants never meet them.
+            { keyHash: idempotencyKeyHash(idempotencyKey, tenantId), bodyHash: bodyHash(input) },
+            (taskId) => acceptTask.execute(input, origin, logger, { taskId, tenantId }),
             logger,
           );
     if (replayed) res.setHeader(IDEMPOTENT_REPLAYED_HEADER, 'true');

@@ -1,4 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
+import { TenantLimitError } from '@agent-orchestrator/domain';
 import { getRequestContext } from './request-context';
 import { ApiError, RETRY_AFTER_SECONDS, errorBody, toHttpError } from './http-error';
 
@@ -16,6 +17,7 @@ export function errorHandler(): ErrorRequestHandler {
       return;
     }
     if (httpError.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+    if (err instanceof TenantLimitError) res.setHeader('Retry-After', String(err.retryAfterSeconds));
     if (err instanceof ApiError) for (const [name, value] of Object.entries(err.headers)) res.setHeader(name, value);
     res.status(httpError.status).json(errorBody(httpError, requestId));
   };

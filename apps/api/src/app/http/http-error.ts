@@ -42,12 +42,15 @@ export interface ErrorBody {
 const STATUS_BY_TYPE: Partial<Record<ErrorType, number>> = {
   [ErrorType.VALIDATION_ERROR]: 400,
   [ErrorType.UNAUTHORIZED]: 401,
+  [ErrorType.FORBIDDEN]: 403,
   [ErrorType.NOT_FOUND]: 404,
   [ErrorType.METHOD_NOT_ALLOWED]: 405,
   [ErrorType.CONFLICT]: 409,
   [ErrorType.PAYLOAD_TOO_LARGE]: 413,
   [ErrorType.UNSUPPORTED_MEDIA_TYPE]: 415,
   [ErrorType.RATE_LIMITED]: 429,
+  [ErrorType.TENANT_TASK_LIMIT]: 429,
+  [ErrorType.QUOTA_EXCEEDED]: 429,
   [ErrorType.SERVICE_UNAVAILABLE]: 503,
 };
 

@@ -87,20 +87,41 @@ describe('rate limiting on Redis (integration)', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
-  it('counts per API key across instances, apart from the per-IP budget', async () => {
-    const keyId = `int-${randomUUID().slice(0, 8)}`;
-    const env = { API_KEYS: `${keyId}:int-secret-0123456789abcdef`, API_RATE_LIMIT_PER_MINUTE: '2' };
+  it('counts per tenant across instances, every key of the tenant sharing one budget, apart from the per-IP budget', async () => {
+    const tenant = `int-${randomUUID().slice(0, 8)}`;
+    const keys = [
+      { id: 'first', secret: 'int-secret-0123456789abcdef', tenant, scopes: ['tasks:read'] },
+      { id: 'second', secret: 'int-secret-second-0123456789', tenant, scopes: ['admin'] },
+    ];
+    const env = { API_KEYS: JSON.stringify(keys), API_RATE_LIMIT_PER_MINUTE: '2' };
     const a = apiInstance(env);
     const b = apiInstance(env);
     await Promise.all([a.ready(), b.ready()]);
     await request(a.app).get(TASK).set('X-API-Key', 'int-secret-0123456789abcdef').expect(404);
     await request(b.app).get(TASK).set('Authorization', 'Bearer int-secret-0123456789abcdef').expect(404);
-    await request(a.app).get(TASK).set('X-API-Key', 'int-secret-0123456789abcdef').expect(429);
-    // Keyless requests from the same IP are refused for the missing key, not for the key's used-up budget.
+    // The tenant's other key finds the budget spent.
+    await request(a.app).get(TASK).set('X-API-Key', 'int-secret-second-0123456789').expect(429);
+    // Keyless requests from the same IP are refused for the missing key, not for the tenant's used-up budget.
     await request(b.app).get(TASK).expect(401);
-    expect(await admin.keys(`${RATE_LIMIT_PREFIX}key:*`)).toEqual([`ao:rl:key:${keyId}`]);
-    expect(await admin.get(`ao:rl:key:${keyId}`)).toBe('3');
+    expect(await admin.keys(`${RATE_LIMIT_PREFIX}tenant:${tenant}`)).toEqual([`ao:rl:tenant:${tenant}`]);
+    expect(await admin.get(`ao:rl:tenant:${tenant}`)).toBe('3');
     expect(await admin.keys(`${RATE_LIMIT_PREFIX}ip:*`)).toHaveLength(1);
+  });
+
+  it("takes a tenant's requests per minute from TENANT_LIMITS, other tenants keeping the default", async () => {
+    const [small, big] = [`small-${randomUUID().slice(0, 8)}`, `big-${randomUUID().slice(0, 8)}`];
+    const keys = [
+      { id: 'small', secret: 'int-secret-small-0123456789', tenant: small, scopes: ['tasks:read'] },
+      { id: 'big', secret: 'int-secret-big-0123456789ab', tenant: big, scopes: ['tasks:read'] },
+    ];
+    const { app, ready } = apiInstance({ API_KEYS: JSON.stringify(keys), API_RATE_LIMIT_PER_MINUTE: '3', TENANT_LIMITS: JSON.stringify({ [small]: { requests_per_minute: 1 } }) });
+    await ready();
+    await request(app).get(TASK).set('X-API-Key', 'int-secret-small-0123456789').expect(404);
+    const limited = await request(app).get(TASK).set('X-API-Key', 'int-secret-small-0123456789').expect(429);
+    expect(limited.body.error.type).toBe('RATE_LIMITED');
+    expect(limited.headers['ratelimit-limit']).toBe('1');
+    for (let i = 0; i < 3; i++) await request(app).get(TASK).set('X-API-Key', 'int-secret-big-0123456789ab').expect(404);
+    await request(app).get(TASK).set('X-API-Key', 'int-secret-big-0123456789ab').expect(429);
   });
 
   describe('fails open, without hanging', () => {

@@ -5,7 +5,7 @@ import { recordingLogger } from '../../testing/fakes';
 import { errorHandler } from './error-handler.middleware';
 import { FAIL_OPEN_WARNING, rateLimitMiddleware } from './rate-limit.middleware';
 import { RateLimitStoreError } from './rate-limit.store';
-import { attachApiKey } from './request-context';
+import { attachPrincipal } from './request-context';
 import { requestIdMiddleware } from './request-id.middleware';
 
 /** A store that counts in memory and records keys; `fail` makes it throw like RedisRateLimitStore with Redis down. */
@@ -36,7 +36,7 @@ function setup(options: { perMinute?: number; apiKeyHeader?: boolean; trustProxy
   // Stands in for the API-key middleware: the header names the key id.
   app.use((req, res, next) => {
     const id = req.get('X-Test-Key-Id');
-    if (id) attachApiKey(res, id);
+    if (id) attachPrincipal(res, { tenantId: id, apiKeyId: id, scopes: ['admin'] });
     next();
   });
   // The same limiter twice on one request must count it once.
@@ -54,8 +54,8 @@ describe('rateLimitKey', () => {
     return state.keys[0];
   };
 
-  it('is the API key id when the request authenticated with one', async () => {
-    expect(await keyFor({ 'X-Test-Key-Id': 'ci' })).toBe('key:ci');
+  it("is the key's tenant when the request authenticated with one", async () => {
+    expect(await keyFor({ 'X-Test-Key-Id': 'ci' })).toBe('tenant:ci');
   });
 
   it('is the client IP otherwise', async () => {

@@ -6,8 +6,13 @@ import { getRequestContext } from './request-context';
 import { RateLimitStoreError } from './rate-limit.store';
 
 export interface RateLimitOptions {
-  /** Requests per minute per API key (when one is used) or else per client IP; 0 disables limiting. */
+  /** Requests per minute of a request without a recognised key (per client IP); 0: unlimited. */
   perMinute: number;
+  /**
+   * Requests per minute of a tenant (TENANT_LIMITS, else `perMinute`), shared by every key of that
+   * tenant; 0: unlimited. Without it a tenant gets `perMinute`.
+   */
+  perMinuteOfTenant?: (tenantId: string) => number;
   /** Where hits are counted (Redis in production, shared by every API process); the default in-memory store is per process. */
   store?: Store;
   logger: Logger;
@@ -20,13 +25,14 @@ export const FAIL_OPEN_WARNING = 'rate limiting is off: its Redis store is unava
 const COUNTED = 'rateLimitCounted';
 
 /**
- * What a request is counted against: the API key it authenticated with, else
- * its client IP (as Express resolves it under TRUST_PROXY; IPv6 by /56, so one
- * host cannot dodge the limit by rotating addresses).
+ * What a request is counted against: the tenant of the API key it authenticated with (every key of
+ * a tenant shares one budget), else its client IP (as Express resolves it under TRUST_PROXY; IPv6
+ * by /56, so one host cannot dodge the limit by rotating addresses). An open API (no keys) counts
+ * per IP.
  */
 export function rateLimitKey(req: Request, res: Response): string {
-  const apiKeyId = getRequestContext(res).apiKeyId;
-  if (apiKeyId !== undefined) return `key:${apiKeyId}`;
+  const principal = getRequestContext(res).principal;
+  if (principal && principal.apiKeyId !== null) return `tenant:${principal.tenantId}`;
   return `ip:${ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
 }
 
@@ -40,8 +46,12 @@ export function rateLimitKey(req: Request, res: Response): string {
  * and a warning is logged (at most once per `warnEveryMs`). Losing the limit
  * for a while is better than losing the API, whose reads need only MongoDB.
  */
-export function rateLimitMiddleware({ perMinute, store, logger, warnEveryMs = 60_000, now = Date.now }: RateLimitOptions): RequestHandler {
-  if (perMinute <= 0) return (_req, _res, next) => next();
+export function rateLimitMiddleware({ perMinute, perMinuteOfTenant, store, logger, warnEveryMs = 60_000, now = Date.now }: RateLimitOptions): RequestHandler {
+  if (perMinute <= 0 && perMinuteOfTenant === undefined) return (_req, _res, next) => next();
+  const limitOf = (res: Response): number => {
+    const principal = getRequestContext(res).principal;
+    return principal && perMinuteOfTenant ? perMinuteOfTenant(principal.tenantId) : perMinute;
+  };
   let lastWarning = Number.NEGATIVE_INFINITY;
   let suppressed = 0;
   const storeFailed = (err: RateLimitStoreError): void => {
@@ -56,7 +66,9 @@ export function rateLimitMiddleware({ perMinute, store, logger, warnEveryMs = 60
 
   const limiter = rateLimit({
     windowMs: 60_000,
-    limit: perMinute,
+    limit: (_req, res) => limitOf(res),
+    // A limit of 0 is no limit (nothing counted either).
+    skip: (_req, res) => limitOf(res) <= 0,
     standardHeaders: 'draft-6',
     legacyHeaders: false,
     passOnStoreError: true,

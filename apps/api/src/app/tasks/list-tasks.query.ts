@@ -11,7 +11,7 @@ import { AGENT_TYPE_PATTERN, DEFAULT_TASK_PAGE_SIZE, LIST_TASKS_PARAMS, MAX_TASK
 type Param = (typeof LIST_TASKS_PARAMS)[number];
 
 /** The repository's query, plus what the next page's link needs. */
-export interface ListTasksParams extends TaskListQuery {
+export interface ListTasksParams extends Omit<TaskListQuery, 'tenant_id'> {
   /** The filters exactly as the client sent them (valid ones only), for the next page's link. */
   filters: Partial<Record<Exclude<Param, 'limit' | 'cursor'>, string>>;
 }

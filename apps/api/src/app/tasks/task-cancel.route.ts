@@ -9,13 +9,14 @@ import { Router, type RequestHandler } from 'express';
 import { API_VERSION } from '@agent-orchestrator/domain';
 import type { CancelTask } from '@agent-orchestrator/tasks';
 import { presentTask } from './task.presenter';
+import { principalOf } from '../http/request-context';
 
 export const TASK_CANCEL_PATH = '/v1/tasks/:task_id/cancel';
 
 export function taskCancelRoutes({ cancelTask, rateLimit }: { cancelTask: CancelTask; rateLimit: RequestHandler }): Router {
   const router = Router();
   router.post(TASK_CANCEL_PATH, rateLimit, async (req, res) => {
-    const task = await cancelTask.execute(req.params['task_id']);
+    const task = await cancelTask.execute(req.params['task_id'], principalOf(res).tenantId);
     res.status(task.status === 'cancelled' ? 200 : 202).json({ ...presentTask(task), api_version: API_VERSION });
   });
   return router;

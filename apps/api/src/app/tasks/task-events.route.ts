@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from 'express';
 import { API_VERSION, type TaskEvent } from '@agent-orchestrator/domain';
 import type { GetTaskEvents } from '@agent-orchestrator/tasks';
 import { noQueryParams } from '../http/no-query-params';
+import { principalOf } from '../http/request-context';
 
 export const TASK_EVENTS_PATH = '/v1/tasks/:task_id/events';
 
@@ -34,7 +35,7 @@ export function presentTaskEvent(e: TaskEvent) {
 export function taskEventsRoutes({ taskEvents, loggingEnabled, rateLimit }: TaskEventsRouteDeps): Router {
   const router = Router();
   router.get(TASK_EVENTS_PATH, rateLimit, noQueryParams(), async (req, res) => {
-    const { task_id, events } = await taskEvents.execute(req.params['task_id']);
+    const { task_id, events } = await taskEvents.execute(req.params['task_id'], principalOf(res).tenantId);
     res.json({ task_id, events: events.map(presentTaskEvent), logging_enabled: loggingEnabled, api_version: API_VERSION });
   });
   return router;

@@ -3,6 +3,7 @@ import { API_VERSION, ValidationError, type StreamEvent, type Task } from '@agen
 import type { OpenStreamLimit, StreamTask } from '@agent-orchestrator/tasks';
 import { rateLimitKey } from '../http/rate-limit.middleware';
 import { presentTask } from './task.presenter';
+import { principalOf } from '../http/request-context';
 
 export const TASK_STREAM_PATH = '/v1/tasks/:task_id/stream';
 
@@ -50,7 +51,7 @@ export function taskStreamRoutes({ streamTask, openStreams, rateLimit }: TaskStr
     }
     let session;
     try {
-      session = await streamTask.open({ task_id: req.params['task_id'], last_event_id_header: req.get('last-event-id'), last_event_id_query: req.query['last_event_id'] });
+      session = await streamTask.open({ tenant_id: principalOf(res).tenantId, task_id: req.params['task_id'], last_event_id_header: req.get('last-event-id'), last_event_id_query: req.query['last_event_id'] });
     } catch (err) {
       release();
       throw err;

@@ -3,6 +3,7 @@ import { API_VERSION } from '@agent-orchestrator/domain';
 import type { GetTask, ListTasks } from '@agent-orchestrator/tasks';
 import { nextPageLink, parseListTasksQuery } from './list-tasks.query';
 import { presentTask } from './task.presenter';
+import { principalOf } from '../http/request-context';
 import { presentTaskSummary } from './task-summary.presenter';
 
 export const TASKS_PATH = '/v1/tasks';
@@ -23,7 +24,7 @@ export function tasksRoutes({ listTasks, getTask, rateLimit }: TasksRouteDeps): 
   router.get(TASKS_PATH, rateLimit, async (req, res) => {
     const params = parseListTasksQuery(req.query);
     const { filters: _filters, ...query } = params;
-    const page = await listTasks.execute(query);
+    const page = await listTasks.execute(query, principalOf(res).tenantId);
     const next = page.next_cursor === null ? null : nextPageLink(TASKS_PATH, params, page.next_cursor);
     if (next !== null) res.setHeader('Link', `<${next}>; rel="next"`);
     res.json({
@@ -37,7 +38,7 @@ export function tasksRoutes({ listTasks, getTask, rateLimit }: TasksRouteDeps): 
   });
 
   router.get(TASK_PATH, rateLimit, async (req, res) => {
-    const task = await getTask.execute(req.params['task_id']);
+    const task = await getTask.execute(req.params['task_id'], principalOf(res).tenantId);
     res.json({ ...presentTask(task), api_version: API_VERSION });
   });
   return router;
