@@ -149,6 +149,22 @@ describe('AgentOrchestratorClient', () => {
       expect(server.requests[2]!.body).toBe('');
     });
 
+    it("usage reads GET /v1/usage and returns the tenant's figures", async () => {
+      const body = {
+        tenant_id: 'acme',
+        day_start: '2026-01-01T00:00:00.000Z',
+        tasks_by_status: { queued: 1, processing: 0, completed: 2, failed: 0, cancelled: 0 },
+        usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15, cost_usd: 0.01 },
+        limits: { requests_per_minute: 60, max_tasks_in_flight: 5, daily_tokens: null, daily_cost_usd: 2 },
+        tasks_in_flight: 1,
+        api_version: 'v1',
+      };
+      server = await startServer((_req, res) => sendJson(res, 200, body));
+      const usage = await client(server).usage();
+      expect(usage).toEqual(body);
+      expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /v1/usage']);
+    });
+
     it('retry is repeated only when the API did not act (503), never after a dropped connection', async () => {
       server = await startServer((_req, res, i) => (i === 0 ? sendJson(res, 503, errorBody('SERVICE_UNAVAILABLE', 'x'), { 'Retry-After': '0' }) : void res.socket?.destroy()));
       await expect(client(server).retry(TASK_ID)).rejects.toBeInstanceOf(NetworkError);

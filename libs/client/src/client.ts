@@ -6,7 +6,7 @@ import { HttpTransport, type TransportOptions } from './http';
 import { newIdempotencyKey } from './idempotency-key';
 import { streamTask, type StreamOptions } from './stream';
 import type { TaskStreamEvent } from './stream-types';
-import type { ExecuteAccepted, ExecuteRequest, ListTasksParams, Task, TaskEvents, TaskList, TaskRetried, TaskSummary } from './types';
+import type { ExecuteAccepted, ExecuteRequest, ListTasksParams, Task, TaskEvents, TaskList, TaskRetried, TaskSummary, TenantUsage } from './types';
 import { waitForCompletion, type WaitOptions } from './wait';
 
 export type ClientOptions = TransportOptions;
@@ -98,6 +98,11 @@ export class AgentOrchestratorClient {
   /** `GET /v1/tasks/{task_id}/events`: the stored timeline. */
   async events(taskId: string, options: CallOptions = {}): Promise<TaskEvents> {
     return (await this.http.json<TaskEvents>({ method: 'GET', path: taskPath(taskId, '/events'), headers: this.headers(options), signal: options.signal, timeoutMs: options.timeoutMs, retry: 'safe' })).body;
+  }
+
+  /** `GET /v1/usage`: your tenant's tokens, cost and tasks today, its limits and tasks in flight (needs `tasks:read`). */
+  async usage(options: CallOptions = {}): Promise<TenantUsage> {
+    return (await this.http.json<TenantUsage>({ method: 'GET', path: '/v1/usage', headers: this.headers(options), signal: options.signal, timeoutMs: options.timeoutMs, retry: 'safe' })).body;
   }
 
   /**

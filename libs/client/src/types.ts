@@ -8,6 +8,8 @@ export type TaskStatus = Schemas['TaskStatus'];
 export type TaskSummary = Schemas['TaskSummary'];
 export type TaskList = Schemas['TaskList'];
 export type TaskEvents = Schemas['TaskEvents'];
+/** `GET /v1/usage`: the caller's own tenant today. */
+export type TenantUsage = Schemas['TenantUsage'];
 export type TaskEvent = Schemas['TaskEvent'];
 export type TaskRetried = Schemas['TaskRetried'];
 export type ExecuteRequest = Schemas['ExecuteRequest'];

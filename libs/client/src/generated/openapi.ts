@@ -123,8 +123,8 @@ export interface paths {
          *     **Resume.** Reconnect with the header `Last-Event-ID: <n>` (or the query parameter `last_event_id` for clients that cannot set headers; the header wins): you get every event after `n`, in order, each once, then the live ones.
          *     A client that connects after the task ended gets its whole history, then the end. Events are kept STREAM_RETENTION_DAYS (90 by default), whatever LOG_TO_MONGO says.
          *
-         *     **Limits.** STREAM_MAX_OPEN_PER_CLIENT open streams per API key (else per IP) and API process: one more is a 429 `RATE_LIMITED` with `Retry-After`.
-         *     Errors before the stream starts (400, 401, 404, 429, 503) have the usual JSON error shape.
+         *     **Limits.** STREAM_MAX_OPEN_PER_CLIENT open streams per tenant (else per IP) and API process: one more is a 429 `RATE_LIMITED` with `Retry-After`.
+         *     Errors before the stream starts (400, 401, 403, 404, 429, 503) have the usual JSON error shape.
          */
         get: operations["streamTask"];
         put?: never;
@@ -187,6 +187,26 @@ export interface paths {
          * @description Queue length by state, today's tasks by status and by agent, today's latency, live workers and the health of MongoDB, Redis and the workers. "Today" is the current UTC day. Always 200: parts that could not be computed are null. Takes no query parameters.
          */
         get: operations["getSystemMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your tenant's usage today
+         * @description The caller's own tenant, current UTC day: tokens and estimated cost, tasks created today by status, its limits and tasks in flight. Needs `tasks:read`; never shows another tenant. Takes no query parameters.
+         */
+        get: operations["getUsage"];
         put?: never;
         post?: never;
         delete?: never;
@@ -955,6 +975,56 @@ export interface components {
             /** @description How many live workers registered this name at this version. */
             workers: number;
         };
+        /** @description The caller's own tenant today: usage, tasks, limits. Never another tenant's. */
+        TenantUsage: {
+            /** @description The caller's tenant (its API key's; `default` when the API runs without keys). */
+            tenant_id: string;
+            /**
+             * Format: date-time
+             * @description Start of the current UTC day: the figures below are since then.
+             */
+            day_start: string;
+            /** @description The tenant's tasks created today, by their current status. */
+            tasks_by_status: {
+                /** @description Tasks created today that are queued now. */
+                queued: number;
+                /** @description Tasks created today that are processing now. */
+                processing: number;
+                /** @description Tasks created today that are completed now. */
+                completed: number;
+                /** @description Tasks created today that are failed now. */
+                failed: number;
+                /** @description Tasks created today that are cancelled now. */
+                cancelled: number;
+            };
+            /** @description Tokens and estimated cost of the tenant's router and agent runs that finished today. */
+            usage: {
+                prompt_tokens: number;
+                completion_tokens: number;
+                /** @description What `daily_tokens` is checked against. */
+                total_tokens: number;
+                /** @description Estimated US dollars, from LLM_PRICES: what `daily_cost_usd` is checked against. */
+                cost_usd: number;
+            };
+            /** @description The tenant's limits (TENANT_LIMITS). */
+            limits: {
+                /** @description Shared by every key of the tenant; null: unlimited. */
+                requests_per_minute: number | null;
+                /** @description Tasks queued or processing at once; beyond it a submission is a 429 `TENANT_TASK_LIMIT`. Null: unlimited. */
+                max_tasks_in_flight: number | null;
+                /** @description Once `usage.total_tokens` reaches it, submissions are a 429 `QUOTA_EXCEEDED` until midnight UTC. Null: unlimited. */
+                daily_tokens: number | null;
+                /** @description Once `usage.cost_usd` reaches it, submissions are a 429 `QUOTA_EXCEEDED` until midnight UTC. Null: unlimited. */
+                daily_cost_usd: number | null;
+            };
+            /** @description Tasks queued or processing now, counted up to `max_tasks_in_flight`; null when there is no such limit. */
+            tasks_in_flight: number | null;
+            /**
+             * @description Version of the API that answered.
+             * @constant
+             */
+            api_version: "v1";
+        };
         /** @description The agents the live workers registered, one entry per name and version. */
         AgentList: {
             /** @description By name, then newest version first. Empty when no worker is alive: the API does not guess. */
@@ -1006,7 +1076,7 @@ export interface components {
                  * @description Stable error type; the HTTP status follows from it.
                  * @enum {string}
                  */
-                type: "UNKNOWN_TASK_TYPE" | "LLM_ERROR" | "LLM_NOT_CONFIGURED" | "SEARCH_ERROR" | "TIMEOUT" | "INTERNAL_ERROR" | "AGENT_NOT_FOUND" | "VALIDATION_ERROR" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "CONFIG_ERROR" | "UNAUTHORIZED" | "METHOD_NOT_ALLOWED" | "BUDGET_EXCEEDED" | "CANCELLED" | "CONFLICT";
+                type: "UNKNOWN_TASK_TYPE" | "LLM_ERROR" | "LLM_NOT_CONFIGURED" | "SEARCH_ERROR" | "TIMEOUT" | "INTERNAL_ERROR" | "AGENT_NOT_FOUND" | "VALIDATION_ERROR" | "NOT_FOUND" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "RATE_LIMITED" | "SERVICE_UNAVAILABLE" | "CONFIG_ERROR" | "UNAUTHORIZED" | "METHOD_NOT_ALLOWED" | "BUDGET_EXCEEDED" | "CANCELLED" | "CONFLICT" | "FORBIDDEN" | "TENANT_TASK_LIMIT" | "QUOTA_EXCEEDED";
                 /** @description What went wrong, for humans. Never a stack trace. */
                 message: string;
                 /** @description Present on validation errors: one entry per problem. */
@@ -1156,6 +1226,26 @@ export interface components {
                 };
             };
         };
+        /** @description Rate limited (`RATE_LIMITED`), or the tenant's limits refuse a new task: `TENANT_TASK_LIMIT` (too many tasks queued or processing) or `QUOTA_EXCEEDED` (the daily tokens or cost are spent, until midnight UTC). Retry after `Retry-After` seconds. */
+        TooManySubmissions: {
+            headers: {
+                "X-Request-Id": components["headers"]["XRequestId"];
+                "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                "Retry-After": components["headers"]["RetryAfter"];
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"] & {
+                    error?: {
+                        /** @enum {unknown} */
+                        type?: "RATE_LIMITED" | "TENANT_TASK_LIMIT" | "QUOTA_EXCEEDED";
+                    };
+                };
+            };
+        };
         /** @description Rate limited, or too many open streams (STREAM_MAX_OPEN_PER_CLIENT): retry after `Retry-After` seconds. */
         TooManyRequestsOrStreams: {
             headers: {
@@ -1257,7 +1347,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description Any unique string of 1 to 255 printable ASCII characters (a UUID works well), scoped to your API key. For IDEMPOTENCY_TTL_HOURS (default 24) the same key with the same body answers with the task the first request created (`Idempotent-Replayed: true`, its current status); with a different body, 409. */
+                /** @description Any unique string of 1 to 255 printable ASCII characters (a UUID works well), scoped to your tenant (every key of the tenant shares it; other tenants never see it). For IDEMPOTENCY_TTL_HOURS (default 24) the same key with the same body answers with the task the first request created (`Idempotent-Replayed: true`, its current status); with a different body, 409. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1311,7 +1401,7 @@ export interface operations {
             };
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
-            429: components["responses"]["TooManyRequests"];
+            429: components["responses"]["TooManySubmissions"];
             500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
@@ -1649,6 +1739,37 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["InternalError"];
+        };
+    };
+    getUsage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The usage. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Cache-Control": components["headers"]["NoStore"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantUsage"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
         };
     };
     listAgents: {
