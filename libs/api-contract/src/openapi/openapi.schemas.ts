@@ -49,7 +49,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
         minLength: 1,
         pattern: '^[^\\u0000]*$',
       }),
-      session_id: string('Continue this session of your tenant (another tenant's session with the same id is a different session): earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.', {
+      session_id: string("Continue this session of your tenant (another tenant's session with the same id is a different session): earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.", {
         pattern: SESSION_ID_PATTERN.source,
       }),
       max_tokens: {

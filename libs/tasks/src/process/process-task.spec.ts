@@ -79,7 +79,7 @@ describe('ProcessTask', () => {
     const recent = jest.spyOn(store.repositories.tasks, 'recentBySession');
     await processor({ router: r }).run(earlier[2]!.task_id);
     expect(r.inputs[0]!.previousTasks.map((t) => t.task)).toEqual(['task 0', 'task 1']);
-    expect(recent.mock.calls[0]![1]).toEqual({ limit: 5, excludeTaskId: earlier[2]!.task_id, createdAtOrBefore: earlier[2]!.created_at });
+    expect(recent.mock.calls[0]![1]).toEqual({ limit: 5, excludeTaskId: earlier[2]!.task_id, createdAtOrBefore: earlier[2]!.created_at, tenantId: 'default' });
     // The newest task: the five before it, oldest first.
     await processor({ router: r }).run(earlier[6]!.task_id);
     expect(r.inputs[1]!.previousTasks.map((t) => t.task)).toEqual(['task 1', 'task 2', 'task 3', 'task 4', 'task 5']);

@@ -210,9 +210,16 @@ describe('moveIncrements', () => {
       retries: [{ error: { type: 'LLM_ERROR', message: 'x' }, failed_at: at(9, 0, 40), retried_at: at(10), attempts: 1 }],
     };
     expect(moveIncrements('retry', task)).toEqual([
-      { day: '2030-01-02', at: at(10), status: { failed: -1, queued: 1 } },
-      { day: '2030-01-02', at: at(10), latency: { ms: 40_000, count: -1 } },
+      { day: '2030-01-02', at: at(10), status: { failed: -1, queued: 1 }, tenant: 'default' },
+      { day: '2030-01-02', at: at(10), latency: { ms: 40_000, count: -1 }, tenant: 'default' },
     ]);
+  });
+
+  it("tags every increment with the task's tenant, so its day counts on the tenant's document too", () => {
+    const task: Task = { ...base, tenant_id: 'acme', status: 'completed', started_at: at(10), completed_at: at(10, 0, 5), updated_at: at(10, 0, 5) };
+    const increments = moveIncrements('complete', task);
+    expect(increments.length).toBeGreaterThan(0);
+    expect(increments.every((x) => x.tenant === 'acme')).toBe(true);
   });
 
   it('counts nothing for moves that keep the status and routing', () => {
