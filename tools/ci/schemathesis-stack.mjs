@@ -37,7 +37,10 @@ const env = {
   HOST: '127.0.0.1',
   APP_ENV: 'schemathesis',
   LOG_LEVEL: 'error',
-  API_KEYS: withKeys ? `fuzz:${key}` : undefined,
+  // A JSON key with a tenant and explicit scopes (not admin): the fuzzer runs as one tenant's scoped key.
+  API_KEYS: withKeys
+    ? JSON.stringify([{ id: 'fuzz', secret: key, tenant: 'fuzz-tenant', scopes: ['tasks:submit', 'tasks:read', 'tasks:manage', 'system:read'] }])
+    : undefined,
   API_RATE_LIMIT_PER_MINUTE: '1000000',
 };
 for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'TAVILY_API_KEY', 'SSM_PARAMETER_PATH']) delete env[name];

@@ -170,7 +170,15 @@ async function exercise(repos: Repositories): Promise<void> {
     await tasks.recentBySession(sessionId, { limit: 10 });
     await messages.recentBySession(sessionId, { limit: 20, before: task.created_at });
     await messages.recentBySession(sessionId, { limit: 20 });
+    // Another tenant's session without a slice: the indexed fallback, bounded by {tenant_id, session_id}.
+    await tasks.recentBySession(sessionId, { limit: 10, excludeTaskId: task.task_id, createdAtOrBefore: task.created_at, tenantId: 'acme' });
+    await tasks.recentBySession(sessionId, { limit: 10, tenantId: 'acme' });
   }
+  // api: the tenant limits and GET /v1/usage.
+  await tasks.countInFlight(DEFAULT_TENANT, 1000);
+  await tasks.countInFlight('acme', 5);
+  await taskCounters.increment([{ day: tick().toISOString().slice(0, 10), at: tick(), tenant: 'acme', status: { queued: 1 } }]);
+  await taskCounters.tenantDay('acme', tick());
   await tasks.saveCheckpoint(done.task_id, { step: 'route', checkpoint: routeCheckpoint() }, tick());
   await tasks.recordRouting(done.task_id, { selected_agent: 'CodeAgent', agent_type: 'code', agent_version: '1.0.0', peer_routing_reason: 'code', confidence: 0.9 }, tick());
   await tasks.markStepReused(done.task_id, 'route', tick());

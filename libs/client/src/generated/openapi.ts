@@ -552,7 +552,7 @@ export interface components {
         ExecuteRequest: {
             /** @description What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty. Any Unicode text except NUL and unpaired surrogates. */
             task: string;
-            /** @description Continue this session: earlier tasks of the session are given to the router and agents as context. Omit it to start a new session. */
+            /** @description Continue this session of your tenant (another tenant's session with the same id is a different session): earlier tasks of the session are given to the router and agents as context. Omit it to start a new session. */
             session_id?: string;
             /** @description Token budget of the whole task (router and agent calls together). Each model call is capped to what remains; past it the task fails with BUDGET_EXCEEDED. */
             max_tokens?: number;
