@@ -100,9 +100,14 @@ describe('reliability (integration)', () => {
       expect(await queue.getJob(responses[0]!.body.task_id)).not.toBeNull();
     });
 
-    it('scopes keys to the API key: two clients with the same Idempotency-Key get two tasks', async () => {
+    it('scopes keys to the tenant: two tenants with the same Idempotency-Key get two tasks', async () => {
       const session_id = `idem-${randomUUID()}`;
-      const keyed = app({ API_KEYS: 'alice:alice-secret-0123456789abcdef,bob:bob-secret-0123456789abcdefgh' });
+      const keys = [
+        { id: 'alice', secret: 'alice-secret-0123456789abcdef', tenant: 'alice-co', scopes: ['admin'] },
+        { id: 'bob', secret: 'bob-secret-0123456789abcdefgh', tenant: 'bob-co', scopes: ['admin'] },
+        { id: 'bob-2', secret: 'bob-second-0123456789abcdefg', tenant: 'bob-co', scopes: ['tasks:submit'] },
+      ];
+      const keyed = app({ API_KEYS: JSON.stringify(keys) });
       const a = await request(keyed)
         .post(EXECUTE)
         .set('X-API-Key', 'alice-secret-0123456789abcdef')
@@ -117,7 +122,13 @@ describe('reliability (integration)', () => {
         .expect(202);
       expect(a.body.task_id).not.toBe(b.body.task_id);
       expect(b.headers['idempotent-replayed']).toBeUndefined();
-      expect(await countTasks({ session_id })).toBe(2);
+      // Another key of bob's tenant shares bob's keys.
+      const b2 = await request(keyed).post(EXECUTE).set('X-API-Key', 'bob-second-0123456789abcdefg').set('Idempotency-Key', 'shared').send({ task: 'x', session_id }).expect(202);
+      expect(b2.body.task_id).toBe(b.body.task_id);
+      expect(b2.headers['idempotent-replayed']).toBe('true');
+      // Same session_id, two tenants: two sessions, each its own; tasks are counted in the store directly.
+      expect(await store.repositories.tasks.list({ tenant_id: 'alice-co', limit: 100, session_id }).then((p) => p.items.length)).toBe(1);
+      expect(await store.repositories.tasks.list({ tenant_id: 'bob-co', limit: 100, session_id }).then((p) => p.items.length)).toBe(1);
     });
 
     it('creates a new task once the key has expired (expired keys are ignored even where the server keeps them)', async () => {

@@ -61,6 +61,9 @@ export function apiKeyAuth({ keys, logger }: { keys: readonly ApiKeyConfig[]; lo
     return { identify: identifyNone, require: requireNone, enabled: false };
   }
 
+  // Ids and tenants only: never a secret or a digest.
+  logger.info('API keys enabled', { api_keys: keys.length, tenants: [...new Set(keys.map((k) => k.tenant))].sort() });
+
   const identify: RequestHandler = (req, res, next) => {
     const credential = presentedCredential(req);
     let outcome: Outcome = credential.kind === 'missing' ? 'missing' : 'invalid';

@@ -156,9 +156,15 @@ describe('API keys', () => {
       await request(app).get(TASK).set('X-API-Key', CI_SECRET).expect(404);
     });
 
-    it('limits each key separately, whatever IP it comes from', async () => {
-      const { app } = setup({ API_KEYS, API_RATE_LIMIT_PER_MINUTE: '2' });
-      for (let i = 0; i < 2; i++) await request(app).get(TASK).set('X-API-Key', CI_SECRET).expect(404);
+    it('limits each tenant separately, whatever IP or key of the tenant it comes from', async () => {
+      const keys = [
+        { id: 'dashboard', secret: DASHBOARD_SECRET, tenant: 'acme', scopes: ['tasks:read'] },
+        { id: 'ci', secret_sha256: sha256(CI_SECRET), tenant: 'globex', scopes: ['tasks:read'] },
+        { id: 'ci-2', secret: 'ci-second-0123456789abcdef', tenant: 'globex', scopes: ['admin'] },
+      ];
+      const { app } = setup({ API_KEYS: JSON.stringify(keys), API_RATE_LIMIT_PER_MINUTE: '2' });
+      await request(app).get(TASK).set('X-API-Key', CI_SECRET).expect(404);
+      await request(app).get(TASK).set('X-API-Key', 'ci-second-0123456789abcdef').expect(404);
       const limited = await request(app).get(TASK).set('Authorization', `Bearer ${CI_SECRET}`).expect(429);
       expect(limited.headers['ratelimit-limit']).toBe('2');
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);

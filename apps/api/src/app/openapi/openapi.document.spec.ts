@@ -96,8 +96,10 @@ describe('the OpenAPI document', () => {
       } else {
         expect([path, method, op.security]).toEqual([path, method, [{ bearerAuth: [] }, { apiKeyHeader: [] }]]);
         expect(op.responses['401']).toEqual({ $ref: '#/components/responses/Unauthorized' });
+        expect(op.responses['403']).toEqual({ $ref: '#/components/responses/Forbidden' });
         // The stream's 429 is also "too many open streams", which comes without the RateLimit-* headers when limiting is off.
-        const tooMany = path === '/v1/tasks/{task_id}/stream' ? 'TooManyRequestsOrStreams' : 'TooManyRequests';
+        // The submission's 429 is also a tenant limit (TENANT_TASK_LIMIT, QUOTA_EXCEEDED).
+        const tooMany = path === '/v1/tasks/{task_id}/stream' ? 'TooManyRequestsOrStreams' : path === '/v1/agent/execute' ? 'TooManySubmissions' : 'TooManyRequests';
         expect(op.responses['429']).toEqual({ $ref: `#/components/responses/${tooMany}` });
       }
     }

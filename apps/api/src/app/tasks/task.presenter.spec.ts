@@ -36,7 +36,7 @@ function completedTask(): Task {
 describe('presentTask', () => {
   it('presents every field with ISO dates', () => {
     const view = presentTask(completedTask());
-    const { checkpoints: _internal, ...fields } = completedTask();
+    const { checkpoints: _internal, tenant_id: _tenant, ...fields } = completedTask();
     expect(view).toEqual({
       ...fields,
       created_at: '2030-01-02T03:04:05.678Z',

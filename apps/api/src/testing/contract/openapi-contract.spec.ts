@@ -40,7 +40,7 @@ describe('OpenApiContract', () => {
   });
 
   it('catches a status the operation does not declare', () => {
-    expect(contract.check(exchange({ status: 418, json: errorBody('VALIDATION_ERROR') }))).toEqual([expect.stringMatching(/^status 418 is not documented \(documented: 202, 400, 401, 409, 413, 415, 429, 500, 503\)$/)]);
+    expect(contract.check(exchange({ status: 418, json: errorBody('VALIDATION_ERROR') }))).toEqual([expect.stringMatching(/^status 418 is not documented \(documented: 202, 400, 401, 403, 409, 413, 415, 429, 500, 503\)$/)]);
     // 404 is declared for GET /v1/tasks/{task_id}, not for POST /v1/agent/execute.
     expect(contract.check(exchange({ status: 404, json: errorBody('NOT_FOUND') }))).toEqual([expect.stringContaining('status 404 is not documented')]);
   });
