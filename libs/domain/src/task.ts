@@ -143,6 +143,16 @@ export interface Task {
   checkpoints: TaskCheckpoints;
   /** Steps a later attempt took from a checkpoint instead of calling the LLM again, in step order; empty when none. */
   reused_steps: TaskStep[];
+  /** The tenant the task belongs to (fair queuing orders the queue by it); tasks stored before tenants have none: `taskTenant`. */
+  tenant_id?: string;
+}
+
+/** The tenant of tasks that carry none (stored before tenants existed, or submitted without a tenant). */
+export const DEFAULT_TENANT_ID = 'default';
+
+/** A task's tenant: its `tenant_id`, else `DEFAULT_TENANT_ID`. */
+export function taskTenant(task: Pick<Task, 'tenant_id'>): string {
+  return task.tenant_id ?? DEFAULT_TENANT_ID;
 }
 
 /** The fields a caller supplies to create a task; the rest is set by the system. */
@@ -153,9 +163,11 @@ export interface NewTask {
   metadata: TaskMetadata;
   now: Date;
   budget?: TaskBudget | null;
+  /** Omitted: the task carries no tenant (read as `DEFAULT_TENANT_ID`). */
+  tenant_id?: string;
 }
 
-export function newTask({ task_id, session_id, task, metadata, now, budget = null }: NewTask): Task {
+export function newTask({ task_id, session_id, task, metadata, now, budget = null, tenant_id }: NewTask): Task {
   return {
     task_id,
     session_id,
@@ -181,6 +193,7 @@ export function newTask({ task_id, session_id, task, metadata, now, budget = nul
     retries: [],
     checkpoints: emptyCheckpoints(),
     reused_steps: [],
+    ...(tenant_id === undefined ? {} : { tenant_id }),
   };
 }
 

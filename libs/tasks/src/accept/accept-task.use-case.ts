@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ValidationError, newTask, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
+import { ValidationError, newTask, taskTenant, type Task, type TaskMetadata } from '@agent-orchestrator/domain';
 import type { Repositories } from '@agent-orchestrator/persistence';
 import type { TaskLifecycle } from '../lifecycle/task-lifecycle';
 import type { Logger } from '../ports/logger.port';
@@ -56,8 +56,12 @@ export class AcceptTask {
     this.newId = deps.newId ?? randomUUID;
   }
 
-  /** `options.taskId`: the id to create the task with (an Idempotency-Key reserves it first); default a new UUID. */
-  async execute(input: TaskSubmission, origin: RequestOrigin, logger: Logger, options: { taskId?: string } = {}): Promise<Task> {
+  /**
+   * `options.taskId`: the id to create the task with (an Idempotency-Key reserves it first); default a new UUID.
+   * `options.tenant`: the tenant the request's API key belongs to, stored on the task and used by fair queuing;
+   * default none (the task counts as `DEFAULT_TENANT_ID`).
+   */
+  async execute(input: TaskSubmission, origin: RequestOrigin, logger: Logger, options: { taskId?: string; tenant?: string } = {}): Promise<Task> {
     const { repositories, environment, unpricedModels = [] } = this.deps;
     if (input.max_cost_usd !== undefined && unpricedModels.length > 0) {
       const names = unpricedModels.join(', ');
@@ -73,6 +77,7 @@ export class AcceptTask {
       metadata: { ...origin, environment },
       now,
       budget: input.max_tokens === undefined && input.max_cost_usd === undefined ? null : { max_tokens: input.max_tokens ?? null, max_cost_usd: input.max_cost_usd ?? null },
+      ...(options.tenant === undefined ? {} : { tenant_id: options.tenant }),
     });
 
     try {
@@ -98,7 +103,7 @@ export class AcceptTask {
     }
     let enqueued = true;
     try {
-      await this.deps.queue.enqueue(task.task_id);
+      await this.deps.queue.enqueue(task.task_id, { tenant: taskTenant(task) });
     } catch (err) {
       // Stored is accepted: the reconciler in the worker enqueues queued tasks that have no job.
       enqueued = false;

@@ -25,6 +25,7 @@ import {
   sumUsage,
   usageTotals,
   toOrchestratorError,
+  taskTenant,
   type AgentCheckpoint,
   type ModelUsage,
   type RouteCheckpoint,
@@ -147,6 +148,8 @@ export class ProcessTask {
   private claim(taskId: string, delivery: number | undefined): Promise<Task | null> {
     return this.lifecycle.pickUp(taskId, (task) => ({
       attempt: task.attempts,
+      // The pickup log line and event keep the tenant (fair queuing is per tenant: docs/fair-queuing.md).
+      tenant: taskTenant(task),
       ...(delivery === undefined ? {} : { delivery }),
       queue_wait_ms: (task.started_at ?? this.now()).getTime() - task.queued_at.getTime(),
     }));

@@ -16,7 +16,7 @@
  * Reads are bounded: one index range of at most `batchSize` tasks per step, and
  * step 2 walks the tasks by keyset across passes, so no task is starved.
  */
-import { ErrorType, TASK_QUEUE_NAME, type Task } from '@agent-orchestrator/domain';
+import { ErrorType, TASK_QUEUE_NAME, taskTenant, type Task } from '@agent-orchestrator/domain';
 import type { TaskRepository } from '@agent-orchestrator/persistence';
 import { TaskLifecycle, type LifecycleTasks } from '../lifecycle/task-lifecycle';
 import type { Logger } from '../ports/logger.port';
@@ -124,7 +124,7 @@ export class Reconciler {
       this.deps.logger.debug('job could not be removed; leaving it', { task_id: task.task_id, error_message: 'the job is locked by a worker' });
       return false;
     }
-    await this.deps.queue.enqueue(task.task_id);
+    await this.deps.queue.enqueue(task.task_id, { tenant: taskTenant(task) });
     const reason = state === 'missing' ? 'job_missing' : `job_${state}`;
     this.lifecycle.requeued(task, { reason, status: task.status, job_state: state, attempt: task.attempts }, { level: 'warn' });
     return true;
