@@ -81,7 +81,7 @@ describe('BullTaskQueue (real Redis)', () => {
     await until(() => failures.length === 2);
     await until(async () => (await producer.jobState(ok)) === 'completed');
     expect(deliveries.filter((d) => d.task_id === flaky).map((d) => d.delivery)).toEqual([1, 2]);
-    expect(deliveries.filter((d) => d.task_id === ok)).toEqual([{ task_id: ok, delivery: 1 }]);
+    expect(deliveries.filter((d) => d.task_id === ok)).toEqual([{ task_id: ok, delivery: 1, tenant: 'default' }]);
     expect(failures.map((f) => [f.task_id, f.delivery, f.willRetry, f.maxDeliveries, f.error.message])).toEqual([
       [flaky, 1, true, 2, 'down (1)'],
       [flaky, 2, false, 2, 'down (2)'],

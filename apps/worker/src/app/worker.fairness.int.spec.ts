@@ -17,7 +17,7 @@ import { startWorker, type RunningWorker } from './worker';
 const BACKLOG = 1000;
 const CONCURRENCY = 4;
 /** Without fair queuing, B is watched while this many A tasks start after its submit (B's wait would be the whole backlog). */
-const FIFO_WATCH = 2 * CONCURRENCY;
+const FIFO_WATCH = 3 * CONCURRENCY;
 
 interface Pickup {
   task_id: string;
@@ -69,11 +69,11 @@ function tenantTask(tenant: string): Task {
 
 interface Figures {
   mode: 'fair' | 'fifo';
-  /** A tasks that had started when B was submitted. */
+  /** A tasks the queue had handed to a worker slot when B's job was in the queue. */
   aStartedBeforeSubmit: number;
-  /** A tasks that started after B's submit and before B. */
+  /** A tasks handed to a slot after B's job was in the queue and before B (for B not started: until the end of the watch). */
   aStartedAfterSubmit: number;
-  /** Submit to pickup, in ms; null when B had not started by the end of the watch. */
+  /** From the submit (store, then enqueue) to the pickup, in ms; null when B had not started by the end of the watch. */
   bTimeToStartMs: number | null;
   /** Without B started: jobs still ahead of B and the wait that makes at the measured pace. */
   aheadOfB?: number;
@@ -138,25 +138,34 @@ describe('fair queuing between tenants, with a real worker (MongoDB, Redis, Bull
         gauge = Object.fromEntries(findSamples(text, 'queue_tenant_waiting').map((s) => [s.labels['tenant'], s.value]));
       }
 
-      // B submits one task: stored, then enqueued (what the accept use case does).
+      // B submits one task: stored, then enqueued (what the accept use case does before its 202).
       const b = tenantTask('b');
       const submittedAt = Date.now();
-      const aStartedBeforeSubmit = pickups.length;
       await db.store.repositories.tasks.create(b);
       await producer.enqueue(b.task_id, { tenant: 'b' });
+      const enqueuedAt = Date.now();
+      const pickedBefore = pickups.length;
 
-      const bIndex = () => pickups.findIndex((p) => p.task_id === b.task_id);
-      await waitUntil(async () => bIndex() >= 0 || pickups.length - aStartedBeforeSubmit >= FIFO_WATCH, { timeoutMs: 120_000, intervalMs: 5 });
-      const at = bIndex();
-      if (at >= 0) {
-        expect(pickups[at]!.tenant).toBe('b');
-        return { mode: fair ? 'fair' : 'fifo', aStartedBeforeSubmit, aStartedAfterSubmit: at - aStartedBeforeSubmit, bTimeToStartMs: pickups[at]!.at - submittedAt, ...(gauge ? { gauge } : {}) };
+      const bPickup = () => pickups.find((p) => p.task_id === b.task_id);
+      await waitUntil(async () => bPickup() !== undefined || pickups.length - pickedBefore >= FIFO_WATCH, { timeoutMs: 120_000, intervalMs: 5 });
+      const picked = bPickup();
+      // "Started" = handed to a worker slot by the queue (Bull's processedOn, stamped with this process's clock at
+      // moveToActive), so a slow MongoDB claim after the handout does not blur the order.
+      const handedOut = async (id: string) => (await producer.queue.getJob(id))?.processedOn ?? Number.POSITIVE_INFINITY;
+      const bStart = picked ? await handedOut(b.task_id) : Number.POSITIVE_INFINITY;
+      const aStarts = await Promise.all(pickups.filter((p) => p.task_id !== b.task_id).map((p) => handedOut(p.task_id)));
+      const aStartedBeforeSubmit = aStarts.filter((t) => t <= enqueuedAt).length;
+      const aStartedAfterSubmit = aStarts.filter((t) => t > enqueuedAt && t < bStart).length;
+      const mode = fair ? 'fair' : 'fifo';
+      if (picked) {
+        expect(picked.tenant).toBe('b');
+        return { mode, aStartedBeforeSubmit, aStartedAfterSubmit, bTimeToStartMs: picked.at - submittedAt, ...(gauge ? { gauge } : {}) };
       }
       // B still waits: how many jobs are ahead of it, and how long they take at the pace measured since the submit.
       const watchedMs = Date.now() - submittedAt;
-      const started = pickups.length - aStartedBeforeSubmit;
       const aheadOfB = (await producer.counts()).waiting - 1;
-      return { mode: fair ? 'fair' : 'fifo', aStartedBeforeSubmit, aStartedAfterSubmit: started, bTimeToStartMs: null, aheadOfB, estimatedTimeToStartMs: Math.round(watchedMs + (aheadOfB * watchedMs) / started) };
+      const pace = Math.max(1, pickups.length - pickedBefore) / watchedMs;
+      return { mode, aStartedBeforeSubmit, aStartedAfterSubmit, bTimeToStartMs: null, aheadOfB, estimatedTimeToStartMs: Math.round(watchedMs + aheadOfB / pace) };
     } finally {
       expect(pickups.filter((p) => p.tenant === 'a').length).toBeGreaterThan(0);
       await worker?.stop(1000);
@@ -172,7 +181,7 @@ describe('fair queuing between tenants, with a real worker (MongoDB, Redis, Bull
     const without = await scenario(false);
     process.stdout.write(
       [
-        `fairness (backlog ${BACKLOG} tasks of tenant A, ${CONCURRENCY} worker slots, tasks of 70–120 ms):`,
+        `fairness (backlog ${BACKLOG} tasks of tenant A, ${CONCURRENCY} worker slots, tasks of 70–120 ms; A tasks counted as handed to a slot after B's job was queued):`,
         `  FAIR_QUEUE_ENABLED=true : B started ${withScheme.bTimeToStartMs} ms after its submit, after ${withScheme.aStartedAfterSubmit} A tasks (A's waiting gauge: ${JSON.stringify(withScheme.gauge)})`,
         without.bTimeToStartMs === null
           ? `  FAIR_QUEUE_ENABLED=false: B not started after ${without.aStartedAfterSubmit} A tasks; ${without.aheadOfB} jobs still ahead of it, about ${without.estimatedTimeToStartMs} ms to its start at the pace measured`
@@ -184,10 +193,11 @@ describe('fair queuing between tenants, with a real worker (MongoDB, Redis, Bull
     expect(withScheme.bTimeToStartMs).not.toBeNull();
     expect(withScheme.aStartedAfterSubmit).toBeLessThanOrEqual(CONCURRENCY);
     // A's backlog, nearly whole, waited in the gauge.
-    expect(withScheme.gauge?.['a']).toBeGreaterThan(BACKLOG - 4 * FIFO_WATCH);
+    expect(withScheme.gauge?.['a']).toBeGreaterThan(BACKLOG - 3 * FIFO_WATCH);
     // Without the scheme B is last in line: behind the rest of A's backlog.
     expect(without.bTimeToStartMs).toBeNull();
-    expect(without.aStartedAfterSubmit).toBeGreaterThanOrEqual(FIFO_WATCH);
-    expect(without.aheadOfB).toBeGreaterThan(BACKLOG - 4 * FIFO_WATCH);
+    // (Jobs already handed out when B's job arrived are not counted; some of the watched pickups are those.)
+    expect(without.aStartedAfterSubmit).toBeGreaterThanOrEqual(FIFO_WATCH - CONCURRENCY);
+    expect(without.aheadOfB).toBeGreaterThan(BACKLOG - 3 * FIFO_WATCH);
   }, 400_000);
 });
