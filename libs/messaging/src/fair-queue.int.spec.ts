@@ -34,7 +34,7 @@ describe('fair queuing on Bull (real Redis)', () => {
       names.set(taskId, name);
       return taskId;
     };
-    return { id, name: (taskId: string) => names.get(taskId) ?? taskId };
+    return { id, name: (taskId: string) => names.get(taskId) ?? taskId, ids: () => names.keys() };
   }
 
   /** Consumes with `concurrency` slots, each job held `holdMs`; records the order jobs start in (by name). */
@@ -118,6 +118,30 @@ describe('fair queuing on Bull (real Redis)', () => {
     expect((await producer.queue.getJob(next))?.opts.priority).toBe(Math.max(...a) + 1);
     expect((await producer.counts()).waiting).toBe(61);
   });
+
+  it("runs a job Bull delivers again (after its backoff) with its own tag: ahead of its tenant's later jobs", async () => {
+    const { producer, consumer } = await queues();
+    const n = namer();
+    for (let i = 0; i < 16; i++) await producer.enqueue(n.id(`a${i}`), { tenant: 'a' });
+    const started: string[] = [];
+    await consumer.consume(
+      async ({ task_id, delivery }) => {
+        const name = n.name(task_id);
+        started.push(delivery > 1 ? `${name} again` : name);
+        if (name === 'a0' && delivery === 1) throw new Error('transient');
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      },
+      { concurrency: 1 },
+    );
+    await waitUntil(async () => started.includes('a0 again'), { timeoutMs: 20_000 });
+    await consumer.pause();
+    // Bull's backoff (2 s) let a few later jobs go first; back in the queue, a0 keeps tag 1 and is next.
+    const again = started.indexOf('a0 again');
+    // (First in, first out it would come after a15, 16th.)
+    expect(again).toBeLessThan(16);
+    expect(started.slice(1, again)).toEqual(Array.from({ length: again - 1 }, (_, i) => `a${i + 1}`));
+    expect((await producer.queue.getJob([...n.ids()][0]!))?.opts.priority).toBe(1);
+  }, 60_000);
 
   it('reports the waiting jobs per tenant, largest first and bounded, and forgets tenants that caught up', async () => {
     const { producer, consumer } = await queues();
