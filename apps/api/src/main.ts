@@ -43,7 +43,7 @@ async function main(): Promise<void> {
   const streamBus = new RedisTaskStreamBus({ redisUrl: config.redis.url, publisher: queue.client, logger });
   const streams = new TaskStreamPublisher({ store: store.repositories.taskStream, bus: streamBus, logger, deltaIntervalMs: config.stream.deltaIntervalMs, deltaMaxChars: config.stream.deltaMaxChars });
   events.addSink(streams.sink);
-  const messaging = bullApiMessaging(queue, { enqueueTimeoutMs: config.enqueueTimeoutMs });
+  const messaging = bullApiMessaging(queue, { enqueueTimeoutMs: config.enqueueTimeoutMs, fair: config.fairQueue.enabled });
   const app = createApp({ config, logger, store, ...messaging, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events, streamBus });
   const server = app.listen(config.port, config.host, (err) => {
     if (err) {

@@ -12,6 +12,18 @@ export interface CommonConfig {
   taskEventStore: TaskEventStoreConfig;
   /** The live progress stream (GET /v1/tasks/{task_id}/stream): its history, heartbeat, limits and deltas. */
   stream: StreamConfig;
+  /** FAIR_QUEUE_*: fair queuing between tenants on the task queue (docs/fair-queuing.md). */
+  fairQueue: FairQueueConfig;
+}
+
+export interface FairQueueConfig {
+  /**
+   * Order waiting jobs by their tenant's virtual time (one tenant's backlog cannot starve another);
+   * false: first in, first out. The api and every worker must agree.
+   */
+  enabled: boolean;
+  /** Tenants with the largest backlogs exported by the worker's per-tenant waiting gauge (label cardinality). */
+  metricsTopTenants: number;
 }
 
 export interface StreamConfig {
@@ -59,6 +71,10 @@ export function common(r: EnvReader): CommonConfig {
       maxOpenPerClient: r.int('STREAM_MAX_OPEN_PER_CLIENT', 20, 1, 10_000),
       deltaIntervalMs: r.int('STREAM_DELTA_INTERVAL_MS', 200, 10, 10_000),
       deltaMaxChars: r.int('STREAM_DELTA_MAX_CHARS', 1024, 16, 1_000_000),
+    },
+    fairQueue: {
+      enabled: r.bool('FAIR_QUEUE_ENABLED', true),
+      metricsTopTenants: r.int('FAIR_QUEUE_METRICS_TOP_TENANTS', 20, 0, 1000),
     },
   };
 }

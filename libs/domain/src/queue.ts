@@ -4,6 +4,8 @@ export const PROCESS_TASK_JOB = 'process_task';
 
 export interface ProcessTaskJob {
   task_id: string;
+  /** The task's tenant (fair queuing); jobs added before tenants carry none. */
+  tenant?: string;
 }
 
 export const API_VERSION = 'v1';

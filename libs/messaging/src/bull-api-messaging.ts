@@ -14,8 +14,8 @@ export interface BullApiMessaging {
 }
 
 /** The api's queue-side ports on one Bull queue and its Redis connection: producer, cancel publisher, live-worker directory. */
-export function bullApiMessaging(queue: BullQueue, options: { enqueueTimeoutMs: number; registryTimeoutMs?: number }): BullApiMessaging {
-  const producer = new BullTaskQueue(queue, { timeoutMs: options.enqueueTimeoutMs });
+export function bullApiMessaging(queue: BullQueue, options: { enqueueTimeoutMs: number; registryTimeoutMs?: number; fair?: boolean }): BullApiMessaging {
+  const producer = new BullTaskQueue(queue, { timeoutMs: options.enqueueTimeoutMs, ...(options.fair === undefined ? {} : { fair: options.fair }) });
   return {
     queue: producer,
     cancels: new RedisCancelChannel(queue.client),

@@ -10,6 +10,8 @@ import { createTaskQueue, pingQueue, type TaskQueue } from './queue';
 import { subscribeTaskCancels } from './task-cancel';
 import { uniquePrefix } from './testing';
 
+const T = { tenant: 'default' };
+
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -47,8 +49,8 @@ describe('BullTaskQueue (real Redis)', () => {
     const { producer } = await pair();
     const id = randomUUID();
     expect(await producer.jobState(id)).toBe('missing');
-    await producer.enqueue(id);
-    await producer.enqueue(id);
+    await producer.enqueue(id, T);
+    await producer.enqueue(id, T);
     const job = await producer.queue.getJob(id);
     expect(job).toMatchObject({ id, name: PROCESS_TASK_JOB, data: { task_id: id } });
     expect(job?.opts).toMatchObject({ attempts: 3, backoff: { type: 'exponential', delay: 2000 } });
@@ -73,13 +75,13 @@ describe('BullTaskQueue (real Redis)', () => {
       },
       { concurrency: 2, onFailed: (f) => void failures.push(f) },
     );
-    await producer.enqueue(ok);
+    await producer.enqueue(ok, T);
     // No backoff, so the test does not wait for the second delivery.
     await producer.queue.add(PROCESS_TASK_JOB, { task_id: flaky }, { jobId: flaky, attempts: 2, backoff: 0 });
     await until(() => failures.length === 2);
     await until(async () => (await producer.jobState(ok)) === 'completed');
     expect(deliveries.filter((d) => d.task_id === flaky).map((d) => d.delivery)).toEqual([1, 2]);
-    expect(deliveries.filter((d) => d.task_id === ok)).toEqual([{ task_id: ok, delivery: 1 }]);
+    expect(deliveries.filter((d) => d.task_id === ok)).toEqual([{ task_id: ok, delivery: 1, tenant: 'default' }]);
     expect(failures.map((f) => [f.task_id, f.delivery, f.willRetry, f.maxDeliveries, f.error.message])).toEqual([
       [flaky, 1, true, 2, 'down (1)'],
       [flaky, 2, false, 2, 'down (2)'],
@@ -110,7 +112,7 @@ describe('BullTaskQueue (real Redis)', () => {
       { concurrency: 1 },
     );
     const first = randomUUID();
-    await producer.enqueue(first);
+    await producer.enqueue(first, T);
     await until(() => started.length === 1);
     expect(await producer.jobState(first)).toBe('active');
     expect(await producer.remove(first)).toBe('locked');
@@ -122,7 +124,7 @@ describe('BullTaskQueue (real Redis)', () => {
     await pausing;
     expect(await producer.jobState(first)).toBe('completed');
     const second = randomUUID();
-    await producer.enqueue(second);
+    await producer.enqueue(second, T);
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(started).toEqual([first]);
     expect(await producer.jobState(second)).toBe('waiting');
@@ -150,7 +152,7 @@ describe('BullTaskQueue, the producer side alone (the api: on a fail-fast queue 
 
   it('enqueues on the queue it was given, with its own timeout, and pings Redis', async () => {
     const id = randomUUID();
-    await producer.enqueue(id);
+    await producer.enqueue(id, T);
     expect(await queue.getJob(id)).toMatchObject({ id, name: 'process_task', data: { task_id: id } });
     expect(await producer.jobState(id)).toBe('waiting');
     expect(await producer.ping(1000)).toBe(true);
@@ -158,7 +160,7 @@ describe('BullTaskQueue, the producer side alone (the api: on a fail-fast queue 
 
   it('reports a finished job by its state, so a retry can replace it', async () => {
     const id = randomUUID();
-    await producer.enqueue(id);
+    await producer.enqueue(id, T);
     // A consumer on the same queue runs the job to completion.
     const consumer = createTaskQueue(url, { prefix: prefixOf(queue) });
     try {
@@ -195,7 +197,7 @@ describe('BullTaskQueue, the producer side alone (the api: on a fail-fast queue 
     const stuck = createTaskQueue(`redis://127.0.0.1:${port}`);
     try {
       const slow = new BullTaskQueue(stuck, { timeoutMs: 200 });
-      await expect(slow.enqueue(randomUUID())).rejects.toMatchObject({ type: 'SERVICE_UNAVAILABLE', retryable: true });
+      await expect(slow.enqueue(randomUUID(), T)).rejects.toMatchObject({ type: 'SERVICE_UNAVAILABLE', retryable: true });
       await expect(slow.jobState(randomUUID())).rejects.toMatchObject({ type: 'SERVICE_UNAVAILABLE' });
       await expect(slow.counts()).rejects.toMatchObject({ type: 'SERVICE_UNAVAILABLE' });
       expect(await slow.ping(200)).toBe(false);

@@ -7,7 +7,8 @@
  * worker both sides.
  */
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
-import type { ConsumeOptions, JobState, Logger, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue as TaskQueuePort } from '@agent-orchestrator/tasks';
+import type { ConsumeOptions, EnqueueOptions, JobState, Logger, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue as TaskQueuePort } from '@agent-orchestrator/tasks';
+import { fairBacklog, type TenantBacklog } from './fair-queue';
 import { createTaskQueue, enqueueTask, pingQueue, withTimeout, type TaskQueue, type TaskQueueOptions } from './queue';
 
 const JOB_STATES: ReadonlySet<string> = new Set<JobState>(['waiting', 'delayed', 'active', 'paused', 'completed', 'failed', 'stuck']);
@@ -20,6 +21,12 @@ export interface BullTaskQueueOptions extends TaskQueueOptions {
    * past it the call fails with QueueUnavailableError, where Bull would wait forever. Default 5000 ms.
    */
   timeoutMs?: number;
+  /**
+   * Fair queuing between tenants (docs/fair-queuing.md): waiting jobs ordered by their tenant's
+   * virtual time instead of first in, first out. Every process enqueueing on the queue must agree.
+   * Default true.
+   */
+  fair?: boolean;
 }
 
 export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
@@ -54,8 +61,26 @@ export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
     return pingQueue(this.queue, timeoutMs);
   }
 
-  enqueue(taskId: string): Promise<void> {
-    return enqueueTask(this.queue, taskId, this.timeoutMs);
+  /** True when jobs are placed by fair queuing between tenants. */
+  get fair(): boolean {
+    return this.options.fair ?? true;
+  }
+
+  enqueue(taskId: string, options: EnqueueOptions): Promise<void> {
+    return enqueueTask(this.queue, taskId, this.timeoutMs, { tenant: options.tenant, fair: this.fair });
+  }
+
+  /**
+   * The tenants with jobs waiting in the fair queue and roughly how many each (largest first, at
+   * most `limit`); empty with fair queuing off. Also drops the state of tenants that caught up.
+   */
+  tenantBacklog(limit = 20): Promise<TenantBacklog[]> {
+    if (!this.fair) return Promise.resolve([]);
+    return withTimeout(
+      fairBacklog(this.queue, limit).then((b) => b.tenants),
+      this.timeoutMs,
+      'Reading the fair queue',
+    );
   }
 
   jobState(taskId: string): Promise<JobState> {
@@ -109,7 +134,8 @@ export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
         this.options.logger?.warn('discarding malformed job', { job_id: String(job.id) });
         return 'missing';
       }
-      const run = handler({ task_id: taskId, delivery: job.attemptsMade + 1 });
+      const tenant = job.data.tenant;
+      const run = handler({ task_id: taskId, delivery: job.attemptsMade + 1, ...(typeof tenant === 'string' ? { tenant } : {}) });
       this.running.add(run);
       return run.finally(() => this.running.delete(run));
     });

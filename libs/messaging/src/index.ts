@@ -1,5 +1,7 @@
 export { QueueUnavailableError, createTaskQueue, enqueueTask, pingQueue, queueRedisOptions } from './queue';
-export type { TaskJob, TaskQueue, TaskQueueOptions } from './queue';
+export type { EnqueueTaskOptions, TaskJob, TaskQueue, TaskQueueOptions } from './queue';
+export { FAIR_STATE_KEY, fairBacklog, fairTag } from './fair-queue';
+export type { TenantBacklog } from './fair-queue';
 export { createRedisClient } from './redis';
 export type { RedisClient, RedisClientOptions } from './redis';
 export {

@@ -1,5 +1,6 @@
 import Queue from 'bull';
 import { OrchestratorError, PROCESS_TASK_JOB, TASK_QUEUE_NAME, type ProcessTaskJob } from '@agent-orchestrator/domain';
+import { fairTag } from './fair-queue';
 
 export type TaskQueue = Queue.Queue<ProcessTaskJob>;
 export type TaskJob = Queue.Job<ProcessTaskJob>;
@@ -65,10 +66,33 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
+/** How a job is placed: for which tenant, and whether fair queuing orders it (docs/fair-queuing.md). */
+export interface EnqueueTaskOptions {
+  /** The task's tenant, kept in the job (the worker logs it at pickup). */
+  tenant?: string;
+  /**
+   * Fair queuing: the job's Bull priority is its tenant's virtual-time tag (fair-queue.ts), so a
+   * tenant's backlog cannot starve another tenant. Off: plain first in, first out. Every process
+   * that enqueues must agree (FAIR_QUEUE_ENABLED).
+   */
+  fair?: boolean;
+}
+
 /** Enqueues `process_task` for a task; the job id is the task id, so enqueuing twice is harmless. */
-export async function enqueueTask(queue: TaskQueue, taskId: string, timeoutMs = 5000): Promise<void> {
+export async function enqueueTask(queue: TaskQueue, taskId: string, timeoutMs = 5000, options: EnqueueTaskOptions = {}): Promise<void> {
+  const { tenant, fair = false } = options;
+  const data: ProcessTaskJob = tenant === undefined ? { task_id: taskId } : { task_id: taskId, tenant };
+  const add = async (): Promise<void> => {
+    if (!fair) {
+      await queue.add(PROCESS_TASK_JOB, data, { jobId: taskId });
+      return;
+    }
+    const priority = await fairTag(queue, taskId, tenant ?? '');
+    // 0: the job exists already; Bull would ignore the add anyway.
+    if (priority > 0) await queue.add(PROCESS_TASK_JOB, data, { jobId: taskId, priority });
+  };
   try {
-    await withTimeout(queue.add(PROCESS_TASK_JOB, { task_id: taskId }, { jobId: taskId }), timeoutMs, 'Enqueueing the task');
+    await withTimeout(add(), timeoutMs, 'Enqueueing the task');
   } catch (err) {
     if (err instanceof QueueUnavailableError) throw err;
     throw new QueueUnavailableError(`Could not enqueue the task: ${(err as Error).message}`, err);

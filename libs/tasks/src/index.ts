@@ -3,7 +3,7 @@ export type { EventData, LifecycleTasks, TaskLifecycleDeps } from './lifecycle/t
 export type { Logger } from './ports/logger.port';
 export type { EmitOptions, TaskEventSubject, TaskEvents } from './ports/task-events.port';
 export { LIVE_JOB_STATES } from './ports/task-queue.port';
-export type { ConsumeOptions, FailedDelivery, JobState, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue } from './ports/task-queue.port';
+export type { ConsumeOptions, EnqueueOptions, FailedDelivery, JobState, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue } from './ports/task-queue.port';
 export type { CancelChannel, CancelListener, CancelSubscription } from './ports/cancel-channel.port';
 export type { Claims, Lease } from './ports/lease.port';
 export { ProcessTask } from './process/process-task';

@@ -124,7 +124,9 @@ describe('api (integration)', () => {
       const job = await queue.getJob(task_id);
       expect(job).not.toBeNull();
       expect(job!.name).toBe('process_task');
-      expect(job!.data).toEqual({ task_id });
+      // The request's tenant ('default' until API keys carry one), which fair queuing orders by.
+      expect(job!.data).toEqual({ task_id, tenant: 'default' });
+      expect(job!.opts.priority).toBeGreaterThanOrEqual(1);
       expect(String(job!.id)).toBe(task_id);
     });
 

@@ -70,7 +70,10 @@ describe('reconciler (real MongoDB + Redis)', () => {
     const report = await reconciler().runOnce();
     expect(report).toMatchObject({ requeued: 1, timed_out: 0 });
     expect(await stateOf(task.task_id)).toBe('waiting');
-    expect((await queue.getJob(task.task_id))?.data).toEqual({ task_id: task.task_id });
+    // For the task's tenant ('default': it has none), placed by fair queuing (a virtual-time tag as its priority).
+    const job = await queue.getJob(task.task_id);
+    expect(job?.data).toEqual({ task_id: task.task_id, tenant: 'default' });
+    expect(job?.opts.priority).toBeGreaterThanOrEqual(1);
     expect(eventsOf(task.task_id)).toEqual([['task.requeued', 'job_missing']]);
   });
 

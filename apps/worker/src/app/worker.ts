@@ -64,6 +64,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const queue = new BullTaskQueue(config.redis.url, {
     attempts: config.jobAttempts,
     stalled: { lockDurationMs: config.queueLockDurationMs, stalledIntervalMs: config.queueStalledIntervalMs, maxStalledCount: config.queueMaxStalledCount },
+    fair: config.fairQueue.enabled,
     logger,
   });
   const events = new TaskEventLog(logger, 'worker').addSink(metrics.taskSink);
@@ -99,7 +100,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     { concurrency: config.concurrency, onFailed: (failed) => void onDeliveryFailed(failed, { events, tasks, logger }) },
   );
   const queueCounts = { getJobCounts: () => queue.counts() };
-  await metrics.start(queueCounts);
+  const { fairQueue } = config;
+  await metrics.start(queueCounts, fairQueue.enabled && fairQueue.metricsTopTenants > 0 ? { tenantBacklog: () => queue.tenantBacklog(fairQueue.metricsTopTenants) } : undefined);
   await cancellation.listen(new RedisCancelListener(config.redis.url, logger));
   const redis = queue.queue.client;
   // Tell the API (GET /v1/agents, /v1/system/metrics) this worker is alive and what it registered;

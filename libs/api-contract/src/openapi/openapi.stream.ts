@@ -27,7 +27,7 @@ export const streamSchemas: Record<string, JsonSchema> = {
     {
       type: 'object',
       description:
-        "The event's own figures, as in the task timeline: `task.picked_up` attempt, queue_wait_ms; `task.routed` confidence, routed, tokens; `agent.finished` model, duration_ms, prompt_tokens, completion_tokens, total_tokens, cost_usd; `task.retried` / `task.requeued` why.",
+        "The event's own figures, as in the task timeline: `task.picked_up` attempt, queue_wait_ms, tenant; `task.routed` confidence, routed, tokens; `agent.finished` model, duration_ms, prompt_tokens, completion_tokens, total_tokens, cost_usd; `task.retried` / `task.requeued` why.",
     },
     {},
   ),

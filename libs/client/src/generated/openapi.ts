@@ -504,7 +504,7 @@ export interface components {
             task_id: string;
             /** @description The agent concerned, when there is one (the router names the chosen agent in `task.routed`). */
             agent_name: string | null;
-            /** @description The event's own figures, as in the task timeline: `task.picked_up` attempt, queue_wait_ms; `task.routed` confidence, routed, tokens; `agent.finished` model, duration_ms, prompt_tokens, completion_tokens, total_tokens, cost_usd; `task.retried` / `task.requeued` why. */
+            /** @description The event's own figures, as in the task timeline: `task.picked_up` attempt, queue_wait_ms, tenant; `task.routed` confidence, routed, tokens; `agent.finished` model, duration_ms, prompt_tokens, completion_tokens, total_tokens, cost_usd; `task.retried` / `task.requeued` why. */
             data: Record<string, unknown>;
         };
         TaskStreamDeltaEvent: {

@@ -5,8 +5,8 @@ export { PROCESSING_BUCKETS, QUEUE_WAIT_BUCKETS, TaskMetrics, taskMetricsSink } 
 export type { TaskOutcome } from './task-metrics';
 export { LLM_DURATION_BUCKETS, LlmMetrics } from './llm-metrics';
 export type { LlmCallRecord, WebSearchRecord } from './llm-metrics';
-export { InFlightJobs, QUEUE_STATES, queueJobCounts, registerQueueMetrics } from './queue-metrics';
-export type { CountableQueue, QueueCounts, QueueState } from './queue-metrics';
+export { InFlightJobs, QUEUE_STATES, queueJobCounts, registerQueueMetrics, registerTenantWaitingMetrics } from './queue-metrics';
+export type { CountableQueue, QueueCounts, QueueState, TenantWaitingSource } from './queue-metrics';
 export { METRICS_PATH, startMetricsServer } from './metrics-server';
 export { METRICS_REALM, METRICS_TOKEN_MESSAGE, metricsTokenCheck } from './metrics-auth';
 export type { MetricsServer } from './metrics-server';

@@ -1,5 +1,5 @@
 import { findSamples } from './exposition-text';
-import { InFlightJobs, queueJobCounts, registerQueueMetrics, type CountableQueue } from './queue-metrics';
+import { InFlightJobs, queueJobCounts, registerQueueMetrics, registerTenantWaitingMetrics, type CountableQueue } from './queue-metrics';
 import { createMetricsRegistry } from './metrics-registry';
 
 // A stand-in for Bull's getJobCounts (the worker's integration spec reads a real queue in Redis).
@@ -36,6 +36,27 @@ describe('queue metrics', () => {
     const empty = await down.metrics();
     expect(empty).toContain('# TYPE queue_jobs gauge');
     expect(findSamples(empty, 'queue_jobs')).toEqual([]);
+  });
+
+  it('queue_tenant_waiting{tenant} is read on scrape, one series per tenant the source gives; none when it does not answer', async () => {
+    const registry = createMetricsRegistry('worker', { processMetrics: false });
+    let backlog = [
+      { tenant: 'acme', waiting: 950 },
+      { tenant: 'globex', waiting: 3 },
+    ];
+    registerTenantWaitingMetrics(registry, { tenantBacklog: async () => backlog });
+    const text = await registry.metrics();
+    expect(findSamples(text, 'queue_tenant_waiting', { tenant: 'acme', service: 'worker' }).map((s) => s.value)).toEqual([950]);
+    expect(findSamples(text, 'queue_tenant_waiting', { tenant: 'globex' }).map((s) => s.value)).toEqual([3]);
+    // A tenant that caught up loses its series at the next scrape.
+    backlog = [{ tenant: 'acme', waiting: 10 }];
+    expect(findSamples(await registry.metrics(), 'queue_tenant_waiting').map((s) => [s.labels['tenant'], s.value])).toEqual([['acme', 10]]);
+
+    const down = createMetricsRegistry('worker', { processMetrics: false });
+    registerTenantWaitingMetrics(down, { tenantBacklog: () => new Promise(() => undefined) }, { timeoutMs: 20 });
+    const empty = await down.metrics();
+    expect(empty).toContain('# TYPE queue_tenant_waiting gauge');
+    expect(findSamples(empty, 'queue_tenant_waiting')).toEqual([]);
   });
 
   it('worker_jobs_in_flight counts running jobs, also when one throws', async () => {

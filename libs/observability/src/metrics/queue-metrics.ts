@@ -49,6 +49,41 @@ export function registerQueueMetrics(registry: Registry, queue: CountableQueue, 
   });
 }
 
+/** What the per-tenant gauge needs: the fair queue's tenants with jobs waiting (largest first, already bounded). */
+export interface TenantWaitingSource {
+  tenantBacklog(): Promise<ReadonlyArray<{ tenant: string; waiting: number }>>;
+}
+
+/**
+ * `queue_tenant_waiting{tenant}`: jobs waiting per tenant in the fair queue (docs/fair-queuing.md),
+ * read from Redis at scrape time, for the tenants with the largest backlogs only (the source bounds
+ * them: FAIR_QUEUE_METRICS_TOP_TENANTS), so the label's cardinality stays bounded. A tenant with
+ * nothing waiting has no series. No series either when Redis does not answer within `timeoutMs`.
+ */
+export function registerTenantWaitingMetrics(registry: Registry, source: TenantWaitingSource, options: { timeoutMs?: number } = {}): Gauge<'tenant'> {
+  const timeoutMs = options.timeoutMs ?? 1000;
+  return new Gauge({
+    name: 'queue_tenant_waiting',
+    help: 'Jobs waiting in the agent_tasks queue per tenant (fair queuing; the tenants with the largest backlogs only), read at scrape time.',
+    labelNames: ['tenant'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`tenant backlog timed out after ${timeoutMs} ms`)), timeoutMs);
+      });
+      try {
+        for (const { tenant, waiting } of await Promise.race([source.tenantBacklog(), timeout])) this.set({ tenant }, waiting);
+      } catch {
+        // Redis down or slow: no series this time.
+      } finally {
+        clearTimeout(timer);
+      }
+    },
+  });
+}
+
 /** `worker_jobs_in_flight`: jobs this process is running right now. */
 export class InFlightJobs {
   private readonly gauge: Gauge;

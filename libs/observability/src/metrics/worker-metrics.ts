@@ -4,7 +4,7 @@ import type { TaskEventSink } from '../task-events';
 import { LlmMetrics } from './llm-metrics';
 import { createMetricsRegistry } from './metrics-registry';
 import { METRICS_PATH, startMetricsServer, type MetricsServer } from './metrics-server';
-import { InFlightJobs, queueJobCounts, registerQueueMetrics, type CountableQueue } from './queue-metrics';
+import { InFlightJobs, queueJobCounts, registerQueueMetrics, registerTenantWaitingMetrics, type CountableQueue, type TenantWaitingSource } from './queue-metrics';
 import { TaskMetrics, taskMetricsSink } from './task-metrics';
 
 /** Bound on each Redis read for queue counts (a scrape or a "queue depth" line), so a Redis outage never hangs them. */
@@ -49,11 +49,13 @@ export class WorkerMetrics {
   }
 
   /**
-   * Adds the queue gauge, starts the listener and the queue depth line. A port
-   * already in use is logged, not fatal: the worker still does its work.
+   * Adds the queue gauges (`tenants`: the per-tenant waiting gauge of fair queuing), starts the
+   * listener and the queue depth line. A port already in use is logged, not fatal: the worker
+   * still does its work.
    */
-  async start(queue: CountableQueue): Promise<void> {
+  async start(queue: CountableQueue, tenants?: TenantWaitingSource): Promise<void> {
     registerQueueMetrics(this.registry, queue, { timeoutMs: QUEUE_COUNTS_TIMEOUT_MS });
+    if (tenants) registerTenantWaitingMetrics(this.registry, tenants, { timeoutMs: QUEUE_COUNTS_TIMEOUT_MS });
     if (this.config.metrics.enabled) {
       const { port, host, token } = this.config.metrics;
       try {

@@ -44,6 +44,7 @@ function everyField(): Task {
       agent: { agent_name: 'CodeAgent', agent_version: '1.2.3', model: null, output: { agent_name: 'CodeAgent', content: 'x', code_language: null, citations: [], summary: null }, usage: [], finished_at: later(6) },
     },
     reused_steps: ['route'],
+    tenant_id: 'acme',
   };
 }
 
@@ -74,6 +75,8 @@ describe('taskDocument', () => {
     ['an invalid date', { created_at: new Date(Number.NaN) }],
     ['negative usage', { usage: { prompt_tokens: -1, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] } }],
     ['a budget below the schema minimum', { budget: { max_tokens: 0, max_cost_usd: null } }],
+    ['an empty tenant_id', { tenant_id: '' }],
+    ['a tenant_id that is not a string', { tenant_id: { $ne: null } }],
   ])('refuses %s, as the schema would', (_, change) => {
     const task = { ...fresh(), ...change } as unknown as Task;
     expect(() => taskDocument(task)).toThrow(ValidationError);

@@ -42,6 +42,17 @@ describe('AcceptTask', () => {
     expect(queue.enqueued).toEqual(['id-1']);
   });
 
+  it("stores the request's tenant on the task and enqueues for it; without one the task has none and queues as 'default'", async () => {
+    const { store, queue, service, logger } = setup();
+    const mine = await service.execute({ task: 'x' }, ORIGIN, logger, { tenant: 'acme' });
+    const theirs = await service.execute({ task: 'y' }, ORIGIN, logger);
+    expect(mine.tenant_id).toBe('acme');
+    expect(store.tasks.get(mine.task_id)?.tenant_id).toBe('acme');
+    expect(theirs).not.toHaveProperty('tenant_id');
+    expect(queue.jobs.get(mine.task_id)?.tenant).toBe('acme');
+    expect(queue.jobs.get(theirs.task_id)?.tenant).toBe('default');
+  });
+
   it('generates a session id when none is given', async () => {
     const { store, service, logger } = setup();
     const task = await service.execute({ task: 'x' }, ORIGIN, logger);

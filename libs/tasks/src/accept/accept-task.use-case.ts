@@ -110,7 +110,7 @@ export class AcceptTask {
     }
     let enqueued = true;
     try {
-      await this.deps.queue.enqueue(task.task_id);
+      await this.deps.queue.enqueue(task.task_id, { tenant: task.tenant_id });
     } catch (err) {
       // Stored is accepted: the reconciler in the worker enqueues queued tasks that have no job.
       enqueued = false;

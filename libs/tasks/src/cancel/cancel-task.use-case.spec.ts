@@ -16,7 +16,7 @@ async function setup(status: TaskStatus, extra: Partial<Task> = {}) {
   const lifecycle = new TaskLifecycle({ tasks: store.repositories.tasks, events, now: () => NOW });
   const task = { ...newTask({ task_id: randomUUID(), session_id: 's-1', task: 'x', metadata: { ip: null, user_agent: null, request_id: 'r-1', environment: 'test' }, now: NOW }), status, ...extra };
   store.tasks.set(task.task_id, task);
-  await queue.enqueue(task.task_id);
+  await queue.enqueue(task.task_id, { tenant: 'default' });
   const cancel = new CancelTask({ tasks: store.repositories.tasks, lifecycle, queue, cancels, logger, bestEffortMs: 50 });
   return { store, queue, cancels, events, records, task, cancel };
 }

@@ -23,6 +23,15 @@ export interface QueueCounts {
 /** What removing a job did. `locked`: a worker runs it, so it stays. */
 export type RemoveOutcome = 'removed' | 'missing' | 'locked';
 
+/** What the queue needs to know about a task to place its job. */
+export interface EnqueueOptions {
+  /**
+   * The task's tenant (`task.tenant_id` of the domain). With fair queuing on, waiting jobs are
+   * ordered so that a tenant's backlog cannot starve another tenant's tasks (docs/fair-queuing.md).
+   */
+  tenant: string;
+}
+
 /** The producer's and the reconciler's side of the queue. */
 export interface TaskQueue {
   /**
@@ -30,7 +39,7 @@ export interface TaskQueue {
    * with a SERVICE_UNAVAILABLE error (retryable) when the queue does not
    * answer in time; a job that already exists for the task is left as it is.
    */
-  enqueue(taskId: string): Promise<void>;
+  enqueue(taskId: string, options: EnqueueOptions): Promise<void>;
   /** The state of the task's job. */
   jobState(taskId: string): Promise<JobState>;
   /** Removes the task's job unless a worker holds it. */
@@ -42,6 +51,8 @@ export interface TaskQueue {
 /** One delivery of a task's job to a consumer. */
 export interface TaskDelivery {
   task_id: string;
+  /** The tenant the job was enqueued for; absent on jobs added before tenants. */
+  tenant?: string;
   /** 1 for the queue's first delivery of this job, then 2, 3... (redeliveries after a thrown error). */
   delivery: number;
 }

@@ -60,7 +60,8 @@ describe('ProcessTask', () => {
       ['agent.finished', 'CodeAgent'],
       ['task.completed', 'CodeAgent'],
     ]);
-    expect(events.events[0]!.data).toEqual({ attempt: 1, delivery: 1, queue_wait_ms: expect.any(Number) });
+    // The pickup keeps the tenant (a task stored without one is the default tenant's).
+    expect(events.events[0]!.data).toEqual({ attempt: 1, delivery: 1, queue_wait_ms: expect.any(Number), tenant: 'default' });
     expect(events.events[4]!.data).toMatchObject({ attempt: 1, total_tokens: 30, duration_ms: expect.any(Number), latency_ms: expect.any(Number) });
     expect(store.tasks.get(task.task_id)).toMatchObject({ status: 'completed', selected_agent: 'CodeAgent', agent_version: '1.2.3', attempts: 1 });
     expect(store.agentRuns.map((r) => [r.kind, r.outcome, r.attempt])).toEqual([

@@ -149,6 +149,8 @@ export class ProcessTask {
   private claim(taskId: string, delivery: number | undefined): Promise<Task | null> {
     return this.lifecycle.pickUp(taskId, (task) => ({
       attempt: task.attempts,
+      // The pickup log line and event keep the tenant (fair queuing is per tenant: docs/fair-queuing.md).
+      tenant: task.tenant_id,
       ...(delivery === undefined ? {} : { delivery }),
       queue_wait_ms: (task.started_at ?? this.now()).getTime() - task.queued_at.getTime(),
     }));

@@ -13,7 +13,7 @@ describe('onDeliveryFailed (task.retried)', () => {
     const { logger, records } = recordingLogger();
     const queue = new InMemoryTaskQueue(3);
     const outcomes: Promise<string>[] = [];
-    await queue.enqueue(task.task_id);
+    await queue.enqueue(task.task_id, { tenant: 'default' });
     await queue.consume(
       async ({ delivery }) => {
         throw Object.assign(new Error(`database unavailable (${delivery})`), { type: 'SERVICE_UNAVAILABLE' });

@@ -31,7 +31,7 @@ describe('Reconciler (in-memory queue)', () => {
   it('re-enqueues a task whose job is missing or finished, with task.requeued', async () => {
     const missing = await seed('queued', 2 * MINUTE);
     const finished = await seed('processing', 3 * MINUTE, { attempts: 1 });
-    queue.jobs.set(finished.task_id, { state: 'completed', deliveries: 1 });
+    queue.put(finished.task_id, 'completed', 1);
     expect(await reconciler().runOnce()).toMatchObject({ requeued: 2, checked: 2 });
     expect(await queue.jobState(missing.task_id)).toBe('waiting');
     expect(await queue.jobState(finished.task_id)).toBe('waiting');
@@ -40,12 +40,20 @@ describe('Reconciler (in-memory queue)', () => {
     expect(events.events[0]!.level).toBe('warn');
   });
 
+  it("re-enqueues a task for its own tenant (tasks without one as 'default')", async () => {
+    const tenanted = await seed('queued', 2 * MINUTE, { tenant_id: 'acme' });
+    const older = await seed('queued', 2 * MINUTE);
+    expect(await reconciler().runOnce()).toMatchObject({ requeued: 2 });
+    expect(queue.jobs.get(tenanted.task_id)?.tenant).toBe('acme');
+    expect(queue.jobs.get(older.task_id)?.tenant).toBe('default');
+  });
+
   it('leaves alone live jobs and recent tasks, and a job a worker holds', async () => {
     const live = await seed('queued', 2 * MINUTE);
-    await queue.enqueue(live.task_id);
+    await queue.enqueue(live.task_id, { tenant: 'default' });
     await seed('queued', 10_000);
     const held = await seed('processing', 2 * MINUTE, { attempts: 1 });
-    queue.jobs.set(held.task_id, { state: 'failed', deliveries: 3 });
+    queue.put(held.task_id, 'failed', 3);
     // The job was taken up between the state read and the remove.
     const remove = queue.remove.bind(queue);
     queue.remove = async (id) => (id === held.task_id ? 'locked' : remove(id));
@@ -63,7 +71,7 @@ describe('Reconciler (in-memory queue)', () => {
 
   it('ends tasks past the deadline (TIMEOUT, or cancelled when requested) and drops their waiting job', async () => {
     const late = await seed('queued', 20 * MINUTE);
-    await queue.enqueue(late.task_id);
+    await queue.enqueue(late.task_id, { tenant: 'default' });
     const wanted = await seed('processing', 20 * MINUTE, { attempts: 2, cancel_requested_at: now });
     expect(await reconciler().runOnce()).toMatchObject({ timed_out: 1, cancelled: 1, requeued: 0 });
     expect(store.tasks.get(late.task_id)).toMatchObject({ status: 'failed', error: { type: 'TIMEOUT' }, completed_at: now });

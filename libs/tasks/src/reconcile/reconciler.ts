@@ -124,7 +124,7 @@ export class Reconciler {
       this.deps.logger.debug('job could not be removed; leaving it', { task_id: task.task_id, error_message: 'the job is locked by a worker' });
       return false;
     }
-    await this.deps.queue.enqueue(task.task_id);
+    await this.deps.queue.enqueue(task.task_id, { tenant: task.tenant_id });
     const reason = state === 'missing' ? 'job_missing' : `job_${state}`;
     this.lifecycle.requeued(task, { reason, status: task.status, job_state: state, attempt: task.attempts }, { level: 'warn' });
     return true;

@@ -37,9 +37,18 @@ describe('RetryTask', () => {
     ]);
   });
 
+  it("enqueues the retried task for its tenant, behind that tenant's backlog", async () => {
+    const { task, retry, queue, logger } = setup('failed', { tenant_id: 'acme' });
+    await queue.pause();
+    await queue.enqueue(randomUUID(), { tenant: 'acme' });
+    await retry.execute(task.task_id, logger);
+    expect(queue.jobs.get(task.task_id)?.tenant).toBe('acme');
+    expect(queue.tenantBacklog()).toEqual([{ tenant: 'acme', waiting: 2 }]);
+  });
+
   it('replaces a finished job kept under the task id, which would swallow the new one', async () => {
     const { task, retry, queue, logger } = setup();
-    queue.jobs.set(task.task_id, { state: 'failed', deliveries: 3 });
+    queue.put(task.task_id, 'failed', 3);
     await retry.execute(task.task_id, logger, 'default');
     expect(await queue.jobState(task.task_id)).toBe('waiting');
     expect(queue.enqueued).toEqual([task.task_id]);
@@ -47,7 +56,7 @@ describe('RetryTask', () => {
 
   it('leaves a waiting job alone: it runs the task anyway', async () => {
     const { task, retry, queue, logger } = setup();
-    await queue.enqueue(task.task_id);
+    await queue.enqueue(task.task_id, { tenant: 'default' });
     await retry.execute(task.task_id, logger, 'default');
     expect(queue.enqueued).toEqual([task.task_id]);
     expect(await queue.jobState(task.task_id)).toBe('waiting');

@@ -48,7 +48,7 @@ export class RetryTask {
         lifecycle.retryThen(id, RETRYABLE_TASK_ERROR_TYPES, async (moved) => {
           const previous = moved.retries[moved.retries.length - 1];
           const figures = { previous_error_type: previous?.error?.type ?? null, attempts: moved.attempts, retries: moved.retries.length };
-          return { ...figures, enqueued: await this.requeueQuietly(moved.task_id, logger) };
+          return { ...figures, enqueued: await this.requeueQuietly(moved, logger) };
         }),
       NOT_STORED,
     );
@@ -61,12 +61,12 @@ export class RetryTask {
   }
 
   /** Like a new submission: once the task is back to queued, a queue failure leaves it to the reconciler. */
-  private async requeueQuietly(taskId: string, logger: Pick<Logger, 'warn'>): Promise<boolean> {
+  private async requeueQuietly(task: Task, logger: Pick<Logger, 'warn'>): Promise<boolean> {
     try {
-      await within(this.deps.requeueTimeoutMs, () => this.requeue(taskId));
+      await within(this.deps.requeueTimeoutMs, () => this.requeue(task));
       return true;
     } catch (err) {
-      logger.warn('retried task not enqueued; it stays queued for the reconciler', { task_id: taskId, err });
+      logger.warn('retried task not enqueued; it stays queued for the reconciler', { task_id: task.task_id, err });
       return false;
     }
   }
@@ -77,13 +77,15 @@ export class RetryTask {
    * delayed job will run the task anyway; an active one is finishing the failed attempt, and the
    * reconciler enqueues the task once it is gone.
    */
-  private async requeue(taskId: string): Promise<void> {
+  private async requeue(task: Task): Promise<void> {
     const { queue } = this.deps;
+    const taskId = task.task_id;
     const state = await queue.jobState(taskId);
     if (state !== 'missing') {
       if (!FINISHED_JOB_STATES.has(state)) return;
       await queue.remove(taskId);
     }
-    await queue.enqueue(taskId);
+    // A retry queues like a new task of its tenant: behind the tenant's own backlog, fairly among the others.
+    await queue.enqueue(taskId, { tenant: task.tenant_id });
   }
 }

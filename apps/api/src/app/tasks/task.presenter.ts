@@ -5,7 +5,8 @@ type Iso<T> = T extends Date ? string : T;
 
 /**
  * A task as JSON: every domain field but the worker's `checkpoints` (internal: a resumed step's
- * output is the result), dates as ISO 8601 strings. Adding a Task field fails to compile here until it is presented.
+ * output is the result) and `tenant_id` (not in the API's document yet: the tenants work decides
+ * how a tenant sees it), dates as ISO 8601 strings. Adding a Task field fails to compile here until it is presented.
  */
 export type TaskView = { [K in Exclude<keyof Task, 'checkpoints' | 'tenant_id'>]: K extends 'metadata' ? MetadataView : K extends 'retries' ? RetryView[] : Iso<Task[K]> };
 
