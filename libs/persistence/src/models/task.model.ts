@@ -142,8 +142,6 @@ export const taskSchema = new Schema(
     // after the first release: older tasks lack both (read as no checkpoints, nothing reused).
     checkpoints: { type: taskCheckpointsSchema, default: () => ({ route: null, agent: null }) },
     reused_steps: { type: [{ type: String, enum: TASK_STEPS }], default: [] },
-    // The tenant of the API key that submitted the task (fair queuing); absent on older tasks (read as 'default').
-    tenant_id: { type: String },
     // Storage-only metrics fields, set together when a task reaches a terminal
     // status (see MongoTaskRepository.complete/fail); not part of the domain Task.
     /** queued_at → completed_at in ms. */

@@ -101,11 +101,6 @@ function retryDoc(r: TaskRetry): Doc {
   return { error: taskErrorDoc(r.error), failed_at: dateOrNull(r.failed_at, 'retries.failed_at'), retried_at: dateArg(r.retried_at, 'retries.retried_at'), attempts: nonNegative(r.attempts, 'retries.attempts') };
 }
 
-function tenantArg(value: unknown): string {
-  if (typeof value !== 'string' || value.length === 0 || value.length > 200) throw new ValidationError('tenant_id must be a non-empty string of at most 200 characters', [{ field: 'tenant_id', message: `got ${typeof value}` }]);
-  return value;
-}
-
 /** The `tasks` document of a task, `_id` = task_id (what `taskModel.create(task)` stores, with the task id as key). */
 /** A task's tenant: a tenant id (TENANT_ID_PATTERN); absent means the default tenant. */
 function tenantArg(value: unknown): string {
@@ -157,7 +152,6 @@ export function taskDocument(task: Task): Doc {
       agent: c?.agent ? agentCheckpointDoc(c.agent) : null,
     },
     reused_steps: [...(task.reused_steps ?? [])],
-    ...(task.tenant_id === undefined ? {} : { tenant_id: tenantArg(task.tenant_id) }),
     latency_ms: null,
     finished_day: null,
   };

@@ -42,13 +42,13 @@ describe('AcceptTask', () => {
     expect(queue.enqueued).toEqual(['id-1']);
   });
 
-  it("stores the request's tenant on the task and enqueues for it; without one the task has none and queues as 'default'", async () => {
+  it("stores the request's tenant on the task and enqueues for it; without one the task is the default tenant's", async () => {
     const { store, queue, service, logger } = setup();
-    const mine = await service.execute({ task: 'x' }, ORIGIN, logger, { tenant: 'acme' });
+    const mine = await service.execute({ task: 'x' }, ORIGIN, logger, { tenantId: 'acme' });
     const theirs = await service.execute({ task: 'y' }, ORIGIN, logger);
     expect(mine.tenant_id).toBe('acme');
     expect(store.tasks.get(mine.task_id)?.tenant_id).toBe('acme');
-    expect(theirs).not.toHaveProperty('tenant_id');
+    expect(theirs.tenant_id).toBe('default');
     expect(queue.jobs.get(mine.task_id)?.tenant).toBe('acme');
     expect(queue.jobs.get(theirs.task_id)?.tenant).toBe('default');
   });

@@ -41,7 +41,7 @@ describe('RetryTask', () => {
     const { task, retry, queue, logger } = setup('failed', { tenant_id: 'acme' });
     await queue.pause();
     await queue.enqueue(randomUUID(), { tenant: 'acme' });
-    await retry.execute(task.task_id, logger);
+    await retry.execute(task.task_id, logger, 'acme');
     expect(queue.jobs.get(task.task_id)?.tenant).toBe('acme');
     expect(queue.tenantBacklog()).toEqual([{ tenant: 'acme', waiting: 2 }]);
   });
