@@ -2,7 +2,7 @@ import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { ModelUsage, PriceTable, StructuredOutputMethod } from '@agent-orchestrator/domain';
-import { BudgetExceededError, LlmError, priceOf } from '@agent-orchestrator/domain';
+import { BudgetExceededError, LlmError, addCost, priceOf } from '@agent-orchestrator/domain';
 import type { z } from 'zod';
 import { callPolicyOf, modelNameOf, structuredMethodOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 import { reportLlmCall } from './observe';
@@ -50,8 +50,7 @@ type StructuredAnswer<T> = { raw: BaseMessage; parsed: T | null; parsingError?: 
 
 /** The two usages of a call and its re-ask, as one (same model). */
 function addUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
-  const cost = Math.round((a.cost_usd + b.cost_usd) * 1e8) / 1e8;
-  return { model: a.model, prompt_tokens: a.prompt_tokens + b.prompt_tokens, completion_tokens: a.completion_tokens + b.completion_tokens, total_tokens: a.total_tokens + b.total_tokens, cost_usd: cost };
+  return { model: a.model, prompt_tokens: a.prompt_tokens + b.prompt_tokens, completion_tokens: a.completion_tokens + b.completion_tokens, total_tokens: a.total_tokens + b.total_tokens, cost_usd: addCost(a.cost_usd, b.cost_usd) };
 }
 
 /** The arguments of the answer's call of tool `name` (LangChain's parsed tool_calls), if any. */

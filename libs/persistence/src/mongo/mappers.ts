@@ -74,13 +74,13 @@ export function toTaskError(value: unknown): TaskError | null {
   return { type: str(d['type']), message: str(d['message']) };
 }
 
-/** Token counts and their estimated cost, as every usage-bearing document stores them. */
+/** Token counts and their estimated cost, as every usage-bearing document stores them (cost null: unknown). */
 export function toUsageTotals(d: Record<string, unknown>): UsageTotals {
   return {
     prompt_tokens: num(d['prompt_tokens']),
     completion_tokens: num(d['completion_tokens']),
     total_tokens: num(d['total_tokens']),
-    cost_usd: num(d['cost_usd']),
+    cost_usd: numOrNull(d['cost_usd']),
   };
 }
 
