@@ -71,6 +71,19 @@ describe('LLM roles on two providers (real SDK paths against local stubs)', () =
     expect(body['tool_choice']).toMatchObject({ type: 'tool', name: 'answer_schema' });
   });
 
+  it("uses Anthropic's native JSON schema output when the role asks for jsonSchema (no tool forced)", async () => {
+    anthropic.setHandler(() => ({ json: { answer: 9 }, usage: { prompt_tokens: 30, completion_tokens: 6 } }));
+    const r = await roles({ roles: { CONTENT: { model: 'anthropic:claude-sonnet-4-5', structuredOutput: 'jsonSchema' } } });
+    const res = await invokeStructured(r.forRole('CONTENT').chatModel({ model: 'anthropic:claude-sonnet-4-5' }), answer, [new HumanMessage('q')], { name: 'answer_schema', prices });
+    expect(res.value).toEqual({ answer: 9 });
+    const body = anthropic.requests[0]!.body;
+    expect(body['tools']).toBeUndefined();
+    expect(body['tool_choice']).toBeUndefined();
+    // The Messages API's structured outputs: the schema as output_config.format, the answer as JSON text.
+    expect(body['output_config']).toMatchObject({ format: { type: 'json_schema', schema: { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] } } });
+    expect(anthropic.requests).toHaveLength(1);
+  });
+
   it('re-asks once with the parse error when the answer does not match, and counts both calls', async () => {
     let calls = 0;
     anthropic.setHandler(() => (++calls === 1 ? { json: { answer: 'forty-two' }, usage: { prompt_tokens: 30, completion_tokens: 10 } } : { json: { answer: 42 }, usage: { prompt_tokens: 50, completion_tokens: 10 } }));
