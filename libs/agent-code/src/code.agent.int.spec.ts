@@ -1,8 +1,8 @@
-// needs: no external services; starts a local OpenAI stub
+// needs: no external services; starts a local OpenAI stub and a local Anthropic Messages API stub
 // The real SDK path (LangChain ChatOpenAI -> openai) talks HTTP to the stub.
 import { join } from 'node:path';
-import { createOpenAiProvider, noopLogger, type AgentDeps } from '@agent-orchestrator/agents-core';
-import { describeAgentConformance, startOpenAiStub, type OpenAiStub, type StubHandler } from '@agent-orchestrator/agents-core/testing';
+import { LlmRoles, createOpenAiProvider, noopLogger, type AgentDeps } from '@agent-orchestrator/agents-core';
+import { describeAgentConformance, startAnthropicStub, startOpenAiStub, type AnthropicStub, type OpenAiStub, type StubHandler } from '@agent-orchestrator/agents-core/testing';
 import { DEFAULT_PRICE_TABLE, estimateCost } from '@agent-orchestrator/domain';
 import { CODE_SYSTEM_PROMPT } from './code.prompt';
 import { agentDescriptor } from './index';
@@ -81,5 +81,48 @@ describe('CodeAgent against the OpenAI stub', () => {
     await expect(agentDescriptor.create(makeDeps()).run({ task_id: 't', session_id: 's', task: 'x', history: [] })).rejects.toMatchObject({
       type: 'LLM_ERROR',
     });
+  });
+});
+
+describe('CodeAgent configured with Anthropic (LLM_CODE_MODEL=anthropic:..., against a local Messages API stub)', () => {
+  const CONTENT = 'Fixed:\n\n```ts\nconst n: number = 1;\n```\n\nThe literal was a string; it is a number now.';
+  const CLAUDE_USAGE = { prompt_tokens: 320, completion_tokens: 75 };
+  let anthropic: AnthropicStub;
+
+  beforeAll(async () => {
+    anthropic = await startAnthropicStub(() => ({ json: { mode: 'fix', language: 'TypeScript', content: CONTENT, summary: 'Fixes the type error.' }, usage: CLAUDE_USAGE, chunkChars: 9 }));
+  });
+  afterAll(async () => {
+    await anthropic.close();
+  });
+
+  it('streams the content field as deltas from a forced tool_use stream, in one call, and records its tokens and cost', async () => {
+    const roles = await LlmRoles.create({
+      defaultProvider: 'openai',
+      connections: { openai: { apiKey: 'test', baseURL: openai.url }, anthropic: { apiKey: 'sk-ant-test', baseURL: anthropic.url } },
+      roles: { CODE: { model: 'anthropic:claude-sonnet-4-5-20250929' } },
+      timeoutMs: 5000,
+      maxRetries: 0,
+      prices: DEFAULT_PRICE_TABLE,
+    });
+    const settings = { LLM_CODE_MODEL: 'anthropic:claude-sonnet-4-5-20250929' };
+    const pieces: string[] = [];
+    const result = await agentDescriptor
+      .create({ llm: roles.forRole('CODE'), settings, logger: noopLogger })
+      .run({ task_id: 't', session_id: 's', task: 'Fix: const n: number = "1";', history: [] }, { onDelta: (t) => pieces.push(t) });
+
+    expect(openai.requests).toHaveLength(0);
+    expect(anthropic.requests).toHaveLength(1);
+    const req = anthropic.requests[0]!;
+    expect(req).toMatchObject({ model: 'claude-sonnet-4-5-20250929', schemaName: 'code_answer', system: CODE_SYSTEM_PROMPT });
+    expect(req.body['stream']).toBe(true);
+    expect(pieces.length).toBeGreaterThan(5);
+    expect(pieces.join('')).toBe(CONTENT);
+    expect(result.output).toMatchObject({ agent_name: 'CodeAgent', code_language: 'typescript', content: CONTENT });
+    expect(result.model).toBe('claude-sonnet-4-5-20250929');
+    expect(result.usage).toEqual([
+      { model: 'claude-sonnet-4-5-20250929', ...CLAUDE_USAGE, total_tokens: 395, cost_usd: estimateCost('claude-sonnet-4-5', CLAUDE_USAGE, DEFAULT_PRICE_TABLE) },
+    ]);
+    expect(result.usage[0]!.cost_usd).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,6 @@
 // needs: nothing external; starts a local Anthropic Messages API stub and two local OpenAI-protocol stubs.
 import { HumanMessage, SystemMessage } from '@langchain/core/messages';
-import { DEFAULT_OUTPUT_LIMITS, DEFAULT_PRICE_TABLE } from '@agent-orchestrator/domain';
+import { DEFAULT_OUTPUT_LIMITS, DEFAULT_PRICE_TABLE, estimateCost } from '@agent-orchestrator/domain';
 import { z } from 'zod';
 import { LlmRoles } from './llm-roles';
 import { withAgentName, type LlmCallObservation } from './observe';
@@ -69,6 +69,19 @@ describe('LLM roles on two providers (real SDK paths against local stubs)', () =
     const body = anthropic.requests[0]!.body;
     expect((body['tools'] as Array<{ name: string }>)[0]!.name).toBe('answer_schema');
     expect(body['tool_choice']).toMatchObject({ type: 'tool', name: 'answer_schema' });
+  });
+
+  it("uses Anthropic's native JSON schema output when the role asks for jsonSchema (no tool forced)", async () => {
+    anthropic.setHandler(() => ({ json: { answer: 9 }, usage: { prompt_tokens: 30, completion_tokens: 6 } }));
+    const r = await roles({ roles: { CONTENT: { model: 'anthropic:claude-sonnet-4-5', structuredOutput: 'jsonSchema' } } });
+    const res = await invokeStructured(r.forRole('CONTENT').chatModel({ model: 'anthropic:claude-sonnet-4-5' }), answer, [new HumanMessage('q')], { name: 'answer_schema', prices });
+    expect(res.value).toEqual({ answer: 9 });
+    const body = anthropic.requests[0]!.body;
+    expect(body['tools']).toBeUndefined();
+    expect(body['tool_choice']).toBeUndefined();
+    // The Messages API's structured outputs: the schema as output_config.format, the answer as JSON text.
+    expect(body['output_config']).toMatchObject({ format: { type: 'json_schema', schema: { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] } } });
+    expect(anthropic.requests).toHaveLength(1);
   });
 
   it('re-asks once with the parse error when the answer does not match, and counts both calls', async () => {
@@ -147,5 +160,73 @@ describe('LLM roles on two providers (real SDK paths against local stubs)', () =
     anthropic.setHandler(() => ({ content: 'late', delayMs: 1500 }));
     const r = await roles({ timeoutMs: 200 });
     await expect(invokeText(r.forRole('CONTENT').chatModel({ model: 'anthropic:claude-haiku-4-5' }), [new HumanMessage('q')], { prices })).rejects.toMatchObject({ type: 'TIMEOUT' });
+  });
+});
+
+describe('Anthropic streaming (the Messages API with stream: true, through @langchain/anthropic)', () => {
+  let anthropic: AnthropicStub;
+  const seen: LlmCallObservation[] = [];
+  const essay = 'Claude writes this answer in pieces, and every piece reaches onDelta before the call returns.';
+
+  beforeEach(async () => {
+    seen.length = 0;
+    anthropic = await startAnthropicStub(() => ({ content: essay, usage: { prompt_tokens: 40, completion_tokens: 24 }, chunkChars: 10 }));
+  });
+  afterEach(async () => {
+    await anthropic.close();
+  });
+
+  const chat = async () =>
+    withAgentName(
+      (
+        await LlmRoles.create({
+          defaultProvider: 'anthropic',
+          connections: { anthropic: { apiKey: 'sk-ant-test', baseURL: anthropic.url } },
+          roles: { CONTENT: { model: 'claude-haiku-4-5-20251001' } },
+          timeoutMs: 2000,
+          maxRetries: 0,
+          prices,
+          observer: (c) => seen.push(c),
+        })
+      ).forRole('CONTENT'),
+      'ContentAgent',
+    ).chatModel({ model: 'claude-haiku-4-5-20251001' });
+
+  it('streams a text answer as deltas (text_delta events) and records its tokens and cost (a dated id priced as its base model)', async () => {
+    const deltas: string[] = [];
+    const meter = new UsageMeter();
+    const res = await runWithUsageMeter(meter, async () => invokeText(await chat(), [new HumanMessage('write')], { prices, onDelta: (t) => deltas.push(t) }));
+    expect(anthropic.requests[0]!.body['stream']).toBe(true);
+    expect(deltas.length).toBeGreaterThanOrEqual(Math.ceil(essay.length / 10));
+    expect(deltas.join('')).toBe(essay);
+    expect(res.value).toBe(essay);
+    // input_tokens from message_start; output_tokens is cumulative in message_delta, after message_start's first token
+    // (LangChain's joined chunks would say 25).
+    const counts = { prompt_tokens: 40, completion_tokens: 24 };
+    expect(res.usage).toEqual({ model: 'claude-haiku-4-5-20251001', ...counts, total_tokens: 64, cost_usd: estimateCost('claude-haiku-4-5', counts, prices) });
+    expect(res.usage.cost_usd).toBeGreaterThan(0);
+    expect(meter.usages).toEqual([res.usage]);
+    expect(seen).toEqual([expect.objectContaining({ agent: 'ContentAgent', model: 'claude-haiku-4-5-20251001', outcome: 'success', prompt_tokens: 40, completion_tokens: 24 })]);
+  });
+
+  it('streams one field of a structured answer (a forced tool_use, input_json_delta events) once, and parses the whole', async () => {
+    const schema = z.object({ content: z.string(), summary: z.string() });
+    anthropic.setHandler(() => ({ json: { content: essay, summary: 'short' }, usage: { prompt_tokens: 60, completion_tokens: 30 }, chunkChars: 7 }));
+    const deltas: string[] = [];
+    const res = await invokeStructured(await chat(), schema, [new HumanMessage('write')], { name: 'essay_answer', prices, stream: { field: 'content', onDelta: (t) => deltas.push(t) } });
+    const body = anthropic.requests[0]!.body;
+    expect(body['stream']).toBe(true);
+    expect(body['tool_choice']).toMatchObject({ type: 'tool', name: 'essay_answer' });
+    // One call: the streamed tool input is read from the joined tool call, not re-asked.
+    expect(anthropic.requests).toHaveLength(1);
+    expect(res.value).toEqual({ content: essay, summary: 'short' });
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.join('')).toBe(essay);
+    expect(res.usage).toMatchObject({ prompt_tokens: 60, completion_tokens: 30, total_tokens: 90, cost_usd: estimateCost('claude-haiku-4-5', { prompt_tokens: 60, completion_tokens: 30 }, prices) });
+  });
+
+  it('maps a stream refused with 529 (overloaded) to a retryable LLM_ERROR', async () => {
+    anthropic.setHandler(() => ({ status: 529, message: 'Overloaded' }));
+    await expect(invokeText(await chat(), [new HumanMessage('write')], { prices, onDelta: () => undefined })).rejects.toMatchObject({ type: 'LLM_ERROR', retryable: true });
   });
 });

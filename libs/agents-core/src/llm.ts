@@ -95,7 +95,7 @@ export function createChatProvider(options: ChatProviderOptions): LlmProvider {
       if (!configured) throw new LlmNotConfiguredError();
       if (!warned.has(model) && priceOf(model, options.prices) === undefined) {
         warned.add(model);
-        options.logger?.warn('LLM model has no price: its calls are recorded at $0 and a max_cost_usd budget cannot be enforced on it; add it to LLM_PRICES', {
+        options.logger?.warn('LLM model has no price: its calls are recorded with cost_usd null (unknown) and a max_cost_usd budget cannot be enforced on it; add it to LLM_PRICES', {
           model,
           provider: options.provider,
         });

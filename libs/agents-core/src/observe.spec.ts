@@ -33,7 +33,7 @@ describe('LLM call observer', () => {
       },
     ]);
     expect(res.usage).toMatchObject({ prompt_tokens: 10, completion_tokens: 3 });
-    expect(calls[0]!.cost_usd).toBeCloseTo(modelUsage('gpt-4o', { prompt_tokens: 10, completion_tokens: 3 }, prices).cost_usd, 12);
+    expect(calls[0]!.cost_usd).toBeCloseTo(modelUsage('gpt-4o', { prompt_tokens: 10, completion_tokens: 3 }, prices).cost_usd!, 12);
     expect(calls[0]!.duration_ms).toBeGreaterThanOrEqual(0);
   });
 

@@ -19,10 +19,10 @@ export interface LlmCallObservation {
   outcome: CallOutcome;
   /** Wall time of the call, every retry and backoff included. */
   duration_ms: number;
-  /** Tokens and cost the provider reported; zero when the call failed before an answer. */
+  /** Tokens and cost the provider reported; zero when the call failed before an answer. Cost null: the model has no price. */
   prompt_tokens: number;
   completion_tokens: number;
-  cost_usd: number;
+  cost_usd: number | null;
   /** Stable error type of a failed call (`LLM_ERROR`, `TIMEOUT`...), else null. */
   error_type: string | null;
 }
@@ -108,7 +108,7 @@ export function reportLlmCall(chat: BaseChatModel, call: { model: string; starte
     duration_ms: Math.max(0, performance.now() - call.startedAt),
     prompt_tokens: call.usage?.prompt_tokens ?? 0,
     completion_tokens: call.usage?.completion_tokens ?? 0,
-    cost_usd: call.usage?.cost_usd ?? 0,
+    cost_usd: call.usage ? call.usage.cost_usd : 0,
     error_type: call.error === undefined ? null : errorType(call.error),
   });
 }

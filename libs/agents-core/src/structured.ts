@@ -2,7 +2,7 @@ import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
 import { AIMessage, HumanMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { ModelUsage, PriceTable, StructuredOutputMethod } from '@agent-orchestrator/domain';
-import { BudgetExceededError, LlmError, priceOf } from '@agent-orchestrator/domain';
+import { BudgetExceededError, LlmError, addCost, priceOf } from '@agent-orchestrator/domain';
 import type { z } from 'zod';
 import { callPolicyOf, modelNameOf, structuredMethodOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 import { reportLlmCall } from './observe';
@@ -50,8 +50,12 @@ type StructuredAnswer<T> = { raw: BaseMessage; parsed: T | null; parsingError?: 
 
 /** The two usages of a call and its re-ask, as one (same model). */
 function addUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
-  const cost = Math.round((a.cost_usd + b.cost_usd) * 1e8) / 1e8;
-  return { model: a.model, prompt_tokens: a.prompt_tokens + b.prompt_tokens, completion_tokens: a.completion_tokens + b.completion_tokens, total_tokens: a.total_tokens + b.total_tokens, cost_usd: cost };
+  return { model: a.model, prompt_tokens: a.prompt_tokens + b.prompt_tokens, completion_tokens: a.completion_tokens + b.completion_tokens, total_tokens: a.total_tokens + b.total_tokens, cost_usd: addCost(a.cost_usd, b.cost_usd) };
+}
+
+/** The arguments of the answer's call of tool `name` (LangChain's parsed tool_calls), if any. */
+function toolCallArgs(raw: BaseMessage, name: string): unknown {
+  return (raw as { tool_calls?: Array<{ name?: string; args?: unknown }> }).tool_calls?.find((c) => c.name === name)?.args;
 }
 
 /** What the model answered, as text, to show it back when re-asking. */
@@ -59,6 +63,33 @@ function answerText(raw: BaseMessage): string {
   const calls = (raw as { tool_calls?: Array<{ args?: unknown }> }).tool_calls;
   if (calls?.length) return JSON.stringify(calls[0]?.args ?? {});
   return textOf(raw);
+}
+
+type UsageMetadata = { input_tokens?: number; output_tokens?: number; total_tokens?: number };
+
+/**
+ * Token counts of a streamed answer, from its chunks: the input counts added up, the output count
+ * the largest one seen. Anthropic's `message_delta` carries the *cumulative* output count after
+ * `message_start` already counted the first token, and LangChain adds the chunks' counts when it
+ * joins them (one token too many per call); OpenAI sends one usage chunk, where both rules agree.
+ */
+class StreamedTokens {
+  private input = 0;
+  private output = 0;
+  private seen = false;
+
+  add(meta: UsageMetadata | undefined): void {
+    if (!meta) return;
+    this.seen = true;
+    this.input += meta.input_tokens ?? 0;
+    this.output = Math.max(this.output, meta.output_tokens ?? 0);
+  }
+
+  /** `message` with these counts as its usage (unchanged when no chunk carried any). */
+  applyTo<M extends BaseMessage>(message: M): M {
+    if (this.seen) Object.assign(message, { usage_metadata: { ...(message as { usage_metadata?: UsageMetadata }).usage_metadata, input_tokens: this.input, output_tokens: this.output, total_tokens: this.input + this.output } });
+    return message;
+  }
 }
 
 /** One string field of a structured answer, handed to `onDelta` as the model writes it. */
@@ -71,12 +102,16 @@ export interface StreamField<S extends z.ZodObject> {
  * A LangChain callback that makes the chat model stream inside `invoke` (`lc_prefer_streaming`) and
  * feeds each chunk of the answer (its text, or a tool call's arguments) to a reader of the field.
  */
-function streamingHandler(stream: { field: string; onDelta: (text: string) => void }): BaseCallbackHandler {
+function streamingHandler(stream: { field: string; onDelta: (text: string) => void }, tokens: StreamedTokens): BaseCallbackHandler {
   const reader = new JsonStringFieldReader(stream.field, stream.onDelta);
   const handler = BaseCallbackHandler.fromMethods({
     handleLLMNewToken(token, _idx, _runId, _parentRunId, _tags, fields) {
-      const message = (fields?.chunk as { message?: { tool_call_chunks?: Array<{ args?: string }> } } | undefined)?.message;
-      reader.push(token + (message?.tool_call_chunks ?? []).map((c) => c.args ?? '').join(''));
+      const message = (fields?.chunk as { message?: { tool_call_chunks?: Array<{ args?: string }>; usage_metadata?: UsageMetadata } } | undefined)?.message;
+      tokens.add(message?.usage_metadata);
+      // A tool call's JSON is in its chunks' args. OpenAI's token is then empty, but Anthropic's
+      // (@langchain/anthropic) repeats the same `input_json_delta`: read the args alone, not both.
+      const calls = message?.tool_call_chunks ?? [];
+      reader.push(calls.length > 0 ? calls.map((c) => c.args ?? '').join('') : token);
     },
   });
   // Tokens in order, before invoke returns.
@@ -105,17 +140,24 @@ export async function invokeStructured<S extends z.ZodObject>(
   let usage: ModelUsage | undefined;
   const ask = async (prompt: BaseMessage[], stream?: StreamField<S>): Promise<{ raw: BaseMessage; result: Checked<z.infer<S>>; parsingError?: unknown }> => {
     const runnable = structuredRunnable(budgeted(chat, model, options.prices), schema, options.name, method);
+    let tokens = new StreamedTokens();
     const out = await callWithRetry(
       `LLM call to ${model}`,
-      async (signal) => (await runnable.invoke(prompt, { signal, ...(stream ? { callbacks: [streamingHandler(stream)] } : {}) })) as StructuredAnswer<z.infer<S>>,
+      async (signal) => {
+        tokens = new StreamedTokens(); // a retried attempt counts afresh
+        return (await runnable.invoke(prompt, { signal, ...(stream ? { callbacks: [streamingHandler(stream, tokens)] } : {}) })) as StructuredAnswer<z.infer<S>>;
+      },
       (err) => toLlmError(err, model),
       callPolicyOf(chat),
       options.signal,
     );
-    const spent = usageOf(out.raw, model, options.prices);
+    const spent = usageOf(tokens.applyTo(out.raw), model, options.prices);
     usage = usage ? addUsage(usage, spent) : spent;
     currentUsageMeter()?.record(spent);
-    return { raw: out.raw, result: schema.safeParse(out.parsed) as Checked<z.infer<S>>, parsingError: out.parsingError };
+    // A streamed forced tool call (Anthropic) leaves @langchain/anthropic's parser an empty `input`
+    // on the content block, though the message's tool_calls hold the joined arguments: read those.
+    const fallback = out.parsed == null ? toolCallArgs(out.raw, options.name) : undefined;
+    return { raw: out.raw, result: schema.safeParse(out.parsed ?? fallback) as Checked<z.infer<S>>, parsingError: fallback === undefined ? out.parsingError : undefined };
   };
   const problem = (answer: { result: Checked<unknown>; parsingError?: unknown }): string =>
     answer.parsingError instanceof Error ? answer.parsingError.message : (answer.result.error?.message ?? 'unreadable answer');
@@ -146,18 +188,21 @@ export async function invokeStructured<S extends z.ZodObject>(
 
 /**
  * The answer of one streamed call, chunk by chunk: each chunk's text goes to `onDelta` as it
- * arrives, and the chunks are joined into one message (its usage is the provider's last chunk's,
- * which LangChain asks OpenAI for with `stream_options.include_usage`).
+ * arrives, and the chunks are joined into one message (its usage from the chunks that carry one:
+ * OpenAI's last, asked for with `stream_options.include_usage`; Anthropic's message_start and
+ * message_delta, see StreamedTokens).
  */
 async function streamed(chat: BaseChatModel, messages: BaseMessage[], signal: AbortSignal, onDelta: (text: string) => void): Promise<BaseMessage> {
   let whole: AIMessageChunk | undefined;
+  const tokens = new StreamedTokens();
   for await (const chunk of await chat.stream(messages, { signal })) {
     const text = textOf(chunk);
     if (text) onDelta(text);
+    tokens.add(chunk.usage_metadata);
     whole = whole ? whole.concat(chunk) : chunk;
   }
   if (!whole) throw new LlmError('The LLM stream ended without an answer.', { retryable: true });
-  return whole;
+  return tokens.applyTo(whole);
 }
 
 /**

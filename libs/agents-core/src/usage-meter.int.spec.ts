@@ -69,4 +69,25 @@ describe('task budgets on real SDK calls (local stub)', () => {
     expect(stub.requests.map((r) => r.body['max_tokens'])).toEqual([undefined, undefined]);
     expect(meter.usages).toHaveLength(2);
   });
+
+  it('never keeps a cost budget with an unknown cost: an unpriced call is refused before it is made, an unpriced usage stops the task', async () => {
+    const meter = new UsageMeter({ max_tokens: null, max_cost_usd: 1 });
+    const unpriced = createOpenAiProvider({ baseURL: stub.url, apiKey: 'sk-test-key', timeoutMs: 2000, maxRetries: 0, prices: DEFAULT_PRICE_TABLE }).chatModel({ model: 'llama3.1:8b' });
+    await expect(runWithUsageMeter(meter, () => invokeText(unpriced, [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE }))).rejects.toMatchObject({
+      type: 'BUDGET_EXCEEDED',
+      message: expect.stringContaining('model llama3.1:8b has no price'),
+    });
+    expect(stub.requests).toHaveLength(0);
+    // Had one been recorded anyway (the worker's prices changed), the meter would not count it as $0.
+    expect(() => meter.record({ model: 'llama3.1:8b', prompt_tokens: 5, completion_tokens: 5, total_tokens: 10, cost_usd: null })).toThrow(BudgetExceededError);
+    expect(() => meter.beforeCall('gpt-4o-mini')).toThrow(/cannot be enforced: an earlier call's cost is unknown/);
+  });
+
+  it('without a cost budget, an unpriced call is made and its cost recorded as unknown (null)', async () => {
+    const meter = new UsageMeter({ max_tokens: 1000, max_cost_usd: null });
+    const unpriced = createOpenAiProvider({ baseURL: stub.url, apiKey: 'sk-test-key', timeoutMs: 2000, maxRetries: 0, prices: DEFAULT_PRICE_TABLE }).chatModel({ model: 'llama3.1:8b' });
+    const res = await runWithUsageMeter(meter, () => invokeText(unpriced, [new HumanMessage('q')], { prices: DEFAULT_PRICE_TABLE }));
+    expect(res.usage).toEqual({ model: 'llama3.1:8b', prompt_tokens: 20, completion_tokens: 10, total_tokens: 30, cost_usd: null });
+    expect(meter.usages).toEqual([res.usage]);
+  });
 });

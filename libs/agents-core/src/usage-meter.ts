@@ -44,8 +44,14 @@ export class UsageMeter {
       throw new BudgetExceededError(`The task's budget of ${this.budget?.max_tokens} tokens is used up; the call to ${model} was not made.`);
     }
     const maxCost = this.budget?.max_cost_usd ?? null;
-    if (maxCost !== null && sumUsage(this.calls).cost_usd >= maxCost) {
-      throw new BudgetExceededError(`The task's budget of $${maxCost} is used up; the call to ${model} was not made.`);
+    const spent = sumUsage(this.calls).cost_usd;
+    // An unknown cost (a model without a price) cannot be kept under a cost budget: stop there too.
+    if (maxCost !== null && (spent === null || spent >= maxCost)) {
+      throw new BudgetExceededError(
+        spent === null
+          ? `The task's budget of $${maxCost} cannot be enforced: an earlier call's cost is unknown (no price); the call to ${model} was not made.`
+          : `The task's budget of $${maxCost} is used up; the call to ${model} was not made.`,
+      );
     }
     return remaining ?? undefined;
   }
@@ -59,7 +65,10 @@ export class UsageMeter {
       throw new BudgetExceededError(`The task used ${total.total_tokens} tokens, over its budget of ${maxTokens} (last call: ${usage.model}).`);
     }
     const maxCost = this.budget?.max_cost_usd ?? null;
-    if (maxCost !== null && total.cost_usd > maxCost) {
+    if (maxCost !== null && total.cost_usd === null) {
+      throw new BudgetExceededError(`The task's budget of $${maxCost} cannot be enforced: model ${usage.model} has no price (LLM_PRICES).`);
+    }
+    if (maxCost !== null && total.cost_usd !== null && total.cost_usd > maxCost) {
       throw new BudgetExceededError(`The task cost an estimated $${total.cost_usd}, over its budget of $${maxCost} (last call: ${usage.model}).`);
     }
   }

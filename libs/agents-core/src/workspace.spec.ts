@@ -13,7 +13,10 @@ interface PackageJson {
   exports?: Record<string, unknown>;
   files?: string[];
   publishConfig?: Record<string, unknown>;
+  dependencies?: Record<string, string>;
   peerDependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
   nx?: { name?: string; tags?: string[]; targets?: Record<string, unknown> };
 }
 
@@ -30,6 +33,23 @@ function releaseProjects(): string[] {
   return libs
     .filter(({ pkg }) => list.some((p) => (p.startsWith('tag:') ? (pkg.nx?.tags ?? []).includes(p.slice(4)) : p === pkg.nx?.name)))
     .map(({ pkg }) => pkg.nx?.name ?? '');
+}
+
+/** Every workspace package (libs and apps), by directory. */
+const workspacePackages = ['libs', 'apps'].flatMap((parent) =>
+  readdirSync(join(ROOT, parent))
+    .filter((dir) => existsSync(join(ROOT, parent, dir, 'package.json')))
+    .map((dir) => ({ path: `${parent}/${dir}`, pkg: readJson<PackageJson>(join(ROOT, parent, dir, 'package.json')) })),
+);
+
+/** `version` satisfies the caret range `^range` (npm's rule: the left-most non-zero part is fixed). */
+function satisfiesCaret(version: string, range: string): boolean {
+  const parse = (v: string) => v.split('.').map(Number) as [number, number, number];
+  const [v, r] = [parse(version), parse(range)];
+  const fixed = r[0] !== 0 ? 1 : r[1] !== 0 ? 2 : 3;
+  for (let i = 0; i < fixed; i++) if (v[i] !== r[i]) return false;
+  for (let i = fixed; i < 3; i++) if (v[i] !== r[i]) return v[i]! > r[i]!;
+  return true;
 }
 
 const agentLibs = libs.filter(({ dir }) => dir.startsWith('agent-'));
@@ -54,6 +74,34 @@ describe('publishable libraries (nx release projects)', () => {
     expect(pkg.exports?.['./package.json']).toBe('./package.json');
     expect(pkg.files).toEqual(expect.arrayContaining(['dist', 'README.md']));
     expect(pkg.publishConfig).toMatchObject({ access: 'public' });
+  });
+});
+
+describe('internal dependencies', () => {
+  const versions = new Map(workspacePackages.map(({ pkg }) => [pkg.name, pkg.version]));
+  const references = workspacePackages.flatMap(({ path, pkg }) =>
+    (['dependencies', 'peerDependencies', 'devDependencies', 'optionalDependencies'] as const).flatMap((section) =>
+      Object.entries(pkg[section] ?? {})
+        .filter(([name]) => versions.has(name))
+        .map(([name, range]) => ({ from: `${path} ${section}`, name, range })),
+    ),
+  );
+
+  it('exist (the check below has something to check)', () => {
+    expect(references.length).toBeGreaterThan(20);
+  });
+
+  // nx release bumps a library's version and (updateDependents, preserveMatchingDependencyRanges in
+  // nx.json) rewrites only the ranges the new version falls outside of. An exact pin would then name
+  // a version the workspace no longer has, and npm would look for it in the registry.
+  it.each(references.map((r) => [r.from, r.name, r.range] as const))('%s: %s is a caret range the workspace version satisfies (%s)', (_from, name, range) => {
+    expect(range).toMatch(/^\^\d+\.\d+\.\d+$/);
+    expect(satisfiesCaret(versions.get(name)!, range.slice(1))).toBe(true);
+  });
+
+  it('satisfiesCaret follows npm for 0.x and 1.x ranges', () => {
+    expect([satisfiesCaret('0.1.1', '0.1.0'), satisfiesCaret('0.2.0', '0.1.0'), satisfiesCaret('0.1.0', '0.1.1')]).toEqual([true, false, false]);
+    expect([satisfiesCaret('1.4.0', '1.2.3'), satisfiesCaret('2.0.0', '1.2.3'), satisfiesCaret('0.0.4', '0.0.3')]).toEqual([true, false, false]);
   });
 });
 

@@ -20,7 +20,8 @@ export interface AgentRun {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
-  cost_usd: number;
+  /** Null when unknown: one of the run's calls was to a model without a price. */
+  cost_usd: number | null;
   started_at: Date;
   finished_at: Date;
   duration_ms: number;

@@ -7,9 +7,13 @@ export interface TokenCounts {
   total_tokens: number;
 }
 
-/** Tokens and their estimated cost: the totals every usage figure carries (a call, a task, a day). */
+/**
+ * Tokens and their estimated cost: the totals every usage figure carries (a call, a task, a day).
+ * `cost_usd` is null when it is unknown: a call to a model the price table cannot price, and any
+ * total one such call is part of (an unknown cost is never counted as $0).
+ */
 export interface UsageTotals extends TokenCounts {
-  cost_usd: number;
+  cost_usd: number | null;
 }
 
 export interface ModelUsage extends UsageTotals {
@@ -58,13 +62,13 @@ export const roundCost = (n: number): number => Math.round(n * 1e8) / 1e8;
 const round = roundCost;
 
 /**
- * Estimated cost of `counts` on `model` (a dated id priced as its base model); 0 for a model
- * missing from the table: the worker warns once per such model, and the api refuses a
- * `max_cost_usd` budget while a configured model has no price.
+ * Estimated cost of `counts` on `model` (a dated id priced as its base model); null (unknown) for a
+ * model missing from the table: the worker warns once per such model, and the api refuses a
+ * `max_cost_usd` budget while a configured model has none.
  */
-export function estimateCost(model: string, counts: Pick<TokenCounts, 'prompt_tokens' | 'completion_tokens'>, prices: PriceTable): number {
+export function estimateCost(model: string, counts: Pick<TokenCounts, 'prompt_tokens' | 'completion_tokens'>, prices: PriceTable): number | null {
   const price = priceOf(model, prices);
-  if (!price) return 0;
+  if (!price) return null;
   return round((counts.prompt_tokens * price.input_per_million + counts.completion_tokens * price.output_per_million) / 1_000_000);
 }
 
@@ -87,27 +91,33 @@ export function usageTotals(usage: UsageTotals): UsageTotals {
   return { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens, cost_usd: usage.cost_usd };
 }
 
-/** The sum of totals (the cost rounded). */
+/** The sum of two costs: unknown (null) when either is (rounded). */
+export function addCost(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : round(a + b);
+}
+
+/** The sum of totals: the cost rounded, and unknown (null) when one of the rows' is. */
 export function addUsage(rows: readonly UsageTotals[]): UsageTotals {
-  const t = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
+  const t = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  let cost: number | null = 0;
   for (const r of rows) {
     t.prompt_tokens += r.prompt_tokens;
     t.completion_tokens += r.completion_tokens;
     t.total_tokens += r.total_tokens;
-    t.cost_usd += r.cost_usd;
+    cost = cost === null || r.cost_usd === null ? null : cost + r.cost_usd;
   }
-  return { ...t, cost_usd: round(t.cost_usd) };
+  return { ...t, cost_usd: cost === null ? null : round(cost) };
 }
 
-/** Folds per-call usages into task totals, one entry per model. */
+/** Folds per-call usages into task totals, one entry per model (a model's cost unknown when one of its calls' is). */
 export function sumUsage(usages: readonly ModelUsage[]): TaskUsage {
   const byModel = new Map<string, ModelUsage>();
   for (const u of usages) {
-    const acc = byModel.get(u.model) ?? { model: u.model, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
+    const acc: ModelUsage = byModel.get(u.model) ?? { model: u.model, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
     acc.prompt_tokens += u.prompt_tokens;
     acc.completion_tokens += u.completion_tokens;
     acc.total_tokens += u.total_tokens;
-    acc.cost_usd = round(acc.cost_usd + u.cost_usd);
+    acc.cost_usd = addCost(acc.cost_usd, u.cost_usd);
     byModel.set(u.model, acc);
   }
   const by_model = [...byModel.values()];

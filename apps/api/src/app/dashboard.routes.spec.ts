@@ -167,6 +167,62 @@ describe('GET /v1/system/metrics', () => {
     });
   });
 
+  it('reads an unknown cost as null, in the task, its summary and the day (the document allows it), never as $0', async () => {
+    const { app, store } = setup();
+    const priced = { model: 'gpt-4o-mini', prompt_tokens: 300, completion_tokens: 40, total_tokens: 340, cost_usd: 0.000069 };
+    const unpriced = { model: 'llama3.1:8b', prompt_tokens: 500, completion_tokens: 200, total_tokens: 700, cost_usd: null };
+    const task = put(store, '2030-01-02T10:00:00Z', {
+      status: 'completed',
+      completed_at: new Date('2030-01-02T10:00:05Z'),
+      usage: { prompt_tokens: 800, completion_tokens: 240, total_tokens: 1040, cost_usd: null, by_model: [priced, unpriced] },
+    });
+    const run = (agent_name: string, kind: 'router' | 'agent', usage: typeof priced | typeof unpriced) => ({
+      run_id: randomUUID(),
+      task_id: task.task_id,
+      session_id: 'sess',
+      kind,
+      agent_name,
+      agent_version: '0.1.0',
+      model: usage.model,
+      attempt: 1,
+      input: 'x',
+      output: 'y',
+      outcome: 'success' as const,
+      error: null,
+      usage: [usage],
+      prompt_tokens: usage.prompt_tokens,
+      completion_tokens: usage.completion_tokens,
+      total_tokens: usage.total_tokens,
+      cost_usd: usage.cost_usd,
+      started_at: new Date('2030-01-02T10:00:01Z'),
+      finished_at: new Date('2030-01-02T10:00:04Z'),
+      duration_ms: 3000,
+    });
+    await store.repositories.agentRuns.record(run('PeerAgent', 'router', priced));
+    await store.repositories.agentRuns.record(run('CodeAgent', 'agent', unpriced));
+    await store.repositories.taskCounters.rebuildDay(NOW);
+
+    const full = await request(app).get(`/v1/tasks/${task.task_id}`).expect(200);
+    expect(full.body.usage).toEqual({ prompt_tokens: 800, completion_tokens: 240, total_tokens: 1040, cost_usd: null, by_model: [priced, unpriced] });
+    const list = await request(app).get('/v1/tasks').expect(200);
+    expect(list.body.data.find((t: { task_id: string }) => t.task_id === task.task_id).usage).toEqual({ total_tokens: 1040, cost_usd: null });
+    const metrics = await request(app).get('/v1/system/metrics').expect(200);
+    expect(metrics.body.usage_today).toEqual({
+      prompt_tokens: 800,
+      completion_tokens: 240,
+      total_tokens: 1040,
+      cost_usd: null,
+      by_agent: [
+        { agent_name: 'CodeAgent', prompt_tokens: 500, completion_tokens: 200, total_tokens: 700, cost_usd: null },
+        { agent_name: 'PeerAgent', prompt_tokens: 300, completion_tokens: 40, total_tokens: 340, cost_usd: 0.000069 },
+      ],
+      by_model: [
+        { model: 'llama3.1:8b', prompt_tokens: 500, completion_tokens: 200, total_tokens: 700, cost_usd: null },
+        { model: 'gpt-4o-mini', prompt_tokens: 300, completion_tokens: 40, total_tokens: 340, cost_usd: 0.000069 },
+      ],
+    });
+  });
+
   it('is still 200 when MongoDB and Redis are down, with those parts null', async () => {
     const { app, store, queue, workers } = setup();
     store.down = true;

@@ -94,6 +94,7 @@ async function agentGenerator(tree, options) {
         `  edit src/${o.fileName}.prompt.ts and the description in src/${o.fileName}-agent.descriptor.ts`,
         '  npm install --package-lock-only --ignore-scripts --no-audit --no-fund   # record the workspace in the lockfile',
         `  add "${o.packageName}": "^0.1.0" to apps/worker/package.json dependencies, and ${o.packageName} to AGENTS`,
+        '  npm install --package-lock-only --ignore-scripts --no-audit --no-fund && npx nx sync   # the lockfile, and the worker\'s tsconfig references',
       ].join('\n'),
     );
   };

@@ -105,7 +105,8 @@ function usageProblems(usage: unknown): string[] {
     const count = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n >= 0;
     if (typeof u?.model !== 'string' || u.model === '') problems.push(`usage[${i}].model is empty`);
     if (!count(u?.prompt_tokens) || !count(u?.completion_tokens) || u.total_tokens !== u.prompt_tokens + u.completion_tokens) problems.push(`usage[${i}] token counts do not add up`);
-    if (typeof u?.cost_usd !== 'number' || !(u.cost_usd >= 0)) problems.push(`usage[${i}].cost_usd is not a non-negative number`);
+    // null: the cost is unknown (a model without a price), which is valid; never a negative or missing cost.
+    if (u?.cost_usd !== null && (typeof u?.cost_usd !== 'number' || !(u.cost_usd >= 0))) problems.push(`usage[${i}].cost_usd is neither a non-negative number nor null (unknown)`);
   });
   return problems;
 }

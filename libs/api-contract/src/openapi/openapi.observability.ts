@@ -8,7 +8,11 @@ import { API_VERSION, TASK_EVENT_TYPES, TASK_STATUSES } from '@agent-orchestrato
 import { count, nullableRef, object, ref } from './openapi.builders';
 import type { JsonSchema } from './openapi.types';
 
-const cost: JsonSchema = { type: 'number', minimum: 0, description: 'Estimated cost in US dollars (price table LLM_PRICES).' };
+const cost: JsonSchema = {
+  type: ['number', 'null'],
+  minimum: 0,
+  description: 'Estimated cost in US dollars (price table LLM_PRICES); null when unknown: a call to a model without a price is part of it (never counted as $0).',
+};
 const nullable = nullableRef;
 const apiVersion: JsonSchema = { const: API_VERSION, description: 'Version of the API that answered.' };
 

@@ -367,8 +367,8 @@ export interface components {
             completion_tokens: number;
             /** @description Input and output tokens. */
             total_tokens: number;
-            /** @description Estimated cost in US dollars (price table LLM_PRICES). */
-            cost_usd: number;
+            /** @description Estimated cost in US dollars (price table LLM_PRICES); null when unknown: a call to a model without a price is part of it (never counted as $0). */
+            cost_usd: number | null;
             /** @description Most tokens first. */
             by_agent: {
                 /** @description Agent, or `PeerAgent` for the router. */
@@ -379,8 +379,8 @@ export interface components {
                 completion_tokens: number;
                 /** @description Input and output tokens. */
                 total_tokens: number;
-                /** @description Estimated cost in US dollars (price table LLM_PRICES). */
-                cost_usd: number;
+                /** @description Estimated cost in US dollars (price table LLM_PRICES); null when unknown: a call to a model without a price is part of it (never counted as $0). */
+                cost_usd: number | null;
             }[];
             /** @description Most tokens first. */
             by_model: {
@@ -392,8 +392,8 @@ export interface components {
                 completion_tokens: number;
                 /** @description Input and output tokens. */
                 total_tokens: number;
-                /** @description Estimated cost in US dollars (price table LLM_PRICES). */
-                cost_usd: number;
+                /** @description Estimated cost in US dollars (price table LLM_PRICES); null when unknown: a call to a model without a price is part of it (never counted as $0). */
+                cost_usd: number | null;
             }[];
         };
         /** @description One lifecycle event of a task. */
@@ -666,16 +666,16 @@ export interface components {
             prompt_tokens: number;
             completion_tokens: number;
             total_tokens: number;
-            /** @description Estimated cost in US dollars. */
-            cost_usd: number;
+            /** @description Estimated cost in US dollars; null when unknown (the model has no price in LLM_PRICES). */
+            cost_usd: number | null;
         };
         /** @description Tokens and estimated cost of every LLM call made for the task. */
         TaskUsage: {
             prompt_tokens: number;
             completion_tokens: number;
             total_tokens: number;
-            /** @description Estimated cost in US dollars, router and agent together. */
-            cost_usd: number;
+            /** @description Estimated cost in US dollars, router and agent together; null when unknown: one of the models has no price (see by_model), never counted as $0. */
+            cost_usd: number | null;
             /** @description The same totals per model. */
             by_model: components["schemas"]["ModelUsage"][];
         };
@@ -817,7 +817,8 @@ export interface components {
             /** @description Totals only; the full task has them per model. */
             usage: {
                 total_tokens: number;
-                cost_usd: number;
+                /** @description Null when unknown (a model without a price). */
+                cost_usd: number | null;
             };
         };
         /** @description One page of task summaries. Cursors are positions, so pages stay correct while new tasks arrive. */

@@ -43,6 +43,21 @@ describe('LlmMetrics', () => {
     expect(findSamples(text, 'web_search_calls_total', { agent: 'ContentAgent', outcome: 'failure', service: 'worker' }).map((s) => s.value)).toEqual([1]);
   });
 
+  it('counts a call whose cost is unknown (null) as unpriced, never as $0 of cost', async () => {
+    const registry = createMetricsRegistry('worker', { processMetrics: false });
+    const metrics = new LlmMetrics(registry);
+    metrics.llmCall({ model: 'llama3.1:8b', agent: 'CodeAgent', outcome: 'success', duration_ms: 10, prompt_tokens: 50, completion_tokens: 20, cost_usd: null });
+    metrics.llmCall({ model: 'llama3.1:8b', agent: 'CodeAgent', outcome: 'success', duration_ms: 10, prompt_tokens: 50, completion_tokens: 20, cost_usd: null });
+    metrics.llmCall({ model: 'gpt-4o', agent: 'CodeAgent', outcome: 'success', duration_ms: 10, prompt_tokens: 50, completion_tokens: 20, cost_usd: 0.0003 });
+    const text = await registry.metrics();
+    const value = (name: string, model: string) => findSamples(text, name, { model, agent: 'CodeAgent', service: 'worker' }).map((s) => s.value);
+    expect(value('llm_unpriced_calls_total', 'llama3.1:8b')).toEqual([2]);
+    expect(value('llm_cost_usd_total', 'llama3.1:8b')).toEqual([]);
+    expect(value('llm_tokens_total', 'llama3.1:8b')).toEqual([100, 40]);
+    expect(value('llm_cost_usd_total', 'gpt-4o')).toEqual([0.0003]);
+    expect(value('llm_unpriced_calls_total', 'gpt-4o')).toEqual([]);
+  });
+
   it('caps distinct model names, and treats bad figures as zero', async () => {
     const registry = createMetricsRegistry('worker', { processMetrics: false });
     const metrics = new LlmMetrics(registry);

@@ -14,7 +14,8 @@ export interface LlmCallRecord {
   duration_ms: number;
   prompt_tokens: number;
   completion_tokens: number;
-  cost_usd: number;
+  /** Null: unknown, the model has no price (LLM_PRICES). */
+  cost_usd: number | null;
 }
 
 /** One web search request (each retry is one). */
@@ -32,8 +33,9 @@ const nonNegative = (n: unknown): number => (typeof n === 'number' && Number.isF
 
 /**
  * `llm_calls_total{model,agent,outcome}`, `llm_call_duration_seconds{model,agent}`,
- * `llm_tokens_total{model,agent,kind}` (prompt, completion), `llm_cost_usd_total{model,agent}`
- * and `web_search_calls_total{agent,outcome}`. Model and agent names are kept as
+ * `llm_tokens_total{model,agent,kind}` (prompt, completion), `llm_cost_usd_total{model,agent}`,
+ * `llm_unpriced_calls_total{model,agent}` (calls whose cost is unknown: never added to the cost
+ * counter as $0) and `web_search_calls_total{agent,outcome}`. Model and agent names are kept as
  * given up to 50 distinct values each, then become `other`.
  */
 export class LlmMetrics {
@@ -41,6 +43,7 @@ export class LlmMetrics {
   private readonly duration: Histogram<'model' | 'agent'>;
   private readonly tokens: Counter<'model' | 'agent' | 'kind'>;
   private readonly cost: Counter<'model' | 'agent'>;
+  private readonly unpriced: Counter<'model' | 'agent'>;
   private readonly searches: Counter<'agent' | 'outcome'>;
   private readonly models = new BoundedLabel();
   private readonly agents = new BoundedLabel();
@@ -71,6 +74,12 @@ export class LlmMetrics {
       labelNames: ['model', 'agent'],
       registers: [registry],
     });
+    this.unpriced = new Counter({
+      name: 'llm_unpriced_calls_total',
+      help: 'LLM calls whose cost is unknown (the model has no price in LLM_PRICES), by model and agent; their cost is not in llm_cost_usd_total.',
+      labelNames: ['model', 'agent'],
+      registers: [registry],
+    });
     this.searches = new Counter({
       name: 'web_search_calls_total',
       help: 'Web search requests (each retry counts), by agent and outcome (success, failure).',
@@ -88,7 +97,8 @@ export class LlmMetrics {
     // inc(0) still creates the series, so a model that reported no usage shows as 0 rather than missing.
     this.tokens.inc({ model, agent, kind: 'prompt' }, nonNegative(call.prompt_tokens));
     this.tokens.inc({ model, agent, kind: 'completion' }, nonNegative(call.completion_tokens));
-    this.cost.inc({ model, agent }, nonNegative(call.cost_usd));
+    if (call.cost_usd === null) this.unpriced.inc({ model, agent });
+    else this.cost.inc({ model, agent }, nonNegative(call.cost_usd));
   };
 
   /** A `WebSearchObserver` for agents-core: never throws. */

@@ -1,4 +1,4 @@
-import { documentUpdates, figuresOf, historyPoints, applyPaths, counterPaths, type CounterDoc } from './counter-docs';
+import { documentUpdates, figuresOf, historyPoints, applyPaths, counterPaths, rebuiltPaths, type CounterDoc } from './counter-docs';
 import { LATENCY_P95_MAX_RELATIVE_ERROR, histogramPercentile, latencyBucket, latencyBucketBounds, latencyBucketValue } from './latency-buckets';
 
 const at = (iso: string) => new Date(iso);
@@ -77,6 +77,50 @@ describe('counter documents', () => {
       by_agent: [{ agent_name: '$Peer.Agent', total_tokens: 4 }],
       by_model: [{ model: 'claude-3.5', total_tokens: 4 }],
     });
+  });
+
+  it('counts an unknown cost (null) apart, so its row and the day read null, never $0; a rebuild keeps it unknown', () => {
+    const day = '2030-01-02';
+    const docs = documentUpdates([
+      {
+        day,
+        at: at('2030-01-02T10:00:00Z'),
+        usage: {
+          agent_name: 'CodeAgent',
+          totals: { prompt_tokens: 500, completion_tokens: 120, total_tokens: 620, cost_usd: null },
+          by_model: [
+            { model: 'llama3.1:8b', prompt_tokens: 400, completion_tokens: 100, total_tokens: 500, cost_usd: null },
+            { model: 'gpt-4o', prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, cost_usd: 0.0005 },
+          ],
+        },
+      },
+      {
+        day,
+        at: at('2030-01-02T10:01:00Z'),
+        usage: {
+          agent_name: 'PeerAgent',
+          totals: { prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, cost_usd: 0.0001 },
+          by_model: [{ model: 'gpt-4o-mini', prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, cost_usd: 0.0001 }],
+        },
+      },
+    ]);
+    const inc = docs.get('day:2030-01-02')!.inc;
+    expect(inc).toMatchObject({ 'usage.by_agent.~CodeAgent.cost_unknown': 1, 'usage.by_model.~llama3%2E1%3A8b.cost_unknown': 1, 'usage.by_model.~gpt-4o.cost_usd': 0.0005 });
+    expect(Object.keys(inc).filter((k) => k.startsWith('usage.by_agent.~CodeAgent.cost_usd'))).toEqual([]);
+    const figures = figuresOf(counterPaths(applyPaths({}, inc)), at('2030-01-02T12:00:00Z'));
+    expect(figures.usage).toMatchObject({ prompt_tokens: 600, completion_tokens: 130, total_tokens: 730, cost_usd: null });
+    expect(figures.usage.by_agent).toEqual([
+      { agent_name: 'CodeAgent', prompt_tokens: 500, completion_tokens: 120, total_tokens: 620, cost_usd: null },
+      { agent_name: 'PeerAgent', prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, cost_usd: 0.0001 },
+    ]);
+    expect(figures.usage.by_model.map((m) => [m.model, m.cost_usd])).toEqual([
+      ['llama3.1:8b', null],
+      ['gpt-4o', 0.0005],
+      ['gpt-4o-mini', 0.0001],
+    ]);
+    // A day rebuilt from these figures is still unknown where it was.
+    const rebuilt = figuresOf(rebuiltPaths(figures, []), at('2030-01-02T12:00:00Z'));
+    expect(rebuilt.usage).toEqual(figures.usage);
   });
 
   it('reads a drifted counter below zero as 0, and a missing document as an empty day', () => {

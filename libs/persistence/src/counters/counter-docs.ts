@@ -5,6 +5,9 @@
  * A document (day or minute) is
  * `{ _id, day, minute_start?, updated_at, status: {queued: n, …}, agents: {<agent key>: n},
  *    latency: {count, sum_ms, buckets: {b<i>: n}}, usage: {by_agent: {<key>: totals}, by_model: {<key>: totals}}, queue? }`.
+ * A row's totals are `{prompt_tokens, completion_tokens, cost_usd, cost_unknown}`: `cost_unknown` counts
+ * the additions whose cost was unknown (null, a model without a price), and a row with any reads
+ * `cost_usd: null`, as does the day (an unknown cost is never added as $0).
  * Agent and model names are field names, so they are escaped (`~` + URI-encoded, `.` as `%2E`).
  */
 import { TASK_STATUSES, addUsage, roundCost, startOfUtcDay, type TaskStatus, type UsageTotals } from '@agent-orchestrator/domain';
@@ -61,15 +64,18 @@ export function incrementPaths(x: CounterIncrement): Flat {
     add(flat, `latency.buckets.b${latencyBucket(ms)}`, x.latency.count);
   }
   if (x.usage) {
-    const totals = (prefix: string, t: UsageTotals) => {
-      add(flat, `${prefix}.prompt_tokens`, t.prompt_tokens);
-      add(flat, `${prefix}.completion_tokens`, t.completion_tokens);
-      add(flat, `${prefix}.cost_usd`, t.cost_usd);
-    };
-    totals(`usage.by_agent.${enc(x.usage.agent_name)}`, x.usage.totals);
-    for (const m of x.usage.by_model) totals(`usage.by_model.${enc(m.model)}`, m);
+    totalsPaths(flat, `usage.by_agent.${enc(x.usage.agent_name)}`, x.usage.totals);
+    for (const m of x.usage.by_model) totalsPaths(flat, `usage.by_model.${enc(m.model)}`, m);
   }
   return flat;
+}
+
+/** The counters of one row's totals: tokens, and the cost or one more unknown cost. */
+function totalsPaths(flat: Flat, prefix: string, t: UsageTotals): void {
+  add(flat, `${prefix}.prompt_tokens`, t.prompt_tokens);
+  add(flat, `${prefix}.completion_tokens`, t.completion_tokens);
+  if (t.cost_usd === null) add(flat, `${prefix}.cost_unknown`, 1);
+  else add(flat, `${prefix}.cost_usd`, t.cost_usd);
 }
 
 /** The updates of a batch of increments, one per document (`_id`): the day's, and the minute's when `at` falls in that day. */
@@ -137,17 +143,17 @@ export function figuresOf(flat: Flat, day: Date): DayCounters {
   const created_by_status = Object.fromEntries(TASK_STATUSES.map((s) => [s, count(flat[`status.${s}`])])) as Record<TaskStatus, number>;
   const buckets = new Map<number, number>();
   const agents: TaskDayStats['created_by_agent'] = [];
-  const byAgent = new Map<string, UsageTotals>();
-  const byModel = new Map<string, UsageTotals>();
+  const byAgent = new Map<string, RowCounters>();
+  const byModel = new Map<string, RowCounters>();
   for (const [path, n] of Object.entries(flat)) {
     const [part, kind, key, field] = path.split('.');
     if (part === 'agents' && kind !== undefined && count(n) > 0) agents.push({ ...agentOfKey(kind), count: n });
     else if (part === 'latency' && kind === 'buckets' && key?.startsWith('b')) buckets.set(Number(key.slice(1)), count(n));
-    else if (part === 'usage' && key !== undefined && (field === 'prompt_tokens' || field === 'completion_tokens' || field === 'cost_usd')) {
+    else if (part === 'usage' && key !== undefined && (field === 'prompt_tokens' || field === 'completion_tokens' || field === 'cost_usd' || field === 'cost_unknown')) {
       const map = kind === 'by_agent' ? byAgent : kind === 'by_model' ? byModel : null;
       if (!map) continue;
       const name = dec(key);
-      const t = map.get(name) ?? { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 };
+      const t = map.get(name) ?? { prompt_tokens: 0, completion_tokens: 0, cost_usd: 0, cost_unknown: 0 };
       t[field] += n;
       map.set(name, t);
     }
@@ -169,15 +175,18 @@ export function figuresOf(flat: Flat, day: Date): DayCounters {
   return { tasks, usage };
 }
 
-/** Totals per name, most tokens first (then by name), as `usageDayStats` orders them. */
-function usageRows(map: Map<string, UsageTotals>): [string, UsageTotals][] {
+type RowCounters = { prompt_tokens: number; completion_tokens: number; cost_usd: number; cost_unknown: number };
+
+/** Totals per name, most tokens first (then by name), as `usageDayStats` orders them; a row with an unknown cost has none. */
+function usageRows(map: Map<string, RowCounters>): [string, UsageTotals][] {
   return [...map.entries()]
     .map(([k, t]): [string, UsageTotals] => {
       const prompt_tokens = count(t.prompt_tokens);
       const completion_tokens = count(t.completion_tokens);
-      return [k, { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens, cost_usd: roundCost(count(t.cost_usd)) }];
+      const cost_usd = count(t.cost_unknown) > 0 ? null : roundCost(count(t.cost_usd));
+      return [k, { prompt_tokens, completion_tokens, total_tokens: prompt_tokens + completion_tokens, cost_usd }];
     })
-    .filter(([, t]) => t.total_tokens > 0 || t.cost_usd > 0)
+    .filter(([, t]) => t.total_tokens > 0 || t.cost_usd !== 0)
     .sort((a, b) => b[1].total_tokens - a[1].total_tokens || a[0].localeCompare(b[0]));
 }
 
@@ -191,13 +200,8 @@ export function rebuiltPaths(day: DayCounters, latencies: readonly number[]): Fl
     add(flat, 'latency.sum_ms', Math.max(0, ms));
     add(flat, `latency.buckets.b${latencyBucket(ms)}`, 1);
   }
-  const totals = (prefix: string, t: UsageTotals) => {
-    add(flat, `${prefix}.prompt_tokens`, t.prompt_tokens);
-    add(flat, `${prefix}.completion_tokens`, t.completion_tokens);
-    add(flat, `${prefix}.cost_usd`, t.cost_usd);
-  };
-  for (const a of day.usage.by_agent) totals(`usage.by_agent.${enc(a.agent_name)}`, a);
-  for (const m of day.usage.by_model) totals(`usage.by_model.${enc(m.model)}`, m);
+  for (const a of day.usage.by_agent) totalsPaths(flat, `usage.by_agent.${enc(a.agent_name)}`, a);
+  for (const m of day.usage.by_model) totalsPaths(flat, `usage.by_model.${enc(m.model)}`, m);
   return flat;
 }
 

@@ -22,7 +22,7 @@ export const agentRunSchema = new Schema(
     prompt_tokens: { type: Number, required: true, min: 0 },
     completion_tokens: { type: Number, required: true, min: 0 },
     total_tokens: { type: Number, required: true, min: 0 },
-    cost_usd: { type: Number, required: true, min: 0 },
+    cost_usd: { type: Number, default: null, min: 0 }, // null: unknown (a model without a price)
     started_at: { type: Date, required: true },
     finished_at: { type: Date, required: true },
     duration_ms: { type: Number, required: true, min: 0 },

@@ -55,7 +55,8 @@ export const modelUsageSchema = new Schema(
     prompt_tokens: { type: Number, required: true, min: 0 },
     completion_tokens: { type: Number, required: true, min: 0 },
     total_tokens: { type: Number, required: true, min: 0 },
-    cost_usd: { type: Number, required: true, min: 0 },
+    // null: unknown (a model without a price), never read as $0.
+    cost_usd: { type: Number, default: null, min: 0 },
   },
   SUB,
 );
@@ -65,7 +66,8 @@ export const taskUsageSchema = new Schema(
     prompt_tokens: { type: Number, required: true, min: 0 },
     completion_tokens: { type: Number, required: true, min: 0 },
     total_tokens: { type: Number, required: true, min: 0 },
-    cost_usd: { type: Number, required: true, min: 0 },
+    // null: unknown (a model without a price), never read as $0.
+    cost_usd: { type: Number, default: null, min: 0 },
     by_model: { type: [modelUsageSchema], default: [] },
   },
   SUB,

@@ -37,7 +37,7 @@ export function modelUsageDoc(u: ModelUsage, field = 'usage'): Doc {
     prompt_tokens: nonNegative(u.prompt_tokens, `${field}.prompt_tokens`),
     completion_tokens: nonNegative(u.completion_tokens, `${field}.completion_tokens`),
     total_tokens: nonNegative(u.total_tokens, `${field}.total_tokens`),
-    cost_usd: nonNegative(u.cost_usd, `${field}.cost_usd`),
+    cost_usd: numOrNull(u.cost_usd, `${field}.cost_usd`, 0),
   };
 }
 
@@ -46,7 +46,7 @@ export function taskUsageDoc(u: TaskUsage): Doc {
     prompt_tokens: nonNegative(u?.prompt_tokens, 'usage.prompt_tokens'),
     completion_tokens: nonNegative(u.completion_tokens, 'usage.completion_tokens'),
     total_tokens: nonNegative(u.total_tokens, 'usage.total_tokens'),
-    cost_usd: nonNegative(u.cost_usd, 'usage.cost_usd'),
+    cost_usd: numOrNull(u.cost_usd, 'usage.cost_usd', 0),
     by_model: (u.by_model ?? []).map((m) => modelUsageDoc(m, 'usage.by_model')),
   };
 }

@@ -104,6 +104,14 @@ describe('toAgentRun', () => {
     };
     expect(toAgentRun({ _id: 'x', ...run })).toEqual(run);
   });
+
+  it('keeps an unknown cost (null) unknown, and reads a missing one as no cost', () => {
+    const usage = { model: 'llama3.1:8b', prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, cost_usd: null };
+    const mapped = toAgentRun({ run_id: 'r', task_id: 't', session_id: 's', kind: 'agent', usage: [usage], prompt_tokens: 1, completion_tokens: 2, total_tokens: 3, cost_usd: null });
+    expect(mapped.cost_usd).toBeNull();
+    expect(mapped.usage).toEqual([usage]);
+    expect(toAgentRun({ run_id: 'r', task_id: 't', session_id: 's', kind: 'agent', usage: [{ model: 'm', prompt_tokens: 1 }] }).usage[0]!.cost_usd).toBe(0);
+  });
 });
 
 describe('toMessage', () => {

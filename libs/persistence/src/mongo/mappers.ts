@@ -75,13 +75,17 @@ export function toTaskError(value: unknown): TaskError | null {
   return { type: str(d['type']), message: str(d['message']) };
 }
 
-/** Token counts and their estimated cost, as every usage-bearing document stores them. */
+/**
+ * Token counts and their estimated cost, as every usage-bearing document stores them: a stored
+ * null cost is unknown (a model without a price); a document without the field (older, or no
+ * usage at all) cost nothing.
+ */
 export function toUsageTotals(d: Record<string, unknown>): UsageTotals {
   return {
     prompt_tokens: num(d['prompt_tokens']),
     completion_tokens: num(d['completion_tokens']),
     total_tokens: num(d['total_tokens']),
-    cost_usd: num(d['cost_usd']),
+    cost_usd: d['cost_usd'] === null ? null : num(d['cost_usd']),
   };
 }
 

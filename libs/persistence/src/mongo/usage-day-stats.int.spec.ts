@@ -1,13 +1,13 @@
 // Integration test: needs MongoDB (or FerretDB) at MONGO_URI, provided by the Jest globalSetup.
 import { randomUUID } from 'node:crypto';
 
-import type { AgentRun, ModelUsage } from '@agent-orchestrator/domain';
+import { sumUsage, type AgentRun, type ModelUsage } from '@agent-orchestrator/domain';
 
 import { useTestDatabase } from '../testing/mongo-test-env';
 
 const db = useTestDatabase();
 
-const u = (model: string, prompt_tokens: number, completion_tokens: number, cost_usd: number): ModelUsage => ({
+const u = (model: string, prompt_tokens: number, completion_tokens: number, cost_usd: number | null): ModelUsage => ({
   model,
   prompt_tokens,
   completion_tokens,
@@ -16,7 +16,7 @@ const u = (model: string, prompt_tokens: number, completion_tokens: number, cost
 });
 
 function run(agent_name: string, finished_at: Date, usage: ModelUsage[]): AgentRun {
-  const sum = (k: 'prompt_tokens' | 'completion_tokens' | 'total_tokens' | 'cost_usd') => usage.reduce((s, x) => s + x[k], 0);
+  const total = sumUsage(usage);
   return {
     run_id: randomUUID(),
     task_id: randomUUID(),
@@ -31,10 +31,10 @@ function run(agent_name: string, finished_at: Date, usage: ModelUsage[]): AgentR
     outcome: 'success',
     error: null,
     usage,
-    prompt_tokens: sum('prompt_tokens'),
-    completion_tokens: sum('completion_tokens'),
-    total_tokens: sum('total_tokens'),
-    cost_usd: sum('cost_usd'),
+    prompt_tokens: total.prompt_tokens,
+    completion_tokens: total.completion_tokens,
+    total_tokens: total.total_tokens,
+    cost_usd: total.cost_usd,
     started_at: new Date(finished_at.getTime() - 1000),
     finished_at,
     duration_ms: 1000,
@@ -74,6 +74,29 @@ describe('AgentRunRepository.usageDayStats', () => {
       ['gpt-4o-mini', 300, 60, 360],
     ]);
     expect(stats.by_model[0]!.cost_usd).toBeCloseTo(0.0095, 10);
+  });
+
+  it('gives an agent, a model and the day a null (unknown) cost when one call had no price, the tokens still summed', async () => {
+    const other = new Date(Date.UTC(2025, 4, 12, 12, 0, 0));
+    const runs = db.store.repositories.agentRuns;
+    await runs.record(run('PeerAgent', new Date(Date.UTC(2025, 4, 12, 8, 0, 0)), [u('gpt-4o-mini', 100, 10, 0.0001)]));
+    const mixed = run('CodeAgent', new Date(Date.UTC(2025, 4, 12, 9, 0, 0)), [u('llama3.1:8b', 400, 100, null), u('gpt-4o', 100, 20, 0.0005)]);
+    expect(mixed.cost_usd).toBeNull();
+    await runs.record(mixed);
+    const stats = await runs.usageDayStats(other);
+    expect(stats).toMatchObject({ prompt_tokens: 600, completion_tokens: 130, total_tokens: 730, cost_usd: null });
+    expect(stats.by_agent).toEqual([
+      { agent_name: 'CodeAgent', prompt_tokens: 500, completion_tokens: 120, total_tokens: 620, cost_usd: null },
+      { agent_name: 'PeerAgent', prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, cost_usd: 0.0001 },
+    ]);
+    expect(stats.by_model).toEqual([
+      { model: 'llama3.1:8b', prompt_tokens: 400, completion_tokens: 100, total_tokens: 500, cost_usd: null },
+      { model: 'gpt-4o', prompt_tokens: 100, completion_tokens: 20, total_tokens: 120, cost_usd: 0.0005 },
+      { model: 'gpt-4o-mini', prompt_tokens: 100, completion_tokens: 10, total_tokens: 110, cost_usd: 0.0001 },
+    ]);
+    // The run itself reads back with its unknown cost, not $0.
+    const [stored] = await runs.listByTask(mixed.task_id);
+    expect(stored).toMatchObject({ cost_usd: null, usage: [{ model: 'llama3.1:8b', cost_usd: null }, { model: 'gpt-4o', cost_usd: 0.0005 }] });
   });
 
   it('is all zeros on a day without runs', async () => {

@@ -2,6 +2,8 @@ import {
   DEFAULT_TENANT,
   tenantOf,
   TASK_STATUSES,
+  addCost,
+  addUsage,
   canMove,
   isTerminalStatus,
   nearestRank,
@@ -15,6 +17,7 @@ import {
   type TaskEvent,
   type TaskMove,
   type TaskStatus,
+  type UsageTotals,
 } from '@agent-orchestrator/domain';
 import type { MongoStore } from '../connection';
 import { DatabaseUnavailableError } from '../errors';
@@ -81,15 +84,15 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
       .filter((t) => (t.status === 'completed' || t.status === 'failed') && inDay(t.completed_at))
       .map((t) => Math.max(0, t.completed_at!.getTime() - t.queued_at.getTime()));
     const runs = this.agentRuns.filter((r) => inDay(r.finished_at));
-    const totals = () => ({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 });
-    const byAgent = new Map<string, ReturnType<typeof totals>>();
-    const byModel = new Map<string, ReturnType<typeof totals>>();
-    const addTo = (map: Map<string, ReturnType<typeof totals>>, key: string, u: { prompt_tokens: number; completion_tokens: number; cost_usd: number }) => {
+    const totals = (): UsageTotals => ({ prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0 });
+    const byAgent = new Map<string, UsageTotals>();
+    const byModel = new Map<string, UsageTotals>();
+    const addTo = (map: Map<string, UsageTotals>, key: string, u: UsageTotals) => {
       const t = map.get(key) ?? totals();
       t.prompt_tokens += u.prompt_tokens;
       t.completion_tokens += u.completion_tokens;
       t.total_tokens = t.prompt_tokens + t.completion_tokens;
-      t.cost_usd += u.cost_usd;
+      t.cost_usd = addCost(t.cost_usd, u.cost_usd);
       map.set(key, t);
     };
     for (const r of runs) {
@@ -97,7 +100,7 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
       for (const u of r.usage) addTo(byModel, u.model, u);
     }
     const by_model = [...byModel.entries()].map(([model, t]) => ({ model, ...t }));
-    const sum = by_model.reduce((acc, t) => ({ prompt_tokens: acc.prompt_tokens + t.prompt_tokens, completion_tokens: acc.completion_tokens + t.completion_tokens, total_tokens: acc.total_tokens + t.total_tokens, cost_usd: acc.cost_usd + t.cost_usd }), totals());
+    const sum = addUsage(by_model);
     return {
       day: {
         tasks: { day_start, created_by_status, created_by_agent: [...agents.values()], latency_ms: { count: latencies.length, sum: latencies.reduce((a, b) => a + b, 0), p95: null } },

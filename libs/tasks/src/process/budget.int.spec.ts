@@ -29,8 +29,8 @@ const ROUTE = JSON.stringify({ agent_name: 'WriterAgent', confidence: 0.9, reaso
 /** ~250 tokens at four characters a token, as the scripted model counts. */
 const LONG_ANSWER = 'word '.repeat(200);
 
-/** An agent that makes one real (scripted) LLM call through agents-core, as the real agents do. */
-const writer: AgentDescriptor = {
+/** An agent that makes one real (scripted) LLM call through agents-core, as the real agents do, on `model`. */
+const writerOn = (model: string): AgentDescriptor => ({
   name: 'WriterAgent',
   version: '1.0.0',
   agent_type: 'content',
@@ -39,14 +39,14 @@ const writer: AgentDescriptor = {
     name: 'WriterAgent',
     version: '1.0.0',
     run: async (input, ctx) => {
-      const out = await invokeText(llm.chatModel({ model: 'gpt-4o-mini' }), historyMessages([{ role: 'user', content: input.task }]), {
+      const out = await invokeText(llm.chatModel({ model }), historyMessages([{ role: 'user', content: input.task }]), {
         prices: llm.prices,
         signal: ctx?.signal,
       });
       return { output: { agent_name: 'WriterAgent', content: out.value, citations: [] }, usage: [out.usage], model: out.model };
     },
   }),
-};
+});
 
 describe('task budgets (real MongoDB)', () => {
   let store: MongoStore;
@@ -60,11 +60,11 @@ describe('task budgets (real MongoDB)', () => {
     await db?.dispose();
   });
 
-  async function run(budget: TaskBudget | null) {
+  async function run(budget: TaskBudget | null, agentModel = 'gpt-4o-mini') {
     // The router's prompt ends with the task; the agent's message is the task alone.
     const llm = scriptedLlmProvider((messages) => (messages.length > 1 ? ROUTE : LONG_ANSWER));
     const registry = new AgentRegistry();
-    registry.register(writer, { llm, settings: {}, logger });
+    registry.register(writerOn(agentModel), { llm, settings: {}, logger });
     const router = new PeerAgent({ llm, model: 'gpt-4o-mini', agents: registry.list(), minConfidence: 0.5 });
     const seen: TaskEvent[] = [];
     const events = eventsInto(seen);
@@ -103,11 +103,33 @@ describe('task budgets (real MongoDB)', () => {
     expect(task.budget).toBeNull();
     expect(task.usage.total_tokens).toBeGreaterThan(250);
     expect(task.usage.cost_usd).toBeGreaterThan(0);
-    expect(runs.map((r) => [r.kind, r.outcome, r.cost_usd > 0])).toEqual([
+    expect(runs.map((r) => [r.kind, r.outcome, (r.cost_usd ?? 0) > 0])).toEqual([
       ['router', 'success', true],
       ['agent', 'success', true],
     ]);
-    expect(task.usage.cost_usd).toBeCloseTo(runs[0]!.cost_usd + runs[1]!.cost_usd, 10);
+    expect(task.usage.cost_usd).toBeCloseTo(runs[0]!.cost_usd! + runs[1]!.cost_usd!, 10);
+  });
+
+  it('records an unknown cost (null), not $0, for an agent on a model without a price: its run, the task and the day', async () => {
+    const { outcome, task, runs, seen } = await run(null, 'llama3.1:8b');
+    expect(outcome).toBe('completed');
+    expect(runs.map((r) => [r.kind, r.model, r.cost_usd === null])).toEqual([
+      ['router', 'gpt-4o-mini', false],
+      ['agent', 'llama3.1:8b', true],
+    ]);
+    expect(runs[1]!.usage).toEqual([expect.objectContaining({ model: 'llama3.1:8b', cost_usd: null })]);
+    expect(runs[1]!.total_tokens).toBeGreaterThan(250);
+    expect(task.usage.cost_usd).toBeNull();
+    expect(task.usage.total_tokens).toBe(runs[0]!.total_tokens + runs[1]!.total_tokens);
+    expect(task.usage.by_model).toEqual([
+      expect.objectContaining({ model: 'gpt-4o-mini', cost_usd: runs[0]!.cost_usd }),
+      expect.objectContaining({ model: 'llama3.1:8b', cost_usd: null }),
+    ]);
+    expect(seen.find((e) => e.event === 'task.completed')?.data).toMatchObject({ cost_usd: null, total_tokens: task.usage.total_tokens });
+    const today = await store.repositories.agentRuns.usageDayStats(new Date());
+    expect(today.cost_usd).toBeNull();
+    expect(today.by_model.find((m) => m.model === 'llama3.1:8b')?.cost_usd).toBeNull();
+    expect(today.by_model.find((m) => m.model === 'gpt-4o-mini')?.cost_usd).toBeGreaterThan(0);
   });
 
   it('fails with BUDGET_EXCEEDED when the router call alone goes over, keeping what it spent', async () => {

@@ -23,7 +23,7 @@ export interface TaskSummaryView {
   /** `result.summary` of a completed task. */
   result_summary: string | null;
   error: TaskError | null;
-  usage: { total_tokens: number; cost_usd: number };
+  usage: { total_tokens: number; cost_usd: number | null };
 }
 
 function iso(date: Date | null): string | null {
