@@ -92,5 +92,12 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
     llm: llm(r),
   };
+  // A daily cost cap is checked against the day's cost, which is unknown (null) once a model without a price ran.
+  if (config.tenantLimits.anyDailyCost && config.llm.unpricedModels.length > 0) {
+    r.problems.push({
+      field: 'TENANT_LIMITS',
+      message: `TENANT_LIMITS sets daily_cost_usd but ${config.llm.unpricedModels.join(', ')} has no price: add it to LLM_PRICES, or cap daily_tokens instead`,
+    });
+  }
   return r.done(config, 'api');
 }

@@ -51,6 +51,14 @@ describe('loadApiConfig: TENANT_LIMITS', () => {
     expect(found[0]).toMatch(/^TENANT_LIMITS: /);
   });
 
+  it('refuses a daily_cost_usd cap while a configured model has no price (the day cost would be unknown), and accepts it once priced', () => {
+    const env = { TENANT_LIMITS: JSON.stringify({ acme: { daily_cost_usd: 5 } }), LLM_PEER_MODEL: 'my-local-llama' };
+    expect(problems(env)).toEqual([expect.stringMatching(/^TENANT_LIMITS: .*daily_cost_usd but my-local-llama has no price/)]);
+    const priced = loadApiConfig({ ...base, ...env, LLM_PRICES: JSON.stringify({ 'my-local-llama': { input_per_million: 0, output_per_million: 0 } }) });
+    expect(priced.tenantLimits.anyDailyCost).toBe(true);
+    expect(loadApiConfig({ ...base, LLM_PEER_MODEL: 'my-local-llama', TENANT_LIMITS: JSON.stringify({ acme: { daily_tokens: 5 } }) }).tenantLimits.anyDailyCost).toBe(false);
+  });
+
   it('reports every bad entry in one problem list', () => {
     expect(problems({ TENANT_LIMITS: JSON.stringify({ a: { x: 1 }, b: { daily_tokens: -2 } }) })).toHaveLength(2);
   });

@@ -27,6 +27,8 @@ export interface TenantLimits {
   of(tenant: string): TenantLimit;
   /** The tenants named in TENANT_LIMITS (not `"*"`), for the boot log. */
   readonly named: readonly string[];
+  /** Whether some entry (or `"*"`) sets a `daily_cost_usd`: it needs a price for every model. */
+  readonly anyDailyCost: boolean;
 }
 
 type Entry = { requests_per_minute?: number; max_tasks_in_flight?: number; daily_cost_usd?: number; daily_tokens?: number };
@@ -95,6 +97,7 @@ export function tenantLimits(r: EnvReader, defaultRequestsPerMinute: number): Te
   const cache = new Map<string, TenantLimit>();
   return {
     named: [...entries.keys()].filter((t) => t !== '*'),
+    anyDailyCost: [...entries.values()].some((e) => positive(e.daily_cost_usd) !== undefined),
     of(tenant: string): TenantLimit {
       const known = cache.get(tenant);
       if (known) return known;

@@ -315,7 +315,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
           prompt_tokens: count(),
           completion_tokens: count(),
           total_tokens: count('What `daily_tokens` is checked against.'),
-          cost_usd: { type: 'number', minimum: 0, description: 'Estimated US dollars, from LLM_PRICES: what `daily_cost_usd` is checked against.' },
+          cost_usd: { type: ['number', 'null'], minimum: 0, description: 'Estimated US dollars, from LLM_PRICES: what `daily_cost_usd` is checked against. Null: unknown, because a model without a price ran today.' },
         },
         { description: "Tokens and estimated cost of the tenant's router and agent runs that finished today." },
       ),

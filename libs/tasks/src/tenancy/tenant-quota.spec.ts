@@ -11,7 +11,7 @@ function put(store: InMemoryStore, tenant: string, status: TaskStatus): void {
   store.tasks.set(task.task_id, { ...task, status });
 }
 
-async function spend(store: InMemoryStore, tenant: string, tokens: number, cost: number): Promise<void> {
+async function spend(store: InMemoryStore, tenant: string, tokens: number, cost: number | null): Promise<void> {
   const totals = { prompt_tokens: tokens, completion_tokens: 0, total_tokens: tokens, cost_usd: cost };
   await store.repositories.taskCounters.increment([{ day: utcDayKey(NOW), at: NOW, tenant, usage: { agent_name: 'A', totals, by_model: [{ model: 'm', ...totals }] } }]);
 }
@@ -44,6 +44,17 @@ describe('TenantQuota', () => {
     await expect(quota(store, { dailyTokens: 100 }).check('acme')).rejects.toMatchObject({ type: 'QUOTA_EXCEEDED', retryAfterSeconds: 60 });
     await spend(store, 'acme', 0, 0.5);
     await expect(quota(store, { dailyCostUsd: 1 }).check('acme')).rejects.toMatchObject({ type: 'QUOTA_EXCEEDED', message: expect.stringContaining('$1') });
+  });
+
+  it("an unknown day cost (a model without a price ran) neither trips the cost cap nor hides the token cap", async () => {
+    const store = new InMemoryStore();
+    await spend(store, 'acme', 50, 5);
+    await spend(store, 'acme', 50, null);
+    await expect(quota(store, { dailyCostUsd: 1 }).check('acme')).resolves.toBeUndefined();
+    await expect(quota(store, { dailyCostUsd: 1, dailyTokens: 100 }).check('acme')).rejects.toMatchObject({ type: 'QUOTA_EXCEEDED' });
+    await expect(new GetTenantUsage({ tasks: store.repositories.tasks, counters: store.repositories.taskCounters, limitsOf: () => ({ requestsPerMinute: 0 }), now: () => NOW }).execute('acme')).resolves.toMatchObject({
+      usage: { total_tokens: 100, cost_usd: null },
+    });
   });
 
   it('answers SERVICE_UNAVAILABLE when the database is down', async () => {

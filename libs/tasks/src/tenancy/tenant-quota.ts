@@ -51,7 +51,8 @@ export class TenantQuota {
       if (limits.dailyTokens !== undefined && total_tokens >= limits.dailyTokens) {
         throw new TenantLimitError(ErrorType.QUOTA_EXCEEDED, `This tenant used its daily quota of ${limits.dailyTokens} tokens (${total_tokens} used today). New tasks are accepted again after midnight UTC.`, untilMidnight);
       }
-      if (limits.dailyCostUsd !== undefined && cost_usd >= limits.dailyCostUsd) {
+      // An unknown day cost (a model without a price ran; the api refuses that configuration at boot) cannot trip the cap.
+      if (limits.dailyCostUsd !== undefined && cost_usd !== null && cost_usd >= limits.dailyCostUsd) {
         throw new TenantLimitError(ErrorType.QUOTA_EXCEEDED, `This tenant spent its daily quota of $${limits.dailyCostUsd} (estimated $${cost_usd} today). New tasks are accepted again after midnight UTC.`, untilMidnight);
       }
     }

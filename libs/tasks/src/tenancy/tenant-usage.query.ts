@@ -12,7 +12,7 @@ export interface TenantUsageView {
   tenant_id: string;
   day_start: Date;
   tasks_by_status: Record<TaskStatus, number>;
-  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; cost_usd: number };
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number; cost_usd: number | null };
   limits: {
     requests_per_minute: number | null;
     max_tasks_in_flight: number | null;
