@@ -5,6 +5,7 @@ import { unpricedModels, type PriceTable } from '@agent-orchestrator/domain';
 import { configuredModels } from './llm.config';
 import { metricsToken } from './metrics-token.config';
 import { apiKeys, type ApiKeyConfig } from './api-keys.config';
+import { webhookSubmitConfig, type WebhookSubmitConfig } from './webhooks.config';
 
 export interface ApiConfig extends CommonConfig {
   port: number;
@@ -28,6 +29,8 @@ export interface ApiConfig extends CommonConfig {
    * the same way as the worker: a `max_cost_usd` budget is refused while one of them has no price.
    */
   llm: { prices: PriceTable; models: string[]; unpricedModels: string[] };
+  /** Callbacks at submit: WEBHOOK_ALLOW_HTTP, the signing secrets (to refuse a callback nobody could sign) and the keys' default callback URLs. */
+  webhooks: WebhookSubmitConfig;
 }
 
 function trustProxy(value: string | undefined): string | number | boolean {
@@ -70,8 +73,10 @@ function llm(r: EnvReader): ApiConfig['llm'] {
 export function loadApiConfig(env: Env = process.env): ApiConfig {
   const r = new EnvReader(env);
   const taskMaxLength = r.int('TASK_MAX_LENGTH', 20_000, 1, 1_000_000);
+  const shared = common(r);
+  const keys = apiKeys(r);
   const config: ApiConfig = {
-    ...common(r),
+    ...shared,
     port: r.int('PORT', 3000, 0, 65_535),
     host: r.string('HOST', '0.0.0.0'),
     taskMaxLength,
@@ -82,10 +87,11 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     trustProxy: trustProxy(r.raw('TRUST_PROXY')),
     enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 5000, 100, 60_000),
     rateLimitRedisTimeoutMs: r.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, 10, 10_000),
-    apiKeys: apiKeys(r),
+    apiKeys: keys,
     metrics: { enabled: r.bool('METRICS_ENABLED', true), token: metricsToken(r) },
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
     llm: llm(r),
+    webhooks: webhookSubmitConfig(r, keys, shared.environment),
   };
   return r.done(config, 'api');
 }

@@ -13,3 +13,5 @@ export * from './llm-models';
 export * from './agent-summary';
 export { languageFromFences, normalizeLanguage } from './code-language';
 export * from './task-stream';
+export * from './webhooks';
+export * from './task-view';

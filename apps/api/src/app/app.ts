@@ -6,11 +6,13 @@ import { TaskEventLog, createApiMetrics, type ApiMetrics, type Logger } from '@a
 import type { ApiConfig } from '@agent-orchestrator/config';
 import {
   AcceptTask,
+  CallbackPolicy,
   CancelTask,
   GetMetricsHistory,
   GetSystemMetrics,
   GetTask,
   GetTaskEvents,
+  GetTaskWebhooks,
   IdempotentSubmission,
   ListAgents,
   ListTasks,
@@ -19,6 +21,7 @@ import {
   StreamTask,
   TaskCounting,
   TaskLifecycle,
+  WebhookOutbox,
   type CancelChannel,
   type TaskEvents,
   type TaskQueue,
@@ -48,6 +51,7 @@ import { taskEventsRoutes } from './tasks/task-events.route';
 import { taskStreamRoutes } from './tasks/task-stream.route';
 import { metricsHistoryRoutes } from './system/metrics-history.route';
 import { taskRetryRoutes } from './tasks/task-retry.route';
+import { taskWebhooksRoutes } from './tasks/task-webhooks.route';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -127,8 +131,11 @@ export function createApp(deps: AppDeps): Express {
   const events = deps.events ?? new TaskEventLog(logger, 'api');
   const { repositories } = store;
   const counting = new TaskCounting({ counters: repositories.taskCounters, logger });
-  const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now, counting });
-  const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment, unpricedModels: config.llm.unpricedModels });
+  // A queued task cancelled here ends here: its webhook is recorded, and the worker's sweep delivers it.
+  const webhooks = new WebhookOutbox({ deliveries: repositories.webhookDeliveries, logger, now });
+  const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now, counting, webhooks });
+  const callbacks = new CallbackPolicy(config.webhooks);
+  const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment, unpricedModels: config.llm.unpricedModels, callbacks });
 
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingRedis(readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
   app.use(openApiRoutes(openApiDocument));
@@ -145,6 +152,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskCancelRoutes({ cancelTask: new CancelTask({ lifecycle, queue, cancels, logger }), rateLimit }));
   const taskEvents = new GetTaskEvents({ tasks: repositories.tasks, taskEvents: repositories.taskEvents });
   app.use(taskEventsRoutes({ taskEvents, loggingEnabled: config.taskEventStore.enabled, rateLimit }));
+  app.use(taskWebhooksRoutes({ taskWebhooks: new GetTaskWebhooks({ tasks: repositories.tasks, webhookDeliveries: repositories.webhookDeliveries }), rateLimit }));
   const streamTask = new StreamTask({ tasks: repositories.tasks, stream: repositories.taskStream, bus: deps.streamBus ?? STORE_ONLY_BUS, logger, heartbeatMs: config.stream.heartbeatMs, now });
   app.locals[STREAM_TASK] = streamTask;
   app.use(taskStreamRoutes({ streamTask, openStreams: new OpenStreamLimit(config.stream.maxOpenPerClient), rateLimit }));

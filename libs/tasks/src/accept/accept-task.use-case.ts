@@ -5,6 +5,7 @@ import type { TaskLifecycle } from '../lifecycle/task-lifecycle';
 import type { Logger } from '../ports/logger.port';
 import type { TaskQueue } from '../ports/task-queue.port';
 import { storeError } from '../support/store-error';
+import type { CallbackPolicy } from '../webhooks/callback-policy';
 
 /** A task as a client submits it (validated and trimmed by the caller). */
 export interface TaskSubmission {
@@ -14,6 +15,8 @@ export interface TaskSubmission {
   max_tokens?: number;
   /** Cost budget of the whole task, in estimated US dollars. */
   max_cost_usd?: number;
+  /** Where the final task is POSTed (checked by `callbacks`); absent: the key's default, if any. */
+  callback_url?: string;
 }
 
 /** Where the request came from, stored on the task. */
@@ -31,6 +34,8 @@ export interface AcceptTaskDeps {
    * there is one, since the cost of their calls is unknown and the budget could never trip.
    */
   unpricedModels?: readonly string[];
+  /** Resolves and checks the task's callback URL (webhooks); without it a `callback_url` is refused. */
+  callbacks?: Pick<CallbackPolicy, 'resolve'>;
 }
 
 export const NOT_STORED_MESSAGE = 'The task could not be stored because the database is unavailable. Try again shortly.';
@@ -65,6 +70,9 @@ export class AcceptTask {
         { field: 'max_cost_usd', message: `no price for ${names}` },
       ]);
     }
+    let callback_url: string | null = null;
+    if (this.deps.callbacks) callback_url = this.deps.callbacks.resolve(input.callback_url, origin.api_key_id);
+    else if (input.callback_url !== undefined) throw new ValidationError('callback_url is not supported by this deployment.', [{ field: 'callback_url', message: 'webhooks are not configured' }]);
     const now = this.deps.now();
     const task = newTask({
       task_id: options.taskId ?? this.newId(),
@@ -73,6 +81,7 @@ export class AcceptTask {
       metadata: { ...origin, environment },
       now,
       budget: input.max_tokens === undefined && input.max_cost_usd === undefined ? null : { max_tokens: input.max_tokens ?? null, max_cost_usd: input.max_cost_usd ?? null },
+      callback_url,
     });
 
     try {

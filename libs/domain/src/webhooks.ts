@@ -1,0 +1,72 @@
+/**
+ * Webhooks on completion: when a task that carries a `callback_url` ends (completed, failed,
+ * cancelled), the system POSTs the final task there, signed the Standard Webhooks way. Each such
+ * ending is one delivery (one message, one stable `webhook-id`), tried until it succeeds, is refused
+ * for good, or runs out of time; every try is an attempt, kept on the delivery.
+ */
+
+/** Names shared by the producer and the consumer of webhook jobs. */
+export const WEBHOOK_QUEUE_NAME = 'webhook_deliveries';
+export const DELIVER_WEBHOOK_JOB = 'deliver_webhook';
+
+export interface DeliverWebhookJob {
+  webhook_id: string;
+}
+
+/** Longest `callback_url` accepted. */
+export const CALLBACK_URL_MAX_LENGTH = 2048;
+/** Bytes of a receiver's response body kept on an attempt (the rest is read and dropped). */
+export const WEBHOOK_RESPONSE_PREFIX_BYTES = 256;
+
+/** `pending`: more attempts will be made; `delivered`: a 2xx came back; `failed`: given up. */
+export const WEBHOOK_DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
+export type WebhookDeliveryState = (typeof WEBHOOK_DELIVERY_STATES)[number];
+
+/** One HTTP try of a delivery. */
+export interface WebhookAttempt {
+  /** When the request started. */
+  at: Date;
+  /** The receiver's status, null when no response came (network error, timeout, refused address). */
+  status_code: number | null;
+  duration_ms: number;
+  /** Why the attempt did not succeed, null for a 2xx. */
+  error: string | null;
+  /** The first bytes (at most WEBHOOK_RESPONSE_PREFIX_BYTES) of the response body, as UTF-8 text. */
+  response_prefix: string | null;
+}
+
+/** One message to a callback URL: a task's ending. `webhook_id` is its `webhook-id` header. */
+export interface WebhookDelivery {
+  webhook_id: string;
+  task_id: string;
+  /** The terminal status this message announces. */
+  event: 'task.completed' | 'task.failed' | 'task.cancelled';
+  url: string;
+  /** Key whose signing secret signs it (the secret itself is never stored); absent for an open deployment. */
+  api_key_id: string | null;
+  /** The exact body sent on every attempt: the final task as JSON (what `GET /v1/tasks/{id}` returns). */
+  body: string;
+  state: WebhookDeliveryState;
+  created_at: Date;
+  updated_at: Date;
+  /** When the next attempt is due (pending), null once the delivery is over. */
+  next_attempt_at: Date | null;
+  attempts: WebhookAttempt[];
+}
+
+/** The webhook event of a terminal status. */
+export function webhookEventOf(status: string): WebhookDelivery['event'] | null {
+  if (status === 'completed') return 'task.completed';
+  if (status === 'failed') return 'task.failed';
+  if (status === 'cancelled') return 'task.cancelled';
+  return null;
+}
+
+/**
+ * The stable id of a task's ending: the task id and how many times it had ended before (its
+ * retries), so a retried task's next ending is a new message while redoing the same ending is not.
+ * Fits the Standard Webhooks id alphabet (`msg_` + letters, digits, `_`, `-`).
+ */
+export function webhookIdOf(task: { task_id: string; retries: readonly unknown[] }): string {
+  return `msg_${task.task_id.replace(/-/g, '')}_${task.retries.length}`;
+}
