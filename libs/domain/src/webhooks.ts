@@ -15,6 +15,23 @@ export interface DeliverWebhookJob {
 
 /** Longest `callback_url` accepted. */
 export const CALLBACK_URL_MAX_LENGTH = 2048;
+const LABEL = '[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*';
+const OCTET = '(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])';
+const PORT = '(?::(?:[0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?';
+/** A DNS name whose last label starts with a letter (no `--`, so no punycode), or a dotted IPv4 address. */
+const HOST = `(?:(?:${LABEL}\\.)*[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z0-9]+)*|(?:${OCTET}\\.){3}${OCTET})`;
+
+/**
+ * The form of an accepted callback URL, stated in the OpenAPI document and enforced at submit:
+ * `https://` (or `http://` when the deployment allows it), a host name or IPv4 address, an optional
+ * port, then an optional path and query of printable ASCII without spaces; no credentials
+ * (`user@`), no fragment (`#`). IPv6 literals and internationalised (punycode) host names are not
+ * accepted. Every string it matches is a URL WHATWG parsers accept.
+ */
+export function callbackUrlPattern(allowHttp: boolean): RegExp {
+  return new RegExp(`^${allowHttp ? 'https?' : 'https'}://${HOST}${PORT}(?:[/?][!-"$-~]*)?$`);
+}
+
 /** Bytes of a receiver's response body kept on an attempt (the rest is read and dropped). */
 export const WEBHOOK_RESPONSE_PREFIX_BYTES = 256;
 

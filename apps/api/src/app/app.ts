@@ -116,6 +116,7 @@ export function createApp(deps: AppDeps): Express {
     bodyLimitBytes: config.bodyLimitBytes,
     apiKeys: config.apiKeys.length > 0,
     metricsToken: config.metrics.token !== undefined,
+    callbackAllowHttp: config.webhooks.allowHttp,
   });
   if (deps.contractCheck) app.use(deps.contractCheck(openApiDocument));
 

@@ -1,4 +1,4 @@
-import { CALLBACK_URL_MAX_LENGTH, ValidationError } from '@agent-orchestrator/domain';
+import { CALLBACK_URL_MAX_LENGTH, ValidationError, callbackUrlPattern } from '@agent-orchestrator/domain';
 
 export interface CallbackUrlRules {
   /** http:// is accepted too (development: a receiver on localhost); otherwise https only. */
@@ -12,7 +12,8 @@ function refuse(message: string, field: string): never {
 /**
  * A callback URL as accepted at submit (and for a key's default): an absolute https URL (http only
  * when `allowHttp`), at most CALLBACK_URL_MAX_LENGTH characters, with a host, without credentials
- * (`user:pass@`) and without a fragment. Which addresses it may reach is decided at delivery,
+ * (`user:pass@`) and without a fragment, of the form `callbackUrlPattern` states (the OpenAPI
+ * document's pattern). The specific checks come first for their clearer messages. Which addresses it may reach is decided at delivery,
  * after DNS (ssrf.ts). Returns the URL as given. @throws ValidationError naming `field`
  */
 export function checkCallbackUrl(value: unknown, rules: CallbackUrlRules, field = 'callback_url'): string {
@@ -32,5 +33,8 @@ export function checkCallbackUrl(value: unknown, rules: CallbackUrlRules, field 
   if (url.hash || value.includes('#')) refuse(`${field} must not have a fragment (#...)`, field);
   // eslint-disable-next-line no-control-regex -- control characters and spaces are what is refused
   if (/[\u0000-\u0020\u007f]/.test(value)) refuse(`${field} must not contain spaces or control characters`, field);
+  if (!callbackUrlPattern(rules.allowHttp).test(value)) {
+    refuse(`${field} must be a host name or IPv4 address, an optional port, then a path and query of printable ASCII (no IPv6 literal, no punycode host)`, field);
+  }
   return value;
 }
