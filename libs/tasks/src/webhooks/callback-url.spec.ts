@@ -10,7 +10,7 @@ function refusal(value: unknown, rules = https): string {
     checkCallbackUrl(value, rules);
   } catch (err) {
     expect(err).toBeInstanceOf(ValidationError);
-    expect((err as ValidationError).details[0]?.field).toBe('callback_url');
+    expect((err as ValidationError).details?.[0]?.field).toBe('callback_url');
     return (err as Error).message;
   }
   throw new Error(`accepted ${String(value)}`);
