@@ -39,6 +39,9 @@ export interface WebhookDeliveryConfig extends WebhookSubmitConfig {
   concurrency: number;
 }
 
+/** A deployed production: APP_ENV `production` or `prod` (what the AWS stack sets). */
+const isProduction = (environment: string): boolean => environment === 'production' || environment === 'prod';
+
 function keyMap(keys: readonly ApiKeyConfig[]): Map<string, WebhookKeyConfig> {
   return new Map(
     keys.map((k) => [k.id, { ...(k.webhookSecret === undefined ? {} : { webhookSecret: k.webhookSecret }), ...(k.callbackUrl === undefined ? {} : { callbackUrl: k.callbackUrl }) }]),
@@ -47,7 +50,7 @@ function keyMap(keys: readonly ApiKeyConfig[]): Map<string, WebhookKeyConfig> {
 
 export function webhookSubmitConfig(r: EnvReader, keys: readonly ApiKeyConfig[], environment: string): WebhookSubmitConfig {
   const allowHttp = r.bool('WEBHOOK_ALLOW_HTTP', false);
-  if (allowHttp && environment === 'production') {
+  if (allowHttp && isProduction(environment)) {
     r.problems.push({ field: 'WEBHOOK_ALLOW_HTTP', message: 'WEBHOOK_ALLOW_HTTP must not be true in production: callbacks carry task results and must use https' });
   }
   return { allowHttp, defaultSecret: webhookSecret(r), keys: keyMap(keys) };
@@ -55,7 +58,7 @@ export function webhookSubmitConfig(r: EnvReader, keys: readonly ApiKeyConfig[],
 
 export function webhookDeliveryConfig(r: EnvReader, keys: readonly ApiKeyConfig[], environment: string): WebhookDeliveryConfig {
   const allowPrivateAddresses = r.bool('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', false);
-  if (allowPrivateAddresses && environment === 'production') {
+  if (allowPrivateAddresses && isProduction(environment)) {
     r.problems.push({ field: 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES', message: 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES must not be true in production: callbacks could reach internal services' });
   }
   const config: WebhookDeliveryConfig = {
