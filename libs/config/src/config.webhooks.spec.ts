@@ -25,7 +25,7 @@ describe('webhook settings', () => {
     expect(loadApiConfig(base).webhooks).toEqual({ allowHttp: false, defaultSecret: undefined, keys: new Map() });
   });
 
-  it('api and worker read the same secrets: WEBHOOK_SECRET and each key\'s webhook_secret and callback_url, by key id', () => {
+  it("api and worker read the same secrets: WEBHOOK_SECRET and each key's webhook_secret and callback_url, by key id", () => {
     const env = { ...base, API_KEYS: KEYS, WEBHOOK_SECRET: SECRET };
     for (const webhooks of [loadApiConfig(env).webhooks, loadWorkerConfig(env).webhooks]) {
       expect(webhooks.defaultSecret).toBe(SECRET);
@@ -53,13 +53,19 @@ describe('webhook settings', () => {
     const message = problems(() => loadWorkerConfig({ ...base, WEBHOOK_SECRET: 'whsec_short' }));
     expect(message).toMatch(/WEBHOOK_SECRET must be a Standard Webhooks secret/);
     expect(message).not.toContain('whsec_short');
-    expect(problems(() => loadWorkerConfig({ ...base, WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_CONNECT_TIMEOUT_MS: '2000' }))).toMatch(/WEBHOOK_TIMEOUT_MS \(1000\) must be at least WEBHOOK_CONNECT_TIMEOUT_MS/);
+    expect(problems(() => loadWorkerConfig({ ...base, WEBHOOK_TIMEOUT_MS: '1000', WEBHOOK_CONNECT_TIMEOUT_MS: '2000' }))).toMatch(
+      /WEBHOOK_TIMEOUT_MS \(1000\) must be at least WEBHOOK_CONNECT_TIMEOUT_MS/,
+    );
     expect(problems(() => loadWorkerConfig({ ...base, WEBHOOK_BACKOFF_BASE_MS: '100', WEBHOOK_BACKOFF_MAX_MS: '50' }))).toMatch(/WEBHOOK_BACKOFF_MAX_MS/);
   });
 
   it('refuses http callbacks and private addresses in production', () => {
-    expect(problems(() => loadApiConfig({ ...base, APP_ENV: 'production', WEBHOOK_ALLOW_HTTP: 'true' }))).toMatch(/WEBHOOK_ALLOW_HTTP must not be true in production/);
-    expect(problems(() => loadWorkerConfig({ ...base, APP_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' }))).toMatch(/WEBHOOK_ALLOW_PRIVATE_ADDRESSES must not be true in production/);
+    expect(problems(() => loadApiConfig({ ...base, APP_ENV: 'production', WEBHOOK_ALLOW_HTTP: 'true' }))).toMatch(
+      /WEBHOOK_ALLOW_HTTP must not be true in production/,
+    );
+    expect(problems(() => loadWorkerConfig({ ...base, APP_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' }))).toMatch(
+      /WEBHOOK_ALLOW_PRIVATE_ADDRESSES must not be true in production/,
+    );
     expect(problems(() => loadWorkerConfig({ ...base, APP_ENV: 'prod', WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' }))).toMatch(/must not be true in production/);
     expect(loadApiConfig({ ...base, APP_ENV: 'development', WEBHOOK_ALLOW_HTTP: 'true' }).webhooks.allowHttp).toBe(true);
   });

@@ -44,14 +44,20 @@ const isProduction = (environment: string): boolean => environment === 'producti
 
 function keyMap(keys: readonly ApiKeyConfig[]): Map<string, WebhookKeyConfig> {
   return new Map(
-    keys.map((k) => [k.id, { ...(k.webhookSecret === undefined ? {} : { webhookSecret: k.webhookSecret }), ...(k.callbackUrl === undefined ? {} : { callbackUrl: k.callbackUrl }) }]),
+    keys.map((k) => [
+      k.id,
+      { ...(k.webhookSecret === undefined ? {} : { webhookSecret: k.webhookSecret }), ...(k.callbackUrl === undefined ? {} : { callbackUrl: k.callbackUrl }) },
+    ]),
   );
 }
 
 export function webhookSubmitConfig(r: EnvReader, keys: readonly ApiKeyConfig[], environment: string): WebhookSubmitConfig {
   const allowHttp = r.bool('WEBHOOK_ALLOW_HTTP', false);
   if (allowHttp && isProduction(environment)) {
-    r.problems.push({ field: 'WEBHOOK_ALLOW_HTTP', message: 'WEBHOOK_ALLOW_HTTP must not be true in production: callbacks carry task results and must use https' });
+    r.problems.push({
+      field: 'WEBHOOK_ALLOW_HTTP',
+      message: 'WEBHOOK_ALLOW_HTTP must not be true in production: callbacks carry task results and must use https',
+    });
   }
   return { allowHttp, defaultSecret: webhookSecret(r), keys: keyMap(keys) };
 }
@@ -59,7 +65,10 @@ export function webhookSubmitConfig(r: EnvReader, keys: readonly ApiKeyConfig[],
 export function webhookDeliveryConfig(r: EnvReader, keys: readonly ApiKeyConfig[], environment: string): WebhookDeliveryConfig {
   const allowPrivateAddresses = r.bool('WEBHOOK_ALLOW_PRIVATE_ADDRESSES', false);
   if (allowPrivateAddresses && isProduction(environment)) {
-    r.problems.push({ field: 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES', message: 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES must not be true in production: callbacks could reach internal services' });
+    r.problems.push({
+      field: 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES',
+      message: 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES must not be true in production: callbacks could reach internal services',
+    });
   }
   const config: WebhookDeliveryConfig = {
     ...webhookSubmitConfig(r, keys, environment),
@@ -72,7 +81,15 @@ export function webhookDeliveryConfig(r: EnvReader, keys: readonly ApiKeyConfig[
     sweepIntervalMs: r.int('WEBHOOK_SWEEP_INTERVAL_MS', 5000, 100, 3_600_000),
     concurrency: r.int('WEBHOOK_CONCURRENCY', 16, 1, 256),
   };
-  if (config.timeoutMs < config.connectTimeoutMs) r.problems.push({ field: 'WEBHOOK_TIMEOUT_MS', message: `WEBHOOK_TIMEOUT_MS (${config.timeoutMs}) must be at least WEBHOOK_CONNECT_TIMEOUT_MS (${config.connectTimeoutMs})` });
-  if (config.backoffMaxMs < config.backoffBaseMs) r.problems.push({ field: 'WEBHOOK_BACKOFF_MAX_MS', message: `WEBHOOK_BACKOFF_MAX_MS (${config.backoffMaxMs}) must be at least WEBHOOK_BACKOFF_BASE_MS (${config.backoffBaseMs})` });
+  if (config.timeoutMs < config.connectTimeoutMs)
+    r.problems.push({
+      field: 'WEBHOOK_TIMEOUT_MS',
+      message: `WEBHOOK_TIMEOUT_MS (${config.timeoutMs}) must be at least WEBHOOK_CONNECT_TIMEOUT_MS (${config.connectTimeoutMs})`,
+    });
+  if (config.backoffMaxMs < config.backoffBaseMs)
+    r.problems.push({
+      field: 'WEBHOOK_BACKOFF_MAX_MS',
+      message: `WEBHOOK_BACKOFF_MAX_MS (${config.backoffMaxMs}) must be at least WEBHOOK_BACKOFF_BASE_MS (${config.backoffBaseMs})`,
+    });
   return config;
 }

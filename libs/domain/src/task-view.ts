@@ -47,7 +47,12 @@ const modelUsage = (u: ModelUsage): ModelUsage => ({ model: u.model, ...usageTot
 const budget = (b: TaskBudget | null): TaskBudget | null => b && { max_tokens: b.max_tokens, max_cost_usd: b.max_cost_usd };
 const usage = (u: TaskUsage): TaskUsage => ({ ...usageTotals(u), by_model: u.by_model.map(modelUsage) });
 
-export const presentRetry = (r: TaskRetry): RetryView => ({ error: error(r.error), failed_at: iso(r.failed_at), retried_at: iso(r.retried_at), attempts: r.attempts });
+export const presentRetry = (r: TaskRetry): RetryView => ({
+  error: error(r.error),
+  failed_at: iso(r.failed_at),
+  retried_at: iso(r.retried_at),
+  attempts: r.attempts,
+});
 
 export function presentTask(task: Task): TaskView {
   return {

@@ -47,10 +47,13 @@ describe('BullWebhookQueue (real Redis)', () => {
   it('drops a failed job too (the sweep schedules it again) and discards malformed jobs', async () => {
     const { producer, consumer } = await pair();
     let calls = 0;
-    await consumer.consume(async () => {
-      calls++;
-      throw new Error('database unavailable');
-    }, { concurrency: 1 });
+    await consumer.consume(
+      async () => {
+        calls++;
+        throw new Error('database unavailable');
+      },
+      { concurrency: 1 },
+    );
     await producer.schedule('msg_b_0', 1, 0);
     expect(await waitUntil(async () => calls === 1 && (await producer.queue.getJob('msg_b_0.1')) === null, { timeoutMs: 10_000 })).toBe(true);
     await producer.queue.add('deliver_webhook', { webhook_id: 7 } as never, { jobId: 'bad' });

@@ -25,12 +25,17 @@ export class BullWebhookQueue implements WebhookQueue, WebhookConsumer {
   private readonly timeoutMs: number;
   private readonly running = new Set<Promise<unknown>>();
 
-  constructor(redisUrl: string, private readonly options: BullWebhookQueueOptions = {}) {
+  constructor(
+    redisUrl: string,
+    private readonly options: BullWebhookQueueOptions = {},
+  ) {
     const { stalled } = options;
     this.queue = new Queue<WebhookJobData>(WEBHOOK_QUEUE_NAME, redisUrl, {
       ...(options.prefix ? { prefix: options.prefix } : {}),
       redis: queueRedisOptions(redisUrl),
-      ...(stalled ? { settings: { lockDuration: stalled.lockDurationMs, stalledInterval: stalled.stalledIntervalMs, maxStalledCount: stalled.maxStalledCount } } : {}),
+      ...(stalled
+        ? { settings: { lockDuration: stalled.lockDurationMs, stalledInterval: stalled.stalledIntervalMs, maxStalledCount: stalled.maxStalledCount } }
+        : {}),
       defaultJobOptions: { attempts: 1, removeOnComplete: true, removeOnFail: true },
     });
     this.timeoutMs = options.timeoutMs ?? 5000;

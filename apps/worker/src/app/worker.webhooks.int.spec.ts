@@ -129,7 +129,12 @@ describe('webhooks on completion (real worker, MongoDB, Redis, a local receiver)
     it('POSTs the final task, signed so that the standardwebhooks verifier accepts it', async () => {
       const task = await submit(store, 'Say hello', `${receiver.url}/ok?task=1`);
       const delivery = await settled(store, task.task_id);
-      expect(delivery).toMatchObject({ state: 'delivered', event: 'task.completed', next_attempt_at: null, webhook_id: `msg_${task.task_id.replace(/-/g, '')}_0` });
+      expect(delivery).toMatchObject({
+        state: 'delivered',
+        event: 'task.completed',
+        next_attempt_at: null,
+        webhook_id: `msg_${task.task_id.replace(/-/g, '')}_0`,
+      });
       expect(delivery.attempts).toEqual([{ at: expect.any(Date), status_code: 200, duration_ms: expect.any(Number), error: null, response_prefix: 'thanks' }]);
 
       const [hit] = receiver.received.filter((r) => r.headers['webhook-id'] === delivery.webhook_id);
@@ -194,7 +199,10 @@ describe('webhooks on completion (real worker, MongoDB, Redis, a local receiver)
       const delivery = await settled(store, task.task_id);
       expect(delivery).toMatchObject({ state: 'delivered', event: 'task.failed' });
       const hit = receiver.received.find((r) => r.headers['webhook-id'] === delivery.webhook_id)!;
-      expect(new Webhook(SECRET).verify(hit.body, hit.headers as Record<string, string>)).toMatchObject({ status: 'failed', error: { type: 'INTERNAL_ERROR' } });
+      expect(new Webhook(SECRET).verify(hit.body, hit.headers as Record<string, string>)).toMatchObject({
+        status: 'failed',
+        error: { type: 'INTERNAL_ERROR' },
+      });
     });
 
     it('delivers a cancelled task: recorded where it was cancelled (the api), sent by the sweep', async () => {
@@ -208,7 +216,11 @@ describe('webhooks on completion (real worker, MongoDB, Redis, a local receiver)
         callback_url: `${receiver.url}/ok?task=cancelled`,
       });
       await store.repositories.tasks.create(task);
-      const apiLifecycle = new TaskLifecycle({ tasks: store.repositories.tasks, events: new TaskEventLog(logger, 'api'), webhooks: new WebhookOutbox({ deliveries: store.repositories.webhookDeliveries, logger }) });
+      const apiLifecycle = new TaskLifecycle({
+        tasks: store.repositories.tasks,
+        events: new TaskEventLog(logger, 'api'),
+        webhooks: new WebhookOutbox({ deliveries: store.repositories.webhookDeliveries, logger }),
+      });
       expect((await apiLifecycle.requestCancel(task.task_id, {}))?.change).toBe('cancelled');
       const delivery = await settled(store, task.task_id);
       expect(delivery).toMatchObject({ state: 'delivered', event: 'task.cancelled' });
@@ -216,7 +228,7 @@ describe('webhooks on completion (real worker, MongoDB, Redis, a local receiver)
       expect(new Webhook(SECRET).verify(hit.body, hit.headers as Record<string, string>)).toMatchObject({ status: 'cancelled', error: { type: 'CANCELLED' } });
     });
 
-    it('counts deliveries and attempts on the worker\'s /metrics', async () => {
+    it("counts deliveries and attempts on the worker's /metrics", async () => {
       const res = await fetch(`http://127.0.0.1:${worker.metrics_port}/metrics`);
       const text = await res.text();
       const value = (name: string, labels: Record<string, string>) => findSamples(text, name, labels)[0]?.value ?? 0;
@@ -250,7 +262,11 @@ describe('webhooks on completion (real worker, MongoDB, Redis, a local receiver)
       const delivery: WebhookDelivery = await settled(store, task.task_id);
       expect(delivery.state).toBe('failed');
       expect(delivery.attempts).toHaveLength(1);
-      expect(delivery.attempts[0]).toMatchObject({ status_code: null, response_prefix: null, error: expect.stringMatching(/^refused: .* not a public address/) });
+      expect(delivery.attempts[0]).toMatchObject({
+        status_code: null,
+        response_prefix: null,
+        error: expect.stringMatching(/^refused: .* not a public address/),
+      });
       expect(receiver.received.length).toBe(before);
     });
   });

@@ -97,6 +97,7 @@ describe('webhook delivery across a worker SIGKILL (real worker processes)', () 
     const hits = receiver.to('/hook');
     expect(hits).toHaveLength(2);
     expect(hits.map((h) => h.headers['webhook-id'])).toEqual([delivered.webhook_id, delivered.webhook_id]);
-    for (const h of hits) expect(new Webhook(SECRET).verify(h.body, h.headers as Record<string, string>)).toMatchObject({ task_id: task.task_id, status: 'completed' });
+    for (const h of hits)
+      expect(new Webhook(SECRET).verify(h.body, h.headers as Record<string, string>)).toMatchObject({ task_id: task.task_id, status: 'completed' });
   });
 });

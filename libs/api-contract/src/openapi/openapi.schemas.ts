@@ -39,31 +39,31 @@ const agentSummary = (description: string): Record<string, JsonSchema> => ({
 });
 
 const EXECUTE_REQUEST: JsonSchema = {
-    type: 'object',
-    required: ['task'],
-    properties: {
-      task: string('What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty. Any Unicode text except NUL and unpaired surrogates.', {
-        minLength: 1,
-        pattern: '^[^\\u0000]*$',
-      }),
-      session_id: string('Continue this session: earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.', {
-        pattern: SESSION_ID_PATTERN.source,
-      }),
-      max_tokens: {
-        type: 'integer',
-        minimum: 1,
-        maximum: MAX_BUDGET_TOKENS,
-        description: 'Token budget of the whole task (router and agent calls together). Each model call is capped to what remains; past it the task fails with BUDGET_EXCEEDED.',
-      },
-      max_cost_usd: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        maximum: MAX_BUDGET_COST_USD,
-        description: 'Estimated cost budget of the whole task in US dollars (from the price table); past it the task fails with BUDGET_EXCEEDED.',
-      },
+  type: 'object',
+  required: ['task'],
+  properties: {
+    task: string('What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty. Any Unicode text except NUL and unpaired surrogates.', {
+      minLength: 1,
+      pattern: '^[^\\u0000]*$',
+    }),
+    session_id: string('Continue this session: earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.', {
+      pattern: SESSION_ID_PATTERN.source,
+    }),
+    max_tokens: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_BUDGET_TOKENS,
+      description: 'Token budget of the whole task (router and agent calls together). Each model call is capped to what remains; past it the task fails with BUDGET_EXCEEDED.',
     },
-    additionalProperties: false,
-  };
+    max_cost_usd: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: MAX_BUDGET_COST_USD,
+      description: 'Estimated cost budget of the whole task in US dollars (from the price table); past it the task fails with BUDGET_EXCEEDED.',
+    },
+  },
+  additionalProperties: false,
+};
 
 /** `callback_url` of a submission; http:// is in the pattern only where WEBHOOK_ALLOW_HTTP is on. */
 export function callbackUrlSchema(allowHttp: boolean): JsonSchema {

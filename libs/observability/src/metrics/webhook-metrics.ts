@@ -7,7 +7,8 @@ export const WEBHOOK_OUTCOMES = ['delivered', 'failed'] as const;
 /** Seconds of one attempt: short, the sender's total timeout is 10 s by default. */
 export const WEBHOOK_DURATION_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30];
 
-const label = <T extends string>(allowed: readonly T[], value: string, fallback: T): T => ((allowed as readonly string[]).includes(value) ? (value as T) : fallback);
+const label = <T extends string>(allowed: readonly T[], value: string, fallback: T): T =>
+  (allowed as readonly string[]).includes(value) ? (value as T) : fallback;
 
 /**
  * `webhook_attempts_total{result}`, `webhook_attempt_duration_seconds{result}` and
@@ -20,9 +21,25 @@ export class WebhookMetrics {
   private readonly deliveries: Counter<'outcome'>;
 
   constructor(registry: Registry) {
-    this.attempts = new Counter({ name: 'webhook_attempts_total', help: 'Webhook delivery attempts, by result (success, http_5xx, timeout, refused, ...).', labelNames: ['result'], registers: [registry] });
-    this.duration = new Histogram({ name: 'webhook_attempt_duration_seconds', help: 'Duration of webhook delivery attempts, by result.', labelNames: ['result'], buckets: WEBHOOK_DURATION_BUCKETS, registers: [registry] });
-    this.deliveries = new Counter({ name: 'webhook_deliveries_total', help: 'Webhook deliveries that ended, by outcome (delivered, failed).', labelNames: ['outcome'], registers: [registry] });
+    this.attempts = new Counter({
+      name: 'webhook_attempts_total',
+      help: 'Webhook delivery attempts, by result (success, http_5xx, timeout, refused, ...).',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+    this.duration = new Histogram({
+      name: 'webhook_attempt_duration_seconds',
+      help: 'Duration of webhook delivery attempts, by result.',
+      labelNames: ['result'],
+      buckets: WEBHOOK_DURATION_BUCKETS,
+      registers: [registry],
+    });
+    this.deliveries = new Counter({
+      name: 'webhook_deliveries_total',
+      help: 'Webhook deliveries that ended, by outcome (delivered, failed).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
   }
 
   attempt(result: string, durationMs: number): void {

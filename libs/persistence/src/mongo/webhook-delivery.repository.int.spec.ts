@@ -34,7 +34,13 @@ function delivery(overrides: Partial<WebhookDelivery> = {}): WebhookDelivery {
   };
 }
 
-const attempt = (ms: number, status: number | null, error: string | null = null): WebhookAttempt => ({ at: at(ms), status_code: status, duration_ms: 25, error, response_prefix: status === null ? null : `status ${status}` });
+const attempt = (ms: number, status: number | null, error: string | null = null): WebhookAttempt => ({
+  at: at(ms),
+  status_code: status,
+  duration_ms: 25,
+  error,
+  response_prefix: status === null ? null : `status ${status}`,
+});
 
 describe('MongoWebhookDeliveryRepository', () => {
   it('stores a delivery once (the same ending recorded twice keeps the first) and reads it back as written', async () => {

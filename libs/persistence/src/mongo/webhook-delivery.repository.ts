@@ -8,19 +8,29 @@ import { dateArg, idArg, limitArg } from './guards';
 import { dateOrNull, strOrNull } from './documents';
 
 function stateArg(value: unknown): WebhookDeliveryState {
-  if (!(WEBHOOK_DELIVERY_STATES as readonly unknown[]).includes(value)) throw new ValidationError('state must be a webhook delivery state', [{ field: 'state', message: `got ${String(value)}` }]);
+  if (!(WEBHOOK_DELIVERY_STATES as readonly unknown[]).includes(value))
+    throw new ValidationError('state must be a webhook delivery state', [{ field: 'state', message: `got ${String(value)}` }]);
   return value as WebhookDeliveryState;
 }
 
 function attemptDoc(a: WebhookAttempt) {
   const status = a?.status_code;
-  if (status !== null && (typeof status !== 'number' || !Number.isInteger(status))) throw new ValidationError('status_code must be an integer or null', [{ field: 'status_code', message: `got ${String(status)}` }]);
+  if (status !== null && (typeof status !== 'number' || !Number.isInteger(status)))
+    throw new ValidationError('status_code must be an integer or null', [{ field: 'status_code', message: `got ${String(status)}` }]);
   const duration = a.duration_ms;
-  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0) throw new ValidationError('duration_ms must be a non-negative number', [{ field: 'duration_ms', message: `got ${String(duration)}` }]);
-  return { at: dateArg(a.at, 'attempt.at'), status_code: status, duration_ms: Math.round(duration), error: strOrNull(a.error, 'attempt.error'), response_prefix: strOrNull(a.response_prefix, 'attempt.response_prefix') };
+  if (typeof duration !== 'number' || !Number.isFinite(duration) || duration < 0)
+    throw new ValidationError('duration_ms must be a non-negative number', [{ field: 'duration_ms', message: `got ${String(duration)}` }]);
+  return {
+    at: dateArg(a.at, 'attempt.at'),
+    status_code: status,
+    duration_ms: Math.round(duration),
+    error: strOrNull(a.error, 'attempt.error'),
+    response_prefix: strOrNull(a.response_prefix, 'attempt.response_prefix'),
+  };
 }
 
-const isUniqueViolation = (err: unknown): boolean => err instanceof DuplicateKeyError || /UNIQUE constraint|duplicate key/i.test(String((err as { message?: unknown })?.message ?? ''));
+const isUniqueViolation = (err: unknown): boolean =>
+  err instanceof DuplicateKeyError || /UNIQUE constraint|duplicate key/i.test(String((err as { message?: unknown })?.message ?? ''));
 
 function toAttempt(value: unknown): WebhookAttempt {
   const d = (value ?? {}) as Record<string, unknown>;
@@ -102,7 +112,13 @@ export class MongoWebhookDeliveryRepository implements WebhookDeliveryRepository
     });
   }
 
-  async recordAttempt(webhookId: string, attemptsBefore: number, attempt: WebhookAttempt, move: WebhookDeliveryMove, now: Date): Promise<WebhookDelivery | null> {
+  async recordAttempt(
+    webhookId: string,
+    attemptsBefore: number,
+    attempt: WebhookAttempt,
+    move: WebhookDeliveryMove,
+    now: Date,
+  ): Promise<WebhookDelivery | null> {
     const _id = idArg(webhookId, 'webhookId');
     const before = limitArg(attemptsBefore, 'attemptsBefore');
     const at = dateArg(now, 'now');

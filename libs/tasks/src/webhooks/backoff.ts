@@ -38,11 +38,17 @@ export function parseRetryAfter(value: string | undefined, now: Date): number | 
  * When the attempt after a retryable failure is due, or null when the delivery is out of time.
  * `createdAt`: when the delivery was recorded (the task's ending); `attempt`: the failed one (1-based).
  */
-export function nextAttemptAt(input: { createdAt: Date; now: Date; attempt: number; retryAfterMs?: number | null }, policy: BackoffPolicy, random: () => number = Math.random): Date | null {
+export function nextAttemptAt(
+  input: { createdAt: Date; now: Date; attempt: number; retryAfterMs?: number | null },
+  policy: BackoffPolicy,
+  random: () => number = Math.random,
+): Date | null {
   const deadline = input.createdAt.getTime() + policy.maxAgeMs;
   const now = input.now.getTime();
   if (now >= deadline) return null;
   const delay =
-    input.retryAfterMs === null || input.retryAfterMs === undefined ? backoffDelayMs(input.attempt, policy, random) : Math.min(policy.maxDelayMs, Math.max(policy.baseMs, input.retryAfterMs));
+    input.retryAfterMs === null || input.retryAfterMs === undefined
+      ? backoffDelayMs(input.attempt, policy, random)
+      : Math.min(policy.maxDelayMs, Math.max(policy.baseMs, input.retryAfterMs));
   return new Date(Math.min(now + delay, deadline));
 }

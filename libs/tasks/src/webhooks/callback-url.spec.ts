@@ -17,9 +17,12 @@ function refusal(value: unknown, rules = https): string {
 }
 
 describe('checkCallbackUrl', () => {
-  it.each(['https://example.com/hooks', 'https://hooks.example.com:8443/a/b?x=1&y=%20', 'https://203.0.113.7/h', 'https://localhost/x', 'https://a'])('accepts %s', (url) => {
-    expect(checkCallbackUrl(url, https)).toBe(url);
-  });
+  it.each(['https://example.com/hooks', 'https://hooks.example.com:8443/a/b?x=1&y=%20', 'https://203.0.113.7/h', 'https://localhost/x', 'https://a'])(
+    'accepts %s',
+    (url) => {
+      expect(checkCallbackUrl(url, https)).toBe(url);
+    },
+  );
 
   it('accepts http only when the deployment allows it', () => {
     expect(refusal('http://localhost:8080/hook')).toMatch(/must use https \(got http\)/);
@@ -69,7 +72,9 @@ describe('CallbackPolicy', () => {
     expect(() => policy.resolve('https://mine.example.com/x', 'plain')).toThrow(/Set a "webhook_secret" for API key "plain" in API_KEYS, or WEBHOOK_SECRET/);
     expect(() => policy.resolve('https://mine.example.com/x', undefined)).toThrow(/Set WEBHOOK_SECRET/);
     // The deployment-wide secret signs for keys without their own.
-    expect(new CallbackPolicy({ allowHttp: false, keys, defaultSecret: secret }).resolve('https://mine.example.com/x', 'plain')).toBe('https://mine.example.com/x');
+    expect(new CallbackPolicy({ allowHttp: false, keys, defaultSecret: secret }).resolve('https://mine.example.com/x', 'plain')).toBe(
+      'https://mine.example.com/x',
+    );
   });
 
   it("refuses a key's default the deployment does not accept, naming the key", () => {

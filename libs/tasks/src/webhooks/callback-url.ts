@@ -27,14 +27,18 @@ export function checkCallbackUrl(value: unknown, rules: CallbackUrlRules, field 
     return refuse(`${field} must be an absolute URL`, field);
   }
   const schemes = rules.allowHttp ? 'https or http' : 'https';
-  if (url.protocol !== 'https:' && !(rules.allowHttp && url.protocol === 'http:')) refuse(`${field} must use ${schemes} (got ${url.protocol.replace(/:$/, '')})`, field);
+  if (url.protocol !== 'https:' && !(rules.allowHttp && url.protocol === 'http:'))
+    refuse(`${field} must use ${schemes} (got ${url.protocol.replace(/:$/, '')})`, field);
   if (!url.hostname) refuse(`${field} must name a host`, field);
   if (url.username || url.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(value)) refuse(`${field} must not carry credentials (user:password@)`, field);
   if (url.hash || value.includes('#')) refuse(`${field} must not have a fragment (#...)`, field);
   // eslint-disable-next-line no-control-regex -- control characters and spaces are what is refused
   if (/[\u0000-\u0020\u007f]/.test(value)) refuse(`${field} must not contain spaces or control characters`, field);
   if (!callbackUrlPattern(rules.allowHttp).test(value)) {
-    refuse(`${field} must be a host name or IPv4 address, an optional port, then a path and query of printable ASCII (no IPv6 literal, no punycode host)`, field);
+    refuse(
+      `${field} must be a host name or IPv4 address, an optional port, then a path and query of printable ASCII (no IPv6 literal, no punycode host)`,
+      field,
+    );
   }
   return value;
 }

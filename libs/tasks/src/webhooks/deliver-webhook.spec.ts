@@ -31,11 +31,21 @@ function recordingQueue() {
 }
 
 function endedTask(status: Task['status'] = 'completed', overrides: Partial<Task> = {}): Task {
-  const task = newTask({ task_id: '3f1c1d9e-8a4b-4c2d-9e7f-0a1b2c3d4e5f', session_id: 's', task: 'x', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 't' }, now: T0, callback_url: 'https://example.com/hook' });
+  const task = newTask({
+    task_id: '3f1c1d9e-8a4b-4c2d-9e7f-0a1b2c3d4e5f',
+    session_id: 's',
+    task: 'x',
+    metadata: { ip: null, user_agent: null, request_id: 'r', environment: 't' },
+    now: T0,
+    callback_url: 'https://example.com/hook',
+  });
   return { ...task, status, completed_at: T0, ...overrides };
 }
 
-async function setup(answers: Array<Partial<WebhookResponse>>, options: { secrets?: { keys: Map<string, { webhookSecret?: string }>; defaultSecret?: string } } = {}) {
+async function setup(
+  answers: Array<Partial<WebhookResponse>>,
+  options: { secrets?: { keys: Map<string, { webhookSecret?: string }>; defaultSecret?: string } } = {},
+) {
   const store = new InMemoryStore();
   const queue = recordingQueue();
   const sender = scriptedSender(answers);
@@ -85,7 +95,19 @@ describe('WebhookOutbox', () => {
     await outbox.ended(task); // the same ending again: one delivery, one job
     const id = webhookIdOf(task);
     expect([...store.webhookDeliveries.values()]).toEqual([
-      { webhook_id: id, task_id: task.task_id, event: 'task.completed', url: 'https://example.com/hook', api_key_id: null, body: webhookBody(task), state: 'pending', created_at: T0, updated_at: T0, next_attempt_at: T0, attempts: [] },
+      {
+        webhook_id: id,
+        task_id: task.task_id,
+        event: 'task.completed',
+        url: 'https://example.com/hook',
+        api_key_id: null,
+        body: webhookBody(task),
+        state: 'pending',
+        created_at: T0,
+        updated_at: T0,
+        next_attempt_at: T0,
+        attempts: [],
+      },
     ]);
     expect(queue.scheduled).toEqual([{ webhookId: id, attempt: 1, delayMs: 0 }]);
     // A retried task that ends again is a new message.
@@ -115,7 +137,11 @@ describe('DeliverWebhook', () => {
     expect(request!.url).toBe('https://example.com/hook');
     expect(new Webhook(SECRET).verify(request!.body, request!.headers)).toMatchObject({ task_id: task.task_id, status: 'completed' });
     expect(request!.headers['webhook-timestamp']).toBe(String(T0.getTime() / 1000));
-    expect(store.webhookDeliveries.get(id)).toMatchObject({ state: 'delivered', next_attempt_at: null, attempts: [{ at: T0, status_code: 200, duration_ms: 3, error: null, response_prefix: 'ok' }] });
+    expect(store.webhookDeliveries.get(id)).toMatchObject({
+      state: 'delivered',
+      next_attempt_at: null,
+      attempts: [{ at: T0, status_code: 200, duration_ms: 3, error: null, response_prefix: 'ok' }],
+    });
     expect(observed).toEqual(['attempt:success', 'finished:delivered']);
     // One info line, with neither the secret nor the signature.
     expect(records.filter((r) => r.message === 'webhook delivered')).toHaveLength(1);
@@ -168,7 +194,10 @@ describe('DeliverWebhook', () => {
     await none.outbox.ended(task);
     expect(await none.deliver.run({ webhook_id: webhookIdOf(task), attempt: 1 })).toBe('pending');
     expect(none.sender.requests).toHaveLength(0);
-    expect(none.store.webhookDeliveries.get(webhookIdOf(task))!.attempts[0]).toMatchObject({ status_code: null, error: expect.stringContaining('no signing secret for API key "k"') });
+    expect(none.store.webhookDeliveries.get(webhookIdOf(task))!.attempts[0]).toMatchObject({
+      status_code: null,
+      error: expect.stringContaining('no signing secret for API key "k"'),
+    });
     expect(none.observed).toEqual(['attempt:no_secret']);
   });
 });

@@ -77,10 +77,20 @@ export class DeliverWebhook {
     if (verdict === 'success') move = { state: 'delivered' };
     else if (verdict === 'give_up') move = { state: 'failed' };
     else {
-      const next = nextAttemptAt({ createdAt: delivery.created_at, now: finishedAt, attempt: number, retryAfterMs: parseRetryAfter(response.retry_after, finishedAt) }, this.deps.backoff, this.deps.random);
+      const next = nextAttemptAt(
+        { createdAt: delivery.created_at, now: finishedAt, attempt: number, retryAfterMs: parseRetryAfter(response.retry_after, finishedAt) },
+        this.deps.backoff,
+        this.deps.random,
+      );
       move = next === null ? { state: 'failed' } : { state: 'pending', next_attempt_at: next };
     }
-    const attempt: WebhookAttempt = { at: startedAt, status_code: response.status_code, duration_ms: response.duration_ms, error: response.error, response_prefix: response.response_prefix };
+    const attempt: WebhookAttempt = {
+      at: startedAt,
+      status_code: response.status_code,
+      duration_ms: response.duration_ms,
+      error: response.error,
+      response_prefix: response.response_prefix,
+    };
     const recorded = await this.deps.deliveries.recordAttempt(delivery.webhook_id, delivery.attempts.length, attempt, move, finishedAt);
     const result = attemptResult(response);
     this.deps.observer?.attempt(result, response.duration_ms);
@@ -113,7 +123,12 @@ export class DeliverWebhook {
     const secret = webhookSecretFor(this.deps.secrets, delivery.api_key_id);
     if (secret === undefined) {
       const key = delivery.api_key_id ? `API key "${delivery.api_key_id}"` : 'the open deployment';
-      return { status_code: null, duration_ms: 0, error: `no signing secret for ${key} on the worker (API_KEYS webhook_secret or WEBHOOK_SECRET)`, response_prefix: null };
+      return {
+        status_code: null,
+        duration_ms: 0,
+        error: `no signing secret for ${key} on the worker (API_KEYS webhook_secret or WEBHOOK_SECRET)`,
+        response_prefix: null,
+      };
     }
     const timestamp = Math.floor(at.getTime() / 1000);
     return this.deps.sender.send({ url: delivery.url, headers: webhookHeaders(secret, delivery.webhook_id, timestamp, delivery.body), body: delivery.body });

@@ -68,7 +68,15 @@ describe('HttpWebhookSender (local servers)', () => {
     const strict = sender({ allowPrivateAddresses: false });
     const r = await post(strict, url);
     expect(r).toMatchObject({ status_code: null, refused: true, error: expect.stringMatching(/^refused: 127\.0\.0\.1 resolves to 127\.0\.0\.1 \(loopback\)/) });
-    const named = await post(new HttpWebhookSender({ connectTimeoutMs: 1000, timeoutMs: 1500, allowPrivateAddresses: false, resolve: async () => [{ address: '169.254.169.254', family: 4 }] }), 'https://metadata.example/latest');
+    const named = await post(
+      new HttpWebhookSender({
+        connectTimeoutMs: 1000,
+        timeoutMs: 1500,
+        allowPrivateAddresses: false,
+        resolve: async () => [{ address: '169.254.169.254', family: 4 }],
+      }),
+      'https://metadata.example/latest',
+    );
     expect(named).toMatchObject({ refused: true, error: expect.stringContaining('169.254.169.254 (link-local)') });
     expect(hits).toBe(0);
   });
@@ -80,14 +88,25 @@ describe('HttpWebhookSender (local servers)', () => {
     let lookups = 0;
     // The first answer is the one checked and used; a second lookup would point elsewhere.
     const resolve = async () => (lookups++ === 0 ? [{ address: '127.0.0.1', family: 4 }] : [{ address: '10.9.9.9', family: 4 }]);
-    const r = await post(new HttpWebhookSender({ connectTimeoutMs: 1000, timeoutMs: 1500, allowPrivateAddresses: true, resolve }), `http://receiver.test:${port}/hook`);
+    const r = await post(
+      new HttpWebhookSender({ connectTimeoutMs: 1000, timeoutMs: 1500, allowPrivateAddresses: true, resolve }),
+      `http://receiver.test:${port}/hook`,
+    );
     expect(r).toMatchObject({ status_code: 200, response_prefix: `receiver.test:${port}` });
     expect(lookups).toBe(1);
     expect(hits).toBe(1);
   });
 
   it('reports a name that does not resolve as a DNS failure (retried by the caller)', async () => {
-    const r = await post(new HttpWebhookSender({ connectTimeoutMs: 500, timeoutMs: 1000, allowPrivateAddresses: false, resolve: async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.test'), { code: 'ENOTFOUND' })) }), 'https://nowhere.test/');
+    const r = await post(
+      new HttpWebhookSender({
+        connectTimeoutMs: 500,
+        timeoutMs: 1000,
+        allowPrivateAddresses: false,
+        resolve: async () => Promise.reject(Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.test'), { code: 'ENOTFOUND' })),
+      }),
+      'https://nowhere.test/',
+    );
     expect(r).toMatchObject({ status_code: null, error: 'DNS: getaddrinfo ENOTFOUND nowhere.test' });
     expect(r.refused).toBeUndefined();
   });

@@ -41,7 +41,9 @@ export class HttpWebhookSender implements WebhookSender {
     const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     let addresses: LookupAddress[];
     try {
-      addresses = isIP(host) ? [{ address: host, family: isIP(host) }] : await withTimeout(this.resolve(host), this.options.connectTimeoutMs, `resolving ${host} timed out`);
+      addresses = isIP(host)
+        ? [{ address: host, family: isIP(host) }]
+        : await withTimeout(this.resolve(host), this.options.connectTimeoutMs, `resolving ${host} timed out`);
     } catch (err) {
       return { status_code: null, duration_ms: elapsed(), error: `DNS: ${(err as Error).message}`, response_prefix: null };
     }
@@ -49,7 +51,13 @@ export class HttpWebhookSender implements WebhookSender {
     const target = allowed[0];
     if (!target) {
       const seen = addresses.map((a) => `${a.address} (${classifyAddress(a.address)})`).join(', ') || 'no address';
-      return { status_code: null, duration_ms: elapsed(), error: `refused: ${host} resolves to ${seen}, not a public address (WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off)`, response_prefix: null, refused: true };
+      return {
+        status_code: null,
+        duration_ms: elapsed(),
+        error: `refused: ${host} resolves to ${seen}, not a public address (WEBHOOK_ALLOW_PRIVATE_ADDRESSES is off)`,
+        response_prefix: null,
+        refused: true,
+      };
     }
     return this.post(url, target, request, started);
   }

@@ -52,12 +52,20 @@ export class WebhookOutbox {
     try {
       created = await this.deps.deliveries.create(delivery);
     } catch (err) {
-      this.deps.logger.error('webhook delivery could not be recorded; the task ended without its webhook', { task_id: task.task_id, webhook_id: delivery.webhook_id, error_message: (err as Error).message });
+      this.deps.logger.error('webhook delivery could not be recorded; the task ended without its webhook', {
+        task_id: task.task_id,
+        webhook_id: delivery.webhook_id,
+        error_message: (err as Error).message,
+      });
       return;
     }
     if (!created || !this.deps.queue) return;
     await this.deps.queue.schedule(delivery.webhook_id, 1, 0).catch((err: Error) => {
-      this.deps.logger.warn('webhook job not scheduled; the sweep will', { task_id: task.task_id, webhook_id: delivery.webhook_id, error_message: err.message });
+      this.deps.logger.warn('webhook job not scheduled; the sweep will', {
+        task_id: task.task_id,
+        webhook_id: delivery.webhook_id,
+        error_message: err.message,
+      });
     });
   }
 }

@@ -15,7 +15,14 @@ import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persiste
 
 const SECRET = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
 const KEYS = JSON.stringify([
-  { id: 'signed', secret: 'signed-secret-0123456789', tenant: 'a', scopes: ['admin'], webhook_secret: SECRET, callback_url: 'https://default.example.com/hook' },
+  {
+    id: 'signed',
+    secret: 'signed-secret-0123456789',
+    tenant: 'a',
+    scopes: ['admin'],
+    webhook_secret: SECRET,
+    callback_url: 'https://default.example.com/hook',
+  },
   { id: 'unsigned', secret: 'unsigned-secret-0123456789', tenant: 'a', scopes: ['admin'] },
 ]);
 
@@ -57,7 +64,9 @@ describe('webhooks in the api (integration)', () => {
   describe('POST /v1/agent/execute with callback_url', () => {
     it('stores the callback URL on the task and shows it in GET /v1/tasks/{id} (never the secret)', async () => {
       const res = await submit({ callback_url: 'https://hooks.example.com/ao?x=1' }, { WEBHOOK_SECRET: SECRET }).expect(202);
-      const task = await request(app({ WEBHOOK_SECRET: SECRET })).get(`/v1/tasks/${res.body.task_id}`).expect(200);
+      const task = await request(app({ WEBHOOK_SECRET: SECRET }))
+        .get(`/v1/tasks/${res.body.task_id}`)
+        .expect(200);
       expect(task.body.callback_url).toBe('https://hooks.example.com/ao?x=1');
       expect(JSON.stringify(task.body)).not.toContain('whsec_');
       expect((await store.repositories.tasks.findById(res.body.task_id))?.callback_url).toBe('https://hooks.example.com/ao?x=1');
@@ -129,8 +138,20 @@ describe('webhooks in the api (integration)', () => {
         attempts: [],
       });
       const next = new Date(created.getTime() + 5000);
-      await store.repositories.webhookDeliveries.recordAttempt(webhookId, 0, { at: created, status_code: 503, duration_ms: 40, error: null, response_prefix: 'busy' }, { state: 'pending', next_attempt_at: next }, created);
-      await store.repositories.webhookDeliveries.recordAttempt(webhookId, 1, { at: next, status_code: null, duration_ms: 10_000, error: 'timeout: no response within 10000 ms', response_prefix: null }, { state: 'failed' }, next);
+      await store.repositories.webhookDeliveries.recordAttempt(
+        webhookId,
+        0,
+        { at: created, status_code: 503, duration_ms: 40, error: null, response_prefix: 'busy' },
+        { state: 'pending', next_attempt_at: next },
+        created,
+      );
+      await store.repositories.webhookDeliveries.recordAttempt(
+        webhookId,
+        1,
+        { at: next, status_code: null, duration_ms: 10_000, error: 'timeout: no response within 10000 ms', response_prefix: null },
+        { state: 'failed' },
+        next,
+      );
 
       const res = await request(app()).get(`/v1/tasks/${task.task_id.toUpperCase()}/webhooks`).expect(200);
       expect(res.body).toEqual({
@@ -163,9 +184,13 @@ describe('webhooks in the api (integration)', () => {
 
     it('records the webhook of a queued task cancelled through the api (the worker delivers it)', async () => {
       const res = await submit({ callback_url: 'https://hooks.example.com/cancelled' }, { WEBHOOK_SECRET: SECRET }).expect(202);
-      await request(app({ WEBHOOK_SECRET: SECRET })).post(`/v1/tasks/${res.body.task_id}/cancel`).expect(200);
+      await request(app({ WEBHOOK_SECRET: SECRET }))
+        .post(`/v1/tasks/${res.body.task_id}/cancel`)
+        .expect(200);
       const list = await request(app()).get(`/v1/tasks/${res.body.task_id}/webhooks`).expect(200);
-      expect(list.body.deliveries).toEqual([expect.objectContaining({ event: 'task.cancelled', state: 'pending', url: 'https://hooks.example.com/cancelled', attempts: [] })]);
+      expect(list.body.deliveries).toEqual([
+        expect.objectContaining({ event: 'task.cancelled', state: 'pending', url: 'https://hooks.example.com/cancelled', attempts: [] }),
+      ]);
     });
   });
 });
