@@ -42,6 +42,9 @@ const env = {
     ? JSON.stringify([{ id: 'fuzz', secret: key, tenant: 'fuzz-tenant', scopes: ['tasks:submit', 'tasks:read', 'tasks:manage', 'system:read'] }])
     : undefined,
   API_RATE_LIMIT_PER_MINUTE: '1000000',
+  // Callbacks are signable, so every schema-valid callback_url is accepted (the document's pattern is
+  // the whole rule); the worker's deliveries to the fuzzed hosts fail and back off, off to the side.
+  WEBHOOK_SECRET: `whsec_${randomBytes(32).toString('base64')}`,
 };
 for (const name of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'TAVILY_API_KEY', 'SSM_PARAMETER_PATH']) delete env[name];
 

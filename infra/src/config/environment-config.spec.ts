@@ -1,4 +1,4 @@
-import { BASE_CONFIGS, InfraConfigError, certificateParameterName, OUT_OF_BAND_SECURE_PARAMETERS, isDocumentationCidr, resolveEnvironmentConfig, ssmPath, validateEnvironmentConfig, type EnvironmentConfig } from './environment-config';
+import { BASE_CONFIGS, InfraConfigError, LOCAL_ONLY_PARAMETERS, certificateParameterName, OUT_OF_BAND_SECURE_PARAMETERS, isDocumentationCidr, resolveEnvironmentConfig, ssmPath, validateEnvironmentConfig, type EnvironmentConfig } from './environment-config';
 
 const ADMIN = '203.0.113.7/32';
 
@@ -86,6 +86,18 @@ describe('validateEnvironmentConfig', () => {
     for (const name of [...OUT_OF_BAND_SECURE_PARAMETERS, 'API_KEYS', 'SESSION_SECRET', 'DB_PASSWORD', 'GITHUB_TOKEN']) {
       const problems = problemsOf(() => validateEnvironmentConfig({ ...valid(), parameters: { [name]: 'x' } }));
       expect(problems).toEqual([expect.stringMatching(new RegExp(`parameters\\.${name} looks like a secret: create it as a SecureString out of band`))]);
+    }
+  });
+
+  it('keeps the webhook signing secret out of band and the development-only webhook switches off', () => {
+    expect(OUT_OF_BAND_SECURE_PARAMETERS).toContain('WEBHOOK_SECRET');
+    for (const env of ['dev', 'prod'] as const) {
+      expect(BASE_CONFIGS[env].parameters).toMatchObject({ WEBHOOK_CONNECT_TIMEOUT_MS: '5000', WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_MAX_AGE_MS: '86400000' });
+      for (const name of LOCAL_ONLY_PARAMETERS) expect(BASE_CONFIGS[env].parameters[name]).toBeUndefined();
+    }
+    for (const name of LOCAL_ONLY_PARAMETERS) {
+      expect(problemsOf(() => validateEnvironmentConfig({ ...valid(), parameters: { [name]: 'true' } }))).toEqual([expect.stringMatching(new RegExp(`parameters\\.${name} must not be on in a deployed environment`))]);
+      expect(() => validateEnvironmentConfig({ ...valid(), parameters: { [name]: 'false' } })).not.toThrow();
     }
   });
 

@@ -170,7 +170,15 @@ const COMMON_PARAMETERS: Record<string, string> = {
   // One proxy in front of the api: the load balancer. Client IPs (rate limits, logs) come from its X-Forwarded-For entry.
   TRUST_PROXY: '1',
   TASK_TIMEOUT_MS: '300000',
+  // Webhooks on completion (docs/webhooks.md): the worker delivers; short timeouts, 24 h of retries.
+  // The signing secrets are API_KEYS' webhook_secret and WEBHOOK_SECRET, SecureStrings both apps load.
+  WEBHOOK_CONNECT_TIMEOUT_MS: '5000',
+  WEBHOOK_TIMEOUT_MS: '10000',
+  WEBHOOK_MAX_AGE_MS: '86400000',
 };
+
+/** Development-only webhook settings a deployed environment must never turn on (http callbacks, calls into the VPC). */
+export const LOCAL_ONLY_PARAMETERS = ['WEBHOOK_ALLOW_HTTP', 'WEBHOOK_ALLOW_PRIVATE_ADDRESSES'] as const;
 
 export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
   dev: {
@@ -237,8 +245,11 @@ export const BASE_CONFIGS: Readonly<Record<EnvironmentName, BaseConfig>> = {
   },
 };
 
-/** Parameter names that hold secrets: they are SecureStrings created out of band, never values in this repo. */
-export const OUT_OF_BAND_SECURE_PARAMETERS = ['MONGO_URI', 'OPENAI_API_KEY', 'TAVILY_API_KEY', 'API_KEYS', 'METRICS_TOKEN'] as const;
+/**
+ * Parameter names that hold secrets: they are SecureStrings created out of band, never values in this repo.
+ * Both apps load them (one SSM path): the worker reads API_KEYS and WEBHOOK_SECRET for the webhook signing secrets.
+ */
+export const OUT_OF_BAND_SECURE_PARAMETERS = ['MONGO_URI', 'OPENAI_API_KEY', 'TAVILY_API_KEY', 'API_KEYS', 'METRICS_TOKEN', 'WEBHOOK_SECRET'] as const;
 
 /** Names set by the stack itself from the resources it creates. */
 export const DERIVED_PARAMETERS = ['APP_ENV', 'REDIS_URL'] as const;
@@ -396,6 +407,9 @@ export function validateEnvironmentConfig(config: EnvironmentConfig): Environmen
     }
     if ((DERIVED_PARAMETERS as readonly string[]).includes(name)) problems.push(`parameters.${name} is set by the stack from the resources it creates; remove it from the config`);
     if (value.trim() === '') problems.push(`parameters.${name} is empty: SSM cannot store an empty value; leave the setting out to use the app's default`);
+    if ((LOCAL_ONLY_PARAMETERS as readonly string[]).includes(name) && !/^(false|0)$/i.test(value.trim())) {
+      problems.push(`parameters.${name} must not be on in a deployed environment: it lets callbacks use http or reach addresses inside the VPC (docs/webhooks.md)`);
+    }
   }
 
   if (config.github) {

@@ -125,8 +125,19 @@ describe('AgentOrchestratorClient', () => {
   });
 
   describe('reads and actions', () => {
-    it('get, cancel, retry and events call their routes (ids encoded) and return the bodies', async () => {
+    it('get, cancel, retry, events and webhooks call their routes (ids encoded) and return the bodies', async () => {
+      const delivery = {
+        webhook_id: 'msg_1_0',
+        event: 'task.completed',
+        url: 'https://example.com/hook',
+        state: 'delivered',
+        created_at: '2026-01-01T00:00:00.000Z',
+        updated_at: '2026-01-01T00:00:01.000Z',
+        next_attempt_at: null,
+        attempts: [{ at: '2026-01-01T00:00:00.500Z', status_code: 200, duration_ms: 12, error: null, response_prefix: 'ok' }],
+      };
       server = await startServer((req, res) => {
+        if (req.url.endsWith('/webhooks')) return sendJson(res, 200, { task_id: TASK_ID, deliveries: [delivery], api_version: 'v1' });
         if (req.url.endsWith('/cancel')) return sendJson(res, 202, task({ status: 'processing', cancel_requested_at: '2026-01-01T00:00:01.000Z' }));
         if (req.url.endsWith('/retry')) return sendJson(res, 202, { task_id: TASK_ID, status: 'queued' });
         if (req.url.endsWith('/events')) return sendJson(res, 200, { task_id: TASK_ID, events: [], logging_enabled: false, api_version: 'v1' });
@@ -137,12 +148,14 @@ describe('AgentOrchestratorClient', () => {
       expect((await c.cancel(TASK_ID)).cancel_requested_at).not.toBeNull();
       expect((await c.retry(TASK_ID)).status).toBe('queued');
       expect((await c.events(TASK_ID)).logging_enabled).toBe(false);
+      expect((await c.webhooks(TASK_ID)).deliveries).toEqual([delivery]);
       await c.get('a/b?c').catch(() => undefined);
       expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual([
         `GET /v1/tasks/${TASK_ID}`,
         `POST /v1/tasks/${TASK_ID}/cancel`,
         `POST /v1/tasks/${TASK_ID}/retry`,
         `GET /v1/tasks/${TASK_ID}/events`,
+        `GET /v1/tasks/${TASK_ID}/webhooks`,
         'GET /v1/tasks/a%2Fb%3Fc',
       ]);
       expect(server.requests[0]!.headers['x-request-id']).toBe('my-req');

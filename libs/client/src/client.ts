@@ -6,7 +6,7 @@ import { HttpTransport, type TransportOptions } from './http';
 import { newIdempotencyKey } from './idempotency-key';
 import { streamTask, type StreamOptions } from './stream';
 import type { TaskStreamEvent } from './stream-types';
-import type { ExecuteAccepted, ExecuteRequest, ListTasksParams, Task, TaskEvents, TaskList, TaskRetried, TaskSummary, TenantUsage } from './types';
+import type { ExecuteAccepted, ExecuteRequest, ListTasksParams, Task, TaskEvents, TaskList, TaskRetried, TaskSummary, TaskWebhooks, TenantUsage } from './types';
 import { waitForCompletion, type WaitOptions } from './wait';
 
 export type ClientOptions = TransportOptions;
@@ -93,6 +93,11 @@ export class AgentOrchestratorClient {
   async retry(taskId: string, options: CallOptions = {}): Promise<TaskRetried> {
     return (await this.http.json<TaskRetried>({ method: 'POST', path: taskPath(taskId, '/retry'), headers: this.headers(options), signal: options.signal, timeoutMs: options.timeoutMs, retry: 'unprocessed' }))
       .body;
+  }
+
+  /** `GET /v1/tasks/{task_id}/webhooks`: the webhook deliveries of the task (its `callback_url`) and every attempt. */
+  async webhooks(taskId: string, options: CallOptions = {}): Promise<TaskWebhooks> {
+    return (await this.http.json<TaskWebhooks>({ method: 'GET', path: taskPath(taskId, '/webhooks'), headers: this.headers(options), signal: options.signal, timeoutMs: options.timeoutMs, retry: 'safe' })).body;
   }
 
   /** `GET /v1/tasks/{task_id}/events`: the stored timeline. */

@@ -16,6 +16,6 @@ export {
   type TerminalStreamEventName,
 } from './stream-types';
 export { TERMINAL_STATUSES, isTerminal } from './types';
-export type { ApiErrorType, ErrorBody, ExecuteAccepted, ExecuteRequest, ListTasksParams, Task, TaskEvent, TaskEvents, TaskList, TaskRetried, TaskStatus, TaskSummary, TenantUsage } from './types';
+export type { ApiErrorType, ErrorBody, ExecuteAccepted, ExecuteRequest, ListTasksParams, Task, TaskEvent, TaskEvents, TaskList, TaskRetried, TaskStatus, TaskSummary, TaskWebhooks, TenantUsage, WebhookAttempt, WebhookDelivery } from './types';
 export type { WaitOptions } from './wait';
 export type { components, operations, paths } from './generated/openapi';

@@ -11,6 +11,9 @@ export type TaskEvents = Schemas['TaskEvents'];
 /** `GET /v1/usage`: the caller's own tenant today. */
 export type TenantUsage = Schemas['TenantUsage'];
 export type TaskEvent = Schemas['TaskEvent'];
+export type TaskWebhooks = Schemas['TaskWebhooks'];
+export type WebhookDelivery = Schemas['WebhookDelivery'];
+export type WebhookAttempt = Schemas['WebhookAttempt'];
 export type TaskRetried = Schemas['TaskRetried'];
 export type ExecuteRequest = Schemas['ExecuteRequest'];
 export type ExecuteAccepted = Schemas['ExecuteAccepted'];

@@ -6,6 +6,7 @@ import { configuredModels } from './llm.config';
 import { metricsToken } from './metrics-token.config';
 import { apiKeys, type ApiKeyConfig } from './api-keys.config';
 import { tenantLimits, type TenantLimits } from './tenant-limits.config';
+import { webhookSubmitConfig, type WebhookSubmitConfig } from './webhooks.config';
 
 export interface ApiConfig extends CommonConfig {
   port: number;
@@ -31,6 +32,8 @@ export interface ApiConfig extends CommonConfig {
    * the same way as the worker: a `max_cost_usd` budget is refused while one of them has no price.
    */
   llm: { prices: PriceTable; models: string[]; unpricedModels: string[] };
+  /** Callbacks at submit: WEBHOOK_ALLOW_HTTP, the signing secrets (to refuse a callback nobody could sign) and the keys' default callback URLs. */
+  webhooks: WebhookSubmitConfig;
 }
 
 function trustProxy(value: string | undefined): string | number | boolean {
@@ -74,8 +77,10 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
   const r = new EnvReader(env);
   const taskMaxLength = r.int('TASK_MAX_LENGTH', 20_000, 1, 1_000_000);
   const rateLimitPerMinute = r.int('API_RATE_LIMIT_PER_MINUTE', 60, 0, 1_000_000);
+  const shared = common(r);
+  const keys = apiKeys(r);
   const config: ApiConfig = {
-    ...common(r),
+    ...shared,
     port: r.int('PORT', 3000, 0, 65_535),
     host: r.string('HOST', '0.0.0.0'),
     taskMaxLength,
@@ -86,11 +91,12 @@ export function loadApiConfig(env: Env = process.env): ApiConfig {
     trustProxy: trustProxy(r.raw('TRUST_PROXY')),
     enqueueTimeoutMs: r.int('ENQUEUE_TIMEOUT_MS', 5000, 100, 60_000),
     rateLimitRedisTimeoutMs: r.int('RATE_LIMIT_REDIS_TIMEOUT_MS', 500, 10, 10_000),
-    apiKeys: apiKeys(r),
+    apiKeys: keys,
     tenantLimits: tenantLimits(r, rateLimitPerMinute),
     metrics: { enabled: r.bool('METRICS_ENABLED', true), token: metricsToken(r) },
     idempotencyTtlHours: r.int('IDEMPOTENCY_TTL_HOURS', 24, 1, 720),
     llm: llm(r),
+    webhooks: webhookSubmitConfig(r, keys, shared.environment),
   };
   // A daily cost cap is checked against the day's cost, which is unknown (null) once a model without a price ran.
   if (config.tenantLimits.anyDailyCost && config.llm.unpricedModels.length > 0) {

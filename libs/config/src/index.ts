@@ -3,6 +3,7 @@ export type { CommonConfig, FairQueueConfig, StreamConfig, TaskEventStoreConfig 
 export { loadApiConfig } from './api.config';
 export type { ApiConfig } from './api.config';
 export { API_KEY_MIN_LENGTH, API_KEY_SCOPES, DEFAULT_TENANT, hasScope, isWebhookSecret } from './api-keys.config';
+export type { WebhookDeliveryConfig, WebhookKeyConfig, WebhookSubmitConfig } from './webhooks.config';
 export type { ApiKeyConfig, ApiKeyScope } from './api-keys.config';
 export { DEFAULT_AGENTS, DEFAULT_WORKER_CONCURRENCY, loadWorkerConfig } from './worker.config';
 export type { LlmConfig, MetricsSnapshotConfig, WorkerConfig } from './worker.config';

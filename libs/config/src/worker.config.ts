@@ -4,6 +4,8 @@ import { common, type CommonConfig } from './common.config';
 import { EnvReader, type Env } from './env-reader';
 import { DEFAULT_PEER_MODEL, llmRoles, outputLimits, type LlmRoleConfig } from './llm.config';
 import { metricsToken } from './metrics-token.config';
+import { apiKeys } from './api-keys.config';
+import { webhookDeliveryConfig, type WebhookDeliveryConfig } from './webhooks.config';
 
 export const DEFAULT_AGENTS = ['@agent-orchestrator/agent-content', '@agent-orchestrator/agent-code', '@agent-orchestrator/agent-test'];
 
@@ -87,13 +89,19 @@ export interface WorkerConfig extends CommonConfig {
   /** How often the worker logs a "queue depth" line (CloudWatch's QueueWaiting); 0 = never. */
   queueDepthLogIntervalMs: number;
   metricsSnapshots: MetricsSnapshotConfig;
+  /**
+   * Webhook delivery: signing secrets by key (read from API_KEYS only for them; the login secrets'
+   * digests are not kept here) and WEBHOOK_SECRET, address rules, timeouts, the retry schedule.
+   */
+  webhooks: WebhookDeliveryConfig;
 }
 
 export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
   const r = new EnvReader(env);
   const provider = r.oneOf('LLM_PROVIDER', LLM_PROVIDER_NAMES, 'openai');
+  const shared = common(r);
   const config: WorkerConfig = {
-    ...common(r),
+    ...shared,
     llm: {
       apiKey: r.raw('OPENAI_API_KEY'),
       baseURL: r.url('OPENAI_BASE_URL', ['http:', 'https:'], false),
@@ -130,6 +138,7 @@ export function loadWorkerConfig(env: Env = process.env): WorkerConfig {
       intervalMs: r.int('METRICS_SNAPSHOT_INTERVAL_MS', 60_000, 0, 86_400_000),
       retentionDays: r.int('METRICS_SNAPSHOT_RETENTION_DAYS', 30, 1, 3650),
     },
+    webhooks: webhookDeliveryConfig(r, apiKeys(r), shared.environment),
   };
   if (config.metricsSnapshots.intervalMs > 0 && config.metricsSnapshots.intervalMs < 1000) {
     r.problems.push({ field: 'METRICS_SNAPSHOT_INTERVAL_MS', message: 'METRICS_SNAPSHOT_INTERVAL_MS must be 0 (off) or at least 1000' });

@@ -14,3 +14,5 @@ export * from './agent-summary';
 export { languageFromFences, normalizeLanguage } from './code-language';
 export * from './task-stream';
 export * from './tenant';
+export * from './webhooks';
+export * from './task-view';

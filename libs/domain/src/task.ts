@@ -147,6 +147,11 @@ export interface Task {
   checkpoints: TaskCheckpoints;
   /** Steps a later attempt took from a checkpoint instead of calling the LLM again, in step order; empty when none. */
   reused_steps: TaskStep[];
+  /**
+   * Where the final task is POSTed when it ends (the client's own, or its key's default); null when
+   * none. Never the signing secret. Older tasks lack it (read as null).
+   */
+  callback_url: string | null;
 }
 
 /** The fields a caller supplies to create a task; the rest is set by the system. */
@@ -159,9 +164,10 @@ export interface NewTask {
   metadata: TaskMetadata;
   now: Date;
   budget?: TaskBudget | null;
+  callback_url?: string | null;
 }
 
-export function newTask({ task_id, tenant_id = DEFAULT_TENANT, session_id, task, metadata, now, budget = null }: NewTask): Task {
+export function newTask({ task_id, tenant_id = DEFAULT_TENANT, session_id, task, metadata, now, budget = null, callback_url = null }: NewTask): Task {
   return {
     task_id,
     tenant_id,
@@ -188,6 +194,7 @@ export function newTask({ task_id, tenant_id = DEFAULT_TENANT, session_id, task,
     retries: [],
     checkpoints: emptyCheckpoints(),
     reused_steps: [],
+    callback_url,
   };
 }
 

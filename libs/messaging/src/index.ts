@@ -23,6 +23,8 @@ export type { TaskCancelSubscription } from './task-cancel';
 // Adapters of the application layer's ports (@agent-orchestrator/tasks).
 export { BullTaskQueue } from './bull-task-queue';
 export type { BullTaskQueueOptions } from './bull-task-queue';
+export { BullWebhookQueue } from './bull-webhook-queue';
+export type { BullWebhookQueueOptions } from './bull-webhook-queue';
 export { RedisCancelChannel, RedisCancelListener } from './redis-cancel-channel';
 export { CLAIM_KEY_PREFIX, RedisClaims } from './redis-claims';
 export { redisWorkerDirectory } from './redis-worker-directory';

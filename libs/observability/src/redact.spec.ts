@@ -23,6 +23,7 @@ describe('redact', () => {
     expect(redactText('mongodb://user:s3cret@db:27017/x')).toBe(`mongodb://${REDACTED}@db:27017/x`);
     expect(redactText('header Bearer abc.def-ghi')).toBe(`header Bearer ${REDACTED}`);
     expect(redactText('key sk-proj-abcdefghijkl and tvly-abcdefghijk')).toBe(`key ${REDACTED} and ${REDACTED}`);
+    expect(redactText('secret whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw= here')).toBe(`secret ${REDACTED} here`);
   });
 });
 

@@ -1,12 +1,12 @@
 /** Keys whose values are secrets wherever they appear in a log record (`x-api-key`, `Authorization`, ...). */
-const SECRET_KEY = /(pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key)/i;
+const SECRET_KEY = /(pass(word)?|secret|token|api[-_]?key|authorization|cookie|credential|private[-_]?key|signature)/i;
 /** Ids name a secret without being one (`api_key_id`): logged as they are. */
 const IDENTIFIER_KEY = /(_id|Id)$/;
 /** Token counts (`total_tokens`, `max_tokens`) are figures, not secrets, when they are numbers. */
 const TOKEN_COUNT_KEY = /tokens$/i;
 const URL_CREDENTIALS = /([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]+)(:[^/@\s]*)?@/gi;
 const BEARER = /\b(Bearer)\s+[A-Za-z0-9._~+/=-]+/g;
-const KNOWN_KEY_SHAPES = /\b(sk-[A-Za-z0-9_-]{8,}|tvly-[A-Za-z0-9_-]{8,})\b/g;
+const KNOWN_KEY_SHAPES = /\b(sk-[A-Za-z0-9_-]{8,}|tvly-[A-Za-z0-9_-]{8,}|whsec_[A-Za-z0-9+/=]{8,})/g;
 /** `X-API-Key: <key>` written out as text (a dumped header block, a curl line). */
 const API_KEY_HEADER = /\b(x-api-key["']?\s*[:=]\s*["']?)[^\s"',;]+/gi;
 

@@ -13,6 +13,7 @@ import { MongoTaskStreamRepository } from './mongo/task-stream.repository';
 import { ensureTtlIndex } from './mongo/ttl-index';
 import { openConnection } from './mongo/open-connection';
 import { MongoTaskRepository } from './mongo/task.repository';
+import { MongoWebhookDeliveryRepository } from './mongo/webhook-delivery.repository';
 import type { Repositories } from './repositories';
 
 export interface ConnectMongoOptions {
@@ -89,6 +90,7 @@ function createStore(connection: Connection, ctx: ErrorContext, stopWatchdog: ()
       idempotencyKeys: new MongoIdempotencyKeyRepository(models.idempotencyKeys, ctx),
       taskStream: new MongoTaskStreamRepository(models.taskStream, ctx),
       taskCounters: new MongoTaskCounterRepository(models.taskCounters, ctx, { tasks, agentRuns, taskModel: models.tasks }),
+      webhookDeliveries: new MongoWebhookDeliveryRepository(models.webhookDeliveries, ctx),
     },
     async ping() {
       try {

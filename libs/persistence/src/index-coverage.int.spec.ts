@@ -134,7 +134,7 @@ const agentCheckpoint = (): AgentCheckpoint => ({
 
 /** What the api, the worker and housekeeping do, through every repository method, in each variant they use. */
 async function exercise(repos: Repositories): Promise<void> {
-  const { tasks, agentRuns, messages, sessions, taskEvents, taskCounters, taskStream, idempotencyKeys } = repos;
+  const { tasks, agentRuns, messages, sessions, taskEvents, taskCounters, taskStream, idempotencyKeys, webhookDeliveries } = repos;
   const sessionId = randomUUID();
 
   // api: POST /v1/agent/execute (idempotency key, task, session, user message, accepted event).
@@ -195,6 +195,19 @@ async function exercise(repos: Repositories): Promise<void> {
   expect(await tasks.markCancelled(cancelled.task_id, { usage }, tick())).toMatchObject({ status: 'cancelled' });
   expect(await tasks.requestCancel(queued.task_id, tick())).toMatchObject({ change: 'cancelled' });
   expect(await tasks.requeueFailed(failed.task_id, { retryableTypes: ['LLM_ERROR'] }, tick())).toMatchObject({ status: 'queued' });
+
+  // worker (and api, for a queued task cancelled there): a task ending with a callback URL is recorded in
+  // the webhook outbox; the delivery job reads it and records each attempt; the sweep lists due ones.
+  const ended = tick();
+  const delivery = { webhook_id: `msg_${done.task_id}_0`, task_id: done.task_id, event: 'task.completed' as const, url: 'https://example.com/h', api_key_id: null, body: '{}', state: 'pending' as const, created_at: ended, updated_at: ended, next_attempt_at: ended, attempts: [] };
+  expect(await webhookDeliveries.create(delivery)).toBe(true);
+  expect(await webhookDeliveries.create(delivery)).toBe(false);
+  expect(await webhookDeliveries.findById(delivery.webhook_id)).toMatchObject({ state: 'pending' });
+  const attempt = { at: tick(), status_code: 500, duration_ms: 12, error: null, response_prefix: 'oops' };
+  expect(await webhookDeliveries.recordAttempt(delivery.webhook_id, 0, attempt, { state: 'pending', next_attempt_at: tick() }, tick())).toMatchObject({ attempts: [attempt] });
+  expect(await webhookDeliveries.recordAttempt(delivery.webhook_id, 0, attempt, { state: 'delivered' }, tick())).toBeNull();
+  await webhookDeliveries.listDue(tick(), 100);
+  await webhookDeliveries.listByTask(done.task_id);
 
   // api reads: GET /v1/tasks/{id}, its runs, messages and events; GET /v1/tasks with every filter and a next page.
   await tasks.findById(done.task_id);

@@ -1,6 +1,6 @@
 export { connectMongo } from './connection';
 export type { ConnectMongoOptions, MongoStore } from './connection';
-export { MAX_STREAM_PAGE, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE } from './repositories';
+export { MAX_STREAM_PAGE, MAX_TASK_EVENTS, MAX_TASK_PAGE_SIZE, MAX_WEBHOOK_DELIVERIES } from './repositories';
 export type {
   AgentRunRepository,
   CancelRequest,
@@ -27,6 +27,8 @@ export type {
   StepCheckpoint,
   TaskStatus,
   TaskSummary,
+  WebhookDeliveryMove,
+  WebhookDeliveryRepository,
 } from './repositories';
 export { DatabaseUnavailableError, DuplicateKeyError } from './errors';
 export type { MonitorStall } from './mongo/monitor-watchdog';

@@ -1,3 +1,4 @@
+import type { WebhookAttempt, WebhookDelivery, WebhookDeliveryState } from '@agent-orchestrator/domain';
 import type { AgentCheckpoint, AgentRun, Message, RouteCheckpoint, StreamEvent, StreamEventDraft, Task, TaskError, TaskEvent, TaskResult, TaskStatus, TaskStep, TaskUsage, UsageTotals } from '@agent-orchestrator/domain';
 
 import type { TaskCounterRepository } from './task-counters';
@@ -324,6 +325,32 @@ export interface TaskStreamRepository {
   deleteOlderThan(cutoff: Date): Promise<number>;
 }
 
+/** Most deliveries `WebhookDeliveryRepository.listByTask` returns (one per ending of the task). */
+export const MAX_WEBHOOK_DELIVERIES = 100;
+
+/** Where a delivery goes after an attempt: `pending` again (with when), or over. */
+export type WebhookDeliveryMove = { state: Extract<WebhookDeliveryState, 'pending'>; next_attempt_at: Date } | { state: Exclude<WebhookDeliveryState, 'pending'>; next_attempt_at?: null };
+
+/**
+ * The webhook outbox (collection `webhook_deliveries`, `_id` = the `webhook-id`): one delivery per
+ * task ending announced to a callback URL, with every attempt made.
+ */
+export interface WebhookDeliveryRepository {
+  /** Stores a new delivery; false (nothing written) when one with that id exists already. */
+  create(delivery: WebhookDelivery): Promise<boolean>;
+  findById(webhookId: string): Promise<WebhookDelivery | null>;
+  /** A task's deliveries, oldest first, at most MAX_WEBHOOK_DELIVERIES. */
+  listByTask(taskId: string): Promise<WebhookDelivery[]>;
+  /**
+   * Appends `attempt` and moves the delivery as `move` says, only while it is pending with exactly
+   * `attemptsBefore` attempts (what the caller read). Null when it was not: another runner recorded
+   * this attempt first, or the delivery is over.
+   */
+  recordAttempt(webhookId: string, attemptsBefore: number, attempt: WebhookAttempt, move: WebhookDeliveryMove, now: Date): Promise<WebhookDelivery | null>;
+  /** Pending deliveries whose next attempt is due at or before `dueBy`, soonest first (the `{state, next_attempt_at}` index). */
+  listDue(dueBy: Date, limit: number): Promise<WebhookDelivery[]>;
+}
+
 export interface Repositories {
   tasks: TaskRepository;
   agentRuns: AgentRunRepository;
@@ -334,6 +361,8 @@ export interface Repositories {
   taskStream: TaskStreamRepository;
   /** Running counters per day and minute (GET /v1/system/metrics and its history). */
   taskCounters: TaskCounterRepository;
+  /** The webhook outbox: deliveries of task endings to callback URLs. */
+  webhookDeliveries: WebhookDeliveryRepository;
 }
 
 export type { TaskStatus };

@@ -246,6 +246,7 @@ describe('api (integration)', () => {
         budget: null,
         retries: [],
         reused_steps: [],
+        callback_url: null,
         api_version: 'v1',
       });
       expect(res.body).not.toHaveProperty('_id');

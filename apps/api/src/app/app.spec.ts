@@ -189,6 +189,7 @@ describe('createApp', () => {
         budget: null,
         retries: [],
         reused_steps: [],
+        callback_url: null,
         api_version: 'v1',
       });
     });

@@ -6,11 +6,13 @@ import { TaskEventLog, createApiMetrics, type ApiMetrics, type Logger } from '@a
 import type { ApiConfig } from '@agent-orchestrator/config';
 import {
   AcceptTask,
+  CallbackPolicy,
   CancelTask,
   GetMetricsHistory,
   GetSystemMetrics,
   GetTask,
   GetTaskEvents,
+  GetTaskWebhooks,
   GetTenantUsage,
   TenantQuota,
   IdempotentSubmission,
@@ -21,6 +23,7 @@ import {
   StreamTask,
   TaskCounting,
   TaskLifecycle,
+  WebhookOutbox,
   type CancelChannel,
   type TaskEvents,
   type TaskQueue,
@@ -52,6 +55,7 @@ import { taskEventsRoutes } from './tasks/task-events.route';
 import { taskStreamRoutes } from './tasks/task-stream.route';
 import { metricsHistoryRoutes } from './system/metrics-history.route';
 import { taskRetryRoutes } from './tasks/task-retry.route';
+import { taskWebhooksRoutes } from './tasks/task-webhooks.route';
 
 export interface AppDeps {
   config: ApiConfig;
@@ -116,6 +120,7 @@ export function createApp(deps: AppDeps): Express {
     bodyLimitBytes: config.bodyLimitBytes,
     apiKeys: config.apiKeys.length > 0,
     metricsToken: config.metrics.token !== undefined,
+    callbackAllowHttp: config.webhooks.allowHttp,
   });
   if (deps.contractCheck) app.use(deps.contractCheck(openApiDocument));
 
@@ -136,10 +141,13 @@ export function createApp(deps: AppDeps): Express {
   const events = deps.events ?? new TaskEventLog(logger, 'api');
   const { repositories } = store;
   const counting = new TaskCounting({ counters: repositories.taskCounters, logger });
-  const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now, counting });
+  // A queued task cancelled here ends here: its webhook is recorded, and the worker's sweep delivers it.
+  const webhooks = new WebhookOutbox({ deliveries: repositories.webhookDeliveries, logger, now });
+  const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now, counting, webhooks });
   const limitsOf = (tenant: string) => config.tenantLimits.of(tenant);
   const quota = new TenantQuota({ tasks: repositories.tasks, counters: repositories.taskCounters, limitsOf, now });
-  const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment, unpricedModels: config.llm.unpricedModels, quota });
+  const callbacks = new CallbackPolicy(config.webhooks);
+  const acceptTask = new AcceptTask({ repositories, queue, lifecycle, now, environment: deps.environment, unpricedModels: config.llm.unpricedModels, quota, callbacks });
 
   app.use(healthRoutes({ pingMongo: () => store.ping(), pingRedis: () => pingRedis(readinessTimeoutMs), timeoutMs: readinessTimeoutMs }));
   app.use(openApiRoutes(openApiDocument));
@@ -157,6 +165,7 @@ export function createApp(deps: AppDeps): Express {
   app.use(taskCancelRoutes({ cancelTask: new CancelTask({ tasks: repositories.tasks, lifecycle, queue, cancels, logger }), rateLimit }));
   const taskEvents = new GetTaskEvents({ tasks: repositories.tasks, taskEvents: repositories.taskEvents });
   app.use(taskEventsRoutes({ taskEvents, loggingEnabled: config.taskEventStore.enabled, rateLimit }));
+  app.use(taskWebhooksRoutes({ taskWebhooks: new GetTaskWebhooks({ tasks: repositories.tasks, webhookDeliveries: repositories.webhookDeliveries }), rateLimit }));
   const streamTask = new StreamTask({ tasks: repositories.tasks, stream: repositories.taskStream, bus: deps.streamBus ?? STORE_ONLY_BUS, logger, heartbeatMs: config.stream.heartbeatMs, now });
   app.locals[STREAM_TASK] = streamTask;
   app.use(taskStreamRoutes({ streamTask, openStreams: new OpenStreamLimit(config.stream.maxOpenPerClient), rateLimit }));

@@ -6,10 +6,25 @@
 import { LlmRoles, type ModuleImporter } from '@agent-orchestrator/agents-core';
 import { connectMongo } from '@agent-orchestrator/persistence';
 import type { Env, WorkerConfig } from '@agent-orchestrator/config';
-import { BullTaskQueue, RedisCancelListener, RedisClaims, RedisLock, RedisTaskStreamBus, publishWorker } from '@agent-orchestrator/messaging';
+import { BullTaskQueue, BullWebhookQueue, RedisCancelListener, RedisClaims, RedisLock, RedisTaskStreamBus, publishWorker } from '@agent-orchestrator/messaging';
 import { BufferedEventSink, TaskEventLog, WorkerMetrics, type Logger } from '@agent-orchestrator/observability';
 import { PeerAgent } from '@agent-orchestrator/router';
-import { CancelWatcher, ProcessTask, TaskCounting, RECONCILER_LOCK_KEY, Reconciler, TaskStreamPublisher, onDeliveryFailed, startLeasedLoop, type LeasedLoop } from '@agent-orchestrator/tasks';
+import {
+  CancelWatcher,
+  DeliverWebhook,
+  HttpWebhookSender,
+  ProcessTask,
+  TaskCounting,
+  RECONCILER_LOCK_KEY,
+  Reconciler,
+  TaskStreamPublisher,
+  WEBHOOK_SWEEP_LOCK_KEY,
+  WebhookOutbox,
+  WebhookSweep,
+  onDeliveryFailed,
+  startLeasedLoop,
+  type LeasedLoop,
+} from '@agent-orchestrator/tasks';
 import { startHousekeeping } from './housekeeping';
 import { buildAgentRegistry } from './build-agent-registry';
 
@@ -89,7 +104,22 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
   const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger });
-  const processTask = new ProcessTask({ repositories: store.repositories, counting, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit, cancellation, shutdown: shutdown.signal, deltas: streams });
+  // Webhooks on completion (docs/webhooks.md): every ending of a task with a callback URL is recorded
+  // (the outbox) and delivered by jobs of their own queue, retried on their own schedule.
+  const stalled = { lockDurationMs: config.queueLockDurationMs, stalledIntervalMs: config.queueStalledIntervalMs, maxStalledCount: config.queueMaxStalledCount };
+  const webhookQueue = new BullWebhookQueue(config.redis.url, { stalled, logger });
+  const { webhooks: w } = config;
+  const webhookOutbox = new WebhookOutbox({ deliveries: store.repositories.webhookDeliveries, queue: webhookQueue, logger });
+  const deliverWebhook = new DeliverWebhook({
+    deliveries: store.repositories.webhookDeliveries,
+    queue: webhookQueue,
+    sender: new HttpWebhookSender({ connectTimeoutMs: w.connectTimeoutMs, timeoutMs: w.timeoutMs, allowPrivateAddresses: w.allowPrivateAddresses }),
+    secrets: { keys: w.keys, defaultSecret: w.defaultSecret },
+    backoff: { baseMs: w.backoffBaseMs, maxDelayMs: w.backoffMaxMs, maxAgeMs: w.maxAgeMs },
+    logger,
+    observer: metrics.webhooks,
+  });
+  const processTask = new ProcessTask({ repositories: store.repositories, counting, webhooks: webhookOutbox, registry, router, llmConfigured: llm.configured, logger, events, taskTimeoutMs: config.taskTimeoutMs, historyLimit: config.historyLimit, cancellation, shutdown: shutdown.signal, deltas: streams });
 
   await queue.consume(
     ({ task_id, delivery }) => {
@@ -99,6 +129,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     },
     { concurrency: config.concurrency, onFailed: (failed) => void onDeliveryFailed(failed, { events, tasks, logger }) },
   );
+  await webhookQueue.consume((job) => deliverWebhook.run(job), { concurrency: w.concurrency });
   const queueCounts = { getJobCounts: () => queue.counts() };
   const { fairQueue } = config;
   await metrics.start(queueCounts, fairQueue.enabled && fairQueue.metricsTopTenants > 0 ? { tenantBacklog: () => queue.tenantBacklog(fairQueue.metricsTopTenants) } : undefined);
@@ -117,7 +148,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const housekeeping = startHousekeeping({ config, store, queueCounts: queueCounts.getJobCounts, claims: new RedisClaims(redis, heartbeat.worker_id), logger });
   // Every worker runs the loop; the Redis lease (three intervals long, so a dead holder is replaced within that time) picks who acts.
   const { reconcileIntervalMs: intervalMs } = config;
-  const reconcile = new Reconciler({ tasks, queue, events, logger, graceMs: config.reconcileGraceMs, deadlineMs: config.taskDeadlineMs, batchSize: config.reconcileBatchSize, counting });
+  const reconcile = new Reconciler({ tasks, queue, events, logger, graceMs: config.reconcileGraceMs, deadlineMs: config.taskDeadlineMs, batchSize: config.reconcileBatchSize, counting, webhooks: webhookOutbox });
   const reconciler: LeasedLoop | undefined =
     intervalMs > 0
       ? startLeasedLoop({
@@ -128,6 +159,15 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
           run: () => reconcile.runOnce(),
         })
       : undefined;
+  // Due deliveries without a job (recorded by the api, or whose job a crash lost) get one; leased like the reconciler.
+  const sweep = new WebhookSweep({ deliveries: store.repositories.webhookDeliveries, queue: webhookQueue, batchSize: 100 });
+  const webhookSweep = startLeasedLoop({
+    lease: new RedisLock(redis, WEBHOOK_SWEEP_LOCK_KEY, Math.max(w.sweepIntervalMs * 3, 1000), heartbeat.worker_id),
+    intervalMs: w.sweepIntervalMs,
+    logger,
+    failureMessage: 'webhook sweep failed; trying again on the next one',
+    run: () => sweep.runOnce(),
+  });
   logger.info('worker ready', {
     worker_id: heartbeat.worker_id,
     queue: queue.name,
@@ -140,19 +180,22 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     // Leave the registry first: a draining worker takes no new job, so it no longer counts as alive.
     await heartbeat.stop();
     await reconciler?.stop();
+    await webhookSweep.stop();
     // The housekeeping reads the queue: it stops before the queue's connections close.
     await housekeeping.stop();
     // A local pause takes no new job and resolves when the running ones are done.
-    const drained = await within(queue.pause().then(() => true), graceMs, false);
+    const drained = await within(Promise.all([queue.pause(), webhookQueue.pause()]).then(() => true), graceMs, false);
     if (!drained) {
       logger.warn('shutdown grace period over; leaving the running tasks to another worker', { running: running.size, grace_ms: graceMs });
       // Cut Redis first, so neither a completion nor a failure of these jobs reaches Bull and their locks
       // stop being renewed; then stop the tasks, which write nothing (TaskAbandonedError).
       await queue.close(true);
+      await webhookQueue.close(true);
       shutdown.abort();
       await within(Promise.allSettled([...running]), 5000, undefined);
     } else {
       await queue.close();
+      await webhookQueue.close();
     }
     await cancellation.stop();
     await metrics.stop();

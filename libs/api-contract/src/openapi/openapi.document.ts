@@ -23,7 +23,7 @@ import {
 } from '../http';
 import { METRICS_SECURITY_SCHEME, metricsPathItem } from './openapi.metrics';
 import { STREAM_DESCRIPTION, STREAM_MESSAGE_SCHEMA } from './openapi.stream';
-import { REQUEST_ID_SCHEMA, UUID_V4_PATTERN, componentSchemas, ref } from './openapi.schemas';
+import { REQUEST_ID_SCHEMA, UUID_V4_PATTERN, componentSchemas, executeRequestSchema, ref } from './openapi.schemas';
 import type { HeaderObject, JsonSchema, MediaTypeObject, OpenApiDocument, OperationObject, Reference, ResponseObject, SecurityRequirement } from './openapi.types';
 
 export interface OpenApiOptions {
@@ -38,6 +38,8 @@ export interface OpenApiOptions {
   apiKeys?: boolean;
   /** Whether the deployment sets METRICS_TOKEN: only then does `GET /metrics` declare its bearer token. */
   metricsToken?: boolean;
+  /** WEBHOOK_ALLOW_HTTP: `callback_url` may be http:// too. */
+  callbackAllowHttp?: boolean;
 }
 
 const headerRef = (name: string): Reference => ({ $ref: `#/components/headers/${name}` });
@@ -219,6 +221,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
                 examples: {
                   code: { summary: 'A code task', value: { task: 'Write a Python function that checks whether a number is prime' } },
                   followUp: { summary: 'A follow-up in the same session', value: { task: 'Now add type hints and tests', session_id: '8f14e45f-ceea-4672-9a2b-3c1d2e4f5a6b' } },
+                  callback: { summary: 'With a webhook when it ends', value: { task: 'Summarise the latest research on solid-state batteries', callback_url: 'https://example.com/hooks/agent-orchestrator' } },
                 },
               },
             },
@@ -326,6 +329,55 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
           parameters: [parameterRef('TaskId')],
           responses: {
             '200': { description: 'The events.', headers: V1_HEADERS, content: json(ref('TaskEvents')) },
+            '400': responseRef('BadRequest'),
+            '404': responseRef('NotFound'),
+            '503': responseRef('ServiceUnavailable'),
+          },
+        }),
+      },
+      '/v1/tasks/{task_id}/webhooks': {
+        get: v1Operation({
+          operationId: 'getTaskWebhooks',
+          tags: ['Tasks'],
+          summary: 'Webhook deliveries of a task',
+          description:
+            'The webhooks sent for the task (one delivery per ending announced to its `callback_url`), oldest first, each with every attempt: time, status, duration, error and the first bytes of the response. ' +
+            'Attempts are retried with exponential backoff and jitter on network errors, timeouts, 5xx and 429 for 24 hours; any other 4xx ends the delivery. Takes no query parameters. How to verify a webhook: docs/webhooks.md.',
+          parameters: [parameterRef('TaskId')],
+          responses: {
+            '200': {
+              description: 'The deliveries.',
+              headers: V1_HEADERS,
+              content: {
+                'application/json': {
+                  schema: ref('TaskWebhooks'),
+                  examples: {
+                    retried: {
+                      summary: 'Delivered at the second attempt',
+                      value: {
+                        task_id: '3f1c1d9e-8a4b-4c2d-9e7f-0a1b2c3d4e5f',
+                        deliveries: [
+                          {
+                            webhook_id: 'msg_3f1c1d9e8a4b4c2d9e7f0a1b2c3d4e5f_0',
+                            event: 'task.completed',
+                            url: 'https://example.com/hooks/agent-orchestrator',
+                            state: 'delivered',
+                            created_at: '2026-01-01T10:00:00.000Z',
+                            updated_at: '2026-01-01T10:00:06.210Z',
+                            next_attempt_at: null,
+                            attempts: [
+                              { at: '2026-01-01T10:00:00.020Z', status_code: 503, duration_ms: 41, error: null, response_prefix: 'upstream unavailable' },
+                              { at: '2026-01-01T10:00:06.150Z', status_code: 200, duration_ms: 58, error: null, response_prefix: null },
+                            ],
+                          },
+                        ],
+                        api_version: 'v1',
+                      },
+                    },
+                  },
+                },
+              },
+            },
             '400': responseRef('BadRequest'),
             '404': responseRef('NotFound'),
             '503': responseRef('ServiceUnavailable'),
@@ -534,7 +586,7 @@ export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
       },
     }),
     components: {
-      schemas: componentSchemas,
+      schemas: { ...componentSchemas, ExecuteRequest: executeRequestSchema(options.callbackAllowHttp ?? false) },
       parameters: {
         TaskId: {
           name: 'task_id',

@@ -6,7 +6,7 @@
  * test suites see against them (`additionalProperties: false` everywhere: a
  * field the code adds without documenting it fails those tests).
  */
-import { API_VERSION, ErrorType, TASK_STATUSES, TASK_STEPS } from '@agent-orchestrator/domain';
+import { API_VERSION, CALLBACK_URL_MAX_LENGTH, ErrorType, TASK_STATUSES, TASK_STEPS, WEBHOOK_DELIVERY_STATES, WEBHOOK_RESPONSE_PREFIX_BYTES, callbackUrlPattern } from '@agent-orchestrator/domain';
 import { DEFAULT_TASK_PAGE_SIZE, MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, MAX_TASK_PAGE_SIZE, REQUEST_ID_PATTERN, SESSION_ID_PATTERN, TASK_PREVIEW_LENGTH } from '../http';
 import { observabilitySchemas } from './openapi.observability';
 import { streamSchemas } from './openapi.stream';
@@ -38,35 +38,84 @@ const agentSummary = (description: string): Record<string, JsonSchema> => ({
   description: string(description),
 });
 
+const EXECUTE_REQUEST: JsonSchema = {
+  type: 'object',
+  required: ['task'],
+  properties: {
+    task: string('What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty. Any Unicode text except NUL and unpaired surrogates.', {
+      minLength: 1,
+      pattern: '^[^\\u0000]*$',
+    }),
+    session_id: string("Continue this session of your tenant (another tenant's session with the same id is a different session): earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.", {
+      pattern: SESSION_ID_PATTERN.source,
+    }),
+    max_tokens: {
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_BUDGET_TOKENS,
+      description: 'Token budget of the whole task (router and agent calls together). Each model call is capped to what remains; past it the task fails with BUDGET_EXCEEDED.',
+    },
+    max_cost_usd: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: MAX_BUDGET_COST_USD,
+      description: 'Estimated cost budget of the whole task in US dollars (from the price table); past it the task fails with BUDGET_EXCEEDED.',
+    },
+  },
+  additionalProperties: false,
+};
+
+/** `callback_url` of a submission; http:// is in the pattern only where WEBHOOK_ALLOW_HTTP is on. */
+export function callbackUrlSchema(allowHttp: boolean): JsonSchema {
+  return string(
+    `Where the final task is POSTed when it ends (completed, failed or cancelled), signed the Standard Webhooks way (\`webhook-id\`, \`webhook-timestamp\`, \`webhook-signature\`); see GET /v1/tasks/{task_id}/webhooks for the attempts. ${allowHttp ? 'https or http (this deployment allows http)' : 'https only'}, a host name or IPv4 address, no credentials, no fragment, at most ${CALLBACK_URL_MAX_LENGTH} characters. Omitted: your API key's default callback, if it has one. 400 when no signing secret is configured for your key (webhook_secret in API_KEYS, or WEBHOOK_SECRET). Addresses that are not public (loopback, private, link-local, metadata) are refused at delivery.`,
+    { maxLength: CALLBACK_URL_MAX_LENGTH, pattern: callbackUrlPattern(allowHttp).source, examples: ['https://example.com/hooks/agent-orchestrator'] },
+  );
+}
+
+/** The body of POST /v1/agent/execute (`allowHttp`: WEBHOOK_ALLOW_HTTP, which widens `callback_url`). */
+export function executeRequestSchema(allowHttp: boolean): JsonSchema {
+  const base = EXECUTE_REQUEST as { properties: Record<string, JsonSchema> };
+  return { ...EXECUTE_REQUEST, properties: { ...base.properties, callback_url: callbackUrlSchema(allowHttp) } };
+}
+
+const WEBHOOK_ATTEMPT: JsonSchema = object(
+  {
+    at: nullableDateTime('When the attempt started.'),
+    status_code: { type: ['integer', 'null'], description: "The receiver's HTTP status; null when no response came (network error, timeout, refused address)." },
+    duration_ms: count('How long the attempt took, in ms.'),
+    error: nullableString('Why the attempt did not succeed when no response came (e.g. `timeout: no response within 10000 ms`, `refused: ... not a public address`); null when a response came.'),
+    response_prefix: nullableString(`The first ${WEBHOOK_RESPONSE_PREFIX_BYTES} bytes of the response body, as text; null when empty or no response.`),
+  },
+  { description: 'One HTTP attempt of a delivery.' },
+);
+
 export const componentSchemas: Record<string, JsonSchema> = {
   ...observabilitySchemas,
   ...streamSchemas,
-  ExecuteRequest: {
-    type: 'object',
-    required: ['task'],
-    properties: {
-      task: string('What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty. Any Unicode text except NUL and unpaired surrogates.', {
-        minLength: 1,
-        pattern: '^[^\\u0000]*$',
-      }),
-      session_id: string("Continue this session of your tenant (another tenant's session with the same id is a different session): earlier tasks of the session are given to the router and agents as context. Omit it to start a new session.", {
-        pattern: SESSION_ID_PATTERN.source,
-      }),
-      max_tokens: {
-        type: 'integer',
-        minimum: 1,
-        maximum: MAX_BUDGET_TOKENS,
-        description: 'Token budget of the whole task (router and agent calls together). Each model call is capped to what remains; past it the task fails with BUDGET_EXCEEDED.',
-      },
-      max_cost_usd: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        maximum: MAX_BUDGET_COST_USD,
-        description: 'Estimated cost budget of the whole task in US dollars (from the price table); past it the task fails with BUDGET_EXCEEDED.',
-      },
+  WebhookAttempt: WEBHOOK_ATTEMPT,
+  WebhookDelivery: object(
+    {
+      webhook_id: string('The `webhook-id` header of every attempt: stable, so a receiver de-duplicates by it. One per ending of the task (a retried task that ends again is a new delivery).'),
+      event: { type: 'string', enum: ['task.completed', 'task.failed', 'task.cancelled'], description: 'The ending it announces.' },
+      url: string('The callback URL it is sent to.'),
+      state: { type: 'string', enum: [...WEBHOOK_DELIVERY_STATES], description: '`pending`: more attempts will be made (at `next_attempt_at`); `delivered`: a 2xx came back; `failed`: given up (a 4xx other than 429, a refused address, or 24 hours of failures).' },
+      created_at: nullableDateTime('When the task ended and the delivery was recorded.'),
+      updated_at: nullableDateTime('Last change.'),
+      next_attempt_at: nullableDateTime('When the next attempt is due; null once delivered or failed.'),
+      attempts: { type: 'array', items: ref('WebhookAttempt'), description: 'Every attempt made, oldest first.' },
     },
-    additionalProperties: false,
-  },
+    { description: 'One webhook message: a task ending sent to its callback URL, with its attempts.' },
+  ),
+  TaskWebhooks: object(
+    {
+      task_id: { type: 'string', format: 'uuid' },
+      deliveries: { type: 'array', items: ref('WebhookDelivery'), description: 'Oldest first; empty when the task has no callback URL or has not ended.' },
+      api_version: apiVersion,
+    },
+    { description: "A task's webhook deliveries." },
+  ),
+  ExecuteRequest: executeRequestSchema(false),
   ExecuteAccepted: object({
     task_id: string('Id of the new task; poll GET /v1/tasks/{task_id} (the Location header).', { format: 'uuid' }),
     session_id: string('The session the task belongs to: the one given, or a new one.', { pattern: SESSION_ID_PATTERN.source }),
@@ -184,6 +233,7 @@ export const componentSchemas: Record<string, JsonSchema> = {
       budget: nullableRef('TaskBudget', 'Spending limits given at submission (max_tokens, max_cost_usd); null when none.'),
       attempts: count('How many times a worker picked the task up, across retries.'),
       retries: { type: 'array', items: ref('TaskRetry'), description: 'Earlier failures that were retried (POST /v1/tasks/{task_id}/retry), oldest first.' },
+      callback_url: nullableString('Where the final task is POSTed when it ends (given at submission, or the API key\'s default); null when none. Deliveries: GET /v1/tasks/{task_id}/webhooks.'),
       reused_steps: {
         type: 'array',
         items: { type: 'string', enum: [...TASK_STEPS] },

@@ -105,6 +105,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tasks/{task_id}/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Webhook deliveries of a task
+         * @description The webhooks sent for the task (one delivery per ending announced to its `callback_url`), oldest first, each with every attempt: time, status, duration, error and the first bytes of the response. Attempts are retried with exponential backoff and jitter on network errors, timeouts, 5xx and 429 for 24 hours; any other 4xx ends the delivery. Takes no query parameters. How to verify a webhook: docs/webhooks.md.
+         */
+        get: operations["getTaskWebhooks"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tasks/{task_id}/stream": {
         parameters: {
             query?: never;
@@ -549,6 +569,68 @@ export interface components {
         };
         /** @description The JSON of one stream message (its `data:` line). The message also has `id:` (the per-task sequence number: 1, 2, 3... with no gap) and `event:` (the same name as `event` here). */
         TaskStreamEvent: components["schemas"]["TaskStreamLifecycleEvent"] | components["schemas"]["TaskStreamDeltaEvent"] | components["schemas"]["TaskStreamTerminalEvent"];
+        /** @description One HTTP attempt of a delivery. */
+        WebhookAttempt: {
+            /**
+             * Format: date-time
+             * @description When the attempt started.
+             */
+            at: string | null;
+            /** @description The receiver's HTTP status; null when no response came (network error, timeout, refused address). */
+            status_code: number | null;
+            /** @description How long the attempt took, in ms. */
+            duration_ms: number;
+            /** @description Why the attempt did not succeed when no response came (e.g. `timeout: no response within 10000 ms`, `refused: ... not a public address`); null when a response came. */
+            error: string | null;
+            /** @description The first 256 bytes of the response body, as text; null when empty or no response. */
+            response_prefix: string | null;
+        };
+        /** @description One webhook message: a task ending sent to its callback URL, with its attempts. */
+        WebhookDelivery: {
+            /** @description The `webhook-id` header of every attempt: stable, so a receiver de-duplicates by it. One per ending of the task (a retried task that ends again is a new delivery). */
+            webhook_id: string;
+            /**
+             * @description The ending it announces.
+             * @enum {string}
+             */
+            event: "task.completed" | "task.failed" | "task.cancelled";
+            /** @description The callback URL it is sent to. */
+            url: string;
+            /**
+             * @description `pending`: more attempts will be made (at `next_attempt_at`); `delivered`: a 2xx came back; `failed`: given up (a 4xx other than 429, a refused address, or 24 hours of failures).
+             * @enum {string}
+             */
+            state: "pending" | "delivered" | "failed";
+            /**
+             * Format: date-time
+             * @description When the task ended and the delivery was recorded.
+             */
+            created_at: string | null;
+            /**
+             * Format: date-time
+             * @description Last change.
+             */
+            updated_at: string | null;
+            /**
+             * Format: date-time
+             * @description When the next attempt is due; null once delivered or failed.
+             */
+            next_attempt_at: string | null;
+            /** @description Every attempt made, oldest first. */
+            attempts: components["schemas"]["WebhookAttempt"][];
+        };
+        /** @description A task's webhook deliveries. */
+        TaskWebhooks: {
+            /** Format: uuid */
+            task_id: string;
+            /** @description Oldest first; empty when the task has no callback URL or has not ended. */
+            deliveries: components["schemas"]["WebhookDelivery"][];
+            /**
+             * @description Version of the API that answered.
+             * @constant
+             */
+            api_version: "v1";
+        };
         ExecuteRequest: {
             /** @description What to do, in plain language. Leading and trailing whitespace is trimmed; what remains must not be empty. Any Unicode text except NUL and unpaired surrogates. */
             task: string;
@@ -558,6 +640,11 @@ export interface components {
             max_tokens?: number;
             /** @description Estimated cost budget of the whole task in US dollars (from the price table); past it the task fails with BUDGET_EXCEEDED. */
             max_cost_usd?: number;
+            /**
+             * @description Where the final task is POSTed when it ends (completed, failed or cancelled), signed the Standard Webhooks way (`webhook-id`, `webhook-timestamp`, `webhook-signature`); see GET /v1/tasks/{task_id}/webhooks for the attempts. https only, a host name or IPv4 address, no credentials, no fragment, at most 2048 characters. Omitted: your API key's default callback, if it has one. 400 when no signing secret is configured for your key (webhook_secret in API_KEYS, or WEBHOOK_SECRET). Addresses that are not public (loopback, private, link-local, metadata) are refused at delivery.
+             * @example https://example.com/hooks/agent-orchestrator
+             */
+            callback_url?: string;
         };
         ExecuteAccepted: {
             /**
@@ -759,6 +846,8 @@ export interface components {
             attempts: number;
             /** @description Earlier failures that were retried (POST /v1/tasks/{task_id}/retry), oldest first. */
             retries: components["schemas"]["TaskRetry"][];
+            /** @description Where the final task is POSTed when it ends (given at submission, or the API key's default); null when none. Deliveries: GET /v1/tasks/{task_id}/webhooks. */
+            callback_url: string | null;
             /** @description Steps a later attempt took from their checkpoint instead of calling the LLM again (a worker died after the step finished), in step order; empty when none. A retry (POST /v1/tasks/{task_id}/retry) starts over and empties it. */
             reused_steps: ("route" | "agent")[];
             /**
@@ -1559,6 +1648,40 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskEvents"];
+                };
+            };
+            304: components["responses"]["NotModified"];
+            400: components["responses"]["BadRequest"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
+            503: components["responses"]["ServiceUnavailable"];
+        };
+    };
+    getTaskWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The `task_id` given by POST /v1/agent/execute (a UUID v4, any case). */
+                task_id: components["parameters"]["TaskId"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The deliveries. */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["XRequestId"];
+                    "RateLimit-Policy": components["headers"]["RateLimitPolicy"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskWebhooks"];
                 };
             };
             304: components["responses"]["NotModified"];

@@ -32,6 +32,7 @@ export function task(overrides: Partial<Task> = {}): Task {
     attempts: 0,
     retries: [],
     reused_steps: [],
+    callback_url: null,
     api_version: 'v1',
     ...overrides,
   };

@@ -17,3 +17,4 @@ export type { ApiMetrics } from './api-metrics';
 export { WorkerMetrics } from './worker-metrics';
 export type { WorkerMetricsOptions } from './worker-metrics';
 export type { ExpositionSample } from './exposition-text';
+export { WEBHOOK_ATTEMPT_RESULTS, WEBHOOK_DURATION_BUCKETS, WEBHOOK_OUTCOMES, WebhookMetrics } from './webhook-metrics';

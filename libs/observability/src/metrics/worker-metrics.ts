@@ -6,6 +6,7 @@ import { createMetricsRegistry } from './metrics-registry';
 import { METRICS_PATH, startMetricsServer, type MetricsServer } from './metrics-server';
 import { InFlightJobs, queueJobCounts, registerQueueMetrics, registerTenantWaitingMetrics, type CountableQueue, type TenantWaitingSource } from './queue-metrics';
 import { TaskMetrics, taskMetricsSink } from './task-metrics';
+import { WebhookMetrics } from './webhook-metrics';
 
 /** Bound on each Redis read for queue counts (a scrape or a "queue depth" line), so a Redis outage never hangs them. */
 const QUEUE_COUNTS_TIMEOUT_MS = 1000;
@@ -28,6 +29,8 @@ export class WorkerMetrics {
   readonly registry: MetricsRegistry;
   readonly llm: LlmMetrics;
   readonly inFlight: InFlightJobs;
+  /** Webhook deliveries and attempts (the WebhookObserver of the delivery use case). */
+  readonly webhooks: WebhookMetrics;
   /** Add to the worker's TaskEventLog: task outcomes and timings. */
   readonly taskSink: TaskEventSink;
   private server: MetricsServer | null = null;
@@ -40,6 +43,7 @@ export class WorkerMetrics {
     this.registry = createMetricsRegistry('worker');
     this.llm = new LlmMetrics(this.registry);
     this.inFlight = new InFlightJobs(this.registry);
+    this.webhooks = new WebhookMetrics(this.registry);
     this.taskSink = taskMetricsSink(new TaskMetrics(this.registry));
   }
 

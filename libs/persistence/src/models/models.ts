@@ -8,6 +8,7 @@ import { sessionModel } from './session.model';
 import { taskCountersModel } from './task-counters.model';
 import { taskModel } from './task.model';
 import { taskStreamModel } from './task-stream.model';
+import { webhookDeliveryModel } from './webhook-delivery.model';
 
 /** Registers every model on `conn` (a dedicated connection, never mongoose's default one). */
 export function createModels(conn: Connection) {
@@ -20,6 +21,7 @@ export function createModels(conn: Connection) {
     idempotencyKeys: idempotencyKeyModel(conn),
     taskStream: taskStreamModel(conn),
     taskCounters: taskCountersModel(conn),
+    webhookDeliveries: webhookDeliveryModel(conn),
   };
 }
 export type Models = ReturnType<typeof createModels>;

@@ -142,6 +142,8 @@ export const taskSchema = new Schema(
     // after the first release: older tasks lack both (read as no checkpoints, nothing reused).
     checkpoints: { type: taskCheckpointsSchema, default: () => ({ route: null, agent: null }) },
     reused_steps: { type: [{ type: String, enum: TASK_STEPS }], default: [] },
+    // Where the final task is POSTed (webhooks on completion); added later: older tasks lack it (read as null).
+    callback_url: nullableString,
     // Storage-only metrics fields, set together when a task reaches a terminal
     // status (see MongoTaskRepository.complete/fail); not part of the domain Task.
     /** queued_at → completed_at in ms. */

@@ -14,7 +14,7 @@ import { dateArg, idArg } from './guards';
 type Doc = Record<string, unknown>;
 
 export const strOrNull = (value: unknown, field: string): string | null => (value === null || value === undefined ? null : idArg(value, field));
-const dateOrNull = (value: unknown, field: string): Date | null => (value === null || value === undefined ? null : dateArg(value, field));
+export const dateOrNull = (value: unknown, field: string): Date | null => (value === null || value === undefined ? null : dateArg(value, field));
 
 function nonNegative(value: unknown, field: string): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
@@ -152,6 +152,7 @@ export function taskDocument(task: Task): Doc {
       agent: c?.agent ? agentCheckpointDoc(c.agent) : null,
     },
     reused_steps: [...(task.reused_steps ?? [])],
+    callback_url: strOrNull(task.callback_url, 'callback_url'),
     latency_ms: null,
     finished_day: null,
   };

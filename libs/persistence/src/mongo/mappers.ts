@@ -162,6 +162,7 @@ export function toTask(value: unknown): Task {
     retries: Array.isArray(d['retries']) ? d['retries'].map(toTaskRetry) : [],
     checkpoints: toTaskCheckpoints(d['checkpoints']),
     reused_steps: list(d['reused_steps'], (s) => s).filter((s): s is TaskStep => (TASK_STEPS as readonly unknown[]).includes(s)),
+    callback_url: strOrNull(d['callback_url']),
   };
 }
 

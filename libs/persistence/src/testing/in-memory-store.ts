@@ -18,6 +18,7 @@ import {
   type TaskMove,
   type TaskStatus,
   type UsageTotals,
+  type WebhookDelivery,
 } from '@agent-orchestrator/domain';
 import type { MongoStore } from '../connection';
 import { DatabaseUnavailableError } from '../errors';
@@ -44,6 +45,8 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
   readonly idempotencyKeys = new Map<string, IdempotencyRecord>();
   /** The stream events of every task, by task id, in number order. */
   readonly streamEvents = new Map<string, StreamEvent[]>();
+  /** The webhook outbox, by webhook id. */
+  readonly webhookDeliveries = new Map<string, WebhookDelivery>();
   down = false;
   /** Names of the calls made, e.g. `tasks.create`. */
   readonly calls: string[] = [];
@@ -314,6 +317,42 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
           this.streamEvents.set(id, kept);
         }
         return deleted;
+      },
+    },
+    webhookDeliveries: {
+      create: async (delivery) => {
+        this.guard('webhookDeliveries.create');
+        if (this.webhookDeliveries.has(delivery.webhook_id)) return false;
+        this.webhookDeliveries.set(delivery.webhook_id, clone(delivery));
+        return true;
+      },
+      findById: async (id) => {
+        this.guard('webhookDeliveries.findById');
+        const d = this.webhookDeliveries.get(id);
+        return d ? clone(d) : null;
+      },
+      listByTask: async (taskId) => {
+        this.guard('webhookDeliveries.listByTask');
+        return [...this.webhookDeliveries.values()]
+          .filter((d) => d.task_id === taskId)
+          .sort((a, b) => a.created_at.getTime() - b.created_at.getTime())
+          .slice(0, 100)
+          .map(clone);
+      },
+      recordAttempt: async (id, attemptsBefore, attempt, move, now) => {
+        this.guard('webhookDeliveries.recordAttempt');
+        const d = this.webhookDeliveries.get(id);
+        if (!d || d.state !== 'pending' || d.attempts.length !== attemptsBefore) return null;
+        Object.assign(d, { attempts: [...d.attempts, clone(attempt)], state: move.state, next_attempt_at: move.state === 'pending' ? move.next_attempt_at : null, updated_at: now });
+        return clone(d);
+      },
+      listDue: async (dueBy, limit) => {
+        this.guard('webhookDeliveries.listDue');
+        return [...this.webhookDeliveries.values()]
+          .filter((d) => d.state === 'pending' && d.next_attempt_at !== null && d.next_attempt_at <= dueBy)
+          .sort((a, b) => a.next_attempt_at!.getTime() - b.next_attempt_at!.getTime())
+          .slice(0, limit)
+          .map(clone);
       },
     },
     taskEvents: {

@@ -6,6 +6,7 @@ import type { Logger } from '../ports/logger.port';
 import type { TaskQueue } from '../ports/task-queue.port';
 import { storeError } from '../support/store-error';
 import type { TenantQuota } from '../tenancy/tenant-quota';
+import type { CallbackPolicy } from '../webhooks/callback-policy';
 
 /** A task as a client submits it (validated and trimmed by the caller). */
 export interface TaskSubmission {
@@ -15,6 +16,8 @@ export interface TaskSubmission {
   max_tokens?: number;
   /** Cost budget of the whole task, in estimated US dollars. */
   max_cost_usd?: number;
+  /** Where the final task is POSTed (checked by `callbacks`); absent: the key's default, if any. */
+  callback_url?: string;
 }
 
 /** Where the request came from, stored on the task. */
@@ -34,6 +37,8 @@ export interface AcceptTaskDeps {
   unpricedModels?: readonly string[];
   /** The tenant's limits on new tasks (TENANT_LIMITS), checked before anything is written; none when absent. */
   quota?: Pick<TenantQuota, 'check'>;
+  /** Resolves and checks the task's callback URL (webhooks); without it a `callback_url` is refused. */
+  callbacks?: Pick<CallbackPolicy, 'resolve'>;
 }
 
 export const NOT_STORED_MESSAGE = 'The task could not be stored because the database is unavailable. Try again shortly.';
@@ -73,6 +78,10 @@ export class AcceptTask {
         { field: 'max_cost_usd', message: `no price for ${names}` },
       ]);
     }
+    // Input first (a 400 costs no I/O), then the tenant's limits (429), before anything is written.
+    let callback_url: string | null = null;
+    if (this.deps.callbacks) callback_url = this.deps.callbacks.resolve(input.callback_url, origin.api_key_id);
+    else if (input.callback_url !== undefined) throw new ValidationError('callback_url is not supported by this deployment.', [{ field: 'callback_url', message: 'webhooks are not configured' }]);
     await this.deps.quota?.check(tenantId);
     const now = this.deps.now();
     const task = newTask({
@@ -83,6 +92,7 @@ export class AcceptTask {
       metadata: { ...origin, environment },
       now,
       budget: input.max_tokens === undefined && input.max_cost_usd === undefined ? null : { max_tokens: input.max_tokens ?? null, max_cost_usd: input.max_cost_usd ?? null },
+      callback_url,
     });
 
     try {

@@ -2,6 +2,9 @@ import { moveEvent, type Task, type TaskError, type TaskMove, type TaskResult, t
 import type { CancelRequest, TaskRepository, TaskRouting } from '@agent-orchestrator/persistence';
 import type { EmitOptions, TaskEventSubject, TaskEvents } from '../ports/task-events.port';
 import type { RoutingBefore, TaskCounting } from '../system/task-counting';
+import type { WebhookOutbox } from '../webhooks/webhook-outbox';
+
+const ENDINGS: ReadonlySet<TaskMove> = new Set(['complete', 'fail', 'cancel']);
 
 /** An event's figures, or a function of the task after the move (timings, attempts). */
 export type EventData = Record<string, unknown> | ((moved: Task) => Record<string, unknown>);
@@ -14,6 +17,8 @@ export interface TaskLifecycleDeps {
   now?: () => Date;
   /** The running counters of GET /v1/system/metrics: told of every move that happened. Optional (tests). */
   counting?: TaskCounting;
+  /** Told of every ending (complete, fail, cancel) that happened: records the task's webhook when it has a callback URL. */
+  webhooks?: Pick<WebhookOutbox, 'ended'>;
 }
 
 /** The subject of a task's events. */
@@ -105,6 +110,7 @@ export class TaskLifecycle {
     if (!task) return null;
     this.emit(move, task, typeof data === 'function' ? data(task) : data, options);
     await this.deps.counting?.moved(move, task, before);
+    if (ENDINGS.has(move)) await this.deps.webhooks?.ended(task);
     return task;
   }
 

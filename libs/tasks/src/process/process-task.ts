@@ -41,6 +41,7 @@ import type { Logger } from '../ports/logger.port';
 import type { TaskEvents } from '../ports/task-events.port';
 import type { TaskDeltas } from '../ports/task-stream.port';
 import type { TaskCounting } from '../system/task-counting';
+import type { WebhookOutbox } from '../webhooks/webhook-outbox';
 import { recordRun, type RunRecord } from './agent-runs';
 import { RunControl, TaskAbandonedError, deadlineError } from './run-control';
 import { buildTaskContext, type TaskContext } from './task-context';
@@ -75,6 +76,8 @@ export interface ProcessTaskDeps {
   deltas?: TaskDeltas;
   /** The running counters of GET /v1/system/metrics (status moves, runs' usage). Optional (tests). */
   counting?: TaskCounting;
+  /** Records the webhook of each task ending (tasks with a callback URL); optional (tests). */
+  webhooks?: Pick<WebhookOutbox, 'ended'>;
 }
 
 const DEFAULT_STEP_WRITE_PATIENCE_MS = 15_000;
@@ -117,7 +120,7 @@ export class ProcessTask {
 
   constructor(private readonly deps: ProcessTaskDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.lifecycle = new TaskLifecycle({ tasks: deps.repositories.tasks, events: deps.events, now: this.now, counting: deps.counting });
+    this.lifecycle = new TaskLifecycle({ tasks: deps.repositories.tasks, events: deps.events, now: this.now, counting: deps.counting, webhooks: deps.webhooks });
   }
 
   /** Runs the task; `delivery` is the queue's delivery number of its job (reported in task.picked_up). */

@@ -23,6 +23,7 @@ import type { Logger } from '../ports/logger.port';
 import type { TaskEvents } from '../ports/task-events.port';
 import { LIVE_JOB_STATES, type JobState, type TaskQueue } from '../ports/task-queue.port';
 import type { TaskCounting } from '../system/task-counting';
+import type { WebhookOutbox } from '../webhooks/webhook-outbox';
 
 type ReconciledStatus = 'queued' | 'processing';
 const STATUSES: readonly ReconciledStatus[] = ['queued', 'processing'];
@@ -45,6 +46,8 @@ export interface ReconcilerDeps {
   now?: () => Date;
   /** The running counters of GET /v1/system/metrics. Optional (tests). */
   counting?: TaskCounting;
+  /** Records the webhook of each task ending (tasks with a callback URL); optional (tests). */
+  webhooks?: Pick<WebhookOutbox, 'ended'>;
 }
 
 export interface ReconcileReport {
@@ -65,7 +68,7 @@ export class Reconciler {
 
   constructor(private readonly deps: ReconcilerDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.lifecycle = new TaskLifecycle({ tasks: deps.tasks, events: deps.events, now: () => this.passNow, counting: deps.counting });
+    this.lifecycle = new TaskLifecycle({ tasks: deps.tasks, events: deps.events, now: () => this.passNow, counting: deps.counting, webhooks: deps.webhooks });
   }
 
   async runOnce(): Promise<ReconcileReport> {

@@ -1,6 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsNotEmpty, IsNumber, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { MAX_BUDGET_COST_USD, MAX_BUDGET_TOKENS, SESSION_ID_PATTERN } from '@agent-orchestrator/api-contract';
+import { CALLBACK_URL_MAX_LENGTH } from '@agent-orchestrator/domain';
 
 /** The validated body of `POST /v1/agent/execute`; `task` is already trimmed. */
 export interface ExecuteTaskInput {
@@ -10,6 +11,8 @@ export interface ExecuteTaskInput {
   max_tokens?: number;
   /** Cost budget of the whole task, in estimated US dollars. */
   max_cost_usd?: number;
+  /** Where the final task is POSTed when it ends (its scheme, credentials and secret are checked by the use case). */
+  callback_url?: string;
 }
 
 export type ExecuteTaskDtoClass = new () => ExecuteTaskInput;
@@ -61,6 +64,12 @@ export function createExecuteTaskDto(options: { taskMaxLength: number }): Execut
     @IsNumber({ allowNaN: false, allowInfinity: false }, { message: 'max_cost_usd must be a positive number' })
     @ValidateIf((_object: unknown, value: unknown) => value !== undefined)
     max_cost_usd?: number;
+
+    // The rest of the URL rules (https, no credentials, no fragment, a signing secret) are CallbackPolicy's.
+    @MaxLength(CALLBACK_URL_MAX_LENGTH, { message: `callback_url must be at most ${CALLBACK_URL_MAX_LENGTH} characters long` })
+    @IsString({ message: 'callback_url must be a string' })
+    @ValidateIf((_object: unknown, value: unknown) => value !== undefined)
+    callback_url?: string;
   }
 
   return ExecuteTaskDto;
