@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Chaos run: the real system under faults, then a count of what survived.
 //
-//   node tools/chaos/run.mjs [--tasks 2000] [--workers 2] [--kills 4] [--submit-concurrency 16]
+//   node tools/chaos/run.mjs [--tasks 2000] [--workers 2] [--kills 4] [--worker-concurrency 4] [--submit-concurrency 16]
 //                            [--llm-delay-ms 20-300] [--llm-error-rate 0.05] [--drain-timeout-s 900]
 //                            [--no-redis-restart] [--no-mongo-restart] [--no-build] [--json] [--keep] [--seed N]
 //                            [--help]
@@ -25,7 +25,12 @@
 // reached the worker (durable steps should have reused it). Calls whose caller died before the answer
 // reached it (a SIGKILL mid-call) are counted apart, as "LLM calls cut off by a kill". A kill between
 // an answer reaching the worker and the step's checkpoint write still shows here, so it is not part
-// of the exit code; each one is listed with when it came, to place it among the faults.
+// of the exit code; each one is listed with when it came and was answered, and with the kill of the
+// worker that made it, to place it among the faults.
+//
+// Answer → checkpoint: the window in which a kill costs a paid answer. For every step a worker kept
+// (its debug line "step kept"), the time from the stub handing over that step's last answer to the
+// database acknowledging the checkpoint; p50, p95 and max per step (the workers log at debug).
 //
 // MONGO_URI / REDIS_URL are ignored on purpose: the run must own the servers it restarts.
 import { spawn, spawnSync } from 'node:child_process';
@@ -33,7 +38,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { freePort, sleep } from '../services/net.mjs';
@@ -48,6 +53,9 @@ const { values: args } = parseArgs({
   options: {
     tasks: { type: 'string', default: '2000' },
     workers: { type: 'string', default: '2' },
+    // 4, not the product's 32: a 32-slot worker saturates the FerretDB fallback the run uses (one task
+    // through FerretDB costs seconds at 32 tasks in flight, past TASK_TIMEOUT_MS); set it to measure that.
+    'worker-concurrency': { type: 'string', default: '4' },
     kills: { type: 'string', default: '4' },
     'submit-concurrency': { type: 'string', default: '16' },
     'llm-delay-ms': { type: 'string', default: '20-300' },
@@ -79,6 +87,7 @@ const int = (name, min) => {
 };
 const TASKS = int('tasks', 1);
 const WORKERS = int('workers', 1);
+const WORKER_CONCURRENCY = int('worker-concurrency', 1);
 const KILLS = int('kills', 0);
 const SUBMIT_CONCURRENCY = int('submit-concurrency', 1);
 const DRAIN_TIMEOUT_MS = int('drain-timeout-s', 1) * 1000;
@@ -102,9 +111,10 @@ const between = (a, b) => a + Math.floor(random() * (b - a + 1));
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
 const say = (msg) => process.stderr.write(`[chaos ${elapsed()}] ${msg}\n`);
+/** @type {{ at_s: number, at_ms: number, what: string, worker?: string }[]} */
 const faults = [];
-const fault = (what) => {
-  faults.push({ at_s: Number(((Date.now() - started) / 1000).toFixed(1)), what });
+const fault = (what, worker) => {
+  faults.push({ at_s: Number(((Date.now() - started) / 1000).toFixed(1)), at_ms: Date.now(), what, ...(worker ? { worker } : {}) });
   say(what);
 };
 
@@ -195,7 +205,9 @@ const workerEnv = {
   OPENAI_BASE_URL: openai.url,
   TAVILY_API_KEY: 'tvly-chaos-0123456789abcdef',
   TAVILY_BASE_URL: tavily.url,
-  WORKER_CONCURRENCY: '4',
+  // The step timings of the report ("step kept") are debug lines.
+  LOG_LEVEL: 'debug',
+  WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
   LLM_TIMEOUT_MS: '10000',
   LLM_MAX_RETRIES: '3',
   TASK_TIMEOUT_MS: '60000',
@@ -275,8 +287,10 @@ async function killAWorker() {
   const i = between(0, workers.length - 1);
   const victim = workers[i];
   victim.child.kill('SIGKILL');
+  const killedAt = Date.now();
   await victim.exited;
-  fault(`SIGKILL ${victim.label} (pid ${victim.child.pid})`);
+  fault(`SIGKILL ${victim.label} (pid ${victim.child.pid})`, victim.label);
+  faults[faults.length - 1].at_ms = killedAt;
   await sleep(between(500, 2000));
   workers[i] = launch('worker', workerEnv, `worker-${i}-${incarnation++}`);
   say(`restarted as ${workers[i].label}`);
@@ -425,7 +439,12 @@ const failedByType = count(
 
 // Terminal lifecycle events are logged only when the conditional final write succeeded.
 const terminalWrites = new Map();
+/** @type {{ task_id: string, step: string, kept_at_ms: number, answered_at_ms: number, worker: string }[]} */
+const stepsKept = [];
+/** task_id → the workers (log labels) that picked it up, in order. */
+const pickedUpBy = new Map();
 for (const file of logFiles) {
+  const worker = basename(file, '.log');
   for (const line of readFileSync(file, 'utf8').split('\n')) {
     if (!line.startsWith('{')) continue;
     let rec;
@@ -437,6 +456,10 @@ for (const file of logFiles) {
     if (rec.service === 'worker' && ['task.completed', 'task.failed', 'task.cancelled'].includes(rec.event) && rec.task_id) {
       terminalWrites.set(rec.task_id, (terminalWrites.get(rec.task_id) ?? 0) + 1);
     }
+    if (rec.service === 'worker' && rec.message === 'step kept' && rec.task_id) {
+      stepsKept.push({ task_id: rec.task_id, step: rec.step, kept_at_ms: rec.kept_at_ms, answered_at_ms: rec.answered_at_ms, worker });
+    }
+    if (rec.service === 'worker' && rec.event === 'task.picked_up' && rec.task_id) pickedUpBy.set(rec.task_id, [...(pickedUpBy.get(rec.task_id) ?? []), worker]);
   }
 }
 const writtenTwice = [...terminalWrites].filter(([, n]) => n > 1).map(([id]) => id);
@@ -461,19 +484,58 @@ for (const req of openai.requests) {
   }
   const kinds = delivered.get(n) ?? new Map();
   const kind = req.schemaName ?? 'text';
-  kinds.set(kind, [...(kinds.get(kind) ?? []), arrivals.get(req)]);
+  kinds.set(kind, [...(kinds.get(kind) ?? []), req]);
   delivered.set(n, kinds);
+}
+const sinceStart = (ms) => `${((ms - started) / 1000).toFixed(2)} s`;
+
+// Answer → checkpoint, per step a worker kept: from the stub handing over the step's last answer (the
+// router's route_decision call; the agent's last other call) to the checkpoint's acknowledgement.
+/** @type {Record<string, number[]>} */
+const windows = { route: [], agent: [] };
+/** @type {Record<string, number[]>} */
+const inWorker = { route: [], agent: [] };
+for (const kept of stepsKept) {
+  const calls = [...(delivered.get(taskNumbers.get(kept.task_id)) ?? new Map())]
+    .filter(([kind]) => (kept.step === 'route') === (kind === 'route_decision'))
+    .flatMap(([, reqs]) => reqs)
+    .filter((req) => req.answered.at_ms <= kept.kept_at_ms);
+  const last = calls.reduce((a, b) => (a && a.answered.at_ms >= b.answered.at_ms ? a : b), undefined);
+  if (!last || !windows[kept.step]) continue;
+  windows[kept.step].push(kept.kept_at_ms - last.answered.at_ms);
+  inWorker[kept.step].push(kept.kept_at_ms - kept.answered_at_ms);
+}
+const quantile = (list, q) => {
+  const sorted = [...list].sort((a, b) => a - b);
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] : null;
+};
+const spread = (list) => ({ n: list.length, p50: quantile(list, 0.5), p95: quantile(list, 0.95), max: list.length ? Math.max(...list) : null });
+const answerToCheckpoint = Object.fromEntries(Object.keys(windows).map((step) => [step, { stub_answer: spread(windows[step]), worker_read: spread(inWorker[step]) }]));
+
+/** Where a call paid twice sits: when its first answer was handed over, and the fate of the worker that had it. */
+function placeRepeat(taskId, step, first) {
+  const answered = first.answered.at_ms;
+  const worker = (pickedUpBy.get(taskId) ?? [])[0];
+  const kill = faults.find((f) => f.worker === worker);
+  const kept = stepsKept.find((k) => k.task_id === taskId && k.step === step && k.worker === worker);
+  const parts = [`first answered ${sinceStart(answered)}`];
+  if (kill) parts.push(`${worker} SIGKILLed ${sinceStart(kill.at_ms)} (${kill.at_ms - answered} ms after the answer)`);
+  else if (worker) parts.push(`${worker} was not killed`);
+  parts.push(kept ? `its checkpoint acknowledged ${sinceStart(kept.kept_at_ms)} (${kept.kept_at_ms - answered} ms after the answer)` : 'no checkpoint acknowledged by it');
+  return parts.join(', ');
 }
 const paidTwice = { calls: 0, tasks: 0, details: /** @type {string[]} */ ([]) };
 for (const t of stored) {
   if (t.status !== 'completed') continue;
   const kinds = delivered.get(taskNumbers.get(t.task_id)) ?? new Map();
-  const repeated = [...kinds].filter(([, at]) => at.length > 1);
-  const extra = repeated.reduce((sum, [, at]) => sum + at.length - 1, 0);
+  const repeated = [...kinds].filter(([, reqs]) => reqs.length > 1);
+  const extra = repeated.reduce((sum, [, reqs]) => sum + reqs.length - 1, 0);
   paidTwice.calls += extra;
   if (extra === 0) continue;
   paidTwice.tasks++;
-  const calls = repeated.map(([kind, at]) => `${kind} at ${at.map((x) => `${x} s`).join(', ')}`).join('; ');
+  const calls = repeated
+    .map(([kind, reqs]) => `${kind} came at ${reqs.map((r) => `${arrivals.get(r)} s`).join(', ')}; ${placeRepeat(t.task_id, kind === 'route_decision' ? 'route' : 'agent', reqs[0])}`)
+    .join('; ');
   paidTwice.details.push(`task #${taskNumbers.get(t.task_id)} (attempts ${t.attempts}, reused ${JSON.stringify(t.reused_steps ?? [])}): ${calls}`);
 }
 const reusedSteps = stored.reduce((acc, t) => {
@@ -486,6 +548,7 @@ const report = {
   seed: SEED,
   tasks_submitted: TASKS,
   workers: WORKERS,
+  worker_concurrency: WORKER_CONCURRENCY,
   faults,
   injected,
   accepted: accepted.size,
@@ -506,6 +569,7 @@ const report = {
   llm_calls_cut_off_by_a_kill: cutOff,
   llm_calls_unattributed: unattributed,
   tasks_with_reused_steps: reusedSteps,
+  answer_to_checkpoint_ms: answerToCheckpoint,
   duration_s: Number(((Date.now() - started) / 1000).toFixed(1)),
   run_dir: args.keep ? runDir : null,
 };
@@ -514,7 +578,7 @@ if (!args.keep) rmSync(runDir, { recursive: true, force: true });
 
 const pad = (s) => s.padEnd(28);
 const lines = [
-  `chaos run (seed ${SEED}): ${TASKS} tasks, ${WORKERS} workers, ${faults.length} faults in ${report.duration_s} s`,
+  `chaos run (seed ${SEED}): ${TASKS} tasks, ${WORKERS} workers × ${WORKER_CONCURRENCY} slots, ${faults.length} faults in ${report.duration_s} s`,
   ...faults.map((f) => `  ${String(f.at_s).padStart(7)} s  ${f.what}`),
   `${pad('injected provider errors')}${JSON.stringify(injected)}`,
   `${pad('accepted')}${report.accepted}`,
@@ -532,6 +596,10 @@ const lines = [
   `${pad('LLM calls')}${report.llm_calls} (${cutOff} cut off by a kill, ${unattributed} unattributed)`,
   `${pad('LLM calls paid twice')}${paidTwice.calls}${paidTwice.calls ? ` (in ${paidTwice.tasks} tasks)` : ''}`,
   ...paidTwice.details.map((d) => `  ${d}`),
+  `answer → checkpoint (ms)    p50 / p95 / max from the stub's answer; in brackets from the worker reading it`,
+  ...Object.entries(answerToCheckpoint).map(
+    ([step, { stub_answer: a, worker_read: w }]) => `  ${step.padEnd(6)} n ${String(a.n).padStart(4)}  ${a.p50} / ${a.p95} / ${a.max}  (${w.p50} / ${w.p95} / ${w.max})`,
+  ),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -14,7 +14,11 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('shutting down', { signal });
     worker.stop().then(
-      () => process.exit(0),
+      () => {
+        // Everything is closed (queue, Redis, MongoDB, metrics listener): said once, as the api says it.
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
       (err: Error) => {
         logger.error('shutdown failed', { error_message: err.message });
         process.exit(1);

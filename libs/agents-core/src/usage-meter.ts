@@ -11,6 +11,7 @@ import { BudgetExceededError, sumUsage, type ModelUsage, type TaskBudget } from 
 
 export class UsageMeter {
   private readonly calls: ModelUsage[] = [];
+  private answeredAt: number | null = null;
 
   /**
    * `spent`: calls an earlier attempt of the task already paid for (a resumed task's checkpointed
@@ -26,6 +27,14 @@ export class UsageMeter {
   /** Every metered call so far, in order. */
   get usages(): readonly ModelUsage[] {
     return this.calls;
+  }
+
+  /**
+   * When the last metered call's answer was read (epoch ms), or null before the first: where the window in
+   * which a dying worker loses a paid answer starts (the worker measures it up to the step's checkpoint).
+   */
+  get lastAnswerAt(): number | null {
+    return this.answeredAt;
   }
 
   /** Tokens still allowed; `null` without a token budget. */
@@ -58,6 +67,7 @@ export class UsageMeter {
 
   /** After a call: adds its usage (always, so what was spent is recorded), then throws BUDGET_EXCEEDED when past a limit. */
   record(usage: ModelUsage): void {
+    this.answeredAt = Date.now();
     this.calls.push(usage);
     const total = sumUsage(this.calls);
     const maxTokens = this.budget?.max_tokens ?? null;

@@ -1,6 +1,7 @@
 import Queue from 'bull';
 import { OrchestratorError, PROCESS_TASK_JOB, TASK_QUEUE_NAME, type ProcessTaskJob } from '@agent-orchestrator/domain';
 import { fairTag } from './fair-queue';
+import { REDIS_DISCONNECT_TIMEOUT_MS } from './redis';
 
 export type TaskQueue = Queue.Queue<ProcessTaskJob>;
 export type TaskJob = Queue.Job<ProcessTaskJob>;
@@ -35,6 +36,7 @@ export interface TaskQueueOptions {
 export function queueRedisOptions(redisUrl: string, options: Pick<TaskQueueOptions, 'failFast'> = {}): Queue.QueueOptions['redis'] {
   return {
     connectTimeout: 5000,
+    disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
     ...(new URL(redisUrl).protocol === 'rediss:' ? { tls: {} } : {}),
     ...(options.failFast ? { enableOfflineQueue: false, maxRetriesPerRequest: 1 } : {}),
   };

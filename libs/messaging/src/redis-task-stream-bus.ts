@@ -9,6 +9,7 @@
 import { Redis } from 'ioredis';
 import type { StreamEvent } from '@agent-orchestrator/domain';
 import type { Logger, StreamSubscription, TaskStreamBus } from '@agent-orchestrator/tasks';
+import { REDIS_DISCONNECT_TIMEOUT_MS } from './redis';
 
 export const TASK_STREAM_CHANNEL_PREFIX = 'ao:task-stream:';
 
@@ -123,7 +124,7 @@ export class RedisTaskStreamBus implements TaskStreamBus {
   private connection(): Redis {
     if (this.subscriber) return this.subscriber;
     // Like the cancel listener: no command timeout (SUBSCRIBE holds the connection), reconnects forever, re-subscribes by itself.
-    const client = new Redis(this.options.redisUrl, { connectionName: this.options.connectionName ?? 'ao-task-stream', maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(100 * attempt, 2000) });
+    const client = new Redis(this.options.redisUrl, { connectionName: this.options.connectionName ?? 'ao-task-stream', maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(100 * attempt, 2000), disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
     client.on('error', (err: Error) => this.options.logger?.warn('task stream subscriber error; streams read the store on each heartbeat', { error_message: err.message }));
     client.on('message', (channel: string, message: string) => {
       const set = this.listeners.get(channel);

@@ -1,14 +1,7 @@
 import { createServer, type Server } from 'node:net';
-import { createRedisClient } from './redis';
-
-/** A local port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { queueRedisOptions } from './queue';
+import { REDIS_DISCONNECT_TIMEOUT_MS, createRedisClient } from './redis';
+import { closedPort } from './testing';
 
 describe('createRedisClient', () => {
   it('refuses commands at once while disconnected instead of queueing them, and reports connection errors', async () => {
@@ -40,6 +33,27 @@ describe('createRedisClient', () => {
       client.disconnect();
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
+  });
+
+  it('lets a client whose connection failed be disconnected without a timer holding the process for seconds', async () => {
+    // ioredis arms `disconnectTimeout` on disconnect even when the socket is already gone; at its default
+    // (2 s) that kept Jest alive past its "did not exit one second after the test run" check.
+    const client = createRedisClient(`redis://127.0.0.1:${await closedPort()}`);
+    expect(client.options.disconnectTimeout).toBe(REDIS_DISCONNECT_TIMEOUT_MS);
+    expect(queueRedisOptions('redis://127.0.0.1:6379')).toMatchObject({ disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
+    // Refused, and waiting to reconnect: the socket is gone.
+    await new Promise<void>((resolve) => client.once('reconnecting', () => resolve()));
+    const armed = jest.spyOn(global, 'setTimeout');
+    try {
+      client.disconnect();
+      // ioredis still arms its timer for the socket; what matters is how long it holds the process.
+      const delays = armed.mock.calls.map(([, ms]) => Number(ms ?? 0));
+      expect(delays.length).toBeGreaterThan(0);
+      expect(Math.max(...delays)).toBeLessThanOrEqual(REDIS_DISCONNECT_TIMEOUT_MS);
+      expect(REDIS_DISCONNECT_TIMEOUT_MS).toBeLessThan(1000);
+    } finally {
+      armed.mockRestore();
     }
   });
 });

@@ -7,6 +7,15 @@ import { Redis } from 'ioredis';
 
 export type RedisClient = Redis;
 
+/**
+ * How long a disconnect waits for Redis to close the socket before destroying it (ioredis's
+ * `disconnectTimeout`, 2000 ms by default). ioredis arms that timer even when the socket is already
+ * gone (a client whose connection failed, Redis down at shutdown), where nothing clears it: it then
+ * held the process, and Jest ("did not exit one second after the test run"), for 2 s. Every client
+ * and Bull queue this lib creates uses this value.
+ */
+export const REDIS_DISCONNECT_TIMEOUT_MS = 200;
+
 export interface RedisClientOptions {
   /** Shown by `CLIENT LIST`, e.g. `ao-api-rate-limit`. */
   connectionName?: string;
@@ -41,6 +50,7 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
     maxRetriesPerRequest: 0,
     enableReadyCheck: options.readyCheck ?? true,
     retryStrategy: (attempt) => Math.min(100 * attempt, 2000),
+    disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS,
   });
   client.on('error', options.onError ?? (() => undefined));
   return client;

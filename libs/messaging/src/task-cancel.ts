@@ -6,6 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { isUuidV4 } from '@agent-orchestrator/domain';
+import { REDIS_DISCONNECT_TIMEOUT_MS } from './redis';
 
 export const TASK_CANCEL_CHANNEL = 'ao:tasks:cancel';
 
@@ -31,7 +32,7 @@ export async function subscribeTaskCancels(
 ): Promise<TaskCancelSubscription> {
   // Not createRedisClient: a subscriber has no command timeout (SUBSCRIBE holds the connection) and
   // waits for Redis instead of failing fast; it reconnects forever and re-subscribes by itself.
-  const client = new Redis(redisUrl, { connectionName: options.connectionName ?? 'ao-task-cancels', maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(100 * attempt, 2000) });
+  const client = new Redis(redisUrl, { connectionName: options.connectionName ?? 'ao-task-cancels', maxRetriesPerRequest: null, retryStrategy: (attempt) => Math.min(100 * attempt, 2000), disconnectTimeout: REDIS_DISCONNECT_TIMEOUT_MS });
   client.on('error', options.onError ?? (() => undefined));
   client.on('message', (channel: string, message: string) => {
     if (channel === TASK_CANCEL_CHANNEL && isUuidV4(message)) onCancel(message.toLowerCase());

@@ -17,7 +17,7 @@ import type { Repositories } from './repositories';
 import { CODE_CREATED_INDEXES, declaredIndexes } from './testing/declared-indexes';
 import { InMemoryStore } from './testing/in-memory-store';
 import { checkCoverage, formatFindings, type CoverageReport, type IndexCatalog } from './testing/index-coverage';
-import { makeTask, tick, useTestDatabase } from './testing/mongo-test-env';
+import { makeAgentRun, makeTask, tick, useTestDatabase } from './testing/mongo-test-env';
 import { recordQueryShapes, withCommandMonitoring, type QueryRecorder } from './testing/query-recorder';
 
 /**
@@ -85,28 +85,7 @@ const usage: TaskUsage = {
 const modelUsage = usage.by_model;
 
 function run(taskId: string, sessionId: string, at: Date): AgentRun {
-  return {
-    run_id: randomUUID(),
-    task_id: taskId,
-    session_id: sessionId,
-    kind: 'agent',
-    agent_name: 'CodeAgent',
-    agent_version: '1.0.0',
-    model: 'gpt-4o-mini',
-    attempt: 1,
-    input: 'write a function',
-    output: 'function f() {}',
-    outcome: 'success',
-    error: null,
-    usage: modelUsage,
-    prompt_tokens: 10,
-    completion_tokens: 5,
-    total_tokens: 15,
-    cost_usd: 0.00001,
-    started_at: at,
-    finished_at: new Date(at.getTime() + 500),
-    duration_ms: 500,
-  };
+  return makeAgentRun({ task_id: taskId, session_id: sessionId, usage: modelUsage, started_at: at });
 }
 
 function message(taskId: string, sessionId: string, role: Message['role'], at: Date): Message {

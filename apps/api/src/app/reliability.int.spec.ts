@@ -273,7 +273,9 @@ describe('reliability (integration)', () => {
         await request(dead).post(`/v1/tasks/${task.task_id}/retry`).expect(202);
         expect((await store.repositories.tasks.findById(task.task_id))!.status).toBe('queued');
       } finally {
-        await Promise.race([deadQueue.close().catch(() => undefined), new Promise((r) => setTimeout(r, 1000))]);
+        let bound: NodeJS.Timeout | undefined;
+        await Promise.race([deadQueue.close().catch(() => undefined), new Promise((r) => (bound = setTimeout(r, 1000)))]);
+        clearTimeout(bound);
         for (const client of deadQueue.clients) client.disconnect();
       }
     });

@@ -33,7 +33,7 @@ process.on('SIGTERM', stop);
 `;
 
 describe('worker shutdown on Ctrl-C', () => {
-  it('one Ctrl-C gives one clean shutdown: exit 0, one "shutting down", no error line', async () => {
+  it('one Ctrl-C gives one clean shutdown: exit 0, one "shutting down", one "shutdown complete", no error line', async () => {
     const dbName = testDatabaseName('ao_shutdown');
     const env: Record<string, string> = {
       PATH: process.env['PATH'] ?? '',
@@ -67,6 +67,10 @@ describe('worker shutdown on Ctrl-C', () => {
       const lines = out.slice(before).split('\n').filter((l) => l.trim() !== '');
       expect(lines).toContain('[launcher] worker exited 0');
       expect(lines.filter((l) => l.includes('"message":"shutting down"'))).toHaveLength(1);
+      // The completion is logged once, after the last connection closed, before the exit.
+      const complete = lines.filter((l) => l.includes('"message":"shutdown complete"'));
+      expect(complete).toHaveLength(1);
+      expect(lines.indexOf(complete[0]!)).toBeGreaterThan(lines.findIndex((l) => l.includes('"message":"shutting down"')));
       expect(lines.filter((l) => /"level":"error"|shutdown failed|Connection is closed/.test(l))).toEqual([]);
     } finally {
       if (launcher.exitCode === null) process.kill(-launcher.pid!, 'SIGKILL');

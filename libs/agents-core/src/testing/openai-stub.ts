@@ -15,9 +15,10 @@ export interface StubChatRequest {
   headers: IncomingMessage['headers'];
   /**
    * Set once the stub has answered: the HTTP status, and whether the response reached a live
-   * connection (false: the caller was gone first, e.g. its process was killed mid-call).
+   * connection (false: the caller was gone first, e.g. its process was killed mid-call), and when
+   * (epoch ms) the last byte of the answer was handed to the connection (or the caller went away).
    */
-  answered?: { status: number; delivered: boolean };
+  answered?: { status: number; delivered: boolean; at_ms: number };
 }
 
 /** How a streamed answer (`stream: true`) is paced: pieces of `chunkChars` characters (default 16), `chunkDelayMs` apart (default 0). */
@@ -169,8 +170,10 @@ export async function startOpenAiStub(handler: StubHandler): Promise<OpenAiStub>
         const parsed = parseRequest(body, req.headers);
         requests.push(parsed);
         // 'close' comes after a finished response, or first when the caller went away (nothing or not all of it sent).
+        let finishedAt: number | undefined;
+        res.once('finish', () => (finishedAt = Date.now()));
         res.once('close', () => {
-          parsed.answered = { status: res.headersSent ? res.statusCode : 0, delivered: res.headersSent && res.writableFinished };
+          parsed.answered = { status: res.headersSent ? res.statusCode : 0, delivered: res.headersSent && res.writableFinished, at_ms: finishedAt ?? Date.now() };
         });
         try {
           const reply = await current(parsed);

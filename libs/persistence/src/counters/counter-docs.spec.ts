@@ -1,5 +1,5 @@
 import { documentUpdates, figuresOf, historyPoints, applyPaths, counterPaths, rebuiltPaths, type CounterDoc } from './counter-docs';
-import { LATENCY_P95_MAX_RELATIVE_ERROR, histogramPercentile, latencyBucket, latencyBucketBounds, latencyBucketValue } from './latency-buckets';
+import { LATENCY_P95_MAX_RELATIVE_ERROR, boundedPercentile, histogramPercentile, latencyBucket, latencyBucketBounds, latencyBucketValue } from './latency-buckets';
 
 const at = (iso: string) => new Date(iso);
 
@@ -27,6 +27,67 @@ describe('latency buckets', () => {
     expect(histogramPercentile(buckets, 0.95)).toBe(latencyBucketValue(latencyBucket(9000)));
     expect(Math.abs(histogramPercentile(buckets, 0.95)! - 9000) / 9000).toBeLessThanOrEqual(LATENCY_P95_MAX_RELATIVE_ERROR);
     expect(histogramPercentile(new Map(), 0.95)).toBeNull();
+  });
+});
+
+describe('the p95 reading, bounded by the exact totals', () => {
+  const histogram = (latencies: number[]) => {
+    const buckets = new Map<number, number>();
+    for (const ms of latencies) buckets.set(latencyBucket(ms), (buckets.get(latencyBucket(ms)) ?? 0) + 1);
+    return buckets;
+  };
+  const totals = (latencies: number[]) => ({ count: latencies.length, sum: latencies.reduce((a, b) => a + b, 0), max: Math.max(...latencies), min: Math.min(...latencies) });
+  const exact = (latencies: number[]) => [...latencies].sort((a, b) => a - b)[Math.ceil(0.95 * latencies.length) - 1]!;
+
+  it('is exact for one task: not the bucket middle below it (53.x for a 54 ms task)', () => {
+    expect(latencyBucketValue(latencyBucket(54))).toBeLessThan(54);
+    expect(boundedPercentile(histogram([54]), 0.95, totals([54]))).toBe(54);
+    // Tasks all alike: exact too.
+    expect(boundedPercentile(histogram([54, 54, 54]), 0.95, totals([54, 54, 54]))).toBe(54);
+  });
+
+  it('is never above the max nor below the min, and stays within the stated error of the exact value', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    for (let run = 0; run < 300; run++) {
+      const n = 1 + Math.floor(random() * 40);
+      const latencies = Array.from({ length: n }, () => Math.round(5 + random() * random() * 20_000));
+      const t = totals(latencies);
+      const p95 = boundedPercentile(histogram(latencies), 0.95, t)!;
+      expect(p95).toBeLessThanOrEqual(t.max);
+      expect(p95).toBeGreaterThanOrEqual(t.min);
+      const want = exact(latencies);
+      if (want >= 10) expect(Math.abs(p95 - want)).toBeLessThanOrEqual(want * LATENCY_P95_MAX_RELATIVE_ERROR + 0.05);
+    }
+  });
+
+  it('uses the sum: with the max known, the p95 of [10, 1000] is at least what the sum forces', () => {
+    // Two tasks: rank 2 of 2 is the max itself.
+    expect(boundedPercentile(histogram([10, 1000]), 0.95, totals([10, 1000]))).toBe(1000);
+  });
+
+  it('falls back to the bucket reading without max and min (days counted before they were kept)', () => {
+    expect(boundedPercentile(histogram([54]), 0.95, { count: 1, sum: 54, max: null, min: null })).toBe(latencyBucketValue(latencyBucket(54)));
+    expect(boundedPercentile(new Map(), 0.95, { count: 0, sum: 0, max: null, min: null })).toBeNull();
+  });
+
+  it('keeps the max and min as $max / $min counters: a day of one 54 ms task reads p95 54 = avg', () => {
+    const docs = documentUpdates([{ day: '2030-01-02', at: at('2030-01-02T10:00:00Z'), latency: { ms: 54, count: 1 } }]);
+    const day = docs.get('day:2030-01-02')!;
+    expect(day.inc).toMatchObject({ 'latency.max_ms': 54, 'latency.min_ms': 54, 'latency.sum_ms': 54 });
+    const figures = figuresOf(counterPaths(applyPaths({}, day.inc)), at('2030-01-02T12:00:00Z'));
+    expect(figures.tasks.latency_ms).toEqual({ count: 1, sum: 54, p95: 54 });
+    // A second task keeps the extremes, not their sum; a taken-back latency leaves them as bounds.
+    const more = documentUpdates([
+      { day: '2030-01-02', at: at('2030-01-02T10:01:00Z'), latency: { ms: 80, count: 1 } },
+      { day: '2030-01-02', at: at('2030-01-02T10:02:00Z'), latency: { ms: 30, count: 1 } },
+      { day: '2030-01-02', at: at('2030-01-02T10:03:00Z'), latency: { ms: 80, count: -1 } },
+    ]).get('day:2030-01-02')!;
+    const doc = applyPaths(applyPaths({}, day.inc), more.inc);
+    expect(counterPaths(doc)).toMatchObject({ 'latency.count': 2, 'latency.sum_ms': 84, 'latency.max_ms': 80, 'latency.min_ms': 30 });
+    const p95 = figuresOf(counterPaths(doc), at('2030-01-02T12:00:00Z')).tasks.latency_ms.p95!;
+    expect(p95).toBeGreaterThanOrEqual(30);
+    expect(p95).toBeLessThanOrEqual(80);
   });
 });
 

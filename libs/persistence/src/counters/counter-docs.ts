@@ -4,7 +4,7 @@
  *
  * A document (day or minute) is
  * `{ _id, day, minute_start?, updated_at, status: {queued: n, …}, agents: {<agent key>: n},
- *    latency: {count, sum_ms, buckets: {b<i>: n}}, usage: {by_agent: {<key>: totals}, by_model: {<key>: totals}}, queue? }`.
+ *    latency: {count, sum_ms, max_ms, min_ms, buckets: {b<i>: n}}, usage: {by_agent: {<key>: totals}, by_model: {<key>: totals}}, queue? }`.
  * A row's totals are `{prompt_tokens, completion_tokens, cost_usd, cost_unknown}`: `cost_unknown` counts
  * the additions whose cost was unknown (null, a model without a price), and a row with any reads
  * `cost_usd: null`, as does the day (an unknown cost is never added as $0).
@@ -15,7 +15,7 @@ import { TASK_STATUSES, addUsage, roundCost, startOfUtcDay, type TaskStatus, typ
 import { dayFigures } from '../day-figures';
 import type { SystemMetricsSnapshot, TaskDayStats, UsageDayStats } from '../repositories';
 import type { CounterIncrement, DayCounters } from '../task-counters';
-import { histogramPercentile, latencyBucket } from './latency-buckets';
+import { boundedPercentile, latencyBucket } from './latency-buckets';
 
 /** The percentile the figures report. */
 export const LATENCY_PERCENTILE = 0.95;
@@ -48,9 +48,33 @@ export interface DocUpdate {
   at: Date;
 }
 
+/**
+ * Counters that keep an extreme instead of a sum (`$max` / `$min` in MongoDB): the largest and smallest
+ * latency of the day. A taken-back latency (a retried failure) cannot lower the max or raise the min,
+ * so they stay bounds of the day's latencies (never inside them), which is all the percentile needs.
+ */
+const EXTREMES: Readonly<Record<string, (a: number, b: number) => number>> = { 'latency.max_ms': Math.max, 'latency.min_ms': Math.min };
+
+/** Combines `n` into the counter `path`: adds it, or keeps the extreme for the max/min counters. */
 const add = (flat: Flat, path: string, n: number): void => {
-  if (n !== 0 && Number.isFinite(n)) flat[path] = (flat[path] ?? 0) + n;
+  if (!Number.isFinite(n)) return;
+  const pick = EXTREMES[path];
+  if (pick) flat[path] = flat[path] === undefined ? n : pick(flat[path], n);
+  else if (n !== 0) flat[path] = (flat[path] ?? 0) + n;
 };
+
+/** A document update's counters split by operator: `$inc`, `$max` and `$min`. */
+export function counterOperators(flat: Flat): { inc: Flat; max: Flat; min: Flat } {
+  const inc: Flat = {};
+  const max: Flat = {};
+  const min: Flat = {};
+  for (const [path, n] of Object.entries(flat)) {
+    if (EXTREMES[path] === Math.max) max[path] = n;
+    else if (EXTREMES[path] === Math.min) min[path] = n;
+    else inc[path] = n;
+  }
+  return { inc, max, min };
+}
 
 /** The counters one increment adds, as dotted paths. */
 export function incrementPaths(x: CounterIncrement): Flat {
@@ -62,6 +86,10 @@ export function incrementPaths(x: CounterIncrement): Flat {
     add(flat, 'latency.count', x.latency.count);
     add(flat, 'latency.sum_ms', x.latency.count * ms);
     add(flat, `latency.buckets.b${latencyBucket(ms)}`, x.latency.count);
+    if (x.latency.count > 0) {
+      add(flat, 'latency.max_ms', ms);
+      add(flat, 'latency.min_ms', ms);
+    }
   }
   if (x.usage) {
     totalsPaths(flat, `usage.by_agent.${enc(x.usage.agent_name)}`, x.usage.totals);
@@ -120,9 +148,10 @@ export function counterPaths(doc: CounterDoc | null | undefined): Flat {
   return flat;
 }
 
-/** Adds dotted-path counters into a nested document (what `$inc` with upsert does). */
+/** Adds dotted-path counters into a nested document (what `$inc`, `$max` and `$min` with upsert do). */
 export function applyPaths(doc: CounterDoc, flat: Flat): CounterDoc {
   for (const [path, n] of Object.entries(flat)) {
+    const pick = EXTREMES[path];
     const keys = path.split('.');
     const last = keys.pop() ?? '';
     let node = doc as Record<string, unknown>;
@@ -130,7 +159,8 @@ export function applyPaths(doc: CounterDoc, flat: Flat): CounterDoc {
       const next = node[k];
       node = (typeof next === 'object' && next !== null ? next : (node[k] = {})) as Record<string, unknown>;
     }
-    node[last] = (typeof node[last] === 'number' ? (node[last] as number) : 0) + n;
+    const current = typeof node[last] === 'number' ? (node[last] as number) : undefined;
+    node[last] = pick ? (current === undefined ? n : pick(current, n)) : (current ?? 0) + n;
   }
   return doc;
 }
@@ -166,7 +196,10 @@ export function figuresOf(flat: Flat, day: Date): DayCounters {
     latency_ms: {
       count: latencyCount,
       sum: latencyCount > 0 ? count(flat['latency.sum_ms']) : 0,
-      p95: latencyCount > 0 ? histogramPercentile(buckets, LATENCY_PERCENTILE) : null,
+      p95:
+        latencyCount > 0
+          ? boundedPercentile(buckets, LATENCY_PERCENTILE, { count: latencyCount, sum: count(flat['latency.sum_ms']), max: flat['latency.max_ms'] ?? null, min: flat['latency.min_ms'] ?? null })
+          : null,
     },
   };
   const by_agent = usageRows(byAgent).map(([agent_name, t]) => ({ agent_name, ...t }));
@@ -199,6 +232,8 @@ export function rebuiltPaths(day: DayCounters, latencies: readonly number[]): Fl
     add(flat, 'latency.count', 1);
     add(flat, 'latency.sum_ms', Math.max(0, ms));
     add(flat, `latency.buckets.b${latencyBucket(ms)}`, 1);
+    add(flat, 'latency.max_ms', Math.max(0, ms));
+    add(flat, 'latency.min_ms', Math.max(0, ms));
   }
   for (const a of day.usage.by_agent) totalsPaths(flat, `usage.by_agent.${enc(a.agent_name)}`, a);
   for (const m of day.usage.by_model) totalsPaths(flat, `usage.by_model.${enc(m.model)}`, m);

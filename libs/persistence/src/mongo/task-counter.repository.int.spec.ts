@@ -35,6 +35,9 @@ describe('TaskCounterRepository (task_counters)', () => {
     expect(Math.abs(read.tasks.latency_ms.p95! - 289) / 289).toBeLessThanOrEqual(LATENCY_P95_MAX_RELATIVE_ERROR);
 
     const raw = db.raw.collection('task_counters');
+    // The day's extremes by $max / $min (the p95 reading is bounded by them), not summed.
+    expect(await raw.findOne({ _id: `day:${day}` as never })).toMatchObject({ latency: { max_ms: 299, min_ms: 100 } });
+    expect(read.tasks.latency_ms.p95).toBeLessThanOrEqual(299);
     expect(await raw.countDocuments({ day })).toBe(3); // the day, minutes 10:01 and 10:02
     expect(await raw.findOne({ _id: `min:${day}T10:01` as never })).toMatchObject({ day, minute_start: at(10, 1), status: { queued: 200 } });
   });

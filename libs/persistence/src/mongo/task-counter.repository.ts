@@ -2,6 +2,7 @@ import { ValidationError, startOfUtcDay, utcDayKey } from '@agent-orchestrator/d
 
 import {
   applyPaths,
+  counterOperators,
   counterPaths,
   dayId,
   documentUpdates,
@@ -150,7 +151,9 @@ export class MongoTaskCounterRepository implements TaskCounterRepository {
     try {
       for (let next = this.pending.get(id); next; next = this.pending.get(id)) {
         this.pending.delete(id);
-        const { inc, set, setOnInsert, at } = next.update;
+        const { set, setOnInsert, at } = next.update;
+        // Sums by $inc; the day's largest and smallest latency by $max / $min.
+        const { inc, max, min } = counterOperators(next.update.inc);
         try {
           await guard(TASK_COUNTERS_COLLECTION, this.ctx, () =>
             this.model.collection.updateOne(
@@ -159,7 +162,8 @@ export class MongoTaskCounterRepository implements TaskCounterRepository {
                 ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}),
                 ...(Object.keys(set).length > 0 ? { $set: set } : {}),
                 $setOnInsert: setOnInsert,
-                $max: { updated_at: at },
+                $max: { updated_at: at, ...max },
+                ...(Object.keys(min).length > 0 ? { $min: min } : {}),
               },
               { upsert: true },
             ),

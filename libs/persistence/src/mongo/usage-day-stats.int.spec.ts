@@ -1,9 +1,9 @@
 // Integration test: needs MongoDB (or FerretDB) at MONGO_URI, provided by the Jest globalSetup.
 import { randomUUID } from 'node:crypto';
 
-import { sumUsage, type AgentRun, type ModelUsage } from '@agent-orchestrator/domain';
+import type { AgentRun, ModelUsage } from '@agent-orchestrator/domain';
 
-import { useTestDatabase } from '../testing/mongo-test-env';
+import { makeAgentRun, useTestDatabase } from '../testing/mongo-test-env';
 
 const db = useTestDatabase();
 
@@ -16,29 +16,7 @@ const u = (model: string, prompt_tokens: number, completion_tokens: number, cost
 });
 
 function run(agent_name: string, finished_at: Date, usage: ModelUsage[]): AgentRun {
-  const total = sumUsage(usage);
-  return {
-    run_id: randomUUID(),
-    task_id: randomUUID(),
-    session_id: 's',
-    kind: agent_name === 'PeerAgent' ? 'router' : 'agent',
-    agent_name,
-    agent_version: '1.0.0',
-    model: usage[0]?.model ?? null,
-    attempt: 1,
-    input: 'x',
-    output: 'y',
-    outcome: 'success',
-    error: null,
-    usage,
-    prompt_tokens: total.prompt_tokens,
-    completion_tokens: total.completion_tokens,
-    total_tokens: total.total_tokens,
-    cost_usd: total.cost_usd,
-    started_at: new Date(finished_at.getTime() - 1000),
-    finished_at,
-    duration_ms: 1000,
-  };
+  return makeAgentRun({ task_id: randomUUID(), session_id: 's', kind: agent_name === 'PeerAgent' ? 'router' : 'agent', agent_name, input: 'x', output: 'y', usage, finished_at });
 }
 
 describe('AgentRunRepository.usageDayStats', () => {

@@ -1,5 +1,5 @@
 export { InMemoryStore } from './in-memory-store';
-export { dropTestDatabase, insertTasks, isFerretDB, makeTask, openTestDatabase, requireMongoUri, testDatabaseName, testMongoEnv, tick, useTestDatabase } from './mongo-test-env';
+export { dropTestDatabase, insertTasks, isFerretDB, makeAgentRun, makeTask, openTestDatabase, requireMongoUri, testDatabaseName, testMongoEnv, tick, useTestDatabase } from './mongo-test-env';
 export type { TestDatabase, TestDatabaseOptions } from './mongo-test-env';
 export { checkCoverage, checkShape, formatFindings, ID_INDEX } from './index-coverage';
 export type { CoverageFinding, CoverageProblem, CoverageReport, IndexCatalog, IndexSpec, Verdict } from './index-coverage';

@@ -6,7 +6,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { newTask, type Task } from '@agent-orchestrator/domain';
+import { newTask, sumUsage, usageTotals, type AgentRun, type Task } from '@agent-orchestrator/domain';
 import { afterAll, beforeAll } from '@jest/globals';
 import mongoose from 'mongoose';
 
@@ -155,4 +155,34 @@ export function makeTask(overrides: Partial<Task> = {}): Task {
 export async function insertTasks(connection: mongoose.Connection, tasks: readonly Task[]): Promise<void> {
   if (tasks.length === 0) return;
   await connection.collection(TASKS_COLLECTION).insertMany(tasks.map((t) => taskDocument(t) as Record<string, unknown>), { ordered: false });
+}
+
+/**
+ * An agent run as the worker stores it: a CodeAgent run of `task-1` (12 tokens) unless overridden, its
+ * totals computed from `usage`, 1.5 s long, starting at the next `tick()` (or ending at `finished_at`).
+ */
+export function makeAgentRun(overrides: Partial<AgentRun> = {}): AgentRun {
+  const usage = overrides.usage ?? [{ model: 'gpt-4o-mini', prompt_tokens: 5, completion_tokens: 7, total_tokens: 12, cost_usd: 0.00001 }];
+  const started_at = overrides.started_at ?? (overrides.finished_at ? new Date(overrides.finished_at.getTime() - 1500) : tick());
+  const finished_at = overrides.finished_at ?? new Date(started_at.getTime() + 1500);
+  return {
+    run_id: randomUUID(),
+    task_id: 'task-1',
+    session_id: 'session-1',
+    kind: 'agent',
+    agent_name: 'CodeAgent',
+    agent_version: '1.0.0',
+    model: usage[0]?.model ?? null,
+    attempt: 1,
+    input: 'write a function',
+    output: 'function f() {}',
+    outcome: 'success',
+    error: null,
+    usage,
+    ...usageTotals(sumUsage(usage)),
+    started_at,
+    finished_at,
+    duration_ms: finished_at.getTime() - started_at.getTime(),
+    ...overrides,
+  };
 }

@@ -5,7 +5,7 @@ import { AgentRegistry, historyMessages, invokeText, type AgentDescriptor } from
 import { scriptedLlmProvider } from '@agent-orchestrator/agents-core/testing';
 import { newTask, type TaskBudget, type TaskEvent } from '@agent-orchestrator/domain';
 import type { MongoStore } from '@agent-orchestrator/persistence';
-import { openTestDatabase, type TestDatabase } from '@agent-orchestrator/persistence/testing';
+import { useTestDatabase } from '@agent-orchestrator/persistence/testing';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { ProcessTask } from './process-task';
 import type { TaskEvents } from '../ports/task-events.port';
@@ -50,14 +50,10 @@ const writerOn = (model: string): AgentDescriptor => ({
 
 describe('task budgets (real MongoDB)', () => {
   let store: MongoStore;
-  let db: TestDatabase;
+  const db = useTestDatabase('ao_tasks_process');
 
-  beforeAll(async () => {
-    db = await openTestDatabase('ao_tasks_process');
+  beforeAll(() => {
     store = db.store;
-  });
-  afterAll(async () => {
-    await db?.dispose();
   });
 
   async function run(budget: TaskBudget | null, agentModel = 'gpt-4o-mini') {

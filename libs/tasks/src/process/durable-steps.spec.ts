@@ -153,6 +153,52 @@ describe('ProcessTask, durable steps', () => {
     expect(events.events.find((e) => e.event === 'task.completed')?.data).not.toHaveProperty('reused_steps');
   });
 
+  it('writes each checkpoint first and alone after its answer: the run record waits for it; "step kept" logs the window', async () => {
+    const task = await queued();
+    const { logger: log, records } = recordingLogger();
+    const router = countingRouter();
+    const answerRoute = router.route.bind(router);
+    router.route = async (input, options) => {
+      const routed = await answerRoute(input, options);
+      // What invokeStructured does with a provider's answer: the meter sees it.
+      currentUsageMeter()?.record(routerUsage[0]!);
+      store.calls.push('router answered');
+      return routed;
+    };
+    const agent = countingAgent(async () => {
+      currentUsageMeter()?.record(agentUsage[0]!);
+      store.calls.push('agent answered');
+      return { output: { agent_name: 'CodeAgent', content: 'print(1)', citations: [] }, usage: agentUsage, model: 'gpt-4o' };
+    });
+    const tasks = store.repositories.tasks;
+    const original = tasks.saveCheckpoint;
+    // A slow acknowledgement: a run record written alongside would show up in the calls before it.
+    tasks.saveCheckpoint = async (id, checkpoint, at) => {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      return original(id, checkpoint, at);
+    };
+    try {
+      await expect(processor(router, agent, { logger: log }).run(task.task_id, 1)).resolves.toBe('completed');
+    } finally {
+      tasks.saveCheckpoint = original;
+    }
+    for (const step of ['router', 'agent']) {
+      const answered = store.calls.indexOf(`${step} answered`);
+      expect(store.calls.slice(answered + 1, answered + 3)).toEqual(['tasks.saveCheckpoint', 'agentRuns.record']);
+    }
+    const kept = records.filter((r) => r.message === 'step kept');
+    expect(kept.map((r) => [r['step'], r['task_id'], r['level']])).toEqual([
+      ['route', task.task_id, 'debug'],
+      ['agent', task.task_id, 'debug'],
+    ]);
+    for (const r of kept) {
+      const [window, write] = [Number(r['answer_to_checkpoint_ms']), Number(r['checkpoint_write_ms'])];
+      expect(write).toBeGreaterThanOrEqual(20);
+      expect(window).toBeGreaterThanOrEqual(write);
+      expect(Number(r['kept_at_ms']) - Number(r['answered_at_ms'])).toBe(window);
+    }
+  });
+
   it('resumes after the route step: the router is not asked again, the agent runs, usage counts the router call once', async () => {
     const task = await queued();
     const router = countingRouter();

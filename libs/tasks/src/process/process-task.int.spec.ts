@@ -4,7 +4,7 @@ import { AgentRegistry, type AgentDescriptor, type AgentRunResult } from '@agent
 import { scriptedLlmProvider, type ChatScript } from '@agent-orchestrator/agents-core/testing';
 import { LlmError, newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import type { MongoStore } from '@agent-orchestrator/persistence';
-import { openTestDatabase, type TestDatabase } from '@agent-orchestrator/persistence/testing';
+import { useTestDatabase } from '@agent-orchestrator/persistence/testing';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { ProcessTask, type ProcessTaskDeps } from './process-task';
 import type { TaskEvents } from '../ports/task-events.port';
@@ -43,7 +43,7 @@ const okResult = (name: string, content: string, extra: Partial<AgentRunResult['
 
 describe('process_task pipeline (real MongoDB)', () => {
   let store: MongoStore;
-  let db: TestDatabase;
+  const db = useTestDatabase('ao_tasks_process');
   let routeReply: (task: string) => object;
 
   const script: ChatScript = (messages) => {
@@ -75,12 +75,8 @@ describe('process_task pipeline (real MongoDB)', () => {
     return task;
   }
 
-  beforeAll(async () => {
-    db = await openTestDatabase('ao_tasks_process');
+  beforeAll(() => {
     store = db.store;
-  });
-  afterAll(async () => {
-    await db?.dispose();
   });
   beforeEach(() => {
     routeReply = () => ({ agent_name: 'CodeAgent', confidence: 0.9, reasoning: 'It asks for code.' });

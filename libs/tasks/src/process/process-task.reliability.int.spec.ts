@@ -5,7 +5,7 @@ import { AgentRegistry, type AgentDescriptor, type AgentRunResult } from '@agent
 import { scriptedLlmProvider } from '@agent-orchestrator/agents-core/testing';
 import { newTask, type Task, type TaskEvent } from '@agent-orchestrator/domain';
 import type { MongoStore } from '@agent-orchestrator/persistence';
-import { openTestDatabase, type TestDatabase } from '@agent-orchestrator/persistence/testing';
+import { useTestDatabase } from '@agent-orchestrator/persistence/testing';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { CancelWatcher } from '../cancel/cancel-watcher';
 import { ProcessTask, type ProcessTaskDeps } from './process-task';
@@ -69,7 +69,7 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
 
 describe('process_task reliability (real MongoDB)', () => {
   let store: MongoStore;
-  let db: TestDatabase;
+  const db = useTestDatabase('ao_tasks_process');
 
   function processor(agent: AgentDescriptor, seen: TaskEvent[], overrides: Partial<ProcessTaskDeps> = {}) {
     const llm = scriptedLlmProvider(() => JSON.stringify({ agent_name: 'CodeAgent', confidence: 0.9, reasoning: 'It asks for code.' }));
@@ -95,12 +95,8 @@ describe('process_task reliability (real MongoDB)', () => {
     return store.repositories.tasks.create(task);
   }
 
-  beforeAll(async () => {
-    db = await openTestDatabase('ao_tasks_process');
+  beforeAll(() => {
     store = db.store;
-  });
-  afterAll(async () => {
-    await db?.dispose();
   });
 
   it('lets two workers racing on one task complete it once and records both attempts', async () => {

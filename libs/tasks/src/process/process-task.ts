@@ -33,7 +33,7 @@ import {
   sessionKey,
   tenantOf,
 } from '@agent-orchestrator/domain';
-import type { Repositories } from '@agent-orchestrator/persistence';
+import type { Repositories, StepCheckpoint } from '@agent-orchestrator/persistence';
 import type { PeerAgent } from '@agent-orchestrator/router';
 import type { CancelWatch } from '../cancel/cancel-watcher';
 import { TaskLifecycle, subjectOf } from '../lifecycle/task-lifecycle';
@@ -194,6 +194,7 @@ export class ProcessTask {
       await this.reused(run, 'route');
     } else {
       const started = this.now();
+      const asked = Date.now();
       let routing;
       try {
         routing = await runWithUsageMeter(meter, () => router.route({ task: task.task, ...context }, { signal: control.signal }));
@@ -204,12 +205,10 @@ export class ProcessTask {
       }
       const { decision } = routing;
       const kept: RouteCheckpoint = { decision: { status: decision.status, agent_name: decision.agent_name, confidence: decision.confidence, reasoning: decision.reasoning }, model: routing.model, usage: routing.usage, finished_at: this.now() };
-      // The checkpoint and the run at once (the checkpoint is not delayed: the window in which a dying worker
-      // loses a paid answer stays one write long); each write retried on its own, so a run is recorded once.
-      await Promise.all([
-        this.keepStep(run, 'route', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: kept }, this.now())),
-        this.keepStep(run, 'route', () => this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started })),
-      ]);
+      // The checkpoint is the first write after the answer, alone: the window in which a dying worker loses
+      // a paid answer is that one write's round trip. The run record follows it (each retried on its own).
+      await this.keepCheckpoint(run, { step: 'route', checkpoint: kept }, answerTime(meter, asked));
+      await this.keepStep(run, 'route', () => this.record(task, attempt, { kind: 'router', agent_name: router.name, agent_version: router.version, model: routing.model, input: routing.prompt, output: JSON.stringify(decision), outcome: 'success', error: null, usage: routing.usage, started_at: started }));
       checkpoint = kept;
     }
     run.usages.push(...checkpoint.usage);
@@ -256,6 +255,7 @@ export class ProcessTask {
     const started = this.now();
     this.deps.events.emit(subjectOf(task), 'agent.started', { attempt }, { agent_name: name });
     const agentCallsFrom = meter.usages.length;
+    const asked = Date.now();
     let result: AgentRunResult;
     try {
       const agent = chosen.agent;
@@ -279,10 +279,9 @@ export class ProcessTask {
       usage: result.usage,
       finished_at: this.now(),
     };
-    await Promise.all([
-      this.keepStep(run, 'agent', () => this.deps.repositories.tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: kept }, this.now())),
-      this.keepStep(run, 'agent', () => this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started })),
-    ]);
+    // As for the route: the checkpoint first and alone, then the run record.
+    await this.keepCheckpoint(run, { step: 'agent', checkpoint: kept }, answerTime(meter, asked));
+    await this.keepStep(run, 'agent', () => this.record(task, attempt, { kind: 'agent', agent_name: name, agent_version: chosen.descriptor.version, model: result.model, input: task.task, output: result.output.content, outcome: 'success', error: null, usage: result.usage, started_at: started }));
     const agentUsage = sumUsage(result.usage);
     this.deps.events.emit(
       subjectOf(task),
@@ -354,6 +353,26 @@ export class ProcessTask {
     }
   }
 
+  /**
+   * Keeps a finished step's checkpoint and logs (debug, `step kept`) how long its answer waited for it:
+   * `answer_to_checkpoint_ms`, from the step's last LLM answer being read to the database acknowledging
+   * the checkpoint, the window in which a dying worker loses a paid answer; `checkpoint_write_ms`, the part
+   * of it the write took (sent to acknowledged; the rest is the router's or agent's own return path).
+   */
+  private async keepCheckpoint(run: Run, checkpoint: StepCheckpoint, answeredAt: number): Promise<void> {
+    const sent = Date.now();
+    await this.keepStep(run, checkpoint.step, () => this.deps.repositories.tasks.saveCheckpoint(run.task.task_id, checkpoint, this.now()));
+    const keptAt = Date.now();
+    run.log.debug('step kept', {
+      step: checkpoint.step,
+      attempt: run.attempt,
+      answered_at_ms: answeredAt,
+      kept_at_ms: keptAt,
+      answer_to_checkpoint_ms: keptAt - answeredAt,
+      checkpoint_write_ms: keptAt - sent,
+    });
+  }
+
   /** A step taken from its checkpoint: recorded on the task (`reused_steps`) and logged. */
   private async reused(run: Run, step: TaskStep): Promise<void> {
     await this.deps.repositories.tasks.markStepReused(run.task.task_id, step, this.now());
@@ -363,6 +382,12 @@ export class ProcessTask {
   private record(task: Task, attempt: number, run: RunRecord): Promise<void> {
     return recordRun(this.deps.repositories.agentRuns, task, attempt, run, this.now(), this.deps.counting);
   }
+}
+
+/** When a step's last LLM answer was read (epoch ms): the meter's last call since `asked`, else now (a step that bypassed the meter). */
+function answerTime(meter: UsageMeter, asked: number): number {
+  const at = meter.lastAnswerAt;
+  return at !== null && at >= asked ? at : Date.now();
 }
 
 /** Waits `ms`, or less when `signal` aborts. */

@@ -7,7 +7,7 @@ import { AgentRegistry, type AgentDescriptor, type AgentRunResult } from '@agent
 import { scriptedLlmProvider } from '@agent-orchestrator/agents-core/testing';
 import { LlmError, RETRYABLE_TASK_ERROR_TYPES, newTask, type Task } from '@agent-orchestrator/domain';
 import { LATENCY_P95_MAX_RELATIVE_ERROR, type MongoStore } from '@agent-orchestrator/persistence';
-import { openTestDatabase, type TestDatabase } from '@agent-orchestrator/persistence/testing';
+import { useTestDatabase } from '@agent-orchestrator/persistence/testing';
 import { PeerAgent } from '@agent-orchestrator/router';
 import { TaskLifecycle } from '../lifecycle/task-lifecycle';
 import { ProcessTask } from '../process/process-task';
@@ -33,15 +33,11 @@ const ok = (name: string, model: string): AgentRunResult => ({
 });
 
 describe('running counters through the lifecycle (real MongoDB-compatible server)', () => {
-  let db: TestDatabase;
+  const db = useTestDatabase('ao_tasks_counters');
   let store: MongoStore;
 
-  beforeAll(async () => {
-    db = await openTestDatabase('ao_tasks_counters');
+  beforeAll(() => {
     store = db.store;
-  });
-  afterAll(async () => {
-    await db?.dispose();
   });
 
   it('count what the aggregations over tasks and agent_runs give, and a rebuild gives the same', async () => {
