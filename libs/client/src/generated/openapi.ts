@@ -1093,8 +1093,8 @@ export interface components {
                 completion_tokens: number;
                 /** @description What `daily_tokens` is checked against. */
                 total_tokens: number;
-                /** @description Estimated US dollars, from LLM_PRICES: what `daily_cost_usd` is checked against. */
-                cost_usd: number;
+                /** @description Estimated US dollars, from LLM_PRICES: what `daily_cost_usd` is checked against. Null: unknown, because a model without a price ran today. */
+                cost_usd: number | null;
             };
             /** @description The tenant's limits (TENANT_LIMITS). */
             limits: {
