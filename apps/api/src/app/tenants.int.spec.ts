@@ -134,6 +134,20 @@ describe('tenants (integration: MongoDB + Redis, real HTTP)', () => {
       await taskEvents.appendMany([
         { event: 'task.accepted', level: 'info', message: 'accepted', task_id: completedA, session_id: 's', request_id: null, agent_name: null, service: 'api', data: {}, timestamp: now() },
       ]);
+      // A's completed task announced to A's receiver: the delivery (URL, attempts, response prefix) is A's data too.
+      await store.repositories.webhookDeliveries.create({
+        webhook_id: `msg_${completedA.replace(/-/g, '')}_0`,
+        task_id: completedA,
+        event: 'task.completed',
+        url: 'https://hooks.acme.example/ao',
+        api_key_id: 'acme-full',
+        body: '{}',
+        state: 'delivered',
+        created_at: now(),
+        updated_at: now(),
+        next_attempt_at: null,
+        attempts: [{ at: now(), status_code: 204, duration_ms: 12, error: null, response_prefix: '' }],
+      });
       ownB = (await request(app).post(EXECUTE).set(as(SECRETS.bFull)).send({ task: 'globex own task' }).expect(202)).body.task_id;
       for (const id of [queuedA, failedA, completedA]) snapshots.set(id, await getAsA(id));
     });
@@ -155,6 +169,12 @@ describe('tenants (integration: MongoDB + Redis, real HTTP)', () => {
       await expectLikeUnknown((id) => request(app).get(`/v1/tasks/${id}/events`).set(as(SECRETS.bFull)), completedA);
       const own = await request(app).get(`/v1/tasks/${completedA}/events`).set(as(SECRETS.aRead)).expect(200);
       expect(own.body.events.map((e: { event: string }) => e.event)).toEqual(['task.accepted']);
+    });
+
+    it('GET /v1/tasks/{task_id}/webhooks: 404 like an unknown id; A reads its deliveries', async () => {
+      await expectLikeUnknown((id) => request(app).get(`/v1/tasks/${id}/webhooks`).set(as(SECRETS.bFull)), completedA);
+      const own = await request(app).get(`/v1/tasks/${completedA}/webhooks`).set(as(SECRETS.aRead)).expect(200);
+      expect(own.body.deliveries.map((d: { url: string; state: string }) => [d.url, d.state])).toEqual([['https://hooks.acme.example/ao', 'delivered']]);
     });
 
     it('GET /v1/tasks/{task_id}/stream, with and without Last-Event-ID / last_event_id: 404 like an unknown id', async () => {
@@ -298,6 +318,7 @@ describe('tenants (integration: MongoDB + Redis, real HTTP)', () => {
       ['get', `/v1/tasks/${id}`, 'tasks:read'],
       ['get', `/v1/tasks/${id}/events`, 'tasks:read'],
       ['get', `/v1/tasks/${id}/stream`, 'tasks:read'],
+      ['get', `/v1/tasks/${id}/webhooks`, 'tasks:read'],
       ['post', `/v1/tasks/${id}/cancel`, 'tasks:manage'],
       ['post', `/v1/tasks/${id}/retry`, 'tasks:manage'],
       ['get', '/v1/usage', 'tasks:read'],
