@@ -9,6 +9,8 @@
 //   --resume-after <n>   leave the stream after event n (the connection closes), then open it again with
 //                        Last-Event-ID: n, to show the resume: nothing lost, nothing repeated
 //   --json               one JSON object per event (the event with its `id`), for machines
+//   --callback-url <url> also have the ending POSTed, signed, to <url> (docs/webhooks.md); once the
+//                        stream ends, print the task's webhook deliveries and their attempts
 // eslint-disable-next-line @nx/enforce-module-boundaries -- an example imports the package the way its users do
 import { createClient, isTerminalEvent } from '@agent-orchestrator/client';
 
@@ -22,9 +24,10 @@ const flag = (name) => {
 const json = args.includes('--json');
 if (json) args.splice(args.indexOf('--json'), 1);
 const resumeAfter = flag('--resume-after');
+const callbackUrl = flag('--callback-url');
 const baseUrl = process.env.AO_BASE_URL;
 if (!baseUrl || (resumeAfter !== undefined && !/^[1-9]\d*$/.test(resumeAfter))) {
-  console.error('usage: AO_BASE_URL=http://localhost:3000 [AO_API_KEY=<key>] node stream-task.mjs [--resume-after <n>] [--json] ["task text"]');
+  console.error('usage: AO_BASE_URL=http://localhost:3000 [AO_API_KEY=<key>] node stream-task.mjs [--resume-after <n>] [--json] [--callback-url <url>] ["task text"]');
   process.exit(2);
 }
 const text = args.join(' ') || 'Write a short blog post about how prime numbers keep online banking safe.';
@@ -46,7 +49,7 @@ function print(e) {
   out(`[${e.id}] ${e.event}${who} ${what}`);
 }
 
-const submitted = await ao.submit({ task: text });
+const submitted = await ao.submit(callbackUrl ? { task: text, callback_url: callbackUrl } : { task: text });
 if (!json) out(`submitted ${submitted.task_id} (${submitted.status}), streaming ${baseUrl}/v1/tasks/${submitted.task_id}/stream`);
 
 let last;
@@ -71,3 +74,18 @@ if (!last || !isTerminalEvent(last)) {
 }
 if (writing) process.stdout.write('\n');
 process.exitCode = last?.event === 'task.completed' ? 0 : 1;
+
+if (callbackUrl) {
+  // The worker delivers after the ending: give it a few seconds, then show what it recorded.
+  let deliveries = [];
+  for (let i = 0; i < 20; i++) {
+    deliveries = (await ao.webhooks(submitted.task_id)).deliveries;
+    if (deliveries.some((d) => d.state !== 'pending')) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  if (json) out(JSON.stringify({ webhooks: deliveries }));
+  for (const d of json ? [] : deliveries) {
+    out(`webhook ${d.webhook_id} ${d.event} -> ${d.url}: ${d.state}`);
+    for (const a of d.attempts) out(`  attempt at ${a.at}: ${a.status_code ?? a.error} in ${a.duration_ms} ms`);
+  }
+}

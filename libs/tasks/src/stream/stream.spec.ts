@@ -331,6 +331,12 @@ describe('parseLastEventId', () => {
     expect(() => parseLastEventId(undefined, '1234567890123456')).toThrow(ValidationError);
     expect(parseLastEventId('123456789012345', undefined)).toBe(123456789012345);
   });
+
+  it('refuses a malformed query parameter even when a valid header decides (schemathesis: the document says both must match)', () => {
+    expect(() => parseLastEventId('7', 'abc')).toThrow(/last_event_id/);
+    expect(() => parseLastEventId('x', '7')).toThrow(/Last-Event-ID/);
+    expect(parseLastEventId('7', '')).toBe(7);
+  });
 });
 
 describe('OpenStreamLimit', () => {
