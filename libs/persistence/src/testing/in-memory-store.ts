@@ -28,14 +28,15 @@ import { MAX_HISTORY_MINUTES, type DayCounters } from '../task-counters';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+/** The moves that end a task: each sets the webhook marker of a task with a callback URL. */
+const ENDING_MOVES: ReadonlySet<TaskMove> = new Set(['complete', 'fail', 'cancel']);
+
 /**
  * The repository contract in memory, for unit specs of what sits on the repositories (the use cases
  * of the api and of the worker, the routes). Status moves follow the domain's table (`canMove`),
  * like the Mongo repository's conditional updates. `down = true` makes every call fail as if MongoDB were unreachable; `calls` names the
  * calls made, in order. The integration specs run the same flows on MongoDB.
  */
-const ENDING_MOVES: ReadonlySet<TaskMove> = new Set(['complete', 'fail', 'cancel']);
-
 export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> {
   readonly tasks = new Map<string, Task>();
   readonly messages: Message[] = [];

@@ -79,13 +79,13 @@ describe('the webhook marker', () => {
   });
 
   it("is set by every kind of ending: fail, cancel, and the api's cancel of a queued task", async () => {
-    const { store, killed, processingTask, store: s } = await setup();
+    const { store, killed, processingTask } = await setup();
     const failed = await processingTask();
     const cancelled = await processingTask();
     await killed.fail(failed, { error: { type: ErrorType.LLM_ERROR, message: 'x' } }, {}).catch(() => undefined);
     await killed.cancel(cancelled, {}, {}).catch(() => undefined);
     const queued = newTask({ task_id: randomUUID(), session_id: 's', task: 'x', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 't' }, now: T0, callback_url: 'https://example.com/h' });
-    await s.repositories.tasks.create(queued);
+    await store.repositories.tasks.create(queued);
     await killed.requestCancel(queued.task_id, {}).catch(() => undefined);
     expect(store.tasks.get(queued.task_id)?.status).toBe('cancelled');
     expect(new Set(store.webhookMarkers.keys())).toEqual(new Set([failed.task_id, cancelled.task_id, queued.task_id]));
