@@ -31,6 +31,8 @@ describe('connectMongo against a live server', () => {
         { key: { tenant_id: 1, status: 1, created_at: -1, task_id: -1 } },
         { key: { tenant_id: 1, agent_type: 1, created_at: -1, task_id: -1 } },
         { key: { tenant_id: 1, session_id: 1, created_at: -1, task_id: -1 } },
+        // Sparse on MongoDB (only marked tasks); FerretDB v1 accepts the option and ignores it.
+        { key: { webhook_pending_at: 1 } },
       ],
       agent_runs: [{ key: { task_id: 1, started_at: 1 } }, { key: { run_id: 1 }, unique: true }, { key: { finished_at: 1 } }],
       messages: [{ key: { session_id: 1, created_at: 1 } }, { key: { task_id: 1 } }, { key: { message_id: 1 }, unique: true }],

@@ -119,7 +119,7 @@ async function exercise(repos: Repositories): Promise<void> {
   // api: POST /v1/agent/execute (idempotency key, task, session, user message, accepted event).
   const accepted = [];
   for (let i = 0; i < 4; i++) {
-    const task = makeTask({ session_id: sessionId });
+    const task = makeTask({ session_id: sessionId, callback_url: 'https://example.com/h' });
     const now = task.created_at;
     const key = { key_hash: randomUUID(), body_hash: 'b', task_id: task.task_id, created_at: now, expires_at: new Date(now.getTime() + 86_400_000) };
     expect(await idempotencyKeys.reserve(key, now)).toEqual({ reserved: true });
@@ -187,6 +187,10 @@ async function exercise(repos: Repositories): Promise<void> {
   expect(await webhookDeliveries.recordAttempt(delivery.webhook_id, 0, attempt, { state: 'delivered' }, tick())).toBeNull();
   await webhookDeliveries.listDue(tick(), 100);
   await webhookDeliveries.listByTask(done.task_id);
+  // The endings above of tasks with a callback URL set their webhook marker: the outbox clears it once the
+  // delivery is recorded; the worker's webhook sweep lists the markers left set (a process died in between).
+  await tasks.listWebhookPending(tick(), 100);
+  await tasks.clearWebhookPending(done.task_id, tick());
 
   // api reads: GET /v1/tasks/{id}, its runs, messages and events; GET /v1/tasks with every filter and a next page.
   await tasks.findById(done.task_id);

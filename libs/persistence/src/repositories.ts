@@ -67,6 +67,18 @@ export interface TaskRepository {
    */
   listStale(query: StaleTaskQuery): Promise<Task[]>;
   /**
+   * The webhook marker. Every ending (complete, fail, markCancelled, and requestCancel's queued →
+   * cancelled) of a task with a `callback_url` sets `webhook_pending_at` = the ending's time
+   * (its `completed_at`) in the same single-document update, so an ending is never stored without
+   * the promise of its webhook delivery. `WebhookOutbox.ended()` clears it once the delivery is
+   * recorded; `requeueFailed` clears it too (the retry use case records the delivery first).
+   * This lists the tasks whose marker is set and older than `olderThan`, oldest first, at most
+   * `limit`: one range of the sparse `{webhook_pending_at}` index, for the worker's webhook sweep.
+   */
+  listWebhookPending(olderThan: Date, limit: number): Promise<Task[]>;
+  /** Clears the marker, only if it still holds `endedAt` (the ending it was set by). True when it did. */
+  clearWebhookPending(taskId: string, endedAt: Date): Promise<boolean>;
+  /**
    * One page of the tenant's task summaries (`tenant_id`: only that tenant's tasks), newest first (`created_at` desc, then `task_id`
    * desc), starting strictly after `after` (keyset pagination: tasks created
    * later never shift a page). Every filter is an index prefix.

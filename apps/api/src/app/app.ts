@@ -142,7 +142,7 @@ export function createApp(deps: AppDeps): Express {
   const { repositories } = store;
   const counting = new TaskCounting({ counters: repositories.taskCounters, logger });
   // A queued task cancelled here ends here: its webhook is recorded, and the worker's sweep delivers it.
-  const webhooks = new WebhookOutbox({ deliveries: repositories.webhookDeliveries, logger, now });
+  const webhooks = new WebhookOutbox({ deliveries: repositories.webhookDeliveries, tasks: repositories.tasks, logger, now });
   const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now, counting, webhooks });
   const limitsOf = (tenant: string) => config.tenantLimits.of(tenant);
   const quota = new TenantQuota({ tasks: repositories.tasks, counters: repositories.taskCounters, limitsOf, now });

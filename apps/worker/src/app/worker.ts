@@ -109,7 +109,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
   const stalled = { lockDurationMs: config.queueLockDurationMs, stalledIntervalMs: config.queueStalledIntervalMs, maxStalledCount: config.queueMaxStalledCount };
   const webhookQueue = new BullWebhookQueue(config.redis.url, { stalled, logger });
   const { webhooks: w } = config;
-  const webhookOutbox = new WebhookOutbox({ deliveries: store.repositories.webhookDeliveries, queue: webhookQueue, logger });
+  const webhookOutbox = new WebhookOutbox({ deliveries: store.repositories.webhookDeliveries, tasks, queue: webhookQueue, logger });
   const deliverWebhook = new DeliverWebhook({
     deliveries: store.repositories.webhookDeliveries,
     queue: webhookQueue,
@@ -159,8 +159,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
           run: () => reconcile.runOnce(),
         })
       : undefined;
-  // Due deliveries without a job (recorded by the api, or whose job a crash lost) get one; leased like the reconciler.
-  const sweep = new WebhookSweep({ deliveries: store.repositories.webhookDeliveries, queue: webhookQueue, batchSize: 100 });
+  // Endings whose delivery a crash left unrecorded (their task's webhook marker) get it; due deliveries
+  // without a job (recorded by the api, or whose job a crash lost) get one. Leased like the reconciler.
+  const sweep = new WebhookSweep({ deliveries: store.repositories.webhookDeliveries, tasks, outbox: webhookOutbox, queue: webhookQueue, batchSize: 100 });
   const webhookSweep = startLeasedLoop({
     lease: new RedisLock(redis, WEBHOOK_SWEEP_LOCK_KEY, Math.max(w.sweepIntervalMs * 3, 1000), heartbeat.worker_id),
     intervalMs: w.sweepIntervalMs,

@@ -219,9 +219,11 @@ describe('webhooks on completion (real worker, MongoDB, Redis, a local receiver)
       const apiLifecycle = new TaskLifecycle({
         tasks: store.repositories.tasks,
         events: new TaskEventLog(logger, 'api'),
-        webhooks: new WebhookOutbox({ deliveries: store.repositories.webhookDeliveries, logger }),
+        webhooks: new WebhookOutbox({ deliveries: store.repositories.webhookDeliveries, tasks: store.repositories.tasks, logger }),
       });
       expect((await apiLifecycle.requestCancel(task.task_id, {}))?.change).toBe('cancelled');
+      // The delivery is recorded, so the ending's webhook marker is cleared.
+      expect((await store.repositories.tasks.listWebhookPending(new Date(Date.now() + 60_000), 100)).map((t) => t.task_id)).not.toContain(task.task_id);
       const delivery = await settled(store, task.task_id);
       expect(delivery).toMatchObject({ state: 'delivered', event: 'task.cancelled' });
       const hit = receiver.received.find((r) => r.headers['webhook-id'] === delivery.webhook_id)!;

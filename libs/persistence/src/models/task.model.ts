@@ -150,6 +150,12 @@ export const taskSchema = new Schema(
     latency_ms: { type: Number, default: null, min: 0 },
     /** UTC day (`YYYY-MM-DD`) of completed_at: equality on it bounds a day's latency queries to one index range. */
     finished_day: { type: String, default: null },
+    /**
+     * The webhook marker (storage only): the time of an ending whose webhook delivery is not recorded
+     * yet. Set in the ending's own update when the task has a callback URL, removed ($unset, never
+     * null: the sparse index holds only marked tasks) once `webhook_deliveries` has the delivery.
+     */
+    webhook_pending_at: { type: Date },
   },
   { ...BASE_SCHEMA_OPTIONS, collection: TASKS_COLLECTION },
 );
@@ -177,6 +183,9 @@ taskSchema.index({ finished_day: 1, latency_ms: 1 });
 // The worker's reconciler: queued or processing tasks waiting since before a cutoff, oldest first,
 // walked by keyset (queued_at, task_id) so a pass is one bounded index range per status.
 taskSchema.index({ status: 1, queued_at: 1, task_id: 1 });
+// The webhook sweep: tasks whose ending's delivery is not recorded yet (WebhookSweep). Sparse, so it
+// holds only the few marked tasks (FerretDB v1 ignores the option and indexes every task).
+taskSchema.index({ webhook_pending_at: 1 }, { sparse: true });
 
 export function taskModel(conn: Connection) {
   return conn.model('Task', taskSchema, TASKS_COLLECTION);

@@ -158,9 +158,11 @@ export class MongoTaskRepository implements TaskRepository {
 
   async requestCancel(taskId: string, now: Date): Promise<CancelRequest | null> {
     const at = dateArg(now, 'now');
+    const marker = await this.webhookMarker(taskId, at);
+    if (marker === null) return null;
     // Not queued yet: it never ran, so it ends here. No latency stamp: cancelled tasks stay out of the latency figures.
     const cancelled = await this.transition(taskId, allowedFrom('cancel').filter((s) => s === 'queued'), {
-      $set: { status: 'cancelled', cancel_requested_at: at, completed_at: at, updated_at: at, error: { type: ErrorType.CANCELLED, message: CANCELLED_MESSAGE } },
+      $set: { status: 'cancelled', cancel_requested_at: at, completed_at: at, updated_at: at, error: { type: ErrorType.CANCELLED, message: CANCELLED_MESSAGE }, ...marker },
     });
     if (cancelled) return { change: 'cancelled', task: cancelled };
     // Running: leave a mark for the worker. `cancel_requested_at: null` keeps the first request's time (and makes this one-shot).
@@ -172,14 +174,39 @@ export class MongoTaskRepository implements TaskRepository {
 
   async markCancelled(taskId: string, outcome: { usage?: TaskUsage }, now: Date): Promise<Task | null> {
     const at = dateArg(now, 'now');
+    const usage = outcome?.usage ? taskUsageDoc(outcome.usage) : undefined;
+    const marker = await this.webhookMarker(taskId, at);
+    if (marker === null) return null;
     return this.transition(taskId, ALLOWED_FROM.markCancelled, {
       $set: {
         status: 'cancelled',
         error: { type: ErrorType.CANCELLED, message: CANCELLED_MESSAGE },
         completed_at: at,
         updated_at: at,
-        ...(outcome?.usage ? { usage: taskUsageDoc(outcome.usage) } : {}),
+        ...(usage ? { usage } : {}),
+        ...marker,
       },
+    });
+  }
+
+  async listWebhookPending(olderThan: Date, limit: number): Promise<Task[]> {
+    const before = dateArg(olderThan, 'olderThan');
+    const max = limitArg(limit);
+    if (max === 0) return []; // limit(0) means "no limit" to MongoDB
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      // One range of the sparse {webhook_pending_at} index: only marked tasks are in it.
+      const docs = await this.model.collection.find({ webhook_pending_at: { $lt: before } }).sort({ webhook_pending_at: 1 }).limit(max).toArray();
+      return docs.map(toTask);
+    });
+  }
+
+  async clearWebhookPending(taskId: string, endedAt: Date): Promise<boolean> {
+    const task_id = idArg(taskId, 'taskId');
+    const at = dateArg(endedAt, 'endedAt');
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      // Conditional on the value: a later ending's marker (after a retry) is not this one's to clear.
+      const res = await this.model.collection.updateOne({ _id: task_id as never, webhook_pending_at: at }, { $unset: { webhook_pending_at: '' } });
+      return res.modifiedCount === 1;
     });
   }
 
@@ -239,6 +266,8 @@ export class MongoTaskRepository implements TaskRepository {
               checkpoints: { route: null, agent: null },
               reused_steps: [],
             },
+            // The failed ending's delivery is recorded by now (RetryTask records it before this move).
+            $unset: { webhook_pending_at: '' },
             $push: { retries: { error: before.error, failed_at: before.completed_at, retried_at: at, attempts: before.attempts } },
           },
           { returnDocument: 'after', runValidators: true },
@@ -375,18 +404,33 @@ export class MongoTaskRepository implements TaskRepository {
   }
 
   /**
-   * The metrics fields a terminal transition stores: latency from the task's
+   * The storage-only fields a completion or a failure stores: latency from the task's
    * queued_at (which never changes after creation, so reading it first is
-   * safe) and the UTC day it finished. `null` when the task does not exist.
+   * safe), the UTC day it finished, and the webhook marker (see `webhookMarker`).
+   * `null` when the task does not exist.
    */
-  private async finishStamp(taskId: string, at: Date): Promise<{ latency_ms?: number; finished_day?: string } | null> {
+  private async finishStamp(taskId: string, at: Date): Promise<{ latency_ms?: number; finished_day?: string; webhook_pending_at?: Date } | null> {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const found = await this.model.collection.findOne({ _id: task_id as never }, { projection: { _id: 0, queued_at: 1 } });
+      const found = await this.model.collection.findOne({ _id: task_id as never }, { projection: { _id: 0, queued_at: 1, callback_url: 1 } });
       if (!found) return null;
+      const marker = markerOf(found, at);
       const queuedAt = found.queued_at instanceof Date ? found.queued_at.getTime() : Number.NaN;
-      if (!Number.isFinite(queuedAt)) return {};
-      return { latency_ms: Math.max(0, at.getTime() - queuedAt), finished_day: utcDayKey(at) };
+      if (!Number.isFinite(queuedAt)) return marker;
+      return { latency_ms: Math.max(0, at.getTime() - queuedAt), finished_day: utcDayKey(at), ...marker };
+    });
+  }
+
+  /**
+   * The webhook marker an ending at `at` sets in its own update: `{ webhook_pending_at: at }` when
+   * the task has a callback URL (which never changes after creation, so reading it first is safe),
+   * else nothing. `null` when the task does not exist.
+   */
+  private async webhookMarker(taskId: string, at: Date): Promise<{ webhook_pending_at?: Date } | null> {
+    const task_id = idArg(taskId, 'taskId');
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const found = await this.model.collection.findOne({ _id: task_id as never }, { projection: { _id: 0, callback_url: 1 } });
+      return found ? markerOf(found, at) : null;
     });
   }
 
@@ -409,6 +453,10 @@ export class MongoTaskRepository implements TaskRepository {
       return updated ? toTask(updated) : null;
     });
   }
+}
+
+function markerOf(found: Record<string, unknown>, at: Date): { webhook_pending_at?: Date } {
+  return typeof found['callback_url'] === 'string' && found['callback_url'] !== '' ? { webhook_pending_at: at } : {};
 }
 
 function positiveIntArg(value: unknown, field: string): number {

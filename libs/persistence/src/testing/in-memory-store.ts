@@ -28,6 +28,9 @@ import { MAX_HISTORY_MINUTES, type DayCounters } from '../task-counters';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
+/** The moves that end a task: each sets the webhook marker of a task with a callback URL. */
+const ENDING_MOVES: ReadonlySet<TaskMove> = new Set(['complete', 'fail', 'cancel']);
+
 /**
  * The repository contract in memory, for unit specs of what sits on the repositories (the use cases
  * of the api and of the worker, the routes). Status moves follow the domain's table (`canMove`),
@@ -47,6 +50,8 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
   readonly streamEvents = new Map<string, StreamEvent[]>();
   /** The webhook outbox, by webhook id. */
   readonly webhookDeliveries = new Map<string, WebhookDelivery>();
+  /** The tasks' webhook markers (`webhook_pending_at`, storage only), by task id. */
+  readonly webhookMarkers = new Map<string, Date>();
   down = false;
   /** Names of the calls made, e.g. `tasks.create`. */
   readonly calls: string[] = [];
@@ -119,7 +124,13 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
     const t = this.tasks.get(id);
     if (!t || !canMove(t.status, move)) return null;
     Object.assign(t, change, { updated_at: now });
+    if (ENDING_MOVES.has(move)) this.markEnding(t, now);
     return clone(t);
+  }
+
+  /** An ending of a task with a callback URL sets its webhook marker in the same write, as the Mongo repository does. */
+  private markEnding(t: Task, at: Date): void {
+    if (t.callback_url) this.webhookMarkers.set(t.task_id, at);
   }
 
   writes(): number {
@@ -174,6 +185,7 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
             updated_at: now,
             error: { type: 'CANCELLED', message: 'The task was cancelled by a client before it finished.' },
           });
+          this.markEnding(t, now);
           return { change: 'cancelled', task: clone(t) };
         }
         if (t.status === 'processing' && !t.cancel_requested_at) {
@@ -199,11 +211,29 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
           .slice(0, limit)
           .map(clone);
       },
+      listWebhookPending: async (olderThan, limit) => {
+        this.guard('tasks.listWebhookPending');
+        return [...this.webhookMarkers.entries()]
+          .filter(([, at]) => at < olderThan)
+          .sort(([, a], [, b]) => a.getTime() - b.getTime())
+          .slice(0, limit)
+          .flatMap(([id]) => {
+            const t = this.tasks.get(id);
+            return t ? [clone(t)] : [];
+          });
+      },
+      clearWebhookPending: async (id, endedAt) => {
+        this.guard('tasks.clearWebhookPending');
+        if (this.webhookMarkers.get(id)?.getTime() !== endedAt.getTime()) return false;
+        this.webhookMarkers.delete(id);
+        return true;
+      },
       requeueFailed: async (id, { retryableTypes }, now) => {
         this.guard('tasks.requeueFailed');
         const t = this.tasks.get(id);
         if (!t || t.status !== 'failed' || !t.error || !retryableTypes.includes(t.error.type)) return null;
         t.retries = [...t.retries, { error: t.error, failed_at: t.completed_at, retried_at: now, attempts: t.attempts }];
+        this.webhookMarkers.delete(id);
         Object.assign(t, {
           status: 'queued',
           error: null,

@@ -14,6 +14,7 @@ function tasksInMemory(tasks: Map<string, Task>): LifecycleTasks {
     return next;
   };
   return {
+    findById: async (id) => tasks.get(id) ?? null,
     markProcessing: async (id, now) => {
       const t = tasks.get(id);
       return move(id, 'pick_up', { status: 'processing', started_at: now, attempts: (t?.attempts ?? 0) + 1 });

@@ -9,7 +9,7 @@ const ENDINGS: ReadonlySet<TaskMove> = new Set(['complete', 'fail', 'cancel']);
 /** An event's figures, or a function of the task after the move (timings, attempts). */
 export type EventData = Record<string, unknown> | ((moved: Task) => Record<string, unknown>);
 
-export type LifecycleTasks = Pick<TaskRepository, 'markProcessing' | 'recordRouting' | 'complete' | 'fail' | 'markCancelled' | 'requestCancel' | 'requeueFailed'>;
+export type LifecycleTasks = Pick<TaskRepository, 'findById' | 'markProcessing' | 'recordRouting' | 'complete' | 'fail' | 'markCancelled' | 'requestCancel' | 'requeueFailed'>;
 
 export interface TaskLifecycleDeps {
   tasks: LifecycleTasks;
@@ -18,7 +18,7 @@ export interface TaskLifecycleDeps {
   /** The running counters of GET /v1/system/metrics: told of every move that happened. Optional (tests). */
   counting?: TaskCounting;
   /** Told of every ending (complete, fail, cancel) that happened: records the task's webhook when it has a callback URL. */
-  webhooks?: Pick<WebhookOutbox, 'ended'>;
+  webhooks?: Pick<WebhookOutbox, 'ended' | 'record'>;
 }
 
 /** The subject of a task's events. */
@@ -85,6 +85,7 @@ export class TaskLifecycle {
 
   /** failed → queued, for a client's retry of a task that failed with one of `retryableTypes`. */
   async retry(taskId: string, retryableTypes: readonly string[], data: EventData, options?: EmitOptions): Promise<Task | null> {
+    await this.recordEndingBeforeRetry(taskId);
     return this.moved('retry', await this.deps.tasks.requeueFailed(taskId, { retryableTypes }, this.now()), data, options);
   }
 
@@ -94,6 +95,7 @@ export class TaskLifecycle {
    * task was enqueued. `requeue` must not throw: a queue failure leaves the task to the reconciler.
    */
   async retryThen(taskId: string, retryableTypes: readonly string[], requeue: (moved: Task) => Promise<Record<string, unknown>>, options?: EmitOptions): Promise<Task | null> {
+    await this.recordEndingBeforeRetry(taskId);
     const task = await this.deps.tasks.requeueFailed(taskId, { retryableTypes }, this.now());
     if (!task) return null;
     await this.deps.counting?.moved('retry', task);
@@ -104,6 +106,19 @@ export class TaskLifecycle {
   /** `task.requeued`: the reconciler gave the task a new job (the status stays). */
   requeued(task: Task, data: Record<string, unknown>, options?: EmitOptions): void {
     this.emit('requeue', task, data, options);
+  }
+
+  /**
+   * A retry clears the webhook marker of the ending it undoes (the task's next ending has a new
+   * webhook id and body), so that ending's delivery is recorded first, if the task has a callback
+   * URL: usually it is already (then recording is a no-op, same id); if the process that ended the
+   * task died before recording it, it is recorded now. Throws (the retry fails, nothing moved) when
+   * it cannot be recorded.
+   */
+  private async recordEndingBeforeRetry(taskId: string): Promise<void> {
+    if (!this.deps.webhooks) return;
+    const before = await this.deps.tasks.findById(taskId);
+    if (before?.callback_url && before.status === 'failed') await this.deps.webhooks.record(before);
   }
 
   private async moved(move: TaskMove, task: Task | null, data: EventData, options?: EmitOptions, before?: RoutingBefore): Promise<Task | null> {

@@ -77,7 +77,7 @@ export interface ProcessTaskDeps {
   /** The running counters of GET /v1/system/metrics (status moves, runs' usage). Optional (tests). */
   counting?: TaskCounting;
   /** Records the webhook of each task ending (tasks with a callback URL); optional (tests). */
-  webhooks?: Pick<WebhookOutbox, 'ended'>;
+  webhooks?: Pick<WebhookOutbox, 'ended' | 'record'>;
 }
 
 const DEFAULT_STEP_WRITE_PATIENCE_MS = 15_000;

@@ -47,7 +47,7 @@ export interface ReconcilerDeps {
   /** The running counters of GET /v1/system/metrics. Optional (tests). */
   counting?: TaskCounting;
   /** Records the webhook of each task ending (tasks with a callback URL); optional (tests). */
-  webhooks?: Pick<WebhookOutbox, 'ended'>;
+  webhooks?: Pick<WebhookOutbox, 'ended' | 'record'>;
 }
 
 export interface ReconcileReport {

@@ -63,7 +63,7 @@ async function setup(
     now: () => now,
     random: () => 0.5,
   });
-  const outbox = new WebhookOutbox({ deliveries: store.repositories.webhookDeliveries, queue, logger, now: () => now });
+  const outbox = new WebhookOutbox({ deliveries: store.repositories.webhookDeliveries, tasks: store.repositories.tasks, queue, logger, now: () => now });
   return { store, queue, sender, records, observed, deliver, outbox, setNow: (d: Date) => (now = d) };
 }
 
@@ -122,7 +122,7 @@ describe('WebhookOutbox', () => {
     expect(store.webhookDeliveries.size).toBe(0);
     store.down = true;
     await expect(outbox.ended(endedTask())).resolves.toBeUndefined();
-    expect(records.map((r) => r.message)).toContain('webhook delivery could not be recorded; the task ended without its webhook');
+    expect(records.map((r) => r.message)).toContain('webhook delivery not recorded yet; the webhook sweep will record it');
   });
 });
 
@@ -211,11 +211,11 @@ describe('WebhookSweep', () => {
     await outbox.ended(b);
     await deliver.run({ webhook_id: webhookIdOf(a), attempt: 1 }); // a: pending, next attempt in 1 s
     queue.scheduled.length = 0;
-    const sweep = new WebhookSweep({ deliveries: store.repositories.webhookDeliveries, queue, batchSize: 10, now: () => T0 });
-    expect(await sweep.runOnce()).toEqual({ scheduled: 1 });
+    const sweep = new WebhookSweep({ deliveries: store.repositories.webhookDeliveries, tasks: store.repositories.tasks, outbox, queue, batchSize: 10, now: () => T0 });
+    expect(await sweep.runOnce()).toEqual({ recovered: 0, scheduled: 1 });
     expect(queue.scheduled).toEqual([{ webhookId: webhookIdOf(b), attempt: 1, delayMs: 0 }]);
     setNow(new Date(T0.getTime() + 1000));
-    const later = new WebhookSweep({ deliveries: store.repositories.webhookDeliveries, queue, batchSize: 10, now: () => new Date(T0.getTime() + 1000) });
+    const later = new WebhookSweep({ deliveries: store.repositories.webhookDeliveries, tasks: store.repositories.tasks, outbox, queue, batchSize: 10, now: () => new Date(T0.getTime() + 1000) });
     queue.scheduled.length = 0;
     await later.runOnce();
     expect(queue.scheduled.map((s) => [s.webhookId, s.attempt])).toEqual([
