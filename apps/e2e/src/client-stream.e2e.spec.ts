@@ -16,7 +16,7 @@ import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 import { MongoClient } from 'mongodb';
 import { ApiContract } from './contract';
 import { startDropProxy, type DropProxy } from './drop-proxy';
-import { freePort, startApp, waitFor, type AppProcess } from './processes';
+import { e2eEnv, freePort, startApp, stubProvidersEnv, waitFor, type AppProcess } from './processes';
 
 const root = join(__dirname, '..', '..', '..');
 const WRITING_TASK = 'Write a long blog post about how prime numbers keep online banking safe.';
@@ -70,20 +70,10 @@ describe('@agent-orchestrator/client streaming a real task (api, worker, real Mo
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     const env = {
-      MONGO_URI: process.env['MONGO_URI']!,
-      MONGO_DB_NAME: dbName,
-      REDIS_URL: testRedisUrl(9),
+      ...e2eEnv({ dbName, redisUrl: testRedisUrl(9) }),
       PORT: String(port),
-      HOST: '127.0.0.1',
-      APP_ENV: 'e2e',
       API_RATE_LIMIT_PER_MINUTE: '0',
-      OPENAI_API_KEY: 'sk-e2e-client-stream-0123456789',
-      OPENAI_BASE_URL: openai.url,
-      TAVILY_API_KEY: 'tvly-e2e-0123456789abcdef',
-      TAVILY_BASE_URL: tavily.url,
-      LLM_PEER_MODEL: 'gpt-4o-mini',
-      LLM_CONTENT_MODEL: 'gpt-4o-mini',
-      LLM_MAX_RETRIES: '1',
+      ...stubProvidersEnv({ openaiUrl: openai.url, tavilyUrl: tavily.url, openaiKey: 'sk-e2e-client-stream-0123456789' }),
       STREAM_HEARTBEAT_MS: '1000',
       STREAM_DELTA_INTERVAL_MS: '100',
     };

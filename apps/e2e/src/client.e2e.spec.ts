@@ -14,7 +14,7 @@ import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
 import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 import { ApiContract } from './contract';
 import { startDropProxy, type DropProxy } from './drop-proxy';
-import { freePort, startApp, waitFor, type AppProcess } from './processes';
+import { e2eEnv, freePort, startApp, waitFor, type AppProcess } from './processes';
 
 const root = join(__dirname, '..', '..', '..');
 const USAGE = { prompt_tokens: 100, completion_tokens: 20 };
@@ -50,12 +50,8 @@ describe('@agent-orchestrator/client against the real api and worker', () => {
     base = `http://127.0.0.1:${port}`;
     // Default settings otherwise (no API_KEYS, default limits): the document a default deployment serves.
     const env = {
-      MONGO_URI: process.env['MONGO_URI']!,
-      MONGO_DB_NAME: dbName,
-      REDIS_URL: testRedisUrl(7),
+      ...e2eEnv({ dbName, redisUrl: testRedisUrl(7) }),
       PORT: String(port),
-      HOST: '127.0.0.1',
-      APP_ENV: 'e2e',
       API_RATE_LIMIT_PER_MINUTE: '0',
       OPENAI_API_KEY: 'sk-e2e-client-0123456789',
       OPENAI_BASE_URL: openai.url,

@@ -5,7 +5,7 @@ import { MongoClient, type Db } from 'mongodb';
 import { startOpenAiStub, type OpenAiStub, type StubChatRequest, type StubReply } from '@agent-orchestrator/agents-core/testing';
 import { startTavilyStub, type TavilyStub } from '@agent-orchestrator/agent-content/testing';
 import { ApiContract } from './contract';
-import { freePort, startApp, waitFor, type AppProcess } from './processes';
+import { e2eEnv, freePort, startApp, stubProvidersEnv, waitFor, type AppProcess } from './processes';
 import { sampleValue, samples } from './prometheus';
 import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
 import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
@@ -88,21 +88,11 @@ describe('task lifecycle end to end (api + worker processes, real MongoDB and Re
     const metricsPort = await freePort();
     workerMetrics = `http://127.0.0.1:${metricsPort}/metrics`;
     const env = {
-      MONGO_URI: process.env['MONGO_URI']!,
-      MONGO_DB_NAME: dbName,
-      REDIS_URL: testRedisUrl(3),
+      ...e2eEnv({ dbName, redisUrl: testRedisUrl(3) }),
       PORT: String(port),
-      HOST: '127.0.0.1',
-      APP_ENV: 'e2e',
       LOG_LEVEL: 'debug',
-      OPENAI_API_KEY: OPENAI_KEY,
-      OPENAI_BASE_URL: openai.url,
-      TAVILY_API_KEY: TAVILY_KEY,
-      TAVILY_BASE_URL: tavily.url,
-      LLM_PEER_MODEL: 'gpt-4o-mini',
+      ...stubProvidersEnv({ openaiUrl: openai.url, tavilyUrl: tavily.url, openaiKey: OPENAI_KEY, tavilyKey: TAVILY_KEY }),
       LLM_CODE_MODEL: 'gpt-4o',
-      LLM_CONTENT_MODEL: 'gpt-4o-mini',
-      LLM_MAX_RETRIES: '1',
     };
     api = startApp('api', env);
     worker = startApp('worker', { ...env, WORKER_METRICS_PORT: String(metricsPort), WORKER_METRICS_HOST: '127.0.0.1' });

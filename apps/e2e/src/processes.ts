@@ -23,6 +23,42 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * The settings every e2e process shares: the spec's own database on the suite's MongoDB, its own Redis
+ * database, loopback only, `APP_ENV=e2e`. Add a spec's own settings after it.
+ */
+export function e2eEnv({ dbName, redisUrl }: { dbName: string; redisUrl: string }): Record<string, string> {
+  const mongoUri = process.env['MONGO_URI'];
+  if (!mongoUri) throw new Error('MONGO_URI is not set: e2e specs run under the e2e jest setup, which starts MongoDB');
+  return { MONGO_URI: mongoUri, MONGO_DB_NAME: dbName, REDIS_URL: redisUrl, HOST: '127.0.0.1', APP_ENV: 'e2e' };
+}
+
+/**
+ * Every provider pointed at local stubs that speak its API (OpenAI for the router and ContentAgent,
+ * Tavily for search), with one retry: the real SDK path runs, nothing leaves the machine.
+ */
+export function stubProvidersEnv({
+  openaiUrl,
+  tavilyUrl,
+  openaiKey = 'sk-e2e-0123456789abcdef',
+  tavilyKey = 'tvly-e2e-0123456789abcdef',
+}: {
+  openaiUrl: string;
+  tavilyUrl: string;
+  openaiKey?: string;
+  tavilyKey?: string;
+}): Record<string, string> {
+  return {
+    OPENAI_API_KEY: openaiKey,
+    OPENAI_BASE_URL: openaiUrl,
+    TAVILY_API_KEY: tavilyKey,
+    TAVILY_BASE_URL: tavilyUrl,
+    LLM_PEER_MODEL: 'gpt-4o-mini',
+    LLM_CONTENT_MODEL: 'gpt-4o-mini',
+    LLM_MAX_RETRIES: '1',
+  };
+}
+
 /** Starts a built app (`apps/<name>/dist/main.js`) as a real Node process. */
 export function startApp(name: 'api' | 'worker', env: Record<string, string>): AppProcess {
   const child = spawn(process.execPath, [join(root, 'apps', name, 'dist', 'main.js')], {

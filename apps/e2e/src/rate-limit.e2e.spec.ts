@@ -3,7 +3,7 @@
 // instances behind a load balancer do, and enforce one rate limit together.
 import { randomInt, randomUUID } from 'node:crypto';
 import { ApiContract } from './contract';
-import { freePort, startApp, waitFor, type AppProcess } from './processes';
+import { e2eEnv, freePort, startApp, waitFor, type AppProcess } from './processes';
 import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 
@@ -21,12 +21,8 @@ describe('rate limit shared by two API processes (one Redis)', () => {
 
   beforeAll(async () => {
     const env = {
-      MONGO_URI: process.env['MONGO_URI']!,
-      MONGO_DB_NAME: dbName,
-      // A logical database of its own: the lifecycle suite's API counts in another one.
-      REDIS_URL: testRedisUrl(5),
-      HOST: '127.0.0.1',
-      APP_ENV: 'e2e',
+      // A logical Redis database of its own: the lifecycle suite's API counts in another one.
+      ...e2eEnv({ dbName, redisUrl: testRedisUrl(5) }),
       LOG_LEVEL: 'info',
       API_RATE_LIMIT_PER_MINUTE: String(LIMIT),
       // As behind one load balancer: the client is the last X-Forwarded-For hop.

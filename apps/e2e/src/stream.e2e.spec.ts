@@ -9,7 +9,7 @@ import { startTavilyStub, type TavilyStub } from '@agent-orchestrator/agent-cont
 import { testDatabaseName } from '@agent-orchestrator/persistence/testing';
 import { testRedisUrl } from '@agent-orchestrator/messaging/testing';
 import { ApiContract } from './contract';
-import { freePort, startApp, waitFor, type AppProcess } from './processes';
+import { e2eEnv, freePort, startApp, stubProvidersEnv, waitFor, type AppProcess } from './processes';
 
 const WRITING_TASK = 'Write a long blog post about how prime numbers keep online banking safe.';
 /** The article the stub writes: ~3,600 characters in 20-character pieces, 10 ms apart (about 2 s). */
@@ -76,19 +76,9 @@ describe('live task stream end to end (two api processes, a worker, real MongoDB
     openai = await startOpenAiStub(llm);
     tavily = await startTavilyStub();
     const env = {
-      MONGO_URI: process.env['MONGO_URI']!,
-      MONGO_DB_NAME: dbName,
-      REDIS_URL: testRedisUrl(7),
-      HOST: '127.0.0.1',
-      APP_ENV: 'e2e',
+      ...e2eEnv({ dbName, redisUrl: testRedisUrl(7) }),
       LOG_LEVEL: 'info',
-      OPENAI_API_KEY: 'sk-e2e-0123456789abcdef',
-      OPENAI_BASE_URL: openai.url,
-      TAVILY_API_KEY: 'tvly-e2e-0123456789abcdef',
-      TAVILY_BASE_URL: tavily.url,
-      LLM_PEER_MODEL: 'gpt-4o-mini',
-      LLM_CONTENT_MODEL: 'gpt-4o-mini',
-      LLM_MAX_RETRIES: '1',
+      ...stubProvidersEnv({ openaiUrl: openai.url, tavilyUrl: tavily.url }),
       STREAM_HEARTBEAT_MS: '1000',
       STREAM_DELTA_INTERVAL_MS: '100',
     };
