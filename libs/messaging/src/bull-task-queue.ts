@@ -9,6 +9,7 @@
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import type { ConsumeOptions, EnqueueOptions, JobState, Logger, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue as TaskQueuePort } from '@agent-orchestrator/tasks';
 import { fairBacklog, type TenantBacklog } from './fair-queue';
+import { pauseLocally } from './local-pause';
 import { createTaskQueue, enqueueTask, pingQueue, withTimeout, type TaskQueue, type TaskQueueOptions } from './queue';
 
 const JOB_STATES: ReadonlySet<string> = new Set<JobState>(['waiting', 'delayed', 'active', 'paused', 'completed', 'failed', 'stuck']);
@@ -142,18 +143,9 @@ export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
     await this.queue.isReady();
   }
 
-  /**
-   * A local pause: this consumer takes no new job; resolves when its running ones are done. Bull's
-   * pause needs Redis (it reconnects the blocking connection); when Redis is gone it fails, yet no
-   * job can be taken then either: the running handlers are still waited for, and the pause resolves.
-   */
-  async pause(): Promise<void> {
-    try {
-      await this.queue.pause(true);
-    } catch (err) {
-      this.options.logger?.warn('queue pause failed (Redis unreachable?); waiting for the running jobs', { error_message: (err as Error).message });
-    }
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  /** A local pause: this consumer takes no new job; resolves when its running ones are done (`pauseLocally`). */
+  pause(): Promise<void> {
+    return pauseLocally(this.queue, this.running, 'queue', this.options.logger);
   }
 
   /**

@@ -10,6 +10,7 @@
 import Queue from 'bull';
 import { DELIVER_WEBHOOK_JOB, WEBHOOK_QUEUE_NAME, type DeliverWebhookJob } from '@agent-orchestrator/domain';
 import type { Logger, WebhookConsumer, WebhookJob, WebhookQueue } from '@agent-orchestrator/tasks';
+import { pauseLocally } from './local-pause';
 import { QueueUnavailableError, queueRedisOptions, withTimeout, type TaskQueueOptions } from './queue';
 
 export interface BullWebhookQueueOptions extends Pick<TaskQueueOptions, 'prefix' | 'stalled'> {
@@ -75,13 +76,8 @@ export class BullWebhookQueue implements WebhookQueue, WebhookConsumer {
   }
 
   /** Takes no new job here; resolves when the running ones are done (Redis gone: still waits for them). */
-  async pause(): Promise<void> {
-    try {
-      await this.queue.pause(true);
-    } catch (err) {
-      this.options.logger?.warn('webhook queue pause failed (Redis unreachable?); waiting for the running jobs', { error_message: (err as Error).message });
-    }
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  pause(): Promise<void> {
+    return pauseLocally(this.queue, this.running, 'webhook queue', this.options.logger);
   }
 
   async close(force = false): Promise<void> {
