@@ -49,6 +49,20 @@ export function statusKiB(statusText, field = 'VmRSS') {
   return m ? Number(m[1]) : null;
 }
 
+/**
+ * CPU time (user + system) in clock ticks from the text of /proc/<pid>/stat; null when unreadable.
+ * The command name (field 2) is in parentheses and may hold spaces, so fields are counted after its `)`.
+ */
+export function statCpuTicks(statText) {
+  const close = statText.lastIndexOf(')');
+  if (close < 0) return null;
+  // After ")": state(3) ppid(4) ... utime(14) stime(15): indexes 11 and 12 of the rest.
+  const rest = statText.slice(close + 2).split(' ');
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? utime + stime : null;
+}
+
 /** Deterministic pseudo-random numbers (mulberry32), so seeded data is the same run after run. */
 export function mulberry32(seed) {
   let s = seed >>> 0;

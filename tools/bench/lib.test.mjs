@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 
-import { fmt, markdownTable, mulberry32, parseSizes, percentile, shortCount, statusKiB } from './lib.mjs';
+import { fmt, markdownTable, mulberry32, parseSizes, percentile, shortCount, statCpuTicks, statusKiB } from './lib.mjs';
 
 test('percentile is nearest-rank', () => {
   const xs = Array.from({ length: 100 }, (_, i) => i + 1);
@@ -64,4 +64,10 @@ test('mulberry32 is deterministic', () => {
   const xs = [a(), a(), a()];
   assert.deepEqual(xs, [b(), b(), b()]);
   assert.ok(xs.every((x) => x >= 0 && x < 1));
+});
+
+test('statCpuTicks adds utime and stime of /proc/<pid>/stat, whatever the command name holds', () => {
+  const text = '4242 (node (my app) x) S 1 4242 4242 0 -1 4194304 99 0 0 0 1234 56 0 0 20 0 11 0 1102205 3133440 414\n';
+  assert.equal(statCpuTicks(text), 1290);
+  assert.equal(statCpuTicks('garbage'), null);
 });

@@ -37,7 +37,7 @@ import { startMongo } from '../services/mongo.mjs';
 import { errorMessage, freePort, sleep } from '../services/net.mjs';
 import { stopChild, which } from '../services/proc.mjs';
 import { startRedis } from '../services/redis.mjs';
-import { fmt, markdownTable, mulberry32, parseSizes, percentile, shortCount, statusKiB } from './lib.mjs';
+import { fmt, markdownTable, mulberry32, parseSizes, percentile, shortCount, statCpuTicks, statusKiB } from './lib.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -174,6 +174,20 @@ const rssTimer = setInterval(() => {
     }
   }
 }, 200);
+/** CPU time (user + system) of a watched process so far, in ms; null when it cannot be read. */
+const CLK_TCK = 100; // Linux's USER_HZ, what /proc/<pid>/stat counts in (getconf CLK_TCK)
+function cpuMs(label) {
+  const pid = watched.get(label);
+  if (pid === undefined) return null;
+  try {
+    const ticks = statCpuTicks(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return ticks === null ? null : (ticks * 1000) / CLK_TCK;
+  } catch {
+    return null;
+  }
+}
+/** CPU ms a process spent per unit of work between two cpuMs readings; null when either is missing. */
+const cpuPer = (before, after, units) => (before === null || after === null || units <= 0 ? null : (after - before) / units);
 const peakMiB = (label) => (rssPeakKiB.has(label) ? rssPeakKiB.get(label) / 1024 : null);
 
 const runDir = mkdtempSync(path.join(os.tmpdir(), 'ao-bench-'));
@@ -184,7 +198,8 @@ function launch(label, script, env, { stdout = 'file' } = {}) {
   const fd = openSync(path.join(runDir, `${label}.log`), 'a');
   // BENCH_WORKER_NODE_ARGS / BENCH_API_NODE_ARGS: node flags for the worker / the api only, e.g. the
   // worker image's `--max-old-space-size=160`, or `--cpu-prof --cpu-prof-dir=DIR`.
-  const flags = { worker: process.env.BENCH_WORKER_NODE_ARGS, api: process.env.BENCH_API_NODE_ARGS }[label];
+  // Every api process of the run (api, api-w, api-r) takes BENCH_API_NODE_ARGS.
+  const flags = label === 'worker' ? process.env.BENCH_WORKER_NODE_ARGS : label.startsWith('api') ? process.env.BENCH_API_NODE_ARGS : undefined;
   const nodeArgs = flags ? flags.split(' ').filter(Boolean) : [];
   const cmd = [process.execPath, ...nodeArgs, script];
   // setpriv execs the program, so the pid is node's own (what the RSS sampler reads).
@@ -423,7 +438,9 @@ try {
     say(`${label}: warm-up 3 s`);
     await cannon(url, { duration: 3 });
     say(`${label}: ${CONNECTIONS} connections for ${DURATION_S} s`);
+    const cpuBefore = cpuMs(label);
     const max = await cannon(url, { duration: DURATION_S });
+    const cpuAfter = cpuMs(label);
     const rate = max['2xx'] / max.duration;
     const half = Math.max(1, Math.floor(rate / 2));
     say(
@@ -443,6 +460,8 @@ try {
       half_rate_p99_ms: limited.latency.p99,
       half_rate_non_2xx: limited.non2xx + limited.errors + limited.timeouts,
       tasks_stored: stored,
+      // CPU of the server process per request answered during the max-rate run (all answers, 2xx or not).
+      cpu_ms_per_request: cpuPer(cpuBefore, cpuAfter, max['2xx'] + max.non2xx),
     };
     say(`${label}: at ${half}/s p99 ${r.half_rate_p99_ms} ms; ${stored} tasks stored in all`);
     return r;
@@ -502,6 +521,7 @@ try {
       const ids = [];
       let next = 0;
       say(`worker (${name}): submitting ${TASKS} tasks, ${delay} ms per LLM call`);
+      const cpuBefore = { worker: cpuMs('worker'), api: cpuMs('api-w') };
       await Promise.all(
         Array.from({ length: 16 }, async () => {
           while (next < TASKS) {
@@ -528,6 +548,7 @@ try {
           said = Date.now();
         }
       }
+      const cpuAfter = { worker: cpuMs('worker'), api: cpuMs('api-w') };
       const docs = await tasks
         .find({ task_id: { $in: ids } }, { projection: { _id: 0, status: 1, created_at: 1, completed_at: 1, 'error.type': 1 } })
         .toArray();
@@ -545,6 +566,9 @@ try {
         not_completed: failed,
         llm_calls_per_task: calls.llm / TASKS,
         search_calls_per_task: calls.search / TASKS,
+        // CPU per task from the first submit until all are terminal (the worker's includes its idle polling, ~0).
+        worker_cpu_ms_per_task: cpuPer(cpuBefore.worker, cpuAfter.worker, TASKS),
+        api_cpu_ms_per_task: cpuPer(cpuBefore.api, cpuAfter.api, TASKS),
         // What the provider alone allows: `concurrency` tasks at a time, each waiting providerMsPerTask.
         ceiling_per_s: delay > 0 && concurrency ? (concurrency * 1000) / providerMsPerTask : null,
       };
@@ -807,6 +831,7 @@ function renderTable(r) {
       `${m.non_2xx ?? '–'}+${m.errors ?? '–'} / ${m.half_rate_non_2xx ?? '–'}`,
       '',
     ]);
+    rows.push(['  CPU of the server process per request at max rate, ms', fmt(p.cpu_ms_per_request, 2), fmt(m.cpu_ms_per_request, 2), 'minimal handler']);
     rows.push(['  RSS peak of the api process, MiB', fmt(p.rss_peak_mib, 0), fmt(m.rss_peak_mib, 0), 'minimal handler']);
   }
   const w = r.worker;
@@ -825,6 +850,8 @@ function renderTable(r) {
         .map(([k, v]) => `${v} ${k}`)
         .join(', ') || '0';
     rows.push(['  tasks not completed (instant / latency)', `${nc(w.instant)} / ${nc(w.latency)}`, '', '']);
+    rows.push(['  worker CPU per task, ms (instant / latency)', `${fmt(w.instant.worker_cpu_ms_per_task, 2)} / ${fmt(w.latency.worker_cpu_ms_per_task, 2)}`, '–', '']);
+    rows.push(['  api CPU per task while the worker ran, ms (instant / latency)', `${fmt(w.instant.api_cpu_ms_per_task, 2)} / ${fmt(w.latency.api_cpu_ms_per_task, 2)}`, '–', '']);
     rows.push(['  RSS peak of the worker process, MiB', fmt(w.rss_peak_mib, 0), '–', '']);
   }
   for (const x of r.reads) {
