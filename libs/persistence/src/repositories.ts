@@ -28,8 +28,13 @@ export interface TaskRepository {
   saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<Task | null>;
   /** Adds `step` to `reused_steps` (once) of the processing task: an attempt took it from its checkpoint. Null when not processing. */
   markStepReused(taskId: string, step: TaskStep, now: Date): Promise<Task | null>;
-  /** processing → completed with the result and usage. */
-  complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null>;
+  /**
+   * processing → completed with the result and usage. `known`: the task as the caller read it (the worker's,
+   * from its pickup), whose `queued_at` and `callback_url` give the latency and the webhook marker the ending
+   * stores without reading them first; the move then applies only while `queued_at` is still that one (a
+   * retry moves it), and otherwise falls back to reading them.
+   */
+  complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date, known?: Pick<Task, 'queued_at' | 'callback_url'>): Promise<Task | null>;
   /** any non-terminal status → failed with the error (and usage so far). */
   fail(taskId: string, outcome: { error: TaskError; usage?: TaskUsage }, now: Date): Promise<Task | null>;
   /**

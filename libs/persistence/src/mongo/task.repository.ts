@@ -118,23 +118,21 @@ export class MongoTaskRepository implements TaskRepository {
     return this.transition(taskId, ALLOWED_FROM.saveCheckpoint, { $addToSet: { reused_steps: step }, $set: { updated_at: at } });
   }
 
-  async complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null> {
+  async complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date, known?: Pick<Task, 'queued_at' | 'callback_url'>): Promise<Task | null> {
     const at = dateArg(now, 'now');
     const result = taskResultDoc(outcome?.result);
     const usage = taskUsageDoc(outcome.usage);
+    const completed = (stamp: Record<string, unknown>) => ({ $set: { status: 'completed', result, usage, error: null, completed_at: at, updated_at: at, ...stamp } });
+    if (known?.queued_at instanceof Date) {
+      // The stamp from the caller's copy, without a read: applied only while queued_at is that copy's
+      // (callback_url never changes); a task requeued since then takes the reading path below.
+      const stamp = stampOf({ queued_at: known.queued_at, callback_url: known.callback_url }, at);
+      const moved = await this.transitionWhere(taskId, { status: { $in: [...ALLOWED_FROM.complete] }, queued_at: known.queued_at }, completed(stamp));
+      if (moved) return moved;
+    }
     const stamp = await this.finishStamp(taskId, at);
     if (stamp === null) return null;
-    return this.transition(taskId, ALLOWED_FROM.complete, {
-      $set: {
-        status: 'completed',
-        result,
-        usage,
-        error: null,
-        completed_at: at,
-        updated_at: at,
-        ...stamp,
-      },
-    });
+    return this.transition(taskId, ALLOWED_FROM.complete, completed(stamp));
   }
 
   async fail(taskId: string, outcome: { error: TaskError; usage?: TaskUsage }, now: Date): Promise<Task | null> {
@@ -413,11 +411,7 @@ export class MongoTaskRepository implements TaskRepository {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
       const found = await this.model.collection.findOne({ _id: task_id as never }, { projection: { _id: 0, queued_at: 1, callback_url: 1 } });
-      if (!found) return null;
-      const marker = markerOf(found, at);
-      const queuedAt = found.queued_at instanceof Date ? found.queued_at.getTime() : Number.NaN;
-      if (!Number.isFinite(queuedAt)) return marker;
-      return { latency_ms: Math.max(0, at.getTime() - queuedAt), finished_day: utcDayKey(at), ...marker };
+      return found ? stampOf(found, at) : null;
     });
   }
 
@@ -453,6 +447,14 @@ export class MongoTaskRepository implements TaskRepository {
       return updated ? toTask(updated) : null;
     });
   }
+}
+
+/** What an ending at `at` stores besides its outcome, from the task's `queued_at` and `callback_url` (see `finishStamp`). */
+function stampOf(found: Record<string, unknown>, at: Date): { latency_ms?: number; finished_day?: string; webhook_pending_at?: Date } {
+  const marker = markerOf(found, at);
+  const queuedAt = found['queued_at'] instanceof Date ? found['queued_at'].getTime() : Number.NaN;
+  if (!Number.isFinite(queuedAt)) return marker;
+  return { latency_ms: Math.max(0, at.getTime() - queuedAt), finished_day: utcDayKey(at), ...marker };
 }
 
 function markerOf(found: Record<string, unknown>, at: Date): { webhook_pending_at?: Date } {
