@@ -5,6 +5,7 @@
 //
 //   node tools/bench/worker-cpu.mjs [--tasks 300] [--warmup 60] [--rounds 3] [--concurrency N]
 //                                   [--prof DIR] [--mongo mongo-java-server|ferretdb] [--no-build]
+//                                   [--compare ROOT] [--root ROOT]
 //
 // Starts mongo-java-server (or MONGO_URI) and redis-server (or REDIS_URL), the OpenAI- and Tavily-
 // compatible stubs answering at once (the same answers as run.mjs), the built api (only to submit
@@ -13,6 +14,11 @@
 // task. With --prof DIR the worker also writes one V8 CPU profile per measured round (through
 // tools/bench/cpu-window.cjs, so boot and warm-up are not in it); summarise one with
 // `node tools/bench/cpuprofile-summary.mjs DIR/window-1.cpuprofile`.
+// With --compare ROOT (a copy of the repository, or of its built apps/worker and libs/*/dist with a
+// node_modules that resolves them, e.g. an earlier commit's build) a second worker from ROOT gets the
+// same batches, rounds alternating between the two (each with its own api, database and Redis db), so
+// both are measured under the same load: on a shared machine that is the only fair before/after.
+// --root ROOT takes the first worker from ROOT too (default: this repository's build).
 // BENCH_WORKER_NODE_ARGS adds node flags to the worker (e.g. --max-old-space-size=160).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
@@ -42,6 +48,8 @@ const { values: args } = parseArgs({
     prof: { type: 'string' },
     mongo: { type: 'string', default: 'mongo-java-server' },
     'no-build': { type: 'boolean', default: false },
+    compare: { type: 'string' },
+    root: { type: 'string' },
   },
 });
 const TASKS = Number(args.tasks);
@@ -124,45 +132,49 @@ try {
   const tavily = await startTavilyStub((req) => ({ results: defaultTavilyResults(req.query, req.maxResults) }));
   closers.push(() => tavily.close());
 
-  const db = `ao_worker_cpu_${process.pid}`;
-  closers.push(() => client.db(db).dropDatabase().then(() => undefined));
-  const common = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', APP_ENV: 'bench', MONGO_URI: mongo.uri, MONGO_DB_NAME: db, REDIS_URL: redis.url };
-  const port = await freePort();
-  launch('api', path.join(ROOT, 'apps/api/dist/main.js'), { ...common, PORT: String(port), HOST: '127.0.0.1', API_RATE_LIMIT_PER_MINUTE: '1000000' });
-  const base = `http://127.0.0.1:${port}`;
-  const profArgs = args.prof ? ['--require', path.join(HERE, 'cpu-window.cjs')] : [];
-  const worker = launch(
-    'worker',
-    path.join(ROOT, 'apps/worker/dist/main.js'),
-    {
-      ...common,
-      OPENAI_API_KEY: 'sk-bench-0123456789abcdef',
-      OPENAI_BASE_URL: openai.url,
-      TAVILY_API_KEY: 'tvly-bench-0123456789abcdef',
-      TAVILY_BASE_URL: tavily.url,
-      WORKER_METRICS_PORT: '0',
-      ...(args.concurrency ? { WORKER_CONCURRENCY: args.concurrency } : {}),
-      ...(args.prof ? { CPU_WINDOW_DIR: path.resolve(args.prof) } : {}),
-    },
-    [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs],
-  );
-  await waitFor('the api', async () => (await fetch(`${base}/readyz`)).ok);
-  await waitFor('the worker to register', async () => (await (await fetch(`${base}/v1/agents`)).json()).data.length > 0);
+  /** One worker build under test: its own database, Redis db, api (to submit) and worker. */
+  async function variant(label, root, redisDb) {
+    const db = `ao_worker_cpu_${process.pid}_${label}`;
+    closers.push(() => client.db(db).dropDatabase().then(() => undefined));
+    const redisUrl = new URL(redis.url);
+    redisUrl.pathname = `/${redisDb}`;
+    const common = { PATH: process.env.PATH ?? '', NODE_ENV: 'production', APP_ENV: 'bench', MONGO_URI: mongo.uri, MONGO_DB_NAME: db, REDIS_URL: redisUrl.toString() };
+    const port = await freePort();
+    launch(`api-${label}`, path.join(ROOT, 'apps/api/dist/main.js'), { ...common, PORT: String(port), HOST: '127.0.0.1', API_RATE_LIMIT_PER_MINUTE: '1000000' });
+    const base = `http://127.0.0.1:${port}`;
+    const profArgs = args.prof ? ['--require', path.join(HERE, 'cpu-window.cjs')] : [];
+    const worker = launch(
+      `worker-${label}`,
+      path.join(root, 'apps/worker/dist/main.js'),
+      {
+        ...common,
+        OPENAI_API_KEY: 'sk-bench-0123456789abcdef',
+        OPENAI_BASE_URL: openai.url,
+        TAVILY_API_KEY: 'tvly-bench-0123456789abcdef',
+        TAVILY_BASE_URL: tavily.url,
+        WORKER_METRICS_PORT: '0',
+        ...(args.concurrency ? { WORKER_CONCURRENCY: args.concurrency } : {}),
+        ...(args.prof ? { CPU_WINDOW_DIR: path.resolve(args.prof, label) } : {}),
+      },
+      [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs],
+    );
+    await waitFor(`the api (${label})`, async () => (await fetch(`${base}/readyz`)).ok);
+    await waitFor(`the worker (${label}) to register`, async () => (await (await fetch(`${base}/v1/agents`)).json()).data.length > 0);
+    const v = { label, base, worker, tasks: client.db(db).collection('tasks'), rssPeakKiB: 0, idleMsPerS: 0, rows: [], perTask: [] };
+    const timer = setInterval(() => {
+      try {
+        v.rssPeakKiB = Math.max(v.rssPeakKiB, statusKiB(readFileSync(`/proc/${worker.pid}/status`, 'utf8')) ?? 0);
+      } catch {
+        /* exited */
+      }
+    }, 200);
+    closers.push(async () => clearInterval(timer));
+    return v;
+  }
 
-  let rssPeakKiB = 0;
-  const rssTimer = setInterval(() => {
-    try {
-      rssPeakKiB = Math.max(rssPeakKiB, statusKiB(readFileSync(`/proc/${worker.pid}/status`, 'utf8')) ?? 0);
-    } catch {
-      /* exited */
-    }
-  }, 200);
-  closers.push(async () => clearInterval(rssTimer));
-
-  const tasks = client.db(db).collection('tasks');
   const kinds = ['Write a python function that returns {n}', 'Write an essay on queue reliability, part {n}'];
   let serial = 0;
-  async function batch(n) {
+  async function batch(v, n) {
     const ids = [];
     let next = 0;
     await Promise.all(
@@ -170,7 +182,7 @@ try {
         while (next < n) {
           next++;
           const k = serial++;
-          const res = await fetch(`${base}/v1/agent/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: kinds[k % 2].replace('{n}', String(k)) }) });
+          const res = await fetch(`${v.base}/v1/agent/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: kinds[k % 2].replace('{n}', String(k)) }) });
           if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
           ids.push((await res.json()).task_id);
         }
@@ -178,38 +190,45 @@ try {
     );
     for (let done = 0; done < n; ) {
       await sleep(100);
-      done = await tasks.countDocuments({ task_id: { $in: ids }, status: { $in: TERMINAL } });
+      done = await v.tasks.countDocuments({ task_id: { $in: ids }, status: { $in: TERMINAL } });
     }
-    const statuses = await tasks.aggregate([{ $match: { task_id: { $in: ids } } }, { $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
+    const statuses = await v.tasks.aggregate([{ $match: { task_id: { $in: ids } } }, { $group: { _id: '$status', n: { $sum: 1 } } }]).toArray();
     return Object.fromEntries(statuses.map((s) => [s._id, s.n]));
   }
 
-  // Idle CPU (heartbeats, snapshots, Bull's timers), to tell it apart from the tasks' own.
-  const idleFrom = cpuMs(worker.pid);
-  await sleep(3000);
-  const idleMsPerS = (cpuMs(worker.pid) - idleFrom) / 3;
-  say(`idle: ${fmt(idleMsPerS, 1)} ms CPU per second`);
-  say(`warm-up: ${WARMUP} tasks`);
-  if (WARMUP > 0) await batch(WARMUP);
-  const rows = [];
-  for (let r = 1; r <= ROUNDS; r++) {
-    if (args.prof) worker.kill('SIGUSR2');
-    const load = os.loadavg()[0];
-    const from = cpuMs(worker.pid);
-    const started = Date.now();
-    const statuses = await batch(TASKS);
-    const wall = (Date.now() - started) / 1000;
-    const used = cpuMs(worker.pid) - from;
-    if (args.prof) worker.kill('SIGUSR2');
-    const perTask = used / TASKS;
-    const idlePart = (idleMsPerS * wall) / TASKS;
-    say(`round ${r}: ${fmt(perTask, 2)} ms CPU/task (${fmt(perTask - idlePart, 2)} without idle), ${fmt(wall, 1)} s, ${JSON.stringify(statuses)}, load ${fmt(load, 1)}`);
-    rows.push([String(r), fmt(perTask, 2), fmt(perTask - idlePart, 2), fmt(TASKS / wall, 1), JSON.stringify(statuses), fmt(load, 1)]);
-    if (args.prof) await sleep(1500); // the profile is written
+  const variants = [await variant('this', args.root ? path.resolve(args.root) : ROOT, 5)];
+  if (args.compare) variants.push(await variant('compare', path.resolve(args.compare), 6));
+  for (const v of variants) {
+    // Idle CPU (heartbeats, snapshots, Bull's timers), to tell it apart from the tasks' own.
+    const idleFrom = cpuMs(v.worker.pid);
+    await sleep(3000);
+    v.idleMsPerS = (cpuMs(v.worker.pid) - idleFrom) / 3;
+    say(`${v.label}: idle ${fmt(v.idleMsPerS, 1)} ms CPU per second; warm-up: ${WARMUP} tasks`);
+    if (WARMUP > 0) await batch(v, WARMUP);
   }
+  for (let r = 1; r <= ROUNDS; r++) {
+    for (const v of r % 2 === 1 ? variants : [...variants].reverse()) {
+      if (args.prof) v.worker.kill('SIGUSR2');
+      const load = os.loadavg()[0];
+      const from = cpuMs(v.worker.pid);
+      const started = Date.now();
+      const statuses = await batch(v, TASKS);
+      const wall = (Date.now() - started) / 1000;
+      const used = cpuMs(v.worker.pid) - from;
+      if (args.prof) v.worker.kill('SIGUSR2');
+      const perTask = used / TASKS;
+      const idlePart = (v.idleMsPerS * wall) / TASKS;
+      v.perTask.push(perTask);
+      say(`${v.label} round ${r}: ${fmt(perTask, 2)} ms CPU/task (${fmt(perTask - idlePart, 2)} without idle), ${fmt(wall, 1)} s, ${JSON.stringify(statuses)}, load ${fmt(load, 1)}`);
+      v.rows.push([v.label, String(r), fmt(perTask, 2), fmt(perTask - idlePart, 2), fmt(TASKS / wall, 1), JSON.stringify(statuses), fmt(load, 1)]);
+      if (args.prof) await sleep(1500); // the profile is written
+    }
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   process.stdout.write(
-    `${markdownTable(['round', 'worker CPU ms/task', 'without idle', 'tasks/s (wall)', 'statuses', 'load 1 min'], rows, ['right', 'right', 'right', 'right', 'left', 'right'])}\n` +
-      `worker RSS peak ${fmt(rssPeakKiB / 1024, 0)} MiB; idle ${fmt(idleMsPerS, 1)} ms CPU/s; ${TASKS} tasks per round after ${WARMUP} warm-up; logs ${runDir}\n`,
+    `${markdownTable(['worker', 'round', 'CPU ms/task', 'without idle', 'tasks/s (wall)', 'statuses', 'load 1 min'], variants.flatMap((v) => v.rows), ['left', 'right', 'right', 'right', 'right', 'left', 'right'])}\n` +
+      variants.map((v) => `${v.label}: median ${fmt(median(v.perTask), 2)} ms CPU/task; RSS peak ${fmt(v.rssPeakKiB / 1024, 0)} MiB; idle ${fmt(v.idleMsPerS, 1)} ms CPU/s`).join('\n') +
+      `\n${TASKS} tasks per round after ${WARMUP} warm-up; logs ${runDir}\n`,
   );
 } catch (err) {
   say(`failed: ${err instanceof Error ? err.stack : String(err)}`);

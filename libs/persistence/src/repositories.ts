@@ -12,10 +12,18 @@ export { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/domain';
  * update is conditional on the current status and returns `null` when the task
  * was not in an allowed state (someone else moved it first).
  */
+/** What a running task's worker checks for a client's cancel. */
+export type TaskCancelState = Pick<Task, 'task_id' | 'status' | 'cancel_requested_at'>;
+
 export interface TaskRepository {
   /** Inserts a new task. Throws DuplicateKeyError if `task_id` exists. */
   create(task: Task): Promise<Task>;
   findById(taskId: string): Promise<Task | null>;
+  /**
+   * The status and cancel request of each task of `taskIds` that exists, in one read by primary key
+   * (the worker's fallback check of its running tasks for a cancel, `CANCEL_POLL_INTERVAL_MS`).
+   */
+  cancelStates(taskIds: readonly string[]): Promise<TaskCancelState[]>;
   /** queued|processing → processing; sets started_at, bumps attempts. */
   markProcessing(taskId: string, now: Date): Promise<Task | null>;
   /** Stores the router's decision while the task is processing. */

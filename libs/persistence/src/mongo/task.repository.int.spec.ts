@@ -259,6 +259,29 @@ describe('status transitions', () => {
   });
 });
 
+describe('cancelStates', () => {
+  it('reads the status and cancel request of each existing task of the list, in one query', async () => {
+    const a = (await tasks.markProcessing((await seed('queued')).task_id, tick()))!;
+    const b = (await tasks.markProcessing((await seed('queued')).task_id, tick()))!;
+    const c = await seed('queued');
+    const asked = await tasks.requestCancel(b.task_id, tick());
+    await tasks.requestCancel(c.task_id, tick());
+    const states = await tasks.cancelStates([a.task_id, b.task_id, c.task_id, 'missing-task', a.task_id]);
+    expect(states.sort((x, y) => x.task_id.localeCompare(y.task_id))).toEqual(
+      [
+        { task_id: a.task_id, status: 'processing', cancel_requested_at: null },
+        { task_id: b.task_id, status: 'processing', cancel_requested_at: asked!.task.cancel_requested_at },
+        { task_id: c.task_id, status: 'cancelled', cancel_requested_at: expect.any(Date) },
+      ].sort((x, y) => x.task_id.localeCompare(y.task_id)),
+    );
+    expect(await tasks.cancelStates([])).toEqual([]);
+  });
+
+  it('refuses an operator-looking id', async () => {
+    await expect(tasks.cancelStates([{ $ne: null } as unknown as string])).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
 describe('recentBySession', () => {
   it('returns the session tasks newest first, excluding one, up to the limit', async () => {
     const session_id = 'session-recent';

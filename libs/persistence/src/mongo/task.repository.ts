@@ -23,7 +23,7 @@ import mongoose, { type mongo } from 'mongoose';
 import { guard, type ErrorContext } from '../errors';
 import type { SessionModel } from '../models/session.model';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
-import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
+import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskCancelState, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
 import { agentCheckpointDoc, numOrNull, routeCheckpointDoc, strOrNull, taskDocument, taskErrorDoc, taskResultDoc, taskUsageDoc } from './documents';
 import { toTask, toTaskSummary } from './mappers';
@@ -43,6 +43,8 @@ const CANCELLED_MESSAGE = 'The task was cancelled by a client before it finished
 
 /** The percentile `dayStats` reports. */
 const LATENCY_PERCENTILE = 0.95;
+/** Ids per query of `cancelStates`. */
+const CANCEL_STATES_BATCH = 100;
 
 /** Statuses each transition may start from: the domain's table of moves. Anything else and the update matches nothing. */
 export const ALLOWED_FROM = {
@@ -76,6 +78,25 @@ export class MongoTaskRepository implements TaskRepository {
     return guard(TASKS_COLLECTION, this.ctx, async () => {
       const found = await this.model.collection.findOne({ _id: task_id as never });
       return found ? toTask(found) : null;
+    });
+  }
+
+  async cancelStates(taskIds: readonly string[]): Promise<TaskCancelState[]> {
+    if (!Array.isArray(taskIds)) throw new ValidationError('taskIds must be an array', [{ field: 'taskIds', message: 'expected an array of ids' }]);
+    const ids = [...new Set(taskIds.map((id) => idArg(id, 'taskIds')))];
+    if (ids.length === 0) return [];
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const states: TaskCancelState[] = [];
+      // By primary key, a bounded batch per query (a worker watches at most its concurrency's worth).
+      for (let i = 0; i < ids.length; i += CANCEL_STATES_BATCH) {
+        const batch = ids.slice(i, i + CANCEL_STATES_BATCH);
+        const docs = await this.model.collection.find({ _id: { $in: batch as never[] } }, { projection: { _id: 1, status: 1, cancel_requested_at: 1 } }).toArray();
+        for (const d of docs) {
+          const requested = d['cancel_requested_at'];
+          states.push({ task_id: String(d._id), status: d['status'] as TaskStatus, cancel_requested_at: requested instanceof Date ? requested : null });
+        }
+      }
+      return states;
     });
   }
 
