@@ -198,6 +198,7 @@ describe('status transitions', () => {
     const withCopy = await tasks.complete(a.task_id, { result, usage }, now, a);
     const withRead = await tasks.complete(b.task_id, { result, usage }, now);
     expect(withCopy).toEqual({ ...a, status: 'completed', result, usage, error: null, completed_at: now, updated_at: now });
+    expect(withRead).toEqual({ ...b, status: 'completed', result, usage, error: null, completed_at: now, updated_at: now });
     expect(await stored(a.task_id)).toEqual(await stored(b.task_id));
     expect(await stored(a.task_id)).toEqual({ latency_ms: now.getTime() - a.queued_at.getTime(), finished_day: now.toISOString().slice(0, 10), webhook_pending_at: now });
   });
