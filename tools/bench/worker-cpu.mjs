@@ -5,7 +5,7 @@
 //
 //   node tools/bench/worker-cpu.mjs [--tasks 300] [--warmup 60] [--rounds 3] [--concurrency N]
 //                                   [--prof DIR] [--mongo mongo-java-server|ferretdb] [--no-build]
-//                                   [--compare ROOT] [--root ROOT]
+//                                   [--compare ROOT [--together]] [--root ROOT]
 //
 // Starts mongo-java-server (or MONGO_URI) and redis-server (or REDIS_URL), the OpenAI- and Tavily-
 // compatible stubs answering at once (the same answers as run.mjs), the built api (only to submit
@@ -18,7 +18,8 @@
 // node_modules that resolves them, e.g. an earlier commit's build) a second worker from ROOT gets the
 // same batches, rounds alternating between the two (each with its own api, database and Redis db), so
 // both are measured under the same load: on a shared machine that is the only fair before/after.
-// --root ROOT takes the first worker from ROOT too (default: this repository's build).
+// --together gives both builds their batch at the same moment instead (each round's ratio is then
+// measured under one load). --root ROOT takes the first worker from ROOT too (default: this build).
 // BENCH_WORKER_NODE_ARGS adds node flags to the worker (e.g. --max-old-space-size=160).
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
@@ -50,6 +51,7 @@ const { values: args } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     compare: { type: 'string' },
     root: { type: 'string' },
+    together: { type: 'boolean', default: false },
   },
 });
 const TASKS = Number(args.tasks);
@@ -206,28 +208,39 @@ try {
     say(`${v.label}: idle ${fmt(v.idleMsPerS, 1)} ms CPU per second; warm-up: ${WARMUP} tasks`);
     if (WARMUP > 0) await batch(v, WARMUP);
   }
+  /** One measured batch of `v`: its worker's CPU over the batch, per task. */
+  async function measured(v, r) {
+    if (args.prof) v.worker.kill('SIGUSR2');
+    const load = os.loadavg()[0];
+    const from = cpuMs(v.worker.pid);
+    const started = Date.now();
+    const statuses = await batch(v, TASKS);
+    const wall = (Date.now() - started) / 1000;
+    const used = cpuMs(v.worker.pid) - from;
+    if (args.prof) v.worker.kill('SIGUSR2');
+    const perTask = used / TASKS;
+    const idlePart = (v.idleMsPerS * wall) / TASKS;
+    v.perTask.push(perTask);
+    say(`${v.label} round ${r}: ${fmt(perTask, 2)} ms CPU/task (${fmt(perTask - idlePart, 2)} without idle), ${fmt(wall, 1)} s, ${JSON.stringify(statuses)}, load ${fmt(load, 1)}`);
+    v.rows.push([v.label, String(r), fmt(perTask, 2), fmt(perTask - idlePart, 2), fmt(TASKS / wall, 1), JSON.stringify(statuses), fmt(load, 1)]);
+    return perTask;
+  }
+  const ratios = [];
   for (let r = 1; r <= ROUNDS; r++) {
-    for (const v of r % 2 === 1 ? variants : [...variants].reverse()) {
-      if (args.prof) v.worker.kill('SIGUSR2');
-      const load = os.loadavg()[0];
-      const from = cpuMs(v.worker.pid);
-      const started = Date.now();
-      const statuses = await batch(v, TASKS);
-      const wall = (Date.now() - started) / 1000;
-      const used = cpuMs(v.worker.pid) - from;
-      if (args.prof) v.worker.kill('SIGUSR2');
-      const perTask = used / TASKS;
-      const idlePart = (v.idleMsPerS * wall) / TASKS;
-      v.perTask.push(perTask);
-      say(`${v.label} round ${r}: ${fmt(perTask, 2)} ms CPU/task (${fmt(perTask - idlePart, 2)} without idle), ${fmt(wall, 1)} s, ${JSON.stringify(statuses)}, load ${fmt(load, 1)}`);
-      v.rows.push([v.label, String(r), fmt(perTask, 2), fmt(perTask - idlePart, 2), fmt(TASKS / wall, 1), JSON.stringify(statuses), fmt(load, 1)]);
-      if (args.prof) await sleep(1500); // the profile is written
+    if (args.together && variants.length === 2) {
+      // Both builds get their batch at the same moment, so both run under the same load.
+      const [a, b] = await Promise.all(variants.map((v) => measured(v, r)));
+      ratios.push(a / b);
+    } else {
+      for (const v of r % 2 === 1 ? variants : [...variants].reverse()) await measured(v, r);
     }
+    if (args.prof) await sleep(1500); // the profiles are written
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
   process.stdout.write(
     `${markdownTable(['worker', 'round', 'CPU ms/task', 'without idle', 'tasks/s (wall)', 'statuses', 'load 1 min'], variants.flatMap((v) => v.rows), ['left', 'right', 'right', 'right', 'right', 'left', 'right'])}\n` +
       variants.map((v) => `${v.label}: median ${fmt(median(v.perTask), 2)} ms CPU/task; RSS peak ${fmt(v.rssPeakKiB / 1024, 0)} MiB; idle ${fmt(v.idleMsPerS, 1)} ms CPU/s`).join('\n') +
+      (ratios.length ? `\nthis ÷ compare, per round: ${ratios.map((x) => fmt(x, 2)).join(', ')}; median ${fmt(median(ratios), 2)}` : '') +
       `\n${TASKS} tasks per round after ${WARMUP} warm-up; logs ${runDir}\n`,
   );
 } catch (err) {
