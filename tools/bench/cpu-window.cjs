@@ -23,7 +23,10 @@ if (dir) {
     }
     running = false;
     session.post('Profiler.stop', (err, result) => {
-      if (err) return process.stderr.write(`cpu-window: ${err.message}\n`);
+      if (err) {
+        process.stderr.write(`cpu-window: ${err.message}\n`);
+        return;
+      }
       fs.mkdirSync(dir, { recursive: true });
       const file = path.join(dir, `window-${++n}.cpuprofile`);
       fs.writeFileSync(file, JSON.stringify(result.profile));

@@ -161,7 +161,7 @@ try {
       [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs],
     );
     await waitFor(`the api (${label})`, async () => (await fetch(`${base}/readyz`)).ok);
-    await waitFor(`the worker (${label}) to register`, async () => (await (await fetch(`${base}/v1/agents`)).json()).data.length > 0);
+    await waitFor(`the worker (${label}) to register`, async () => /** @type {{ data: unknown[] }} */ (await (await fetch(`${base}/v1/agents`)).json()).data.length > 0);
     const v = { label, base, worker, tasks: client.db(db).collection('tasks'), rssPeakKiB: 0, idleMsPerS: 0, rows: [], perTask: [] };
     const timer = setInterval(() => {
       try {
@@ -186,7 +186,7 @@ try {
           const k = serial++;
           const res = await fetch(`${v.base}/v1/agent/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ task: kinds[k % 2].replace('{n}', String(k)) }) });
           if (res.status !== 202) throw new Error(`submit answered ${res.status}: ${await res.text()}`);
-          ids.push((await res.json()).task_id);
+          ids.push(/** @type {{ task_id: string }} */ (await res.json()).task_id);
         }
       }),
     );
