@@ -35,6 +35,32 @@ describe('OpenAI provider against a local stub (real SDK path)', () => {
     expect((stub.requests[0]!.body['response_format'] as { type: string }).type).toBe('json_schema');
   });
 
+  it("sends exactly the response_format of LangChain's withStructuredOutput (jsonSchema), without its pipeline", async () => {
+    stub.setHandler(() => ({ json: { answer: 42, note: 'x' } }));
+    const schema = z.object({ answer: z.number(), note: z.string().describe('a short note') }).describe('The answer.');
+    const chat = provider().chatModel({ model: 'gpt-4o-mini' });
+    const viaPipeline = await chat.withStructuredOutput(schema, { name: 'answer_schema', includeRaw: true, method: 'jsonSchema' }).invoke([new HumanMessage('q')]);
+    const direct = await invokeStructured(chat, schema, [new HumanMessage('q')], { name: 'answer_schema', prices: DEFAULT_PRICE_TABLE });
+    expect(direct.value).toEqual(viaPipeline.parsed);
+    expect(stub.requests).toHaveLength(2);
+    // The same request body: the schema made strict JSON schema, its name and description, nothing else changed.
+    expect(stub.requests[1]!.body).toEqual(stub.requests[0]!.body);
+    expect(stub.requests[1]!.body['response_format']).toMatchObject({ type: 'json_schema', json_schema: { name: 'answer_schema', strict: true, description: 'The answer.' } });
+  });
+
+  it('re-asks once with the parse error when a JSON-schema answer is not JSON (direct call), and counts both calls', async () => {
+    let calls = 0;
+    stub.setHandler(() => (++calls === 1 ? { content: 'not json at all', usage: { prompt_tokens: 10, completion_tokens: 2 }, chunkChars: 4 } : { json: { answer: 42 }, usage: { prompt_tokens: 20, completion_tokens: 3 } }));
+    const chat = provider().chatModel({ model: 'gpt-4o-mini' });
+    const schema = z.object({ answer: z.number() });
+    const streamed: string[] = [];
+    const res = await invokeStructured(chat, schema, [new HumanMessage('q')], { name: 'answer_schema', prices: DEFAULT_PRICE_TABLE, stream: { field: 'answer', onDelta: (t) => streamed.push(t) } });
+    expect(res.value).toEqual({ answer: 42 });
+    expect(stub.requests).toHaveLength(2);
+    expect(stub.requests[1]!.lastUser).toMatch(/could not be used/);
+    expect(res.usage).toMatchObject({ prompt_tokens: 30, completion_tokens: 5, total_tokens: 35 });
+  });
+
   it('retries a 503 and then succeeds', async () => {
     let calls = 0;
     stub.setHandler(() => (++calls === 1 ? { status: 503, message: 'overloaded' } : { content: 'ok' }));

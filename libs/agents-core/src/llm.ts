@@ -26,6 +26,13 @@ const policies = new WeakMap<BaseChatModel, CallPolicy>();
 const cappers = new WeakMap<BaseChatModel, (maxTokens: number) => BaseChatModel>();
 /** The structured-output method of a chat model made by a provider (the provider's default or the config's override). */
 const structuredMethods = new WeakMap<BaseChatModel, StructuredOutputMethod>();
+/** Chat models made by the OpenAI provider (LangChain's ChatOpenAI on the Chat Completions API). */
+const openAiChatModels = new WeakSet<BaseChatModel>();
+
+/** Whether `model` is a ChatOpenAI this lib made (for invokeStructured's direct JSON-schema call); false for fakes and other providers. */
+export function isOpenAiChatModel(model: BaseChatModel): boolean {
+  return openAiChatModels.has(model);
+}
 
 /** The timeout/retry policy of a chat model made by a provider (defaults for others, e.g. fakes). */
 export function callPolicyOf(model: BaseChatModel): CallPolicy {
@@ -120,6 +127,7 @@ export function createChatProvider(options: ChatProviderOptions): LlmProvider {
     const chat = options.factory({ model, temperature, maxTokens, apiKey: options.apiKey, baseURL: options.baseURL, timeoutMs: options.timeoutMs });
     policies.set(chat, { timeoutMs: options.timeoutMs, maxRetries: options.maxRetries, ...(options.limiter ? { limiter: options.limiter } : {}) });
     structuredMethods.set(chat, method);
+    if (options.provider === 'openai') openAiChatModels.add(chat);
     return chat;
   }
 }

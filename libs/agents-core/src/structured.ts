@@ -1,10 +1,13 @@
 import { BaseCallbackHandler } from '@langchain/core/callbacks/base';
 import type { BaseChatModel } from '@langchain/core/language_models/chat_models';
+import { createContentParser } from '@langchain/core/language_models/structured_output';
+import { toJsonSchema } from '@langchain/core/utils/json_schema';
+import { getSchemaDescription } from '@langchain/core/utils/types';
 import { AIMessage, HumanMessage, type AIMessageChunk, type BaseMessage } from '@langchain/core/messages';
 import type { ModelUsage, PriceTable, StructuredOutputMethod } from '@agent-orchestrator/domain';
 import { BudgetExceededError, LlmError, addCost, priceOf } from '@agent-orchestrator/domain';
 import type { z } from 'zod';
-import { callPolicyOf, modelNameOf, structuredMethodOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
+import { callPolicyOf, isOpenAiChatModel, modelNameOf, structuredMethodOf, textOf, toLlmError, usageOf, withMaxTokens } from './llm';
 import { reportLlmCall } from './observe';
 import { JsonStringFieldReader } from './json-field-stream';
 import { callWithRetry } from './retry';
@@ -35,6 +38,51 @@ function structuredRunnable(chat: BaseChatModel, schema: z.ZodObject, name: stri
   let runnable = byName.get(key);
   if (!runnable) byName.set(key, (runnable = chat.withStructuredOutput(schema, { name, includeRaw: true, method })));
   return runnable;
+}
+
+/**
+ * A JSON-schema call of a ChatOpenAI, made without LangChain's structured-output pipeline: the request
+ * carries the same `response_format` ChatOpenAI's `withStructuredOutput(schema, { method: 'jsonSchema' })`
+ * sends (converted from the zod schema once, not at every call as ChatOpenAI does for a zod schema), and
+ * the answer's text is read by the same content parser, here rather than in the pipeline's four nested
+ * runnables (a sequence, a map, a passthrough with a fallback), each of which costs LangChain a callback
+ * manager and a run tree per call. Measured: ~4 ms of CPU per call through the pipeline, ~1.5 ms so.
+ */
+interface DirectJsonSchema {
+  /** What ChatOpenAI's `_getResponseFormat` makes of the zod schema (auto-parseable by the OpenAI SDK, strict). */
+  responseFormat: unknown;
+  /** LangChain's content parser for the schema (fenced or bare JSON, validated), as the pipeline uses it. */
+  parser: { parse(text: string): Promise<unknown> };
+}
+const directFormats = new WeakMap<object, Map<string, DirectJsonSchema>>();
+
+/** The direct call of `schema` named `name` on `chat`, or undefined when `chat` is not a ChatOpenAI this lib made (fakes, other providers). */
+function directJsonSchema(chat: BaseChatModel, schema: z.ZodObject, name: string): DirectJsonSchema | undefined {
+  const convert = (chat as unknown as { _getResponseFormat?: (format: unknown) => unknown })._getResponseFormat;
+  if (!isOpenAiChatModel(chat) || typeof convert !== 'function') return undefined;
+  let byName = directFormats.get(schema);
+  if (!byName) directFormats.set(schema, (byName = new Map()));
+  let direct = byName.get(name);
+  if (!direct) {
+    // As withStructuredOutput builds it: name, the schema's description, the zod schema (made strict JSON schema by ChatOpenAI).
+    const description = getSchemaDescription(toJsonSchema(schema));
+    direct = {
+      responseFormat: convert.call(chat, { type: 'json_schema', json_schema: { name, description, schema } }),
+      parser: createContentParser(schema) as unknown as DirectJsonSchema['parser'],
+    };
+    byName.set(name, direct);
+  }
+  return direct;
+}
+
+/** One direct JSON-schema call: the answer and its parsed value, or the parser's error (as the pipeline's `includeRaw` gives them). */
+async function invokeDirect<T>(chat: BaseChatModel, direct: DirectJsonSchema, prompt: BaseMessage[], options: { signal: AbortSignal; callbacks?: BaseCallbackHandler[] }): Promise<StructuredAnswer<T>> {
+  const raw = await chat.invoke(prompt, { signal: options.signal, ...(options.callbacks ? { callbacks: options.callbacks } : {}), outputVersion: 'v0', response_format: direct.responseFormat } as Parameters<BaseChatModel['invoke']>[1]);
+  try {
+    return { raw, parsed: (await direct.parser.parse(textOf(raw))) as T };
+  } catch (parsingError) {
+    return { raw, parsed: null, parsingError };
+  }
 }
 
 export interface LlmCallResult<T> {
@@ -139,13 +187,17 @@ export async function invokeStructured<S extends z.ZodObject>(
   const startedAt = performance.now();
   let usage: ModelUsage | undefined;
   const ask = async (prompt: BaseMessage[], stream?: StreamField<S>): Promise<{ raw: BaseMessage; result: Checked<z.infer<S>>; parsingError?: unknown }> => {
-    const runnable = structuredRunnable(budgeted(chat, model, options.prices), schema, options.name, method);
+    const call = budgeted(chat, model, options.prices);
+    const direct = method === 'jsonSchema' ? directJsonSchema(call, schema, options.name) : undefined;
+    const runnable = direct ? undefined : structuredRunnable(call, schema, options.name, method);
     let tokens = new StreamedTokens();
     const out = await callWithRetry(
       `LLM call to ${model}`,
       async (signal) => {
         tokens = new StreamedTokens(); // a retried attempt counts afresh
-        return (await runnable.invoke(prompt, { signal, ...(stream ? { callbacks: [streamingHandler(stream, tokens)] } : {}) })) as StructuredAnswer<z.infer<S>>;
+        const callbacks = stream ? [streamingHandler(stream, tokens)] : undefined;
+        if (direct) return invokeDirect<z.infer<S>>(call, direct, prompt, { signal, ...(callbacks ? { callbacks } : {}) });
+        return (await (runnable as StructuredRunnable).invoke(prompt, { signal, ...(callbacks ? { callbacks } : {}) })) as StructuredAnswer<z.infer<S>>;
       },
       (err) => toLlmError(err, model),
       callPolicyOf(chat),

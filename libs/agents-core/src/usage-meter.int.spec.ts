@@ -51,6 +51,18 @@ describe('task budgets on real SDK calls (local stub)', () => {
     expect(meter.usages.map((u) => u.total_tokens)).toEqual([110]);
   });
 
+  it('caps a structured (JSON-schema) call under a budget as a text call, with the same response_format as without a budget', async () => {
+    stub.setHandler(() => ({ json: { answer: 1 }, usage: { prompt_tokens: 20, completion_tokens: 10 } }));
+    const structured = () => invokeStructured(chat(), z.object({ answer: z.number() }), [new HumanMessage('q')], { name: 'answer', prices: DEFAULT_PRICE_TABLE });
+    await structured();
+    const meter = new UsageMeter({ max_tokens: 100, max_cost_usd: null });
+    const res = await runWithUsageMeter(meter, async () => (await structured(), structured()));
+    expect(res.value).toEqual({ answer: 1 });
+    expect(stub.requests.map((r) => r.body['max_tokens'])).toEqual([undefined, 100, 70]);
+    expect(stub.requests[2]!.body['response_format']).toEqual(stub.requests[0]!.body['response_format']);
+    expect(meter.remainingTokens()).toBe(40);
+  });
+
   it('makes no call once the budget is used up', async () => {
     const meter = new UsageMeter({ max_tokens: 30, max_cost_usd: null });
     await runWithUsageMeter(meter, ask); // exactly 30: allowed

@@ -140,6 +140,8 @@ async function exercise(repos: Repositories): Promise<void> {
   await idempotencyKeys.reserve(freed, freed.created_at);
   expect(await idempotencyKeys.release(freed.key_hash, 'gone')).toBe(true);
 
+  // worker: the fallback check of its running tasks for a cancel request.
+  await tasks.cancelStates(accepted.map((t) => t.task_id));
   // worker: pick up, build the router's context, route, run the agent, finish.
   const [done, failed, cancelled, queued] = accepted as [(typeof accepted)[0], (typeof accepted)[0], (typeof accepted)[0], (typeof accepted)[0]];
   for (const task of [done, failed, cancelled]) {
@@ -165,7 +167,7 @@ async function exercise(repos: Repositories): Promise<void> {
   await agentRuns.record(run(done.task_id, sessionId, tick()));
   await messages.put(message(done.task_id, sessionId, 'assistant', tick()));
   expect(
-    await tasks.complete(done.task_id, { result: { summary: 's', raw_output: 'print(1)', code_language: 'python', citations: [] }, usage }, tick()),
+    await tasks.complete(done.task_id, { result: { summary: 's', raw_output: 'print(1)', code_language: 'python', citations: [] }, usage }, tick(), done),
   ).toMatchObject({ status: 'completed' });
   expect(await tasks.fail(failed.task_id, { error: { type: 'LLM_ERROR', message: 'upstream 500' }, usage }, tick())).toMatchObject({ status: 'failed' });
 

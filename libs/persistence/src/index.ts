@@ -24,6 +24,7 @@ export type {
   TaskListQuery,
   TaskRepository,
   TaskRouting,
+  TaskCancelState,
   StepCheckpoint,
   TaskStatus,
   TaskSummary,

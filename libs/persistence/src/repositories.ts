@@ -12,10 +12,18 @@ export { MAX_TASK_PAGE_SIZE } from '@agent-orchestrator/domain';
  * update is conditional on the current status and returns `null` when the task
  * was not in an allowed state (someone else moved it first).
  */
+/** What a running task's worker checks for a client's cancel. */
+export type TaskCancelState = Pick<Task, 'task_id' | 'status' | 'cancel_requested_at'>;
+
 export interface TaskRepository {
   /** Inserts a new task. Throws DuplicateKeyError if `task_id` exists. */
   create(task: Task): Promise<Task>;
   findById(taskId: string): Promise<Task | null>;
+  /**
+   * The status and cancel request of each task of `taskIds` that exists, in one read by primary key
+   * (the worker's fallback check of its running tasks for a cancel, `CANCEL_POLL_INTERVAL_MS`).
+   */
+  cancelStates(taskIds: readonly string[]): Promise<TaskCancelState[]>;
   /** queued|processing → processing; sets started_at, bumps attempts. */
   markProcessing(taskId: string, now: Date): Promise<Task | null>;
   /** Stores the router's decision while the task is processing. */
@@ -28,8 +36,13 @@ export interface TaskRepository {
   saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<Task | null>;
   /** Adds `step` to `reused_steps` (once) of the processing task: an attempt took it from its checkpoint. Null when not processing. */
   markStepReused(taskId: string, step: TaskStep, now: Date): Promise<Task | null>;
-  /** processing → completed with the result and usage. */
-  complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null>;
+  /**
+   * processing → completed with the result and usage. `known`: the task as the caller read it (the worker's,
+   * from its pickup), whose `queued_at` and `callback_url` give the latency and the webhook marker the ending
+   * stores without reading them first; the move then applies only while `queued_at` is still that one (a
+   * retry moves it), and otherwise falls back to reading them.
+   */
+  complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date, known?: Pick<Task, 'queued_at' | 'callback_url'>): Promise<Task | null>;
   /** any non-terminal status → failed with the error (and usage so far). */
   fail(taskId: string, outcome: { error: TaskError; usage?: TaskUsage }, now: Date): Promise<Task | null>;
   /**

@@ -33,8 +33,26 @@ export interface SessionTurns {
   complete: boolean;
 }
 
+/**
+ * Reads of a session's turns in flight, by collection and session: the worker builds a task's context
+ * with `tasks.recentBySession` and `messages.recentBySession` side by side, and both start from the same
+ * session; the second is answered by the first's read instead of a second round trip. Only reads in
+ * flight are shared (an entry is dropped when its read settles), so nothing is served from a cache.
+ */
+const inFlight = new WeakMap<mongo.Collection, Map<string, Promise<SessionTurns | null>>>();
+
 /** The session's turns, or null when it has no session document (a task stored without a session touch). */
-export async function readSessionTurns(sessions: mongo.Collection, sessionId: string): Promise<SessionTurns | null> {
+export function readSessionTurns(sessions: mongo.Collection, sessionId: string): Promise<SessionTurns | null> {
+  let reads = inFlight.get(sessions);
+  if (!reads) inFlight.set(sessions, (reads = new Map()));
+  const pending = reads.get(sessionId);
+  if (pending) return pending;
+  const read = readOnce(sessions, sessionId).finally(() => reads.delete(sessionId));
+  reads.set(sessionId, read);
+  return read;
+}
+
+async function readOnce(sessions: mongo.Collection, sessionId: string): Promise<SessionTurns | null> {
   const doc = await sessions.findOne({ _id: sessionId as never }, { projection: { _id: 0, recent: 1, recent_complete: 1 } });
   if (!doc) return null;
   const raw = Array.isArray(doc['recent']) ? (doc['recent'] as unknown[]) : [];

@@ -189,6 +189,33 @@ describe('status transitions', () => {
     expect(out).toEqual({ ...task, status: 'completed', result, usage, error: null, completed_at: now, updated_at: now });
   });
 
+  it("complete with the caller's copy of the task stores the same latency, day and webhook marker as without, without reading them first", async () => {
+    const stored = (raw: string) => db.raw.collection('tasks').findOne({ _id: raw as never }, { projection: { _id: 0, latency_ms: 1, finished_day: 1, webhook_pending_at: 1 } });
+    const callback_url = 'https://example.com/hook';
+    const a = (await tasks.markProcessing((await seed('queued', { callback_url })).task_id, tick()))!;
+    const b = (await tasks.markProcessing((await seed('queued', { callback_url, queued_at: a.queued_at })).task_id, tick()))!;
+    const now = tick();
+    const withCopy = await tasks.complete(a.task_id, { result, usage }, now, a);
+    const withRead = await tasks.complete(b.task_id, { result, usage }, now);
+    expect(withCopy).toEqual({ ...a, status: 'completed', result, usage, error: null, completed_at: now, updated_at: now });
+    expect(withRead).toEqual({ ...b, status: 'completed', result, usage, error: null, completed_at: now, updated_at: now });
+    expect(await stored(a.task_id)).toEqual(await stored(b.task_id));
+    expect(await stored(a.task_id)).toEqual({ latency_ms: now.getTime() - a.queued_at.getTime(), finished_day: now.toISOString().slice(0, 10), webhook_pending_at: now });
+  });
+
+  it('complete with a stale copy (the task was queued again since) takes the latency from the stored queued_at', async () => {
+    const task = (await tasks.markProcessing((await seed('queued')).task_id, tick()))!;
+    const requeuedAt = tick();
+    await db.raw.collection('tasks').updateOne({ _id: task.task_id as never }, { $set: { queued_at: requeuedAt } });
+    const now = tick();
+    const out = await tasks.complete(task.task_id, { result, usage }, now, task);
+    expect(out).toMatchObject({ status: 'completed', queued_at: requeuedAt });
+    const doc = await db.raw.collection('tasks').findOne({ _id: task.task_id as never });
+    expect(doc!['latency_ms']).toBe(now.getTime() - requeuedAt.getTime());
+    // And a copy of a task that is not processing any more still moves nothing.
+    expect(await tasks.complete(task.task_id, { result, usage }, tick(), task)).toBeNull();
+  });
+
   it('fail sets the error and completed_at, keeping usage when none is given', async () => {
     const task = await seed('processing', { usage });
     const now = tick();
@@ -230,6 +257,29 @@ describe('status transitions', () => {
   it('rejects an invalid Date for now', async () => {
     const task = await seed('queued');
     await expect(tasks.markProcessing(task.task_id, new Date('nope'))).rejects.toBeInstanceOf(ValidationError);
+  });
+});
+
+describe('cancelStates', () => {
+  it('reads the status and cancel request of each existing task of the list, in one query', async () => {
+    const a = (await tasks.markProcessing((await seed('queued')).task_id, tick()))!;
+    const b = (await tasks.markProcessing((await seed('queued')).task_id, tick()))!;
+    const c = await seed('queued');
+    const asked = await tasks.requestCancel(b.task_id, tick());
+    await tasks.requestCancel(c.task_id, tick());
+    const states = await tasks.cancelStates([a.task_id, b.task_id, c.task_id, 'missing-task', a.task_id]);
+    expect(states.sort((x, y) => x.task_id.localeCompare(y.task_id))).toEqual(
+      [
+        { task_id: a.task_id, status: 'processing', cancel_requested_at: null },
+        { task_id: b.task_id, status: 'processing', cancel_requested_at: asked!.task.cancel_requested_at },
+        { task_id: c.task_id, status: 'cancelled', cancel_requested_at: expect.any(Date) },
+      ].sort((x, y) => x.task_id.localeCompare(y.task_id)),
+    );
+    expect(await tasks.cancelStates([])).toEqual([]);
+  });
+
+  it('refuses an operator-looking id', async () => {
+    await expect(tasks.cancelStates([{ $ne: null } as unknown as string])).rejects.toBeInstanceOf(ValidationError);
   });
 });
 

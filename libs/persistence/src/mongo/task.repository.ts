@@ -23,7 +23,7 @@ import mongoose, { type mongo } from 'mongoose';
 import { guard, type ErrorContext } from '../errors';
 import type { SessionModel } from '../models/session.model';
 import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
-import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
+import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskCancelState, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
 import { agentCheckpointDoc, numOrNull, routeCheckpointDoc, strOrNull, taskDocument, taskErrorDoc, taskResultDoc, taskUsageDoc } from './documents';
 import { toTask, toTaskSummary } from './mappers';
@@ -43,6 +43,8 @@ const CANCELLED_MESSAGE = 'The task was cancelled by a client before it finished
 
 /** The percentile `dayStats` reports. */
 const LATENCY_PERCENTILE = 0.95;
+/** Ids per query of `cancelStates`. */
+const CANCEL_STATES_BATCH = 100;
 
 /** Statuses each transition may start from: the domain's table of moves. Anything else and the update matches nothing. */
 export const ALLOWED_FROM = {
@@ -76,6 +78,25 @@ export class MongoTaskRepository implements TaskRepository {
     return guard(TASKS_COLLECTION, this.ctx, async () => {
       const found = await this.model.collection.findOne({ _id: task_id as never });
       return found ? toTask(found) : null;
+    });
+  }
+
+  async cancelStates(taskIds: readonly string[]): Promise<TaskCancelState[]> {
+    if (!Array.isArray(taskIds)) throw new ValidationError('taskIds must be an array', [{ field: 'taskIds', message: 'expected an array of ids' }]);
+    const ids = [...new Set(taskIds.map((id) => idArg(id, 'taskIds')))];
+    if (ids.length === 0) return [];
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const states: TaskCancelState[] = [];
+      // By primary key, a bounded batch per query (a worker watches at most its concurrency's worth).
+      for (let i = 0; i < ids.length; i += CANCEL_STATES_BATCH) {
+        const batch = ids.slice(i, i + CANCEL_STATES_BATCH);
+        const docs = await this.model.collection.find({ _id: { $in: batch as never[] } }, { projection: { _id: 1, status: 1, cancel_requested_at: 1 } }).toArray();
+        for (const d of docs) {
+          const requested = d['cancel_requested_at'];
+          states.push({ task_id: String(d._id), status: d['status'] as TaskStatus, cancel_requested_at: requested instanceof Date ? requested : null });
+        }
+      }
+      return states;
     });
   }
 
@@ -118,23 +139,21 @@ export class MongoTaskRepository implements TaskRepository {
     return this.transition(taskId, ALLOWED_FROM.saveCheckpoint, { $addToSet: { reused_steps: step }, $set: { updated_at: at } });
   }
 
-  async complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date): Promise<Task | null> {
+  async complete(taskId: string, outcome: { result: TaskResult; usage: TaskUsage }, now: Date, known?: Pick<Task, 'queued_at' | 'callback_url'>): Promise<Task | null> {
     const at = dateArg(now, 'now');
     const result = taskResultDoc(outcome?.result);
     const usage = taskUsageDoc(outcome.usage);
+    const completed = (stamp: Record<string, unknown>) => ({ $set: { status: 'completed', result, usage, error: null, completed_at: at, updated_at: at, ...stamp } });
+    if (known?.queued_at instanceof Date) {
+      // The stamp from the caller's copy, without a read: applied only while queued_at is that copy's
+      // (callback_url never changes); a task requeued since then takes the reading path below.
+      const stamp = stampOf({ queued_at: known.queued_at, callback_url: known.callback_url }, at);
+      const moved = await this.transitionWhere(taskId, { status: { $in: [...ALLOWED_FROM.complete] }, queued_at: known.queued_at }, completed(stamp));
+      if (moved) return moved;
+    }
     const stamp = await this.finishStamp(taskId, at);
     if (stamp === null) return null;
-    return this.transition(taskId, ALLOWED_FROM.complete, {
-      $set: {
-        status: 'completed',
-        result,
-        usage,
-        error: null,
-        completed_at: at,
-        updated_at: at,
-        ...stamp,
-      },
-    });
+    return this.transition(taskId, ALLOWED_FROM.complete, completed(stamp));
   }
 
   async fail(taskId: string, outcome: { error: TaskError; usage?: TaskUsage }, now: Date): Promise<Task | null> {
@@ -413,11 +432,7 @@ export class MongoTaskRepository implements TaskRepository {
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
       const found = await this.model.collection.findOne({ _id: task_id as never }, { projection: { _id: 0, queued_at: 1, callback_url: 1 } });
-      if (!found) return null;
-      const marker = markerOf(found, at);
-      const queuedAt = found.queued_at instanceof Date ? found.queued_at.getTime() : Number.NaN;
-      if (!Number.isFinite(queuedAt)) return marker;
-      return { latency_ms: Math.max(0, at.getTime() - queuedAt), finished_day: utcDayKey(at), ...marker };
+      return found ? stampOf(found, at) : null;
     });
   }
 
@@ -453,6 +468,14 @@ export class MongoTaskRepository implements TaskRepository {
       return updated ? toTask(updated) : null;
     });
   }
+}
+
+/** What an ending at `at` stores besides its outcome, from the task's `queued_at` and `callback_url` (see `finishStamp`). */
+function stampOf(found: Record<string, unknown>, at: Date): { latency_ms?: number; finished_day?: string; webhook_pending_at?: Date } {
+  const marker = markerOf(found, at);
+  const queuedAt = found['queued_at'] instanceof Date ? found['queued_at'].getTime() : Number.NaN;
+  if (!Number.isFinite(queuedAt)) return marker;
+  return { latency_ms: Math.max(0, at.getTime() - queuedAt), finished_day: utcDayKey(at), ...marker };
 }
 
 function markerOf(found: Record<string, unknown>, at: Date): { webhook_pending_at?: Date } {

@@ -154,6 +154,13 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         const t = this.tasks.get(id);
         return t ? clone(t) : null;
       },
+      cancelStates: async (ids) => {
+        this.guard('tasks.cancelStates');
+        return ids.flatMap((id) => {
+          const t = this.tasks.get(id);
+          return t ? [{ task_id: t.task_id, status: t.status, cancel_requested_at: t.cancel_requested_at }] : [];
+        });
+      },
       markProcessing: async (id, now) =>
         this.move('tasks.markProcessing', id, 'pick_up', { status: 'processing', started_at: now, attempts: (this.tasks.get(id)?.attempts ?? 0) + 1 }, now),
       recordRouting: async (id, routing, now) => this.move('tasks.recordRouting', id, 'route', { ...routing }, now),

@@ -44,8 +44,34 @@ describe('CancelWatcher', () => {
     await watcher.stop();
   });
 
+  it('checks every watched task in one read, and fires only those with a cancel request (or already cancelled)', async () => {
+    const store = new InMemoryStore();
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const task = newTask({ task_id: randomUUID(), session_id: 's', task: 't', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: new Date() });
+      await store.repositories.tasks.create(task);
+      await store.repositories.tasks.markProcessing(task.task_id, new Date());
+      ids.push(task.task_id);
+    }
+    await store.repositories.tasks.requestCancel(ids[1]!, new Date());
+    await store.repositories.tasks.markCancelled(ids[3]!, {}, new Date());
+    const reads: string[][] = [];
+    const tasks = { cancelStates: (batch: readonly string[]) => (reads.push([...batch]), store.repositories.tasks.cancelStates(batch)) };
+    const watcher = new CancelWatcher({ tasks, pollIntervalMs: 60_000, logger });
+    const fired: string[] = [];
+    for (const id of [...ids, randomUUID()]) watcher.watch(id, () => fired.push(id));
+    await watcher.poll();
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toHaveLength(6);
+    expect(fired.sort()).toEqual([ids[1], ids[3]].sort());
+    await watcher.stop();
+    // Nothing watched: no read at all.
+    await new CancelWatcher({ tasks, pollIntervalMs: 60_000, logger }).poll();
+    expect(reads).toHaveLength(1);
+  });
+
   it('logs a failed read and tries again on the next poll', async () => {
-    const watcher = new CancelWatcher({ tasks: { findById: () => Promise.reject(new Error('db down')) }, pollIntervalMs: 60_000, logger });
+    const watcher = new CancelWatcher({ tasks: { cancelStates: () => Promise.reject(new Error('db down')) }, pollIntervalMs: 60_000, logger });
     const taskId = randomUUID();
     watcher.watch(taskId, () => undefined);
     await watcher.poll();

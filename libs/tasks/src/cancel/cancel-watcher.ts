@@ -2,7 +2,8 @@
  * Tells running tasks that a client cancelled them. The API publishes each
  * cancel on the cancel channel (fast path, the `CancelListener` port); pub/sub
  * loses messages while a connection is down, so the watcher also re-reads the
- * watched tasks every `pollIntervalMs` and fires on a `cancel_requested_at`
+ * watched tasks every `pollIntervalMs` (all of them in one read by primary key,
+ * their status and cancel request only) and fires on a `cancel_requested_at`
  * (or a task that is already `cancelled`).
  */
 import type { TaskRepository } from '@agent-orchestrator/persistence';
@@ -15,7 +16,7 @@ export interface CancelWatch {
 }
 
 export interface CancelWatcherDeps {
-  tasks: Pick<TaskRepository, 'findById'>;
+  tasks: Pick<TaskRepository, 'cancelStates'>;
   pollIntervalMs: number;
   logger: Logger;
 }
@@ -50,16 +51,18 @@ export class CancelWatcher implements CancelWatch {
     for (const onCancel of [...(this.watched.get(taskId) ?? [])]) onCancel();
   }
 
-  /** Reads each watched task once; fires for those with a cancel request. */
+  /** Reads the watched tasks once (one query); fires for those with a cancel request. */
   async poll(): Promise<void> {
-    if (this.polling) return;
+    if (this.polling || this.watched.size === 0) return;
     this.polling = true;
     try {
-      for (const taskId of [...this.watched.keys()]) {
-        try {
-          const task = await this.deps.tasks.findById(taskId);
-          if (task && (task.cancel_requested_at !== null || task.status === 'cancelled')) this.notify(taskId);
-        } catch (err) {
+      const ids = [...this.watched.keys()];
+      try {
+        for (const task of await this.deps.tasks.cancelStates(ids)) {
+          if (task.cancel_requested_at !== null || task.status === 'cancelled') this.notify(task.task_id);
+        }
+      } catch (err) {
+        for (const taskId of ids) {
           this.deps.logger.warn('could not check the task for a cancel request; trying again on the next poll', { task_id: taskId, error_message: (err as Error).message });
         }
       }

@@ -60,7 +60,8 @@ export class TaskLifecycle {
 
   /** processing → completed with the result. */
   async complete(task: Task, outcome: { result: TaskResult; usage: TaskUsage }, data: EventData, options?: EmitOptions): Promise<Task | null> {
-    return this.moved('complete', await this.deps.tasks.complete(task.task_id, outcome, this.now()), data, options);
+    // The task as the caller has it gives the ending's latency and webhook marker without a read (see TaskRepository.complete).
+    return this.moved('complete', await this.deps.tasks.complete(task.task_id, outcome, this.now(), task), data, options);
   }
 
   /** queued|processing → failed. */
