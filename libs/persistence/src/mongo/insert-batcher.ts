@@ -82,6 +82,19 @@ function failuresByIndex(err: unknown): Map<number, unknown> | null {
   return failures;
 }
 
+/**
+ * The error every caller of a batch gets when the command as a whole failed. The driver wraps a
+ * failure of a bulk write that is not about its documents (network, server selection, a server
+ * going away) in a MongoBulkWriteError, keeping the original as `errorResponse`: that original is
+ * what each caller's own `insertOne` or `updateOne` would have thrown, so it is what they get (and
+ * what the repositories' error mapping recognises: DatabaseUnavailableError, 503).
+ */
+export function commandError(err: unknown): unknown {
+  if (typeof err !== 'object' || err === null) return err;
+  const { name, errorResponse } = err as { name?: unknown; errorResponse?: unknown };
+  return name === 'MongoBulkWriteError' && errorResponse instanceof Error ? errorResponse : err;
+}
+
 export class InsertBatcher<T extends mongo.Document> {
   private waiting: Waiting<T>[] = [];
   private scheduled = false;
@@ -124,8 +137,9 @@ export class InsertBatcher<T extends mongo.Document> {
       },
       (err: unknown) => {
         const failures = failuresByIndex(err);
+        const whole = failures === null ? commandError(err) : err;
         batch.forEach((w, i) => {
-          if (failures === null) w.reject(err);
+          if (failures === null) w.reject(whole);
           else if (failures.has(i)) w.reject(failures.get(i));
           else w.resolve();
         });

@@ -18,7 +18,7 @@
  */
 import type { mongo } from 'mongoose';
 
-import { BatchedWriteError, type WriteErrorLike } from './insert-batcher';
+import { BatchedWriteError, commandError, type WriteErrorLike } from './insert-batcher';
 
 export interface OrderedBulkTarget {
   bulkWrite(ops: mongo.AnyBulkWriteOperation<mongo.Document>[], options: { ordered: true }): Promise<unknown>;
@@ -86,7 +86,8 @@ export class OrderedBulkBatcher {
       (err: unknown) => {
         const failed = firstWriteError(err);
         if (failed === null) {
-          for (const w of batch) w.reject(err);
+          const whole = commandError(err);
+          for (const w of batch) w.reject(whole);
           return;
         }
         const at = failed.index as number;

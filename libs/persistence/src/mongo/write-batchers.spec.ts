@@ -1,6 +1,6 @@
 import type { mongo } from 'mongoose';
 
-import { isDuplicateKey, mapMongoError, DuplicateKeyError } from '../errors';
+import { DatabaseUnavailableError, DuplicateKeyError, isDuplicateKey, mapMongoError } from '../errors';
 import { BatchedWriteError, InsertBatcher, type InsertTarget } from './insert-batcher';
 import { OrderedBulkBatcher, type OrderedBulkTarget } from './ordered-bulk-batcher';
 
@@ -87,6 +87,20 @@ describe('InsertBatcher', () => {
     expect(await Promise.all(results)).toEqual([down, down]);
   });
 
+  it("gives each caller the driver's original error when it wrapped a failure of the whole command (so it maps to 503)", async () => {
+    const { target, calls } = recordingTarget();
+    const batcher = new InsertBatcher(target);
+    const results = [batcher.insert({ _id: 'a' }), batcher.insert({ _id: 'b' })].map(outcome);
+    await turn();
+    // What the driver throws for a network failure of a bulk write: the original kept as errorResponse.
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'MongoNetworkError' });
+    const wrapped = Object.assign(bulkError([]), { errorResponse: refused });
+    calls[0]!.settle.reject(wrapped);
+    const [a, b] = await Promise.all(results);
+    expect([a, b]).toEqual([refused, refused]);
+    expect(mapMongoError(a, 'tasks', { host: 'h', timeoutMs: 1 })).toBeInstanceOf(DatabaseUnavailableError);
+  });
+
   it('sends a full batch at once, without waiting for the end of the turn', async () => {
     const { target, calls } = recordingTarget();
     const batcher = new InsertBatcher(target, 2);
@@ -144,5 +158,15 @@ describe('OrderedBulkBatcher', () => {
     const concern = Object.assign(bulkError([]), { writeConcernError: { code: 64 } });
     calls[0]!.settle.reject(concern);
     expect(await Promise.all(results)).toEqual([concern, concern]);
+  });
+
+  it("gives each caller the driver's original error of a network failure", async () => {
+    const { target, calls } = recordingTarget();
+    const batcher = new OrderedBulkBatcher(target);
+    const results = [batcher.write([op('a')]), batcher.write([op('b')])].map(outcome);
+    await turn();
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { name: 'MongoNetworkError' });
+    calls[0]!.settle.reject(Object.assign(bulkError([]), { errorResponse: refused }));
+    expect(await Promise.all(results)).toEqual([refused, refused]);
   });
 });
