@@ -22,6 +22,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,6 +59,33 @@ function cpuUs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / TICKS_PER_S;
+}
+
+/**
+ * Commands Redis has run since it started, and how many of them by name (`INFO commandstats`), so a
+ * round's difference divided by its requests is the Redis commands per accepted task (the server is
+ * shared by the targets, which run one at a time).
+ */
+function redisCommands(url) {
+  const { hostname, port } = new URL(url);
+  return /** @type {Promise<Map<string, number>>} */ (
+    new Promise((resolve, reject) => {
+      const socket = net.connect(Number(port), hostname);
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk.toString('utf8');
+        const header = /^\$(\d+)\r\n/.exec(text);
+        if (header && Buffer.byteLength(text) >= header[0].length + Number(header[1])) {
+          socket.end();
+          const calls = new Map();
+          for (const m of text.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) calls.set(m[1], Number(m[2]));
+          resolve(calls);
+        }
+      });
+      socket.on('error', reject);
+      socket.write('*2\r\n$4\r\nINFO\r\n$12\r\ncommandstats\r\n');
+    })
+  );
 }
 
 /** `n` POSTs, `CONCURRENCY` in flight; rejects on any answer but 202. */
@@ -142,22 +170,36 @@ try {
   if (args.only !== 'api') targets.push({ label: 'minimal', ...(await launch('minimal', path.join(HERE, 'minimal-api.mjs'), env('minimal', 2))) });
   /** @type {Record<string, number[]>} */
   const figures = {};
+  /** @type {Record<string, number[]>} */
+  const redisFigures = {};
   for (let round = 1; round <= ROUNDS; round++) {
     for (const t of targets) {
       await load(t.port, WARMUP);
+      const redisBefore = await redisCommands(redis.url);
       const before = cpuUs(t.pid);
       const started = performance.now();
       await load(t.port, REQUESTS);
       const seconds = (performance.now() - started) / 1000;
       const us = (cpuUs(t.pid) - before) / REQUESTS;
+      const redisAfter = await redisCommands(redis.url);
+      const perTask = [...redisAfter]
+        .map(([name, calls]) => [name, (calls - (redisBefore.get(name) ?? 0)) / REQUESTS])
+        .filter(([name, x]) => name !== 'info' && Number(x) >= 0.005);
+      const redisTotal = perTask.reduce((sum, [, x]) => sum + Number(x), 0);
       (figures[t.label] ??= []).push(us);
-      say(`round ${round} ${t.label}: ${us.toFixed(0)} µs CPU per accepted task (${(REQUESTS / seconds).toFixed(0)} req/s here; load ${os.loadavg()[0].toFixed(2)})`);
+      (redisFigures[t.label] ??= []).push(redisTotal);
+      say(
+        `round ${round} ${t.label}: ${us.toFixed(0)} µs CPU per accepted task (${(REQUESTS / seconds).toFixed(0)} req/s here; load ${os.loadavg()[0].toFixed(2)}); ` +
+          `Redis commands per task ${redisTotal.toFixed(2)} (${perTask.map(([name, x]) => `${name} ${Number(x).toFixed(2)}`).join(', ')})`,
+      );
     }
   }
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  console.log('| process | µs CPU per accepted task, each round | median |');
-  console.log('| --- | --- | ---: |');
-  for (const [label, xs] of Object.entries(figures)) console.log(`| ${label} | ${xs.map((x) => x.toFixed(0)).join(' / ')} | ${median(xs).toFixed(0)} |`);
+  console.log('| process | µs CPU per accepted task, each round | median | Redis commands per task (median) |');
+  console.log('| --- | --- | ---: | ---: |');
+  for (const [label, xs] of Object.entries(figures)) {
+    console.log(`| ${label} | ${xs.map((x) => x.toFixed(0)).join(' / ')} | ${median(xs).toFixed(0)} | ${median(redisFigures[label] ?? [0]).toFixed(2)} |`);
+  }
   console.log(`\n${REQUESTS} requests per round after ${WARMUP} warm-up, ${CONCURRENCY} in flight; mongo-java-server ${mongo.kind === 'external' ? '(MONGO_URI)' : '(memory backend)'}; Node ${process.version}`);
 } finally {
   for (const close of closers.reverse()) await close().catch((err) => say(`stop: ${err}`));
