@@ -8,9 +8,10 @@
  */
 import { PROCESS_TASK_JOB, isUuidV4 } from '@agent-orchestrator/domain';
 import type { ConsumeOptions, EnqueueOptions, JobState, Logger, QueueCounts, RemoveOutcome, TaskConsumer, TaskDelivery, TaskQueue as TaskQueuePort } from '@agent-orchestrator/tasks';
+import { EnqueueBatcher } from './enqueue-batcher';
 import { fairBacklog, type TenantBacklog } from './fair-queue';
 import { pauseLocally } from './local-pause';
-import { createTaskQueue, enqueueTask, pingQueue, withTimeout, type TaskQueue, type TaskQueueOptions } from './queue';
+import { createTaskQueue, pingQueue, withTimeout, type TaskQueue, type TaskQueueOptions } from './queue';
 
 const JOB_STATES: ReadonlySet<string> = new Set<JobState>(['waiting', 'delayed', 'active', 'paused', 'completed', 'failed', 'stuck']);
 
@@ -34,6 +35,7 @@ export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
   /** The Bull queue underneath (its `client` is the Redis connection the heartbeat and leases use). */
   readonly queue: TaskQueue;
   private readonly timeoutMs: number;
+  private readonly enqueues: EnqueueBatcher;
   /** The handler calls in progress in this process. */
   private readonly running = new Set<Promise<unknown>>();
 
@@ -44,6 +46,7 @@ export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
   constructor(source: string | TaskQueue, private readonly options: BullTaskQueueOptions = {}) {
     this.queue = typeof source === 'string' ? createTaskQueue(source, options) : source;
     this.timeoutMs = options.timeoutMs ?? 5000;
+    this.enqueues = new EnqueueBatcher(this.queue, { fair: this.fair, timeoutMs: this.timeoutMs });
     const logger = options.logger;
     if (logger) this.queue.on('error', (err) => logger.error('queue error', { error_message: err.message }));
   }
@@ -67,8 +70,9 @@ export class BullTaskQueue implements TaskQueuePort, TaskConsumer {
     return this.options.fair ?? true;
   }
 
+  /** The enqueues of one event-loop turn share their round trips (enqueue-batcher.ts); each is bounded by `timeoutMs`. */
   enqueue(taskId: string, options: EnqueueOptions): Promise<void> {
-    return enqueueTask(this.queue, taskId, this.timeoutMs, { tenant: options.tenant, fair: this.fair });
+    return this.enqueues.enqueue(taskId, options.tenant);
   }
 
   /**

@@ -70,6 +70,32 @@ describe('fair queuing on Bull (real Redis)', () => {
     expect(tenants).toEqual(['a', 'b', 'c', 'a', 'b', 'a', 'a', 'a']);
   });
 
+  it('gives enqueues made in one turn (one batch: one pipeline of tags, one addBulk) the order one-by-one enqueues get; a repeat adds nothing', async () => {
+    const { producer, consumer } = await queues();
+    const n = namer();
+    const plan: Array<[string, string]> = [
+      ['a0', 'a'], ['a1', 'a'], ['a2', 'a'], ['a3', 'a'], ['b0', 'b'], ['b1', 'b'], ['c0', 'c'], ['a4', 'a'],
+    ];
+    const ids = plan.map(([name]) => n.id(name));
+    // All in one turn, and a second enqueue of a0 in the same batch.
+    await Promise.all([...plan.map(([, tenant], i) => producer.enqueue(ids[i]!, { tenant })), producer.enqueue(ids[0]!, { tenant: 'a' })]);
+    expect(await producer.counts()).toMatchObject({ waiting: plan.length });
+    const { started, tenants } = await consumeInOrder(consumer, 1, 0, n.name);
+    await waitUntil(async () => started.length === plan.length, { timeoutMs: 10_000 });
+    expect(started).toEqual(['a0', 'b0', 'c0', 'a1', 'b1', 'a2', 'a3', 'a4']);
+    expect(tenants).toEqual(['a', 'b', 'c', 'a', 'b', 'a', 'a', 'a']);
+  });
+
+  it('without fair queuing, enqueues made in one turn (one addBulk) are taken first in, first out', async () => {
+    const { producer, consumer } = await queues({ fair: false });
+    const n = namer();
+    const names = ['a0', 'b0', 'a1', 'c0', 'a2'];
+    await Promise.all(names.map((name) => producer.enqueue(n.id(name), { tenant: name.slice(0, 1) })));
+    const { started } = await consumeInOrder(consumer, 1, 0, n.name);
+    await waitUntil(async () => started.length === names.length, { timeoutMs: 10_000 });
+    expect(started).toEqual(names);
+  });
+
   it('starts a newcomer after at most one job per slot of a 300-job backlog; first in, first out puts it last', async () => {
     const figures: Record<string, { aStartedAfterSubmit: number }> = {};
     for (const fair of [true, false]) {

@@ -48,6 +48,41 @@ return tag
  * is not past the virtual time (nothing of theirs waits: the same as never seen) and answers
  * { vt, tenant1, last1, tenant2, last2, ... } for the tenants left.
  */
+/**
+ * TAG_SCRIPT for several new jobs at once, in order (KEYS: the priority set, the state hash, then
+ * each job's key; ARGV: each job's tenant). Each job gets the tag TAG_SCRIPT would give it had the
+ * jobs before it in the list already been added: a tag taken here lowers the queue's head for the
+ * next ones as the added job would, and a job key seen earlier in the list counts as existing (0).
+ */
+const TAGS_SCRIPT = `
+local max = tonumber(redis.call('HGET', KEYS[2], 'max') or '0')
+local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local headScore = nil
+if head[2] then headScore = tonumber(head[2]) end
+local seen = {}
+local out = {}
+for i = 1, #ARGV do
+  local jobKey = KEYS[i + 2]
+  if seen[jobKey] or redis.call('EXISTS', jobKey) == 1 then
+    out[i] = 0
+  else
+    seen[jobKey] = true
+    local vt = max
+    if headScore then vt = headScore - 1 end
+    local field = 't:' .. ARGV[i]
+    local last = tonumber(redis.call('HGET', KEYS[2], field) or '0')
+    local tag = vt
+    if last > tag then tag = last end
+    tag = tag + 1
+    if tag > max then max = tag end
+    redis.call('HSET', KEYS[2], 'max', max, field, tag)
+    if headScore == nil or tag < headScore then headScore = tag end
+    out[i] = tag
+  end
+end
+return out
+`;
+
 const SNAPSHOT_SCRIPT = `
 local max = tonumber(redis.call('HGET', KEYS[2], 'max') or '0')
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
@@ -73,6 +108,7 @@ return out
 interface FairCommands {
   aoFairTag(priorityKey: string, stateKey: string, jobKey: string, tenant: string): Promise<number>;
   aoFairSnapshot(priorityKey: string, stateKey: string): Promise<Array<string | number>>;
+  aoFairTags(numberOfKeys: number, ...keysThenTenants: string[]): Promise<Array<string | number>>;
 }
 
 const defined = new WeakSet<object>();
@@ -81,6 +117,8 @@ function commands(client: Redis): FairCommands {
   if (!defined.has(client)) {
     client.defineCommand('aoFairTag', { numberOfKeys: 3, lua: TAG_SCRIPT });
     client.defineCommand('aoFairSnapshot', { numberOfKeys: 2, lua: SNAPSHOT_SCRIPT });
+    // The number of keys varies (2 + one per job): given first at each call.
+    client.defineCommand('aoFairTags', { lua: TAGS_SCRIPT });
     defined.add(client);
   }
   return client as unknown as FairCommands;
@@ -90,6 +128,18 @@ function commands(client: Redis): FairCommands {
 export async function fairTag(queue: TaskQueue, jobId: string, tenant: string): Promise<number> {
   const tag = await commands(queue.client).aoFairTag(queue.toKey('priority'), queue.toKey(FAIR_STATE_KEY), queue.toKey(jobId), tenant);
   return Number(tag);
+}
+
+/**
+ * The tags of several new jobs, in one round trip: each the tag `fairTag` would give it had the jobs
+ * before it in the list been added already (0: the job exists, or is earlier in the list). The
+ * caller adds them in this order, with these priorities.
+ */
+export async function fairTags(queue: TaskQueue, jobs: readonly { jobId: string; tenant: string }[]): Promise<number[]> {
+  if (jobs.length === 0) return [];
+  const keys = [queue.toKey('priority'), queue.toKey(FAIR_STATE_KEY), ...jobs.map((j) => queue.toKey(j.jobId))];
+  const tags = await commands(queue.client).aoFairTags(keys.length, ...keys, ...jobs.map((j) => j.tenant));
+  return tags.map(Number);
 }
 
 /** A tenant's place in the fair queue: how many rounds (jobs of each other backlogged tenant) its last waiting job is behind. */

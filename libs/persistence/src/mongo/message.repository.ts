@@ -7,21 +7,27 @@ import type { SessionModel } from '../models/session.model';
 import type { MessageRepository } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
 import { messageDocument } from './documents';
+import { InsertBatcher } from './insert-batcher';
 import { toMessage } from './mappers';
 import { readSessionTurns, turnMessageIds } from './session-turns';
 
 export class MongoMessageRepository implements MessageRepository {
+  /** The inserts of `append` made in one event-loop turn share one round trip (insert-batcher.ts). */
+  private readonly inserts: InsertBatcher<mongoose.mongo.Document>;
+
   constructor(
     private readonly model: MessageModel,
     private readonly ctx: ErrorContext,
     /** The sessions' recent slices (session-turns.ts), read first by `recentBySession`. */
     private readonly sessions?: SessionModel,
-  ) {}
+  ) {
+    this.inserts = new InsertBatcher(model.collection);
+  }
 
   async append(message: Message): Promise<void> {
     return guard(MESSAGES_COLLECTION, this.ctx, async () => {
       // Built and checked field by field (documents.ts), inserted by the driver: no mongoose document.
-      await this.model.collection.insertOne(messageDocument(message));
+      await this.inserts.insert(messageDocument(message));
     });
   }
 

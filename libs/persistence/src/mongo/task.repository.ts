@@ -26,6 +26,7 @@ import { TASKS_COLLECTION, type TaskModel } from '../models/task.model';
 import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepCheckpoint, type StaleTaskQuery, type TaskDayStats, type TaskListPage, type TaskCancelState, type TaskListQuery, type TaskRepository, type TaskRouting } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
 import { agentCheckpointDoc, numOrNull, routeCheckpointDoc, strOrNull, taskDocument, taskErrorDoc, taskResultDoc, taskUsageDoc } from './documents';
+import { InsertBatcher } from './insert-batcher';
 import { toTask, toTaskSummary } from './mappers';
 import { readSessionTurns } from './session-turns';
 
@@ -57,18 +58,23 @@ export const ALLOWED_FROM = {
 } as const satisfies Record<string, readonly TaskStatus[]>;
 
 export class MongoTaskRepository implements TaskRepository {
+  /** The inserts of `create` made in one event-loop turn share one round trip (insert-batcher.ts). */
+  private readonly inserts: InsertBatcher<mongo.Document>;
+
   constructor(
     private readonly model: TaskModel,
     private readonly ctx: ErrorContext,
     /** The sessions' recent slices (session-turns.ts), read first by `recentBySession`. */
     private readonly sessions?: SessionModel,
-  ) {}
+  ) {
+    this.inserts = new InsertBatcher(model.collection);
+  }
 
   async create(task: Task): Promise<Task> {
     return guard(TASKS_COLLECTION, this.ctx, async () => {
       // Built and checked field by field (documents.ts), inserted by the driver: no mongoose document.
       const doc = taskDocument(task);
-      await this.model.collection.insertOne(doc);
+      await this.inserts.insert(doc);
       return toTask(doc);
     });
   }

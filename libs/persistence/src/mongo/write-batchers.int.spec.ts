@@ -1,0 +1,56 @@
+// Integration test: needs MongoDB (or FerretDB) at MONGO_URI, provided by the Jest globalSetup.
+// The accept path's group commit (insert-batcher.ts, ordered-bulk-batcher.ts) on a real server: the
+// writes made in one event-loop turn share a round trip, and each caller still gets its own outcome.
+import { randomUUID } from 'node:crypto';
+
+import type { Message } from '@agent-orchestrator/domain';
+
+import { DuplicateKeyError } from '../errors';
+import { makeTask, tick, useTestDatabase } from '../testing/mongo-test-env';
+import { RECENT_TURNS_KEPT } from './session-turns';
+
+const db = useTestDatabase();
+const settled = <T>(promises: Promise<T>[]) => Promise.allSettled(promises);
+
+describe('the accept path writes, batched (MongoDB or FerretDB)', () => {
+  it('tasks created in one turn are all stored, and a duplicate id fails only its own create', async () => {
+    const tasks = Array.from({ length: 6 }, () => makeTask());
+    const duplicate = { ...makeTask(), task_id: tasks[2]!.task_id };
+    const results = await settled([...tasks, duplicate].map((t) => db.store.repositories.tasks.create(t)));
+    expect(results.slice(0, 6).map((r) => r.status)).toEqual(Array(6).fill('fulfilled'));
+    const failed = results[6]!;
+    expect(failed.status).toBe('rejected');
+    expect((failed as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateKeyError);
+    for (const task of tasks) expect((await db.store.repositories.tasks.findById(task.task_id))?.task).toBe(task.task);
+    // The duplicate did not overwrite the first one.
+    expect((await db.store.repositories.tasks.findById(tasks[2]!.task_id))?.session_id).toBe(tasks[2]!.session_id);
+  });
+
+  it('messages appended in one turn are stored as each would be alone', async () => {
+    const session_id = randomUUID();
+    const at = tick();
+    const messages: Message[] = Array.from({ length: 5 }, (_, i) => ({ message_id: randomUUID(), session_id, task_id: randomUUID(), role: 'user', content: `m${i}`, agent_name: null, created_at: at }));
+    await Promise.all(messages.map((m) => db.store.repositories.messages.append(m)));
+    const stored = await db.raw.collection('messages').find({ session_id }).sort({ content: 1 }).toArray();
+    expect(stored.map((m) => [m['_id'], m['message_id'], m['content']])).toEqual(messages.map((m) => [m.message_id, m.message_id, m.content]));
+  });
+
+  it('touches of one turn keep their order per session: every turn counted, the slice trimmed to its bound', async () => {
+    const busy = randomUUID();
+    const others = Array.from({ length: 3 }, () => randomUUID());
+    const at = tick();
+    const turns = Array.from({ length: RECENT_TURNS_KEPT + 3 }, (_, i) => ({ task_id: `t${i}`, message_id: `m${i}`, created_at: at }));
+    // One turn: the busy session's first touch (an insert) and its next ones, between other sessions' first touches.
+    await Promise.all([
+      ...turns.map((turn) => db.store.repositories.sessions.touch(busy, at, turn)),
+      ...others.map((id) => db.store.repositories.sessions.touch(id, at, { task_id: 'x', message_id: 'y', created_at: at })),
+    ]);
+    const session = await db.raw.collection('sessions').findOne({ _id: busy as never });
+    expect(session).toMatchObject({ task_count: RECENT_TURNS_KEPT + 3, recent_len: RECENT_TURNS_KEPT, recent_complete: false });
+    // The oldest turns were dropped, the newest kept, in order.
+    expect((session?.['recent'] as { task_id: string }[]).map((t) => t.task_id)).toEqual(turns.slice(3).map((t) => t.task_id));
+    for (const id of others) {
+      expect(await db.raw.collection('sessions').findOne({ _id: id as never })).toMatchObject({ task_count: 1, recent_len: 1, recent_complete: true });
+    }
+  });
+});
