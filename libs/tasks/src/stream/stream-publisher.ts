@@ -173,6 +173,9 @@ export class TaskStreamPublisher implements TaskDeltas {
     if (draft.event === 'task.accepted') return 0;
     if (!first) return store.lastSeq(draft.task_id);
     const until = Date.now() + first.waitMs;
+    // The api's task.accepted waits up to its write window (the same setting) before it is stored:
+    // look after as long, so the first look usually finds it (one read instead of two, 25 ms apart).
+    if (this.batch) await new Promise((resolve) => setTimeout(resolve, this.options.batchWindowMs).unref());
     let present = await store.has(draft.task_id, 1);
     while (!present && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 25).unref());
