@@ -75,10 +75,12 @@ const { RedisTaskStreamBus } = dist('messaging');
 /** @type {any} */
 const { newTask } = dist('domain');
 // The driver mongoose (and so libs/persistence) uses, and ioredis as libs/messaging resolves it.
+const requireFromPersistence = createRequire(path.join(ROOT, 'libs/persistence/package.json'));
+const requireFromMessaging = createRequire(path.join(ROOT, 'libs/messaging/package.json'));
 /** @type {any} */
-const mongoose = require(require.resolve('mongoose', { paths: [path.join(ROOT, 'libs/persistence')] }));
+const mongoose = requireFromPersistence('mongoose');
 /** @type {any} */
-const { Redis } = require(require.resolve('ioredis', { paths: [path.join(ROOT, 'libs/messaging')] }));
+const { Redis } = requireFromMessaging('ioredis');
 
 /**
  * MongoDB commands sent, by method of the driver's Collection (each is one round trip). A method the
@@ -118,20 +120,13 @@ const store = await connectMongo({ uri: mongoServer.uri, dbName, appName: 'ao-be
 const redis = new Redis(redisServer.url, { maxRetriesPerRequest: 2 });
 /** Redis round trips: a PUBLISH, or a pipeline / MULTI sent at once. */
 let redisTrips = 0;
-let redisPublishes = 0;
 const publisher = {
   publish: (/** @type {string} */ channel, /** @type {string} */ message) => {
     redisTrips += 1;
-    redisPublishes += 1;
     return redis.publish(channel, message);
   },
   pipeline: () => {
     const pipe = redis.pipeline();
-    const publish = pipe.publish.bind(pipe);
-    pipe.publish = (/** @type {string} */ channel, /** @type {string} */ message) => {
-      redisPublishes += 1;
-      return publish(channel, message);
-    };
     const exec = pipe.exec.bind(pipe);
     pipe.exec = () => {
       redisTrips += 1;
@@ -193,6 +188,11 @@ async function streamPart() {
   const deltas = eventsPerTask - 6;
   /** Every task of the part and the events it emitted, to check the stored streams. */
   const emitted = new Map();
+  /**
+   * @param {string} task_id
+   * @param {string} name
+   * @param {string | null} [agent_name]
+   */
   const event = (task_id, name, agent_name = null) => ({ event: name, level: 'info', message: name, timestamp: new Date(), task_id, session_id: 's', request_id: 'r', agent_name, service: 'bench', data: { n: 1 } });
   const round = async () => {
     await Promise.all(

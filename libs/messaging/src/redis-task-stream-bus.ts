@@ -15,9 +15,9 @@ export const TASK_STREAM_CHANNEL_PREFIX = 'ao:task-stream:';
 
 export const taskStreamChannel = (taskId: string): string => `${TASK_STREAM_CHANNEL_PREFIX}${taskId}`;
 
-/** A stream event as sent on the channel. */
+/** A stream event as sent on the channel (the timestamp as an ISO string: `Date#toJSON`, no copy of the event). */
 export function encodeStreamEvent(event: StreamEvent): string {
-  return JSON.stringify({ ...event, timestamp: event.timestamp.toISOString() });
+  return JSON.stringify(event);
 }
 
 /** A message of the channel as a stream event; null when it is not one. */
