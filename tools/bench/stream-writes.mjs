@@ -6,9 +6,10 @@
  * repositories of libs/persistence and the real `RedisTaskStreamBus` on local servers. Loads the
  * builds, so build first: `npx nx run-many -t build -p tasks persistence messaging`.
  *
- *   node tools/bench/stream-writes.mjs                                  # 32 tasks x 10 events, 5 timed rounds, the library defaults
+ *   node tools/bench/stream-writes.mjs                                  # 32 tasks x 10 events, 5 timed rounds, the apps' default windows (5 and 20 ms)
  *   node tools/bench/stream-writes.mjs --stream-window-ms 0 --counter-window-ms 0   # batching off: one write per event
- *   node tools/bench/stream-writes.mjs --only stream --rounds 10 --cpu-prof-dir /tmp/prof
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof tools/bench/stream-writes.mjs --only stream --rounds 20   # the timed span is printed
+ *   node tools/bench/stream-writes.mjs --root /tmp/before   # the builds of another checkout (e.g. the commit before a change)
  *
  * Stream part: per round, `--tasks` tasks at once, each with `--events` events: `task.accepted`
  * from an "api" publisher, then `task.picked_up`, `task.routed`, `agent.started`, text deltas,
@@ -47,25 +48,27 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '10' },
     rounds: { type: 'string', default: '5' },
     only: { type: 'string', default: 'stream,counters' },
-    'stream-window-ms': { type: 'string' },
-    'counter-window-ms': { type: 'string' },
+    // The apps' defaults (STREAM_WRITE_WINDOW_MS, COUNTERS_WRITE_WINDOW_MS); 0 = off.
+    'stream-window-ms': { type: 'string', default: '5' },
+    'counter-window-ms': { type: 'string', default: '20' },
     'pickup-delay-ms': { type: 'string', default: '5' },
     mongo: { type: 'string', default: 'mongo-java-server' },
+    // Where the libraries' builds are loaded from: another checkout (an earlier commit's) to compare.
+    root: { type: 'string' },
   },
 });
+const LIBS = path.resolve(args.root ?? ROOT);
 const tasksPerRound = Number(args.tasks);
 const eventsPerTask = Math.max(7, Number(args.events));
 const rounds = Math.max(1, Number(args.rounds));
 const parts = new Set((args.only ?? '').split(',').map((s) => s.trim()));
 const pickupDelayMs = Number(args['pickup-delay-ms']);
-/** Unset: the library's default (what the apps get without the variable). */
-const windowArg = (name) => (args[name] === undefined ? undefined : Number(args[name]));
-const streamWindowMs = windowArg('stream-window-ms');
-const counterWindowMs = windowArg('counter-window-ms');
+const streamWindowMs = Number(args['stream-window-ms']);
+const counterWindowMs = Number(args['counter-window-ms']);
 
-const require = createRequire(path.join(ROOT, 'package.json'));
+const require = createRequire(path.join(LIBS, 'package.json'));
 /** @param {string} lib */
-const dist = (lib) => require(path.join(ROOT, 'libs', lib, 'dist/index.js'));
+const dist = (lib) => require(path.join(LIBS, 'libs', lib, 'dist/index.js'));
 /** @type {any} */
 const { connectMongo } = dist('persistence');
 /** @type {any} */
@@ -75,8 +78,8 @@ const { RedisTaskStreamBus } = dist('messaging');
 /** @type {any} */
 const { newTask } = dist('domain');
 // The driver mongoose (and so libs/persistence) uses, and ioredis as libs/messaging resolves it.
-const requireFromPersistence = createRequire(path.join(ROOT, 'libs/persistence/package.json'));
-const requireFromMessaging = createRequire(path.join(ROOT, 'libs/messaging/package.json'));
+const requireFromPersistence = createRequire(path.join(LIBS, 'libs/persistence/package.json'));
+const requireFromMessaging = createRequire(path.join(LIBS, 'libs/messaging/package.json'));
 /** @type {any} */
 const mongoose = requireFromPersistence('mongoose');
 /** @type {any} */
@@ -181,7 +184,7 @@ async function measure(round) {
 
 async function streamPart() {
   const bus = new RedisTaskStreamBus({ redisUrl: redisServer.url, publisher, logger: quiet });
-  const options = { store: store.repositories.taskStream, bus, logger: quiet, deltaIntervalMs: 200, deltaMaxChars: 16, ...(streamWindowMs === undefined ? {} : { batchWindowMs: streamWindowMs }) };
+  const options = { store: store.repositories.taskStream, bus, logger: quiet, deltaIntervalMs: 200, deltaMaxChars: 16, batchWindowMs: streamWindowMs };
   const api = new TaskStreamPublisher(options);
   const worker = new TaskStreamPublisher({ ...options, awaitFirst: { event: 'task.accepted', waitMs: 2000 } });
   const names = ['task.picked_up', 'task.routed', 'agent.started'];
@@ -234,11 +237,11 @@ async function streamPart() {
   await Promise.all([api.close(), worker.close()]);
   await bus.close();
   const lost = api.lost + worker.lost;
-  return ['stream', streamWindowMs ?? 'default', m.events, fmt(m.perS, 0), fmt(m.cpuUs, 0), fmt(m.sysUs, 0), fmt(m.mongo, 2), fmt(m.redis, 2), m.breakdown, bad === 0 && lost === 0 ? `${emitted.size} streams ok` : `${bad} streams wrong, ${lost} lost`];
+  return ['stream', streamWindowMs, m.events, fmt(m.perS, 0), fmt(m.cpuUs, 0), fmt(m.sysUs, 0), fmt(m.mongo, 2), fmt(m.redis, 2), m.breakdown, bad === 0 && lost === 0 ? `${emitted.size} streams ok` : `${bad} streams wrong, ${lost} lost`];
 }
 
 async function counterPart() {
-  const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger: quiet, ...(counterWindowMs === undefined ? {} : { windowMs: counterWindowMs }) });
+  const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger: quiet, windowMs: counterWindowMs });
   let increments = 0;
   const run = (task, agent_name) => {
     const finished_at = new Date();
@@ -298,5 +301,5 @@ async function counterPart() {
   const day = await store.repositories.taskCounters.day(new Date());
   const expected = tasksPerRound * (rounds + 1);
   const completed = day.tasks.created_by_status.completed;
-  return ['counters', counterWindowMs ?? 'default', m.events, fmt(m.perS, 0), fmt(m.cpuUs, 0), fmt(m.sysUs, 0), fmt(m.mongo, 2), '–', m.breakdown, completed === expected ? `${increments} calls; day ok` : `day counts ${JSON.stringify(completed)}, expected ${expected}`];
+  return ['counters', counterWindowMs, m.events, fmt(m.perS, 0), fmt(m.cpuUs, 0), fmt(m.sysUs, 0), fmt(m.mongo, 2), '–', m.breakdown, completed === expected ? `${increments} calls; day ok` : `day counts ${JSON.stringify(completed)}, expected ${expected}`];
 }
