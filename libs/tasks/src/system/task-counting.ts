@@ -122,6 +122,8 @@ interface Pending {
   what: Record<string, unknown>;
 }
 
+const HANDED_OVER: Promise<void> = Promise.resolve();
+
 interface Window {
   items: Pending[];
   timer: NodeJS.Timeout;
@@ -132,9 +134,10 @@ interface Window {
 }
 
 /**
- * Writes the increments of moves and runs; the returned promises never reject and resolve once
- * the increments are written (or their failure logged). `settled()` writes what waits in the
- * window at once and waits for every write (tests, shutdown).
+ * Writes the increments of moves and runs. Counting never holds up a move or a run: `moved` and
+ * `runRecorded` hand the increments over and resolve at once (never reject); a failed write is
+ * logged. `settled()` writes what waits in the window at once and waits for every write (tests,
+ * shutdown).
  */
 export class TaskCounting {
   private readonly inFlight = new Set<Promise<void>>();
@@ -161,12 +164,11 @@ export class TaskCounting {
   }
 
   private write(item: Pending): Promise<void> {
-    if (item.increments.length === 0) return Promise.resolve();
+    if (item.increments.length === 0) return HANDED_OVER;
     const windowMs = this.deps.windowMs ?? 0;
-    if (windowMs <= 0) return this.track(this.send([item]));
-    const window = this.window ?? this.open(windowMs);
-    window.items.push(item);
-    return window.written;
+    if (windowMs <= 0) this.track(this.send([item]));
+    else (this.window ?? this.open(windowMs)).items.push(item);
+    return HANDED_OVER;
   }
 
   private open(windowMs: number): Window {
@@ -189,10 +191,9 @@ export class TaskCounting {
     return window;
   }
 
-  private track(written: Promise<void>): Promise<void> {
+  private track(written: Promise<void>): void {
     this.inFlight.add(written);
     void written.finally(() => this.inFlight.delete(written));
-    return written;
   }
 
   /** One call of the repository for all of `items`; never rejects. */
