@@ -4,7 +4,7 @@ import { BufferedEventSink, TaskEventLog, createApiMetrics, taskMetricsSink } fr
 import { RedisTaskStreamBus, bullApiMessaging, createTaskQueue, pingQueue, waitUntil } from '@agent-orchestrator/messaging';
 import { TaskStreamPublisher } from '@agent-orchestrator/tasks';
 import { loadApiConfig, loadEnvironment } from '@agent-orchestrator/config';
-import { createApp, endOpenStreams } from './app/app';
+import { createApp, endOpenStreams, settleCounters } from './app/app';
 import { connectRateLimitStore } from './app/http/rate-limit.store';
 import { installGracefulShutdown } from './app/graceful-shutdown';
 
@@ -41,7 +41,14 @@ async function main(): Promise<void> {
   // The task streams: this process numbers and announces its own events (task.accepted, a queued
   // task's cancel, a retry) and serves any task's stream, whichever worker runs it.
   const streamBus = new RedisTaskStreamBus({ redisUrl: config.redis.url, publisher: queue.client, logger });
-  const streams = new TaskStreamPublisher({ store: store.repositories.taskStream, bus: streamBus, logger, deltaIntervalMs: config.stream.deltaIntervalMs, deltaMaxChars: config.stream.deltaMaxChars });
+  const streams = new TaskStreamPublisher({
+    store: store.repositories.taskStream,
+    bus: streamBus,
+    logger,
+    deltaIntervalMs: config.stream.deltaIntervalMs,
+    deltaMaxChars: config.stream.deltaMaxChars,
+    batchWindowMs: config.stream.writeWindowMs,
+  });
   events.addSink(streams.sink);
   const messaging = bullApiMessaging(queue, { enqueueTimeoutMs: config.enqueueTimeoutMs, fair: config.fairQueue.enabled });
   const app = createApp({ config, logger, store, ...messaging, environment: config.environment, rateLimitStore: rateLimit?.store, metrics, events, streamBus });
@@ -63,6 +70,7 @@ async function main(): Promise<void> {
       ...(rateLimit ? [{ name: 'rate-limit redis', close: rateLimit.close }] : []),
       ...(eventSink ? [{ name: 'task event sink', close: () => eventSink.close() }] : []),
       { name: 'task streams', close: () => streams.close() },
+      { name: 'task counters', close: () => settleCounters(app) },
       { name: 'task stream subscriber', close: () => streamBus.close() },
       { name: 'mongodb', close: () => store.close() },
     ],

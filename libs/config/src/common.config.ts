@@ -12,6 +12,8 @@ export interface CommonConfig {
   taskEventStore: TaskEventStoreConfig;
   /** The live progress stream (GET /v1/tasks/{task_id}/stream): its history, heartbeat, limits and deltas. */
   stream: StreamConfig;
+  /** The running counters of GET /v1/system/metrics and GET /v1/usage (`task_counters`). */
+  counters: CountersConfig;
   /** FAIR_QUEUE_*: fair queuing between tenants on the task queue (docs/fair-queuing.md). */
   fairQueue: FairQueueConfig;
 }
@@ -37,6 +39,17 @@ export interface StreamConfig {
   deltaIntervalMs: number;
   /** ... or as soon as it holds this many characters. */
   deltaMaxChars: number;
+  /** Stream events of all tasks handed over within this many ms go in one insert and one Redis pipeline; 0 = one each, at once. */
+  writeWindowMs: number;
+}
+
+export interface CountersConfig {
+  /**
+   * Counter increments of all moves and runs within this many ms are merged into one write per
+   * counter document; a crash loses at most this window's increments (rebuild the day to repair).
+   * 0 = handed over at each move (still merged while a write is in flight).
+   */
+  writeWindowMs: number;
 }
 
 export interface TaskEventStoreConfig {
@@ -71,6 +84,10 @@ export function common(r: EnvReader): CommonConfig {
       maxOpenPerClient: r.int('STREAM_MAX_OPEN_PER_CLIENT', 20, 1, 10_000),
       deltaIntervalMs: r.int('STREAM_DELTA_INTERVAL_MS', 200, 10, 10_000),
       deltaMaxChars: r.int('STREAM_DELTA_MAX_CHARS', 1024, 16, 1_000_000),
+      writeWindowMs: r.int('STREAM_WRITE_WINDOW_MS', 5, 0, 1000),
+    },
+    counters: {
+      writeWindowMs: r.int('COUNTERS_WRITE_WINDOW_MS', 20, 0, 10_000),
     },
     fairQueue: {
       enabled: r.bool('FAIR_QUEUE_ENABLED', true),

@@ -50,6 +50,26 @@ describe('task event store and snapshot settings', () => {
   });
 });
 
+describe('write windows of the stream events and the running counters', () => {
+  it('defaults: stream events batched over 5 ms, counter increments over 20 ms, in both apps', () => {
+    for (const config of [loadApiConfig(base), loadWorkerConfig(base)]) {
+      expect(config.stream.writeWindowMs).toBe(5);
+      expect(config.counters).toEqual({ writeWindowMs: 20 });
+    }
+  });
+
+  it('reads both, 0 switching a window off', () => {
+    const env = { ...base, STREAM_WRITE_WINDOW_MS: '0', COUNTERS_WRITE_WINDOW_MS: '250' };
+    expect(loadApiConfig(env).stream.writeWindowMs).toBe(0);
+    expect(loadWorkerConfig(env).counters.writeWindowMs).toBe(250);
+  });
+
+  it('refuses what is not a whole number of ms in range, with the variable named', () => {
+    expect(problems(() => loadApiConfig({ ...base, STREAM_WRITE_WINDOW_MS: '1001', COUNTERS_WRITE_WINDOW_MS: '-5' })).sort()).toEqual(['COUNTERS_WRITE_WINDOW_MS', 'STREAM_WRITE_WINDOW_MS']);
+    expect(problems(() => loadWorkerConfig({ ...base, STREAM_WRITE_WINDOW_MS: '2.5', COUNTERS_WRITE_WINDOW_MS: 'soon' })).sort()).toEqual(['COUNTERS_WRITE_WINDOW_MS', 'STREAM_WRITE_WINDOW_MS']);
+  });
+});
+
 describe('price table', () => {
   it('prices every model the default configuration names (router, content and code agents all default to gpt-4o-mini)', () => {
     const worker = loadWorkerConfig(base);

@@ -1,5 +1,5 @@
 export type { Env } from './env-reader';
-export type { CommonConfig, FairQueueConfig, StreamConfig, TaskEventStoreConfig } from './common.config';
+export type { CommonConfig, CountersConfig, FairQueueConfig, StreamConfig, TaskEventStoreConfig } from './common.config';
 export { loadApiConfig } from './api.config';
 export type { ApiConfig } from './api.config';
 export { API_KEY_MIN_LENGTH, API_KEY_SCOPES, DEFAULT_TENANT, hasScope, isWebhookSecret } from './api-keys.config';

@@ -52,6 +52,45 @@ describe('Redis task stream bus (real Redis)', () => {
     }
   });
 
+  it("announces many tasks' events in one pipeline, each on its task's channel in the order given, and says per event what failed", async () => {
+    const url = process.env['REDIS_URL']!;
+    const publisherClient = new Redis(url);
+    const sent: string[] = [];
+    // Counts the round trips: every PUBLISH of publishMany goes through one pipeline.
+    const counting = {
+      publish: (channel: string, message: string) => publisherClient.publish(channel, message),
+      pipeline: () => {
+        sent.push('pipeline');
+        return publisherClient.pipeline();
+      },
+    };
+    const worker = new RedisTaskStreamBus({ redisUrl: url, publisher: counting });
+    const api = new RedisTaskStreamBus({ redisUrl: url, publisher: publisherClient });
+    const [t1, t2] = [randomUUID(), randomUUID()];
+    const heard: StreamEvent[] = [];
+    try {
+      await api.subscribe(t1, (e) => heard.push(e));
+      await api.subscribe(t2, (e) => heard.push(e));
+      expect(await worker.publishMany([event(t1, 1), event(t2, 1), event(t1, 2)])).toEqual([undefined, undefined, undefined]);
+      expect(sent).toEqual(['pipeline']);
+      expect(await worker.publishMany([])).toEqual([]);
+      await until(() => heard.length === 3);
+      expect(heard.filter((e) => e.task_id === t1).map((e) => e.seq)).toEqual([1, 2]);
+      expect(heard.filter((e) => e.task_id === t2).map((e) => e.seq)).toEqual([1]);
+      // A Redis that cannot take the pipeline: every event of it failed, and the call still resolves.
+      const down = new Redis(url, { lazyConnect: true, enableOfflineQueue: false });
+      const unreachable = new RedisTaskStreamBus({ redisUrl: url, publisher: down });
+      const failed = await unreachable.publishMany([event(t1, 3), event(t2, 2)]);
+      expect(failed).toHaveLength(2);
+      expect(failed.every((e) => e instanceof Error)).toBe(true);
+      down.disconnect();
+    } finally {
+      await api.close();
+      await worker.close();
+      await publisherClient.quit();
+    }
+  });
+
   it('round-trips an event through its message and refuses what is not one', () => {
     const e = event(randomUUID(), 7);
     expect(decodeStreamEvent(encodeStreamEvent(e))).toEqual(e);

@@ -15,9 +15,9 @@ export const TASK_STREAM_CHANNEL_PREFIX = 'ao:task-stream:';
 
 export const taskStreamChannel = (taskId: string): string => `${TASK_STREAM_CHANNEL_PREFIX}${taskId}`;
 
-/** A stream event as sent on the channel. */
+/** A stream event as sent on the channel (the timestamp as an ISO string: `Date#toJSON`, no copy of the event). */
 export function encodeStreamEvent(event: StreamEvent): string {
-  return JSON.stringify({ ...event, timestamp: event.timestamp.toISOString() });
+  return JSON.stringify(event);
 }
 
 /** A message of the channel as a stream event; null when it is not one. */
@@ -42,8 +42,8 @@ export function decodeStreamEvent(message: string): StreamEvent | null {
 export interface RedisTaskStreamBusOptions {
   /** Where `subscribe` connects (a connection of its own, made on the first subscription). */
   redisUrl: string;
-  /** Publishes (the process's usual client); a publish not answered within `publishTimeoutMs` rejects. */
-  publisher: Pick<Redis, 'publish'>;
+  /** Publishes (the process's usual client; `publishMany` in one pipeline); a publish not answered within `publishTimeoutMs` fails. */
+  publisher: Pick<Redis, 'publish' | 'pipeline'>;
   publishTimeoutMs?: number;
   logger?: Pick<Logger, 'warn'>;
   /** Shown by `CLIENT LIST`. Default `ao-task-stream`. */
@@ -58,15 +58,23 @@ export class RedisTaskStreamBus implements TaskStreamBus {
   constructor(private readonly options: RedisTaskStreamBusOptions) {}
 
   async publish(event: StreamEvent): Promise<void> {
-    const ms = this.options.publishTimeoutMs ?? 2000;
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`Redis PUBLISH not answered within ${ms} ms`)), ms);
-    });
+    await this.answeredWithin(this.options.publisher.publish(taskStreamChannel(event.task_id), encodeStreamEvent(event)), 'PUBLISH');
+  }
+
+  async publishMany(events: readonly StreamEvent[]): Promise<(Error | undefined)[]> {
+    if (events.length === 0) return [];
+    const pipeline = this.options.publisher.pipeline();
+    for (const event of events) pipeline.publish(taskStreamChannel(event.task_id), encodeStreamEvent(event));
     try {
-      await Promise.race([this.options.publisher.publish(taskStreamChannel(event.task_id), encodeStreamEvent(event)), late]);
-    } finally {
-      clearTimeout(timer);
+      const replies = await this.answeredWithin(pipeline.exec(), `pipeline of ${events.length} PUBLISH`);
+      return events.map((_, i) => {
+        const reply = replies?.[i];
+        if (!reply) return new Error('Redis gave no reply to this PUBLISH of the pipeline');
+        return reply[0] ?? undefined;
+      });
+    } catch (err) {
+      const error = err instanceof Error ? err : new Error(String(err));
+      return events.map(() => error);
     }
   }
 
@@ -119,6 +127,20 @@ export class RedisTaskStreamBus implements TaskStreamBus {
       () => client.disconnect(),
     );
     return this.closing;
+  }
+
+  /** `reply`, or a rejection when Redis has not answered within `publishTimeoutMs`. */
+  private async answeredWithin<T>(reply: Promise<T>, what: string): Promise<T> {
+    const ms = this.options.publishTimeoutMs ?? 2000;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`Redis ${what} not answered within ${ms} ms`)), ms);
+    });
+    try {
+      return await Promise.race([reply, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private connection(): Redis {

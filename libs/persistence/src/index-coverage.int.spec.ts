@@ -132,6 +132,8 @@ async function exercise(repos: Repositories): Promise<void> {
     await taskEvents.appendMany([event(task.task_id, sessionId, 'task.accepted', now)]);
     const first = await taskStream.append({ task_id: task.task_id, event: 'task.accepted', timestamp: now, agent_name: null, data: {} });
     await taskStream.append({ task_id: task.task_id, event: 'task.picked_up', timestamp: now, agent_name: null, data: {} }, first.seq);
+    // The batched path (the publishers' write window), with a stale guess: the duplicate reads the last number.
+    await taskStream.appendMany([{ draft: { task_id: task.task_id, event: 'task.routed', timestamp: now, agent_name: null, data: {} }, lastSeq: first.seq }]);
     await taskCounters.increment([{ day: now.toISOString().slice(0, 10), at: now, status: { queued: 1 } }]);
     accepted.push(task);
   }

@@ -14,6 +14,8 @@ export type {
   StaleTaskQuery,
   SystemMetricsSnapshot,
   TaskEventRepository,
+  StreamAppend,
+  StreamAppendOutcome,
   TaskStreamRepository,
   UsageDayStats,
   UsageFigures,

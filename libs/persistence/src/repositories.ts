@@ -326,6 +326,15 @@ export interface IdempotencyKeyRepository {
 /** Largest page `TaskStreamRepository.listAfter` returns. */
 export const MAX_STREAM_PAGE = 500;
 
+/** One event for `TaskStreamRepository.appendMany`, with the writer's guess of its task's last number (`undefined`: read it). */
+export interface StreamAppend {
+  draft: StreamEventDraft;
+  lastSeq?: number;
+}
+
+/** What became of one event of `appendMany`: stored with its number, or the error that kept it out. */
+export type StreamAppendOutcome = { event: StreamEvent; error?: undefined } | { event?: undefined; error: unknown };
+
 /**
  * The numbered events of each task's live progress stream (collection `task_stream_events`), kept
  * whatever LOG_TO_MONGO says. The store is the truth of the sequence: an event exists with number
@@ -340,6 +349,15 @@ export interface TaskStreamRepository {
    * insert retried.
    */
   append(draft: StreamEventDraft, lastSeq?: number): Promise<StreamEvent>;
+  /**
+   * Stores the events of several tasks at once, as `append` would each: one insert of them all
+   * (unordered), then, for an event whose number another writer took meanwhile, `append`'s path (read
+   * the last number again, insert the next). At most one event per task (a ValidationError
+   * otherwise, before anything is written): a task's next event waits for this one's outcome. Never
+   * rejects for an event's own failure: each outcome, in the order given, is the stored event or
+   * the error `append` would have thrown.
+   */
+  appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]>;
   /** The task's events with `seq > afterSeq`, in order, at most `limit` (default and cap MAX_STREAM_PAGE). */
   listAfter(taskId: string, afterSeq: number, options?: { limit?: number }): Promise<StreamEvent[]>;
   /** The task's last number, 0 when it has no event. */

@@ -99,11 +99,18 @@ export interface AppDeps {
 const STORE_ONLY_BUS: Pick<TaskStreamBus, 'subscribe'> = { subscribe: async () => ({ close: async () => undefined }) };
 
 const STREAM_TASK = 'streamTask';
+const TASK_COUNTING = 'taskCounting';
 
 /** Ends the app's open task streams (at shutdown: their clients reconnect to another process). */
 export function endOpenStreams(app: Express): Promise<void> {
   const streams = app.locals[STREAM_TASK] as StreamTask | undefined;
   return streams ? streams.endAll() : Promise.resolve();
+}
+
+/** Writes the counter increments waiting in the app's write window (COUNTERS_WRITE_WINDOW_MS) and waits for them (shutdown). */
+export function settleCounters(app: Express): Promise<void> {
+  const counting = app.locals[TASK_COUNTING] as TaskCounting | undefined;
+  return counting ? counting.settled() : Promise.resolve();
 }
 
 /** The Express app, fully wired but not listening: main.ts listens, tests use supertest. */
@@ -140,7 +147,8 @@ export function createApp(deps: AppDeps): Express {
   });
   const events = deps.events ?? new TaskEventLog(logger, 'api');
   const { repositories } = store;
-  const counting = new TaskCounting({ counters: repositories.taskCounters, logger });
+  const counting = new TaskCounting({ counters: repositories.taskCounters, logger, windowMs: config.counters.writeWindowMs });
+  app.locals[TASK_COUNTING] = counting;
   // A queued task cancelled here ends here: its webhook is recorded, and the worker's sweep delivers it.
   const webhooks = new WebhookOutbox({ deliveries: repositories.webhookDeliveries, tasks: repositories.tasks, logger, now });
   const lifecycle = new TaskLifecycle({ tasks: repositories.tasks, events, now, counting, webhooks });

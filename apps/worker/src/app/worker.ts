@@ -98,12 +98,13 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     deltaMaxChars: config.stream.deltaMaxChars,
     // The api writes task.accepted after the enqueue: a quick pickup waits for it (bounded) to stay second.
     awaitFirst: { event: 'task.accepted', waitMs: 2000 },
+    batchWindowMs: config.stream.writeWindowMs,
   });
   events.addSink(streams.sink);
   const cancellation = new CancelWatcher({ tasks, pollIntervalMs: config.cancelPollIntervalMs, logger });
   const shutdown = new AbortController();
   const running = new Set<Promise<unknown>>();
-  const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger });
+  const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger, windowMs: config.counters.writeWindowMs });
   // Webhooks on completion (docs/webhooks.md): every ending of a task with a callback URL is recorded
   // (the outbox) and delivered by jobs of their own queue, retried on their own schedule.
   const stalled = { lockDurationMs: config.queueLockDurationMs, stalledIntervalMs: config.queueStalledIntervalMs, maxStalledCount: config.queueMaxStalledCount };
@@ -203,6 +204,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger, env: Env
     // Events of the last tasks go out before the connection closes.
     await eventSink?.close();
     await streams.close();
+    // The counter increments waiting in the write window, and the write in flight.
+    await within(counting.settled(), 5000, undefined);
     await store.close();
   };
   let stopping: Promise<void> | undefined;

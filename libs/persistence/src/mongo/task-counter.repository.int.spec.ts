@@ -42,6 +42,22 @@ describe('TaskCounterRepository (task_counters)', () => {
     expect(await raw.findOne({ _id: `min:${day}T10:01` as never })).toMatchObject({ day, minute_start: at(10, 1), status: { queued: 200 } });
   });
 
+  it("writes the documents of concurrent increments in one bulk write; a failed write fails the increments in it, not the next ones", async () => {
+    const raw = db.raw.collection('task_counters');
+    // A day document whose `status` is not an object: an $inc of `status.queued` fails there.
+    await raw.insertOne({ _id: 'day:2031-04-01' as never, day: '2031-04-01', status: 'broken' });
+    const good = { day: '2031-04-02', at: new Date(Date.UTC(2031, 3, 2, 9)), status: { queued: 1 } };
+    const bad = { day: '2031-04-01', at: new Date(Date.UTC(2031, 3, 1, 9)), status: { queued: 1 } };
+    // Started in one turn: one write. Which of its documents were written is not known, so each caller hears of the failure.
+    const together = await Promise.allSettled([counters.increment([good]), counters.increment([bad])]);
+    expect(together.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    // The next write goes on without the broken document.
+    await counters.increment([good]);
+    await counters.increment([{ ...good, at: new Date(Date.UTC(2031, 3, 2, 10)) }]);
+    expect((await raw.findOne({ _id: 'min:2031-04-02T10:00' as never }))?.['status']).toEqual({ queued: 1 });
+    expect(await raw.findOne({ _id: 'day:2031-04-01' as never })).toMatchObject({ status: 'broken' });
+  });
+
   it('gives the history per minute with the queue samples, and purges minutes but not days', async () => {
     await counters.recordQueue(at(10, 2), { waiting: 7, active: 2, delayed: 0, failed: 1, completed: 9, paused: 0 });
     await counters.recordQueue(at(11, 0), { waiting: 1, active: 0, delayed: 0, failed: 0, completed: 0, paused: 0 });

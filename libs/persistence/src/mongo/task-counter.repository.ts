@@ -37,14 +37,16 @@ interface Pending {
 }
 
 /**
- * `task_counters` on MongoDB. Writes are coalesced per document: while one update of a document is
- * in flight, later increments of it are merged and written by the next single update. So one
- * process never has two concurrent `$inc`s on one document (FerretDB v1 applies updates as
- * read-then-write and would lose one), and a busy process writes far fewer updates than moves.
+ * `task_counters` on MongoDB. Writes are coalesced: while one write is in flight, later increments
+ * are merged per document, and the next write sends every document's merged update in one unordered
+ * `bulkWrite` (one round trip, each document once). So one process never has two concurrent `$inc`s
+ * on one document (FerretDB v1 applies updates as read-then-write and would lose one), and a busy
+ * process writes far fewer updates, and far fewer round trips, than moves.
  */
 export class MongoTaskCounterRepository implements TaskCounterRepository {
   private readonly pending = new Map<string, Pending>();
-  private readonly writing = new Set<string>();
+  /** The drain writing the pending updates, while one runs. */
+  private writing: Promise<void> | undefined;
 
   constructor(
     private readonly model: TaskCountersModel,
@@ -141,40 +143,49 @@ export class MongoTaskCounterRepository implements TaskCounterRepository {
       } else {
         this.pending.set(id, { update: { ...update, inc: { ...update.inc }, set: { ...update.set } }, waiters: [{ resolve, reject }] });
       }
-      if (!this.writing.has(id)) void this.drain(id);
+      this.writing ??= this.drain().finally(() => {
+        this.writing = undefined;
+      });
     });
   }
 
-  /** Writes the document's pending updates one at a time until none is left. */
-  private async drain(id: string): Promise<void> {
-    this.writing.add(id);
-    try {
-      for (let next = this.pending.get(id); next; next = this.pending.get(id)) {
-        this.pending.delete(id);
-        const { set, setOnInsert, at } = next.update;
-        // Sums by $inc; the day's largest and smallest latency by $max / $min.
-        const { inc, max, min } = counterOperators(next.update.inc);
-        try {
-          await guard(TASK_COUNTERS_COLLECTION, this.ctx, () =>
-            this.model.collection.updateOne(
-              { _id: id as never },
-              {
-                ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}),
-                ...(Object.keys(set).length > 0 ? { $set: set } : {}),
-                $setOnInsert: setOnInsert,
-                $max: { updated_at: at, ...max },
-                ...(Object.keys(min).length > 0 ? { $min: min } : {}),
-              },
-              { upsert: true },
-            ),
-          );
-          for (const w of next.waiters) w.resolve();
-        } catch (err) {
-          for (const w of next.waiters) w.reject(err);
-        }
+  /**
+   * Writes the pending updates of every document in one unordered bulk write, then what was queued
+   * meanwhile, until nothing is left: one write in flight at a time, each document at most once in it.
+   * A failed write fails every update in it: which of its documents were written is not known
+   * (FerretDB v1 stops at a failing update even unordered, and reports the wrong index).
+   */
+  private async drain(): Promise<void> {
+    // Lets the updates of the caller's current turn (a move's day, minute and tenant documents) join.
+    await Promise.resolve();
+    while (this.pending.size > 0) {
+      const batch = [...this.pending.values()];
+      const ids = [...this.pending.keys()];
+      this.pending.clear();
+      try {
+        await guard(TASK_COUNTERS_COLLECTION, this.ctx, () =>
+          this.model.collection.bulkWrite(
+            batch.map(({ update }, i) => ({ updateOne: { filter: { _id: ids[i] as never }, update: updateOf(update), upsert: true } })),
+            { ordered: false },
+          ),
+        );
+        for (const { waiters } of batch) for (const w of waiters) w.resolve();
+      } catch (err) {
+        for (const { waiters } of batch) for (const w of waiters) w.reject(err);
       }
-    } finally {
-      this.writing.delete(id);
     }
   }
+}
+
+/** A document's update: sums by $inc; the day's largest and smallest latency by $max / $min. */
+function updateOf(update: DocUpdate): Record<string, unknown> {
+  const { set, setOnInsert, at } = update;
+  const { inc, max, min } = counterOperators(update.inc);
+  return {
+    ...(Object.keys(inc).length > 0 ? { $inc: inc } : {}),
+    ...(Object.keys(set).length > 0 ? { $set: set } : {}),
+    $setOnInsert: setOnInsert,
+    $max: { updated_at: at, ...max },
+    ...(Object.keys(min).length > 0 ? { $min: min } : {}),
+  };
 }

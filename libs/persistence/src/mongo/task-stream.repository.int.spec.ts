@@ -58,6 +58,76 @@ describe('TaskStreamRepository', () => {
     }
   });
 
+  it("appends the events of many tasks in one insert, each numbered after its task's last (its guess, or read)", async () => {
+    const repo = db.store.repositories.taskStream;
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    await repo.append(draft(a, 'task.accepted'));
+    await repo.append(draft(a, 'task.picked_up'));
+    const out = await repo.appendMany([
+      { draft: draft(a, 'task.routed', { confidence: 0.9 }), lastSeq: 2 },
+      { draft: draft(b, 'task.accepted'), lastSeq: 0 },
+      // No guess: the task's last number is read.
+      { draft: draft(c, 'task.accepted') },
+    ]);
+    expect(out.map((o) => [o.event?.task_id, o.event?.seq, o.event?.event, o.error])).toEqual([
+      [a, 3, 'task.routed', undefined],
+      [b, 1, 'task.accepted', undefined],
+      [c, 1, 'task.accepted', undefined],
+    ]);
+    expect(out[0]?.event).toMatchObject({ agent_name: null, data: { confidence: 0.9 } });
+    expect(out[0]?.event?.timestamp).toBeInstanceOf(Date);
+    expect((await repo.listAfter(a, 0)).map((e) => [e.seq, e.event])).toEqual([
+      [1, 'task.accepted'],
+      [2, 'task.picked_up'],
+      [3, 'task.routed'],
+    ]);
+    expect(await repo.appendMany([])).toEqual([]);
+  });
+
+  it("stores the rest of a batch when one event's number is taken, and gives that one the next number (the duplicate path)", async () => {
+    const repo = db.store.repositories.taskStream;
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+    // Another writer stored b's number 1 and 2 meanwhile: this writer still guesses 0.
+    await repo.append(draft(b, 'task.accepted'));
+    await repo.append(draft(b, 'task.picked_up'));
+    const out = await repo.appendMany([
+      { draft: draft(a, 'task.accepted'), lastSeq: 0 },
+      { draft: draft(b, 'task.cancelled'), lastSeq: 0 },
+      { draft: draft(c, 'task.accepted'), lastSeq: 0 },
+    ]);
+    expect(out.map((o) => [o.event?.seq, o.error])).toEqual([
+      [1, undefined],
+      [3, undefined],
+      [1, undefined],
+    ]);
+    expect((await repo.listAfter(b, 0)).map((e) => [e.seq, e.event])).toEqual([
+      [1, 'task.accepted'],
+      [2, 'task.picked_up'],
+      [3, 'task.cancelled'],
+    ]);
+    expect((await repo.listAfter(c, 0)).map((e) => e.seq)).toEqual([1]);
+  });
+
+  it("fails only the event that is invalid, and refuses two events of one task in a batch before writing anything", async () => {
+    const repo = db.store.repositories.taskStream;
+    const [a, b] = [randomUUID(), randomUUID()];
+    const out = await repo.appendMany([
+      { draft: { ...draft(a, 'task.accepted'), timestamp: new Date(Number.NaN) }, lastSeq: 0 },
+      { draft: draft(b, 'task.accepted'), lastSeq: 0 },
+    ]);
+    expect(out[0]?.error).toBeInstanceOf(ValidationError);
+    expect(out[1]?.event?.seq).toBe(1);
+    expect(await repo.lastSeq(a)).toBe(0);
+    const twice = randomUUID();
+    await expect(
+      repo.appendMany([
+        { draft: draft(twice, 'task.accepted'), lastSeq: 0 },
+        { draft: draft(twice, 'task.picked_up'), lastSeq: 1 },
+      ]),
+    ).rejects.toBeInstanceOf(ValidationError);
+    expect(await repo.lastSeq(twice)).toBe(0);
+  });
+
   it('deletes events older than a cutoff (the purge where TTL has no effect)', async () => {
     const repo = db.store.repositories.taskStream;
     const id = randomUUID();

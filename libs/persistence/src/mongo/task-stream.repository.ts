@@ -1,9 +1,10 @@
-import type { StreamEvent, StreamEventDraft, StreamEventType } from '@agent-orchestrator/domain';
+import { ValidationError, type StreamEvent, type StreamEventDraft, type StreamEventType } from '@agent-orchestrator/domain';
 import mongoose from 'mongoose';
 
-import { DuplicateKeyError, guard, type ErrorContext } from '../errors';
+import { DuplicateKeyError, guard, mapMongoError, type ErrorContext } from '../errors';
 import { TASK_STREAM_COLLECTION, streamEventKey, type TaskStreamModel } from '../models/task-stream.model';
-import { MAX_STREAM_PAGE, type TaskStreamRepository } from '../repositories';
+import { MAX_STREAM_PAGE, type StreamAppend, type StreamAppendOutcome, type TaskStreamRepository } from '../repositories';
+import { writeErrorAsError, writeErrorsOf } from './bulk-errors';
 import { dateArg, idArg } from './guards';
 
 /** Inserts that lost the race for a number before giving up (each one means another writer stored an event meanwhile). */
@@ -33,6 +34,65 @@ export class MongoTaskStreamRepository implements TaskStreamRepository {
         last = await this.lastSeq(task_id);
       }
     }
+  }
+
+  async appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    const tasks = new Set<string>();
+    for (const { draft } of appends) {
+      if (tasks.has(draft?.task_id)) throw new ValidationError('appendMany takes at most one event per task', [{ field: 'task_id', message: `${String(draft.task_id)} appears twice` }]);
+      tasks.add(draft?.task_id);
+    }
+    const outcomes: StreamAppendOutcome[] = new Array(appends.length);
+    /** The documents to insert and, for each, its place in `appends`. */
+    const docs: { doc: StreamEventDoc; at: number }[] = [];
+    await Promise.all(
+      appends.map(async ({ draft, lastSeq }, at) => {
+        try {
+          const task_id = idArg(draft.task_id, 'task_id');
+          const timestamp = dateArg(draft.timestamp, 'timestamp');
+          const seq = (lastSeq ?? (await this.lastSeq(task_id))) + 1;
+          docs.push({ doc: { _id: streamEventKey(task_id, seq), task_id, seq, event: draft.event, timestamp, agent_name: draft.agent_name, data: draft.data }, at });
+        } catch (err) {
+          outcomes[at] = { error: err };
+        }
+      }),
+    );
+    const failed = new Map<number, unknown>();
+    if (docs.length > 0) {
+      try {
+        // Unordered: one event's duplicate key (its number taken) does not keep the others out.
+        await this.model.collection.insertMany(
+          docs.map((d) => d.doc as never),
+          { ordered: false },
+        );
+      } catch (err) {
+        const writeErrors = writeErrorsOf(err);
+        // Not a per-document failure (the server unreachable...): none of them is known stored.
+        if (!writeErrors) for (let i = 0; i < docs.length; i++) failed.set(i, mapMongoError(err, TASK_STREAM_COLLECTION, this.ctx));
+        else for (const w of writeErrors) failed.set(w.index, mapMongoError(writeErrorAsError(w), TASK_STREAM_COLLECTION, this.ctx));
+      }
+    }
+    await Promise.all(
+      docs.map(async ({ doc, at }, i) => {
+        const { draft } = appends[at] as StreamAppend;
+        if (!failed.has(i)) {
+          outcomes[at] = { event: { task_id: doc.task_id, seq: doc.seq, event: draft.event, timestamp: doc.timestamp, agent_name: draft.agent_name, data: draft.data } };
+          return;
+        }
+        const err = failed.get(i);
+        if (!(err instanceof DuplicateKeyError)) {
+          outcomes[at] = { error: err };
+          return;
+        }
+        // Another writer took the number: as `append` does, read the last one again and insert the next.
+        try {
+          outcomes[at] = { event: await this.append(draft) };
+        } catch (appendErr) {
+          outcomes[at] = { error: appendErr };
+        }
+      }),
+    );
+    return outcomes;
   }
 
   async listAfter(taskId: string, afterSeq: number, options: { limit?: number } = {}): Promise<StreamEvent[]> {
@@ -73,6 +133,16 @@ export class MongoTaskStreamRepository implements TaskStreamRepository {
       return res.deletedCount ?? 0;
     });
   }
+}
+
+interface StreamEventDoc {
+  _id: string;
+  task_id: string;
+  seq: number;
+  event: StreamEventType;
+  timestamp: Date;
+  agent_name: string | null;
+  data: Record<string, unknown>;
 }
 
 function toStreamEvent(value: unknown): StreamEvent {

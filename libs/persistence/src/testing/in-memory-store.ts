@@ -9,10 +9,12 @@ import {
   nearestRank,
   startOfNextUtcDay,
   startOfUtcDay,
+  ValidationError,
   type AgentRun,
   type Message,
   type Session,
   type StreamEvent,
+  type StreamEventDraft,
   type Task,
   type TaskEvent,
   type TaskMove,
@@ -59,6 +61,15 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
   private guard(call: string): void {
     this.calls.push(call);
     if (this.down) throw new DatabaseUnavailableError('127.0.0.1:1', 100, 'connection refused');
+  }
+
+  /** As on MongoDB: a number already taken is a duplicate key, and the writer takes the next free one. */
+  private appendStreamEvent(draft: StreamEventDraft): StreamEvent {
+    const list = this.streamEvents.get(draft.task_id) ?? [];
+    this.streamEvents.set(draft.task_id, list);
+    const event: StreamEvent = { ...clone(draft), seq: list.length + 1 };
+    list.push(event);
+    return clone(event);
   }
 
   /** The counter document `id` (created like an upsert would), with `inc` added. */
@@ -326,13 +337,18 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
     taskStream: {
       append: async (draft) => {
         this.guard('taskStream.append');
-        const list = this.streamEvents.get(draft.task_id) ?? [];
-        this.streamEvents.set(draft.task_id, list);
-        // As on MongoDB: a number already taken is a duplicate key, and the writer takes the next free one.
-        const seq = list.length + 1;
-        const event: StreamEvent = { ...clone(draft), seq };
-        list.push(event);
-        return clone(event);
+        return this.appendStreamEvent(draft);
+      },
+      appendMany: async (appends) => {
+        const tasks = new Set(appends.map((a) => a.draft.task_id));
+        if (tasks.size < appends.length) throw new ValidationError('appendMany takes at most one event per task', [{ field: 'task_id', message: 'a task appears twice' }]);
+        try {
+          this.guard('taskStream.appendMany');
+        } catch (error) {
+          // As on MongoDB: a store that does not answer fails every event of the batch, never the call.
+          return appends.map(() => ({ error }));
+        }
+        return appends.map(({ draft }) => ({ event: this.appendStreamEvent(draft) }));
       },
       listAfter: async (taskId, afterSeq, options) => {
         this.guard('taskStream.listAfter');

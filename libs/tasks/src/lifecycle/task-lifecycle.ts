@@ -99,7 +99,7 @@ export class TaskLifecycle {
     await this.recordEndingBeforeRetry(taskId);
     const task = await this.deps.tasks.requeueFailed(taskId, { retryableTypes }, this.now());
     if (!task) return null;
-    await this.deps.counting?.moved('retry', task);
+    void this.deps.counting?.moved('retry', task);
     this.emit('retry', task, await requeue(task), options);
     return task;
   }
@@ -125,7 +125,8 @@ export class TaskLifecycle {
   private async moved(move: TaskMove, task: Task | null, data: EventData, options?: EmitOptions, before?: RoutingBefore): Promise<Task | null> {
     if (!task) return null;
     this.emit(move, task, typeof data === 'function' ? data(task) : data, options);
-    await this.deps.counting?.moved(move, task, before);
+    // Not awaited, like the accept's: a move never waits for the counters' write window (`counting.settled()` does).
+    void this.deps.counting?.moved(move, task, before);
     if (ENDINGS.has(move)) await this.deps.webhooks?.ended(task);
     return task;
   }

@@ -8,6 +8,12 @@ import type { StreamEvent } from '@agent-orchestrator/domain';
  */
 export interface TaskStreamBus {
   publish(event: StreamEvent): Promise<void>;
+  /**
+   * Announces several events in one round trip, in the order given. Resolves to one entry per
+   * event: `undefined` when it was announced, else why not (every event fails when the round trip
+   * does). Never rejects.
+   */
+  publishMany(events: readonly StreamEvent[]): Promise<(Error | undefined)[]>;
   /** `onEvent` for each event of `taskId` published from now until `close()`. */
   subscribe(taskId: string, onEvent: (event: StreamEvent) => void): Promise<StreamSubscription>;
 }

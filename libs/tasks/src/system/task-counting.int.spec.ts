@@ -41,7 +41,8 @@ describe('running counters through the lifecycle (real MongoDB-compatible server
   });
 
   it('count what the aggregations over tasks and agent_runs give, and a rebuild gives the same', async () => {
-    const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger });
+    // With a write window, as the apps run it (COUNTERS_WRITE_WINDOW_MS): the moves of several tasks share writes.
+    const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger, windowMs: 20 });
     const lifecycle = new TaskLifecycle({ tasks: store.repositories.tasks, events: new RecordingTaskEvents(), counting });
     let contentCalls = 0;
     const llm = scriptedLlmProvider((messages) => {

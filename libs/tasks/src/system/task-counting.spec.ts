@@ -9,10 +9,10 @@ import { TaskCounting, moveIncrements, pickedUpFromQueued } from './task-countin
 const DAY = new Date('2030-01-02T00:00:00.000Z');
 const at = (h: number, m = 0, s = 0) => new Date(DAY.getTime() + ((h * 60 + m) * 60 + s) * 1000);
 
-function setup() {
+function setup(windowMs?: number) {
   const store = new InMemoryStore();
   const { logger, records } = recordingLogger();
-  const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger });
+  const counting = new TaskCounting({ counters: store.repositories.taskCounters, logger, ...(windowMs === undefined ? {} : { windowMs }) });
   let clock = at(9);
   const lifecycle = new TaskLifecycle({ tasks: store.repositories.tasks, events: new RecordingTaskEvents(), now: () => clock, counting });
   const set = (d: Date) => (clock = d);
@@ -67,8 +67,11 @@ function run(agent_name: string, finished_at: Date, usage: { model: string; p: n
 }
 
 describe('TaskCounting through TaskLifecycle (in memory)', () => {
-  it('counts every kind of move so the day reads what the aggregation over the tasks gives', async () => {
-    const { store, counting, lifecycle, set, accept, route, complete } = setup();
+  it.each([
+    ['each move written at once', 0],
+    ['moves merged over a 25 ms write window', 25],
+  ])('counts every kind of move so the day reads what the aggregation over the tasks gives (%s)', async (_, windowMs) => {
+    const { store, counting, lifecycle, set, accept, route, complete } = setup(windowMs);
     const { tasks } = store.repositories;
 
     // A task from yesterday, finished today: its status counts on yesterday, its latency on today.
@@ -176,11 +179,70 @@ describe('TaskCounting through TaskLifecycle (in memory)', () => {
   });
 
   it('never fails a move when the counters cannot be written: it logs, and the day can be rebuilt', async () => {
-    const { store, records, lifecycle, accept } = setup();
+    const { store, records, counting, lifecycle, accept } = setup();
     const t = await accept();
     jest.spyOn(store.repositories.taskCounters, 'increment').mockRejectedValue(new Error('connection refused'));
     await expect(lifecycle.pickUp(t.task_id, {})).resolves.toMatchObject({ status: 'processing' });
+    await counting.settled();
     expect(records.some((r) => r.level === 'warn' && /task counters/.test(r.message))).toBe(true);
+  });
+});
+
+describe('TaskCounting write window (COUNTERS_WRITE_WINDOW_MS)', () => {
+  const task = (n: number) => newTask({ task_id: `t${n}`, session_id: 's', task: 't', metadata: { ip: null, user_agent: null, request_id: 'r', environment: 'test' }, now: at(9) });
+
+  it('hands the increments of every call within the window to the repository in one call; no call waits for it', async () => {
+    const { store, counting } = setup(40);
+    const increment = jest.spyOn(store.repositories.taskCounters, 'increment');
+    await Promise.all(Array.from({ length: 10 }, (_, i) => counting.moved('accept', task(i))));
+    expect(increment).not.toHaveBeenCalled();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(increment).toHaveBeenCalledTimes(1);
+    expect(increment.mock.calls[0]?.[0]).toHaveLength(10);
+    expect((await store.repositories.taskCounters.day(at(12))).tasks.created_by_status.queued).toBe(10);
+    // The next call opens a new window.
+    await counting.moved('accept', task(11));
+    await counting.settled();
+    expect(increment).toHaveBeenCalledTimes(2);
+  });
+
+  it('writes each call at once without a window (0)', async () => {
+    const { store, counting } = setup(0);
+    const increment = jest.spyOn(store.repositories.taskCounters, 'increment');
+    void counting.moved('accept', task(1));
+    void counting.moved('accept', task(2));
+    expect(increment).toHaveBeenCalledTimes(2);
+    await counting.settled();
+  });
+
+  it('settled() writes what waits in the window at once (shutdown) and waits for it', async () => {
+    const { store, counting } = setup(60_000);
+    void counting.moved('accept', task(1));
+    void counting.moved('accept', task(2));
+    await counting.settled();
+    expect((await store.repositories.taskCounters.day(at(12))).tasks.created_by_status.queued).toBe(2);
+    await counting.settled();
+  });
+
+  it("never makes a move wait for the window: the task goes on, the count follows", async () => {
+    const { store, counting, lifecycle, accept } = setup(60_000);
+    const t = await accept();
+    await expect(lifecycle.pickUp(t.task_id, {})).resolves.toMatchObject({ status: 'processing' });
+    expect((await store.repositories.taskCounters.day(at(12))).tasks.created_by_status.processing).toBe(0);
+    await counting.settled();
+    expect((await store.repositories.taskCounters.day(at(12))).tasks.created_by_status).toMatchObject({ queued: 0, processing: 1 });
+  });
+
+  it('logs each call of a failed window write by its move and task; nothing rejects', async () => {
+    const { store, records, counting } = setup(20);
+    jest.spyOn(store.repositories.taskCounters, 'increment').mockRejectedValue(new Error('connection refused'));
+    await expect(Promise.all([counting.moved('accept', task(1)), counting.runRecorded(run('CodeAgent', at(9, 1), []), 'default')])).resolves.toEqual([undefined, undefined]);
+    await expect(counting.settled()).resolves.toBeUndefined();
+    const warnings = records.filter((r) => r.level === 'warn');
+    expect(warnings).toEqual([
+      expect.objectContaining({ message: 'task counters: an increment was not stored; the day drifts until it is rebuilt', move: 'accept', task_id: 't1', error_message: 'connection refused' }),
+      expect.objectContaining({ message: 'task counters: an increment was not stored; the day drifts until it is rebuilt', run: 'CodeAgent', error_message: 'connection refused' }),
+    ]);
   });
 });
 

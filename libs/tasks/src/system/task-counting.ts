@@ -106,40 +106,103 @@ export function runIncrement(run: AgentRun, tenant?: string): CounterIncrement {
 export interface TaskCountingDeps {
   counters: Pick<TaskCounterRepository, 'increment'>;
   logger: Pick<Logger, 'warn'>;
+  /**
+   * COUNTERS_WRITE_WINDOW_MS: the increments of every move and run within this many ms of the first
+   * are handed to the repository together, which merges them into one update per counter document
+   * (one round trip). A crash loses at most this window's increments (and the write in flight):
+   * the day drifts by those moves until it is rebuilt. 0 or unset: each call's increments are
+   * handed over at once (the repository still merges the ones made while a write is in flight).
+   */
+  windowMs?: number;
 }
 
-/** Writes the increments of moves and runs; the returned promises never reject. `settled()` waits for every write in flight. */
+/** One call's increments and what to name in the warning when they are not stored. */
+interface Pending {
+  increments: CounterIncrement[];
+  what: Record<string, unknown>;
+}
+
+const HANDED_OVER: Promise<void> = Promise.resolve();
+
+interface Window {
+  items: Pending[];
+  timer: NodeJS.Timeout;
+  /** Ends the wait: the items are written. */
+  close: () => void;
+  /** Resolves once the items are written (or their failure logged). */
+  written: Promise<void>;
+}
+
+/**
+ * Writes the increments of moves and runs. Counting never holds up a move or a run: `moved` and
+ * `runRecorded` hand the increments over and resolve at once (never reject); a failed write is
+ * logged. `settled()` writes what waits in the window at once and waits for every write (tests,
+ * shutdown).
+ */
 export class TaskCounting {
   private readonly inFlight = new Set<Promise<void>>();
+  private window: Window | undefined;
 
   constructor(private readonly deps: TaskCountingDeps) {}
 
   /** A move that happened (`task` after it; for `route`, the routing before it). */
   moved(move: TaskMove, task: Task, before?: RoutingBefore | null): Promise<void> {
-    return this.write(moveIncrements(move, task, before), { move, task_id: task.task_id });
+    return this.write({ increments: moveIncrements(move, task, before), what: { move, task_id: task.task_id } });
   }
 
   /** A run of the router or an agent was recorded. */
   runRecorded(run: AgentRun, tenant?: string): Promise<void> {
-    return this.write([runIncrement(run, tenant)], { run: run.agent_name, task_id: run.task_id });
+    return this.write({ increments: [runIncrement(run, tenant)], what: { run: run.agent_name, task_id: run.task_id } });
   }
 
-  /** Resolves when every write started so far has ended (tests, shutdown). */
+  /** Writes what waits in the window now, and resolves when every write started so far has ended (tests, shutdown). */
   async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    while (this.window || this.inFlight.size > 0) {
+      this.window?.close();
+      await Promise.all([...this.inFlight]);
+    }
   }
 
-  private write(increments: CounterIncrement[], what: Record<string, unknown>): Promise<void> {
-    if (increments.length === 0) return Promise.resolve();
-    let done: Promise<void>;
+  private write(item: Pending): Promise<void> {
+    if (item.increments.length === 0) return HANDED_OVER;
+    const windowMs = this.deps.windowMs ?? 0;
+    if (windowMs <= 0) this.track(this.send([item]));
+    else (this.window ?? this.open(windowMs)).items.push(item);
+    return HANDED_OVER;
+  }
+
+  private open(windowMs: number): Window {
+    let close!: () => void;
+    const due = new Promise<void>((resolve) => (close = resolve));
+    const window: Window = {
+      items: [],
+      timer: setTimeout(() => window.close(), windowMs),
+      close: () => {
+        clearTimeout(window.timer);
+        if (this.window === window) this.window = undefined;
+        close();
+      },
+      written: due.then(() => this.send(window.items)),
+    };
+    // Shutdown does not wait for the timer: it calls settled().
+    window.timer.unref();
+    this.window = window;
+    this.track(window.written);
+    return window;
+  }
+
+  private track(written: Promise<void>): void {
+    this.inFlight.add(written);
+    void written.finally(() => this.inFlight.delete(written));
+  }
+
+  /** One call of the repository for all of `items`; never rejects. */
+  private async send(items: Pending[]): Promise<void> {
     try {
-      done = this.deps.counters.increment(increments).catch((err: unknown) => this.failed(err, what));
+      await this.deps.counters.increment(items.length === 1 ? (items[0] as Pending).increments : items.flatMap((i) => i.increments));
     } catch (err) {
-      done = Promise.resolve(this.failed(err, what));
+      for (const item of items) this.failed(err, item.what);
     }
-    this.inFlight.add(done);
-    void done.finally(() => this.inFlight.delete(done));
-    return done;
   }
 
   private failed(err: unknown, what: Record<string, unknown>): void {

@@ -3,8 +3,8 @@ import type { StreamSubscription, TaskStreamBus } from '../ports/task-stream.por
 
 /**
  * The stream bus in memory: `publish` calls the task's subscribers at once. `drop` makes the next
- * announcements vanish (a lost pub/sub message); `published` keeps every announcement; `subscribers`
- * says how many subscriptions are open.
+ * announcements vanish (a lost pub/sub message); `published` keeps every announcement (`batches`
+ * the size of each `publishMany`); `subscribers` says how many subscriptions are open.
  */
 export class InMemoryStreamBus implements TaskStreamBus {
   readonly published: StreamEvent[] = [];
@@ -19,6 +19,15 @@ export class InMemoryStreamBus implements TaskStreamBus {
       return;
     }
     for (const listener of [...(this.listeners.get(event.task_id) ?? [])]) listener(structuredClone(event));
+  }
+
+  /** Every call of `publishMany`: the number of events of each (a batch is one round trip). */
+  readonly batches: number[] = [];
+
+  async publishMany(events: readonly StreamEvent[]): Promise<(Error | undefined)[]> {
+    this.batches.push(events.length);
+    for (const event of events) await this.publish(event);
+    return events.map(() => undefined);
   }
 
   async subscribe(taskId: string, onEvent: (event: StreamEvent) => void): Promise<StreamSubscription> {
