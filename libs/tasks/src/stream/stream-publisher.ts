@@ -36,6 +36,13 @@ export interface TaskStreamPublisherOptions {
    * PUBLISH per event, at once.
    */
   batchWindowMs?: number;
+  /**
+   * How many tasks with nothing left to write keep their state (the last number written, a hint that
+   * saves a read on their next event) before the longest-idle is dropped. The api writes only
+   * `task.accepted` for most tasks and never their terminal event, so without this bound it would
+   * keep one entry per task it ever accepted. Default 1000.
+   */
+  maxIdleTasks?: number;
 }
 
 interface PendingDelta {
@@ -57,6 +64,8 @@ interface TaskState {
 
 export class TaskStreamPublisher implements TaskDeltas {
   private readonly tasks = new Map<string, TaskState>();
+  /** Tasks whose state has no write queued or pending, longest idle first (insertion order). */
+  private readonly idle = new Set<string>();
   private readonly now: () => Date;
   private closed = false;
   private lostTotal = 0;
@@ -120,8 +129,14 @@ export class TaskStreamPublisher implements TaskDeltas {
     clearTimeout(timer);
   }
 
+  /** Tasks whose state this process holds (writing, or idle within `maxIdleTasks`). */
+  get trackedTasks(): number {
+    return this.tasks.size;
+  }
+
   private state(taskId: string): TaskState {
     let state = this.tasks.get(taskId);
+    this.idle.delete(taskId);
     if (!state) {
       state = { chain: Promise.resolve(), queued: 0 };
       this.tasks.set(taskId, state);
@@ -152,10 +167,28 @@ export class TaskStreamPublisher implements TaskDeltas {
         await this.store(state, draft);
       } finally {
         state.queued -= 1;
-        // A finished task's state goes once its last write is done (a retried task gets a new one).
-        if (state.queued === 0 && !state.pending && isTerminalStreamEvent(draft.event)) this.tasks.delete(draft.task_id);
+        if (state.queued === 0 && !state.pending) this.drained(draft.task_id, isTerminalStreamEvent(draft.event));
       }
     });
+  }
+
+  /**
+   * A task's writes are all done. A finished task's state goes (a retried task gets a new one);
+   * another stays as the most recently idle, and the longest-idle beyond `maxIdleTasks` go.
+   */
+  private drained(taskId: string, finished: boolean): void {
+    this.idle.delete(taskId);
+    if (finished) {
+      this.tasks.delete(taskId);
+      return;
+    }
+    this.idle.add(taskId);
+    const max = this.options.maxIdleTasks ?? 1000;
+    for (const oldest of this.idle) {
+      if (this.idle.size <= max) break;
+      this.idle.delete(oldest);
+      this.tasks.delete(oldest);
+    }
   }
 
   /**

@@ -138,6 +138,28 @@ describe('TaskStreamPublisher', () => {
     ]);
   });
 
+  it("holds at most maxIdleTasks idle tasks' state (the api writes task.accepted and never the ending), and numbers an evicted task's next event from the store", async () => {
+    const { store, bus } = setup();
+    const { logger } = recordingLogger();
+    const api = new TaskStreamPublisher({ store: store.repositories.taskStream, bus, logger, deltaIntervalMs: 30, deltaMaxChars: 1024, maxIdleTasks: 3 });
+    const tasks = Array.from({ length: 10 }, () => putTask(store));
+    for (const task of tasks) api.sink(lifecycle(task.task_id, 'task.accepted'));
+    await api.flush();
+    expect(api.trackedTasks).toBe(3);
+    // A terminal event drops its task's state at once, idle bound or not.
+    api.sink(lifecycle(tasks[9].task_id, 'task.cancelled'));
+    await api.flush();
+    expect(api.trackedTasks).toBe(2);
+    // The first task's state was evicted long ago: its next event reads the last number and goes on from it.
+    api.sink(lifecycle(tasks[0].task_id, 'task.cancelled'));
+    await api.flush();
+    expect((await store.repositories.taskStream.listAfter(tasks[0].task_id, 0)).map((e) => [e.seq, e.event])).toEqual([
+      [1, 'task.accepted'],
+      [2, 'task.cancelled'],
+    ]);
+    expect(api.lost).toBe(0);
+  });
+
   it("goes on after a task's earlier events when a worker picks it up again (its guess of number 1 is taken)", async () => {
     const { store, bus } = setup();
     const { logger } = recordingLogger();
