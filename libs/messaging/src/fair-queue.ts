@@ -44,11 +44,6 @@ return tag
 `;
 
 /**
- * KEYS[1] Bull's `priority` zset, KEYS[2] the fair state hash. Forgets the tenants whose last tag
- * is not past the virtual time (nothing of theirs waits: the same as never seen) and answers
- * { vt, tenant1, last1, tenant2, last2, ... } for the tenants left.
- */
-/**
  * TAG_SCRIPT for several new jobs at once, in order (KEYS: the priority set, the state hash, then
  * each job's key; ARGV: each job's tenant). Each job gets the tag TAG_SCRIPT would give it had the
  * jobs before it in the list already been added: a tag taken here lowers the queue's head for the
@@ -83,6 +78,11 @@ end
 return out
 `;
 
+/**
+ * KEYS[1] Bull's `priority` zset, KEYS[2] the fair state hash. Forgets the tenants whose last tag
+ * is not past the virtual time (nothing of theirs waits: the same as never seen) and answers
+ * { vt, tenant1, last1, tenant2, last2, ... } for the tenants left.
+ */
 const SNAPSHOT_SCRIPT = `
 local max = tonumber(redis.call('HGET', KEYS[2], 'max') or '0')
 local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')

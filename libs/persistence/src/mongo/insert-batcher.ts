@@ -95,9 +95,28 @@ export function commandError(err: unknown): unknown {
   return name === 'MongoBulkWriteError' && errorResponse instanceof Error ? errorResponse : err;
 }
 
+/**
+ * Runs `send` once at the end of the current event-loop turn (`setImmediate`), however many times it
+ * is asked within the turn: how the batchers here let a batch form without waiting on a timer.
+ */
+export class EndOfTurn {
+  private scheduled = false;
+
+  constructor(private readonly send: () => void) {}
+
+  schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.send();
+    });
+  }
+}
+
 export class InsertBatcher<T extends mongo.Document> {
   private waiting: Waiting<T>[] = [];
-  private scheduled = false;
+  private readonly endOfTurn = new EndOfTurn(() => this.send());
 
   constructor(
     private readonly target: InsertTarget<T>,
@@ -109,13 +128,7 @@ export class InsertBatcher<T extends mongo.Document> {
     return new Promise<void>((resolve, reject) => {
       this.waiting.push({ doc, resolve, reject });
       if (this.waiting.length >= this.maxBatch) this.send();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.send();
-        });
-      }
+      else this.endOfTurn.schedule();
     });
   }
 

@@ -18,7 +18,7 @@
  */
 import type { mongo } from 'mongoose';
 
-import { BatchedWriteError, commandError, type WriteErrorLike } from './insert-batcher';
+import { BatchedWriteError, EndOfTurn, commandError, type WriteErrorLike } from './insert-batcher';
 
 export interface OrderedBulkTarget {
   bulkWrite(ops: mongo.AnyBulkWriteOperation<mongo.Document>[], options: { ordered: true }): Promise<unknown>;
@@ -46,7 +46,7 @@ function firstWriteError(err: unknown): WriteErrorLike | null {
 export class OrderedBulkBatcher {
   private waiting: Waiting[] = [];
   private waitingOps = 0;
-  private scheduled = false;
+  private readonly endOfTurn = new EndOfTurn(() => this.send());
 
   constructor(
     private readonly target: OrderedBulkTarget,
@@ -62,13 +62,7 @@ export class OrderedBulkBatcher {
     this.waiting.push(waiting);
     this.waitingOps += waiting.ops.length;
     if (this.waitingOps >= this.maxOps) this.send();
-    else if (!this.scheduled) {
-      this.scheduled = true;
-      setImmediate(() => {
-        this.scheduled = false;
-        this.send();
-      });
-    }
+    else this.endOfTurn.schedule();
   }
 
   private send(): void {

@@ -4,23 +4,12 @@
 // task's stream 1, 2, 3... with each writer's events in its order. (The Redis bus is the in-memory one
 // here; libs/messaging's integration spec runs the Redis pipeline.)
 import { randomUUID } from 'node:crypto';
-import type { TaskEvent, TaskEventType } from '@agent-orchestrator/domain';
+import type { TaskEventType } from '@agent-orchestrator/domain';
 import { useTestDatabase } from '@agent-orchestrator/persistence/testing';
-import { InMemoryStreamBus, recordingLogger } from '../testing';
+import { InMemoryStreamBus, lifecycleEvent, recordingLogger } from '../testing';
 import { TaskStreamPublisher } from './stream-publisher';
 
-const lifecycle = (task_id: string, event: TaskEventType, data: Record<string, unknown> = {}): TaskEvent => ({
-  event,
-  level: 'info',
-  message: event,
-  timestamp: new Date(),
-  task_id,
-  session_id: 's',
-  request_id: 'r',
-  agent_name: null,
-  service: 'worker',
-  data,
-});
+const lifecycle = lifecycleEvent;
 
 describe('TaskStreamPublisher with a write window on a real MongoDB-compatible server', () => {
   const db = useTestDatabase('ao_tasks_stream');

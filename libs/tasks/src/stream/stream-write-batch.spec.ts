@@ -1,22 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DatabaseUnavailableError, type StreamAppend, type TaskStreamRepository } from '@agent-orchestrator/persistence';
-import type { StreamEvent, TaskEvent, TaskEventType } from '@agent-orchestrator/domain';
+import type { StreamEvent, TaskEventType } from '@agent-orchestrator/domain';
 import { InMemoryStore } from '@agent-orchestrator/persistence/testing';
-import { InMemoryStreamBus, recordingLogger } from '../testing';
+import { InMemoryStreamBus, lifecycleEvent, recordingLogger } from '../testing';
 import { TaskStreamPublisher, type TaskStreamPublisherOptions } from './stream-publisher';
 
-const lifecycle = (task_id: string, event: TaskEventType, agent_name: string | null = null): TaskEvent => ({
-  event,
-  level: 'info',
-  message: event,
-  timestamp: new Date(),
-  task_id,
-  session_id: 's',
-  request_id: 'r',
-  agent_name,
-  service: 'worker',
-  data: {},
-});
+const lifecycle = lifecycleEvent;
 
 const WORKER_EVENTS: TaskEventType[] = ['task.picked_up', 'task.routed', 'agent.started', 'agent.finished', 'task.completed'];
 
@@ -62,7 +51,7 @@ describe('TaskStreamPublisher with a write window (STREAM_WRITE_WINDOW_MS)', () 
     await Promise.all(
       ids.map(async (id) => {
         for (const name of WORKER_EVENTS) {
-          worker.sink(lifecycle(id, name, name === 'task.picked_up' ? null : 'CodeAgent'));
+          worker.sink(lifecycle(id, name, {}, name === 'task.picked_up' ? null : 'CodeAgent'));
           await new Promise((r) => setImmediate(r));
         }
       }),
@@ -169,7 +158,7 @@ describe('TaskStreamPublisher with a write window (STREAM_WRITE_WINDOW_MS)', () 
     const id = randomUUID();
     for (const name of ['task.accepted', 'task.picked_up', 'task.routed', 'agent.started'] as const) worker.sink(lifecycle(id, name));
     worker.delta(id, 'CodeAgent', 'def f(): pass');
-    for (const name of ['agent.finished', 'task.completed'] as const) worker.sink(lifecycle(id, name, 'CodeAgent'));
+    for (const name of ['agent.finished', 'task.completed'] as const) worker.sink(lifecycle(id, name, {}, 'CodeAgent'));
     await worker.flush();
     expect(await stored(id)).toEqual(numbered(['task.accepted', 'task.picked_up', 'task.routed', 'agent.started', 'delta', 'agent.finished', 'task.completed']));
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, ValidationError, newTask, type StreamEvent, type Task, type TaskEvent, type TaskEventType } from '@agent-orchestrator/domain';
+import { NotFoundError, ValidationError, newTask, type StreamEvent, type Task } from '@agent-orchestrator/domain';
 import { InMemoryStore } from '@agent-orchestrator/persistence/testing';
-import { InMemoryStreamBus, recordingLogger } from '../testing';
+import { InMemoryStreamBus, lifecycleEvent, recordingLogger } from '../testing';
 import { parseLastEventId } from './last-event-id';
 import { OpenStreamLimit } from './open-streams';
 import { TaskStreamPublisher } from './stream-publisher';
@@ -16,18 +16,7 @@ function putTask(store: InMemoryStore, status: Task['status'] = 'queued', comple
   return task;
 }
 
-const lifecycle = (task_id: string, event: TaskEventType, data: Record<string, unknown> = {}, agent_name: string | null = null): TaskEvent => ({
-  event,
-  level: 'info',
-  message: event,
-  timestamp: new Date(),
-  task_id,
-  session_id: 's',
-  request_id: 'r',
-  agent_name,
-  service: 'worker',
-  data,
-});
+const lifecycle = lifecycleEvent;
 
 async function until(what: string, check: () => boolean, timeoutMs = 3000): Promise<void> {
   const end = Date.now() + timeoutMs;

@@ -8,6 +8,11 @@ export interface LogRecord {
   [key: string]: unknown;
 }
 
+/** A worker's lifecycle event of `task_id` as TaskEventLog hands it to its sinks (session `s`, request `r`). */
+export function lifecycleEvent(task_id: string, event: TaskEventType, data: Record<string, unknown> = {}, agent_name: string | null = null): TaskEvent {
+  return { event, level: 'info', message: event, timestamp: new Date(), task_id, session_id: 's', request_id: 'r', agent_name, service: 'worker', data };
+}
+
 /** A Logger that keeps its records in memory, child bindings included. */
 export function recordingLogger(): { logger: Logger; records: LogRecord[] } {
   const records: LogRecord[] = [];
