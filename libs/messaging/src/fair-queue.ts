@@ -23,31 +23,11 @@ import type { TaskQueue } from './queue';
 export const FAIR_STATE_KEY = 'fair';
 
 /**
- * KEYS[1] Bull's `priority` zset (waiting priority jobs by priority), KEYS[2] the fair state hash,
- * KEYS[3] the job's hash (already there: the job exists, Bull would ignore the add; answer 0).
- * ARGV[1] tenant. Answers the job's tag (>= 1), or 0 when the job exists.
- */
-const TAG_SCRIPT = `
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
-local max = tonumber(redis.call('HGET', KEYS[2], 'max') or '0')
-local head = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-local vt = max
-if head[2] then vt = tonumber(head[2]) - 1 end
-local field = 't:' .. ARGV[1]
-local last = tonumber(redis.call('HGET', KEYS[2], field) or '0')
-local tag = vt
-if last > tag then tag = last end
-tag = tag + 1
-if tag > max then max = tag end
-redis.call('HSET', KEYS[2], 'max', max, field, tag)
-return tag
-`;
-
-/**
- * TAG_SCRIPT for several new jobs at once, in order (KEYS: the priority set, the state hash, then
- * each job's key; ARGV: each job's tenant). Each job gets the tag TAG_SCRIPT would give it had the
- * jobs before it in the list already been added: a tag taken here lowers the queue's head for the
- * next ones as the added job would, and a job key seen earlier in the list counts as existing (0).
+ * The tags of new jobs, in order. KEYS[1] Bull's `priority` zset (waiting priority jobs by
+ * priority), KEYS[2] the fair state hash, then each job's hash (already there: the job exists, Bull
+ * would ignore the add); ARGV: each job's tenant. Each job gets `max(V, last[tenant]) + 1`, V taken
+ * as if the jobs before it in the list had been added already (a tag taken here lowers the queue's
+ * head for the next ones as the added job would); 0 for a job that exists, or is earlier in the list.
  */
 const TAGS_SCRIPT = `
 local max = tonumber(redis.call('HGET', KEYS[2], 'max') or '0')
@@ -106,7 +86,6 @@ return out
 `;
 
 interface FairCommands {
-  aoFairTag(priorityKey: string, stateKey: string, jobKey: string, tenant: string): Promise<number>;
   aoFairSnapshot(priorityKey: string, stateKey: string): Promise<Array<string | number>>;
   aoFairTags(numberOfKeys: number, ...keysThenTenants: string[]): Promise<Array<string | number>>;
 }
@@ -115,7 +94,6 @@ const defined = new WeakSet<object>();
 
 function commands(client: Redis): FairCommands {
   if (!defined.has(client)) {
-    client.defineCommand('aoFairTag', { numberOfKeys: 3, lua: TAG_SCRIPT });
     client.defineCommand('aoFairSnapshot', { numberOfKeys: 2, lua: SNAPSHOT_SCRIPT });
     // The number of keys varies (2 + one per job): given first at each call.
     client.defineCommand('aoFairTags', { lua: TAGS_SCRIPT });
@@ -126,8 +104,8 @@ function commands(client: Redis): FairCommands {
 
 /** The tag (Bull priority) of a new job of `tenant`; 0 when the job `jobId` exists already (the add would be a no-op). */
 export async function fairTag(queue: TaskQueue, jobId: string, tenant: string): Promise<number> {
-  const tag = await commands(queue.client).aoFairTag(queue.toKey('priority'), queue.toKey(FAIR_STATE_KEY), queue.toKey(jobId), tenant);
-  return Number(tag);
+  const [tag] = await fairTags(queue, [{ jobId, tenant }]);
+  return tag ?? 0;
 }
 
 /**
