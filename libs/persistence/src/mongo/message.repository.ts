@@ -41,13 +41,13 @@ export class MongoMessageRepository implements MessageRepository {
       const { _id, content, agent_name, ...identity } = messageDocument(message);
       const set = { content, agent_name };
       try {
-        await this.puts.write([{ updateOne: { filter: { _id }, update: { $set: set, $setOnInsert: identity }, upsert: true } }]);
+        await this.puts.write([{ updateOne: { filter: { _id: _id as never }, update: { $set: set, $setOnInsert: identity }, upsert: true } }]);
       } catch (err) {
         // Two upserts racing on a new id: the loser hits the unique index (MongoDB 11000; FerretDB
         // reports code 1 "UNIQUE constraint"). The message exists now, so update it instead (by
         // message_id: a message stored before `_id` was its id has an ObjectId there).
         if (!isDuplicateKey(err) && !isUniqueViolation(err)) throw err;
-        await this.model.updateOne({ message_id: identity['message_id'] }, { $set: set }, { runValidators: true });
+        await this.model.collection.updateOne({ message_id: message.message_id }, { $set: set });
       }
     });
   }
