@@ -24,23 +24,29 @@ function onCommand(event) {
   counts.set(key, (counts.get(key) ?? 0) + 1);
 }
 
-function patch(mongodb) {
+/** Switches a MongoClient to command monitoring, once, and counts its commands. */
+function watch(/** @type {any} */ client) {
+  if (client.__benchCounted) return;
+  client.__benchCounted = true;
+  client.monitorCommands = true;
+  client.on('commandStarted', onCommand);
+}
+
+function patch(/** @type {any} */ mongodb) {
   const proto = mongodb?.MongoClient?.prototype;
   if (!proto || patched.has(proto)) return;
   patched.add(proto);
   const connect = proto.connect;
   proto.connect = function (...args) {
-    if (!this.__benchCounted) {
-      this.__benchCounted = true;
-      this.monitorCommands = true;
-      this.on('commandStarted', onCommand);
-    }
+    watch(this);
     return connect.apply(this, args);
   };
 }
 
-const load = Module._load;
-Module._load = function (request, ...rest) {
+// Module._load is internal (not in its type declarations): every require() goes through it.
+const loader = /** @type {any} */ (Module);
+const load = loader._load;
+loader._load = function (/** @type {string} */ request, /** @type {unknown[]} */ ...rest) {
   const loaded = load.call(this, request, ...rest);
   if (request === 'mongodb') patch(loaded);
   return loaded;
