@@ -168,6 +168,13 @@ async function exercise(repos: Repositories): Promise<void> {
   await tasks.saveCheckpoint(done.task_id, { step: 'agent', checkpoint: agentCheckpoint() }, tick());
   await agentRuns.record(run(done.task_id, sessionId, tick()));
   await messages.put(message(done.task_id, sessionId, 'assistant', tick()));
+  // worker, busy: the run records, replies and primary-key reads of several tasks in one turn share a command.
+  await Promise.all([agentRuns.record(run(done.task_id, sessionId, tick())), agentRuns.record(run(failed.task_id, sessionId, tick()))]);
+  await Promise.all([messages.put(message(done.task_id, sessionId, 'assistant', tick())), messages.put(message(failed.task_id, sessionId, 'assistant', tick()))]);
+  const otherSession = randomUUID();
+  await sessions.touch(otherSession, tick(), { task_id: failed.task_id, message_id: randomUUID(), created_at: tick() });
+  await Promise.all([messages.recentBySession(sessionId, { limit: 20 }), messages.recentBySession(otherSession, { limit: 20 })]);
+  await Promise.all([taskStream.has(done.task_id, 1), taskStream.has(failed.task_id, 1)]);
   expect(
     await tasks.complete(done.task_id, { result: { summary: 's', raw_output: 'print(1)', code_language: 'python', citations: [] }, usage }, tick(), done),
   ).toMatchObject({ status: 'completed' });

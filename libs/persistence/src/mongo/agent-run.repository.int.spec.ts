@@ -35,4 +35,24 @@ describe('MongoAgentRunRepository', () => {
     await db.store.repositories.agentRuns.record(run);
     await expect(db.store.repositories.agentRuns.record(run)).rejects.toBeInstanceOf(DuplicateKeyError);
   });
+
+  it('runs recorded in the same turn (many tasks) are all stored, and a duplicate fails only its own caller', async () => {
+    const runs = db.store.repositories.agentRuns;
+    const taken = makeAgentRun({ task_id: 'task-batch-0' });
+    await runs.record(taken);
+    const batch = Array.from({ length: 6 }, (_, i) => makeAgentRun({ task_id: `task-batch-${i + 1}` }));
+    const outcomes = await Promise.allSettled([...batch.map((r) => runs.record(r)), runs.record({ ...taken, attempt: 9 })]);
+    expect(outcomes.slice(0, 6).map((o) => o.status)).toEqual(Array(6).fill('fulfilled'));
+    const dup = outcomes[6];
+    expect(dup?.status).toBe('rejected');
+    expect((dup as PromiseRejectedResult).reason).toBeInstanceOf(DuplicateKeyError);
+    for (const run of batch) expect(await runs.listByTask(run.task_id)).toEqual([run]);
+    expect(await runs.listByTask('task-batch-0')).toEqual([taken]);
+  });
+
+  it('refuses a run the schema would refuse, before writing anything', async () => {
+    const runs = db.store.repositories.agentRuns;
+    await expect(runs.record(makeAgentRun({ task_id: 'task-bad', kind: 'tool' as never }))).rejects.toMatchObject({ type: 'VALIDATION_ERROR' });
+    expect(await runs.listByTask('task-bad')).toEqual([]);
+  });
 });

@@ -4,20 +4,26 @@ import mongoose from 'mongoose';
 import { guard, type ErrorContext } from '../errors';
 import { AGENT_RUNS_COLLECTION, type AgentRunModel } from '../models/agent-run.model';
 import type { AgentRunRepository, UsageDayStats } from '../repositories';
+import { agentRunDocument } from './documents';
 import { dateArg, idArg } from './guards';
+import { InsertBatcher } from './insert-batcher';
 import { toAgentRun } from './mappers';
 
 export class MongoAgentRunRepository implements AgentRunRepository {
+  /** The inserts of `record` made in one event-loop turn (many tasks' runs) share one round trip (insert-batcher.ts). */
+  private readonly inserts: InsertBatcher<mongoose.mongo.Document>;
+
   constructor(
     private readonly model: AgentRunModel,
     private readonly ctx: ErrorContext,
-  ) {}
+  ) {
+    this.inserts = new InsertBatcher(model.collection);
+  }
 
   async record(run: AgentRun): Promise<void> {
     return guard(AGENT_RUNS_COLLECTION, this.ctx, async () => {
-      idArg(run?.run_id, 'run_id');
-      idArg(run?.task_id, 'task_id');
-      await this.model.create(run);
+      // Built and checked field by field (documents.ts), inserted by the driver: no mongoose document.
+      await this.inserts.insert(agentRunDocument(run));
     });
   }
 

@@ -1,18 +1,20 @@
-import { ValidationError, newTask, type Message, type Task } from '@agent-orchestrator/domain';
+import { ValidationError, newTask, type AgentRun, type Message, type Task } from '@agent-orchestrator/domain';
 import mongoose from 'mongoose';
 
+import { agentRunSchema } from '../models/agent-run.model';
 import { messageSchema } from '../models/message.model';
 import { taskSchema } from '../models/task.model';
-import { messageDocument, taskDocument } from './documents';
-import { toMessage, toTask } from './mappers';
+import { agentRunDocument, messageDocument, taskDocument } from './documents';
+import { toAgentRun, toMessage, toTask } from './mappers';
 
 // Models on a private mongoose instance with no connection: only to build and validate documents.
 const m = new mongoose.Mongoose();
 const TaskModel = m.model('Task', taskSchema);
 const MessageModel = m.model('Message', messageSchema);
+const AgentRunModel = m.model('AgentRun', agentRunSchema);
 
 /** What mongoose would store for `value`: the document it builds, defaults and casting applied, `_id` kept. */
-const storedByMongoose = (Model: typeof TaskModel | typeof MessageModel, value: object): unknown =>
+const storedByMongoose = (Model: typeof TaskModel | typeof MessageModel | typeof AgentRunModel, value: object): unknown =>
   new (Model as typeof TaskModel)(value).toObject({ transform: false, versionKey: false, minimize: false, depopulate: true });
 
 const now = new Date('2025-03-01T10:00:00.000Z');
@@ -95,5 +97,46 @@ describe('messageDocument', () => {
 
   it('refuses an unknown role', () => {
     expect(() => messageDocument({ ...message, role: 'system' as never })).toThrow(ValidationError);
+  });
+});
+
+describe('agentRunDocument', () => {
+  const usage = [{ model: 'gpt-4o-mini', prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, cost_usd: null }];
+  const success: AgentRun = {
+    run_id: 'r-1', task_id: 't-1', session_id: 's-1', kind: 'agent', agent_name: 'CodeAgent', agent_version: '1.0.0', model: 'gpt-4o-mini', attempt: 1,
+    input: 'Write code', output: 'print(1)', outcome: 'success', error: null, usage, prompt_tokens: 10, completion_tokens: 20, total_tokens: 30, cost_usd: null,
+    started_at: now, finished_at: later(2), duration_ms: 2000,
+  };
+  const failure: AgentRun = { ...success, run_id: 'r-2', kind: 'router', model: null, output: null, outcome: 'failure', error: { type: 'LLM_TIMEOUT', message: 'slow' }, usage: [], prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0.25 };
+
+  it.each([
+    ['a successful run', success],
+    ['a failed run', failure],
+  ])('stores %s exactly as the mongoose model would (the driver adds the ObjectId _id)', async (_, run) => {
+    const built = agentRunDocument(run);
+    const { _id, ...stored } = storedByMongoose(AgentRunModel, run) as Record<string, unknown>;
+    expect(_id).toBeDefined();
+    expect(built).toEqual(stored);
+    await expect(new AgentRunModel(built).validate()).resolves.toBeUndefined();
+    expect(toAgentRun(built)).toEqual(run);
+  });
+
+  it('never writes keys the schema does not know', () => {
+    const built = agentRunDocument({ ...success, extra: 'x', error: { type: 'X', message: 'm', injected: { $gt: '' } } } as unknown as AgentRun);
+    expect(built).not.toHaveProperty('extra');
+    expect(built['error']).toEqual({ type: 'X', message: 'm' });
+  });
+
+  it.each([
+    ['a non-string run_id', { run_id: { $gt: '' } }],
+    ['an empty agent_name', { agent_name: '' }],
+    ['an unknown kind', { kind: 'tool' }],
+    ['an unknown outcome', { outcome: 'done' }],
+    ['a negative attempt', { attempt: -1 }],
+    ['negative usage', { usage: [{ ...usage[0], prompt_tokens: -1 }] }],
+    ['an invalid date', { finished_at: new Date(Number.NaN) }],
+    ['a negative cost', { cost_usd: -1 }],
+  ])('refuses %s, as the schema would', (_, change) => {
+    expect(() => agentRunDocument({ ...success, ...change } as unknown as AgentRun)).toThrow(ValidationError);
   });
 });

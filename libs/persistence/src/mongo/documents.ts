@@ -7,7 +7,7 @@
  * on the input are never written, and the cheap checks the schema would make on these values
  * (ids are strings, dates are valid, the status and role are known) are made here.
  */
-import { DEFAULT_TENANT, TENANT_ID_PATTERN, ValidationError, isTaskStatus, type AgentCheckpoint, type Message, type ModelUsage, type RouteCheckpoint, type Task, type TaskError, type TaskResult, type TaskRetry, type TaskUsage } from '@agent-orchestrator/domain';
+import { DEFAULT_TENANT, TENANT_ID_PATTERN, ValidationError, isTaskStatus, type AgentCheckpoint, type AgentRun, type Message, type ModelUsage, type RouteCheckpoint, type Task, type TaskError, type TaskResult, type TaskRetry, type TaskUsage } from '@agent-orchestrator/domain';
 
 import { dateArg, idArg } from './guards';
 
@@ -15,6 +15,13 @@ type Doc = Record<string, unknown>;
 
 export const strOrNull = (value: unknown, field: string): string | null => (value === null || value === undefined ? null : idArg(value, field));
 export const dateOrNull = (value: unknown, field: string): Date | null => (value === null || value === undefined ? null : dateArg(value, field));
+
+/** A string the schema requires: mongoose's `required` refuses an empty one too. */
+function requiredStr(value: unknown, field: string): string {
+  const s = idArg(value, field);
+  if (s === '') throw new ValidationError(`${field} is required`, [{ field, message: 'got an empty string' }]);
+  return s;
+}
 
 function nonNegative(value: unknown, field: string): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
@@ -171,5 +178,37 @@ export function messageDocument(message: Message): Doc {
     content: message.content ?? '',
     agent_name: strOrNull(message.agent_name, 'agent_name'),
     created_at: dateArg(message.created_at, 'created_at'),
+  };
+}
+
+/**
+ * The `agent_runs` document of a router or agent run. `_id` is left out: the driver gives it an
+ * ObjectId when it inserts, as mongoose would (the schema has no `_id` of its own).
+ */
+export function agentRunDocument(run: AgentRun): Doc {
+  const run_id = requiredStr(run?.run_id, 'run_id');
+  if (run.kind !== 'router' && run.kind !== 'agent') throw new ValidationError('kind must be router or agent', [{ field: 'kind', message: `got ${String(run.kind)}` }]);
+  if (run.outcome !== 'success' && run.outcome !== 'failure') throw new ValidationError('outcome must be success or failure', [{ field: 'outcome', message: `got ${String(run.outcome)}` }]);
+  return {
+    run_id,
+    task_id: requiredStr(run.task_id, 'task_id'),
+    session_id: requiredStr(run.session_id, 'session_id'),
+    kind: run.kind,
+    agent_name: requiredStr(run.agent_name, 'agent_name'),
+    agent_version: run.agent_version ?? '',
+    model: strOrNull(run.model, 'model'),
+    attempt: nonNegative(run.attempt, 'attempt'),
+    input: run.input ?? '',
+    output: run.output ?? null,
+    outcome: run.outcome,
+    error: taskErrorDoc(run.error),
+    usage: (Array.isArray(run.usage) ? run.usage : []).map((u) => modelUsageDoc(u)),
+    prompt_tokens: nonNegative(run.prompt_tokens, 'prompt_tokens'),
+    completion_tokens: nonNegative(run.completion_tokens, 'completion_tokens'),
+    total_tokens: nonNegative(run.total_tokens, 'total_tokens'),
+    cost_usd: numOrNull(run.cost_usd, 'cost_usd', 0),
+    started_at: dateArg(run.started_at, 'started_at'),
+    finished_at: dateArg(run.finished_at, 'finished_at'),
+    duration_ms: nonNegative(run.duration_ms, 'duration_ms'),
   };
 }

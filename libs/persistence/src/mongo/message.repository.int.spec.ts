@@ -48,6 +48,12 @@ describe('MongoMessageRepository', () => {
     expect(stored[0]!.content).toMatch(/^run [0-7]$/);
   });
 
+  it('put of many tasks\' replies in the same turn stores each one with its own content', async () => {
+    const replies = Array.from({ length: 5 }, (_, i) => makeMessage({ message_id: replyMessageId(`task-put-batch-${i}`), task_id: `task-put-batch-${i}`, role: 'assistant', content: `reply ${i}`, agent_name: 'CodeAgent' }));
+    await Promise.all(replies.map((m) => messages.put(m)));
+    for (const reply of replies) expect(await messages.listByTask(reply.task_id)).toEqual([reply]);
+  });
+
   it('recentBySession returns the last `limit` messages, oldest first', async () => {
     const session_id = 'session-recent';
     const seeded: Message[] = [];

@@ -8,12 +8,15 @@ import type { MessageRepository } from '../repositories';
 import { dateArg, idArg, limitArg } from './guards';
 import { messageDocument } from './documents';
 import { InsertBatcher } from './insert-batcher';
+import { OrderedBulkBatcher } from './ordered-bulk-batcher';
 import { toMessage } from './mappers';
 import { readSessionTurns, turnMessageIds } from './session-turns';
 
 export class MongoMessageRepository implements MessageRepository {
   /** The inserts of `append` made in one event-loop turn share one round trip (insert-batcher.ts). */
   private readonly inserts: InsertBatcher<mongoose.mongo.Document>;
+  /** The upserts of `put` made in one event-loop turn (many tasks' replies) share one round trip (ordered-bulk-batcher.ts). */
+  private readonly puts: OrderedBulkBatcher;
 
   constructor(
     private readonly model: MessageModel,
@@ -22,6 +25,7 @@ export class MongoMessageRepository implements MessageRepository {
     private readonly sessions?: SessionModel,
   ) {
     this.inserts = new InsertBatcher(model.collection);
+    this.puts = new OrderedBulkBatcher(model.collection);
   }
 
   async append(message: Message): Promise<void> {
@@ -33,18 +37,17 @@ export class MongoMessageRepository implements MessageRepository {
 
   async put(message: Message): Promise<void> {
     return guard(MESSAGES_COLLECTION, this.ctx, async () => {
-      const message_id = idArg(message?.message_id, 'message_id');
-      idArg(message?.session_id, 'session_id');
-      const { content, agent_name, ...identity } = message;
-      const update = { $set: { content, agent_name }, $setOnInsert: identity };
+      // Built and checked field by field (documents.ts), written by the driver: no mongoose query casting.
+      const { _id, content, agent_name, ...identity } = messageDocument(message);
+      const set = { content, agent_name };
       try {
-        await this.model.updateOne({ _id: message_id }, update, { upsert: true, runValidators: true });
+        await this.puts.write([{ updateOne: { filter: { _id: _id as never }, update: { $set: set, $setOnInsert: identity }, upsert: true } }]);
       } catch (err) {
         // Two upserts racing on a new id: the loser hits the unique index (MongoDB 11000; FerretDB
         // reports code 1 "UNIQUE constraint"). The message exists now, so update it instead (by
         // message_id: a message stored before `_id` was its id has an ObjectId there).
         if (!isDuplicateKey(err) && !isUniqueViolation(err)) throw err;
-        await this.model.updateOne({ message_id }, { $set: update.$set }, { runValidators: true });
+        await this.model.collection.updateOne({ message_id: message.message_id }, { $set: set });
       }
     });
   }

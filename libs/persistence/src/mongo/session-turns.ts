@@ -16,6 +16,8 @@
 import { replyMessageId } from '@agent-orchestrator/domain';
 import type { mongo } from 'mongoose';
 
+import { KeyReadBatcher } from './key-read-batcher';
+
 /** Turns kept on a session: more than PREVIOUS_TASKS and the default SESSION_HISTORY_LIMIT (10) need. */
 export const RECENT_TURNS_KEPT = 16;
 
@@ -52,8 +54,16 @@ export function readSessionTurns(sessions: mongo.Collection, sessionId: string):
   return read;
 }
 
+/**
+ * The slice reads of one event-loop turn, for different sessions (many tasks' contexts), share one
+ * round trip (key-read-batcher.ts): one batcher per collection.
+ */
+const batchers = new WeakMap<mongo.Collection, KeyReadBatcher>();
+
 async function readOnce(sessions: mongo.Collection, sessionId: string): Promise<SessionTurns | null> {
-  const doc = await sessions.findOne({ _id: sessionId as never }, { projection: { _id: 0, recent: 1, recent_complete: 1 } });
+  let batcher = batchers.get(sessions);
+  if (!batcher) batchers.set(sessions, (batcher = new KeyReadBatcher(sessions, { recent: 1, recent_complete: 1 })));
+  const doc = await batcher.read(sessionId);
   if (!doc) return null;
   const raw = Array.isArray(doc['recent']) ? (doc['recent'] as unknown[]) : [];
   const turns: SessionTurn[] = [];

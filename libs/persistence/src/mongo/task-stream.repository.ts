@@ -6,15 +6,21 @@ import { TASK_STREAM_COLLECTION, streamEventKey, type TaskStreamModel } from '..
 import { MAX_STREAM_PAGE, type StreamAppend, type StreamAppendOutcome, type TaskStreamRepository } from '../repositories';
 import { writeErrorAsError, writeErrorsOf } from './bulk-errors';
 import { dateArg, idArg } from './guards';
+import { KeyReadBatcher } from './key-read-batcher';
 
 /** Inserts that lost the race for a number before giving up (each one means another writer stored an event meanwhile). */
 const MAX_APPEND_ATTEMPTS = 20;
 
 export class MongoTaskStreamRepository implements TaskStreamRepository {
+  /** The `has` lookups of one event-loop turn (many tasks' first events, in the worker) share one round trip (key-read-batcher.ts). */
+  private readonly keyReads: KeyReadBatcher;
+
   constructor(
     private readonly model: TaskStreamModel,
     private readonly ctx: ErrorContext,
-  ) {}
+  ) {
+    this.keyReads = new KeyReadBatcher(model.collection, {});
+  }
 
   async append(draft: StreamEventDraft, lastSeq?: number): Promise<StreamEvent> {
     const task_id = idArg(draft.task_id, 'task_id');
@@ -113,8 +119,7 @@ export class MongoTaskStreamRepository implements TaskStreamRepository {
     const task_id = idArg(taskId, 'taskId');
     if (!Number.isSafeInteger(seq) || seq < 1) return false;
     return guard(TASK_STREAM_COLLECTION, this.ctx, async () => {
-      const doc = await this.model.collection.findOne({ _id: streamEventKey(task_id, seq) } as never, { projection: { _id: 1 } });
-      return doc !== null;
+      return (await this.keyReads.read(streamEventKey(task_id, seq))) !== null;
     });
   }
 

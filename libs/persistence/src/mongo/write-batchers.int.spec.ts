@@ -1,13 +1,14 @@
 // Integration test: needs MongoDB (or FerretDB) at MONGO_URI, provided by the Jest globalSetup.
 // The accept path's group commit (insert-batcher.ts, ordered-bulk-batcher.ts) on a real server: the
-// writes made in one event-loop turn share a round trip, and each caller still gets its own outcome.
+// writes made in one event-loop turn share a round trip, and each caller still gets its own outcome;
+// and the worker's primary-key reads of one turn (key-read-batcher.ts).
 import { randomUUID } from 'node:crypto';
 
 import type { Message } from '@agent-orchestrator/domain';
 
 import { DuplicateKeyError } from '../errors';
 import { makeTask, tick, useTestDatabase } from '../testing/mongo-test-env';
-import { RECENT_TURNS_KEPT } from './session-turns';
+import { RECENT_TURNS_KEPT, readSessionTurns } from './session-turns';
 
 const db = useTestDatabase();
 const settled = <T>(promises: Promise<T>[]) => Promise.allSettled(promises);
@@ -52,5 +53,27 @@ describe('the accept path writes, batched (MongoDB or FerretDB)', () => {
     for (const id of others) {
       expect(await db.raw.collection('sessions').findOne({ _id: id as never })).toMatchObject({ task_count: 1, recent_len: 1, recent_complete: true });
     }
+  });
+});
+
+describe('the worker reads by primary key, batched (MongoDB or FerretDB)', () => {
+  it('slice reads of several sessions in one turn each get their own session (or none)', async () => {
+    const at = tick();
+    const ids = Array.from({ length: 4 }, () => randomUUID());
+    await Promise.all(ids.map((id, i) => db.store.repositories.sessions.touch(id, at, { task_id: `t-${i}`, message_id: `m-${i}`, created_at: at })));
+    const missing = randomUUID();
+    const sessions = db.raw.collection('sessions');
+    const read = await Promise.all([...ids, missing].map((id) => readSessionTurns(sessions, id)));
+    expect(read.slice(0, 4)).toEqual(ids.map((_, i) => ({ turns: [{ task_id: `t-${i}`, message_id: `m-${i}`, created_at: at }], complete: true })));
+    expect(read[4]).toBeNull();
+  });
+
+  it('stream lookups of several tasks in one turn answer each task for itself', async () => {
+    const stream = db.store.repositories.taskStream;
+    const stored = Array.from({ length: 3 }, () => randomUUID());
+    for (const task_id of stored) await stream.append({ task_id, event: 'task.accepted', agent_name: null, data: {}, timestamp: tick() });
+    const absent = randomUUID();
+    const found = await Promise.all([...stored.map((id) => stream.has(id, 1)), stream.has(absent, 1), stream.has(stored[0]!, 2)]);
+    expect(found).toEqual([true, true, true, false, false]);
   });
 });
