@@ -7,7 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { Message } from '@agent-orchestrator/domain';
 
 import { DuplicateKeyError } from '../errors';
-import { makeTask, tick, useTestDatabase } from '../testing/mongo-test-env';
+import { isFerretDB, makeTask, tick, useTestDatabase } from '../testing/mongo-test-env';
+import { KeyReadBatcher, type KeyReadTarget } from './key-read-batcher';
 import { RECENT_TURNS_KEPT, readSessionTurns } from './session-turns';
 
 const db = useTestDatabase();
@@ -66,6 +67,23 @@ describe('the worker reads by primary key, batched (MongoDB or FerretDB)', () =>
     const read = await Promise.all([...ids, missing].map((id) => readSessionTurns(sessions, id)));
     expect(read.slice(0, 4)).toEqual(ids.map((_, i) => ({ turns: [{ task_id: `t-${i}`, message_id: `m-${i}`, created_at: at }], complete: true })));
     expect(read[4]).toBeNull();
+  });
+
+  it('reads of one turn are one `_id: {$in}` find, except on FerretDB, which would scan for it: a findOne per key there', async () => {
+    const sessions = db.raw.collection('key_read_probe');
+    const ids = Array.from({ length: 3 }, () => randomUUID());
+    await sessions.insertMany(ids.map((_id, i) => ({ _id: _id as never, n: i })));
+    const calls: string[] = [];
+    // The real collection and its mongoose connection (as the repositories pass it), with the calls the batcher makes written down.
+    const target: KeyReadTarget = {
+      conn: db.raw as unknown as KeyReadTarget['conn'],
+      findOne: (filter, options) => (calls.push('findOne'), sessions.findOne(filter, options)),
+      find: (filter, options) => (calls.push('find'), sessions.find(filter, options)),
+    };
+    const batcher = new KeyReadBatcher(target, { n: 1 });
+    const read = await Promise.all([...ids, 'absent'].map((id) => batcher.read(id)));
+    expect(read.map((d) => d?.['n'] ?? null)).toEqual([0, 1, 2, null]);
+    expect(calls).toEqual((await isFerretDB(db.raw)) ? ['findOne', 'findOne', 'findOne', 'findOne'] : ['find']);
   });
 
   it('stream lookups of several tasks in one turn answer each task for itself', async () => {
