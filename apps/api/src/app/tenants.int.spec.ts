@@ -396,6 +396,8 @@ describe('tenants (integration: MongoDB + Redis, real HTTP)', () => {
         },
         tenant,
       );
+      // Counting hands the increments over and returns at once: wait until they are stored.
+      await counting.settled();
     }
 
     it('max_tasks_in_flight: the next submission is a 429 TENANT_TASK_LIMIT with Retry-After, accepted again once a task ended', async () => {

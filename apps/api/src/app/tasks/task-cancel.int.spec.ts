@@ -16,7 +16,7 @@ import {
 } from '@agent-orchestrator/messaging';
 import { TaskEventLog, createLogger } from '@agent-orchestrator/observability';
 import { loadApiConfig } from '@agent-orchestrator/config';
-import { createApp } from '../app';
+import { createApp, settleCounters } from '../app';
 import { testRedisUrl, waitUntil } from '@agent-orchestrator/messaging/testing';
 import { dropTestDatabase, testDatabaseName } from '@agent-orchestrator/persistence/testing';
 
@@ -120,7 +120,10 @@ describe('POST /v1/tasks/{task_id}/cancel (integration)', () => {
 
   it('lists cancelled tasks under status=cancelled and counts them in the metrics', async () => {
     const task = await seed('queued');
-    await request(app()).post(cancelPath(task.task_id)).expect(200);
+    const cancelling = app();
+    await request(cancelling).post(cancelPath(task.task_id)).expect(200);
+    // The app writes its counter increments within its window (COUNTERS_WRITE_WINDOW_MS): wait for this cancel's.
+    await settleCounters(cancelling);
     const list = await request(app()).get('/v1/tasks?status=cancelled&limit=100').expect(200);
     expect(list.body.data.map((t: { task_id: string }) => t.task_id)).toContain(task.task_id);
     expect(list.body.data.every((t: { status: string }) => t.status === 'cancelled')).toBe(true);
