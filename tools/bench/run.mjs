@@ -399,7 +399,9 @@ try {
 
   const commonEnv = (db, redisN) => {
     usedRedisDbs.push(redisN);
-    return { PATH: process.env.PATH ?? '', NODE_ENV: 'production', APP_ENV: 'bench', MONGO_URI: mongo.uri, MONGO_DB_NAME: db, REDIS_URL: redisDb(redisN) };
+    // BENCH_APP_ENV: extra settings (a JSON object) for the api and the worker, e.g. '{"STREAM_WRITE_WINDOW_MS":"0"}'.
+    const extra = process.env.BENCH_APP_ENV ? JSON.parse(process.env.BENCH_APP_ENV) : {};
+    return { PATH: process.env.PATH ?? '', NODE_ENV: 'production', APP_ENV: 'bench', MONGO_URI: mongo.uri, MONGO_DB_NAME: db, REDIS_URL: redisDb(redisN), ...extra };
   };
   // Raised, not switched off (0): the limiter's Redis check stays on the path, as in production.
   const apiEnv = (db, redisN, port) => ({ ...commonEnv(db, redisN), PORT: String(port), HOST: '127.0.0.1', API_RATE_LIMIT_PER_MINUTE: '1000000' });
