@@ -4,20 +4,13 @@ import { guard, isDuplicateKey, type ErrorContext } from '../errors';
 import { SESSIONS_COLLECTION, type SessionModel } from '../models/session.model';
 import type { SessionRepository, SessionTurnInput } from '../repositories';
 import { dateArg, idArg } from './guards';
-import type { BatchedWriteError } from './insert-batcher';
-import { OrderedBulkBatcher } from './ordered-bulk-batcher';
 import { RECENT_TURNS_KEPT } from './session-turns';
 
 export class MongoSessionRepository implements SessionRepository {
-  /** The touches made in one event-loop turn share one ordered round trip (ordered-bulk-batcher.ts). */
-  private readonly writes: OrderedBulkBatcher;
-
   constructor(
-    model: SessionModel,
+    private readonly model: SessionModel,
     private readonly ctx: ErrorContext,
-  ) {
-    this.writes = new OrderedBulkBatcher(model.collection);
-  }
+  ) {}
 
   async touch(sessionId: string, now: Date, turn?: SessionTurnInput): Promise<void> {
     const session_id = idArg(sessionId, 'sessionId');
@@ -36,26 +29,29 @@ export class MongoSessionRepository implements SessionRepository {
       $inc: { task_count: 1, ...(entry ? { recent_len: 1 } : {}) },
       ...(entry ? { $push: { recent: entry } } : {}),
     } as mongo.UpdateFilter<mongo.Document>;
-    const filter = { _id: session_id as never };
-    const ops: mongo.AnyBulkWriteOperation<mongo.Document>[] = [{ updateOne: { filter, update, upsert: true } }];
-    // Past the bound: drop the oldest turn ($pop, since FerretDB v1 ignores $push's $slice), in the
-    // same ordered write, so the touch is one round trip and reads nothing back.
-    if (entry) {
-      ops.push({
-        updateOne: {
-          filter: { _id: session_id as never, recent_len: { $gt: RECENT_TURNS_KEPT } },
-          update: { $pop: { recent: -1 }, $inc: { recent_len: -1 }, $set: { recent_complete: false } },
-        },
-      });
-    }
+    const collection = this.model.collection;
+    const upsert = async (): Promise<number> => {
+      if (!entry) {
+        await collection.updateOne({ _id: session_id as never }, update, { upsert: true });
+        return 0;
+      }
+      // No projection: FerretDB v1's findAndModify refuses one. The document is small (ids and dates).
+      const after = await collection.findOneAndUpdate({ _id: session_id as never }, update, { upsert: true, returnDocument: 'after' });
+      return typeof after?.['recent_len'] === 'number' ? after['recent_len'] : 0;
+    };
     return guard(SESSIONS_COLLECTION, this.ctx, async () => {
+      let length: number;
       try {
-        await this.writes.write(ops);
+        length = await upsert();
       } catch (err) {
-        // Two first touches raced (from two batches or processes) and both tried to insert: the
-        // loser's upsert (its first step) now finds the document and updates it.
-        if (!isDuplicateKey(err) || (err as Partial<BatchedWriteError>).step !== 0) throw err;
-        await this.writes.write(ops);
+        // Two first touches raced and both tried to insert: the loser now finds
+        // the document and updates it.
+        if (!isDuplicateKey(err)) throw err;
+        length = await upsert();
+      }
+      // Past the bound: drop the oldest turn ($pop, since FerretDB v1 ignores $push's $slice).
+      if (length > RECENT_TURNS_KEPT) {
+        await collection.updateOne({ _id: session_id as never }, { $pop: { recent: -1 }, $inc: { recent_len: -1 }, $set: { recent_complete: false } });
       }
     });
   }
