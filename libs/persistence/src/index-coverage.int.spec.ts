@@ -173,6 +173,10 @@ async function exercise(repos: Repositories): Promise<void> {
   await Promise.all([messages.put(message(done.task_id, sessionId, 'assistant', tick())), messages.put(message(failed.task_id, sessionId, 'assistant', tick()))]);
   const otherSession = randomUUID();
   await sessions.touch(otherSession, tick(), { task_id: failed.task_id, message_id: randomUUID(), created_at: tick() });
+  // api: a session it names itself is started (an insert); started twice, it is touched.
+  const newSession = randomUUID();
+  await Promise.all([sessions.start(newSession, tick(), { task_id: done.task_id, message_id: randomUUID(), created_at: tick() }), sessions.start(randomUUID(), tick(), { task_id: failed.task_id, message_id: randomUUID(), created_at: tick() })]);
+  await sessions.start(newSession, tick(), { task_id: failed.task_id, message_id: randomUUID(), created_at: tick() });
   await Promise.all([messages.recentBySession(sessionId, { limit: 20 }), messages.recentBySession(otherSession, { limit: 20 })]);
   await Promise.all([taskStream.has(done.task_id, 1), taskStream.has(failed.task_id, 1)]);
   expect(

@@ -284,6 +284,13 @@ export interface SessionRepository {
    * `tasks.recentBySession` and `messages.recentBySession` answer by primary-key lookups.
    */
   touch(sessionId: string, now: Date, turn?: SessionTurnInput): Promise<void>;
+  /**
+   * Creates the session `sessionId` with its first turn: what `touch` does for a session that does not
+   * exist, for an id the caller has just made up (the api's UUID when the client names no session).
+   * An insert, so it shares the accept path's group commit instead of a round trip of its own; should
+   * the id exist after all, it is touched instead.
+   */
+  start(sessionId: string, now: Date, turn: SessionTurnInput): Promise<void>;
   // `sessionId` here is the storage key (domain `sessionKey(tenant, session_id)`), never a bare client id.
 }
 

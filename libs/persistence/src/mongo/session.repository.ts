@@ -1,16 +1,37 @@
 import type { mongo } from 'mongoose';
 
-import { guard, isDuplicateKey, type ErrorContext } from '../errors';
+import { DuplicateKeyError, guard, isDuplicateKey, type ErrorContext } from '../errors';
 import { SESSIONS_COLLECTION, type SessionModel } from '../models/session.model';
 import type { SessionRepository, SessionTurnInput } from '../repositories';
 import { dateArg, idArg } from './guards';
+import { InsertBatcher } from './insert-batcher';
 import { RECENT_TURNS_KEPT } from './session-turns';
 
 export class MongoSessionRepository implements SessionRepository {
+  /** New sessions go in through the group commit (insert-batcher.ts), with the accept path's other inserts. */
+  private readonly inserts: InsertBatcher<mongo.Document>;
+
   constructor(
     private readonly model: SessionModel,
     private readonly ctx: ErrorContext,
-  ) {}
+  ) {
+    this.inserts = new InsertBatcher(model.collection);
+  }
+
+  async start(sessionId: string, now: Date, turn: SessionTurnInput): Promise<void> {
+    const session_id = idArg(sessionId, 'sessionId');
+    const at = dateArg(now, 'now');
+    const entry = { task_id: idArg(turn.task_id, 'turn.task_id'), message_id: idArg(turn.message_id, 'turn.message_id'), created_at: dateArg(turn.created_at, 'turn.created_at') };
+    // The document touch() makes when it creates a session with its first turn.
+    const doc = { _id: session_id, session_id, created_at: at, updated_at: at, task_count: 1, recent: [entry], recent_len: 1, recent_complete: true };
+    try {
+      await guard(SESSIONS_COLLECTION, this.ctx, () => this.inserts.insert(doc as mongo.Document));
+    } catch (err) {
+      // The id was not new after all: it is that session's next turn.
+      if (!(err instanceof DuplicateKeyError)) throw err;
+      await this.touch(session_id, at, entry);
+    }
+  }
 
   async touch(sessionId: string, now: Date, turn?: SessionTurnInput): Promise<void> {
     const session_id = idArg(sessionId, 'sessionId');

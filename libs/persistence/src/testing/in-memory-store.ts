@@ -58,6 +58,12 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
   /** Names of the calls made, e.g. `tasks.create`. */
   readonly calls: string[] = [];
 
+  private touchSession(sessionId: string, now: Date): void {
+    const s = this.sessions.get(sessionId);
+    if (s) Object.assign(s, { updated_at: now, task_count: s.task_count + 1 });
+    else this.sessions.set(sessionId, { session_id: sessionId, created_at: now, updated_at: now, task_count: 1 });
+  }
+
   private guard(call: string): void {
     this.calls.push(call);
     if (this.down) throw new DatabaseUnavailableError('127.0.0.1:1', 100, 'connection refused');
@@ -509,9 +515,12 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
     sessions: {
       touch: async (sessionId, now) => {
         this.guard('sessions.touch');
-        const s = this.sessions.get(sessionId);
-        if (s) Object.assign(s, { updated_at: now, task_count: s.task_count + 1 });
-        else this.sessions.set(sessionId, { session_id: sessionId, created_at: now, updated_at: now, task_count: 1 });
+        this.touchSession(sessionId, now);
+      },
+      // An id that exists already is touched, as on MongoDB.
+      start: async (sessionId, now) => {
+        this.guard('sessions.start');
+        this.touchSession(sessionId, now);
       },
     },
   };

@@ -53,11 +53,12 @@ describe('AcceptTask', () => {
     expect(queue.jobs.get(theirs.task_id)?.tenant).toBe('default');
   });
 
-  it('generates a session id when none is given', async () => {
+  it('generates a session id when none is given, and starts that session (an insert) rather than touching it', async () => {
     const { store, service, logger } = setup();
     const task = await service.execute({ task: 'x' }, ORIGIN, logger);
     expect(task.session_id).toBe('id-2');
     expect(store.sessions.has('id-2')).toBe(true);
+    expect(store.calls).toEqual(['sessions.start', 'messages.append', 'tasks.create']);
   });
 
   it('emits task.accepted with its figures, through the lifecycle, and never the task text', async () => {
@@ -78,11 +79,13 @@ describe('AcceptTask', () => {
     expect(queue.enqueued).toEqual([]);
   });
 
-  it.each(['sessions.touch', 'messages.append'] as const)('stores no task at all when %s fails: a 503 means "not accepted"', async (call) => {
+  it.each(['sessions.touch', 'sessions.start', 'messages.append'] as const)('stores no task at all when %s fails: a 503 means "not accepted"', async (call) => {
     const { store, queue, service, logger, events } = setup();
-    const [repo, method] = call.split('.') as ['sessions' | 'messages', 'touch' | 'append'];
+    const [repo, method] = call.split('.') as ['sessions' | 'messages', 'touch' | 'start' | 'append'];
     const spy = jest.spyOn(store.repositories[repo] as unknown as Record<string, () => Promise<void>>, method).mockRejectedValueOnce(new OrchestratorError(ErrorType.SERVICE_UNAVAILABLE, 'down'));
-    const err = await service.execute({ task: 'x' }, ORIGIN, logger).catch((e: unknown) => e);
+    // A named session is touched; a new one (no session_id) is started.
+    const input = call === 'sessions.touch' ? { task: 'x', session_id: 's' } : { task: 'x' };
+    const err = await service.execute(input, ORIGIN, logger).catch((e: unknown) => e);
     expect(spy).toHaveBeenCalled();
     expect(err).toMatchObject({ type: ErrorType.SERVICE_UNAVAILABLE, message: NOT_STORED_MESSAGE });
     expect(store.tasks.size).toBe(0);

@@ -100,9 +100,11 @@ export class AcceptTask {
       const messageId = this.newId();
       // The tenant's own session: the same session_id from another tenant is another document.
       const session = sessionKey(tenantId, task.session_id);
+      // The turn goes into the session's recent slice, from which the worker reads the context.
+      const turn = { task_id: task.task_id, message_id: messageId, created_at: now };
       await settleAll([
-        // The turn goes into the session's recent slice, from which the worker reads the context.
-        repositories.sessions.touch(session, now, { task_id: task.task_id, message_id: messageId, created_at: now }),
+        // A session id made up here is new: an insert, in the same group commit as the message and task.
+        input.session_id === undefined ? repositories.sessions.start(session, now, turn) : repositories.sessions.touch(session, now, turn),
         repositories.messages.append({
           message_id: messageId,
           session_id: session,
