@@ -32,6 +32,7 @@ export { bullApiMessaging } from './bull-api-messaging';
 export type { BullApiMessaging } from './bull-api-messaging';
 export { connectRateLimitRedis } from './rate-limit-redis';
 export type { RateLimitRedis } from './rate-limit-redis';
+export { TurnPipeline } from './turn-pipeline';
 export { waitUntil } from './wait-until';
 export { RedisTaskStreamBus, TASK_STREAM_CHANNEL_PREFIX, decodeStreamEvent, encodeStreamEvent, taskStreamChannel } from './redis-task-stream-bus';
 export type { RedisTaskStreamBusOptions } from './redis-task-stream-bus';

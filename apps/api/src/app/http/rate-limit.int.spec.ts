@@ -87,6 +87,18 @@ describe('rate limiting on Redis (integration)', () => {
     expect(ttl).toBeLessThanOrEqual(60_000);
   });
 
+  it('counts requests that arrive together exactly: their increments share one pipeline, each gets its own count', async () => {
+    const a = apiInstance();
+    await a.ready();
+    const answers = await Promise.all(Array.from({ length: 8 }, () => request(a.app).get(TASK)));
+    const passed = answers.filter((r) => r.status === 404);
+    expect(passed).toHaveLength(5);
+    expect(answers.filter((r) => r.status === 429)).toHaveLength(3);
+    expect(passed.map((r) => r.headers['ratelimit-remaining']).sort()).toEqual(['0', '1', '2', '3', '4']);
+    const keys = await admin.keys(`${RATE_LIMIT_PREFIX}*`);
+    expect(await admin.get(keys[0]!)).toBe('8');
+  });
+
   it('counts per tenant across instances, every key of the tenant sharing one budget, apart from the per-IP budget', async () => {
     const tenant = `int-${randomUUID().slice(0, 8)}`;
     const keys = [

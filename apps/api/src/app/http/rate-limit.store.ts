@@ -81,6 +81,6 @@ export function connectRateLimitStore(
   logger: Logger,
 ): { store: RedisRateLimitStore; client: RedisClient; close: () => Promise<void> } | undefined {
   if (config.rateLimitPerMinute <= 0) return undefined;
-  const { client, close } = connectRateLimitRedis(config, logger);
-  return { store: new RedisRateLimitStore({ client }), client, close };
+  const { client, calls, close } = connectRateLimitRedis(config, logger);
+  return { store: new RedisRateLimitStore({ client: calls }), client, close };
 }
