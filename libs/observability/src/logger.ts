@@ -1,5 +1,6 @@
 import winston from 'winston';
 import { redactField } from './redact';
+import { StdoutBatchTransport } from './stdout-batch-transport';
 
 export const LOG_LEVELS = ['error', 'warn', 'info', 'http', 'verbose', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -19,7 +20,8 @@ const redactFormat = winston.format((info) => {
  * JSON logs on stdout, one object a line: `timestamp`, `level`, `message`,
  * `service`, plus whatever context the caller binds with `logger.child({...})`
  * (`request_id`, `task_id`, `session_id`, `agent_name`, ...). Secrets are
- * redacted by field name and by shape before anything is written.
+ * redacted by field name and by shape before anything is written. The lines of one event-loop turn
+ * are written together (stdout-batch-transport.ts).
  */
 export function createLogger(options: { service: string; level: LogLevel; silent?: boolean }): Logger {
   return winston.createLogger({
@@ -27,6 +29,6 @@ export function createLogger(options: { service: string; level: LogLevel; silent
     silent: options.silent ?? false,
     defaultMeta: { service: options.service },
     format: winston.format.combine(winston.format.errors({ stack: false }), redactFormat(), winston.format.timestamp(), winston.format.json()),
-    transports: [new winston.transports.Console()],
+    transports: [new StdoutBatchTransport()],
   });
 }
