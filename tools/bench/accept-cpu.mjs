@@ -6,6 +6,7 @@
  *
  *   node tools/bench/accept-cpu.mjs [--requests 2000] [--warmup 500] [--concurrency 16] [--rounds 3]
  *                                   [--only api|minimal] [--cpu-prof-dir DIR] [--variant NAME:K=V,K=V ...]
+ *                                   [--compare ROOT]
  *
  * Builds nothing: build first (`npx nx run-many -t build -p api`). Starts mongo-java-server (memory
  * backend) and redis-server through tools/services (or uses MONGO_URI / REDIS_URL), then the built
@@ -15,7 +16,9 @@
  * utime+stime read from /proc/<pid>/stat before and after, divided by the requests (all must be
  * 202). `--cpu-prof-dir DIR` writes a V8 CPU profile of the api. `--variant NAME:K=V,...` (repeatable)
  * starts one more api with those extra environment variables, measured in the same rounds (an A/B
- * of a setting under the same load). Every process it starts is stopped
+ * of a setting under the same load). `--compare ROOT` also measures the api built in another checkout
+ * (`ROOT/apps/api/dist/main.js`, e.g. a worktree of the commit before a change), in the same rounds.
+ * Every process it starts is stopped
  * at the end. Nothing is asserted anywhere.
  */
 import { spawn } from 'node:child_process';
@@ -46,6 +49,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     only: { type: 'string' },
     variant: { type: 'string', multiple: true, default: [] },
+    compare: { type: 'string' },
     'cpu-prof-dir': { type: 'string' },
   },
 });
@@ -123,10 +127,10 @@ const runDir = mkdtempSync(path.join(os.tmpdir(), 'ao-accept-cpu-'));
 const closers = [];
 const say = (m) => process.stderr.write(`${m}\n`);
 
-async function launch(label, script, env, nodeArgs = []) {
+async function launch(label, script, env, nodeArgs = [], cwd = ROOT) {
   const port = await freePort();
   const fd = openSync(path.join(runDir, `${label}.log`), 'a');
-  const child = spawn(process.execPath, [...nodeArgs, script], { cwd: ROOT, env: { ...env, PORT: String(port) }, stdio: ['ignore', fd, fd] });
+  const child = spawn(process.execPath, [...nodeArgs, script], { cwd, env: { ...env, PORT: String(port) }, stdio: ['ignore', fd, fd] });
   closeSync(fd);
   closers.push(() => stopChild(child, 20_000));
   for (let i = 0; ; i++) {
@@ -166,6 +170,11 @@ try {
       const label = `api ${name}`;
       targets.push({ label, ...(await launch(label, path.join(ROOT, 'apps/api/dist/main.js'), { ...env(name, redisDb++), API_RATE_LIMIT_PER_MINUTE: '1000000', ...extra })) });
     }
+  }
+  if (args.compare && args.only !== 'minimal') {
+    const other = path.resolve(args.compare);
+    const label = `api ${path.basename(other)}`;
+    targets.push({ label, ...(await launch(label, path.join(other, 'apps/api/dist/main.js'), { ...env('compare', 15), API_RATE_LIMIT_PER_MINUTE: '1000000' }, [], other)) });
   }
   if (args.only !== 'api') targets.push({ label: 'minimal', ...(await launch('minimal', path.join(HERE, 'minimal-api.mjs'), env('minimal', 2))) });
   /** @type {Record<string, number[]>} */
