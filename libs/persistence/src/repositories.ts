@@ -31,9 +31,10 @@ export interface TaskRepository {
   /**
    * Durable steps: keeps what a finished step produced on the processing task
    * (`checkpoints.route` or `checkpoints.agent`, replacing an earlier one), so a later
-   * attempt resumes after it. Null when the task is not processing (finished elsewhere).
+   * attempt resumes after it. True when kept; false when the task is not processing (finished
+   * elsewhere). The task is not read back: the worker's hot path needs only the answer.
    */
-  saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<Task | null>;
+  saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<boolean>;
   /** Adds `step` to `reused_steps` (once) of the processing task: an attempt took it from its checkpoint. Null when not processing. */
   markStepReused(taskId: string, step: TaskStep, now: Date): Promise<Task | null>;
   /**

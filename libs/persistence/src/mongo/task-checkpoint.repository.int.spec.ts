@@ -58,10 +58,9 @@ describe('checkpoints', () => {
     const route = routeCheckpoint();
     const agent = agentCheckpoint();
     const at = tick();
-    const routed = await tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: { ...route, extra: 'never stored' } as RouteCheckpoint }, at);
-    expect(routed).toMatchObject({ status: 'processing', updated_at: at, checkpoints: { route, agent: null } });
-    const done = await tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: agent }, tick());
-    expect(done?.checkpoints).toEqual({ route, agent });
+    expect(await tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: { ...route, extra: 'never stored' } as RouteCheckpoint }, at)).toBe(true);
+    expect(await tasks.findById(task.task_id)).toMatchObject({ status: 'processing', updated_at: at, checkpoints: { route, agent: null } });
+    expect(await tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: agent }, tick())).toBe(true);
     expect(await tasks.findById(task.task_id)).toMatchObject({ checkpoints: { route, agent } });
     const raw = await db.raw.collection('tasks').findOne({ task_id: task.task_id });
     expect(raw?.['checkpoints']?.route).not.toHaveProperty('extra');
@@ -69,10 +68,10 @@ describe('checkpoints', () => {
 
   it('stores nothing on a task that is not processing (finished elsewhere, or still queued)', async () => {
     const queued = await tasks.create(makeTask());
-    expect(await tasks.saveCheckpoint(queued.task_id, { step: 'route', checkpoint: routeCheckpoint() }, tick())).toBeNull();
+    expect(await tasks.saveCheckpoint(queued.task_id, { step: 'route', checkpoint: routeCheckpoint() }, tick())).toBe(false);
     const task = await processing();
     await tasks.complete(task.task_id, { result: { summary: null, raw_output: 'x', code_language: null, citations: [] }, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] } }, tick());
-    expect(await tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: agentCheckpoint() }, tick())).toBeNull();
+    expect(await tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: agentCheckpoint() }, tick())).toBe(false);
     expect((await tasks.findById(task.task_id))?.checkpoints).toEqual({ route: null, agent: null });
   });
 

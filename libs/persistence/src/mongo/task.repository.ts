@@ -129,14 +129,22 @@ export class MongoTaskRepository implements TaskRepository {
     });
   }
 
-  async saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<Task | null> {
+  async saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<boolean> {
     const at = dateArg(now, 'now');
     if (typeof checkpoint !== 'object' || checkpoint === null || (checkpoint.step !== 'route' && checkpoint.step !== 'agent')) {
       throw new ValidationError('checkpoint.step must be route or agent', [{ field: 'checkpoint.step', message: `got ${String((checkpoint as { step?: unknown } | null)?.step)}` }]);
     }
     // Copied field by field, like recordRouting: extra keys are never written.
     const value = checkpoint.step === 'route' ? routeCheckpointDoc(checkpoint.checkpoint) : agentCheckpointDoc(checkpoint.checkpoint);
-    return this.transition(taskId, ALLOWED_FROM.saveCheckpoint, { $set: { [`checkpoints.${checkpoint.step}`]: value, updated_at: at } });
+    // An updateOne: the answer is all the worker needs, so the task (with its checkpoints) is not read back.
+    const task_id = idArg(taskId, 'taskId');
+    return guard(TASKS_COLLECTION, this.ctx, async () => {
+      const { matchedCount } = await this.model.collection.updateOne(
+        { status: { $in: [...ALLOWED_FROM.saveCheckpoint] }, _id: task_id as never },
+        { $set: { [`checkpoints.${checkpoint.step}`]: value, updated_at: at } },
+      );
+      return matchedCount === 1;
+    });
   }
 
   async markStepReused(taskId: string, step: TaskStep, now: Date): Promise<Task | null> {

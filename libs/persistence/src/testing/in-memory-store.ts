@@ -186,13 +186,13 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
       fail: async (id, { error, usage }, now) =>
         this.move('tasks.fail', id, 'fail', { status: 'failed', error, ...(usage ? { usage } : {}), completed_at: now }, now),
       saveCheckpoint: async (id, { step, checkpoint }, now) =>
-        this.move(
+        (await this.move(
           'tasks.saveCheckpoint',
           id,
           'checkpoint',
           { checkpoints: { route: null, agent: null, ...this.tasks.get(id)?.checkpoints, [step]: clone(checkpoint) } },
           now,
-        ),
+        )) !== null,
       markStepReused: async (id, step, now) => {
         const reused = this.tasks.get(id)?.reused_steps ?? [];
         return this.move('tasks.markStepReused', id, 'checkpoint', { reused_steps: reused.includes(step) ? reused : [...reused, step] }, now);
