@@ -27,6 +27,15 @@ describe('redact', () => {
   });
 });
 
+describe('redactText fast path', () => {
+  it('returns strings that cannot hold a secret as they are, and still finds secrets in any case of the markers', () => {
+    for (const plain of ['POST /v1/agent/execute 202', '3f2c1d8e-4b5a-4c3d-9e8f-0a1b2c3d4e5f', '127.0.0.1', 'task accepted', '']) expect(redactText(plain)).toBe(plain);
+    expect(redactText('X-API-KEY: abc123')).toBe(`X-API-KEY: ${REDACTED}`);
+    expect(redactText('REDIS://u:p@h:6379')).toBe(`REDIS://${REDACTED}@h:6379`);
+    expect(redactText('retry with Bearer tok.en')).toBe(`retry with Bearer ${REDACTED}`);
+  });
+});
+
 describe('createLogger', () => {
   it('writes JSON lines with context and without secrets', () => {
     const lines: string[] = [];

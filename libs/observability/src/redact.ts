@@ -10,10 +10,18 @@ const KNOWN_KEY_SHAPES = /\b(sk-[A-Za-z0-9_-]{8,}|tvly-[A-Za-z0-9_-]{8,}|whsec_[
 /** `X-API-Key: <key>` written out as text (a dumped header block, a curl line). */
 const API_KEY_HEADER = /\b(x-api-key["']?\s*[:=]\s*["']?)[^\s"',;]+/gi;
 
+/**
+ * What any of the four patterns above needs to find in a string (a superset: case-insensitive): a
+ * string without any of it has nothing to redact, and most logged strings (ids, routes, messages)
+ * are such strings, so they skip the four replacements for one scan.
+ */
+const MAY_HOLD_SECRET = /:\/\/|bearer|x-api-key|sk-|tvly-|whsec_/i;
+
 export const REDACTED = '[REDACTED]';
 
 /** Removes credentials from free text: URL user:password, bearer tokens, provider key shapes. */
 export function redactText(text: string): string {
+  if (!MAY_HOLD_SECRET.test(text)) return text;
   return text
     .replace(URL_CREDENTIALS, `$1${REDACTED}@`)
     .replace(BEARER, `$1 ${REDACTED}`)
