@@ -71,3 +71,35 @@ test('statCpuTicks adds utime and stime of /proc/<pid>/stat, whatever the comman
   assert.equal(statCpuTicks(text), 1290);
   assert.equal(statCpuTicks('garbage'), null);
 });
+
+test('pacedLoad spreads requests over the duration, counts 2xx, non-2xx and errors, and measures from when each was due', async () => {
+  const { pacedLoad } = await import('./paced-load.mjs');
+  const http = await import('node:http');
+  /** @type {number[]} */
+  const arrivals = [];
+  let n = 0;
+  const server = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      arrivals.push(performance.now());
+      n++;
+      if (n % 10 === 0) res.writeHead(500).end();
+      else if (n === 5) req.socket.destroy();
+      else res.writeHead(202, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  try {
+    const { port } = /** @type {import('node:net').AddressInfo} */ (server.address());
+    const r = await pacedLoad({ url: `http://127.0.0.1:${port}/x`, rate: 100, durationS: 0.6, body: '{"task":"x"}', headers: { 'content-type': 'application/json' } });
+    assert.equal(r.due, 60);
+    assert.equal(r.ok + r.non2xx + r.errors, 60);
+    assert.equal(r.non2xx, 6);
+    assert.equal(r.errors, 1);
+    assert.ok(r.p50 >= 0 && r.p99 >= r.p50 && r.max >= r.p99);
+    // Paced, not a burst: the arrivals span most of the 0.6 s (a burst would take a few ms).
+    assert.ok(arrivals.at(-1) - arrivals[0] > 300, `arrivals spanned ${arrivals.at(-1) - arrivals[0]} ms`);
+  } finally {
+    server.close();
+  }
+});
