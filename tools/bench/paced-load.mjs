@@ -21,7 +21,8 @@ import { percentile } from './lib.mjs';
  * @param {{ url: string, rate: number, durationS: number, method?: string, headers?: Record<string, string>,
  *           body?: string, maxSockets?: number, timeoutMs?: number }} options
  * @returns {Promise<{ due: number, ok: number, non2xx: number, errors: number, p50: number, p99: number,
- *                     max: number, achievedPerS: number }>} latencies in ms (of 2xx answers), from when each was due
+ *                     max: number, achievedPerS: number, worstPerSecond: number[] }>} latencies in ms (of 2xx
+ *   answers), from when each was due; `worstPerSecond`: the slowest answer of each second of the run (by due time)
  */
 export async function pacedLoad({ url, rate, durationS, method = 'POST', headers = {}, body = '', maxSockets = 256, timeoutMs = 10_000 }) {
   if (!(rate > 0) || !(durationS > 0)) throw new Error(`pacedLoad: rate and durationS must be positive (got ${rate}, ${durationS})`);
@@ -31,6 +32,8 @@ export async function pacedLoad({ url, rate, durationS, method = 'POST', headers
   const payload = Buffer.from(body);
   /** @type {number[]} */
   const latencies = [];
+  /** @type {number[]} */
+  const worstPerSecond = [];
   let ok = 0;
   let non2xx = 0;
   let errors = 0;
@@ -53,7 +56,10 @@ export async function pacedLoad({ url, rate, durationS, method = 'POST', headers
           const status = res.statusCode ?? 0;
           if (status >= 200 && status < 300) {
             ok++;
-            latencies.push(performance.now() - due);
+            const latency = performance.now() - due;
+            latencies.push(latency);
+            const second = Math.floor((due - start) / 1000);
+            worstPerSecond[second] = Math.max(worstPerSecond[second] ?? 0, latency);
           } else non2xx++;
           settled();
         });
@@ -95,5 +101,6 @@ export async function pacedLoad({ url, rate, durationS, method = 'POST', headers
     p99: round(percentile(latencies, 0.99)),
     max: round(latencies.at(-1) ?? Number.NaN),
     achievedPerS: ok / Math.max(1e-9, (lastAnswer - start) / 1000),
+    worstPerSecond: Array.from(worstPerSecond, (x) => Math.round(x ?? 0)),
   };
 }

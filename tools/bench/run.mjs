@@ -476,7 +476,7 @@ try {
       // CPU of the server process per request answered during the max-rate run (all answers, 2xx or not).
       cpu_ms_per_request: cpuPer(cpuBefore, cpuAfter, max['2xx'] + max.non2xx),
     };
-    say(`${label}: at ${half}/s p99 ${r.half_rate_p99_ms} ms; ${stored} tasks stored in all`);
+    say(`${label}: at ${half}/s p99 ${r.half_rate_p99_ms} ms (slowest answer of each second: ${limited.worstPerSecond.join(' ')} ms); ${stored} tasks stored in all`);
     return r;
   }
 
