@@ -21,7 +21,7 @@ export class MongoSessionRepository implements SessionRepository {
   async start(sessionId: string, now: Date, turn: SessionTurnInput): Promise<void> {
     const session_id = idArg(sessionId, 'sessionId');
     const at = dateArg(now, 'now');
-    const entry = { task_id: idArg(turn.task_id, 'turn.task_id'), message_id: idArg(turn.message_id, 'turn.message_id'), created_at: dateArg(turn.created_at, 'turn.created_at') };
+    const entry = turnEntry(turn);
     // The document touch() makes when it creates a session with its first turn.
     const doc = { _id: session_id, session_id, created_at: at, updated_at: at, task_count: 1, recent: [entry], recent_len: 1, recent_complete: true };
     try {
@@ -36,10 +36,7 @@ export class MongoSessionRepository implements SessionRepository {
   async touch(sessionId: string, now: Date, turn?: SessionTurnInput): Promise<void> {
     const session_id = idArg(sessionId, 'sessionId');
     const at = dateArg(now, 'now');
-    const entry =
-      turn === undefined
-        ? undefined
-        : { task_id: idArg(turn.task_id, 'turn.task_id'), message_id: idArg(turn.message_id, 'turn.message_id'), created_at: dateArg(turn.created_at, 'turn.created_at') };
+    const entry = turn === undefined ? undefined : turnEntry(turn);
     // By primary key, through the driver: no query casting on the accept path. The update only
     // holds operators built here from checked values, so there is nothing for mongoose to sanitize.
     const update = {
@@ -76,4 +73,9 @@ export class MongoSessionRepository implements SessionRepository {
       }
     });
   }
+}
+
+/** A turn as the session's recent slice stores it, field by field from checked values. */
+function turnEntry(turn: SessionTurnInput): SessionTurnInput {
+  return { task_id: idArg(turn.task_id, 'turn.task_id'), message_id: idArg(turn.message_id, 'turn.message_id'), created_at: dateArg(turn.created_at, 'turn.created_at') };
 }

@@ -103,7 +103,7 @@ export class AcceptTask {
       // The turn goes into the session's recent slice, from which the worker reads the context.
       const turn = { task_id: task.task_id, message_id: messageId, created_at: now };
       await settleAll([
-        // A session id made up here is new: an insert, in the same group commit as the message and task.
+        // A session id made up here is new: an insert, sent with the other requests' inserts (group commit).
         input.session_id === undefined ? repositories.sessions.start(session, now, turn) : repositories.sessions.touch(session, now, turn),
         repositories.messages.append({
           message_id: messageId,
