@@ -16,3 +16,4 @@ export * from './task-stream';
 export * from './tenant';
 export * from './webhooks';
 export * from './task-view';
+export * from './turn-batch';

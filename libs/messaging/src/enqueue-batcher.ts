@@ -15,7 +15,7 @@
  * id, or the whole batch failed (Redis down: every caller of the batch hears it). A caller told "failed" may still find its job added (a timeout
  * after Redis took it): harmless, since the job id is the task id.
  */
-import { PROCESS_TASK_JOB, type ProcessTaskJob } from '@agent-orchestrator/domain';
+import { PROCESS_TASK_JOB, TurnBatch, type ProcessTaskJob } from '@agent-orchestrator/domain';
 import { fairTags } from './fair-queue';
 import { QueueUnavailableError, withTimeout, type TaskQueue } from './queue';
 
@@ -30,28 +30,19 @@ interface Waiting {
 }
 
 export class EnqueueBatcher {
-  private waiting: Waiting[] = [];
-  private scheduled = false;
+  private readonly batch: TurnBatch<Waiting>;
 
   constructor(
     private readonly queue: TaskQueue,
     private readonly options: { fair: boolean; timeoutMs: number; maxBatch?: number },
-  ) {}
+  ) {
+    this.batch = new TurnBatch((waiting) => this.send(waiting), options.maxBatch ?? MAX_ENQUEUE_BATCH);
+  }
 
   /** Enqueues `process_task` for the task (job id = task id). @throws QueueUnavailableError */
   async enqueue(taskId: string, tenant?: string): Promise<void> {
     const data: ProcessTaskJob = tenant === undefined ? { task_id: taskId } : { task_id: taskId, tenant };
-    const added = new Promise<void>((resolve, reject) => {
-      this.waiting.push({ taskId, data, resolve, reject });
-      if (this.waiting.length >= (this.options.maxBatch ?? MAX_ENQUEUE_BATCH)) this.send();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.send();
-        });
-      }
-    });
+    const added = new Promise<void>((resolve, reject) => this.batch.add({ taskId, data, resolve, reject }));
     try {
       await withTimeout(added, this.options.timeoutMs, 'Enqueueing the task');
     } catch (err) {
@@ -60,10 +51,7 @@ export class EnqueueBatcher {
     }
   }
 
-  private send(): void {
-    const batch = this.waiting;
-    if (batch.length === 0) return;
-    this.waiting = [];
+  private send(batch: Waiting[]): void {
     this.add(batch).catch((err: unknown) => {
       for (const w of batch) w.reject(err);
     });

@@ -6,6 +6,7 @@
  * `client.call`. A failure of the whole pipeline (connection lost, command timeout) rejects every
  * call of the batch with that error. Alone, a call is a plain `client.call`.
  */
+import { TurnBatch } from '@agent-orchestrator/domain';
 import type { RateLimitRedis } from './rate-limit-redis';
 
 /** What the batcher needs of an ioredis client: `call` and a pipeline that can `call`. */
@@ -25,32 +26,20 @@ interface Waiting {
 }
 
 export class TurnPipeline implements RateLimitRedis {
-  private waiting: Waiting[] = [];
-  private scheduled = false;
+  private readonly batch: TurnBatch<Waiting>;
 
   constructor(
     private readonly client: PipelineClient,
-    private readonly maxBatch = MAX_PIPELINED_CALLS,
-  ) {}
-
-  call(command: string, ...args: string[]): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      this.waiting.push({ command, args, resolve, reject });
-      if (this.waiting.length >= this.maxBatch) this.send();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.send();
-        });
-      }
-    });
+    maxBatch = MAX_PIPELINED_CALLS,
+  ) {
+    this.batch = new TurnBatch((waiting) => this.send(waiting), maxBatch);
   }
 
-  private send(): void {
-    const batch = this.waiting;
-    if (batch.length === 0) return;
-    this.waiting = [];
+  call(command: string, ...args: string[]): Promise<unknown> {
+    return new Promise((resolve, reject) => this.batch.add({ command, args, resolve, reject }));
+  }
+
+  private send(batch: Waiting[]): void {
     if (batch.length === 1) {
       const [only] = batch as [Waiting];
       this.client.call(only.command, ...only.args).then(only.resolve, only.reject);

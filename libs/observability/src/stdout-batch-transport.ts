@@ -9,6 +9,7 @@
  * written synchronously by an `exit` handler, so a last line before a crash is not lost; only a
  * process killed outright (SIGKILL, OOM) can lose the lines of its last turn.
  */
+import { TurnBatch } from '@agent-orchestrator/domain';
 import TransportStream from 'winston-transport';
 
 const MESSAGE = Symbol.for('message');
@@ -34,47 +35,37 @@ function flushAllOnExit(): void {
 }
 
 export class StdoutBatchTransport extends TransportStream {
-  private lines: string[] = [];
-  private bytes = 0;
-  private scheduled = false;
+  private readonly batch: TurnBatch<string>;
 
   constructor(
     private readonly sink: LineSink = process.stdout,
-    private readonly maxBytes = MAX_BATCH_BYTES,
+    maxBytes = MAX_BATCH_BYTES,
   ) {
     super();
+    this.batch = new TurnBatch((lines) => this.writeLines(lines), maxBytes, (line) => line.length + 1);
     flushAllOnExit();
   }
 
   override log(info: unknown, next: () => void): void {
     const line = (info as Record<symbol, unknown>)[MESSAGE];
     if (typeof line === 'string') {
-      if (this.lines.length === 0) waiting.add(this);
-      this.lines.push(line);
-      this.bytes += line.length + 1;
-      if (this.bytes >= this.maxBytes) this.flush();
-      else if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => {
-          this.scheduled = false;
-          this.flush();
-        });
-      }
+      waiting.add(this);
+      this.batch.add(line);
     }
     next();
   }
 
   /** Writes the waiting lines now (one write). */
   flush(): void {
-    if (this.lines.length === 0) return;
-    const chunk = `${this.lines.join('\n')}\n`;
-    this.lines = [];
-    this.bytes = 0;
-    waiting.delete(this);
-    this.sink.write(chunk);
+    this.batch.flush();
   }
 
   override close(): void {
     this.flush();
+  }
+
+  private writeLines(lines: string[]): void {
+    waiting.delete(this);
+    this.sink.write(`${lines.join('\n')}\n`);
   }
 }

@@ -14,6 +14,7 @@
  * server going away) rejects every caller of the batch, exactly as each one's `insertOne` would have
  * failed. The documents are inserted in the order they were handed over.
  */
+import { TurnBatch } from '@agent-orchestrator/domain';
 import type { mongo } from 'mongoose';
 
 /** What the batcher needs of a collection: the driver's own `insertOne` and `insertMany`. */
@@ -95,47 +96,22 @@ export function commandError(err: unknown): unknown {
   return name === 'MongoBulkWriteError' && errorResponse instanceof Error ? errorResponse : err;
 }
 
-/**
- * Runs `send` once at the end of the current event-loop turn (`setImmediate`), however many times it
- * is asked within the turn: how the batchers here let a batch form without waiting on a timer.
- */
-export class EndOfTurn {
-  private scheduled = false;
-
-  constructor(private readonly send: () => void) {}
-
-  schedule(): void {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      this.send();
-    });
-  }
-}
-
 export class InsertBatcher<T extends mongo.Document> {
-  private waiting: Waiting<T>[] = [];
-  private readonly endOfTurn = new EndOfTurn(() => this.send());
+  private readonly batch: TurnBatch<Waiting<T>>;
 
   constructor(
     private readonly target: InsertTarget<T>,
-    private readonly maxBatch = MAX_INSERT_BATCH,
-  ) {}
+    maxBatch = MAX_INSERT_BATCH,
+  ) {
+    this.batch = new TurnBatch((waiting) => this.send(waiting), maxBatch);
+  }
 
   /** Inserts `doc` (with the ones asked for in the same turn); resolves once the server stored it. */
   insert(doc: T): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ doc, resolve, reject });
-      if (this.waiting.length >= this.maxBatch) this.send();
-      else this.endOfTurn.schedule();
-    });
+    return new Promise<void>((resolve, reject) => this.batch.add({ doc, resolve, reject }));
   }
 
-  private send(): void {
-    const batch = this.waiting;
-    if (batch.length === 0) return;
-    this.waiting = [];
+  private send(batch: Waiting<T>[]): void {
     if (batch.length === 1) {
       const [only] = batch as [Waiting<T>];
       this.target.insertOne(only.doc).then(() => only.resolve(), only.reject);

@@ -16,8 +16,8 @@
  * two-key `$in` over 30k documents). On FerretDB (asked once per database with `buildInfo`, which
  * names `ferretdbVersion` there) every key of a batch gets its own `findOne`, as without batching.
  */
+import { TurnBatch } from '@agent-orchestrator/domain';
 import type { mongo } from 'mongoose';
-import { EndOfTurn } from './insert-batcher';
 
 /** What the batcher needs of a collection: the driver's own `findOne` and `find`. */
 export interface KeyReadTarget {
@@ -68,32 +68,25 @@ interface Waiting {
 }
 
 export class KeyReadBatcher {
-  private waiting: Waiting[] = [];
-  private readonly endOfTurn = new EndOfTurn(() => this.send());
+  private readonly batch: TurnBatch<Waiting>;
   private readonly projection: mongo.Document;
 
   constructor(
     private readonly target: KeyReadTarget,
     /** The fields to read (inclusion projection); `_id` is always added. */
     projection: Record<string, 1>,
-    private readonly maxBatch = MAX_KEY_READ_BATCH,
+    maxBatch = MAX_KEY_READ_BATCH,
   ) {
     this.projection = { ...projection, _id: 1 };
+    this.batch = new TurnBatch((waiting) => this.send(waiting), maxBatch);
   }
 
   /** The document whose `_id` is `key` (with the fields of the projection), or null when there is none. */
   read(key: string): Promise<mongo.Document | null> {
-    return new Promise<mongo.Document | null>((resolve, reject) => {
-      this.waiting.push({ key, resolve, reject });
-      if (this.waiting.length >= this.maxBatch) this.send();
-      else this.endOfTurn.schedule();
-    });
+    return new Promise<mongo.Document | null>((resolve, reject) => this.batch.add({ key, resolve, reject }));
   }
 
-  private send(): void {
-    const batch = this.waiting;
-    if (batch.length === 0) return;
-    this.waiting = [];
+  private send(batch: Waiting[]): void {
     const keys = [...new Set(batch.map((w) => w.key))];
     if (keys.length === 1) {
       this.readOneByOne(batch, keys);

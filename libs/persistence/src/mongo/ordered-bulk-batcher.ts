@@ -16,9 +16,10 @@
  * - the whole command failed (network, timeout, write concern): rejected with that error, as its
  *   own write would have been.
  */
+import { TurnBatch } from '@agent-orchestrator/domain';
 import type { mongo } from 'mongoose';
 
-import { BatchedWriteError, EndOfTurn, commandError, type WriteErrorLike } from './insert-batcher';
+import { BatchedWriteError, commandError, type WriteErrorLike } from './insert-batcher';
 
 export interface OrderedBulkTarget {
   bulkWrite(ops: mongo.AnyBulkWriteOperation<mongo.Document>[], options: { ordered: true }): Promise<unknown>;
@@ -44,32 +45,22 @@ function firstWriteError(err: unknown): WriteErrorLike | null {
 }
 
 export class OrderedBulkBatcher {
-  private waiting: Waiting[] = [];
-  private waitingOps = 0;
-  private readonly endOfTurn = new EndOfTurn(() => this.send());
+  private readonly batch: TurnBatch<Waiting>;
 
   constructor(
     private readonly target: OrderedBulkTarget,
-    private readonly maxOps = MAX_BULK_BATCH_OPS,
-  ) {}
+    maxOps = MAX_BULK_BATCH_OPS,
+  ) {
+    // Bounded by operations, not callers.
+    this.batch = new TurnBatch((waiting) => this.send(waiting), maxOps, (w) => w.ops.length);
+  }
 
   /** Runs `ops` in order (after the operations handed over before them); resolves once all of them ran. */
   write(ops: mongo.AnyBulkWriteOperation<mongo.Document>[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => this.add({ ops, resolve, reject }));
+    return new Promise<void>((resolve, reject) => this.batch.add({ ops, resolve, reject }));
   }
 
-  private add(waiting: Waiting): void {
-    this.waiting.push(waiting);
-    this.waitingOps += waiting.ops.length;
-    if (this.waitingOps >= this.maxOps) this.send();
-    else this.endOfTurn.schedule();
-  }
-
-  private send(): void {
-    const batch = this.waiting;
-    if (batch.length === 0) return;
-    this.waiting = [];
-    this.waitingOps = 0;
+  private send(batch: Waiting[]): void {
     this.target.bulkWrite(
       batch.flatMap((w) => w.ops),
       { ordered: true },
@@ -91,7 +82,7 @@ export class OrderedBulkBatcher {
           if (end <= at) w.resolve();
           else if (start <= at) w.reject(new BatchedWriteError(failed, err, at - start));
           // Never ran (the ordered write stopped before them): they go in the next batch.
-          else this.add(w);
+          else this.batch.add(w);
           start = end;
         }
       },
