@@ -14,7 +14,9 @@
 // 2. worker: M tasks through the api to one worker at its default settings (WORKER_CONCURRENCY only
 //    with --worker-concurrency), OpenAI- and Tavily-compatible stubs answering at once, then with
 //    --provider-latency-ms on every LLM call (router and agent calls). Completions/s from the stored
-//    timestamps; the anchor is the ceiling the provider latency allows at that concurrency.
+//    timestamps. Anchors: the ceiling the provider latency allows at that concurrency, and
+//    tools/bench/minimal-worker.mjs (Bull, LangGraph, ChatOpenAI and @tavily/core making the same
+//    provider calls, two raw driver writes, nothing else) behind minimal-api.mjs, same concurrency.
 // 3. reads: tasks seeded straight into MongoDB (task documents shaped as the api and worker write
 //    them; a fixed number today with statuses and agents spread over the day, the rest history),
 //    growing through --sizes; p95 of sequential GET /v1/tasks and GET /v1/system/metrics at each
@@ -270,7 +272,7 @@ const ready = (base) => waitFor(`${base}/readyz`, async () => (await fetch(`${ba
  * @property {{ mongo: string, mongo_kind: string, redis: string }} [servers]
  * @property {{ project?: AcceptResult, minimal?: AcceptResult }} accept
  * @property {{ concurrency?: number | null, instant?: WorkerRun, latency?: WorkerRun, rss_peak_mib?: number | null,
- *   api_rss_peak_mib?: number | null }} worker
+ *   api_rss_peak_mib?: number | null, minimal?: { instant: WorkerRun, latency: WorkerRun, rss_peak_mib?: number | null } }} worker
  * @property {ReadsAtSize[]} reads
  * @property {number | null} [reads_api_rss_peak_mib]
  * @property {number | null} [mongo_rss_peak_mib]
@@ -524,22 +526,23 @@ try {
       }
     }
     report.worker.concurrency = concurrency ?? null;
-    const tasks = mongoClient.db(db).collection('tasks');
     const kinds = ['Write a python function that returns {n}', 'Write an essay on queue reliability, part {n}'];
 
-    async function workerRun(name, delay) {
+    /** One batch of TASKS tasks through `target` (the project's api and worker, or the anchors). */
+    async function workerRun(target, name, delay) {
+      const tasks = mongoClient.db(target.db).collection('tasks');
       llmDelayMs = delay;
       calls.llm = 0;
       calls.search = 0;
       const ids = [];
       let next = 0;
-      say(`worker (${name}): submitting ${TASKS} tasks, ${delay} ms per LLM call`);
-      const cpuBefore = { worker: cpuMs('worker'), api: cpuMs('api-w') };
+      say(`${target.worker} (${name}): submitting ${TASKS} tasks, ${delay} ms per LLM call`);
+      const cpuBefore = { worker: cpuMs(target.worker), api: cpuMs(target.api) };
       await Promise.all(
         Array.from({ length: 16 }, async () => {
           while (next < TASKS) {
             const n = next++;
-            const res = await fetch(`${api.base}/v1/agent/execute`, {
+            const res = await fetch(`${target.base}/v1/agent/execute`, {
               method: 'POST',
               headers: { 'content-type': 'application/json' },
               body: JSON.stringify({ task: kinds[n % 2].replace('{n}', String(n)) }),
@@ -553,15 +556,15 @@ try {
       let done = 0;
       let said = Date.now();
       while (done < TASKS) {
-        if (Date.now() > limit) throw new Error(`worker (${name}): only ${done} of ${TASKS} tasks terminal before the time limit`);
+        if (Date.now() > limit) throw new Error(`${target.worker} (${name}): only ${done} of ${TASKS} tasks terminal before the time limit`);
         await sleep(250);
         done = await tasks.countDocuments({ task_id: { $in: ids }, status: { $in: TERMINAL } });
         if (Date.now() - said > 15_000) {
-          say(`worker (${name}): ${done}/${TASKS} terminal`);
+          say(`${target.worker} (${name}): ${done}/${TASKS} terminal`);
           said = Date.now();
         }
       }
-      const cpuAfter = { worker: cpuMs('worker'), api: cpuMs('api-w') };
+      const cpuAfter = { worker: cpuMs(target.worker), api: cpuMs(target.api) };
       const docs = await tasks
         .find({ task_id: { $in: ids } }, { projection: { _id: 0, status: 1, created_at: 1, completed_at: 1, 'error.type': 1 } })
         .toArray();
@@ -586,15 +589,39 @@ try {
         ceiling_per_s: delay > 0 && concurrency ? (concurrency * 1000) / providerMsPerTask : null,
       };
       say(
-        `worker (${name}): ${fmt(r.completions_per_s, 2)} completions/s over ${fmt(r.span_s)} s; ${r.completed} completed, others ${JSON.stringify(failed)}; ${fmt(r.llm_calls_per_task, 2)} LLM calls per task`,
+        `${target.worker} (${name}): ${fmt(r.completions_per_s, 2)} completions/s over ${fmt(r.span_s)} s; ${r.completed} completed, others ${JSON.stringify(failed)}; ${fmt(r.llm_calls_per_task, 2)} LLM calls per task`,
       );
       return r;
     }
-    report.worker.instant = await workerRun('instant', 0);
-    report.worker.latency = await workerRun(`${PROVIDER_LATENCY_MS} ms`, PROVIDER_LATENCY_MS);
+    const project = { worker: 'worker', api: 'api-w', base: api.base, db };
+    report.worker.instant = await workerRun(project, 'instant', 0);
+    report.worker.latency = await workerRun(project, `${PROVIDER_LATENCY_MS} ms`, PROVIDER_LATENCY_MS);
     report.worker.rss_peak_mib = peakMiB('worker');
     report.worker.api_rss_peak_mib = peakMiB('api-w');
     await Promise.all([worker.stop(), api.stop()]);
+
+    // The anchor: minimal-worker.mjs (the same libraries and provider calls, nothing else) behind
+    // minimal-api.mjs, at the same concurrency, on its own database and Redis db.
+    const dbMin = dbName('minimal_worker');
+    const minPort = await freePort();
+    const minApi = launch('minimal-w', path.join(HERE, 'minimal-api.mjs'), { ...commonEnv(dbMin, 5), PORT: String(minPort) });
+    const minBase = `http://127.0.0.1:${minPort}`;
+    const minWorker = launch('minimal-worker', path.join(HERE, 'minimal-worker.mjs'), { ...workerEnv(dbMin, 5), WORKER_CONCURRENCY: String(concurrency ?? 32) }, { stdout: 'pipe' });
+    let minWorkerOut = '';
+    minWorker.child.stdout?.on('data', (chunk) => (minWorkerOut += String(chunk)));
+    await waitFor(
+      'the minimal handler (worker phase)',
+      async () => (await fetch(`${minBase}/v1/agent/execute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status === 400,
+    );
+    // Like the project's worker (registered before its first batch), the anchor takes jobs before its first batch.
+    await waitFor('the minimal worker', async () => minWorkerOut.includes('ready\n'));
+    const anchor = { worker: 'minimal-worker', api: 'minimal-w', base: minBase, db: dbMin };
+    report.worker.minimal = {
+      instant: await workerRun(anchor, 'instant', 0),
+      latency: await workerRun(anchor, `${PROVIDER_LATENCY_MS} ms`, PROVIDER_LATENCY_MS),
+    };
+    report.worker.minimal.rss_peak_mib = peakMiB('minimal-worker');
+    await Promise.all([minWorker.stop(), minApi.stop()]);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -851,21 +878,29 @@ function renderTable(r) {
   if (w.instant) {
     const c = w.concurrency ?? '?';
     const tasksNote = `${r.options.tasks} tasks, concurrency ${c}${r.options.worker_concurrency === 'default' ? ' (default)' : ''}`;
-    rows.push([`worker completions/s, instant provider stubs (${tasksNote})`, fmt(w.instant.completions_per_s, 2), '–', '']);
+    const m = w.minimal;
+    const anchorIs = 'minimal worker (same libraries and provider calls)';
+    rows.push([`worker completions/s, instant provider stubs (${tasksNote})`, fmt(w.instant.completions_per_s, 2), fmt(m?.instant.completions_per_s, 2), m ? anchorIs : '']);
     rows.push([
       `worker completions/s, ${w.latency.provider_latency_ms} ms per LLM call (${fmt(w.latency.llm_calls_per_task, 1)} calls/task)`,
       fmt(w.latency.completions_per_s, 2),
       fmt(w.latency.ceiling_per_s, 2),
       'provider-bound ceiling: concurrency ÷ LLM wait per task',
     ]);
+    if (m) rows.push([`  the same, ${anchorIs}`, '', fmt(m.latency.completions_per_s, 2), `${fmt(m.latency.llm_calls_per_task, 1)} calls/task`]);
     const nc = (x) =>
       Object.entries(x.not_completed)
         .map(([k, v]) => `${v} ${k}`)
         .join(', ') || '0';
     rows.push(['  tasks not completed (instant / latency)', `${nc(w.instant)} / ${nc(w.latency)}`, '', '']);
-    rows.push(['  worker CPU per task, ms (instant / latency)', `${fmt(w.instant.worker_cpu_ms_per_task, 2)} / ${fmt(w.latency.worker_cpu_ms_per_task, 2)}`, '–', '']);
+    rows.push([
+      '  worker CPU per task, ms (instant / latency)',
+      `${fmt(w.instant.worker_cpu_ms_per_task, 2)} / ${fmt(w.latency.worker_cpu_ms_per_task, 2)}`,
+      m ? `${fmt(m.instant.worker_cpu_ms_per_task, 2)} / ${fmt(m.latency.worker_cpu_ms_per_task, 2)}` : '–',
+      m ? 'minimal worker' : '',
+    ]);
     rows.push(['  api CPU per task while the worker ran, ms (instant / latency)', `${fmt(w.instant.api_cpu_ms_per_task, 2)} / ${fmt(w.latency.api_cpu_ms_per_task, 2)}`, '–', '']);
-    rows.push(['  RSS peak of the worker process, MiB', fmt(w.rss_peak_mib, 0), '–', '']);
+    rows.push(['  RSS peak of the worker process, MiB', fmt(w.rss_peak_mib, 0), m ? fmt(m.rss_peak_mib, 0) : '–', m ? 'minimal worker' : '']);
   }
   for (const x of r.reads) {
     const bad = (g) => (g.incomplete ? ` (${g.incomplete}/${g.requests + g.warmups} incomplete)` : '');
