@@ -693,7 +693,7 @@ try {
       const raw = [];
       for (let i = 0; i < WARMUP + REQUESTS; i++) {
         const t = performance.now();
-        await tasks.find({}).sort({ created_at: -1, task_id: -1 }).limit(21).toArray();
+        await tasks.find({ tenant_id: 'default' }).sort({ created_at: -1, task_id: -1 }).limit(21).toArray();
         if (i >= WARMUP) raw.push(performance.now() - t);
       }
       raw.sort((a, b) => a - b);
@@ -792,8 +792,13 @@ function* documents(rand, max, now) {
     const ms = finished ? Math.round(500 + Math.exp(rand() * 7.5 + 2) * 4) : null;
     const completed_at = finished ? new Date(createdMs + ms) : null;
     const usage = { prompt_tokens: 900, completion_tokens: 400, total_tokens: 1300, cost_usd: 0.000375 };
+    const task_id = randomUUID();
     return {
-      task_id: randomUUID(),
+      // The task id is the primary key, and every task belongs to a tenant (the default one here, as
+      // with API keys off): the list and the dashboard read only the caller's tenant.
+      _id: task_id,
+      task_id,
+      tenant_id: 'default',
       session_id: `bench-${Math.floor(rand() * 50_000)}`,
       task: `Explain how to ${pick(['paginate', 'cache', 'index', 'shard', 'queue'])} ${pick(['tasks', 'users', 'orders', 'events'])} in a Node.js API, with an example.`,
       status,
@@ -830,6 +835,9 @@ function* documents(rand, max, now) {
       cancel_requested_at: status === 'cancelled' ? new Date(createdMs + 100) : null,
       budget: null,
       retries: [],
+      checkpoints: { route: null, agent: null },
+      reused_steps: [],
+      callback_url: null,
       latency_ms: ms,
       finished_day: completed_at ? day(completed_at) : null,
     };
