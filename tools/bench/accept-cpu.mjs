@@ -14,7 +14,7 @@
  * and `minimal-api.mjs`. Per round and process: `--warmup` untimed requests, then `--requests`
  * requests with `--concurrency` in flight from this process (keep-alive HTTP), the process's
  * utime+stime read from /proc/<pid>/stat before and after, divided by the requests (all must be
- * 202). `--cpu-prof-dir DIR` writes a V8 CPU profile of the api. `--variant NAME:K=V,...` (repeatable)
+ * 202). `--cpu-prof-dir DIR` writes a V8 CPU profile of the api (and of the minimal handler, in DIR/minimal). `--variant NAME:K=V,...` (repeatable)
  * starts one more api with those extra environment variables, measured in the same rounds (an A/B
  * of a setting under the same load). `--compare ROOT` also measures the api built in another checkout
  * (`ROOT/apps/api/dist/main.js`, e.g. a worktree of the commit before a change), in the same rounds.
@@ -176,7 +176,11 @@ try {
     const label = `api ${path.basename(other)}`;
     targets.push({ label, ...(await launch(label, path.join(other, 'apps/api/dist/main.js'), { ...env('compare', 15), API_RATE_LIMIT_PER_MINUTE: '1000000' }, [], other)) });
   }
-  if (args.only !== 'api') targets.push({ label: 'minimal', ...(await launch('minimal', path.join(HERE, 'minimal-api.mjs'), env('minimal', 2))) });
+  if (args.only !== 'api') {
+    // Profiled too (in DIR/minimal), so the two profiles can be compared package by package.
+    const profile = args['cpu-prof-dir'] ? ['--cpu-prof', `--cpu-prof-dir=${path.join(args['cpu-prof-dir'], 'minimal')}`] : [];
+    targets.push({ label: 'minimal', ...(await launch('minimal', path.join(HERE, 'minimal-api.mjs'), env('minimal', 2), profile)) });
+  }
   /** @type {Record<string, number[]>} */
   const figures = {};
   /** @type {Record<string, number[]>} */

@@ -210,8 +210,9 @@ function launch(label, script, env, { stdout = 'file' } = {}) {
   const fd = openSync(path.join(runDir, `${label}.log`), 'a');
   // BENCH_WORKER_NODE_ARGS / BENCH_API_NODE_ARGS: node flags for the worker / the api only, e.g. the
   // worker image's `--max-old-space-size=160`, or `--cpu-prof --cpu-prof-dir=DIR`.
-  // Every api process of the run (api, api-w, api-r) takes BENCH_API_NODE_ARGS.
-  const flags = label === 'worker' ? process.env.BENCH_WORKER_NODE_ARGS : label.startsWith('api') ? process.env.BENCH_API_NODE_ARGS : undefined;
+  // Every api process of the run (api, api-w, api-r) takes BENCH_API_NODE_ARGS; the worker's anchor
+  // (minimal-worker) takes BENCH_WORKER_NODE_ARGS too, so a heap cap applies to both.
+  const flags = label === 'worker' || label === 'minimal-worker' ? process.env.BENCH_WORKER_NODE_ARGS : label.startsWith('api') ? process.env.BENCH_API_NODE_ARGS : undefined;
   const nodeArgs = flags ? flags.split(' ').filter(Boolean) : [];
   const cmd = [process.execPath, ...nodeArgs, script];
   // setpriv execs the program, so the pid is node's own (what the RSS sampler reads).

@@ -6,6 +6,7 @@
 //   node tools/bench/worker-cpu.mjs [--tasks 300] [--warmup 60] [--rounds 3] [--concurrency N]
 //                                   [--prof DIR] [--mongo mongo-java-server|ferretdb] [--no-build]
 //                                   [--compare ROOT [--together]] [--root ROOT]
+//                                   [--provider-latency-ms 0] [--compare-env K=V,K=V]
 //
 // Starts mongo-java-server (or MONGO_URI) and redis-server (or REDIS_URL), the OpenAI- and Tavily-
 // compatible stubs answering at once (the same answers as run.mjs), the built api (only to submit
@@ -21,6 +22,10 @@
 // --together gives both builds their batch at the same moment instead (each round's ratio is then
 // measured under one load). --root ROOT takes the first worker from ROOT too (default: this build).
 // BENCH_WORKER_NODE_ARGS adds node flags to the worker (e.g. --max-old-space-size=160).
+// --provider-latency-ms N delays every LLM answer of the stub by N ms (a worker's writes then spread
+// over time instead of arriving together, as with a real provider). --compare-env K=V,... gives the
+// compare worker extra environment; without --compare it compares this build with itself, so
+// `--compare-env STREAM_WRITE_WINDOW_MS=50 --together` is an A/B of one setting under the same load.
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -52,12 +57,24 @@ const { values: args } = parseArgs({
     compare: { type: 'string' },
     root: { type: 'string' },
     together: { type: 'boolean', default: false },
+    'provider-latency-ms': { type: 'string', default: '0' },
+    'compare-env': { type: 'string' },
   },
 });
 const TASKS = Number(args.tasks);
 const WARMUP = Number(args.warmup);
 const ROUNDS = Number(args.rounds);
 const TERMINAL = ['completed', 'failed', 'cancelled'];
+const LLM_DELAY_MS = Number(args['provider-latency-ms']);
+if (!Number.isInteger(LLM_DELAY_MS) || LLM_DELAY_MS < 0) throw new Error(`--provider-latency-ms takes a whole number of ms, got ${args['provider-latency-ms']}`);
+/** @type {Record<string, string>} */
+const COMPARE_ENV = {};
+for (const pair of (args['compare-env'] ?? '').split(',').filter(Boolean)) {
+  const at = pair.indexOf('=');
+  if (at < 1) throw new Error(`--compare-env takes K=V pairs separated by commas, got "${pair}"`);
+  COMPARE_ENV[pair.slice(0, at)] = pair.slice(at + 1);
+}
+const COMPARE_ROOT = args.compare ?? (args['compare-env'] ? ROOT : undefined);
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 const t0 = Date.now();
 const say = (msg) => process.stderr.write(`[worker-cpu ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${msg}\n`);
@@ -121,13 +138,14 @@ try {
   // (router + search queries + one search + the text), alternately.
   const openai = await startOpenAiStub((req) => {
     const usage = { prompt_tokens: 300, completion_tokens: 120 };
+    const delayMs = LLM_DELAY_MS;
     if (req.schemaName === 'route_decision') {
-      if (req.lastUser.includes('essay')) return { json: { agent_name: 'ContentAgent', confidence: 0.9, reasoning: 'Long-form writing.' }, usage };
-      return { json: { agent_name: 'CodeAgent', confidence: 0.92, reasoning: 'Asks for code.' }, usage };
+      if (req.lastUser.includes('essay')) return { json: { agent_name: 'ContentAgent', confidence: 0.9, reasoning: 'Long-form writing.' }, usage, delayMs };
+      return { json: { agent_name: 'CodeAgent', confidence: 0.92, reasoning: 'Asks for code.' }, usage, delayMs };
     }
-    if (req.schemaName === 'search_queries') return { json: { queries: ['queue reliability'] }, usage };
-    if (req.schemaName) return { json: { language: 'python', mode: 'generate', summary: 'Prints a number.', content: '```python\nprint(42)\n```' }, usage };
-    return { content: 'Queues need acknowledgements [1] and idempotent consumers [2].', usage };
+    if (req.schemaName === 'search_queries') return { json: { queries: ['queue reliability'] }, usage, delayMs };
+    if (req.schemaName) return { json: { language: 'python', mode: 'generate', summary: 'Prints a number.', content: '```python\nprint(42)\n```' }, usage, delayMs };
+    return { content: 'Queues need acknowledgements [1] and idempotent consumers [2].', usage, delayMs };
   });
   openai.requests.push = () => 0;
   closers.push(() => openai.close());
@@ -135,7 +153,7 @@ try {
   closers.push(() => tavily.close());
 
   /** One worker build under test: its own database, Redis db, api (to submit) and worker. */
-  async function variant(label, root, redisDb) {
+  async function variant(label, root, redisDb, extraEnv = {}) {
     const db = `ao_worker_cpu_${process.pid}_${label}`;
     closers.push(() => client.db(db).dropDatabase().then(() => undefined));
     const redisUrl = new URL(redis.url);
@@ -157,6 +175,7 @@ try {
         WORKER_METRICS_PORT: '0',
         ...(args.concurrency ? { WORKER_CONCURRENCY: args.concurrency } : {}),
         ...(args.prof ? { CPU_WINDOW_DIR: path.resolve(args.prof, label) } : {}),
+        ...extraEnv,
       },
       [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), ...profArgs],
     );
@@ -199,7 +218,7 @@ try {
   }
 
   const variants = [await variant('this', args.root ? path.resolve(args.root) : ROOT, 5)];
-  if (args.compare) variants.push(await variant('compare', path.resolve(args.compare), 6));
+  if (COMPARE_ROOT) variants.push(await variant('compare', path.resolve(COMPARE_ROOT), 6, COMPARE_ENV));
   for (const v of variants) {
     // Idle CPU (heartbeats, snapshots, Bull's timers), to tell it apart from the tasks' own.
     const idleFrom = cpuMs(v.worker.pid);
@@ -241,7 +260,9 @@ try {
     `${markdownTable(['worker', 'round', 'CPU ms/task', 'without idle', 'tasks/s (wall)', 'statuses', 'load 1 min'], variants.flatMap((v) => v.rows), ['left', 'right', 'right', 'right', 'right', 'left', 'right'])}\n` +
       variants.map((v) => `${v.label}: median ${fmt(median(v.perTask), 2)} ms CPU/task; RSS peak ${fmt(v.rssPeakKiB / 1024, 0)} MiB; idle ${fmt(v.idleMsPerS, 1)} ms CPU/s`).join('\n') +
       (ratios.length ? `\nthis ÷ compare, per round: ${ratios.map((x) => fmt(x, 2)).join(', ')}; median ${fmt(median(ratios), 2)}` : '') +
-      `\n${TASKS} tasks per round after ${WARMUP} warm-up; logs ${runDir}\n`,
+      `\n${TASKS} tasks per round after ${WARMUP} warm-up; ${LLM_DELAY_MS} ms per LLM answer` +
+      (args['compare-env'] ? `; compare worker with ${args['compare-env']}` : '') +
+      `; logs ${runDir}\n`,
   );
 } catch (err) {
   say(`failed: ${err instanceof Error ? err.stack : String(err)}`);
