@@ -31,10 +31,12 @@ export interface TaskRepository {
   /**
    * Durable steps: keeps what a finished step produced on the processing task
    * (`checkpoints.route` or `checkpoints.agent`, replacing an earlier one), so a later
-   * attempt resumes after it. True when kept; false when the task is not processing (finished
-   * elsewhere). The task is not read back: the worker's hot path needs only the answer.
+   * attempt resumes after it. A task that is not processing (finished elsewhere, cancelled)
+   * keeps nothing, silently: the worker's next move on it finds that out. Resolves once the
+   * write is acknowledged; the checkpoints of many tasks written in one event-loop turn may
+   * share one round trip, so no answer per task is given and nothing is read back.
    */
-  saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<boolean>;
+  saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<void>;
   /** Adds `step` to `reused_steps` (once) of the processing task: an attempt took it from its checkpoint. Null when not processing. */
   markStepReused(taskId: string, step: TaskStep, now: Date): Promise<Task | null>;
   /**

@@ -58,9 +58,9 @@ describe('checkpoints', () => {
     const route = routeCheckpoint();
     const agent = agentCheckpoint();
     const at = tick();
-    expect(await tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: { ...route, extra: 'never stored' } as RouteCheckpoint }, at)).toBe(true);
+    await tasks.saveCheckpoint(task.task_id, { step: 'route', checkpoint: { ...route, extra: 'never stored' } as RouteCheckpoint }, at);
     expect(await tasks.findById(task.task_id)).toMatchObject({ status: 'processing', updated_at: at, checkpoints: { route, agent: null } });
-    expect(await tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: agent }, tick())).toBe(true);
+    await tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: agent }, tick());
     expect(await tasks.findById(task.task_id)).toMatchObject({ checkpoints: { route, agent } });
     const raw = await db.raw.collection('tasks').findOne({ task_id: task.task_id });
     expect(raw?.['checkpoints']?.route).not.toHaveProperty('extra');
@@ -68,11 +68,27 @@ describe('checkpoints', () => {
 
   it('stores nothing on a task that is not processing (finished elsewhere, or still queued)', async () => {
     const queued = await tasks.create(makeTask());
-    expect(await tasks.saveCheckpoint(queued.task_id, { step: 'route', checkpoint: routeCheckpoint() }, tick())).toBe(false);
+    await tasks.saveCheckpoint(queued.task_id, { step: 'route', checkpoint: routeCheckpoint() }, tick());
+    expect(await tasks.findById(queued.task_id)).toMatchObject({ status: 'queued', updated_at: queued.updated_at, checkpoints: { route: null, agent: null } });
     const task = await processing();
     await tasks.complete(task.task_id, { result: { summary: null, raw_output: 'x', code_language: null, citations: [] }, usage: { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, cost_usd: 0, by_model: [] } }, tick());
-    expect(await tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: agentCheckpoint() }, tick())).toBe(false);
-    expect((await tasks.findById(task.task_id))?.checkpoints).toEqual({ route: null, agent: null });
+    const completed = await tasks.findById(task.task_id);
+    await tasks.saveCheckpoint(task.task_id, { step: 'agent', checkpoint: agentCheckpoint() }, tick());
+    expect(await tasks.findById(task.task_id)).toMatchObject({ status: 'completed', updated_at: completed?.updated_at, checkpoints: { route: null, agent: null } });
+  });
+
+  it("keeps each task's own checkpoint when several tasks write theirs in one turn (one bulk write), a finished one among them", async () => {
+    const running = await Promise.all([processing(), processing(), processing()]);
+    const finished = await processing();
+    await tasks.fail(finished.task_id, { error: { type: 'LLM_ERROR', message: 'provider hiccup' } }, tick());
+    const routes = running.map(() => routeCheckpoint());
+    const at = tick();
+    await Promise.all([
+      ...running.map((t, i) => tasks.saveCheckpoint(t.task_id, { step: 'route', checkpoint: routes[i]! }, at)),
+      tasks.saveCheckpoint(finished.task_id, { step: 'route', checkpoint: routeCheckpoint() }, at),
+    ]);
+    for (const [i, t] of running.entries()) expect(await tasks.findById(t.task_id)).toMatchObject({ updated_at: at, checkpoints: { route: routes[i], agent: null } });
+    expect(await tasks.findById(finished.task_id)).toMatchObject({ status: 'failed', checkpoints: { route: null, agent: null } });
   });
 
   it('marks a reused step once, in the order reused, only while processing', async () => {

@@ -27,6 +27,7 @@ import { MAX_TASK_PAGE_SIZE, TASK_SUMMARY_FIELDS, type CancelRequest, type StepC
 import { dateArg, idArg, limitArg } from './guards';
 import { agentCheckpointDoc, numOrNull, routeCheckpointDoc, strOrNull, taskDocument, taskErrorDoc, taskResultDoc, taskUsageDoc } from './documents';
 import { InsertBatcher } from './insert-batcher';
+import { OrderedBulkBatcher } from './ordered-bulk-batcher';
 import { toTask, toTaskSummary } from './mappers';
 import { readSessionTurns } from './session-turns';
 
@@ -60,6 +61,8 @@ export const ALLOWED_FROM = {
 export class MongoTaskRepository implements TaskRepository {
   /** The inserts of `create` made in one event-loop turn share one round trip (insert-batcher.ts). */
   private readonly inserts: InsertBatcher<mongo.Document>;
+  /** The checkpoints of many tasks written in one event-loop turn share one round trip (ordered-bulk-batcher.ts). */
+  private readonly checkpoints: OrderedBulkBatcher;
 
   constructor(
     private readonly model: TaskModel,
@@ -68,6 +71,7 @@ export class MongoTaskRepository implements TaskRepository {
     private readonly sessions?: SessionModel,
   ) {
     this.inserts = new InsertBatcher(model.collection);
+    this.checkpoints = new OrderedBulkBatcher(model.collection);
   }
 
   async create(task: Task): Promise<Task> {
@@ -129,21 +133,25 @@ export class MongoTaskRepository implements TaskRepository {
     });
   }
 
-  async saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<boolean> {
+  async saveCheckpoint(taskId: string, checkpoint: StepCheckpoint, now: Date): Promise<void> {
     const at = dateArg(now, 'now');
     if (typeof checkpoint !== 'object' || checkpoint === null || (checkpoint.step !== 'route' && checkpoint.step !== 'agent')) {
       throw new ValidationError('checkpoint.step must be route or agent', [{ field: 'checkpoint.step', message: `got ${String((checkpoint as { step?: unknown } | null)?.step)}` }]);
     }
     // Copied field by field, like recordRouting: extra keys are never written.
     const value = checkpoint.step === 'route' ? routeCheckpointDoc(checkpoint.checkpoint) : agentCheckpointDoc(checkpoint.checkpoint);
-    // An updateOne: the answer is all the worker needs, so the task (with its checkpoints) is not read back.
+    // One update in a bulk write shared with the other tasks' checkpoints of this turn: the worker needs
+    // only the acknowledgement, so the task is not read back (and a bulk write has no per-update answer).
     const task_id = idArg(taskId, 'taskId');
     return guard(TASKS_COLLECTION, this.ctx, async () => {
-      const { matchedCount } = await this.model.collection.updateOne(
-        { status: { $in: [...ALLOWED_FROM.saveCheckpoint] }, _id: task_id as never },
-        { $set: { [`checkpoints.${checkpoint.step}`]: value, updated_at: at } },
-      );
-      return matchedCount === 1;
+      await this.checkpoints.write([
+        {
+          updateOne: {
+            filter: { status: { $in: [...ALLOWED_FROM.saveCheckpoint] }, _id: task_id as never },
+            update: { $set: { [`checkpoints.${checkpoint.step}`]: value, updated_at: at } },
+          },
+        },
+      ]);
     });
   }
 

@@ -185,14 +185,9 @@ export class InMemoryStore implements Pick<MongoStore, 'repositories' | 'ping'> 
         this.move('tasks.complete', id, 'complete', { status: 'completed', result, usage, completed_at: now }, now),
       fail: async (id, { error, usage }, now) =>
         this.move('tasks.fail', id, 'fail', { status: 'failed', error, ...(usage ? { usage } : {}), completed_at: now }, now),
-      saveCheckpoint: async (id, { step, checkpoint }, now) =>
-        (await this.move(
-          'tasks.saveCheckpoint',
-          id,
-          'checkpoint',
-          { checkpoints: { route: null, agent: null, ...this.tasks.get(id)?.checkpoints, [step]: clone(checkpoint) } },
-          now,
-        )) !== null,
+      saveCheckpoint: async (id, { step, checkpoint }, now) => {
+        await this.move('tasks.saveCheckpoint', id, 'checkpoint', { checkpoints: { route: null, agent: null, ...this.tasks.get(id)?.checkpoints, [step]: clone(checkpoint) } }, now);
+      },
       markStepReused: async (id, step, now) => {
         const reused = this.tasks.get(id)?.reused_steps ?? [];
         return this.move('tasks.markStepReused', id, 'checkpoint', { reused_steps: reused.includes(step) ? reused : [...reused, step] }, now);
