@@ -1,5 +1,7 @@
 import { ErrorType, OrchestratorError, ValidationError } from '@agent-orchestrator/domain';
 
+import mongoose from 'mongoose';
+
 import { DatabaseUnavailableError, DuplicateKeyError, mapMongoError } from './errors';
 
 const ctx = { host: 'db.example.com:27017', timeoutMs: 5000 };
@@ -36,7 +38,17 @@ describe('mapMongoError', () => {
     expect((mapped as DuplicateKeyError).key).toBeNull();
   });
 
-  it.each(['MongoServerSelectionError', 'MongoNetworkError', 'MongoNetworkTimeoutError', 'MongooseServerSelectionError', 'PoolClearedOnNetworkError'])(
+  it.each([
+    'MongoServerSelectionError',
+    'MongoNetworkError',
+    'MongoNetworkTimeoutError',
+    'MongooseServerSelectionError',
+    'PoolClearedOnNetworkError',
+    'MongoPoolClearedError',
+    'MongoPoolClosedError',
+    'MongoWaitQueueTimeoutError',
+    'MongoServerClosedError',
+  ])(
     'maps %s to DatabaseUnavailableError',
     (name) => {
       const mapped = mapMongoError(Object.assign(new Error('connection refused'), { name }), 'tasks', ctx);
@@ -44,6 +56,23 @@ describe('mapMongoError', () => {
       expect((mapped as DatabaseUnavailableError).host).toBe(ctx.host);
     },
   );
+
+  it("maps the driver's own errors of an unreachable, stopping or restarting server (real instances, so a renamed class is caught)", () => {
+    // The pool errors are not exported by the driver's index; this is the copy mongoose loads.
+    const cmap = require(require.resolve('mongodb/lib/cmap/errors', { paths: [require.resolve('mongoose')] })) as Record<string, new (...args: unknown[]) => Error>;
+    const pool = { address: '127.0.0.1:27017', serverError: new mongoose.mongo.MongoNetworkError('connection reset') };
+    const errors: Error[] = [
+      new cmap['PoolClearedError']!(pool),
+      new cmap['PoolClearedOnNetworkError']!(pool),
+      new cmap['PoolClosedError']!(pool),
+      new cmap['WaitQueueTimeoutError']!('Timed out while checking out a connection from connection pool', pool.address),
+      new mongoose.mongo.MongoServerClosedError(),
+      new mongoose.mongo.MongoNetworkError('connection reset'),
+      new mongoose.mongo.MongoTopologyClosedError(),
+      new mongoose.mongo.MongoNotConnectedError('not connected'),
+    ];
+    for (const err of errors) expect([err.name, mapMongoError(err, 'tasks', ctx)]).toEqual([err.name, expect.any(DatabaseUnavailableError)]);
+  });
 
   it('maps FerretDB cancelling an operation as it shuts down ("context canceled") to DatabaseUnavailableError, and nothing else with that wording', () => {
     const message = '[msg_findandmodify.go:196 handler.(*Handler).findAndModifyDocument] [query_iterator.go:79 sqlite.(*queryIterator).Next] context canceled after delay';

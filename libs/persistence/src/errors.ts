@@ -50,10 +50,15 @@ const NETWORK_ERROR_NAMES = new Set([
   'MongoNetworkTimeoutError',
   'MongoTopologyClosedError',
   'MongoNotConnectedError',
-  'PoolClearedError',
-  // The pool was cleared because the server monitor lost the server (e.g. a paused or restarting server).
+  // The driver's pool errors, by the names it gives them (its classes are PoolClearedError etc.):
+  // an operation that wanted a connection of a pool cleared because the server monitor lost the
+  // server (a paused, stopping or restarting server), of a closed pool, or waited past the pool's
+  // queue timeout; and one sent to a server the topology has just closed.
+  'MongoPoolClearedError',
   'PoolClearedOnNetworkError',
-  'PoolClosedError',
+  'MongoPoolClosedError',
+  'MongoWaitQueueTimeoutError',
+  'MongoServerClosedError',
 ]);
 
 /**
